@@ -1,0 +1,64 @@
+//! The engine's one error type. The API maps each variant once to a stable GraphQL code.
+
+use std::path::PathBuf;
+
+/// Everything the engine can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The caller gave a value that cannot be accepted; `field` names the argument at fault.
+    #[error("{field}: {message}")]
+    InvalidInput { field: String, message: String },
+
+    /// A well-formed identifier that names nothing stored.
+    #[error("{kind} {id} not found")]
+    NotFound { kind: &'static str, id: String },
+
+    /// The data directory exists but cannot be used as it is (corrupt or half written).
+    #[error("data directory {path}: {reason}")]
+    DataDir { path: PathBuf, reason: String },
+
+    /// The bundled seed data could not be read; a build defect, never user input.
+    #[error("seed data {file}: {reason}")]
+    Seed { file: &'static str, reason: String },
+
+    #[error("database error")]
+    Database(#[from] sqlx::Error),
+
+    #[error("database migration error")]
+    Migration(#[from] sqlx::migrate::MigrateError),
+
+    #[error("file system error")]
+    Io(#[from] std::io::Error),
+}
+
+impl Error {
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Error::InvalidInput { field: field.into(), message: message.into() }
+    }
+
+    pub fn not_found(kind: &'static str, id: impl Into<String>) -> Self {
+        Error::NotFound { kind, id: id.into() }
+    }
+
+    pub(crate) fn seed(file: &'static str, reason: impl std::fmt::Display) -> Self {
+        Error::Seed { file, reason: reason.to_string() }
+    }
+}
+
+/// A value that failed to parse, before it is known which argument it came from.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct ParseError(pub String);
+
+impl ParseError {
+    pub fn new(message: impl Into<String>) -> Self {
+        ParseError(message.into())
+    }
+
+    /// Attach the name of the argument or field the value came from.
+    pub fn for_field(self, field: impl Into<String>) -> Error {
+        Error::invalid(field, self.0)
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

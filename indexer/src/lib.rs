@@ -1,0 +1,22 @@
+//! The community asset directory engine: everything but HTTP.
+//!
+//! A geo-aware directory of VCFSE groups, classes and funds for social prescribing, shaped like
+//! Open Referral UK 3.0. The API crate wraps [`Directory`]; nothing here knows about GraphQL.
+//!
+//! # Layout
+//! - [`domain`]: types parsed at the boundary (postcodes, points, place codes, needs, listings).
+//! - [`store`]: SQLite through sqlx, the source of truth; migrations live in `migrations/`.
+//! - [`places`]: the place hierarchy in memory, with R-tree point-in-polygon.
+//! - [`seed`]: the bundled Norfolk data, loaded on first start.
+//! - [`directory`]: [`Directory`], the front door over all of the above.
+//! - [`error`]: the one error type.
+
+pub mod directory;
+pub mod domain;
+pub mod error;
+pub mod places;
+pub mod seed;
+pub mod store;
+
+pub use directory::Directory;
+pub use error::{Error, ParseError, Result};

@@ -1,0 +1,55 @@
+//! `indexer`: the directory engine's command line (seeding and inspection, no HTTP).
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+
+/// The community asset directory engine.
+#[derive(Debug, Parser)]
+#[command(name = "indexer", version)]
+struct Cli {
+    /// Directory holding the database (created if missing).
+    #[arg(long, env = "DATA_DIR", default_value = "./data", global = true)]
+    data_dir: PathBuf,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Load the bundled Norfolk seed into the data directory (does nothing if already seeded).
+    Seed,
+    /// Print what the data directory holds.
+    Stats,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let directory = indexer::Directory::open(&cli.data_dir)
+        .await
+        .with_context(|| format!("opening data directory {}", cli.data_dir.display()))?;
+    match cli.command {
+        Command::Seed => match directory.seed().await? {
+            Some(report) => println!("seeded {}: {report:?}", cli.data_dir.display()),
+            None => println!("{} is seeded", cli.data_dir.display()),
+        },
+        Command::Stats => print_stats(&directory).await?,
+    }
+    directory.close().await;
+    Ok(())
+}
+
+async fn print_stats(directory: &indexer::Directory) -> anyhow::Result<()> {
+    for table in ["places", "postcodes", "organizations", "services", "locations", "schedules", "funds"] {
+        let count = directory.store().count(table).await?;
+        println!("{table:>14} {count}");
+    }
+    Ok(())
+}

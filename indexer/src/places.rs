@@ -1,0 +1,187 @@
+//! The place hierarchy in memory: boundaries, parent/child relations and point-in-polygon.
+//!
+//! Point-in-polygon goes through an R-tree of boundary bounding boxes (`rstar`), so a lookup
+//! tests only the few polygons whose box holds the point, then `geo` decides exactly.
+
+use std::collections::HashMap;
+
+use geo::{BoundingRect, Intersects, MultiPolygon};
+use rstar::primitives::{GeomWithData, Rectangle};
+use rstar::RTree;
+
+use crate::domain::{GeoPoint, LocationPlaces, Place, PlaceCode, PlaceLevel, Population};
+use crate::error::{Error, Result};
+
+type BoxEntry = GeomWithData<Rectangle<[f64; 2]>, usize>;
+
+/// Every place the directory knows, with its boundary.
+#[derive(Debug, Default)]
+pub struct PlaceIndex {
+    places: Vec<Place>,
+    boundaries: Vec<MultiPolygon<f64>>,
+    boundary_geojson: Vec<String>,
+    by_code: HashMap<PlaceCode, usize>,
+    children: HashMap<PlaceCode, Vec<usize>>,
+    boxes: RTree<BoxEntry>,
+}
+
+impl PlaceIndex {
+    /// Builds the index from places and their boundaries as GeoJSON geometry text.
+    pub fn build(entries: Vec<(Place, String)>) -> Result<PlaceIndex> {
+        let mut index = PlaceIndex::default();
+        let mut boxes = Vec::with_capacity(entries.len());
+        for (position, (place, geojson_text)) in entries.into_iter().enumerate() {
+            let boundary = parse_boundary(&geojson_text).map_err(|reason| Error::DataDir {
+                path: Default::default(),
+                reason: format!("boundary of {} is not a valid polygon: {reason}", place.code),
+            })?;
+            if let Some(rect) = boundary.bounding_rect() {
+                let corners = Rectangle::from_corners([rect.min().x, rect.min().y], [rect.max().x, rect.max().y]);
+                boxes.push(GeomWithData::new(corners, position));
+            }
+            index.by_code.insert(place.code.clone(), position);
+            if let Some(parent) = &place.parent_code {
+                index.children.entry(parent.clone()).or_default().push(position);
+            }
+            index.places.push(place);
+            index.boundaries.push(boundary);
+            index.boundary_geojson.push(geojson_text);
+        }
+        for children in index.children.values_mut() {
+            children.sort_by(|a, b| index.places[*a].name.cmp(&index.places[*b].name));
+        }
+        index.boxes = RTree::bulk_load(boxes);
+        Ok(index)
+    }
+
+    pub fn len(&self) -> usize {
+        self.places.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.places.is_empty()
+    }
+
+    pub fn get(&self, code: &PlaceCode) -> Option<&Place> {
+        self.by_code.get(code).map(|&i| &self.places[i])
+    }
+
+    /// The boundary as a GeoJSON geometry object (text).
+    pub fn boundary_geojson(&self, code: &PlaceCode) -> Option<&str> {
+        self.by_code.get(code).map(|&i| self.boundary_geojson[i].as_str())
+    }
+
+    pub fn boundary(&self, code: &PlaceCode) -> Option<&MultiPolygon<f64>> {
+        self.by_code.get(code).map(|&i| &self.boundaries[i])
+    }
+
+    pub fn parent(&self, code: &PlaceCode) -> Option<&Place> {
+        self.get(code)?.parent_code.as_ref().and_then(|parent| self.get(parent))
+    }
+
+    /// Direct children, by name.
+    pub fn children(&self, code: &PlaceCode) -> Vec<&Place> {
+        self.children.get(code).map(|list| list.iter().map(|&i| &self.places[i]).collect()).unwrap_or_default()
+    }
+
+    /// Parent, grandparent, ... up to the root.
+    pub fn ancestors(&self, code: &PlaceCode) -> Vec<&Place> {
+        let mut chain = Vec::new();
+        let mut current = self.parent(code);
+        while let Some(place) = current {
+            chain.push(place);
+            current = self.parent(&place.code);
+        }
+        chain
+    }
+
+    /// Every place below this one, depth first.
+    pub fn descendants(&self, code: &PlaceCode) -> Vec<&Place> {
+        let mut found = Vec::new();
+        let mut stack = vec![code.clone()];
+        while let Some(next) = stack.pop() {
+            for child in self.children(&next) {
+                stack.push(child.code.clone());
+                found.push(child);
+            }
+        }
+        found
+    }
+
+    /// The place itself, its ancestors and its descendants: every place whose area overlaps it.
+    pub fn overlapping_codes(&self, code: &PlaceCode) -> Vec<PlaceCode> {
+        let mut codes = vec![code.clone()];
+        codes.extend(self.ancestors(code).into_iter().map(|p| p.code.clone()));
+        codes.extend(self.descendants(code).into_iter().map(|p| p.code.clone()));
+        codes
+    }
+
+    /// Places at one level (all places if `None`), optionally only the children of `parent`.
+    pub fn list(&self, level: Option<PlaceLevel>, parent: Option<&PlaceCode>) -> Vec<&Place> {
+        let mut places: Vec<&Place> = match parent {
+            Some(parent) => self.children(parent),
+            None => self.places.iter().collect(),
+        };
+        places.retain(|place| level.is_none_or(|level| place.level == level));
+        places.sort_by(|a, b| (a.level, &a.name, &a.code).cmp(&(b.level, &b.name, &b.code)));
+        places
+    }
+
+    /// Every place whose boundary contains the point (boundary lines count as inside), largest
+    /// level first.
+    pub fn containing(&self, point: GeoPoint) -> Vec<&Place> {
+        let geo_point = point.to_geo();
+        let mut found: Vec<&Place> = self
+            .boxes
+            .locate_all_at_point(&[point.longitude(), point.latitude()])
+            .filter(|entry| self.boundaries[entry.data].intersects(&geo_point))
+            .map(|entry| &self.places[entry.data])
+            .collect();
+        found.sort_by_key(|place| (place.level, place.code.clone()));
+        found
+    }
+
+    /// The codes of the places a venue at `point` falls in, one per level.
+    pub fn location_places(&self, point: GeoPoint) -> LocationPlaces {
+        let mut places = LocationPlaces::default();
+        for place in self.containing(point) {
+            let slot = match place.level {
+                PlaceLevel::County => &mut places.county_code,
+                PlaceLevel::District => &mut places.district_code,
+                PlaceLevel::Ward => &mut places.ward_code,
+                PlaceLevel::Msoa => &mut places.msoa_code,
+                PlaceLevel::Lsoa => &mut places.lsoa_code,
+            };
+            slot.get_or_insert_with(|| place.code.clone());
+        }
+        places
+    }
+}
+
+/// Parses a GeoJSON Polygon or MultiPolygon geometry.
+pub fn parse_boundary(geojson_text: &str) -> std::result::Result<MultiPolygon<f64>, String> {
+    let geometry: geojson::Geometry = geojson_text.parse().map_err(|e: geojson::Error| e.to_string())?;
+    match geo::Geometry::<f64>::try_from(geometry).map_err(|e| e.to_string())? {
+        geo::Geometry::Polygon(polygon) => Ok(MultiPolygon::new(vec![polygon])),
+        geo::Geometry::MultiPolygon(multi) => Ok(multi),
+        _ => Err("expected a Polygon or MultiPolygon".to_string()),
+    }
+}
+
+/// Sums LSOA populations into every ancestor (MSOA, district, county). Places that do not
+/// contain LSOAs (wards) keep no population; LSOAs keep their own.
+pub fn roll_up_population(places: &mut [Place]) {
+    let position: HashMap<PlaceCode, usize> = places.iter().enumerate().map(|(i, p)| (p.code.clone(), i)).collect();
+    let mut totals: HashMap<PlaceCode, Population> = HashMap::new();
+    for lsoa in places.iter().filter(|p| p.level == PlaceLevel::Lsoa) {
+        let Some(population) = lsoa.population else { continue };
+        let mut parent = lsoa.parent_code.clone();
+        while let Some(code) = parent {
+            *totals.entry(code.clone()).or_default() += population;
+            parent = position.get(&code).and_then(|&i| places[i].parent_code.clone());
+        }
+    }
+    for place in places.iter_mut().filter(|p| p.level != PlaceLevel::Lsoa) {
+        place.population = totals.get(&place.code).copied();
+    }
+}

@@ -1,0 +1,98 @@
+//! The store: SQLite through sqlx, the source of truth for everything the directory holds.
+//!
+//! # Layout
+//! - this module: opening the database (WAL), migrations, the `meta` key/value table.
+//! - [`write`]: inserts, one intent per function, run inside a caller's transaction.
+//! - [`read`]: queries, returning domain types.
+
+pub mod read;
+mod rows;
+pub mod write;
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Sqlite, Transaction};
+
+use crate::error::Result;
+
+pub use read::{Page, ServiceFilter};
+
+/// A handle on the directory database; cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Store {
+    pool: SqlitePool,
+}
+
+impl Store {
+    /// Opens (creating if missing) the SQLite database at `path` in WAL mode.
+    pub async fn open(path: &Path) -> Result<Store> {
+        let options = SqliteConnectOptions::from_str("sqlite://")?
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(5));
+        let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
+        Ok(Store { pool })
+    }
+
+    /// Applies the embedded migrations that have not run yet.
+    pub async fn migrate(&self) -> Result<()> {
+        sqlx::migrate!("./migrations").run(&self.pool).await?;
+        Ok(())
+    }
+
+    pub async fn begin(&self) -> Result<Transaction<'static, Sqlite>> {
+        Ok(self.pool.begin().await?)
+    }
+
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    pub async fn meta(&self, key: &str) -> Result<Option<String>> {
+        let value = sqlx::query_scalar("SELECT value FROM meta WHERE key = ?")
+            .bind(key)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(value)
+    }
+
+    /// Whether any table that seeding fills holds rows (used to tell a half-written directory
+    /// from an empty one).
+    pub async fn holds_any_directory_data(&self) -> Result<bool> {
+        let rows: i64 = sqlx::query_scalar(
+            "SELECT (SELECT COUNT(*) FROM places) + (SELECT COUNT(*) FROM postcodes) + (SELECT COUNT(*) FROM organizations)",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(rows > 0)
+    }
+
+    /// Rows in one of the directory's tables (for `indexer stats`).
+    pub async fn count(&self, table: &str) -> Result<i64> {
+        const TABLES: &[&str] = &["places", "postcodes", "organizations", "services", "locations", "schedules", "funds"];
+        let Some(table) = TABLES.iter().find(|known| **known == table) else {
+            return Err(crate::Error::invalid("table", format!("unknown table {table:?}")));
+        };
+        Ok(sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}")).fetch_one(&self.pool).await?)
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// Sets a `meta` value inside a transaction.
+pub async fn set_meta(conn: &mut sqlx::SqliteConnection, key: &str, value: &str) -> Result<()> {
+    sqlx::query("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+        .bind(key)
+        .bind(value)
+        .execute(conn)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,221 @@
+//! Queries, one intent per function, returning domain types.
+
+use uuid::Uuid;
+
+use super::rows::*;
+use super::Store;
+use crate::domain::*;
+use crate::error::Result;
+
+/// A service row with its need codes in stored order.
+const SERVICE_SELECT: &str = "SELECT s.*, (SELECT group_concat(need_code, ',') FROM
+    (SELECT need_code FROM service_needs WHERE service_id = s.id ORDER BY position)) AS needs FROM services s";
+
+/// A fund row with its need codes and beneficiary places.
+const FUND_SELECT: &str = "SELECT f.*,
+    (SELECT group_concat(need_code, ',') FROM fund_needs WHERE fund_id = f.id) AS needs,
+    (SELECT group_concat(place_code, ',') FROM fund_beneficiary_locations WHERE fund_id = f.id) AS places
+    FROM funds f";
+
+/// Which services to list.
+#[derive(Debug, Clone, Default)]
+pub struct ServiceFilter {
+    /// Only services for this need.
+    pub need: Option<NeedCode>,
+    /// Only services with a venue inside this place, or serving an area that overlaps it.
+    pub place: Option<PlaceScope>,
+}
+
+/// A place to filter by, with every place code whose service area overlaps it (itself, its
+/// ancestors and its descendants), worked out from the place hierarchy.
+#[derive(Debug, Clone)]
+pub struct PlaceScope {
+    pub code: PlaceCode,
+    pub overlapping_codes: Vec<PlaceCode>,
+}
+
+/// A keyset position in a list ordered by (name, id).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NameKey {
+    pub name: String,
+    pub id: Uuid,
+}
+
+/// One page of a list.
+#[derive(Debug, Clone)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub total_count: i64,
+    pub has_next_page: bool,
+}
+
+const SERVICE_FILTER_SQL: &str = "
+    (?1 IS NULL OR s.id IN (SELECT service_id FROM service_needs WHERE need_code = ?1))
+    AND (?2 IS NULL
+        OR s.id IN (SELECT sal.service_id FROM service_at_location sal JOIN locations l ON l.id = sal.location_id
+                    WHERE ?2 IN (l.county_code, l.district_code, l.ward_code, l.msoa_code, l.lsoa_code))
+        OR s.id IN (SELECT service_id FROM service_areas WHERE place_code IN (SELECT value FROM json_each(?3))))";
+
+impl Store {
+    /// Every place with its boundary as GeoJSON text.
+    pub async fn all_places(&self) -> Result<Vec<(Place, String)>> {
+        let rows: Vec<PlaceRow> = sqlx::query_as("SELECT * FROM places ORDER BY code").fetch_all(self.pool()).await?;
+        rows.into_iter().map(PlaceRow::into_place).collect()
+    }
+
+    pub async fn postcode(&self, postcode: &Postcode) -> Result<Option<PostcodeRecord>> {
+        let row: Option<PostcodeRow> = sqlx::query_as("SELECT * FROM postcodes WHERE postcode = ?")
+            .bind(postcode.as_str())
+            .fetch_optional(self.pool())
+            .await?;
+        row.map(PostcodeRow::into_record).transpose()
+    }
+
+    pub async fn organization(&self, id: Uuid) -> Result<Option<Organization>> {
+        let row: Option<OrganizationRow> = sqlx::query_as("SELECT * FROM organizations WHERE id = ?")
+            .bind(id.to_string())
+            .fetch_optional(self.pool())
+            .await?;
+        row.map(OrganizationRow::into_domain).transpose()
+    }
+
+    pub async fn organizations_page(&self, first: i64, after: Option<&NameKey>) -> Result<Page<Organization>> {
+        let rows: Vec<OrganizationRow> = sqlx::query_as(
+            "SELECT * FROM organizations WHERE (?1 IS NULL OR name > ?1 OR (name = ?1 AND id > ?2)) ORDER BY name, id LIMIT ?3",
+        )
+        .bind(after.map(|key| key.name.clone()))
+        .bind(after.map(|key| key.id.to_string()))
+        .bind(first + 1)
+        .fetch_all(self.pool())
+        .await?;
+        let total_count = sqlx::query_scalar("SELECT COUNT(*) FROM organizations").fetch_one(self.pool()).await?;
+        let items = rows.into_iter().map(OrganizationRow::into_domain).collect::<Result<Vec<_>>>()?;
+        Ok(page(items, first, total_count))
+    }
+
+    pub async fn service(&self, id: Uuid) -> Result<Option<Service>> {
+        let row: Option<ServiceRow> = sqlx::query_as(&format!("{SERVICE_SELECT} WHERE s.id = ?"))
+            .bind(id.to_string())
+            .fetch_optional(self.pool())
+            .await?;
+        row.map(ServiceRow::into_domain).transpose()
+    }
+
+    pub async fn services_of_organization(&self, organization_id: Uuid) -> Result<Vec<Service>> {
+        let rows: Vec<ServiceRow> = sqlx::query_as(&format!("{SERVICE_SELECT} WHERE s.organization_id = ? ORDER BY s.name, s.id"))
+            .bind(organization_id.to_string())
+            .fetch_all(self.pool())
+            .await?;
+        rows.into_iter().map(ServiceRow::into_domain).collect()
+    }
+
+    /// A page of services matching `filter`, ordered by name, after the keyset position `after`.
+    pub async fn services_page(&self, filter: &ServiceFilter, first: i64, after: Option<&NameKey>) -> Result<Page<Service>> {
+        let need = filter.need.map(|need| need.as_str());
+        let place = filter.place.as_ref().map(|scope| scope.code.as_str().to_string());
+        let overlapping = filter
+            .place
+            .as_ref()
+            .map(|scope| serde_json::to_string(&scope.overlapping_codes).unwrap_or_else(|_| "[]".into()))
+            .unwrap_or_else(|| "[]".into());
+        let rows: Vec<ServiceRow> = sqlx::query_as(&format!(
+            "{SERVICE_SELECT} WHERE {SERVICE_FILTER_SQL}
+             AND (?4 IS NULL OR s.name > ?4 OR (s.name = ?4 AND s.id > ?5)) ORDER BY s.name, s.id LIMIT ?6"
+        ))
+        .bind(need)
+        .bind(&place)
+        .bind(&overlapping)
+        .bind(after.map(|key| key.name.clone()))
+        .bind(after.map(|key| key.id.to_string()))
+        .bind(first + 1)
+        .fetch_all(self.pool())
+        .await?;
+        let total_count = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM services s WHERE {SERVICE_FILTER_SQL}"))
+            .bind(need)
+            .bind(&place)
+            .bind(&overlapping)
+            .fetch_one(self.pool())
+            .await?;
+        let items = rows.into_iter().map(ServiceRow::into_domain).collect::<Result<Vec<_>>>()?;
+        Ok(page(items, first, total_count))
+    }
+
+    pub async fn service_areas(&self, service_id: Uuid) -> Result<Vec<ServiceArea>> {
+        let rows: Vec<(String, Option<String>)> =
+            sqlx::query_as("SELECT place_code, description FROM service_areas WHERE service_id = ? ORDER BY place_code")
+                .bind(service_id.to_string())
+                .fetch_all(self.pool())
+                .await?;
+        rows.into_iter()
+            .map(|(code, description)| Ok(ServiceArea { place_code: place_code(&code)?, description }))
+            .collect()
+    }
+
+    pub async fn locations_of_service(&self, service_id: Uuid) -> Result<Vec<Location>> {
+        let rows: Vec<LocationRow> = sqlx::query_as(
+            "SELECT l.* FROM locations l JOIN service_at_location sal ON sal.location_id = l.id
+             WHERE sal.service_id = ? ORDER BY l.name, l.id",
+        )
+        .bind(service_id.to_string())
+        .fetch_all(self.pool())
+        .await?;
+        rows.into_iter().map(LocationRow::into_domain).collect()
+    }
+
+    pub async fn location(&self, id: Uuid) -> Result<Option<Location>> {
+        let row: Option<LocationRow> = sqlx::query_as("SELECT * FROM locations WHERE id = ?")
+            .bind(id.to_string())
+            .fetch_optional(self.pool())
+            .await?;
+        row.map(LocationRow::into_domain).transpose()
+    }
+
+    pub async fn schedules_of_service(&self, service_id: Uuid) -> Result<Vec<Schedule>> {
+        let rows: Vec<ScheduleRow> = sqlx::query_as(
+            "SELECT * FROM schedules WHERE service_id = ? ORDER BY location_id, byday, opens_at, id",
+        )
+        .bind(service_id.to_string())
+        .fetch_all(self.pool())
+        .await?;
+        rows.into_iter().map(ScheduleRow::into_domain).collect()
+    }
+
+    pub async fn fund(&self, id: Uuid) -> Result<Option<Fund>> {
+        let row: Option<FundRow> = sqlx::query_as(&format!("{FUND_SELECT} WHERE f.id = ?"))
+            .bind(id.to_string())
+            .fetch_optional(self.pool())
+            .await?;
+        row.map(FundRow::into_domain).transpose()
+    }
+
+    /// Funds for a need (any, if `None`) whose beneficiary places include one of `place_codes`
+    /// (any place, if `None`), ordered by name.
+    pub async fn funds(&self, need: Option<NeedCode>, place_codes: Option<&[PlaceCode]>) -> Result<Vec<Fund>> {
+        let places = place_codes.map(|codes| serde_json::to_string(codes).unwrap_or_else(|_| "[]".into()));
+        let rows: Vec<FundRow> = sqlx::query_as(&format!(
+            "{FUND_SELECT} WHERE (?1 IS NULL OR f.id IN (SELECT fund_id FROM fund_needs WHERE need_code = ?1))
+             AND (?2 IS NULL OR f.id IN (SELECT fund_id FROM fund_beneficiary_locations WHERE place_code IN (SELECT value FROM json_each(?2))))
+             ORDER BY f.name, f.id"
+        ))
+        .bind(need.map(|need| need.as_str()))
+        .bind(places)
+        .fetch_all(self.pool())
+        .await?;
+        rows.into_iter().map(FundRow::into_domain).collect()
+    }
+
+    pub async fn funds_of_organization(&self, organization_id: Uuid) -> Result<Vec<Fund>> {
+        let rows: Vec<FundRow> = sqlx::query_as(&format!("{FUND_SELECT} WHERE f.funder_organization_id = ? ORDER BY f.name, f.id"))
+            .bind(organization_id.to_string())
+            .fetch_all(self.pool())
+            .await?;
+        rows.into_iter().map(FundRow::into_domain).collect()
+    }
+}
+
+/// Trims the one extra row fetched to learn whether another page follows.
+fn page<T>(mut items: Vec<T>, first: i64, total_count: i64) -> Page<T> {
+    let has_next_page = items.len() as i64 > first;
+    items.truncate(first.max(0) as usize);
+    Page { items, total_count, has_next_page }
+}

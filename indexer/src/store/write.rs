@@ -1,0 +1,235 @@
+//! Inserts, each run on a connection the caller holds (usually inside one transaction).
+//! Locations and their links to services may be shared, so those inserts ignore repeats.
+
+use sqlx::SqliteConnection;
+use uuid::Uuid;
+
+use crate::domain::*;
+use crate::error::Result;
+
+fn json<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_string(value).unwrap_or_else(|_| "[]".to_string())
+}
+
+fn code(code: &Option<PlaceCode>) -> Option<&str> {
+    code.as_ref().map(PlaceCode::as_str)
+}
+
+pub async fn insert_place(conn: &mut SqliteConnection, place: &Place, boundary_geojson: &str) -> Result<()> {
+    let population = place.population;
+    sqlx::query(
+        "INSERT INTO places (code, name, level, parent_code, age_0_15, age_16_24, age_25_34, age_35_49, age_50_64, age_65_plus, boundary)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(place.code.as_str())
+    .bind(&place.name)
+    .bind(place.level.as_str())
+    .bind(code(&place.parent_code))
+    .bind(population.map(|p| p.age_0_15))
+    .bind(population.map(|p| p.age_16_24))
+    .bind(population.map(|p| p.age_25_34))
+    .bind(population.map(|p| p.age_35_49))
+    .bind(population.map(|p| p.age_50_64))
+    .bind(population.map(|p| p.age_65_plus))
+    .bind(boundary_geojson)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn insert_postcode(conn: &mut SqliteConnection, record: &PostcodeRecord) -> Result<()> {
+    sqlx::query("INSERT INTO postcodes (postcode, latitude, longitude, district_code, ward_code, lsoa_code) VALUES (?, ?, ?, ?, ?, ?)")
+        .bind(record.postcode.as_str())
+        .bind(record.latitude)
+        .bind(record.longitude)
+        .bind(record.district_code.as_str())
+        .bind(record.ward_code.as_str())
+        .bind(record.lsoa_code.as_str())
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn insert_organization(conn: &mut SqliteConnection, organization: &Organization) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO organizations (id, name, description, url, email, phone, identifiers, is_example, attribution, created_at, updated_at, last_reviewed_at, version)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(organization.id.to_string())
+    .bind(&organization.name)
+    .bind(&organization.description)
+    .bind(&organization.url)
+    .bind(&organization.email)
+    .bind(&organization.phone)
+    .bind(json(&organization.identifiers))
+    .bind(organization.is_example)
+    .bind(&organization.attribution)
+    .bind(organization.created_at)
+    .bind(organization.updated_at)
+    .bind(organization.last_reviewed_at)
+    .bind(organization.version)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Inserts a service with its needs (in order: the first is the primary need).
+pub async fn insert_service(conn: &mut SqliteConnection, service: &Service) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO services (id, organization_id, name, description, url, email, phone, status, minimum_age, maximum_age,
+            eligibility_description, delivery_modes, free, cost_options, languages, contacts, how_to_join, activity_concepts,
+            is_example, attribution, created_at, updated_at, last_reviewed_at, version)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(service.id.to_string())
+    .bind(service.organization_id.to_string())
+    .bind(&service.name)
+    .bind(&service.description)
+    .bind(&service.url)
+    .bind(&service.email)
+    .bind(&service.phone)
+    .bind(service.status.as_str())
+    .bind(service.minimum_age)
+    .bind(service.maximum_age)
+    .bind(&service.eligibility_description)
+    .bind(json(&service.delivery_modes))
+    .bind(service.free)
+    .bind(json(&service.cost_options))
+    .bind(json(&service.languages))
+    .bind(json(&service.contacts))
+    .bind(&service.how_to_join)
+    .bind(json(&service.activity_concepts))
+    .bind(service.is_example)
+    .bind(&service.attribution)
+    .bind(service.created_at)
+    .bind(service.updated_at)
+    .bind(service.last_reviewed_at)
+    .bind(service.version)
+    .execute(&mut *conn)
+    .await?;
+    for (position, need) in service.needs.iter().enumerate() {
+        sqlx::query("INSERT INTO service_needs (service_id, need_code, position) VALUES (?, ?, ?)")
+            .bind(service.id.to_string())
+            .bind(need.as_str())
+            .bind(position as i64)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+pub async fn insert_service_area(conn: &mut SqliteConnection, service_id: Uuid, area: &ServiceArea) -> Result<()> {
+    sqlx::query("INSERT INTO service_areas (service_id, place_code, description) VALUES (?, ?, ?)")
+        .bind(service_id.to_string())
+        .bind(area.place_code.as_str())
+        .bind(&area.description)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Inserts a venue unless one with the same id is stored already.
+pub async fn insert_location(conn: &mut SqliteConnection, location: &Location, places: &LocationPlaces) -> Result<()> {
+    sqlx::query(
+        "INSERT OR IGNORE INTO locations (id, name, address_1, city, postcode, latitude, longitude, accessibility, is_example,
+            county_code, district_code, ward_code, msoa_code, lsoa_code)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(location.id.to_string())
+    .bind(&location.name)
+    .bind(&location.address_1)
+    .bind(&location.city)
+    .bind(&location.postcode)
+    .bind(location.latitude)
+    .bind(location.longitude)
+    .bind(json(&location.accessibility))
+    .bind(location.is_example)
+    .bind(code(&places.county_code))
+    .bind(code(&places.district_code))
+    .bind(code(&places.ward_code))
+    .bind(code(&places.msoa_code))
+    .bind(code(&places.lsoa_code))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Records that a service is delivered at a location (HSDS `service_at_location`).
+pub async fn link_service_to_location(conn: &mut SqliteConnection, id: Uuid, service_id: Uuid, location_id: Uuid) -> Result<()> {
+    sqlx::query("INSERT OR IGNORE INTO service_at_location (id, service_id, location_id) VALUES (?, ?, ?)")
+        .bind(id.to_string())
+        .bind(service_id.to_string())
+        .bind(location_id.to_string())
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn insert_schedule(conn: &mut SqliteConnection, schedule: &Schedule) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO schedules (id, service_id, location_id, freq, interval, byday, opens_at, closes_at, valid_from, valid_to, description)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(schedule.id.to_string())
+    .bind(schedule.service_id.to_string())
+    .bind(schedule.location_id.map(|id| id.to_string()))
+    .bind(schedule.freq.as_str())
+    .bind(schedule.interval)
+    .bind(&schedule.byday)
+    .bind(&schedule.opens_at)
+    .bind(&schedule.closes_at)
+    .bind(schedule.valid_from)
+    .bind(schedule.valid_to)
+    .bind(&schedule.description)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Inserts a fund with its needs and beneficiary places.
+pub async fn insert_fund(conn: &mut SqliteConnection, fund: &Fund) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO funds (id, name, description, funder_organization_id, funder_name, applicant_type, minimum_amount, maximum_amount,
+            currency, minimum_age, maximum_age, eligibility_description, opens_on, closes_on, how_to_apply, url, is_example,
+            created_at, updated_at, last_reviewed_at, version)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(fund.id.to_string())
+    .bind(&fund.name)
+    .bind(&fund.description)
+    .bind(fund.funder_organization_id.map(|id| id.to_string()))
+    .bind(&fund.funder_name)
+    .bind(fund.applicant_type.as_str())
+    .bind(fund.minimum_amount)
+    .bind(fund.maximum_amount)
+    .bind(&fund.currency)
+    .bind(fund.minimum_age)
+    .bind(fund.maximum_age)
+    .bind(&fund.eligibility_description)
+    .bind(fund.opens_on)
+    .bind(fund.closes_on)
+    .bind(&fund.how_to_apply)
+    .bind(&fund.url)
+    .bind(fund.is_example)
+    .bind(fund.created_at)
+    .bind(fund.updated_at)
+    .bind(fund.last_reviewed_at)
+    .bind(fund.version)
+    .execute(&mut *conn)
+    .await?;
+    for need in &fund.needs {
+        sqlx::query("INSERT INTO fund_needs (fund_id, need_code) VALUES (?, ?)")
+            .bind(fund.id.to_string())
+            .bind(need.as_str())
+            .execute(&mut *conn)
+            .await?;
+    }
+    for place in &fund.beneficiary_locations {
+        sqlx::query("INSERT INTO fund_beneficiary_locations (fund_id, place_code) VALUES (?, ?)")
+            .bind(fund.id.to_string())
+            .bind(place.as_str())
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
