@@ -31,14 +31,21 @@ impl Directory {
     /// A data directory that is not a directory database, or that holds data from a seed that
     /// never completed, is refused with [`Error::DataDir`]: it is never reseeded over.
     pub async fn open(data_dir: &Path) -> Result<Directory> {
-        let data_dir_error = |reason: String| Error::DataDir { path: data_dir.to_path_buf(), reason };
+        let data_dir_error = |reason: String| Error::DataDir {
+            path: data_dir.to_path_buf(),
+            reason,
+        };
         std::fs::create_dir_all(data_dir).map_err(|e| data_dir_error(format!("cannot create it: {e}")))?;
         let database = data_dir.join(DATABASE_FILE);
         let store = Store::open(&database)
             .await
             .map_err(|e| data_dir_error(format!("cannot open {}: {}", database.display(), source_text(&e))))?;
         store.migrate().await.map_err(|e| {
-            data_dir_error(format!("{} is not a usable directory database: {}", database.display(), source_text(&e)))
+            data_dir_error(format!(
+                "{} is not a usable directory database: {}",
+                database.display(),
+                source_text(&e)
+            ))
         })?;
         if store.meta(seed::SEED_MARKER).await?.is_none() {
             if store.holds_any_directory_data().await? {
@@ -47,14 +54,23 @@ impl Directory {
                 ));
             }
             if let Some(report) = seed::seed(&store).await? {
-                info!(places = report.places, services = report.services, funds = report.funds, "first start: seeded the directory");
+                info!(
+                    places = report.places,
+                    services = report.services,
+                    funds = report.funds,
+                    "first start: seeded the directory"
+                );
             }
         }
         let places = PlaceIndex::build(store.all_places().await?).map_err(|e| data_dir_error(e.to_string()))?;
         if places.is_empty() {
             return Err(data_dir_error("it holds no places".into()));
         }
-        Ok(Directory { store, places: Arc::new(places), data_dir: data_dir.to_path_buf() })
+        Ok(Directory {
+            store,
+            places: Arc::new(places),
+            data_dir: data_dir.to_path_buf(),
+        })
     }
 
     /// Loads the seed if this directory has not been seeded (it always has, once opened).
@@ -80,7 +96,9 @@ impl Directory {
 
     /// A place by code, or `NOT_FOUND`.
     pub fn place(&self, code: &PlaceCode) -> Result<&Place> {
-        self.places.get(code).ok_or_else(|| Error::not_found("place", code.as_str()))
+        self.places
+            .get(code)
+            .ok_or_else(|| Error::not_found("place", code.as_str()))
     }
 
     /// Every place containing the point, largest first.
@@ -89,31 +107,54 @@ impl Directory {
     }
 
     pub async fn postcode(&self, postcode: &Postcode) -> Result<PostcodeRecord> {
-        self.store.postcode(postcode).await?.ok_or_else(|| Error::not_found("postcode", postcode.as_str()))
+        self.store
+            .postcode(postcode)
+            .await?
+            .ok_or_else(|| Error::not_found("postcode", postcode.as_str()))
     }
 
     pub async fn organization(&self, id: Uuid) -> Result<Organization> {
-        self.store.organization(id).await?.ok_or_else(|| Error::not_found("organization", id.to_string()))
+        self.store
+            .organization(id)
+            .await?
+            .ok_or_else(|| Error::not_found("organization", id.to_string()))
     }
 
     pub async fn service(&self, id: Uuid) -> Result<Service> {
-        self.store.service(id).await?.ok_or_else(|| Error::not_found("service", id.to_string()))
+        self.store
+            .service(id)
+            .await?
+            .ok_or_else(|| Error::not_found("service", id.to_string()))
     }
 
     pub async fn fund(&self, id: Uuid) -> Result<Fund> {
-        self.store.fund(id).await?.ok_or_else(|| Error::not_found("fund", id.to_string()))
+        self.store
+            .fund(id)
+            .await?
+            .ok_or_else(|| Error::not_found("fund", id.to_string()))
     }
 
     /// Services for a need and/or in a place (a venue inside it, or a service area overlapping
     /// it), ordered by name, one page after `after`.
-    pub async fn services(&self, place: Option<&PlaceCode>, need: Option<NeedCode>, first: i64, after: Option<&NameKey>) -> Result<Page<Service>> {
+    pub async fn services(
+        &self,
+        place: Option<&PlaceCode>,
+        need: Option<NeedCode>,
+        first: i64,
+        after: Option<&NameKey>,
+    ) -> Result<Page<Service>> {
         let place = place
             .map(|code| {
                 self.place(code)?;
-                Ok::<_, Error>(PlaceScope { code: code.clone(), overlapping_codes: self.places.overlapping_codes(code) })
+                Ok::<_, Error>(PlaceScope {
+                    code: code.clone(),
+                    overlapping_codes: self.places.overlapping_codes(code),
+                })
             })
             .transpose()?;
-        self.store.services_page(&ServiceFilter { need, place }, first, after).await
+        self.store
+            .services_page(&ServiceFilter { need, place }, first, after)
+            .await
     }
 
     /// Funds for a need whose beneficiary area overlaps the place (all funds if both are `None`).

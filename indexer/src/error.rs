@@ -33,7 +33,10 @@ pub enum Error {
 
 impl Error {
     pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Error::InvalidInput { field: field.into(), message: message.into() }
+        Error::InvalidInput {
+            field: field.into(),
+            message: message.into(),
+        }
     }
 
     pub fn not_found(kind: &'static str, id: impl Into<String>) -> Self {
@@ -41,7 +44,10 @@ impl Error {
     }
 
     pub(crate) fn seed(file: &'static str, reason: impl std::fmt::Display) -> Self {
-        Error::Seed { file, reason: reason.to_string() }
+        Error::Seed {
+            file,
+            reason: reason.to_string(),
+        }
     }
 }
 

@@ -47,7 +47,15 @@ async fn main() -> anyhow::Result<()> {
 }
 
 async fn print_stats(directory: &indexer::Directory) -> anyhow::Result<()> {
-    for table in ["places", "postcodes", "organizations", "services", "locations", "schedules", "funds"] {
+    for table in [
+        "places",
+        "postcodes",
+        "organizations",
+        "services",
+        "locations",
+        "schedules",
+        "funds",
+    ] {
         let count = directory.store().count(table).await?;
         println!("{table:>14} {count}");
     }

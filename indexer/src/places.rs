@@ -81,7 +81,10 @@ impl PlaceIndex {
 
     /// Direct children, by name.
     pub fn children(&self, code: &PlaceCode) -> Vec<&Place> {
-        self.children.get(code).map(|list| list.iter().map(|&i| &self.places[i]).collect()).unwrap_or_default()
+        self.children
+            .get(code)
+            .map(|list| list.iter().map(|&i| &self.places[i]).collect())
+            .unwrap_or_default()
     }
 
     /// Parent, grandparent, ... up to the root.

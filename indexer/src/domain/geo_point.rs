@@ -23,16 +23,28 @@ pub enum Coordinate {
 impl GeoPoint {
     pub fn new(latitude: f64, longitude: f64) -> Result<Self, (Coordinate, ParseError)> {
         if !latitude.is_finite() || !(-90.0..=90.0).contains(&latitude) {
-            return Err((Coordinate::Latitude, ParseError::new("latitude must be between -90 and 90 degrees")));
+            return Err((
+                Coordinate::Latitude,
+                ParseError::new("latitude must be between -90 and 90 degrees"),
+            ));
         }
         if !longitude.is_finite() || !(-180.0..=180.0).contains(&longitude) {
-            return Err((Coordinate::Longitude, ParseError::new("longitude must be between -180 and 180 degrees")));
+            return Err((
+                Coordinate::Longitude,
+                ParseError::new("longitude must be between -180 and 180 degrees"),
+            ));
         }
         if !UK_LATITUDE.contains(&latitude) {
-            return Err((Coordinate::Latitude, ParseError::new("latitude is outside the United Kingdom (49.8 to 60.95)")));
+            return Err((
+                Coordinate::Latitude,
+                ParseError::new("latitude is outside the United Kingdom (49.8 to 60.95)"),
+            ));
         }
         if !UK_LONGITUDE.contains(&longitude) {
-            return Err((Coordinate::Longitude, ParseError::new("longitude is outside the United Kingdom (-8.7 to 1.8)")));
+            return Err((
+                Coordinate::Longitude,
+                ParseError::new("longitude is outside the United Kingdom (-8.7 to 1.8)"),
+            ));
         }
         Ok(GeoPoint { latitude, longitude })
     }

@@ -267,8 +267,14 @@ mod tests {
     #[test]
     fn vocabularies_parse_loosely() {
         assert_eq!(DeliveryMode::parse("in person"), Ok(DeliveryMode::InPerson));
-        assert_eq!(ServiceStatus::parse("temporarily closed"), Ok(ServiceStatus::TemporarilyClosed));
-        assert_eq!(AccessibilityFeature::parse("step-free"), Ok(AccessibilityFeature::StepFree));
+        assert_eq!(
+            ServiceStatus::parse("temporarily closed"),
+            Ok(ServiceStatus::TemporarilyClosed)
+        );
+        assert_eq!(
+            AccessibilityFeature::parse("step-free"),
+            Ok(AccessibilityFeature::StepFree)
+        );
         assert!(Frequency::parse("yearly").is_err());
     }
 }

@@ -31,12 +31,30 @@ pub struct Need {
 }
 
 const STRENGTH_AND_BALANCE_CONCEPTS: &[ActivityConcept] = &[
-    ActivityConcept { id: "35f999ac-8ed5-46fa-87d0-1c7721aca77e", pref_label: "Falls and Exercise Management" },
-    ActivityConcept { id: "72871f24-fdcd-4a88-9400-9cb08b911e70", pref_label: "Otago" },
-    ActivityConcept { id: "22368ce1-56d0-4ce9-ad45-bbb7e89ebb00", pref_label: "Postural Stability Instruction" },
-    ActivityConcept { id: "ee3cf3ee-082e-4f53-9cb2-3ef0589497ed", pref_label: "Chair Based Exercise" },
-    ActivityConcept { id: "c16df6ed-a4a0-4275-a8c3-1c8cff56856f", pref_label: "Tai Chi" },
-    ActivityConcept { id: "808e1337-0ab2-4db3-b269-0ee3565c3ac9", pref_label: "General Fitness for Older Adults" },
+    ActivityConcept {
+        id: "35f999ac-8ed5-46fa-87d0-1c7721aca77e",
+        pref_label: "Falls and Exercise Management",
+    },
+    ActivityConcept {
+        id: "72871f24-fdcd-4a88-9400-9cb08b911e70",
+        pref_label: "Otago",
+    },
+    ActivityConcept {
+        id: "22368ce1-56d0-4ce9-ad45-bbb7e89ebb00",
+        pref_label: "Postural Stability Instruction",
+    },
+    ActivityConcept {
+        id: "ee3cf3ee-082e-4f53-9cb2-3ef0589497ed",
+        pref_label: "Chair Based Exercise",
+    },
+    ActivityConcept {
+        id: "c16df6ed-a4a0-4275-a8c3-1c8cff56856f",
+        pref_label: "Tai Chi",
+    },
+    ActivityConcept {
+        id: "808e1337-0ab2-4db3-b269-0ee3565c3ac9",
+        pref_label: "General Fitness for Older Adults",
+    },
 ];
 
 /// The whole taxonomy, in display order. Codes are stable: never rename one, add a new one.
@@ -154,7 +172,11 @@ impl NeedCode {
 pub fn need_for_activity_concept(pref_label: &str) -> Option<NeedCode> {
     TAXONOMY
         .iter()
-        .find(|need| need.activity_concepts.iter().any(|concept| concept.pref_label.eq_ignore_ascii_case(pref_label)))
+        .find(|need| {
+            need.activity_concepts
+                .iter()
+                .any(|concept| concept.pref_label.eq_ignore_ascii_case(pref_label))
+        })
         .map(|need| NeedCode(need.code))
 }
 
@@ -176,8 +198,19 @@ mod tests {
 
     #[test]
     fn falls_concepts_map_to_strength_and_balance() {
-        for label in ["Falls and Exercise Management", "Otago", "Postural Stability Instruction", "Chair Based Exercise", "Tai Chi", "General Fitness for Older Adults"] {
-            assert_eq!(need_for_activity_concept(label).map(|c| c.as_str()), Some("strength-and-balance"), "{label}");
+        for label in [
+            "Falls and Exercise Management",
+            "Otago",
+            "Postural Stability Instruction",
+            "Chair Based Exercise",
+            "Tai Chi",
+            "General Fitness for Older Adults",
+        ] {
+            assert_eq!(
+                need_for_activity_concept(label).map(|c| c.as_str()),
+                Some("strength-and-balance"),
+                "{label}"
+            );
         }
         assert_eq!(need_for_activity_concept("Football"), None);
     }

@@ -43,8 +43,13 @@ pub enum PlaceLevel {
 }
 
 impl PlaceLevel {
-    pub const ALL: [PlaceLevel; 5] =
-        [PlaceLevel::County, PlaceLevel::District, PlaceLevel::Ward, PlaceLevel::Msoa, PlaceLevel::Lsoa];
+    pub const ALL: [PlaceLevel; 5] = [
+        PlaceLevel::County,
+        PlaceLevel::District,
+        PlaceLevel::Ward,
+        PlaceLevel::Msoa,
+        PlaceLevel::Lsoa,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {

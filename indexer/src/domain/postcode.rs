@@ -14,7 +14,11 @@ impl Postcode {
     /// Accepts any case and spacing (`"nr24ab"`, `" NR2  4AB "`); rejects anything that is not
     /// shaped like a UK postcode (outward code of 2-4 characters, inward code digit-letter-letter).
     pub fn parse(raw: &str) -> Result<Self, ParseError> {
-        let compact: String = raw.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_uppercase();
+        let compact: String = raw
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect::<String>()
+            .to_uppercase();
         if !(5..=7).contains(&compact.len()) || !compact.is_ascii() {
             return Err(ParseError::new(format!("{raw:?} is not a UK postcode")));
         }
@@ -79,7 +83,17 @@ mod tests {
 
     #[test]
     fn rejects_what_is_not_a_postcode() {
-        for raw in ["", "NR2", "hello world", "12345", "NR2 4A1", "NRR2 4AB", "NR2 44B", "ÑR2 4AB", "NR123 4AB"] {
+        for raw in [
+            "",
+            "NR2",
+            "hello world",
+            "12345",
+            "NR2 4A1",
+            "NRR2 4AB",
+            "NR2 44B",
+            "ÑR2 4AB",
+            "NR123 4AB",
+        ] {
             assert!(Postcode::parse(raw).is_err(), "{raw:?} should be rejected");
         }
     }

@@ -141,7 +141,12 @@ pub(super) async fn load(
     report: &mut SeedReport,
 ) -> Result<()> {
     let file: ExampleFile = serde_json::from_str(LISTINGS).map_err(bad)?;
-    let context = Context { places, postcodes, activities: activity_list()?, seeded_at };
+    let context = Context {
+        places,
+        postcodes,
+        activities: activity_list()?,
+        seeded_at,
+    };
     for example in &file.organizations {
         let organization = context.organization(example);
         write::insert_organization(conn, &organization).await?;
@@ -169,12 +174,21 @@ fn activity_list() -> Result<HashMap<String, ActivityRef>> {
         .deserialize::<Row>()
         .map(|row| {
             let row = row.map_err(|e| Error::seed("openactive_activity_list.csv", e))?;
-            Ok((row.pref_label.to_lowercase(), ActivityRef { id: row.identifier, pref_label: row.pref_label }))
+            Ok((
+                row.pref_label.to_lowercase(),
+                ActivityRef {
+                    id: row.identifier,
+                    pref_label: row.pref_label,
+                },
+            ))
         })
         .collect()
 }
 
-fn parse_all<T>(raw: &[String], parse: impl Fn(&str) -> std::result::Result<T, crate::error::ParseError>) -> Result<Vec<T>> {
+fn parse_all<T>(
+    raw: &[String],
+    parse: impl Fn(&str) -> std::result::Result<T, crate::error::ParseError>,
+) -> Result<Vec<T>> {
     raw.iter().map(|value| parse(value).map_err(bad)).collect()
 }
 
@@ -192,18 +206,37 @@ impl Context<'_> {
             attribution: None,
             created_at: self.seeded_at,
             updated_at: self.seeded_at,
-            last_reviewed_at: example.services.iter().filter_map(|s| s.last_reviewed_at).max().map(midnight),
+            last_reviewed_at: example
+                .services
+                .iter()
+                .filter_map(|s| s.last_reviewed_at)
+                .max()
+                .map(midnight),
             version: 1,
         }
     }
 
-    async fn load_service(&self, conn: &mut SqliteConnection, organization_id: uuid::Uuid, example: &ExampleService, report: &mut SeedReport) -> Result<()> {
+    async fn load_service(
+        &self,
+        conn: &mut SqliteConnection,
+        organization_id: uuid::Uuid,
+        example: &ExampleService,
+        report: &mut SeedReport,
+    ) -> Result<()> {
         let service = self.service(organization_id, example)?;
         write::insert_service(conn, &service).await?;
         report.services += 1;
         for area in &example.service_areas {
             let place_code = PlaceCode::parse(&area.gss_code).map_err(bad)?;
-            write::insert_service_area(conn, service.id, &ServiceArea { place_code, description: area.description.clone() }).await?;
+            write::insert_service_area(
+                conn,
+                service.id,
+                &ServiceArea {
+                    place_code,
+                    description: area.description.clone(),
+                },
+            )
+            .await?;
         }
         for (location_position, example_location) in example.locations.iter().enumerate() {
             let (location, location_places) = self.location(example_location)?;
@@ -212,7 +245,10 @@ impl Context<'_> {
             let link_id = seed_id("service_at_location", &format!("{}:{}", service.id, location.id));
             write::link_service_to_location(conn, link_id, service.id, location.id).await?;
             for (position, schedule) in example_location.schedules.iter().enumerate() {
-                let key = format!("{}:{location_position}:{}:{position}", example.key, example_location.key);
+                let key = format!(
+                    "{}:{location_position}:{}:{position}",
+                    example.key, example_location.key
+                );
                 let id = seed_id("schedule", &key);
                 write::insert_schedule(conn, &schedule_of(id, service.id, location.id, schedule)?).await?;
             }
@@ -224,7 +260,12 @@ impl Context<'_> {
         let activity_concepts = example
             .activity_concepts
             .iter()
-            .map(|label| self.activities.get(&label.to_lowercase()).cloned().ok_or_else(|| bad(format!("unknown activity {label:?}"))))
+            .map(|label| {
+                self.activities
+                    .get(&label.to_lowercase())
+                    .cloned()
+                    .ok_or_else(|| bad(format!("unknown activity {label:?}")))
+            })
             .collect::<Result<Vec<_>>>()?;
         let mut needs = parse_all(&example.needs, NeedCode::parse)?;
         for concept in &activity_concepts {
@@ -265,7 +306,10 @@ impl Context<'_> {
 
     fn location(&self, example: &ExampleLocation) -> Result<(Location, LocationPlaces)> {
         let postcode = Postcode::parse(&example.postcode).map_err(bad)?;
-        let record = self.postcodes.get(postcode.as_str()).ok_or_else(|| bad(format!("postcode {postcode} is not in Norfolk")))?;
+        let record = self
+            .postcodes
+            .get(postcode.as_str())
+            .ok_or_else(|| bad(format!("postcode {postcode} is not in Norfolk")))?;
         let location = Location {
             id: seed_id("location", &example.key),
             name: example.name.clone(),
@@ -294,7 +338,10 @@ impl Context<'_> {
             id: seed_id("fund", &example.key),
             name: example.name.clone(),
             description: example.description.clone(),
-            funder_organization_id: example.funder_organization_key.as_deref().map(|key| seed_id("organization", key)),
+            funder_organization_id: example
+                .funder_organization_key
+                .as_deref()
+                .map(|key| seed_id("organization", key)),
             funder_name: example.funder_name.clone(),
             applicant_type: ApplicantType::parse(&example.applicant_type).map_err(bad)?,
             needs: parse_all(&example.needs, NeedCode::parse)?,
@@ -318,7 +365,12 @@ impl Context<'_> {
     }
 }
 
-fn schedule_of(id: uuid::Uuid, service_id: uuid::Uuid, location_id: uuid::Uuid, example: &ExampleSchedule) -> Result<Schedule> {
+fn schedule_of(
+    id: uuid::Uuid,
+    service_id: uuid::Uuid,
+    location_id: uuid::Uuid,
+    example: &ExampleSchedule,
+) -> Result<Schedule> {
     Ok(Schedule {
         id,
         service_id,

@@ -45,7 +45,12 @@ fn byday(day: &str) -> Result<&'static str> {
     })
 }
 
-pub(super) async fn load(conn: &mut SqliteConnection, places: &PlaceIndex, seeded_at: DateTime<Utc>, report: &mut SeedReport) -> Result<()> {
+pub(super) async fn load(
+    conn: &mut SqliteConnection,
+    places: &PlaceIndex,
+    seeded_at: DateTime<Utc>,
+    report: &mut SeedReport,
+) -> Result<()> {
     let stops: Vec<StopRow> = csv::Reader::from_reader(STOPS.as_bytes())
         .deserialize()
         .collect::<std::result::Result<_, _>>()
@@ -73,7 +78,8 @@ pub(super) async fn load(conn: &mut SqliteConnection, places: &PlaceIndex, seede
     vehicles.sort();
     vehicles.dedup();
     for vehicle in vehicles {
-        let vehicle_stops: Vec<(usize, &StopRow)> = stops.iter().enumerate().filter(|(_, s)| s.mobile == vehicle).collect();
+        let vehicle_stops: Vec<(usize, &StopRow)> =
+            stops.iter().enumerate().filter(|(_, s)| s.mobile == vehicle).collect();
         let service = vehicle_service(&organization, vehicle, vehicle_stops.len(), seeded_at);
         write::insert_service(conn, &service).await?;
         report.services += 1;
@@ -118,7 +124,14 @@ fn vehicle_service(organization: &Organization, vehicle: &str, stop_count: usize
 
 /// Stores one timetable row; `row` (its position in the file) keys the schedule, since the
 /// timetable repeats some stops within a route.
-async fn load_stop(conn: &mut SqliteConnection, places: &PlaceIndex, service: &Service, row: usize, stop: &StopRow, report: &mut SeedReport) -> Result<()> {
+async fn load_stop(
+    conn: &mut SqliteConnection,
+    places: &PlaceIndex,
+    service: &Service,
+    row: usize,
+    stop: &StopRow,
+    report: &mut SeedReport,
+) -> Result<()> {
     let location_key = format!("{}|{}|{}|{}", stop.community, stop.stop, stop.lat, stop.lng);
     let point = GeoPoint::new(stop.lat, stop.lng).map_err(|(_, e)| Error::seed(FILE, e))?;
     let location = Location {

@@ -74,7 +74,11 @@ pub async fn seed(store: &Store) -> Result<Option<SeedReport>> {
     for record in &postcodes {
         write::insert_postcode(&mut tx, record).await?;
     }
-    let mut report = SeedReport { places: entries.len(), postcodes: postcodes.len(), ..SeedReport::default() };
+    let mut report = SeedReport {
+        places: entries.len(),
+        postcodes: postcodes.len(),
+        ..SeedReport::default()
+    };
     let place_index = PlaceIndex::build(entries)?;
     let postcode_lookup: HashMap<&str, &PostcodeRecord> = postcodes.iter().map(|r| (r.postcode.as_str(), r)).collect();
 

@@ -50,7 +50,16 @@ pub fn places() -> Result<(Vec<Place>, Vec<String>)> {
         }
     }
     let county_boundary = serde_json::json!({ "type": "MultiPolygon", "coordinates": county_polygons });
-    places.insert(0, Place { code: county, name: COUNTY_NAME.to_string(), level: PlaceLevel::County, parent_code: None, population: None });
+    places.insert(
+        0,
+        Place {
+            code: county,
+            name: COUNTY_NAME.to_string(),
+            level: PlaceLevel::County,
+            parent_code: None,
+            population: None,
+        },
+    );
     boundaries.insert(0, county_boundary.to_string());
     Ok((places, boundaries))
 }

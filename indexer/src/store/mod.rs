@@ -36,7 +36,10 @@ impl Store {
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(5));
-        let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options)
+            .await?;
         Ok(Store { pool })
     }
 
@@ -75,11 +78,21 @@ impl Store {
 
     /// Rows in one of the directory's tables (for `indexer stats`).
     pub async fn count(&self, table: &str) -> Result<i64> {
-        const TABLES: &[&str] = &["places", "postcodes", "organizations", "services", "locations", "schedules", "funds"];
+        const TABLES: &[&str] = &[
+            "places",
+            "postcodes",
+            "organizations",
+            "services",
+            "locations",
+            "schedules",
+            "funds",
+        ];
         let Some(table) = TABLES.iter().find(|known| **known == table) else {
             return Err(crate::Error::invalid("table", format!("unknown table {table:?}")));
         };
-        Ok(sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}")).fetch_one(&self.pool).await?)
+        Ok(sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
+            .fetch_one(&self.pool)
+            .await?)
     }
 
     pub async fn close(&self) {

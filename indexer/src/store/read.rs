@@ -59,7 +59,9 @@ const SERVICE_FILTER_SQL: &str = "
 impl Store {
     /// Every place with its boundary as GeoJSON text.
     pub async fn all_places(&self) -> Result<Vec<(Place, String)>> {
-        let rows: Vec<PlaceRow> = sqlx::query_as("SELECT * FROM places ORDER BY code").fetch_all(self.pool()).await?;
+        let rows: Vec<PlaceRow> = sqlx::query_as("SELECT * FROM places ORDER BY code")
+            .fetch_all(self.pool())
+            .await?;
         rows.into_iter().map(PlaceRow::into_place).collect()
     }
 
@@ -88,8 +90,13 @@ impl Store {
         .bind(first + 1)
         .fetch_all(self.pool())
         .await?;
-        let total_count = sqlx::query_scalar("SELECT COUNT(*) FROM organizations").fetch_one(self.pool()).await?;
-        let items = rows.into_iter().map(OrganizationRow::into_domain).collect::<Result<Vec<_>>>()?;
+        let total_count = sqlx::query_scalar("SELECT COUNT(*) FROM organizations")
+            .fetch_one(self.pool())
+            .await?;
+        let items = rows
+            .into_iter()
+            .map(OrganizationRow::into_domain)
+            .collect::<Result<Vec<_>>>()?;
         Ok(page(items, first, total_count))
     }
 
@@ -102,15 +109,22 @@ impl Store {
     }
 
     pub async fn services_of_organization(&self, organization_id: Uuid) -> Result<Vec<Service>> {
-        let rows: Vec<ServiceRow> = sqlx::query_as(&format!("{SERVICE_SELECT} WHERE s.organization_id = ? ORDER BY s.name, s.id"))
-            .bind(organization_id.to_string())
-            .fetch_all(self.pool())
-            .await?;
+        let rows: Vec<ServiceRow> = sqlx::query_as(&format!(
+            "{SERVICE_SELECT} WHERE s.organization_id = ? ORDER BY s.name, s.id"
+        ))
+        .bind(organization_id.to_string())
+        .fetch_all(self.pool())
+        .await?;
         rows.into_iter().map(ServiceRow::into_domain).collect()
     }
 
     /// A page of services matching `filter`, ordered by name, after the keyset position `after`.
-    pub async fn services_page(&self, filter: &ServiceFilter, first: i64, after: Option<&NameKey>) -> Result<Page<Service>> {
+    pub async fn services_page(
+        &self,
+        filter: &ServiceFilter,
+        first: i64,
+        after: Option<&NameKey>,
+    ) -> Result<Page<Service>> {
         let need = filter.need.map(|need| need.as_str());
         let place = filter.place.as_ref().map(|scope| scope.code.as_str().to_string());
         let overlapping = filter
@@ -136,18 +150,27 @@ impl Store {
             .bind(&overlapping)
             .fetch_one(self.pool())
             .await?;
-        let items = rows.into_iter().map(ServiceRow::into_domain).collect::<Result<Vec<_>>>()?;
+        let items = rows
+            .into_iter()
+            .map(ServiceRow::into_domain)
+            .collect::<Result<Vec<_>>>()?;
         Ok(page(items, first, total_count))
     }
 
     pub async fn service_areas(&self, service_id: Uuid) -> Result<Vec<ServiceArea>> {
-        let rows: Vec<(String, Option<String>)> =
-            sqlx::query_as("SELECT place_code, description FROM service_areas WHERE service_id = ? ORDER BY place_code")
-                .bind(service_id.to_string())
-                .fetch_all(self.pool())
-                .await?;
+        let rows: Vec<(String, Option<String>)> = sqlx::query_as(
+            "SELECT place_code, description FROM service_areas WHERE service_id = ? ORDER BY place_code",
+        )
+        .bind(service_id.to_string())
+        .fetch_all(self.pool())
+        .await?;
         rows.into_iter()
-            .map(|(code, description)| Ok(ServiceArea { place_code: place_code(&code)?, description }))
+            .map(|(code, description)| {
+                Ok(ServiceArea {
+                    place_code: place_code(&code)?,
+                    description,
+                })
+            })
             .collect()
     }
 
@@ -171,12 +194,11 @@ impl Store {
     }
 
     pub async fn schedules_of_service(&self, service_id: Uuid) -> Result<Vec<Schedule>> {
-        let rows: Vec<ScheduleRow> = sqlx::query_as(
-            "SELECT * FROM schedules WHERE service_id = ? ORDER BY location_id, byday, opens_at, id",
-        )
-        .bind(service_id.to_string())
-        .fetch_all(self.pool())
-        .await?;
+        let rows: Vec<ScheduleRow> =
+            sqlx::query_as("SELECT * FROM schedules WHERE service_id = ? ORDER BY location_id, byday, opens_at, id")
+                .bind(service_id.to_string())
+                .fetch_all(self.pool())
+                .await?;
         rows.into_iter().map(ScheduleRow::into_domain).collect()
     }
 
@@ -205,10 +227,12 @@ impl Store {
     }
 
     pub async fn funds_of_organization(&self, organization_id: Uuid) -> Result<Vec<Fund>> {
-        let rows: Vec<FundRow> = sqlx::query_as(&format!("{FUND_SELECT} WHERE f.funder_organization_id = ? ORDER BY f.name, f.id"))
-            .bind(organization_id.to_string())
-            .fetch_all(self.pool())
-            .await?;
+        let rows: Vec<FundRow> = sqlx::query_as(&format!(
+            "{FUND_SELECT} WHERE f.funder_organization_id = ? ORDER BY f.name, f.id"
+        ))
+        .bind(organization_id.to_string())
+        .fetch_all(self.pool())
+        .await?;
         rows.into_iter().map(FundRow::into_domain).collect()
     }
 }
@@ -217,5 +241,9 @@ impl Store {
 fn page<T>(mut items: Vec<T>, first: i64, total_count: i64) -> Page<T> {
     let has_next_page = items.len() as i64 > first;
     items.truncate(first.max(0) as usize);
-    Page { items, total_count, has_next_page }
+    Page {
+        items,
+        total_count,
+        has_next_page,
+    }
 }

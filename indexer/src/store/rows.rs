@@ -49,9 +49,23 @@ pub(crate) struct PlaceRow {
 
 impl PlaceRow {
     pub fn into_place(self) -> Result<(Place, String)> {
-        let population = match (self.age_0_15, self.age_16_24, self.age_25_34, self.age_35_49, self.age_50_64, self.age_65_plus) {
+        let population = match (
+            self.age_0_15,
+            self.age_16_24,
+            self.age_25_34,
+            self.age_35_49,
+            self.age_50_64,
+            self.age_65_plus,
+        ) {
             (Some(age_0_15), Some(age_16_24), Some(age_25_34), Some(age_35_49), Some(age_50_64), Some(age_65_plus)) => {
-                Some(Population { age_0_15, age_16_24, age_25_34, age_35_49, age_50_64, age_65_plus })
+                Some(Population {
+                    age_0_15,
+                    age_16_24,
+                    age_25_34,
+                    age_35_49,
+                    age_50_64,
+                    age_65_plus,
+                })
             }
             _ => None,
         };

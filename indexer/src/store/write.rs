@@ -155,7 +155,12 @@ pub async fn insert_location(conn: &mut SqliteConnection, location: &Location, p
 }
 
 /// Records that a service is delivered at a location (HSDS `service_at_location`).
-pub async fn link_service_to_location(conn: &mut SqliteConnection, id: Uuid, service_id: Uuid, location_id: Uuid) -> Result<()> {
+pub async fn link_service_to_location(
+    conn: &mut SqliteConnection,
+    id: Uuid,
+    service_id: Uuid,
+    location_id: Uuid,
+) -> Result<()> {
     sqlx::query("INSERT OR IGNORE INTO service_at_location (id, service_id, location_id) VALUES (?, ?, ?)")
         .bind(id.to_string())
         .bind(service_id.to_string())

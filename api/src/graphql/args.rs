@@ -1,0 +1,49 @@
+//! Parsing GraphQL arguments into engine types, naming the argument when one is wrong.
+
+use async_graphql::{Error as GqlError, ID};
+use indexer::domain::{GeoPoint, NeedCode, PlaceCode, Postcode};
+use uuid::Uuid;
+
+use super::error::bad_input;
+
+/// The largest page a list returns.
+pub const MAX_PAGE_SIZE: i32 = 100;
+pub const DEFAULT_PAGE_SIZE: i32 = 20;
+
+pub fn uuid(field: &str, id: &ID) -> Result<Uuid, GqlError> {
+    Uuid::parse_str(id.as_str()).map_err(|_| bad_input(field, format!("{field}: {:?} is not a UUID", id.as_str())))
+}
+
+pub fn place_code(field: &str, raw: &str) -> Result<PlaceCode, GqlError> {
+    PlaceCode::parse(raw).map_err(|e| bad_input(field, format!("{field}: {e}")))
+}
+
+pub fn need_code(field: &str, raw: &str) -> Result<NeedCode, GqlError> {
+    NeedCode::parse(raw).map_err(|e| bad_input(field, format!("{field}: {e}")))
+}
+
+pub fn postcode(field: &str, raw: &str) -> Result<Postcode, GqlError> {
+    Postcode::parse(raw).map_err(|e| bad_input(field, format!("{field}: {e}")))
+}
+
+/// A point from `lat`/`lng` arguments (named as in the query).
+pub fn point(lat_field: &str, lng_field: &str, lat: f64, lng: f64) -> Result<GeoPoint, GqlError> {
+    GeoPoint::new(lat, lng).map_err(|(coordinate, e)| {
+        let field = match coordinate {
+            indexer::domain::geo_point::Coordinate::Latitude => lat_field,
+            indexer::domain::geo_point::Coordinate::Longitude => lng_field,
+        };
+        bad_input(field, format!("{field}: {e}"))
+    })
+}
+
+/// A page size in 1..=100 (default 20).
+pub fn page_size(first: Option<i32>) -> Result<i64, GqlError> {
+    match first.unwrap_or(DEFAULT_PAGE_SIZE) {
+        size @ 1..=MAX_PAGE_SIZE => Ok(i64::from(size)),
+        size => Err(bad_input(
+            "first",
+            format!("first: page size must be between 1 and {MAX_PAGE_SIZE}, not {size}"),
+        )),
+    }
+}

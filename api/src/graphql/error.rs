@@ -1,0 +1,50 @@
+//! The one mapping from engine errors to GraphQL errors with a stable `extensions.code`.
+//!
+//! Codes: `BAD_USER_INPUT` (with `extensions.field`, the argument at fault), `NOT_FOUND` (with
+//! `extensions.field` when an argument named the missing thing), `INTERNAL` (details logged,
+//! never sent).
+
+use async_graphql::{Error as GqlError, ErrorExtensions};
+use indexer::Error;
+
+pub const BAD_USER_INPUT: &str = "BAD_USER_INPUT";
+pub const NOT_FOUND: &str = "NOT_FOUND";
+pub const INTERNAL: &str = "INTERNAL";
+
+/// A GraphQL error with a code and, where known, the argument at fault.
+pub fn coded(message: impl Into<String>, code: &'static str, field: Option<&str>) -> GqlError {
+    let field = field.map(str::to_string);
+    GqlError::new(message).extend_with(|_, extensions| {
+        extensions.set("code", code);
+        if let Some(field) = &field {
+            extensions.set("field", field.as_str());
+        }
+    })
+}
+
+pub fn bad_input(field: &str, message: impl Into<String>) -> GqlError {
+    coded(message, BAD_USER_INPUT, Some(field))
+}
+
+/// Maps an engine error; `field` is the argument that identified the thing (for `NOT_FOUND`).
+pub fn engine_error(error: Error, field: Option<&str>) -> GqlError {
+    match error {
+        Error::InvalidInput { field, message } => coded(format!("{field}: {message}"), BAD_USER_INPUT, Some(&field)),
+        Error::NotFound { kind, id } => coded(format!("{kind} {id} not found"), NOT_FOUND, field),
+        other => {
+            tracing::error!(error = ?other, "request failed");
+            coded("internal error", INTERNAL, None)
+        }
+    }
+}
+
+/// `?`-friendly conversion for resolvers where no argument is at fault.
+pub trait OrInternal<T> {
+    fn or_gql(self, field: Option<&str>) -> Result<T, GqlError>;
+}
+
+impl<T> OrInternal<T> for Result<T, Error> {
+    fn or_gql(self, field: Option<&str>) -> Result<T, GqlError> {
+        self.map_err(|error| engine_error(error, field))
+    }
+}

@@ -1,0 +1,45 @@
+//! The GraphQL schema, apart from any transport: `build_schema` for serving, `sdl` for the
+//! published contract in `schema.graphql`.
+//!
+//! # Layout
+//! - [`places`]: places, population, postcodes.
+//! - [`listings`]: organisations, services, locations, schedules, funds.
+//! - [`needs`]: the need taxonomy.
+//! - [`connection`]: Relay connections and cursors.
+//! - [`args`], [`error`]: argument parsing and the error-code mapping.
+
+pub mod args;
+pub mod connection;
+pub mod error;
+pub mod listings;
+pub mod needs;
+pub mod places;
+
+use async_graphql::{EmptyMutation, EmptySubscription, MergedObject, Schema, SchemaBuilder};
+use indexer::Directory;
+
+/// Every root query field, merged by area.
+#[derive(MergedObject, Default)]
+pub struct QueryRoot(places::PlaceQuery, listings::ListingQuery, needs::NeedQuery);
+
+pub type DirectorySchema = Schema<QueryRoot, EmptyMutation, EmptySubscription>;
+
+/// Limits that keep a hostile query from tying up the server.
+const MAX_DEPTH: usize = 16;
+const MAX_COMPLEXITY: usize = 5_000;
+
+fn builder() -> SchemaBuilder<QueryRoot, EmptyMutation, EmptySubscription> {
+    Schema::build(QueryRoot::default(), EmptyMutation, EmptySubscription)
+        .limit_depth(MAX_DEPTH)
+        .limit_complexity(MAX_COMPLEXITY)
+}
+
+/// The schema, serving `directory`.
+pub fn build_schema(directory: Directory) -> DirectorySchema {
+    builder().data(directory).finish()
+}
+
+/// The schema in SDL, as committed in `schema.graphql`.
+pub fn sdl() -> String {
+    builder().finish().sdl()
+}
