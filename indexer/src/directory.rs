@@ -37,9 +37,13 @@ impl Directory {
         };
         std::fs::create_dir_all(data_dir).map_err(|e| data_dir_error(format!("cannot create it: {e}")))?;
         let database = data_dir.join(DATABASE_FILE);
-        let store = Store::open(&database)
-            .await
-            .map_err(|e| data_dir_error(format!("cannot open {}: {}", database.display(), source_text(&e))))?;
+        let store = Store::open(&database).await.map_err(|e| {
+            data_dir_error(format!(
+                "{} is not a usable directory database: {}",
+                database.display(),
+                source_text(&e)
+            ))
+        })?;
         store.migrate().await.map_err(|e| {
             data_dir_error(format!(
                 "{} is not a usable directory database: {}",

@@ -1,1 +1,1 @@
-//! Integration tests live in `tests/`.
+//! Integration tests of the directory live in `tests/it/` (one test binary, `it`).

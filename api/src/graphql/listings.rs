@@ -116,6 +116,7 @@ pub struct Contact {
 pub struct OrganizationObject(pub domain::Organization);
 
 #[Object(name = "Organization")]
+/// A VCFSE group, charity, council team or provider (HSDS `organization`).
 impl OrganizationObject {
     /// Stable UUID.
     async fn id(&self) -> ID {
@@ -198,6 +199,7 @@ impl OrganizationObject {
 pub struct ServiceObject(pub domain::Service);
 
 #[Object(name = "Service")]
+/// What people take part in or receive: a class, group, drop-in or advice line (HSDS `service`).
 impl ServiceObject {
     /// Stable UUID.
     async fn id(&self) -> ID {
@@ -368,6 +370,7 @@ impl ServiceObject {
 pub struct ServiceAreaObject(pub domain::ServiceArea);
 
 #[Object(name = "ServiceArea")]
+/// An area a service serves without needing a venue nearby.
 impl ServiceAreaObject {
     /// The place served.
     async fn place(&self, ctx: &Context<'_>) -> Option<PlaceObject> {
@@ -391,6 +394,7 @@ impl ServiceAreaObject {
 pub struct LocationObject(pub domain::Location);
 
 #[Object(name = "Location")]
+/// A venue (HSDS `location`, with its address and accessibility).
 impl LocationObject {
     /// Stable UUID.
     async fn id(&self) -> ID {
@@ -447,6 +451,7 @@ impl LocationObject {
 pub struct ScheduleObject(pub domain::Schedule);
 
 #[Object(name = "Schedule")]
+/// When a service runs (HSDS `schedule`, iCal-like). Times are local (Europe/London).
 impl ScheduleObject {
     /// Stable UUID.
     async fn id(&self) -> ID {
@@ -501,6 +506,7 @@ impl ScheduleObject {
 pub struct FundObject(pub domain::Fund);
 
 #[Object(name = "Fund")]
+/// A grant or fund that residents or groups can apply to.
 impl FundObject {
     /// Stable UUID.
     async fn id(&self) -> ID {

@@ -17,6 +17,7 @@ pub struct ActivityConceptObject {
 pub struct NeedObject(pub &'static Need);
 
 #[Object(name = "Need")]
+/// Something a resident may need, with a stable code.
 impl NeedObject {
     /// Stable code, e.g. `strength-and-balance`.
     async fn code(&self) -> &str {

@@ -70,6 +70,7 @@ impl From<domain::Population> for Population {
 pub struct PlaceObject(pub domain::Place);
 
 #[Object(name = "Place")]
+/// A boundary with a GSS code: county, district (Place), ward, MSOA or LSOA.
 impl PlaceObject {
     /// GSS code, e.g. `E07000143`.
     async fn code(&self) -> &str {
@@ -131,6 +132,7 @@ impl PlaceObject {
 pub struct PostcodeObject(pub PostcodeRecord);
 
 #[Object(name = "Postcode")]
+/// A postcode with its point and the places it falls in.
 impl PostcodeObject {
     /// The postcode, normalised (upper case, one space: `NR2 4AB`).
     async fn postcode(&self) -> &str {

@@ -1,0 +1,97 @@
+//! Wrong arguments get a GraphQL error with a stable code and the argument at fault; nothing
+//! crashes and nothing stored changes.
+
+use crate::support::seeded;
+
+fn expect(actual: (String, Option<String>), code: &str, field: Option<&str>, query: &str) {
+    assert_eq!((actual.0.as_str(), actual.1.as_deref()), (code, field), "{query}");
+}
+
+#[tokio::test]
+async fn malformed_arguments_are_bad_user_input_naming_the_argument() {
+    let test = seeded().await;
+    let cases = [
+        (r#"{ service(id: "not-a-uuid") { id } }"#, "id"),
+        (r#"{ organization(id: "123") { id } }"#, "id"),
+        (r#"{ fund(id: "") { id } }"#, "id"),
+        (r#"{ postcode(postcode: "hello world") { postcode } }"#, "postcode"),
+        (r#"{ postcode(postcode: "NR2 4A1") { postcode } }"#, "postcode"),
+        ("{ placesAt(lat: 91, lng: 1.0) { code } }", "lat"),
+        ("{ placesAt(lat: 48.85, lng: 2.35) { code } }", "lat"),
+        ("{ placesAt(lat: 52.6, lng: 181) { code } }", "lng"),
+        ("{ placesAt(lat: 52.6, lng: 4.9) { code } }", "lng"),
+        (r#"{ place(code: "Breckland") { code } }"#, "code"),
+        (r#"{ places(parentCode: "E07") { code } }"#, "parentCode"),
+        (r#"{ services(place: "nowhere") { totalCount } }"#, "place"),
+        (r#"{ services(need: "knitting") { totalCount } }"#, "need"),
+        ("{ services(first: 101) { totalCount } }", "first"),
+        ("{ services(first: 0) { totalCount } }", "first"),
+        ("{ services(first: -5) { totalCount } }", "first"),
+        (r#"{ services(after: "garbage") { totalCount } }"#, "after"),
+        (r#"{ organizations(after: "eyJ4IjoxfQ") { totalCount } }"#, "after"),
+        (r#"{ funds(need: "unicorns") { id } }"#, "need"),
+    ];
+    for (query, field) in cases {
+        expect(test.error(query).await, "BAD_USER_INPUT", Some(field), query);
+    }
+}
+
+#[tokio::test]
+async fn well_formed_but_unknown_is_not_found() {
+    let test = seeded().await;
+    let missing = "00000000-0000-4000-8000-000000000000";
+    let cases = [
+        (format!(r#"{{ service(id: "{missing}") {{ id }} }}"#), Some("id")),
+        (format!(r#"{{ organization(id: "{missing}") {{ id }} }}"#), Some("id")),
+        (format!(r#"{{ fund(id: "{missing}") {{ id }} }}"#), Some("id")),
+        (r#"{ place(code: "E07999999") { code } }"#.to_string(), Some("code")),
+        (
+            r#"{ places(parentCode: "E07999999") { code } }"#.to_string(),
+            Some("parentCode"),
+        ),
+        (
+            r#"{ services(place: "E07999999") { totalCount } }"#.to_string(),
+            Some("place"),
+        ),
+        (
+            r#"{ postcode(postcode: "SW1A 1AA") { postcode } }"#.to_string(),
+            Some("postcode"),
+        ),
+    ];
+    for (query, field) in cases {
+        expect(test.error(&query).await, "NOT_FOUND", field, &query);
+    }
+}
+
+#[tokio::test]
+async fn bad_input_leaves_the_directory_as_it_was() {
+    let test = seeded().await;
+    let before = test
+        .data("{ services(first: 1) { totalCount } places(level: LSOA) { code } }")
+        .await;
+    for query in [
+        "{ services(first: 100000) { totalCount } }",
+        r#"{ postcode(postcode: "'; DROP TABLE services; --") { lat } }"#,
+        "{ placesAt(lat: NaN, lng: 1) { code } }",
+    ] {
+        let response = test.execute(query).await;
+        assert!(response["errors"].is_array(), "{query}");
+    }
+    let after = test
+        .data("{ services(first: 1) { totalCount } places(level: LSOA) { code } }")
+        .await;
+    assert_eq!(before, after);
+}
+
+#[tokio::test]
+async fn over_deep_queries_are_refused_not_run() {
+    let test = seeded().await;
+    let mut query = String::from(r#"{ place(code: "E07000143") { "#);
+    for _ in 0..20 {
+        query.push_str("parent { ");
+    }
+    query.push_str("code");
+    query.push_str(&" }".repeat(22));
+    let response = test.execute(&query).await;
+    assert!(response["errors"].is_array(), "{response}");
+}

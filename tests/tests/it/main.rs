@@ -1,0 +1,19 @@
+//! One integration-test binary for the whole directory: the engine and the GraphQL API over the
+//! real bundled Norfolk seed.
+//!
+//! # Layout
+//! - [`support`]: a seeded template data directory, copied per test; query helpers.
+//! - [`places`]: districts, populations, hierarchy, postcodes and point-in-polygon.
+//! - [`listings`]: organisations, services, funds and the seed's contents.
+//! - [`bad_input`]: error codes and fields for wrong arguments.
+//! - [`data_dir`]: start-up over corrupt or half-written data directories, idempotent seeding.
+//! - [`http`]: the server over loopback.
+//! - [`schema`]: the committed `schema.graphql` and its descriptions.
+
+mod bad_input;
+mod data_dir;
+mod http;
+mod listings;
+mod places;
+mod schema;
+mod support;

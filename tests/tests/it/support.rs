@@ -1,0 +1,113 @@
+//! Test support: every test gets its own copy of one seeded data directory, so tests are
+//! independent and the (few-second) seeding runs once per test binary.
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use api::graphql::DirectorySchema;
+use indexer::directory::DATABASE_FILE;
+use indexer::Directory;
+use serde_json::Value;
+use tempfile::TempDir;
+
+/// A seeded directory in a temporary data directory, with the GraphQL schema over it.
+pub struct TestDirectory {
+    pub data_dir: TempDir,
+    pub directory: Directory,
+    pub schema: DirectorySchema,
+}
+
+/// The workspace root (for reading `seed/` and `schema.graphql`).
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ has a parent")
+        .to_path_buf()
+}
+
+/// Seeds a data directory once per test run, on its own runtime, and closes it so the
+/// database file is complete (WAL checkpointed).
+fn template() -> &'static Path {
+    static TEMPLATE: OnceLock<PathBuf> = OnceLock::new();
+    TEMPLATE.get_or_init(|| {
+        let path = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("seeded-template-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&path);
+        let seeding_path = path.clone();
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Runtime::new().expect("runtime");
+            runtime.block_on(async {
+                let directory = Directory::open(&seeding_path)
+                    .await
+                    .expect("seed the template directory");
+                directory.close().await;
+            });
+        })
+        .join()
+        .expect("seeding thread");
+        path
+    })
+}
+
+/// A private copy of the seeded template, opened.
+pub async fn seeded() -> TestDirectory {
+    let data_dir = copy_of_template();
+    let directory = Directory::open(data_dir.path())
+        .await
+        .expect("open a copy of the seeded directory");
+    let schema = api::graphql::build_schema(directory.clone());
+    TestDirectory {
+        data_dir,
+        directory,
+        schema,
+    }
+}
+
+/// A private copy of the seeded template, not opened.
+pub fn copy_of_template() -> TempDir {
+    let template = template();
+    let data_dir = tempfile::tempdir().expect("temp dir");
+    for entry in std::fs::read_dir(template).expect("template exists") {
+        let entry = entry.expect("dir entry");
+        std::fs::copy(entry.path(), data_dir.path().join(entry.file_name())).expect("copy template file");
+    }
+    assert!(data_dir.path().join(DATABASE_FILE).exists());
+    data_dir
+}
+
+impl TestDirectory {
+    /// Runs a query and returns the whole response as JSON (`data` and `errors`).
+    pub async fn execute(&self, query: &str) -> Value {
+        let response = self.schema.execute(query).await;
+        serde_json::to_value(&response).expect("response serialises")
+    }
+
+    /// Runs a query that must succeed and returns its `data`.
+    pub async fn data(&self, query: &str) -> Value {
+        let response = self.execute(query).await;
+        assert!(response.get("errors").is_none(), "query failed: {query}\n{response:#}");
+        response["data"].clone()
+    }
+
+    /// Runs a query that must fail and returns its first error's (`code`, `field`).
+    pub async fn error(&self, query: &str) -> (String, Option<String>) {
+        let response = self.execute(query).await;
+        let error = &response["errors"][0];
+        assert!(!error.is_null(), "expected an error from {query}, got {response:#}");
+        let code = error["extensions"]["code"]
+            .as_str()
+            .expect("every error has extensions.code")
+            .to_string();
+        let field = error["extensions"]["field"].as_str().map(str::to_string);
+        (code, field)
+    }
+}
+
+/// The strings at `key` in each element of a JSON array.
+pub fn strings(array: &Value, key: &str) -> Vec<String> {
+    array
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|item| item[key].as_str().expect("string").to_string())
+        .collect()
+}
