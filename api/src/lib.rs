@@ -3,11 +3,13 @@
 //! # Layout
 //! - [`graphql`]: the schema (types wrap engine types; errors mapped to stable codes).
 //! - [`app`]: the axum router: `POST /graphql`, GraphiQL on `GET /graphql`, `GET /healthz`.
+//! - [`maps`]: `GET /maps/gaps.svg`, a gap report drawn as a map.
 //! - [`serve`]: run the router on a listener until `shutdown` resolves.
 //! - [`config`]: the server's command-line flags.
 
 pub mod config;
 pub mod graphql;
+pub mod maps;
 
 use std::future::Future;
 
@@ -47,6 +49,7 @@ pub fn app(state: AppState) -> Router {
         .route("/", get(|| async { Redirect::temporary("/graphql") }))
         .route("/graphql", get(graphiql).post(graphql_handler))
         .route("/healthz", get(healthz))
+        .route("/maps/gaps.svg", get(maps::gaps_svg))
         .layer(CorsLayer::permissive())
         .layer(TraceLayer::new_for_http())
         .with_state(state)

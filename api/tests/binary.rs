@@ -32,7 +32,10 @@ fn print_schema_prints_the_committed_sdl() {
     assert!(output.status.success());
     let committed =
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../schema.graphql")).expect("schema.graphql");
-    assert_eq!(String::from_utf8_lossy(&output.stdout), committed);
+    assert!(
+        String::from_utf8_lossy(&output.stdout) == committed,
+        "--print-schema differs from schema.graphql"
+    );
 }
 
 #[test]

@@ -2,14 +2,16 @@
 //! directory. This is the engine's front door; the API calls nothing else.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 use tracing::info;
 use uuid::Uuid;
 
 use crate::domain::*;
 use crate::error::{Error, Result};
+use crate::gaps::PopulationPoints;
 use crate::places::PlaceIndex;
+use crate::search::{sync as search_sync, SearchIndex};
 use crate::seed::{self, SeedReport};
 use crate::store::read::{NameKey, Page, PlaceScope, ServiceFilter};
 use crate::store::Store;
@@ -21,8 +23,24 @@ pub const DATABASE_FILE: &str = "directory.sqlite3";
 #[derive(Debug, Clone)]
 pub struct Directory {
     store: Store,
-    places: Arc<PlaceIndex>,
+    /// Swapped whole when place boundaries are replaced at run time; readers take a snapshot.
+    geography: Arc<RwLock<Geography>>,
+    /// Derived from the store; follows its change log.
+    search: Arc<SearchIndex>,
     data_dir: PathBuf,
+}
+
+/// The search index directory inside the data directory.
+pub const INDEX_DIR: &str = "index";
+
+/// Memory for the server's index writer (a change touches a handful of documents).
+const WRITER_MEMORY_BYTES: usize = 50_000_000;
+
+/// The places and the LSOA population-weighted points derived from them, replaced together.
+#[derive(Debug, Clone)]
+pub struct Geography {
+    pub places: Arc<PlaceIndex>,
+    pub population_points: Arc<PopulationPoints>,
 }
 
 impl Directory {
@@ -70,11 +88,27 @@ impl Directory {
         if places.is_empty() {
             return Err(data_dir_error("it holds no places".into()));
         }
-        Ok(Directory {
-            store,
+        let population_points = PopulationPoints::load(&store, &places).await?;
+        let geography = Geography {
             places: Arc::new(places),
+            population_points: Arc::new(population_points),
+        };
+        let (search, indexed_seq) = SearchIndex::open(&data_dir.join(INDEX_DIR), WRITER_MEMORY_BYTES)
+            .map_err(|e| data_dir_error(format!("search index unusable: {e}; delete {INDEX_DIR}/ to rebuild it")))?;
+        search_sync::bring_up_to_date(&store, &geography.places, &search, indexed_seq).await?;
+        let directory = Directory {
+            store,
+            geography: Arc::new(RwLock::new(geography)),
+            search: Arc::new(search),
             data_dir: data_dir.to_path_buf(),
-        })
+        };
+        tokio::spawn(search_sync::follow(directory.clone()));
+        Ok(directory)
+    }
+
+    /// The search index (derived from the store).
+    pub fn search_index(&self) -> &Arc<SearchIndex> {
+        &self.search
     }
 
     /// Loads the seed if this directory has not been seeded (it always has, once opened).
@@ -90,8 +124,25 @@ impl Directory {
         &self.store
     }
 
-    pub fn places(&self) -> &PlaceIndex {
-        &self.places
+    /// A snapshot of the place index; it stays valid if the places are replaced meanwhile.
+    pub fn places(&self) -> Arc<PlaceIndex> {
+        self.geography().places
+    }
+
+    /// A snapshot of the places with their population-weighted points.
+    pub fn geography(&self) -> Geography {
+        match self.geography.read() {
+            Ok(geography) => geography.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    /// Swaps in new places (after they were written to the store).
+    pub(crate) fn replace_geography(&self, geography: Geography) {
+        match self.geography.write() {
+            Ok(mut current) => *current = geography,
+            Err(poisoned) => *poisoned.into_inner() = geography,
+        }
     }
 
     pub async fn close(&self) {
@@ -99,15 +150,16 @@ impl Directory {
     }
 
     /// A place by code, or `NOT_FOUND`.
-    pub fn place(&self, code: &PlaceCode) -> Result<&Place> {
-        self.places
+    pub fn place(&self, code: &PlaceCode) -> Result<Place> {
+        self.places()
             .get(code)
+            .cloned()
             .ok_or_else(|| Error::not_found("place", code.as_str()))
     }
 
     /// Every place containing the point, largest first.
-    pub fn places_at(&self, point: GeoPoint) -> Vec<&Place> {
-        self.places.containing(point)
+    pub fn places_at(&self, point: GeoPoint) -> Vec<Place> {
+        self.places().containing(point).into_iter().cloned().collect()
     }
 
     pub async fn postcode(&self, postcode: &Postcode) -> Result<PostcodeRecord> {
@@ -152,7 +204,7 @@ impl Directory {
                 self.place(code)?;
                 Ok::<_, Error>(PlaceScope {
                     code: code.clone(),
-                    overlapping_codes: self.places.overlapping_codes(code),
+                    overlapping_codes: self.places().overlapping_codes(code),
                 })
             })
             .transpose()?;
@@ -166,7 +218,7 @@ impl Directory {
         let overlapping = place
             .map(|code| {
                 self.place(code)?;
-                Ok::<_, Error>(self.places.overlapping_codes(code))
+                Ok::<_, Error>(self.places().overlapping_codes(code))
             })
             .transpose()?;
         self.store.funds(need, overlapping.as_deref()).await

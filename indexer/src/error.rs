@@ -21,6 +21,10 @@ pub enum Error {
     #[error("seed data {file}: {reason}")]
     Seed { file: &'static str, reason: String },
 
+    /// The search index failed; it can always be rebuilt from the database.
+    #[error("search index error: {0}")]
+    Index(String),
+
     #[error("database error")]
     Database(#[from] sqlx::Error),
 

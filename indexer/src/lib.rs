@@ -8,13 +8,17 @@
 //! - [`store`]: SQLite through sqlx, the source of truth; migrations live in `migrations/`.
 //! - [`places`]: the place hierarchy in memory, with R-tree point-in-polygon.
 //! - [`seed`]: the bundled Norfolk data, loaded on first start.
+//! - [`search`]: the tantivy index: full text, geo and filters, kept in step with the store.
+//! - [`gaps`]: gap detection per Place (nearest eligible asset per LSOA), exports, boundary loads.
 //! - [`directory`]: [`Directory`], the front door over all of the above.
 //! - [`error`]: the one error type.
 
 pub mod directory;
 pub mod domain;
 pub mod error;
+pub mod gaps;
 pub mod places;
+pub mod search;
 pub mod seed;
 pub mod store;
 

@@ -5,6 +5,8 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 
+mod cli_gaps;
+
 /// The community asset directory engine.
 #[derive(Debug, Parser)]
 #[command(name = "indexer", version)]
@@ -23,6 +25,13 @@ enum Command {
     Seed,
     /// Print what the data directory holds.
     Stats,
+    /// Print the gap report for a Place and need (GeoJSON or CSV).
+    Gaps(cli_gaps::GapsArgs),
+    /// Manage places and their boundaries.
+    Places {
+        #[command(subcommand)]
+        command: cli_gaps::PlacesCommand,
+    },
 }
 
 #[tokio::main]
@@ -41,6 +50,8 @@ async fn main() -> anyhow::Result<()> {
             None => println!("{} is seeded", cli.data_dir.display()),
         },
         Command::Stats => print_stats(&directory).await?,
+        Command::Gaps(args) => cli_gaps::gaps(&directory, args).await?,
+        Command::Places { command } => cli_gaps::places(&directory, command).await?,
     }
     directory.close().await;
     Ok(())

@@ -119,12 +119,16 @@ pub struct OrganizationObject(pub domain::Organization);
 /// A VCFSE group, charity, council team or provider (HSDS `organization`).
 impl OrganizationObject {
     /// Stable UUID.
-    async fn id(&self) -> ID {
+    pub(crate) async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
     /// Public name.
-    async fn name(&self) -> &str {
+    pub(crate) async fn name(&self) -> &str {
         &self.0.name
+    }
+    /// What kind of listing this is (`ORGANIZATION`).
+    pub(crate) async fn kind(&self) -> super::search::AssetKind {
+        super::search::AssetKind::Organization
     }
     /// What the organisation does.
     async fn description(&self) -> &str {
@@ -202,12 +206,16 @@ pub struct ServiceObject(pub domain::Service);
 /// What people take part in or receive: a class, group, drop-in or advice line (HSDS `service`).
 impl ServiceObject {
     /// Stable UUID.
-    async fn id(&self) -> ID {
+    pub(crate) async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
     /// Public name.
-    async fn name(&self) -> &str {
+    pub(crate) async fn name(&self) -> &str {
         &self.0.name
+    }
+    /// What kind of listing this is (`SERVICE`).
+    pub(crate) async fn kind(&self) -> super::search::AssetKind {
+        super::search::AssetKind::Service
     }
     /// What happens, who it is for and what to expect.
     async fn description(&self) -> &str {
@@ -441,7 +449,6 @@ impl LocationObject {
         ctx.data_unchecked::<Directory>()
             .places_at(point)
             .into_iter()
-            .cloned()
             .map(PlaceObject)
             .collect()
     }
@@ -509,12 +516,16 @@ pub struct FundObject(pub domain::Fund);
 /// A grant or fund that residents or groups can apply to.
 impl FundObject {
     /// Stable UUID.
-    async fn id(&self) -> ID {
+    pub(crate) async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
     /// Public name.
-    async fn name(&self) -> &str {
+    pub(crate) async fn name(&self) -> &str {
         &self.0.name
+    }
+    /// What kind of listing this is (`FUND`).
+    pub(crate) async fn kind(&self) -> super::search::AssetKind {
+        super::search::AssetKind::Fund
     }
     /// What the fund pays for.
     async fn description(&self) -> &str {

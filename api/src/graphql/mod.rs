@@ -5,22 +5,32 @@
 //! - [`places`]: places, population, postcodes.
 //! - [`listings`]: organisations, services, locations, schedules, funds.
 //! - [`needs`]: the need taxonomy.
+//! - [`search`]: search and type-ahead.
+//! - [`gaps`]: gap reports per Place and the gap matrix.
 //! - [`connection`]: Relay connections and cursors.
 //! - [`args`], [`error`]: argument parsing and the error-code mapping.
 
 pub mod args;
 pub mod connection;
 pub mod error;
+pub mod gaps;
 pub mod listings;
 pub mod needs;
 pub mod places;
+pub mod search;
 
 use async_graphql::{EmptyMutation, EmptySubscription, MergedObject, Schema, SchemaBuilder};
 use indexer::Directory;
 
 /// Every root query field, merged by area.
 #[derive(MergedObject, Default)]
-pub struct QueryRoot(places::PlaceQuery, listings::ListingQuery, needs::NeedQuery);
+pub struct QueryRoot(
+    places::PlaceQuery,
+    listings::ListingQuery,
+    needs::NeedQuery,
+    gaps::GapQuery,
+    search::SearchQuery,
+);
 
 pub type DirectorySchema = Schema<QueryRoot, EmptyMutation, EmptySubscription>;
 

@@ -120,10 +120,8 @@ impl PlaceObject {
 
     /// The boundary as a GeoJSON geometry (Polygon or MultiPolygon, WGS84 lng/lat).
     async fn boundary(&self, ctx: &Context<'_>) -> Option<Json<serde_json::Value>> {
-        let text = ctx
-            .data_unchecked::<Directory>()
-            .places()
-            .boundary_geojson(&self.0.code)?;
+        let places = ctx.data_unchecked::<Directory>().places();
+        let text = places.boundary_geojson(&self.0.code)?;
         serde_json::from_str(text).ok().map(Json)
     }
 }
@@ -183,7 +181,6 @@ impl PostcodeObject {
 fn lookup(ctx: &Context<'_>, code: &domain::PlaceCode) -> Result<PlaceObject> {
     ctx.data_unchecked::<Directory>()
         .place(code)
-        .cloned()
         .map(PlaceObject)
         .or_gql(None)
 }
@@ -211,7 +208,8 @@ impl PlaceQuery {
                 .place(parent)
                 .map_err(|e| engine_error(e, Some("parentCode")))?;
         }
-        let places = directory.places().list(level.map(Into::into), parent.as_ref());
+        let index = directory.places();
+        let places = index.list(level.map(Into::into), parent.as_ref());
         Ok(places.into_iter().cloned().map(PlaceObject).collect())
     }
 
@@ -224,7 +222,6 @@ impl PlaceQuery {
         let code = args::place_code("code", &code)?;
         ctx.data_unchecked::<Directory>()
             .place(&code)
-            .cloned()
             .map(PlaceObject)
             .or_gql(Some("code"))
     }
@@ -238,7 +235,7 @@ impl PlaceQuery {
     ) -> Result<Vec<PlaceObject>> {
         let point = args::point("lat", "lng", lat, lng)?;
         let places = ctx.data_unchecked::<Directory>().places_at(point);
-        Ok(places.into_iter().cloned().map(PlaceObject).collect())
+        Ok(places.into_iter().map(PlaceObject).collect())
     }
 
     /// A postcode's point and places. Any case and spacing is accepted; `NOT_FOUND` if the

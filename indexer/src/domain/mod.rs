@@ -5,6 +5,7 @@
 //! - [`geo_point`]: WGS84 points inside the United Kingdom.
 //! - [`place`]: GSS codes, place levels and Census 2021 population bands.
 //! - [`need`]: the need taxonomy signposting and gap detection speak.
+//! - [`schedule`]: next sessions of iCal-like schedules in Europe/London time.
 //! - [`listing`]: organisations, services, locations, schedules and funds (Open Referral UK 3.0 shaped).
 
 pub mod geo_point;
@@ -12,6 +13,7 @@ pub mod listing;
 pub mod need;
 pub mod place;
 pub mod postcode;
+pub mod schedule;
 
 pub use geo_point::GeoPoint;
 pub use listing::*;

@@ -28,6 +28,9 @@ pub struct Need {
     pub description: &'static str,
     /// OpenActive concepts that count as this need.
     pub activity_concepts: &'static [ActivityConcept],
+    /// Words residents and link workers use for this need (lower case, unstemmed): search
+    /// synonyms, and the vocabulary of the signposting classifier.
+    pub keywords: &'static [&'static str],
 }
 
 const STRENGTH_AND_BALANCE_CONCEPTS: &[ActivityConcept] = &[
@@ -64,84 +67,98 @@ pub const TAXONOMY: &[Need] = &[
         label: "Strength and balance",
         description: "Exercise that builds leg strength and balance to prevent falls: FaME, Otago, postural stability, chair-based exercise, tai chi and general fitness classes for older adults.",
         activity_concepts: STRENGTH_AND_BALANCE_CONCEPTS,
+        keywords: &["fall", "falls", "fallen", "falling", "unsteady", "wobbly", "balance", "dizzy", "trip", "trips", "tripped", "steady", "strength", "weak legs", "frail", "frailty", "mobility", "otago", "fame", "tai chi", "chair exercise", "chair based", "seated exercise", "postural"],
     },
     Need {
         code: "social-connection",
         label: "Social connection",
         description: "Groups, clubs, lunch clubs, coffee mornings and activities where people meet others and feel less lonely or isolated.",
         activity_concepts: &[],
+        keywords: &["lonely", "loneliness", "isolated", "isolation", "alone", "company", "friends", "friendship", "social", "club", "coffee morning", "lunch club", "meet people"],
     },
     Need {
         code: "money-advice",
         label: "Money and benefits advice",
         description: "Help with benefits, debt, bills, heating costs, grants and maximising income.",
         activity_concepts: &[],
+        keywords: &["money", "debt", "debts", "bills", "bill", "benefits", "benefit", "heating", "energy", "pension", "pension credit", "attendance allowance", "universal credit", "budget", "budgeting", "afford", "income", "arrears", "cost of living"],
     },
     Need {
         code: "physical-activity",
         label: "Physical activity",
         description: "Walking groups, gentle exercise, dance, swimming and sport at any level, to get and stay active.",
         activity_concepts: &[],
+        keywords: &["exercise", "walking", "walk", "swimming", "swim", "dance", "dancing", "yoga", "fitness", "sport", "gym", "keep fit", "movement", "pilates"],
     },
     Need {
         code: "befriending",
         label: "Befriending",
         description: "Regular one-to-one contact from a volunteer, by phone or in person, for people who are isolated.",
         activity_concepts: &[],
+        keywords: &["befriending", "befriender", "befriend", "phone call", "telephone friendship", "check in", "companionship"],
     },
     Need {
         code: "mental-wellbeing",
         label: "Mental wellbeing",
         description: "Support for low mood, anxiety and stress: talking groups, peer support, wellbeing courses and creative activities.",
         activity_concepts: &[],
+        keywords: &["anxiety", "anxious", "depression", "depressed", "low mood", "stress", "stressed", "wellbeing", "mental health", "worried", "worry", "sad", "counselling"],
     },
     Need {
         code: "carers",
         label: "Support for carers",
         description: "Information, breaks, peer groups and advice for unpaid carers of a family member or friend.",
         activity_concepts: &[],
+        keywords: &["carer", "carers", "caring", "caring for", "looks after", "respite", "unpaid carer"],
     },
     Need {
         code: "housing",
         label: "Housing and home safety",
         description: "Help to stay safe and warm at home: adaptations, handyperson schemes, home safety checks, housing advice.",
         activity_concepts: &[],
+        keywords: &["housing", "adaptation", "adaptations", "handyperson", "grab rail", "stairlift", "damp", "cold home", "landlord", "repairs", "home safety"],
     },
     Need {
         code: "food",
         label: "Food",
         description: "Food banks, community fridges and pantries, meals and lunch clubs, cooking on a budget.",
         activity_concepts: &[],
+        keywords: &["food", "hungry", "meal", "meals", "food bank", "foodbank", "pantry", "fridge", "cooking", "eating"],
     },
     Need {
         code: "digital-inclusion",
         label: "Digital inclusion",
         description: "Help to get online and use a phone, tablet or computer with confidence, and access to devices and data.",
         activity_concepts: &[],
+        keywords: &["digital", "internet", "computer", "tablet", "smartphone", "phone help", "ipad", "email", "wifi", "get online"],
     },
     Need {
         code: "transport",
         label: "Transport",
         description: "Community transport, volunteer car schemes and dial-a-ride to get to appointments and activities.",
         activity_concepts: &[],
+        keywords: &["transport", "lift", "lifts", "car scheme", "bus", "travel", "dial a ride", "community car", "driving", "get to"],
     },
     Need {
         code: "information-and-advice",
         label: "Information and advice",
         description: "General information and advice, signposting, libraries and help with forms and local services.",
         activity_concepts: &[],
+        keywords: &["advice", "information", "forms", "help with forms", "library", "libraries", "signposting", "guidance", "rights"],
     },
     Need {
         code: "bereavement",
         label: "Bereavement support",
         description: "Support after the death of someone close: bereavement groups, counselling and practical help.",
         activity_concepts: &[],
+        keywords: &["bereavement", "bereaved", "grief", "grieving", "loss", "widow", "widowed", "widower", "died", "death", "passed away"],
     },
     Need {
         code: "memory-and-dementia",
         label: "Memory and dementia",
         description: "Memory cafes, dementia-friendly activities and support for people living with dementia and their carers.",
         activity_concepts: &[],
+        keywords: &["dementia", "memory", "alzheimer", "alzheimers", "forgetful", "forgetting", "memory cafe", "confusion"],
     },
 ];
 
@@ -166,6 +183,15 @@ impl NeedCode {
     pub fn need(&self) -> &'static Need {
         TAXONOMY.iter().find(|need| need.code == self.0).unwrap_or(&TAXONOMY[0])
     }
+}
+
+/// Needs whose keywords include this single word (lower case).
+pub fn needs_for_word(word: &str) -> Vec<NeedCode> {
+    TAXONOMY
+        .iter()
+        .filter(|need| need.keywords.contains(&word))
+        .map(|need| NeedCode(need.code))
+        .collect()
 }
 
 /// The need an OpenActive concept label maps to, if any.

@@ -4,7 +4,11 @@
 //! - this module: opening the database (WAL), migrations, the `meta` key/value table.
 //! - [`write`]: inserts, one intent per function, run inside a caller's transaction.
 //! - [`read`]: queries, returning domain types.
+//! - [`feed`]: set-wise reads for the search index, and the change log it follows.
+//! - `gaps`: gap detection's queries, unmet-need counts and place replacement with history.
 
+pub mod feed;
+mod gaps;
 pub mod read;
 mod rows;
 pub mod write;

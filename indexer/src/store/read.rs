@@ -8,11 +8,11 @@ use crate::domain::*;
 use crate::error::Result;
 
 /// A service row with its need codes in stored order.
-const SERVICE_SELECT: &str = "SELECT s.*, (SELECT group_concat(need_code, ',') FROM
+pub(crate) const SERVICE_SELECT: &str = "SELECT s.*, (SELECT group_concat(need_code, ',') FROM
     (SELECT need_code FROM service_needs WHERE service_id = s.id ORDER BY position)) AS needs FROM services s";
 
 /// A fund row with its need codes and beneficiary places.
-const FUND_SELECT: &str = "SELECT f.*,
+pub(crate) const FUND_SELECT: &str = "SELECT f.*,
     (SELECT group_concat(need_code, ',') FROM fund_needs WHERE fund_id = f.id) AS needs,
     (SELECT group_concat(place_code, ',') FROM fund_beneficiary_locations WHERE fund_id = f.id) AS places
     FROM funds f";

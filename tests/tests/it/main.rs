@@ -7,11 +7,13 @@
 //! - [`listings`]: organisations, services, funds and the seed's contents.
 //! - [`bad_input`]: error codes and fields for wrong arguments.
 //! - [`data_dir`]: start-up over corrupt or half-written data directories, idempotent seeding.
+//! - [`gaps`]: gap reports, the gap matrix, exports, the map and boundary loads.
 //! - [`http`]: the server over loopback.
 //! - [`schema`]: the committed `schema.graphql` and its descriptions.
 
 mod bad_input;
 mod data_dir;
+mod gaps;
 mod http;
 mod listings;
 mod places;

@@ -64,14 +64,23 @@ pub async fn seeded() -> TestDirectory {
 
 /// A private copy of the seeded template, not opened.
 pub fn copy_of_template() -> TempDir {
-    let template = template();
     let data_dir = tempfile::tempdir().expect("temp dir");
-    for entry in std::fs::read_dir(template).expect("template exists") {
-        let entry = entry.expect("dir entry");
-        std::fs::copy(entry.path(), data_dir.path().join(entry.file_name())).expect("copy template file");
-    }
+    copy_tree(template(), data_dir.path());
     assert!(data_dir.path().join(DATABASE_FILE).exists());
     data_dir
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("create dir");
+    for entry in std::fs::read_dir(from).expect("template exists") {
+        let entry = entry.expect("dir entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("file type").is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).expect("copy template file");
+        }
+    }
 }
 
 impl TestDirectory {

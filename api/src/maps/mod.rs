@@ -1,0 +1,117 @@
+//! Pictures for people without GIS software: `GET /maps/gaps.svg`, a gap report drawn as a map.
+//!
+//! Query parameters: `place` (GSS code) and `need` (need code) are required; `maxDistanceKm`
+//! (default 5), `population` (`AGE_65_PLUS`, `AGE_50_PLUS`, `ALL`), `includeRemote` and
+//! `includeStale` (`true`/`false`) are optional. A bad parameter answers 400 and an unknown
+//! place 404, each with a plain-text message.
+//!
+//! # Layout
+//! - this module: the handler and its parameters.
+//! - [`render`]: drawing the SVG.
+
+pub mod render;
+
+use std::collections::HashMap;
+
+use axum::extract::{Query, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use indexer::domain::{NeedCode, PlaceCode};
+use indexer::gaps::{Demand, GapCriteria, MaxDistanceKm, PopulationGroup};
+use indexer::Error;
+
+use crate::AppState;
+
+/// The reach a map uses when the URL gives none.
+pub const DEFAULT_MAP_REACH_KM: f64 = 5.0;
+
+/// The parsed query of a map request.
+struct MapRequest {
+    place: PlaceCode,
+    need: NeedCode,
+    criteria: GapCriteria,
+}
+
+fn plain(status: StatusCode, message: impl Into<String>) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        message.into(),
+    )
+        .into_response()
+}
+
+fn bad_request(message: impl Into<String>) -> Response {
+    plain(StatusCode::BAD_REQUEST, message)
+}
+
+fn flag(params: &HashMap<String, String>, name: &str) -> Result<bool, Response> {
+    match params.get(name).map(|value| value.trim().to_ascii_lowercase()) {
+        None => Ok(false),
+        Some(value) if value == "true" || value == "1" => Ok(true),
+        Some(value) if value == "false" || value == "0" => Ok(false),
+        Some(value) => Err(bad_request(format!("{name}: expected true or false, not {value:?}"))),
+    }
+}
+
+fn parse(params: &HashMap<String, String>) -> Result<MapRequest, Response> {
+    let required = |name: &str| {
+        params.get(name).ok_or_else(|| {
+            bad_request(format!(
+                "{name}: missing (e.g. /maps/gaps.svg?place=E07000143&need=strength-and-balance)"
+            ))
+        })
+    };
+    let place = PlaceCode::parse(required("place")?).map_err(|e| bad_request(format!("place: {e}")))?;
+    let need = NeedCode::parse(required("need")?).map_err(|e| bad_request(format!("need: {e}")))?;
+    let reach = match params.get("maxDistanceKm") {
+        None => DEFAULT_MAP_REACH_KM,
+        Some(raw) => raw
+            .trim()
+            .parse::<f64>()
+            .map_err(|_| bad_request(format!("maxDistanceKm: {raw:?} is not a number")))?,
+    };
+    let max_distance = MaxDistanceKm::parse(reach).map_err(|e| bad_request(format!("maxDistanceKm: {e}")))?;
+    let population = params
+        .get("population")
+        .map(|raw| PopulationGroup::parse(raw))
+        .transpose()
+        .map_err(|e| bad_request(format!("population: {e}")))?
+        .unwrap_or_default();
+    Ok(MapRequest {
+        place,
+        need,
+        criteria: GapCriteria {
+            max_distance,
+            population,
+            include_remote: flag(params, "includeRemote")?,
+            include_stale: flag(params, "includeStale")?,
+            day: None,
+        },
+    })
+}
+
+/// `GET /maps/gaps.svg`: the gap report for a Place and need as an SVG map.
+pub async fn gaps_svg(State(state): State<AppState>, Query(params): Query<HashMap<String, String>>) -> Response {
+    let request = match parse(&params) {
+        Ok(request) => request,
+        Err(response) => return response,
+    };
+    let report = state
+        .directory
+        .gaps(&request.place, request.need, &request.criteria, Demand::default())
+        .await;
+    match report {
+        Ok(report) => {
+            let places = state.directory.places();
+            let svg = render::svg(&report, &places);
+            ([(header::CONTENT_TYPE, "image/svg+xml; charset=utf-8")], svg).into_response()
+        }
+        Err(Error::InvalidInput { field, message }) => bad_request(format!("{field}: {message}")),
+        Err(Error::NotFound { kind, id }) => plain(StatusCode::NOT_FOUND, format!("{kind} {id} not found")),
+        Err(error) => {
+            tracing::error!(?error, "gap map failed");
+            plain(StatusCode::INTERNAL_SERVER_ERROR, "internal error")
+        }
+    }
+}

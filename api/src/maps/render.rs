@@ -1,0 +1,379 @@
+//! Draws a gap report as a self-contained SVG choropleth: the Place's LSOAs coloured by how far
+//! their target population lives from the nearest eligible asset, the assets as dots, a title,
+//! a summary, a legend, the largest gaps and the attributions.
+
+use std::fmt::Write;
+
+use geo::{BoundingRect, LineString, MultiPolygon, Rect};
+use indexer::gaps::{AreaGap, Coverage, GapReport};
+use indexer::places::PlaceIndex;
+
+const WIDTH: f64 = 1200.0;
+const MAP_LEFT: f64 = 20.0;
+const MAP_TOP: f64 = 90.0;
+const MAP_WIDTH: f64 = 760.0;
+const MAP_MAX_HEIGHT: f64 = 760.0;
+const PANEL_LEFT: f64 = 810.0;
+
+/// The coverage bands LSOAs are coloured by, best first.
+const BANDS: [(&str, &str); 5] = [
+    ("#1a9850", "venue within half the reach"),
+    ("#91cf60", "venue within reach"),
+    ("#74add1", "served by phone, online or visits only"),
+    ("#fdae61", "nothing within reach; a venue within twice the reach"),
+    ("#d73027", "nothing within twice the reach"),
+];
+
+fn band(area: &AreaGap, reach_km: f64) -> usize {
+    let distance = area.nearest_distance_km().unwrap_or(f64::INFINITY);
+    match area.coverage {
+        Coverage::Venue if distance <= reach_km / 2.0 => 0,
+        Coverage::Venue => 1,
+        Coverage::Remote => 2,
+        Coverage::None if distance <= reach_km * 2.0 => 3,
+        Coverage::None => 4,
+    }
+}
+
+/// Maps lng/lat into the map box: equirectangular, x scaled by cos(latitude) at the middle.
+struct Projection {
+    bounds: Rect<f64>,
+    scale: f64,
+    x_stretch: f64,
+}
+
+impl Projection {
+    fn fit(bounds: Rect<f64>) -> (Projection, f64) {
+        let middle_latitude = (bounds.min().y + bounds.max().y) / 2.0;
+        let x_stretch = middle_latitude.to_radians().cos();
+        let width = (bounds.width() * x_stretch).max(1e-9);
+        let height = bounds.height().max(1e-9);
+        let scale = (MAP_WIDTH / width).min(MAP_MAX_HEIGHT / height);
+        let projection = Projection {
+            bounds,
+            scale,
+            x_stretch,
+        };
+        (projection, height * scale)
+    }
+
+    fn xy(&self, lng: f64, lat: f64) -> (f64, f64) {
+        (
+            MAP_LEFT + (lng - self.bounds.min().x) * self.x_stretch * self.scale,
+            MAP_TOP + (self.bounds.max().y - lat) * self.scale,
+        )
+    }
+}
+
+/// The whole SVG document.
+pub fn svg(report: &GapReport, places: &PlaceIndex) -> String {
+    let boundaries: Vec<(&AreaGap, &MultiPolygon<f64>)> = report
+        .areas
+        .iter()
+        .filter_map(|area| Some((area, places.boundary(&area.place.code)?)))
+        .collect();
+    let bounds = boundaries
+        .iter()
+        .filter_map(|(_, boundary)| boundary.bounding_rect())
+        .reduce(|a, b| union(a, b))
+        .unwrap_or_else(|| Rect::new((0.0, 50.0), (1.0, 51.0)));
+    let (projection, map_height) = Projection::fit(bounds);
+    let height = (MAP_TOP + map_height + 90.0).max(720.0);
+    let reach = report.criteria.max_distance.km();
+
+    let mut out = String::with_capacity(256 * 1024);
+    let _ = write!(
+        out,
+        r##"<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height:.0}" viewBox="0 0 {WIDTH} {height:.0}" font-family="Helvetica, Arial, sans-serif">"##
+    );
+    let _ = write!(out, r##"<rect width="100%" height="100%" fill="#ffffff"/>"##);
+    title(&mut out, report);
+    for (area, boundary) in &boundaries {
+        let (colour, _) = BANDS[band(area, reach)];
+        let _ = write!(
+            out,
+            r##"<path d="{}" fill="{colour}" stroke="#ffffff" stroke-width="0.6" fill-rule="evenodd"><title>{}</title></path>"##,
+            path(boundary, &projection),
+            escape(&area_tooltip(area))
+        );
+    }
+    if let Some(outline) = places.boundary(&report.place.code) {
+        let _ = write!(
+            out,
+            r##"<path d="{}" fill="none" stroke="#333333" stroke-width="1.6" fill-rule="evenodd"/>"##,
+            path(outline, &projection)
+        );
+    }
+    assets(&mut out, report, &projection);
+    panel(&mut out, report, reach);
+    footer(&mut out, height);
+    out.push_str("</svg>");
+    out
+}
+
+fn union(a: Rect<f64>, b: Rect<f64>) -> Rect<f64> {
+    Rect::new(
+        (a.min().x.min(b.min().x), a.min().y.min(b.min().y)),
+        (a.max().x.max(b.max().x), a.max().y.max(b.max().y)),
+    )
+}
+
+fn path(boundary: &MultiPolygon<f64>, projection: &Projection) -> String {
+    let mut d = String::new();
+    for polygon in boundary {
+        ring(&mut d, polygon.exterior(), projection);
+        for hole in polygon.interiors() {
+            ring(&mut d, hole, projection);
+        }
+    }
+    d
+}
+
+fn ring(d: &mut String, line: &LineString<f64>, projection: &Projection) {
+    for (i, coord) in line.coords().enumerate() {
+        let (x, y) = projection.xy(coord.x, coord.y);
+        let _ = write!(d, "{}{x:.1},{y:.1}", if i == 0 { "M" } else { "L" });
+    }
+    d.push('Z');
+}
+
+fn title(out: &mut String, report: &GapReport) {
+    let need = report.need.need().label;
+    let day = report
+        .criteria
+        .day
+        .map(|d| format!(", on a {}", day_name(d)))
+        .unwrap_or_default();
+    let _ = write!(
+        out,
+        r##"<text x="20" y="38" font-size="24" font-weight="bold" fill="#222222">{}</text>"##,
+        escape(&format!("{need}: gaps in {}", report.place.name))
+    );
+    let _ = write!(
+        out,
+        r##"<text x="20" y="66" font-size="15" fill="#444444">{}</text>"##,
+        escape(&format!(
+            "Distance from {} to the nearest eligible venue, within {} km{day}, by LSOA",
+            report.criteria.population.label(),
+            format_number(report.criteria.max_distance.km(), 1)
+        ))
+    );
+}
+
+fn day_name(day: chrono::Weekday) -> &'static str {
+    use chrono::Weekday::*;
+    match day {
+        Mon => "Monday",
+        Tue => "Tuesday",
+        Wed => "Wednesday",
+        Thu => "Thursday",
+        Fri => "Friday",
+        Sat => "Saturday",
+        Sun => "Sunday",
+    }
+}
+
+fn assets(out: &mut String, report: &GapReport, projection: &Projection) {
+    for asset in &report.assets {
+        let (x, y) = projection.xy(asset.point.longitude(), asset.point.latitude());
+        let (radius, fill) = if asset.in_place {
+            (5.0, "#253494")
+        } else {
+            (4.0, "#8c96c6")
+        };
+        let _ = write!(
+            out,
+            r##"<circle cx="{x:.1}" cy="{y:.1}" r="{radius}" fill="{fill}" stroke="#ffffff" stroke-width="1.2"><title>{}</title></circle>"##,
+            escape(&format!("{} at {}", asset.service_name, asset.location_name))
+        );
+    }
+}
+
+fn area_tooltip(area: &AreaGap) -> String {
+    let distance = area
+        .nearest_distance_km()
+        .map(|km| {
+            format!(
+                "{km:.1} km to {}",
+                area.nearest.as_ref().map_or("", |(a, _)| a.service_name.as_str())
+            )
+        })
+        .unwrap_or_else(|| "no eligible venue".into());
+    format!(
+        "{} ({}): {} people, {distance}",
+        area.place.name, area.place.code, area.target_population
+    )
+}
+
+/// The summary, legend and largest gaps, right of the map.
+fn panel(out: &mut String, report: &GapReport, reach: f64) {
+    let summary = &report.summary;
+    let mut y = 110.0;
+    let line = |out: &mut String, y: &mut f64, text: &str, size: f64, bold: bool, gap: f64| {
+        let weight = if bold { "bold" } else { "normal" };
+        let _ = write!(
+            out,
+            r##"<text x="{PANEL_LEFT}" y="{y:.0}" font-size="{size}" font-weight="{weight}" fill="#222222">{}</text>"##,
+            escape(text)
+        );
+        *y += gap;
+    };
+    line(
+        out,
+        &mut y,
+        &format!("{}% covered", format_number(summary.coverage_percent, 1)),
+        28.0,
+        true,
+        28.0,
+    );
+    let group = report.criteria.population.label();
+    line(
+        out,
+        &mut y,
+        &format!("of {} {group}", thousands(summary.target_population)),
+        14.0,
+        false,
+        20.0,
+    );
+    line(
+        out,
+        &mut y,
+        &format!("{} with nothing within reach", thousands(summary.uncovered_population)),
+        14.0,
+        false,
+        20.0,
+    );
+    let per_10k = format_number(summary.assets_per_10k, 1);
+    line(
+        out,
+        &mut y,
+        &format!("{} venues in the Place ({per_10k} per 10,000)", summary.asset_count),
+        14.0,
+        false,
+        20.0,
+    );
+    line(
+        out,
+        &mut y,
+        &format!("{} sessions a week", format_number(summary.weekly_sessions, 1)),
+        14.0,
+        false,
+        34.0,
+    );
+    line(out, &mut y, "LSOAs", 15.0, true, 22.0);
+    let counts = band_counts(report, reach);
+    for (i, (colour, label)) in BANDS.iter().enumerate() {
+        let _ = write!(
+            out,
+            r##"<rect x="{PANEL_LEFT}" y="{:.0}" width="18" height="14" fill="{colour}" stroke="#999999" stroke-width="0.5"/>"##,
+            y - 12.0
+        );
+        let (lsoas, people) = counts[i];
+        let text = format!("{label} ({lsoas} LSOAs, {} people)", thousands(people));
+        let _ = write!(
+            out,
+            r##"<text x="{:.0}" y="{y:.0}" font-size="12" fill="#222222">{}</text>"##,
+            PANEL_LEFT + 26.0,
+            escape(&text)
+        );
+        y += 20.0;
+    }
+    for (fill, label) in [
+        ("#253494", "eligible venue in the Place"),
+        ("#8c96c6", "nearest venue outside it"),
+    ] {
+        let _ = write!(
+            out,
+            r##"<circle cx="{:.0}" cy="{:.0}" r="5" fill="{fill}" stroke="#ffffff"/><text x="{:.0}" y="{y:.0}" font-size="12" fill="#222222">{label}</text>"##,
+            PANEL_LEFT + 9.0,
+            y - 5.0,
+            PANEL_LEFT + 26.0
+        );
+        y += 20.0;
+    }
+    y += 14.0;
+    line(out, &mut y, "Largest gaps", 15.0, true, 22.0);
+    for area in report.areas.iter().filter(|a| !a.covered()).take(8) {
+        let distance = area
+            .nearest_distance_km()
+            .map_or("none".into(), |km| format!("{km:.1} km"));
+        let text = format!(
+            "{}: {} people, nearest {distance}",
+            area.place.name,
+            area.uncovered_population()
+        );
+        line(out, &mut y, &text, 12.0, false, 18.0);
+    }
+}
+
+fn band_counts(report: &GapReport, reach: f64) -> [(usize, i64); 5] {
+    let mut counts = [(0usize, 0i64); 5];
+    for area in &report.areas {
+        let slot = &mut counts[band(area, reach)];
+        slot.0 += 1;
+        slot.1 += area.target_population;
+    }
+    counts
+}
+
+fn footer(out: &mut String, height: f64) {
+    let lines = [
+        "Distances are great-circle from each LSOA's population-weighted point (the mean of its postcodes). Listings marked (example) are invented.",
+        "Source: Office for National Statistics licensed under the Open Government Licence v.3.0. Contains OS data © Crown copyright and database right 2025.",
+    ];
+    for (i, text) in lines.iter().enumerate() {
+        let _ = write!(
+            out,
+            r##"<text x="20" y="{:.0}" font-size="11" fill="#666666">{}</text>"##,
+            height - 34.0 + 16.0 * i as f64,
+            escape(text)
+        );
+    }
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+fn format_number(value: f64, decimals: usize) -> String {
+    let text = format!("{value:.decimals$}");
+    match text.strip_suffix(".0") {
+        Some(whole) => whole.to_string(),
+        None => text,
+    }
+}
+
+/// `35296` → `35,296`.
+fn thousands(value: i64) -> String {
+    let digits = value.unsigned_abs().to_string();
+    let mut grouped = String::new();
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(digit);
+    }
+    if value < 0 {
+        format!("-{grouped}")
+    } else {
+        grouped
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_read_well() {
+        assert_eq!(thousands(35296), "35,296");
+        assert_eq!(thousands(800), "800");
+        assert_eq!(thousands(1_000_000), "1,000,000");
+        assert_eq!(format_number(5.0, 1), "5");
+        assert_eq!(format_number(62.34, 1), "62.3");
+        assert_eq!(escape("King's Lynn & <West>"), "King's Lynn &amp; &lt;West&gt;");
+    }
+}

@@ -1,0 +1,142 @@
+//! Nearest asset to a point, exactly by great-circle (haversine) distance, from an R-tree.
+//!
+//! Points go into the tree as unit vectors on the sphere (x, y, z). The straight-line (chord)
+//! distance between two unit vectors grows strictly with the great-circle distance between them,
+//! so the tree's Euclidean nearest neighbour *is* the haversine nearest neighbour: no planar
+//! projection, no distortion towards the poles, no candidate re-checking. The distance reported
+//! is the haversine distance to the point found ([`GeoPoint::distance_km`]).
+
+use rstar::primitives::GeomWithData;
+use rstar::RTree;
+
+use crate::domain::GeoPoint;
+
+type Entry = GeomWithData<[f64; 3], usize>;
+
+/// The nearest indexed point to a query point.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Nearest {
+    /// Position of the point in the slice the index was built from.
+    pub index: usize,
+    /// Great-circle distance in kilometres.
+    pub distance_km: f64,
+}
+
+/// An immutable nearest-neighbour index over asset points.
+#[derive(Debug)]
+pub struct NearestIndex {
+    tree: RTree<Entry>,
+    points: Vec<GeoPoint>,
+}
+
+impl NearestIndex {
+    /// Bulk-loads the index; positions in `points` are what [`Nearest::index`] refers to.
+    pub fn build(points: Vec<GeoPoint>) -> NearestIndex {
+        let entries = points
+            .iter()
+            .enumerate()
+            .map(|(position, point)| GeomWithData::new(unit_vector(*point), position))
+            .collect();
+        NearestIndex {
+            tree: RTree::bulk_load(entries),
+            points,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.points.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.points.is_empty()
+    }
+
+    /// The nearest point to `from`, or `None` when the index is empty.
+    pub fn nearest(&self, from: GeoPoint) -> Option<Nearest> {
+        let entry = self.tree.nearest_neighbor(&unit_vector(from))?;
+        Some(Nearest {
+            index: entry.data,
+            distance_km: from.distance_km(&self.points[entry.data]),
+        })
+    }
+}
+
+/// The nearest point by checking every one: the reference the index is tested and benchmarked
+/// against.
+pub fn brute_force_nearest(points: &[GeoPoint], from: GeoPoint) -> Option<Nearest> {
+    points
+        .iter()
+        .enumerate()
+        .map(|(index, point)| Nearest {
+            index,
+            distance_km: from.distance_km(point),
+        })
+        .min_by(|a, b| a.distance_km.total_cmp(&b.distance_km))
+}
+
+/// The point as a vector on the unit sphere.
+fn unit_vector(point: GeoPoint) -> [f64; 3] {
+    let (latitude, longitude) = (point.latitude().to_radians(), point.longitude().to_radians());
+    [
+        latitude.cos() * longitude.cos(),
+        latitude.cos() * longitude.sin(),
+        latitude.sin(),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn uk_point() -> impl Strategy<Value = GeoPoint> {
+        (49.9f64..60.9, -8.6f64..1.7).prop_map(|(lat, lng)| GeoPoint::new(lat, lng).expect("inside the UK box"))
+    }
+
+    /// Points bunched into a small area, so near-ties between assets are common.
+    fn clustered_point() -> impl Strategy<Value = GeoPoint> {
+        (52.60f64..52.62, 1.28f64..1.30).prop_map(|(lat, lng)| GeoPoint::new(lat, lng).expect("in Norwich"))
+    }
+
+    fn assert_same_distance(index: &NearestIndex, assets: &[GeoPoint], from: GeoPoint) {
+        let fast = index.nearest(from).expect("non-empty index");
+        let slow = brute_force_nearest(assets, from).expect("non-empty");
+        assert!(
+            (fast.distance_km - slow.distance_km).abs() < 1e-6,
+            "index found {fast:?}, brute force {slow:?}"
+        );
+        assert!((from.distance_km(&assets[fast.index]) - fast.distance_km).abs() < 1e-12);
+    }
+
+    proptest! {
+        #[test]
+        fn index_agrees_with_brute_force_across_the_uk(
+            assets in prop::collection::vec(uk_point(), 1..300),
+            queries in prop::collection::vec(uk_point(), 1..50),
+        ) {
+            let index = NearestIndex::build(assets.clone());
+            for from in queries {
+                assert_same_distance(&index, &assets, from);
+            }
+        }
+
+        #[test]
+        fn index_agrees_with_brute_force_among_close_neighbours(
+            assets in prop::collection::vec(clustered_point(), 1..300),
+            queries in prop::collection::vec(clustered_point(), 1..50),
+        ) {
+            let index = NearestIndex::build(assets.clone());
+            for from in queries {
+                assert_same_distance(&index, &assets, from);
+            }
+        }
+    }
+
+    #[test]
+    fn empty_index_has_no_nearest() {
+        let index = NearestIndex::build(Vec::new());
+        let norwich = GeoPoint::new(52.6309, 1.2974).expect("valid");
+        assert_eq!(index.nearest(norwich), None);
+        assert_eq!(brute_force_nearest(&[], norwich), None);
+    }
+}

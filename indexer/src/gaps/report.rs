@@ -1,0 +1,200 @@
+//! Building a gap report from a Place's LSOAs and the eligible assets: pure, no I/O.
+
+use std::collections::{BTreeSet, HashSet};
+
+use geo::{BoundingRect, Intersects, MultiPolygon, Rect};
+
+use super::assets::EligibleAssets;
+use super::{AreaGap, Coverage, Demand, GapAsset, GapCriteria, GapReport, GapSummary, PointSource, RemoteService};
+use crate::directory::Geography;
+use crate::domain::{GeoPoint, NeedCode, Place, PlaceCode, PlaceLevel};
+use crate::error::{Error, Result};
+
+/// An LSOA ready to be measured.
+#[derive(Debug, Clone)]
+pub struct AreaInput {
+    pub place: Place,
+    pub point: GeoPoint,
+    pub point_source: PointSource,
+}
+
+/// The LSOAs of `place` (itself, if it is one) that have population and a point, by code.
+/// `field` names the argument that gave the place, for the error when it has no population data.
+pub fn areas_of(geography: &Geography, place: &Place, field: &str) -> Result<Vec<AreaInput>> {
+    let lsoas: Vec<Place> = if place.level == PlaceLevel::Lsoa {
+        vec![place.clone()]
+    } else {
+        geography
+            .places
+            .descendants(&place.code)
+            .into_iter()
+            .filter(|p| p.level == PlaceLevel::Lsoa)
+            .cloned()
+            .collect()
+    };
+    let mut areas: Vec<AreaInput> = lsoas
+        .into_iter()
+        .filter(|lsoa| lsoa.population.is_some())
+        .filter_map(|lsoa| {
+            let (point, point_source) = geography.population_points.get(&lsoa.code)?;
+            Some(AreaInput {
+                place: lsoa,
+                point,
+                point_source,
+            })
+        })
+        .collect();
+    if areas.is_empty() {
+        return Err(Error::invalid(
+            field,
+            format!(
+                "place {} ({}) has no population data: gaps are measured over LSOAs with Census population, which wards do not nest",
+                place.code, place.name
+            ),
+        ));
+    }
+    areas.sort_by(|a, b| a.place.code.cmp(&b.place.code));
+    Ok(areas)
+}
+
+/// Everything a report is computed from.
+pub struct ReportInput<'a> {
+    pub geography: &'a Geography,
+    pub place: &'a Place,
+    pub need: NeedCode,
+    pub criteria: &'a GapCriteria,
+    pub demand: Demand,
+    pub areas: &'a [AreaInput],
+    pub assets: &'a EligibleAssets,
+}
+
+/// Measures every area against the eligible assets and sums up.
+pub fn build(input: &ReportInput<'_>) -> GapReport {
+    let in_place = venues_inside(input.geography, input.place, &input.assets.venues);
+    let mut nearest_positions = BTreeSet::new();
+    let mut remote_used = BTreeSet::new();
+    let mut areas: Vec<AreaGap> = input
+        .areas
+        .iter()
+        .map(|area| {
+            let nearest = input.assets.index.nearest(area.point);
+            if let Some(found) = nearest {
+                nearest_positions.insert(found.index);
+            }
+            let within_reach = nearest.is_some_and(|found| found.distance_km <= input.criteria.max_distance.km());
+            let remote = if input.assets.remote.is_empty() {
+                None
+            } else {
+                remote_service_for(input.geography, area, &input.assets.remote)
+            };
+            if let Some(position) = remote {
+                remote_used.insert(position);
+            }
+            let coverage = match (within_reach, remote) {
+                (true, _) => Coverage::Venue,
+                (false, Some(_)) => Coverage::Remote,
+                (false, None) => Coverage::None,
+            };
+            AreaGap {
+                place: area.place.clone(),
+                point: area.point,
+                point_source: area.point_source,
+                target_population: area.place.population.map_or(0, |p| input.criteria.population.count(&p)),
+                nearest: nearest
+                    .map(|found| (with_place_flag(input.assets, &in_place, found.index), found.distance_km)),
+                coverage,
+                remote_service: remote.map(|position| input.assets.remote[position].0.clone()),
+            }
+        })
+        .collect();
+    sort_most_uncovered_first(&mut areas);
+    let assets: Vec<GapAsset> = (0..input.assets.venues.len())
+        .filter(|i| in_place[*i] || nearest_positions.contains(i))
+        .map(|i| with_place_flag(input.assets, &in_place, i))
+        .collect();
+    let remote_services: Vec<RemoteService> = remote_used.iter().map(|&i| input.assets.remote[i].0.clone()).collect();
+    let summary = summarise(&areas, &assets, remote_services.len(), input.demand);
+    GapReport {
+        place: input.place.clone(),
+        need: input.need,
+        criteria: *input.criteria,
+        areas,
+        assets,
+        remote_services,
+        summary,
+    }
+}
+
+fn with_place_flag(assets: &EligibleAssets, in_place: &[bool], position: usize) -> GapAsset {
+    GapAsset {
+        in_place: in_place[position],
+        ..assets.venues[position].clone()
+    }
+}
+
+/// Which venues lie inside the Place's boundary (a bounding-box check first).
+fn venues_inside(geography: &Geography, place: &Place, venues: &[GapAsset]) -> Vec<bool> {
+    let Some(boundary) = geography.places.boundary(&place.code) else {
+        return vec![false; venues.len()];
+    };
+    let bounds: Option<Rect<f64>> = boundary.bounding_rect();
+    venues
+        .iter()
+        .map(|venue| inside(boundary, bounds, venue.point))
+        .collect()
+}
+
+fn inside(boundary: &MultiPolygon<f64>, bounds: Option<Rect<f64>>, point: GeoPoint) -> bool {
+    let point = point.to_geo();
+    bounds.is_some_and(|rect| rect.intersects(&point)) && boundary.intersects(&point)
+}
+
+/// The first area-serving service that serves the LSOA: its area is the LSOA, an ancestor of
+/// it, or a place (such as a ward) containing the LSOA's point.
+fn remote_service_for(
+    geography: &Geography,
+    area: &AreaInput,
+    remote: &[(RemoteService, Vec<PlaceCode>)],
+) -> Option<usize> {
+    let mut serving: HashSet<&PlaceCode> = HashSet::new();
+    serving.insert(&area.place.code);
+    let ancestors = geography.places.ancestors(&area.place.code);
+    serving.extend(ancestors.iter().map(|p| &p.code));
+    let containing = geography.places.containing(area.point);
+    serving.extend(containing.iter().map(|p| &p.code));
+    remote
+        .iter()
+        .position(|(_, codes)| codes.iter().any(|code| serving.contains(code)))
+}
+
+/// Most uncovered people first, then the furthest from any asset, then by code.
+fn sort_most_uncovered_first(areas: &mut [AreaGap]) {
+    areas.sort_by(|a, b| {
+        let distance = |area: &AreaGap| area.nearest_distance_km().unwrap_or(f64::INFINITY);
+        b.uncovered_population()
+            .cmp(&a.uncovered_population())
+            .then(distance(b).total_cmp(&distance(a)))
+            .then(a.place.code.cmp(&b.place.code))
+    });
+}
+
+fn summarise(areas: &[AreaGap], assets: &[GapAsset], remote_service_count: usize, demand: Demand) -> GapSummary {
+    let target_population: i64 = areas.iter().map(|a| a.target_population).sum();
+    let uncovered_population: i64 = areas.iter().map(AreaGap::uncovered_population).sum();
+    let covered_population = target_population - uncovered_population;
+    let inside: Vec<&GapAsset> = assets.iter().filter(|a| a.in_place).collect();
+    let weekly_sessions: f64 = inside.iter().map(|a| a.weekly_sessions).sum();
+    let ratio = |part: f64, whole: i64| if whole > 0 { part / whole as f64 } else { 0.0 };
+    GapSummary {
+        target_population,
+        covered_population,
+        uncovered_population,
+        coverage_percent: 100.0 * ratio(covered_population as f64, target_population),
+        asset_count: inside.len(),
+        remote_service_count,
+        assets_per_10k: 10_000.0 * ratio(inside.len() as f64, target_population),
+        weekly_sessions,
+        demand,
+        weekly_places: weekly_sessions * demand.places_per_session as f64,
+    }
+}

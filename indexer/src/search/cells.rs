@@ -1,0 +1,95 @@
+//! Grid cells for geo search. Tantivy has no geo field, and range queries over latitude and
+//! longitude columns scan whole columns; instead every venue is indexed as the ids of the grid
+//! cells it falls in, at four resolutions. A radius query ORs the few cells covering the
+//! circle's bounding box at the coarsest useful resolution, and exact distance is then
+//! computed for the candidates only.
+
+use crate::domain::GeoPoint;
+
+/// Cell edge lengths in kilometres, finest first.
+pub const CELL_SIZES_KM: [f64; 4] = [1.0, 4.0, 16.0, 64.0];
+
+/// Kilometres per degree of latitude.
+const KM_PER_DEGREE: f64 = 111.32;
+/// Longitude degrees are scaled at a fixed latitude (England's middle) so cells stay square-ish;
+/// the cover below widens by the true scale, so nothing is missed anywhere in the UK.
+const REFERENCE_COS_LATITUDE: f64 = 0.6; // cos(53.13°)
+
+/// At most this many cells are ORed for one query.
+const MAX_COVER_CELLS: usize = 36;
+
+fn cell_index(point: &GeoPoint, level: usize) -> (i64, i64) {
+    let size = CELL_SIZES_KM[level];
+    let y = (point.latitude() * KM_PER_DEGREE / size).floor() as i64;
+    let x = (point.longitude() * KM_PER_DEGREE * REFERENCE_COS_LATITUDE / size).floor() as i64;
+    (x, y)
+}
+
+fn term(level: usize, (x, y): (i64, i64)) -> String {
+    format!("{level}:{x}:{y}")
+}
+
+/// The cell terms of a venue, one per resolution.
+pub fn cells_of(point: &GeoPoint) -> Vec<String> {
+    (0..CELL_SIZES_KM.len())
+        .map(|level| term(level, cell_index(point, level)))
+        .collect()
+}
+
+/// Cell terms covering every point within `radius_km` of `centre`.
+pub fn covering_cells(centre: &GeoPoint, radius_km: f64) -> Vec<String> {
+    let lat_span = radius_km / KM_PER_DEGREE;
+    let cos_lat = centre.latitude().to_radians().cos().max(0.05);
+    let lng_span = radius_km / (KM_PER_DEGREE * cos_lat);
+    let corner = |lat: f64, lng: f64| (lat.clamp(-90.0, 90.0), lng.clamp(-180.0, 180.0));
+    let (south, west) = corner(centre.latitude() - lat_span, centre.longitude() - lng_span);
+    let (north, east) = corner(centre.latitude() + lat_span, centre.longitude() + lng_span);
+    for (level, &size) in CELL_SIZES_KM.iter().enumerate() {
+        let y_range = ((south * KM_PER_DEGREE / size).floor() as i64)..=((north * KM_PER_DEGREE / size).floor() as i64);
+        let x_of = |lng: f64| (lng * KM_PER_DEGREE * REFERENCE_COS_LATITUDE / size).floor() as i64;
+        let x_range = x_of(west)..=x_of(east);
+        let count = (y_range.end() - y_range.start() + 1) * (x_range.end() - x_range.start() + 1);
+        if count as usize <= MAX_COVER_CELLS || level == CELL_SIZES_KM.len() - 1 {
+            return y_range
+                .flat_map(|y| x_range.clone().map(move |x| term(level, (x, y))))
+                .collect();
+        }
+    }
+    Vec::new()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn uk_point() -> impl Strategy<Value = GeoPoint> {
+        (50.0f64..58.5, -5.5f64..1.75).prop_map(|(lat, lng)| GeoPoint::new(lat, lng).expect("in the UK"))
+    }
+
+    proptest! {
+        /// Every point within the radius lies in one of the covering cells.
+        #[test]
+        fn cover_contains_every_point_in_the_circle(centre in uk_point(), radius in 0.1f64..200.0, bearing in 0.0f64..360.0, fraction in 0.0f64..1.0) {
+            let distance = radius * fraction;
+            let lat = centre.latitude() + distance / KM_PER_DEGREE * bearing.to_radians().cos() * 0.999;
+            let lng = centre.longitude() + distance / (KM_PER_DEGREE * centre.latitude().to_radians().cos()) * bearing.to_radians().sin() * 0.999;
+            prop_assume!(GeoPoint::new(lat, lng).is_ok());
+            let point = GeoPoint::new(lat, lng).expect("checked");
+            prop_assume!(centre.distance_km(&point) <= radius);
+            let cover = covering_cells(&centre, radius);
+            prop_assert!(cells_of(&point).iter().any(|cell| cover.contains(cell)), "{point:?} not covered by {cover:?}");
+        }
+    }
+
+    #[test]
+    fn small_radii_use_few_fine_cells() {
+        let dereham = GeoPoint::new(52.68, 0.94).expect("valid");
+        let cover = covering_cells(&dereham, 2.0);
+        assert!(
+            cover.len() <= MAX_COVER_CELLS && cover.iter().all(|c| c.starts_with("0:")),
+            "{cover:?}"
+        );
+        assert!(covering_cells(&dereham, 20.0).iter().all(|c| !c.starts_with("0:")));
+    }
+}

@@ -1,0 +1,394 @@
+//! One pass over the matching documents: exact checks the terms cannot express (distance,
+//! age, session times, open funds), the blended score, the top hits and the facet counts.
+
+use std::cmp::Ordering;
+use std::collections::{BinaryHeap, HashMap};
+use std::sync::Arc;
+
+use tantivy::collector::{Collector, SegmentCollector};
+use tantivy::columnar::{Column, StrColumn};
+use tantivy::{DocId, Score, SegmentOrdinal, SegmentReader};
+
+use super::document::{epoch_day, unpack_session, unpack_venue, AssetKind};
+use super::fields::Fields;
+use super::request::{SearchRequest, SortOrder};
+use crate::domain::GeoPoint;
+
+/// Listings not confirmed for this many days are stale.
+const STALE_AFTER_DAYS: i64 = 365;
+/// Score multiplier for stale listings.
+const STALE_FACTOR: f32 = 0.6;
+/// Score multiplier for a listing matched by the area it serves rather than a venue nearby.
+const AREA_MATCH_DECAY: f32 = 0.55;
+
+/// One match before hydration.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RawHit {
+    pub id: String,
+    pub kind: AssetKind,
+    pub score: f32,
+    pub text_score: f32,
+    pub distance_km: Option<f64>,
+    /// Matched because it serves an area containing the search point (no venue in range).
+    pub by_area: bool,
+    pub stale: bool,
+}
+
+/// Everything one search found.
+#[derive(Debug, Clone, Default)]
+pub struct Collected {
+    pub hits: Vec<RawHit>,
+    pub total: usize,
+    pub need_counts: HashMap<String, u64>,
+    pub district_counts: HashMap<String, u64>,
+}
+
+pub struct SearchCollector {
+    pub request: Arc<SearchRequest>,
+    pub fields: Fields,
+    pub scoring: bool,
+}
+
+/// What the collector needs of a segment, looked up once.
+pub struct SegmentSearch {
+    request: Arc<SearchRequest>,
+    scoring: bool,
+    id: StrColumn,
+    kind: StrColumn,
+    venue: Column<u64>,
+    session: Column<u64>,
+    min_age: Column<i64>,
+    max_age: Column<i64>,
+    opens: Column<i64>,
+    closes: Column<i64>,
+    reviewed: Column<i64>,
+    need: Option<StrColumn>,
+    district: Option<StrColumn>,
+    area: Option<StrColumn>,
+    /// Ordinals (in this segment) of the area codes that contain the search point.
+    containing_area_ords: Vec<u64>,
+    fund_ord: Option<u64>,
+    top: BinaryHeap<Ranked>,
+    keep: usize,
+    total: usize,
+    need_counts: HashMap<u64, u64>,
+    district_counts: HashMap<u64, u64>,
+    today: i64,
+}
+
+/// A hit ordered so the heap's top is the worst kept hit.
+struct Ranked {
+    key: f64,
+    doc: DocId,
+    hit: PartialHit,
+}
+
+#[derive(Clone, Copy)]
+struct PartialHit {
+    score: f32,
+    text_score: f32,
+    distance_km: Option<f64>,
+    by_area: bool,
+    stale: bool,
+}
+
+impl PartialEq for Ranked {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+impl Eq for Ranked {}
+impl PartialOrd for Ranked {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Ranked {
+    /// Smaller key is better; the heap keeps the worst on top.
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.key.total_cmp(&other.key).then(self.doc.cmp(&other.doc))
+    }
+}
+
+fn str_column(reader: &SegmentReader, name: &str) -> tantivy::Result<Option<StrColumn>> {
+    reader.fast_fields().str(name)
+}
+
+fn required_str(reader: &SegmentReader, name: &str) -> tantivy::Result<StrColumn> {
+    str_column(reader, name)?.ok_or_else(|| tantivy::TantivyError::SchemaError(format!("{name} is not a fast field")))
+}
+
+impl Collector for SearchCollector {
+    type Fruit = Collected;
+    type Child = SegmentSearch;
+
+    fn for_segment(&self, _segment: SegmentOrdinal, reader: &SegmentReader) -> tantivy::Result<SegmentSearch> {
+        let fast = reader.fast_fields();
+        let area = str_column(reader, "area")?;
+        let containing_area_ords = match (&area, &self.request.near) {
+            (Some(area), Some(near)) => near
+                .containing_places
+                .iter()
+                .filter_map(|code| area.dictionary().term_ord(code.as_str()).ok().flatten())
+                .collect(),
+            _ => Vec::new(),
+        };
+        let kind = required_str(reader, "kind")?;
+        let fund_ord = kind.dictionary().term_ord(AssetKind::Fund.as_str()).ok().flatten();
+        let wants_facets = self.request.facets;
+        Ok(SegmentSearch {
+            request: self.request.clone(),
+            scoring: self.scoring,
+            id: required_str(reader, "id")?,
+            kind,
+            venue: fast.u64("venue")?,
+            session: fast.u64("session")?,
+            min_age: fast.i64("min_age")?,
+            max_age: fast.i64("max_age")?,
+            opens: fast.i64("opens")?,
+            closes: fast.i64("closes")?,
+            reviewed: fast.i64("reviewed")?,
+            need: if wants_facets {
+                str_column(reader, "need")?
+            } else {
+                None
+            },
+            district: if wants_facets {
+                str_column(reader, "district")?
+            } else {
+                None
+            },
+            area,
+            containing_area_ords,
+            fund_ord,
+            top: BinaryHeap::new(),
+            keep: self.request.offset + self.request.limit,
+            total: 0,
+            need_counts: HashMap::new(),
+            district_counts: HashMap::new(),
+            today: epoch_day(self.request.today),
+        })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        self.scoring
+    }
+
+    fn merge_fruits(&self, fruits: Vec<Collected>) -> tantivy::Result<Collected> {
+        let mut merged = Collected::default();
+        for fruit in fruits {
+            merged.total += fruit.total;
+            merged.hits.extend(fruit.hits);
+            for (key, count) in fruit.need_counts {
+                *merged.need_counts.entry(key).or_default() += count;
+            }
+            for (key, count) in fruit.district_counts {
+                *merged.district_counts.entry(key).or_default() += count;
+            }
+        }
+        let request = &self.request;
+        merged.hits.sort_by(|a, b| {
+            rank_key(request.sort, a.score, a.distance_km)
+                .total_cmp(&rank_key(request.sort, b.score, b.distance_km))
+                .then(a.id.cmp(&b.id))
+        });
+        merged.hits = merged
+            .hits
+            .into_iter()
+            .skip(request.offset)
+            .take(request.limit)
+            .collect();
+        Ok(merged)
+    }
+}
+
+/// Smaller is better: negative score, or distance (area matches after every venue).
+fn rank_key(sort: SortOrder, score: f32, distance_km: Option<f64>) -> f64 {
+    match sort {
+        SortOrder::Relevance => -f64::from(score),
+        SortOrder::Distance => distance_km.unwrap_or(1.0e6) - f64::from(score) * 1e-6,
+    }
+}
+
+impl SegmentSearch {
+    /// Distance to the nearest venue within the radius, or `Some(None)` if matched by an area
+    /// served, or `None` if out of range.
+    fn distance(&self, doc: DocId) -> Option<Option<f64>> {
+        let Some(near) = &self.request.near else {
+            return Some(None);
+        };
+        let nearest = self
+            .venue
+            .values_for_doc(doc)
+            .filter_map(|packed| {
+                let (lat, lng) = unpack_venue(packed);
+                GeoPoint::new(lat, lng).ok().map(|venue| near.point.distance_km(&venue))
+            })
+            .fold(f64::INFINITY, f64::min);
+        if nearest <= near.radius_km {
+            return Some(Some(nearest));
+        }
+        let serves_here = self
+            .area
+            .as_ref()
+            .is_some_and(|area| area.term_ords(doc).any(|ord| self.containing_area_ords.contains(&ord)));
+        serves_here.then_some(None)
+    }
+
+    fn age_fits(&self, doc: DocId) -> bool {
+        let Some(age) = self.request.age else { return true };
+        let min = self.min_age.first(doc).unwrap_or(0);
+        let max = self.max_age.first(doc).unwrap_or(i64::MAX);
+        min <= age && age <= max
+    }
+
+    fn sessions_fit(&self, doc: DocId) -> bool {
+        let request = &self.request;
+        if request.days.is_empty() && request.time_from.is_none() && request.time_to.is_none() {
+            return true;
+        }
+        self.session.values_for_doc(doc).any(|packed| {
+            let (day, start, end) = unpack_session(packed);
+            (request.days.is_empty() || request.days.iter().any(|d| d.num_days_from_monday() == day))
+                && request.time_from.is_none_or(|from| start >= from)
+                && request.time_to.is_none_or(|to| end <= to)
+        })
+    }
+
+    fn fund_open(&self, doc: DocId) -> bool {
+        if !self.request.open_funds_only
+            || self
+                .fund_ord
+                .is_none_or(|fund| self.kind.term_ords(doc).next() != Some(fund))
+        {
+            return true;
+        }
+        let opens = self.opens.first(doc).unwrap_or(i64::MIN);
+        let closes = self.closes.first(doc).unwrap_or(i64::MAX);
+        opens <= self.today && self.today <= closes
+    }
+
+    fn count_facets(&mut self, doc: DocId) {
+        if let Some(need) = &self.need {
+            for ord in need.term_ords(doc) {
+                *self.need_counts.entry(ord).or_default() += 1;
+            }
+        }
+        if let Some(district) = &self.district {
+            for ord in district.term_ords(doc) {
+                *self.district_counts.entry(ord).or_default() += 1;
+            }
+        }
+    }
+}
+
+impl SegmentCollector for SegmentSearch {
+    type Fruit = Collected;
+
+    fn collect(&mut self, doc: DocId, text_score: Score) {
+        if !(self.age_fits(doc) && self.sessions_fit(doc) && self.fund_open(doc)) {
+            return;
+        }
+        let Some(distance_km) = self.distance(doc) else { return };
+        self.total += 1;
+        if self.request.facets {
+            self.count_facets(doc);
+        }
+        let text_score = if self.scoring { text_score } else { 1.0 };
+        let stale = self
+            .reviewed
+            .first(doc)
+            .is_none_or(|reviewed| self.today - reviewed > STALE_AFTER_DAYS);
+        let by_area = self.request.near.is_some() && distance_km.is_none();
+        let decay = match (&self.request.near, distance_km) {
+            (Some(near), Some(d)) => 0.5 + 0.5 * (-d / (near.radius_km / 2.0).max(1.0)).exp() as f32,
+            (Some(_), None) => AREA_MATCH_DECAY,
+            (None, _) => 1.0,
+        };
+        let score = text_score * decay * if stale { STALE_FACTOR } else { 1.0 };
+        let hit = PartialHit {
+            score,
+            text_score,
+            distance_km,
+            by_area,
+            stale,
+        };
+        let ranked = Ranked {
+            key: rank_key(self.request.sort, score, distance_km),
+            doc,
+            hit,
+        };
+        if self.top.len() < self.keep {
+            self.top.push(ranked);
+        } else if self.top.peek().is_some_and(|worst| ranked < *worst) {
+            self.top.pop();
+            self.top.push(ranked);
+        }
+    }
+
+    fn harvest(self) -> Collected {
+        let SegmentSearch {
+            top,
+            id,
+            kind,
+            need,
+            district,
+            need_counts,
+            district_counts,
+            total,
+            ..
+        } = self;
+        let mut text = String::new();
+        let hits = top
+            .into_iter()
+            .filter_map(|ranked| {
+                let id = first_str(&id, ranked.doc, &mut text)?;
+                let kind = first_str(&kind, ranked.doc, &mut text)
+                    .as_deref()
+                    .and_then(AssetKind::parse)?;
+                let PartialHit {
+                    score,
+                    text_score,
+                    distance_km,
+                    by_area,
+                    stale,
+                } = ranked.hit;
+                Some(RawHit {
+                    id,
+                    kind,
+                    score,
+                    text_score,
+                    distance_km,
+                    by_area,
+                    stale,
+                })
+            })
+            .collect();
+        let names = |column: &Option<StrColumn>, counts: HashMap<u64, u64>| -> HashMap<String, u64> {
+            let Some(column) = column else { return HashMap::new() };
+            let mut buffer = String::new();
+            counts
+                .into_iter()
+                .filter_map(|(ord, count)| {
+                    column
+                        .ord_to_str(ord, &mut buffer)
+                        .ok()
+                        .filter(|found| *found)
+                        .map(|_| (buffer.clone(), count))
+                })
+                .collect()
+        };
+        Collected {
+            hits,
+            total,
+            need_counts: names(&need, need_counts),
+            district_counts: names(&district, district_counts),
+        }
+    }
+}
+
+fn first_str(column: &StrColumn, doc: DocId, buffer: &mut String) -> Option<String> {
+    let ord = column.term_ords(doc).next()?;
+    column.ord_to_str(ord, buffer).ok().filter(|found| *found)?;
+    Some(buffer.clone())
+}

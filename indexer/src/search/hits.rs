@@ -1,0 +1,255 @@
+//! Running a search for the API: the index finds and ranks, the store hydrates the page, and
+//! each hit says why it matched and when it next meets.
+
+use std::collections::HashMap;
+
+use chrono::Utc;
+use uuid::Uuid;
+
+use super::collector::RawHit;
+use super::document::AssetKind;
+use super::fields::{analyse, PLAIN};
+use super::request::SearchRequest;
+use crate::domain::schedule::{weekday_code, Session};
+use crate::domain::*;
+use crate::error::{Error, Result};
+use crate::Directory;
+
+/// A listing search can return.
+#[derive(Debug, Clone)]
+pub enum Asset {
+    Service(Service),
+    Organization(Organization),
+    Fund(Fund),
+}
+
+/// One result.
+#[derive(Debug, Clone)]
+pub struct SearchHit {
+    pub asset: Asset,
+    pub score: f32,
+    /// Distance to the nearest venue, when searching near a point and a venue is in range.
+    pub distance_km: Option<f64>,
+    /// The area served that matched, when the listing matched without a venue in range.
+    pub serves_area: Option<PlaceCode>,
+    pub stale: bool,
+    /// Plain-language reasons it matched.
+    pub reasons: Vec<String>,
+    /// The next session that fits the request's days and times.
+    pub next_session: Option<Session>,
+}
+
+/// A page of results with the totals over all of them.
+#[derive(Debug, Clone, Default)]
+pub struct SearchResults {
+    pub hits: Vec<SearchHit>,
+    pub total: usize,
+    /// (need code, count), most first.
+    pub need_counts: Vec<(String, u64)>,
+    /// (district code, count), most first.
+    pub district_counts: Vec<(String, u64)>,
+}
+
+fn sorted_counts(counts: HashMap<String, u64>) -> Vec<(String, u64)> {
+    let mut counts: Vec<_> = counts.into_iter().collect();
+    counts.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    counts
+}
+
+impl Directory {
+    /// Searches the index and hydrates the page from the store.
+    pub async fn search(&self, request: SearchRequest) -> Result<SearchResults> {
+        let index = self.search_index().clone();
+        let searched = request.clone();
+        let collected = tokio::task::spawn_blocking(move || index.search(&searched))
+            .await
+            .map_err(|e| Error::Index(format!("search task failed: {e}")))??;
+        let hydrated = self.hydrate(&collected.hits).await?;
+        let mut hits = Vec::with_capacity(collected.hits.len());
+        for raw in collected.hits {
+            let Some(asset) = hydrated.assets.get(&raw.id).cloned() else {
+                continue;
+            };
+            hits.push(self.explain(&request, raw, asset, &hydrated).await?);
+        }
+        Ok(SearchResults {
+            hits,
+            total: collected.total,
+            need_counts: sorted_counts(collected.need_counts),
+            district_counts: sorted_counts(collected.district_counts),
+        })
+    }
+
+    async fn hydrate(&self, hits: &[RawHit]) -> Result<Hydrated> {
+        let ids_of = |kind: AssetKind| -> Vec<Uuid> {
+            hits.iter()
+                .filter(|h| h.kind == kind)
+                .filter_map(|h| Uuid::parse_str(&h.id).ok())
+                .collect()
+        };
+        let store = self.store();
+        let mut hydrated = Hydrated::default();
+        let service_ids = ids_of(AssetKind::Service);
+        if !service_ids.is_empty() {
+            for service in store.services_by_ids(&service_ids).await? {
+                hydrated.assets.insert(service.id.to_string(), Asset::Service(service));
+            }
+            for schedule in store.schedules_of_services(&service_ids).await? {
+                hydrated
+                    .schedules
+                    .entry(schedule.service_id)
+                    .or_default()
+                    .push(schedule);
+            }
+        }
+        let organization_ids = ids_of(AssetKind::Organization);
+        if !organization_ids.is_empty() {
+            for organization in store.organizations_by_ids(Some(&organization_ids)).await? {
+                hydrated
+                    .assets
+                    .insert(organization.id.to_string(), Asset::Organization(organization));
+            }
+        }
+        let fund_ids = ids_of(AssetKind::Fund);
+        if !fund_ids.is_empty() {
+            for fund in store.funds_by_ids(Some(&fund_ids)).await? {
+                hydrated.assets.insert(fund.id.to_string(), Asset::Fund(fund));
+            }
+        }
+        Ok(hydrated)
+    }
+
+    async fn explain(
+        &self,
+        request: &SearchRequest,
+        raw: RawHit,
+        asset: Asset,
+        hydrated: &Hydrated,
+    ) -> Result<SearchHit> {
+        let mut reasons = Vec::new();
+        let (name, needs) = match &asset {
+            Asset::Service(s) => (s.name.as_str(), s.needs.as_slice()),
+            Asset::Organization(o) => (o.name.as_str(), &[][..]),
+            Asset::Fund(f) => (f.name.as_str(), f.needs.as_slice()),
+        };
+        if let Some(text) = request.text.as_deref() {
+            let name_words = analyse(self.search_index().index(), PLAIN, name);
+            let matched: Vec<String> = analyse(self.search_index().index(), PLAIN, text)
+                .into_iter()
+                .filter(|w| name_words.contains(w))
+                .collect();
+            if !matched.is_empty() {
+                reasons.push(format!("name matches \"{}\"", matched.join(" ")));
+            }
+            let text_needs = request.text_needs(self.search_index().index());
+            for need in needs.iter().filter(|n| text_needs.contains(n)) {
+                reasons.push(format!("{} (from your words)", need.need().label));
+            }
+        }
+        for need in needs.iter().filter(|n| request.needs.contains(n)) {
+            reasons.push(need.need().label.to_string());
+        }
+        if let Some(distance) = raw.distance_km {
+            reasons.push(format!("{distance:.1} km away"));
+        }
+        let serves_area = if raw.by_area {
+            self.area_served(request, &asset).await?
+        } else {
+            None
+        };
+        if let Some(code) = &serves_area {
+            let name = self
+                .places()
+                .get(code)
+                .map(|p| p.name.clone())
+                .unwrap_or_else(|| code.to_string());
+            reasons.push(format!("serves {name} without a venue nearby"));
+        }
+        let next_session = match &asset {
+            Asset::Service(service) => next_fitting_session(
+                request,
+                hydrated
+                    .schedules
+                    .get(&service.id)
+                    .map(Vec::as_slice)
+                    .unwrap_or_default(),
+            ),
+            _ => None,
+        };
+        if let Some(session) = &next_session {
+            reasons.push(format!("next session {}", session.starts_at.format("%a %-d %b %H:%M")));
+        }
+        match &asset {
+            Asset::Service(s) if s.free => reasons.push("free".into()),
+            Asset::Fund(f) if f.is_open_on(request.today) => {
+                reasons.push(f.closes_on.map_or("open for applications".into(), |d| {
+                    format!("open until {}", d.format("%-d %b %Y"))
+                }))
+            }
+            _ => {}
+        }
+        if raw.stale {
+            reasons.push("not confirmed as accurate for over 12 months".into());
+        }
+        Ok(SearchHit {
+            asset,
+            score: raw.score,
+            distance_km: raw.distance_km,
+            serves_area,
+            stale: raw.stale,
+            reasons,
+            next_session,
+        })
+    }
+
+    /// The smallest area the listing serves that contains the search point.
+    async fn area_served(&self, request: &SearchRequest, asset: &Asset) -> Result<Option<PlaceCode>> {
+        let Some(near) = &request.near else { return Ok(None) };
+        let areas: Vec<PlaceCode> = match asset {
+            Asset::Service(service) => self
+                .store()
+                .service_areas(service.id)
+                .await?
+                .into_iter()
+                .map(|a| a.place_code)
+                .collect(),
+            Asset::Fund(fund) => fund.beneficiary_locations.clone(),
+            Asset::Organization(_) => Vec::new(),
+        };
+        Ok(near
+            .containing_places
+            .iter()
+            .rev()
+            .find(|code| areas.contains(code))
+            .cloned())
+    }
+}
+
+#[derive(Default)]
+struct Hydrated {
+    assets: HashMap<String, Asset>,
+    schedules: HashMap<Uuid, Vec<Schedule>>,
+}
+
+/// The earliest coming session on an asked-for day and inside the asked-for times.
+pub fn next_fitting_session(request: &SearchRequest, schedules: &[Schedule]) -> Option<Session> {
+    let now = Utc::now();
+    schedules
+        .iter()
+        .filter(|schedule| {
+            let Some((start, end)) = schedule.minutes() else {
+                return false;
+            };
+            request.time_from.is_none_or(|from| start >= from) && request.time_to.is_none_or(|to| end <= to)
+        })
+        .flat_map(|schedule| schedule.next_sessions(now, 8))
+        .filter(|session| {
+            use chrono::Datelike;
+            request.days.is_empty()
+                || request
+                    .days
+                    .iter()
+                    .any(|d| weekday_code(*d) == weekday_code(session.starts_at.weekday()))
+        })
+        .min_by_key(|session| session.starts_at)
+}

@@ -1,0 +1,269 @@
+//! Full-text, geo and filtered search over services, organisations and funds (tantivy).
+//!
+//! The database is the truth; this index is derived from it. It is rebuilt from the database
+//! when missing or from an older schema (`indexer reindex` does the same on demand), and kept in
+//! step by following the change log: each commit records the last change-log row applied in its
+//! payload, so after a restart or crash it catches up from there.
+//!
+//! # Layout
+//! - [`fields`]: the schema and text analysers.
+//! - [`document`]: the flat per-listing document and how it is built.
+//! - [`cells`]: grid-cell terms for radius search.
+//! - [`request`]: the request type and the tantivy query built from it.
+//! - [`collector`]: exact filters, blended ranking, top hits and facets in one pass.
+//! - [`hits`]: [`crate::Directory::search`]: hydrating and explaining a page of hits.
+//! - [`sync`]: rebuilding from and following the database.
+
+pub mod cells;
+pub mod collector;
+pub mod document;
+pub mod fields;
+pub mod hits;
+pub mod request;
+pub mod sync;
+
+use std::path::Path;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Mutex;
+
+use serde::{Deserialize, Serialize};
+use tantivy::collector::TopDocs;
+use tantivy::directory::MmapDirectory;
+use tantivy::query::TermSetQuery;
+use tantivy::schema::Value;
+use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
+use uuid::Uuid;
+
+pub use collector::{Collected, RawHit};
+pub use document::{AssetDocument, AssetKind};
+pub use request::{Near, SearchRequest, SortOrder, Within};
+
+use crate::error::{Error, Result};
+use fields::{Fields, PLAIN};
+
+/// Bumped whenever documents or the schema change shape; an index of another version is rebuilt.
+const INDEX_VERSION: u32 = 1;
+
+/// What each commit records.
+#[derive(Debug, Serialize, Deserialize)]
+struct CommitPayload {
+    version: u32,
+    /// The last change-log row applied.
+    seq: i64,
+}
+
+fn index_error(error: tantivy::TantivyError) -> Error {
+    Error::Index(error.to_string())
+}
+
+/// The search index, its one writer and its reader.
+pub struct SearchIndex {
+    index: Index,
+    fields: Fields,
+    reader: IndexReader,
+    writer: Mutex<IndexWriter>,
+    applied_seq: AtomicI64,
+}
+
+impl std::fmt::Debug for SearchIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SearchIndex")
+            .field("applied_seq", &self.applied_seq())
+            .finish()
+    }
+}
+
+/// A type-ahead suggestion.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Suggestion {
+    pub text: String,
+    pub kind: Option<AssetKind>,
+    pub id: Option<Uuid>,
+}
+
+impl SearchIndex {
+    /// Opens the index in `dir`, creating it if missing. The second value is the change-log
+    /// position it holds, or `None` when it must be rebuilt (new, or another version).
+    pub fn open(dir: &Path, writer_memory_bytes: usize) -> Result<(SearchIndex, Option<i64>)> {
+        std::fs::create_dir_all(dir)?;
+        let (schema, fields) = Fields::schema();
+        let directory = MmapDirectory::open(dir).map_err(|e| Error::Index(e.to_string()))?;
+        let index = Index::open_or_create(directory, schema).map_err(index_error)?;
+        let payload = index
+            .load_metas()
+            .map_err(index_error)?
+            .payload
+            .and_then(|text| serde_json::from_str::<CommitPayload>(&text).ok())
+            .filter(|payload| payload.version == INDEX_VERSION);
+        let search_index = SearchIndex::from_index(index, fields, writer_memory_bytes)?;
+        let seq = payload.map(|p| p.seq);
+        search_index.applied_seq.store(seq.unwrap_or(0), Ordering::SeqCst);
+        Ok((search_index, seq))
+    }
+
+    /// An index in memory (benchmarks and tests).
+    pub fn in_memory(writer_memory_bytes: usize) -> Result<SearchIndex> {
+        let (schema, fields) = Fields::schema();
+        SearchIndex::from_index(Index::create_in_ram(schema), fields, writer_memory_bytes)
+    }
+
+    fn from_index(index: Index, fields: Fields, writer_memory_bytes: usize) -> Result<SearchIndex> {
+        fields::register_tokenizers(&index);
+        let writer = index.writer(writer_memory_bytes.max(15_000_000)).map_err(index_error)?;
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()
+            .map_err(index_error)?;
+        Ok(SearchIndex {
+            index,
+            fields,
+            reader,
+            writer: Mutex::new(writer),
+            applied_seq: AtomicI64::new(0),
+        })
+    }
+
+    pub fn index(&self) -> &Index {
+        &self.index
+    }
+
+    /// The last change-log row this index reflects.
+    pub fn applied_seq(&self) -> i64 {
+        self.applied_seq.load(Ordering::SeqCst)
+    }
+
+    pub fn num_docs(&self) -> u64 {
+        self.reader.searcher().num_docs()
+    }
+
+    fn writer(&self) -> Result<std::sync::MutexGuard<'_, IndexWriter>> {
+        self.writer
+            .lock()
+            .map_err(|_| Error::Index("index writer lock poisoned".into()))
+    }
+
+    /// Replaces every document, then commits at change-log position `seq`.
+    pub fn replace_all(
+        &self,
+        documents: impl IntoIterator<Item = AssetDocument>,
+        seq: i64,
+        mut progress: impl FnMut(u64),
+    ) -> Result<u64> {
+        let mut writer = self.writer()?;
+        writer.delete_all_documents().map_err(index_error)?;
+        let mut added = 0;
+        for document in documents {
+            writer
+                .add_document(document.to_tantivy(&self.fields))
+                .map_err(index_error)?;
+            added += 1;
+            if added % 10_000 == 0 {
+                progress(added);
+            }
+        }
+        self.commit(&mut writer, seq)?;
+        progress(added);
+        Ok(added)
+    }
+
+    /// Replaces the documents of `changed` listings and removes `removed` ones, then commits at
+    /// change-log position `seq`.
+    pub fn apply(&self, changed: &[AssetDocument], removed: &[Uuid], seq: i64) -> Result<()> {
+        let mut writer = self.writer()?;
+        for id in removed.iter().chain(changed.iter().map(|doc| &doc.id)) {
+            writer.delete_term(Term::from_field_text(self.fields.id, &id.to_string()));
+        }
+        for document in changed {
+            writer
+                .add_document(document.to_tantivy(&self.fields))
+                .map_err(index_error)?;
+        }
+        self.commit(&mut writer, seq)
+    }
+
+    fn commit(&self, writer: &mut IndexWriter, seq: i64) -> Result<()> {
+        let payload = serde_json::to_string(&CommitPayload {
+            version: INDEX_VERSION,
+            seq,
+        })
+        .unwrap_or_default();
+        let mut prepared = writer.prepare_commit().map_err(index_error)?;
+        prepared.set_payload(&payload);
+        prepared.commit().map_err(index_error)?;
+        self.reader.reload().map_err(index_error)?;
+        self.applied_seq.store(seq, Ordering::SeqCst);
+        Ok(())
+    }
+
+    /// Runs a search; blocking (call it off the async runtime).
+    pub fn search(&self, request: &SearchRequest) -> Result<Collected> {
+        let searcher = self.reader.searcher();
+        let query = request.to_query(&self.index, &self.fields);
+        let scoring = request.text.as_deref().is_some_and(|t| !t.trim().is_empty());
+        let collector = collector::SearchCollector {
+            request: std::sync::Arc::new(request.clone()),
+            fields: self.fields,
+            scoring,
+        };
+        searcher.search(query.as_ref(), &collector).map_err(index_error)
+    }
+
+    /// Names of listings with a word starting with `prefix`, best first.
+    pub fn suggest(&self, prefix: &str, limit: usize) -> Result<Vec<Suggestion>> {
+        let words = fields::analyse(&self.index, PLAIN, prefix);
+        let Some(last) = words.last() else {
+            return Ok(Vec::new());
+        };
+        let searcher = self.reader.searcher();
+        let mut terms = Vec::new();
+        for segment in searcher.segment_readers() {
+            let inverted = segment.inverted_index(self.fields.name_words).map_err(index_error)?;
+            let mut stream = inverted
+                .terms()
+                .range()
+                .ge(last.as_bytes())
+                .into_stream()
+                .map_err(|e| Error::Index(e.to_string()))?;
+            while stream.advance() && terms.len() < 64 {
+                let Ok(term) = std::str::from_utf8(stream.key()) else {
+                    break;
+                };
+                if !term.starts_with(last.as_str()) {
+                    break;
+                }
+                terms.push(Term::from_field_text(self.fields.name_words, term));
+            }
+        }
+        if terms.is_empty() {
+            return Ok(Vec::new());
+        }
+        let top = searcher
+            .search(&TermSetQuery::new(terms), &TopDocs::with_limit(limit * 3))
+            .map_err(index_error)?;
+        let mut suggestions: Vec<Suggestion> = Vec::new();
+        for (_, address) in top {
+            let doc: TantivyDocument = searcher.doc(address).map_err(index_error)?;
+            let name = doc
+                .get_first(self.fields.name)
+                .and_then(|v| v.as_str())
+                .unwrap_or_default()
+                .to_string();
+            let id = doc
+                .get_first(self.fields.id)
+                .and_then(|v| v.as_str())
+                .and_then(|id| Uuid::parse_str(id).ok());
+            let kind = doc
+                .get_first(self.fields.kind)
+                .and_then(|v| v.as_str())
+                .and_then(AssetKind::parse);
+            if name.is_empty() || suggestions.iter().any(|s| s.text == name) {
+                continue;
+            }
+            suggestions.push(Suggestion { text: name, kind, id });
+        }
+        suggestions.sort_by_key(|s| s.text.len());
+        suggestions.truncate(limit);
+        Ok(suggestions)
+    }
+}

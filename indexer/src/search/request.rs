@@ -1,0 +1,224 @@
+//! A search request in engine types (already validated), and the tantivy query it becomes.
+//!
+//! User text is never parsed as query syntax: it is analysed into words and each word becomes
+//! term (and, for longer words, fuzzy) queries built here, so quotes, colons, brackets and
+//! `AND`/`OR` typed by a resident are just words.
+
+use chrono::{NaiveDate, Weekday};
+use tantivy::query::{AllQuery, BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, Query, TermQuery, TermSetQuery};
+use tantivy::schema::{Field, IndexRecordOption};
+use tantivy::{Index, Term};
+
+use super::cells::covering_cells;
+use super::document::AssetKind;
+use super::fields::{analyse, Fields, ENGLISH, PLAIN};
+use crate::domain::need::needs_for_word;
+use crate::domain::schedule::weekday_code;
+use crate::domain::*;
+
+/// A circle to search in.
+#[derive(Debug, Clone)]
+pub struct Near {
+    pub point: GeoPoint,
+    pub radius_km: f64,
+    /// Codes of every place containing the point: services serving one of these areas match
+    /// without a venue nearby.
+    pub containing_places: Vec<PlaceCode>,
+}
+
+/// A place to search inside, with every place code whose area overlaps it.
+#[derive(Debug, Clone)]
+pub struct Within {
+    pub code: PlaceCode,
+    pub overlapping: Vec<PlaceCode>,
+}
+
+/// How to order results.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SortOrder {
+    /// Text relevance blended with a distance decay, stale listings down-ranked.
+    #[default]
+    Relevance,
+    /// Nearest first (listings matched by the area they serve come after venues).
+    Distance,
+}
+
+/// Everything a search can ask, combined with AND.
+#[derive(Debug, Clone, Default)]
+pub struct SearchRequest {
+    pub text: Option<String>,
+    pub near: Option<Near>,
+    pub within: Option<Within>,
+    /// Any of these needs.
+    pub needs: Vec<NeedCode>,
+    /// Any of these kinds (all kinds if empty).
+    pub kinds: Vec<AssetKind>,
+    /// The person's age: the listing's age range must include it.
+    pub age: Option<i64>,
+    /// A session on one of these days.
+    pub days: Vec<Weekday>,
+    /// A session starting at or after this time (minutes after midnight, local).
+    pub time_from: Option<u16>,
+    /// A session ending at or before this time.
+    pub time_to: Option<u16>,
+    pub free_only: bool,
+    /// Every one of these features at a venue.
+    pub accessibility: Vec<AccessibilityFeature>,
+    /// Any of these delivery modes.
+    pub delivery_modes: Vec<DeliveryMode>,
+    /// Funds must be open on `today`.
+    pub open_funds_only: bool,
+    pub sort: SortOrder,
+    pub offset: usize,
+    pub limit: usize,
+    /// Facet counts by need and district.
+    pub facets: bool,
+    pub today: NaiveDate,
+}
+
+impl SearchRequest {
+    /// The words of the text, analysed as the index analyses names and descriptions.
+    pub fn text_terms(&self, index: &Index) -> Vec<String> {
+        self.text
+            .as_deref()
+            .map(|text| analyse(index, ENGLISH, text))
+            .unwrap_or_default()
+    }
+
+    /// Needs the text names through synonyms ("wobbly" → strength-and-balance).
+    pub fn text_needs(&self, index: &Index) -> Vec<NeedCode> {
+        let Some(text) = self.text.as_deref() else {
+            return Vec::new();
+        };
+        let words = analyse(index, PLAIN, text);
+        let mut needs: Vec<NeedCode> = words.iter().flat_map(|word| needs_for_word(word)).collect();
+        for pair in words.windows(2) {
+            needs.extend(needs_for_word(&pair.join(" ")));
+        }
+        needs.sort();
+        needs.dedup();
+        needs
+    }
+
+    /// The tantivy query: filters as terms; text as scored clauses.
+    pub fn to_query(&self, index: &Index, fields: &Fields) -> Box<dyn Query> {
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        if let Some(text) = self.text_query(index, fields) {
+            clauses.push((Occur::Must, text));
+        }
+        let mut filter = |query: Box<dyn Query>| clauses.push((Occur::Must, query));
+        if !self.kinds.is_empty() {
+            filter(term_set(fields.kind, self.kinds.iter().map(|k| k.as_str())));
+        }
+        if !self.needs.is_empty() {
+            filter(term_set(fields.need, self.needs.iter().map(|n| n.as_str())));
+        }
+        if let Some(within) = &self.within {
+            filter(either(
+                term_set(fields.place, [within.code.as_str()]),
+                term_set(fields.area, within.overlapping.iter().map(PlaceCode::as_str)),
+            ));
+        }
+        if let Some(near) = &self.near {
+            let cells = covering_cells(&near.point, near.radius_km);
+            filter(either(
+                term_set(fields.cell, cells.iter().map(String::as_str)),
+                term_set(fields.area, near.containing_places.iter().map(PlaceCode::as_str)),
+            ));
+        }
+        if !self.days.is_empty() {
+            filter(term_set(fields.day, self.days.iter().map(|d| weekday_code(*d))));
+        }
+        if self.free_only {
+            filter(term_set(fields.free, ["true"]));
+        }
+        for feature in &self.accessibility {
+            filter(term_set(fields.access, [feature.as_str()]));
+        }
+        if !self.delivery_modes.is_empty() {
+            filter(term_set(fields.mode, self.delivery_modes.iter().map(|m| m.as_str())));
+        }
+        if clauses.is_empty() {
+            return Box::new(AllQuery);
+        }
+        Box::new(BooleanQuery::new(clauses))
+    }
+
+    /// Each word must match some field (exactly, by stem, or within an edit or two for longer
+    /// words); needs named by synonyms add to the score. Names weigh most.
+    fn text_query(&self, index: &Index, fields: &Fields) -> Option<Box<dyn Query>> {
+        let terms = self.text_terms(index);
+        let plain_words = self
+            .text
+            .as_deref()
+            .map(|t| analyse(index, PLAIN, t))
+            .unwrap_or_default();
+        let synonym_needs = self.text_needs(index);
+        if terms.is_empty() && synonym_needs.is_empty() && plain_words.is_empty() {
+            return None;
+        }
+        let weighted = [
+            (fields.name, 3.0),
+            (fields.topics, 2.0),
+            (fields.organization, 1.2),
+            (fields.description, 1.0),
+        ];
+        let mut word_clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for term in &terms {
+            let mut alternatives: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+            for (field, boost) in weighted {
+                alternatives.push((Occur::Should, boosted(text_term(field, term), boost)));
+                if let Some(distance) = typo_distance(term) {
+                    let fuzzy = FuzzyTermQuery::new(Term::from_field_text(field, term), distance, true);
+                    alternatives.push((Occur::Should, boosted(Box::new(fuzzy), boost * 0.3)));
+                }
+            }
+            word_clauses.push((Occur::Should, Box::new(BooleanQuery::new(alternatives))));
+        }
+        for word in &plain_words {
+            word_clauses.push((Occur::Should, boosted(text_term(fields.place_names, word), 1.5)));
+        }
+        let required = terms.len().div_ceil(2).max(usize::from(!terms.is_empty()));
+        let words = BooleanQuery::with_minimum_required_clauses(word_clauses, required);
+        if synonym_needs.is_empty() {
+            return Some(Box::new(words));
+        }
+        let need_boost = boosted(term_set(fields.need, synonym_needs.iter().map(|n| n.as_str())), 4.0);
+        // A synonym alone is enough to match ("wobbly" finds balance classes); words add to it.
+        Some(Box::new(BooleanQuery::new(vec![
+            (Occur::Should, Box::new(words)),
+            (Occur::Should, need_boost),
+        ])))
+    }
+}
+
+/// Edits tolerated in a word: none for short words (too many false friends), one from five
+/// letters, two from nine.
+fn typo_distance(term: &str) -> Option<u8> {
+    match term.chars().count() {
+        0..=4 => None,
+        5..=8 => Some(1),
+        _ => Some(2),
+    }
+}
+
+fn text_term(field: Field, text: &str) -> Box<dyn Query> {
+    Box::new(TermQuery::new(
+        Term::from_field_text(field, text),
+        IndexRecordOption::WithFreqs,
+    ))
+}
+
+fn boosted(query: Box<dyn Query>, boost: f32) -> Box<dyn Query> {
+    Box::new(BoostQuery::new(query, boost))
+}
+
+fn term_set<'a>(field: Field, values: impl IntoIterator<Item = &'a str>) -> Box<dyn Query> {
+    Box::new(TermSetQuery::new(
+        values.into_iter().map(|value| Term::from_field_text(field, value)),
+    ))
+}
+
+fn either(a: Box<dyn Query>, b: Box<dyn Query>) -> Box<dyn Query> {
+    Box::new(BooleanQuery::new(vec![(Occur::Should, a), (Occur::Should, b)]))
+}

@@ -1,0 +1,152 @@
+//! Keeping the index in step with the database: a full rebuild, and catching up with the
+//! change log (after a restart, and continuously while the server runs).
+
+use std::collections::BTreeSet;
+
+use chrono::Utc;
+use tracing::{info, warn};
+use uuid::Uuid;
+
+use super::document::{AssetDocument, DocumentBuilder};
+use super::SearchIndex;
+use crate::error::Result;
+use crate::places::PlaceIndex;
+use crate::store::feed::ChangeKind;
+use crate::store::Store;
+
+/// Change-log rows applied per index commit.
+const CATCH_UP_BATCH: i64 = 1_000;
+
+/// Every document the database holds today.
+pub async fn all_documents(store: &Store, places: &PlaceIndex) -> Result<Vec<AssetDocument>> {
+    let builder = DocumentBuilder { places };
+    let feed = store.service_feed(None).await?;
+    let mut documents = builder.services(&feed);
+    let organizations = store.organizations_by_ids(None).await?;
+    let organization_documents = builder.organizations(&organizations, &documents, &feed);
+    documents.extend(organization_documents);
+    for fund in store.funds_by_ids(None).await? {
+        documents.push(builder.fund(&fund));
+    }
+    Ok(documents)
+}
+
+/// Rebuilds the whole index from the database. `progress` gets the number of documents added.
+pub async fn rebuild(
+    store: &Store,
+    places: &PlaceIndex,
+    index: &SearchIndex,
+    progress: impl FnMut(u64),
+) -> Result<u64> {
+    let seq = store.last_change_seq().await?;
+    let documents = all_documents(store, places).await?;
+    let added = index.replace_all(documents, seq, progress)?;
+    info!(documents = added, seq, "search index rebuilt");
+    Ok(added)
+}
+
+/// Applies every change-log row the index has not seen. Returns how many rows were applied.
+pub async fn catch_up(store: &Store, places: &PlaceIndex, index: &SearchIndex) -> Result<usize> {
+    let mut applied = 0;
+    loop {
+        let changes = store.changes_after(index.applied_seq(), CATCH_UP_BATCH).await?;
+        let Some(last) = changes.last().map(|change| change.seq) else {
+            return Ok(applied);
+        };
+        let ids_of = |kind: ChangeKind| -> Vec<Uuid> {
+            changes
+                .iter()
+                .filter(|c| c.kind == kind)
+                .map(|c| c.id)
+                .collect::<BTreeSet<_>>()
+                .into_iter()
+                .collect()
+        };
+        let (documents, removed) = documents_for(
+            store,
+            places,
+            &ids_of(ChangeKind::Service),
+            &ids_of(ChangeKind::Organization),
+            &ids_of(ChangeKind::Fund),
+        )
+        .await?;
+        index.apply(&documents, &removed, last)?;
+        applied += changes.len();
+    }
+}
+
+/// Fresh documents for changed listings (a service's organisation changes with it, and an
+/// organisation's services carry its name), and the ids no longer to be found.
+async fn documents_for(
+    store: &Store,
+    places: &PlaceIndex,
+    service_ids: &[Uuid],
+    organization_ids: &[Uuid],
+    fund_ids: &[Uuid],
+) -> Result<(Vec<AssetDocument>, Vec<Uuid>)> {
+    let builder = DocumentBuilder { places };
+    let changed_services = store.services_by_ids(service_ids).await?;
+    let mut organizations: BTreeSet<Uuid> = organization_ids.iter().copied().collect();
+    organizations.extend(changed_services.iter().map(|s| s.organization_id));
+    let organizations: Vec<Uuid> = organizations.into_iter().collect();
+    let mut services: BTreeSet<Uuid> = service_ids.iter().copied().collect();
+    services.extend(store.service_ids_of_organizations(&organizations).await?);
+    let services: Vec<Uuid> = services.into_iter().collect();
+
+    let feed = store.service_feed(Some(&services)).await?;
+    let mut documents = builder.services(&feed);
+    let organization_rows = store.organizations_by_ids(Some(&organizations)).await?;
+    documents.extend(builder.organizations(&organization_rows, &documents.clone(), &feed));
+    for fund in store.funds_by_ids(Some(fund_ids)).await? {
+        documents.push(builder.fund(&fund));
+    }
+    let present: BTreeSet<Uuid> = documents.iter().map(|doc| doc.id).collect();
+    let removed = services
+        .iter()
+        .chain(&organizations)
+        .chain(fund_ids)
+        .filter(|id| !present.contains(id))
+        .copied()
+        .collect();
+    Ok((documents, removed))
+}
+
+/// Brings an opened index up to date: rebuilds it when it holds nothing usable (`seq` is
+/// `None`), else applies the change log since its last commit.
+pub async fn bring_up_to_date(store: &Store, places: &PlaceIndex, index: &SearchIndex, seq: Option<i64>) -> Result<()> {
+    match seq {
+        None => {
+            rebuild(store, places, index, |_| {}).await?;
+        }
+        Some(seq) => {
+            let applied = catch_up(store, places, index).await?;
+            if applied > 0 {
+                info!(from = seq, applied, "search index caught up with the change log");
+            }
+        }
+    }
+    Ok(())
+}
+
+/// How often the follower looks at the change log.
+pub const FOLLOW_INTERVAL: std::time::Duration = std::time::Duration::from_millis(200);
+
+/// Follows the change log for as long as the runtime runs, so a committed change is searchable
+/// within a second whichever process wrote it.
+pub async fn follow(directory: crate::Directory) {
+    let (store, index) = (directory.store().clone(), directory.search_index().clone());
+    let mut interval = tokio::time::interval(FOLLOW_INTERVAL);
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        interval.tick().await;
+        match store.last_change_seq().await {
+            Ok(newest) if newest > index.applied_seq() => {
+                if let Err(error) = catch_up(&store, &directory.places(), &index).await {
+                    warn!(?error, at = %Utc::now(), "search index could not follow the change log; will retry");
+                }
+            }
+            Ok(_) => {}
+            Err(error) => warn!(?error, "change log unreadable; will retry"),
+        }
+    }
+}

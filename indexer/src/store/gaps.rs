@@ -1,0 +1,226 @@
+//! Queries and writes for gap detection: the candidate services, LSOA postcode means, unmet-need
+//! counts, and replacing places with their history.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use sqlx::SqliteConnection;
+
+use super::rows::{json, need_codes, place_code, uuid};
+use super::Store;
+use crate::domain::{Frequency, GeoPoint, NeedCode, Place, PlaceCode};
+use crate::error::{Error, Result};
+use crate::gaps::assets::{byday_weekdays, CandidateService, Venue, WeeklyRule};
+
+#[derive(sqlx::FromRow)]
+struct CandidateRow {
+    id: String,
+    name: String,
+    minimum_age: Option<i64>,
+    maximum_age: Option<i64>,
+    delivery_modes: String,
+    last_reviewed_at: Option<DateTime<Utc>>,
+    needs: Option<String>,
+}
+
+#[derive(sqlx::FromRow)]
+struct VenueRow {
+    service_id: String,
+    location_id: String,
+    name: String,
+    postcode: Option<String>,
+    latitude: f64,
+    longitude: f64,
+}
+
+#[derive(sqlx::FromRow)]
+struct RuleRow {
+    service_id: String,
+    location_id: Option<String>,
+    freq: String,
+    interval: i64,
+    byday: String,
+}
+
+fn corrupt(what: &str, reason: impl std::fmt::Display) -> Error {
+    Error::Database(sqlx::Error::Decode(format!("{what}: {reason}").into()))
+}
+
+impl Store {
+    /// Every active service with its venues, weekly rules and service areas.
+    pub async fn gap_candidates(&self) -> Result<Vec<CandidateService>> {
+        let rows: Vec<CandidateRow> = sqlx::query_as(
+            "SELECT s.id, s.name, s.minimum_age, s.maximum_age, s.delivery_modes, s.last_reviewed_at,
+                (SELECT group_concat(need_code, ',') FROM service_needs WHERE service_id = s.id) AS needs
+             FROM services s WHERE s.status = 'active' ORDER BY s.name, s.id",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        let mut services = Vec::with_capacity(rows.len());
+        let mut position = HashMap::new();
+        for row in rows {
+            position.insert(row.id.clone(), services.len());
+            services.push(CandidateService {
+                id: uuid(&row.id)?,
+                name: row.name,
+                minimum_age: row.minimum_age,
+                maximum_age: row.maximum_age,
+                needs: need_codes(row.needs)?,
+                delivery_modes: json(&row.delivery_modes)?,
+                last_reviewed_at: row.last_reviewed_at,
+                venues: Vec::new(),
+                rules: Vec::new(),
+                areas: Vec::new(),
+            });
+        }
+        self.attach_venues(&mut services, &position).await?;
+        self.attach_rules_and_areas(&mut services, &position).await?;
+        Ok(services)
+    }
+
+    async fn attach_venues(&self, services: &mut [CandidateService], position: &HashMap<String, usize>) -> Result<()> {
+        let venues: Vec<VenueRow> = sqlx::query_as(
+            "SELECT sal.service_id, l.id AS location_id, l.name, l.postcode, l.latitude, l.longitude
+             FROM service_at_location sal JOIN locations l ON l.id = sal.location_id ORDER BY l.name, l.id",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        for row in venues {
+            let Some(&i) = position.get(&row.service_id) else {
+                continue;
+            };
+            let point = GeoPoint::new(row.latitude, row.longitude).map_err(|(_, e)| corrupt("location", e))?;
+            services[i].venues.push(Venue {
+                location_id: uuid(&row.location_id)?,
+                name: row.name,
+                postcode: row.postcode,
+                point,
+            });
+        }
+        Ok(())
+    }
+
+    async fn attach_rules_and_areas(
+        &self,
+        services: &mut [CandidateService],
+        position: &HashMap<String, usize>,
+    ) -> Result<()> {
+        let rules: Vec<RuleRow> =
+            sqlx::query_as("SELECT service_id, location_id, freq, interval, byday FROM schedules ORDER BY id")
+                .fetch_all(self.pool())
+                .await?;
+        for row in rules {
+            let Some(&i) = position.get(&row.service_id) else {
+                continue;
+            };
+            services[i].rules.push(WeeklyRule {
+                location_id: row.location_id.as_deref().map(uuid).transpose()?,
+                freq: Frequency::parse(&row.freq).map_err(|e| corrupt("schedule freq", e))?,
+                interval: row.interval,
+                weekdays: byday_weekdays(&row.byday),
+            });
+        }
+        let areas: Vec<(String, String)> =
+            sqlx::query_as("SELECT service_id, place_code FROM service_areas ORDER BY service_id, place_code")
+                .fetch_all(self.pool())
+                .await?;
+        for (service_id, code) in areas {
+            let Some(&i) = position.get(&service_id) else { continue };
+            services[i].areas.push(place_code(&code)?);
+        }
+        Ok(())
+    }
+
+    /// The mean postcode point and postcode count of every LSOA that has postcodes.
+    pub async fn lsoa_postcode_means(&self) -> Result<Vec<(PlaceCode, f64, f64, i64)>> {
+        let rows: Vec<(String, f64, f64, i64)> = sqlx::query_as(
+            "SELECT lsoa_code, AVG(latitude), AVG(longitude), COUNT(*) FROM postcodes GROUP BY lsoa_code ORDER BY lsoa_code",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        rows.into_iter()
+            .map(|(code, lat, lng, count)| Ok((place_code(&code)?, lat, lng, count)))
+            .collect()
+    }
+
+    /// Unmet needs signposting recorded for a need in any of `place_codes`, in ISO weeks from
+    /// `since_week` (e.g. `2025-W48`) on.
+    pub async fn unmet_need_count(&self, place_codes: &[PlaceCode], need: NeedCode, since_week: &str) -> Result<i64> {
+        let codes = serde_json::to_string(place_codes).map_err(|e| corrupt("place codes", e))?;
+        let count: Option<i64> = sqlx::query_scalar(
+            "SELECT SUM(count) FROM unmet_need_counts
+             WHERE need_code = ?1 AND week >= ?2 AND place_code IN (SELECT value FROM json_each(?3))",
+        )
+        .bind(need.as_str())
+        .bind(since_week)
+        .bind(codes)
+        .fetch_one(self.pool())
+        .await?;
+        Ok(count.unwrap_or(0))
+    }
+
+    /// How many replaced versions of places are kept.
+    pub async fn place_history_count(&self) -> Result<i64> {
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM place_history")
+            .fetch_one(self.pool())
+            .await?)
+    }
+
+    /// Writes new and replaced places in one transaction, copying each replaced row into
+    /// `place_history` first. `populations` updates the rolled-up population of other places.
+    pub async fn replace_places(
+        &self,
+        changed: &[(Place, String)],
+        populations: &[Place],
+        source: &str,
+        replaced_at: DateTime<Utc>,
+    ) -> Result<()> {
+        let mut tx = self.begin().await?;
+        for (place, boundary) in changed {
+            archive_place(&mut tx, &place.code, source, replaced_at).await?;
+            sqlx::query("DELETE FROM places WHERE code = ?")
+                .bind(place.code.as_str())
+                .execute(&mut *tx)
+                .await?;
+            super::write::insert_place(&mut tx, place, boundary).await?;
+        }
+        for place in populations {
+            update_population(&mut tx, place).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+async fn archive_place(conn: &mut SqliteConnection, code: &PlaceCode, source: &str, at: DateTime<Utc>) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO place_history (code, name, level, parent_code, age_0_15, age_16_24, age_25_34, age_35_49,
+            age_50_64, age_65_plus, boundary, replaced_at, source)
+         SELECT code, name, level, parent_code, age_0_15, age_16_24, age_25_34, age_35_49, age_50_64, age_65_plus,
+            boundary, ?, ? FROM places WHERE code = ?",
+    )
+    .bind(at.to_rfc3339())
+    .bind(source)
+    .bind(code.as_str())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+async fn update_population(conn: &mut SqliteConnection, place: &Place) -> Result<()> {
+    let population = place.population;
+    sqlx::query(
+        "UPDATE places SET age_0_15 = ?, age_16_24 = ?, age_25_34 = ?, age_35_49 = ?, age_50_64 = ?, age_65_plus = ?
+         WHERE code = ?",
+    )
+    .bind(population.map(|p| p.age_0_15))
+    .bind(population.map(|p| p.age_16_24))
+    .bind(population.map(|p| p.age_25_34))
+    .bind(population.map(|p| p.age_35_49))
+    .bind(population.map(|p| p.age_50_64))
+    .bind(population.map(|p| p.age_65_plus))
+    .bind(place.code.as_str())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
