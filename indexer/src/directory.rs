@@ -93,8 +93,11 @@ impl Directory {
             places: Arc::new(places),
             population_points: Arc::new(population_points),
         };
-        let (search, indexed_seq) = SearchIndex::open(&data_dir.join(INDEX_DIR), WRITER_MEMORY_BYTES)
-            .map_err(|e| data_dir_error(format!("search index unusable: {e}; delete {INDEX_DIR}/ to rebuild it")))?;
+        let (search, indexed_seq) = SearchIndex::open(&data_dir.join(INDEX_DIR), WRITER_MEMORY_BYTES).map_err(|e| {
+            data_dir_error(format!(
+                "search index unusable ({e}); it is derived from the database: delete {INDEX_DIR}/ and it is rebuilt"
+            ))
+        })?;
         search_sync::bring_up_to_date(&store, &geography.places, &search, indexed_seq).await?;
         let directory = Directory {
             store,
@@ -145,7 +148,10 @@ impl Directory {
         }
     }
 
+    /// Releases the search index (stopping the change-log follower) and closes the database.
     pub async fn close(&self) {
+        let search = self.search.clone();
+        let _ = tokio::task::spawn_blocking(move || search.release_writer()).await;
         self.store.close().await;
     }
 

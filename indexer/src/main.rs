@@ -25,6 +25,8 @@ enum Command {
     Seed,
     /// Print what the data directory holds.
     Stats,
+    /// Rebuild the search index from the database (it is derived and can always be rebuilt).
+    Reindex,
     /// Print the gap report for a Place and need (GeoJSON or CSV).
     Gaps(cli_gaps::GapsArgs),
     /// Manage places and their boundaries.
@@ -37,7 +39,9 @@ enum Command {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,tantivy=warn".into()),
+        )
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
@@ -50,10 +54,29 @@ async fn main() -> anyhow::Result<()> {
             None => println!("{} is seeded", cli.data_dir.display()),
         },
         Command::Stats => print_stats(&directory).await?,
+        Command::Reindex => reindex(&directory).await?,
         Command::Gaps(args) => cli_gaps::gaps(&directory, args).await?,
         Command::Places { command } => cli_gaps::places(&directory, command).await?,
     }
     directory.close().await;
+    Ok(())
+}
+
+async fn reindex(directory: &indexer::Directory) -> anyhow::Result<()> {
+    let store = directory.store();
+    let expected = store.count("services").await? + store.count("organizations").await? + store.count("funds").await?;
+    let bar = indicatif::ProgressBar::new(expected.max(0) as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} indexing [{bar:40}] {pos}/{len} listings ({elapsed})")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let started = std::time::Instant::now();
+    let added = indexer::search::sync::rebuild(store, &directory.places(), directory.search_index(), |n| {
+        bar.set_position(n)
+    })
+    .await?;
+    bar.finish_and_clear();
+    println!("indexed {added} active listings in {:.1?}", started.elapsed());
     Ok(())
 }
 

@@ -19,9 +19,9 @@ const PANEL_LEFT: f64 = 810.0;
 const BANDS: [(&str, &str); 5] = [
     ("#1a9850", "venue within half the reach"),
     ("#91cf60", "venue within reach"),
-    ("#74add1", "served by phone, online or visits only"),
-    ("#fdae61", "nothing within reach; a venue within twice the reach"),
-    ("#d73027", "nothing within twice the reach"),
+    ("#74add1", "phone, online or visits only"),
+    ("#fdae61", "gap: a venue within twice the reach"),
+    ("#d73027", "gap: nothing within twice the reach"),
 ];
 
 fn band(area: &AreaGap, reach_km: f64) -> usize {
@@ -72,10 +72,15 @@ pub fn svg(report: &GapReport, places: &PlaceIndex) -> String {
         .iter()
         .filter_map(|area| Some((area, places.boundary(&area.place.code)?)))
         .collect();
+    let asset_points = report.assets.iter().map(|asset| {
+        let (lng, lat) = (asset.point.longitude(), asset.point.latitude());
+        Rect::new((lng, lat), (lng, lat))
+    });
     let bounds = boundaries
         .iter()
         .filter_map(|(_, boundary)| boundary.bounding_rect())
-        .reduce(|a, b| union(a, b))
+        .chain(asset_points)
+        .reduce(union)
         .unwrap_or_else(|| Rect::new((0.0, 50.0), (1.0, 51.0)));
     let (projection, map_height) = Projection::fit(bounds);
     let height = (MAP_TOP + map_height + 90.0).max(720.0);
@@ -269,14 +274,17 @@ fn panel(out: &mut String, report: &GapReport, reach: f64) {
             y - 12.0
         );
         let (lsoas, people) = counts[i];
-        let text = format!("{label} ({lsoas} LSOAs, {} people)", thousands(people));
+        let count = format!("{lsoas} LSOAs, {} people", thousands(people));
         let _ = write!(
             out,
-            r##"<text x="{:.0}" y="{y:.0}" font-size="12" fill="#222222">{}</text>"##,
+            r##"<text x="{:.0}" y="{y:.0}" font-size="13" fill="#222222">{}</text><text x="{:.0}" y="{:.0}" font-size="11" fill="#666666">{}</text>"##,
             PANEL_LEFT + 26.0,
-            escape(&text)
+            escape(label),
+            PANEL_LEFT + 26.0,
+            y + 14.0,
+            escape(&count)
         );
-        y += 20.0;
+        y += 36.0;
     }
     for (fill, label) in [
         ("#253494", "eligible venue in the Place"),
@@ -293,6 +301,9 @@ fn panel(out: &mut String, report: &GapReport, reach: f64) {
     }
     y += 14.0;
     line(out, &mut y, "Largest gaps", 15.0, true, 22.0);
+    if report.areas.iter().all(AreaGap::covered) {
+        line(out, &mut y, "none: every LSOA is covered", 12.0, false, 18.0);
+    }
     for area in report.areas.iter().filter(|a| !a.covered()).take(8) {
         let distance = area
             .nearest_distance_km()

@@ -25,6 +25,8 @@ const AREA_MATCH_DECAY: f32 = 0.55;
 #[derive(Debug, Clone, PartialEq)]
 pub struct RawHit {
     pub id: String,
+    /// (segment, document): breaks ties the same way on every page.
+    pub address: (u32, DocId),
     pub kind: AssetKind,
     pub score: f32,
     pub text_score: f32,
@@ -68,6 +70,7 @@ pub struct SegmentSearch {
     /// Ordinals (in this segment) of the area codes that contain the search point.
     containing_area_ords: Vec<u64>,
     fund_ord: Option<u64>,
+    segment: SegmentOrdinal,
     top: BinaryHeap<Ranked>,
     keep: usize,
     total: usize,
@@ -122,7 +125,7 @@ impl Collector for SearchCollector {
     type Fruit = Collected;
     type Child = SegmentSearch;
 
-    fn for_segment(&self, _segment: SegmentOrdinal, reader: &SegmentReader) -> tantivy::Result<SegmentSearch> {
+    fn for_segment(&self, segment: SegmentOrdinal, reader: &SegmentReader) -> tantivy::Result<SegmentSearch> {
         let fast = reader.fast_fields();
         let area = str_column(reader, "area")?;
         let containing_area_ords = match (&area, &self.request.near) {
@@ -161,6 +164,7 @@ impl Collector for SearchCollector {
             area,
             containing_area_ords,
             fund_ord,
+            segment,
             top: BinaryHeap::new(),
             keep: self.request.offset + self.request.limit,
             total: 0,
@@ -190,7 +194,7 @@ impl Collector for SearchCollector {
         merged.hits.sort_by(|a, b| {
             rank_key(request.sort, a.score, a.distance_km)
                 .total_cmp(&rank_key(request.sort, b.score, b.distance_km))
-                .then(a.id.cmp(&b.id))
+                .then(a.address.cmp(&b.address))
         });
         merged.hits = merged
             .hits
@@ -336,6 +340,7 @@ impl SegmentCollector for SegmentSearch {
             need_counts,
             district_counts,
             total,
+            segment,
             ..
         } = self;
         let mut text = String::new();
@@ -355,6 +360,7 @@ impl SegmentCollector for SegmentSearch {
                 } = ranked.hit;
                 Some(RawHit {
                     id,
+                    address: (segment, ranked.doc),
                     kind,
                     score,
                     text_score,

@@ -214,7 +214,19 @@ impl Directory {
                 .map(|a| a.place_code)
                 .collect(),
             Asset::Fund(fund) => fund.beneficiary_locations.clone(),
-            Asset::Organization(_) => Vec::new(),
+            Asset::Organization(organization) => {
+                let mut areas = Vec::new();
+                for service in self.store().services_of_organization(organization.id).await? {
+                    areas.extend(
+                        self.store()
+                            .service_areas(service.id)
+                            .await?
+                            .into_iter()
+                            .map(|a| a.place_code),
+                    );
+                }
+                areas
+            }
         };
         Ok(near
             .containing_places

@@ -61,7 +61,8 @@ pub struct SearchIndex {
     index: Index,
     fields: Fields,
     reader: IndexReader,
-    writer: Mutex<IndexWriter>,
+    /// `None` when another process (a running server) holds the index: this one only reads.
+    writer: Mutex<Option<IndexWriter>>,
     applied_seq: AtomicI64,
 }
 
@@ -109,10 +110,20 @@ impl SearchIndex {
 
     fn from_index(index: Index, fields: Fields, writer_memory_bytes: usize) -> Result<SearchIndex> {
         fields::register_tokenizers(&index);
-        let writer = index.writer(writer_memory_bytes.max(15_000_000)).map_err(index_error)?;
+        let writer = match index.writer(writer_memory_bytes.max(15_000_000)) {
+            Ok(writer) => Some(writer),
+            Err(tantivy::TantivyError::LockFailure(..)) => None,
+            Err(error) => return Err(index_error(error)),
+        };
+        // The writing process reloads on its own commits; a read-only one follows the writer's.
+        let policy = if writer.is_some() {
+            ReloadPolicy::Manual
+        } else {
+            ReloadPolicy::OnCommitWithDelay
+        };
         let reader = index
             .reader_builder()
-            .reload_policy(ReloadPolicy::Manual)
+            .reload_policy(policy)
             .try_into()
             .map_err(index_error)?;
         Ok(SearchIndex {
@@ -137,10 +148,35 @@ impl SearchIndex {
         self.reader.searcher().num_docs()
     }
 
-    fn writer(&self) -> Result<std::sync::MutexGuard<'_, IndexWriter>> {
-        self.writer
+    /// Gives up the writer (and the lock on the index directory), waiting for merges; the index
+    /// stays readable. Another process or a later open can then write it.
+    pub fn release_writer(&self) {
+        let taken = match self.writer.lock() {
+            Ok(mut guard) => guard.take(),
+            Err(poisoned) => poisoned.into_inner().take(),
+        };
+        if let Some(writer) = taken {
+            if let Err(error) = writer.wait_merging_threads() {
+                tracing::warn!(?error, "search index merge did not finish");
+            }
+        }
+    }
+
+    /// Whether this process may write the index (no other process holds it).
+    pub fn is_writable(&self) -> bool {
+        self.writer.lock().map(|writer| writer.is_some()).unwrap_or(false)
+    }
+
+    /// Runs `write` with the one index writer.
+    fn with_writer<T>(&self, write: impl FnOnce(&mut IndexWriter) -> Result<T>) -> Result<T> {
+        let mut guard = self
+            .writer
             .lock()
-            .map_err(|_| Error::Index("index writer lock poisoned".into()))
+            .map_err(|_| Error::Index("index writer lock poisoned".into()))?;
+        let writer = guard.as_mut().ok_or_else(|| {
+            Error::Index("another process (a running server?) holds the search index; stop it first, or let it keep the index up to date".into())
+        })?;
+        write(writer)
     }
 
     /// Replaces every document, then commits at change-log position `seq`.
@@ -150,36 +186,38 @@ impl SearchIndex {
         seq: i64,
         mut progress: impl FnMut(u64),
     ) -> Result<u64> {
-        let mut writer = self.writer()?;
-        writer.delete_all_documents().map_err(index_error)?;
-        let mut added = 0;
-        for document in documents {
-            writer
-                .add_document(document.to_tantivy(&self.fields))
-                .map_err(index_error)?;
-            added += 1;
-            if added % 10_000 == 0 {
-                progress(added);
+        self.with_writer(|writer| {
+            writer.delete_all_documents().map_err(index_error)?;
+            let mut added = 0;
+            for document in documents {
+                writer
+                    .add_document(document.to_tantivy(&self.fields))
+                    .map_err(index_error)?;
+                added += 1;
+                if added % 10_000 == 0 {
+                    progress(added);
+                }
             }
-        }
-        self.commit(&mut writer, seq)?;
-        progress(added);
-        Ok(added)
+            self.commit(writer, seq)?;
+            progress(added);
+            Ok(added)
+        })
     }
 
     /// Replaces the documents of `changed` listings and removes `removed` ones, then commits at
     /// change-log position `seq`.
     pub fn apply(&self, changed: &[AssetDocument], removed: &[Uuid], seq: i64) -> Result<()> {
-        let mut writer = self.writer()?;
-        for id in removed.iter().chain(changed.iter().map(|doc| &doc.id)) {
-            writer.delete_term(Term::from_field_text(self.fields.id, &id.to_string()));
-        }
-        for document in changed {
-            writer
-                .add_document(document.to_tantivy(&self.fields))
-                .map_err(index_error)?;
-        }
-        self.commit(&mut writer, seq)
+        self.with_writer(|writer| {
+            for id in removed.iter().chain(changed.iter().map(|doc| &doc.id)) {
+                writer.delete_term(Term::from_field_text(self.fields.id, &id.to_string()));
+            }
+            for document in changed {
+                writer
+                    .add_document(document.to_tantivy(&self.fields))
+                    .map_err(index_error)?;
+            }
+            self.commit(writer, seq)
+        })
     }
 
     fn commit(&self, writer: &mut IndexWriter, seq: i64) -> Result<()> {

@@ -114,6 +114,10 @@ async fn documents_for(
 /// Brings an opened index up to date: rebuilds it when it holds nothing usable (`seq` is
 /// `None`), else applies the change log since its last commit.
 pub async fn bring_up_to_date(store: &Store, places: &PlaceIndex, index: &SearchIndex, seq: Option<i64>) -> Result<()> {
+    if !index.is_writable() {
+        info!("another process holds the search index and keeps it up to date; opened read-only");
+        return Ok(());
+    }
     match seq {
         None => {
             rebuild(store, places, index, |_| {}).await?;
@@ -135,10 +139,16 @@ pub const FOLLOW_INTERVAL: std::time::Duration = std::time::Duration::from_milli
 /// within a second whichever process wrote it.
 pub async fn follow(directory: crate::Directory) {
     let (store, index) = (directory.store().clone(), directory.search_index().clone());
+    if !index.is_writable() {
+        return;
+    }
     let mut interval = tokio::time::interval(FOLLOW_INTERVAL);
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         interval.tick().await;
+        if !index.is_writable() {
+            return; // the directory was closed
+        }
         match store.last_change_seq().await {
             Ok(newest) if newest > index.applied_seq() => {
                 if let Err(error) = catch_up(&store, &directory.places(), &index).await {

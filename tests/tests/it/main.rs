@@ -18,4 +18,5 @@ mod http;
 mod listings;
 mod places;
 mod schema;
+mod search;
 mod support;

@@ -1,0 +1,559 @@
+//! Search: relevance over the seed as a link worker would judge it, filters, geo, bad input,
+//! and the index staying in step with the database.
+
+use std::time::{Duration, Instant};
+
+use indexer::store::feed::{record_change, ChangeKind};
+use serde_json::Value;
+
+use crate::support::{copy_of_template, seeded, strings, TestDirectory};
+
+const EDGE_FIELDS: &str = "distanceKm score stale matchReasons servesArea { code } nextSession { startsAt endsAt }
+    node { __typename id name kind
+      ... on Service { needs { code } minimumAge maximumAge free deliveryModes
+        locations { latitude longitude accessibility places { code } } schedules { byday opensAt closesAt }
+        serviceAreas { placeCode } }
+      ... on Fund { isOpen needs { code } }
+      ... on Organization { isExample } }";
+
+/// Runs `search(args)` and returns the connection.
+async fn search(test: &TestDirectory, args: &str) -> Value {
+    let query = format!(
+        "{{ search({args}) {{ totalCount pageInfo {{ hasNextPage endCursor }} facets {{ needs {{ need {{ code }} count }} districts {{ place {{ code }} count }} }} edges {{ {EDGE_FIELDS} }} }} }}"
+    );
+    test.data(&query).await["search"].clone()
+}
+
+fn edges(connection: &Value) -> Vec<Value> {
+    connection["edges"].as_array().cloned().unwrap_or_default()
+}
+
+fn name(edge: &Value) -> String {
+    edge["node"]["name"].as_str().unwrap_or_default().to_lowercase()
+}
+
+fn needs(edge: &Value) -> Vec<String> {
+    edge["node"]["needs"]
+        .as_array()
+        .map(|_| strings(&edge["node"]["needs"], "code"))
+        .unwrap_or_default()
+}
+
+/// What a link worker expects near the top.
+enum Expect {
+    /// Every one of the first `n` results meets one of these needs.
+    TopMeet(usize, &'static [&'static str]),
+    /// One of the first `n` results has this (lower-case) text in its name.
+    TopNamed(usize, &'static str),
+}
+
+fn check(case: &str, connection: &Value, expect: &Expect) {
+    let found = edges(connection);
+    let names: Vec<String> = found.iter().map(name).collect();
+    match expect {
+        Expect::TopMeet(n, wanted) => {
+            assert!(found.len() >= *n, "{case}: only {} results: {names:?}", found.len());
+            for edge in found.iter().take(*n) {
+                assert!(
+                    needs(edge).iter().any(|need| wanted.contains(&need.as_str())),
+                    "{case}: {} meets none of {wanted:?} (top: {names:?})",
+                    name(edge)
+                );
+            }
+        }
+        Expect::TopNamed(n, text) => {
+            assert!(
+                names.iter().take(*n).any(|name| name.contains(text)),
+                "{case}: no {text:?} in the top {n}: {names:?}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn relevance_of_realistic_link_worker_queries() {
+    let test = seeded().await;
+    use Expect::*;
+    let cases: Vec<(&str, Expect)> = vec![
+        (r#"text: "falls prevention""#, TopMeet(3, &["strength-and-balance"])),
+        (r#"text: "FaME class""#, TopNamed(1, "fame")),
+        (r#"text: "tai chi""#, TopNamed(1, "tai chi")),
+        (r#"text: "wobbly on my feet""#, TopMeet(3, &["strength-and-balance"])),
+        (r#"text: "unsteady""#, TopMeet(3, &["strength-and-balance"])),
+        (r#"text: "had a fall""#, TopMeet(3, &["strength-and-balance"])),
+        (r#"text: "chair based exercise""#, TopMeet(3, &["strength-and-balance"])),
+        (r#"text: "otago""#, TopNamed(1, "otago")),
+        (r#"text: "lonely""#, TopMeet(3, &["social-connection", "befriending"])),
+        (
+            r#"text: "feeling isolated" near: {postcode: "NR30 2JS", radiusKm: 15}"#,
+            TopMeet(3, &["social-connection", "befriending"]),
+        ),
+        (r#"text: "debt""#, TopMeet(3, &["money-advice"])),
+        (
+            r#"text: "worried about heating bills""#,
+            TopMeet(3, &["money-advice", "housing"]),
+        ),
+        (r#"text: "benefits check""#, TopMeet(1, &["money-advice"])),
+        (r#"text: "memory cafe""#, TopNamed(1, "memory caf")),
+        (r#"text: "dementia""#, TopMeet(3, &["memory-and-dementia"])),
+        (r#"text: "bereavement""#, TopMeet(3, &["bereavement"])),
+        (r#"text: "grief after losing my husband""#, TopMeet(2, &["bereavement"])),
+        (r#"text: "walking football""#, TopNamed(1, "walking football")),
+        (r#"text: "food bank""#, TopMeet(3, &["food"])),
+        (
+            r#"text: "help getting online with a tablet""#,
+            TopMeet(2, &["digital-inclusion"]),
+        ),
+        (r#"text: "community car to appointments""#, TopMeet(2, &["transport"])),
+        (r#"text: "support for carers""#, TopMeet(3, &["carers"])),
+        (r#"text: "anxiety and low mood""#, TopMeet(3, &["mental-wellbeing"])),
+        (r#"text: "dementai""#, TopMeet(3, &["memory-and-dementia"])),
+        (r#"text: "befreinding""#, TopMeet(2, &["befriending"])),
+        (r#"text: "bereavment""#, TopMeet(3, &["bereavement"])),
+        (r#"text: "benifits advise""#, TopMeet(2, &["money-advice"])),
+        (
+            r#"text: "\"tai chi\" AND (balance) OR name:foo""#,
+            TopMeet(1, &["strength-and-balance"]),
+        ),
+        (
+            r#"text: "chair: \"exercise\" -classes* [x TO y]""#,
+            TopMeet(1, &["strength-and-balance", "physical-activity"]),
+        ),
+        (
+            r#"text: "tai chi" near: {postcode: "IP24 1JW", radiusKm: 60}"#,
+            TopNamed(1, "thetford"),
+        ),
+        (
+            r#"text: "memory cafe" near: {postcode: "NR19 1NY", radiusKm: 40}"#,
+            TopNamed(1, "memory caf"),
+        ),
+        (
+            r#"text: "money advice" near: {postcode: "PE30 9SG", radiusKm: 10}"#,
+            TopMeet(2, &["money-advice"]),
+        ),
+        (
+            r#"text: "exercise class for older people" place: "E07000148""#,
+            TopMeet(3, &["strength-and-balance", "physical-activity"]),
+        ),
+        (
+            r#"needs: ["strength-and-balance"] near: {postcode: "NR27 0BL", radiusKm: 10}"#,
+            TopNamed(2, "cromer"),
+        ),
+    ];
+    assert!(cases.len() >= 30);
+    for (args, expect) in &cases {
+        let connection = search(&test, &format!("{args} kinds: [SERVICE] first: 10")).await;
+        check(args, &connection, expect);
+    }
+}
+
+fn within_km(edge: &Value, radius: f64) -> bool {
+    edge["distanceKm"].as_f64().is_some_and(|d| d <= radius)
+        || (edge["distanceKm"].is_null() && !edge["servesArea"].is_null())
+}
+
+#[tokio::test]
+async fn radius_search_keeps_to_the_radius_and_sorts_by_distance() {
+    let test = seeded().await;
+    for radius in [2.0, 5.0, 20.0] {
+        let connection = search(
+            &test,
+            &format!(r#"near: {{postcode: "IP24 1JW", radiusKm: {radius}}} sort: DISTANCE first: 100"#),
+        )
+        .await;
+        let found = edges(&connection);
+        assert!(!found.is_empty());
+        assert!(found.iter().all(|e| within_km(e, radius)), "radius {radius}");
+        let distances: Vec<f64> = found.iter().filter_map(|e| e["distanceKm"].as_f64()).collect();
+        assert!(
+            distances.windows(2).all(|w| w[0] <= w[1]),
+            "sorted by distance: {distances:?}"
+        );
+        let served = found.iter().position(|e| e["distanceKm"].is_null());
+        if let Some(first_served) = served {
+            assert!(
+                found[first_served..].iter().all(|e| e["distanceKm"].is_null()),
+                "area matches come after venues"
+            );
+        }
+    }
+    let wider = search(&test, r#"near: {postcode: "IP24 1JW", radiusKm: 20}"#).await;
+    let narrower = search(&test, r#"near: {postcode: "IP24 1JW", radiusKm: 2}"#).await;
+    assert!(wider["totalCount"].as_i64() > narrower["totalCount"].as_i64());
+}
+
+#[tokio::test]
+async fn services_serving_an_area_match_inside_it_and_say_so() {
+    let test = seeded().await;
+    let connection = search(
+        &test,
+        r#"needs: ["befriending"] near: {postcode: "IP22 5BJ", radiusKm: 2} first: 50"#,
+    )
+    .await;
+    let found = edges(&connection);
+    let by_area: Vec<&Value> = found.iter().filter(|e| !e["servesArea"].is_null()).collect();
+    assert!(
+        !by_area.is_empty(),
+        "a district-wide or county-wide befriending service covers Diss"
+    );
+    for edge in by_area {
+        assert!(edge["distanceKm"].is_null());
+        let reasons: Vec<&str> = edge["matchReasons"]
+            .as_array()
+            .expect("reasons")
+            .iter()
+            .filter_map(Value::as_str)
+            .collect();
+        assert!(reasons.iter().any(|r| r.starts_with("serves ")), "{reasons:?}");
+        let area = edge["servesArea"]["code"].as_str().expect("code");
+        assert!(
+            ["E10000020", "E07000149"].contains(&area),
+            "Diss is in South Norfolk: {area}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn filters_combine_with_and() {
+    let test = seeded().await;
+    let connection = search(
+        &test,
+        r#"needs: ["strength-and-balance"] age: 55 kinds: [SERVICE] first: 100"#,
+    )
+    .await;
+    assert!(!edges(&connection).is_empty());
+    for edge in edges(&connection) {
+        assert!(needs(&edge).contains(&"strength-and-balance".to_string()));
+        assert!(
+            edge["node"]["minimumAge"].as_i64().is_none_or(|min| min <= 55),
+            "{}",
+            name(&edge)
+        );
+        assert!(edge["node"]["maximumAge"].as_i64().is_none_or(|max| max >= 55));
+    }
+
+    let connection = search(&test, r#"needs: ["strength-and-balance"] days: [TUESDAY] timeFrom: "09:00" timeTo: "12:00" kinds: [SERVICE] first: 100"#).await;
+    assert!(!edges(&connection).is_empty());
+    for edge in edges(&connection) {
+        let fits = edge["node"]["schedules"]
+            .as_array()
+            .expect("schedules")
+            .iter()
+            .any(|s| {
+                s["byday"].as_str().is_some_and(|d| d.contains("TU"))
+                    && s["opensAt"].as_str().is_some_and(|t| t >= "09:00")
+                    && s["closesAt"].as_str().is_some_and(|t| t <= "12:00")
+            });
+        assert!(fits, "{} has no Tuesday morning session", name(&edge));
+        let next = edge["nextSession"]["startsAt"].as_str().expect("a next session");
+        let weekday = chrono_weekday(next);
+        assert_eq!(weekday, "Tue", "{next}");
+    }
+
+    for edge in edges(&search(&test, "freeOnly: true kinds: [SERVICE] first: 100").await) {
+        assert_eq!(edge["node"]["free"], true);
+    }
+    for edge in edges(
+        &search(
+            &test,
+            "accessibility: [STEP_FREE, HEARING_LOOP] kinds: [SERVICE] first: 100",
+        )
+        .await,
+    ) {
+        let venues = edge["node"]["locations"].as_array().expect("locations");
+        let features: Vec<String> = venues
+            .iter()
+            .flat_map(|l| l["accessibility"].as_array().cloned().unwrap_or_default())
+            .filter_map(|f| f.as_str().map(str::to_string))
+            .collect();
+        assert!(
+            features.contains(&"STEP_FREE".to_string()) && features.contains(&"HEARING_LOOP".to_string()),
+            "{}",
+            name(&edge)
+        );
+    }
+    for edge in edges(&search(&test, "deliveryModes: [PHONE] kinds: [SERVICE] first: 100").await) {
+        assert!(strings_of(&edge["node"]["deliveryModes"]).contains(&"PHONE".to_string()));
+    }
+    let funds = search(&test, "kinds: [FUND] openNow: true first: 100").await;
+    let all_funds = search(&test, "kinds: [FUND] first: 100").await;
+    assert!(!edges(&funds).is_empty() && edges(&funds).len() < edges(&all_funds).len());
+    assert!(edges(&funds)
+        .iter()
+        .all(|e| e["node"]["isOpen"] == true && e["node"]["kind"] == "FUND"));
+}
+
+fn strings_of(array: &Value) -> Vec<String> {
+    array
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|v| v.as_str().map(str::to_string))
+        .collect()
+}
+
+/// The weekday of an RFC 3339 timestamp, as "Mon".."Sun".
+fn chrono_weekday(timestamp: &str) -> String {
+    let date = &timestamp[..10];
+    let parts: Vec<i64> = date.split('-').filter_map(|p| p.parse().ok()).collect();
+    let (y, m, d) = (parts[0], parts[1], parts[2]);
+    // Zeller-style day of week (Sakamoto), 0 = Sunday.
+    let t = [0, 3, 2, 5, 0, 3, 5, 1, 4, 6, 2, 4];
+    let y = if m < 3 { y - 1 } else { y };
+    let dow = (y + y / 4 - y / 100 + y / 400 + t[(m - 1) as usize] + d) % 7;
+    ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"][dow as usize].to_string()
+}
+
+#[tokio::test]
+async fn place_filter_keeps_to_the_place() {
+    let test = seeded().await;
+    let connection = search(
+        &test,
+        r#"place: "E07000148" needs: ["money-advice"] kinds: [SERVICE] first: 100"#,
+    )
+    .await;
+    assert!(!edges(&connection).is_empty());
+    for edge in edges(&connection) {
+        let venue_in_norwich = edge["node"]["locations"]
+            .as_array()
+            .expect("locations")
+            .iter()
+            .any(|l| strings(&l["places"], "code").contains(&"E07000148".to_string()));
+        let serves = strings(&edge["node"]["serviceAreas"], "placeCode")
+            .iter()
+            .any(|c| c == "E07000148" || c == "E10000020");
+        assert!(venue_in_norwich || serves, "{}", name(&edge));
+    }
+}
+
+#[tokio::test]
+async fn facets_count_every_result_and_browse_pages_through_everything() {
+    let test = seeded().await;
+    let connection = search(&test, r#"needs: ["strength-and-balance"]"#).await;
+    let total = connection["totalCount"].as_i64().expect("count");
+    let facet = connection["facets"]["needs"]
+        .as_array()
+        .expect("needs")
+        .iter()
+        .find(|f| f["need"]["code"] == "strength-and-balance")
+        .expect("facet");
+    assert_eq!(facet["count"].as_i64(), Some(total));
+    let districts: i64 = connection["facets"]["districts"]
+        .as_array()
+        .expect("districts")
+        .iter()
+        .filter_map(|d| d["count"].as_i64())
+        .sum();
+    assert!(
+        districts >= 7,
+        "strength-and-balance listings across the districts: {districts}"
+    );
+
+    let mut seen = std::collections::HashSet::new();
+    let mut after = String::new();
+    let mut browse_total;
+    loop {
+        let page = search(&test, &format!("first: 100 {after}")).await;
+        browse_total = page["totalCount"].as_i64().expect("count");
+        for edge in edges(&page) {
+            assert!(
+                seen.insert(edge["node"]["id"].as_str().expect("id").to_string()),
+                "no result twice"
+            );
+        }
+        if page["pageInfo"]["hasNextPage"] != true {
+            break;
+        }
+        after = format!(
+            r#"after: "{}""#,
+            page["pageInfo"]["endCursor"].as_str().expect("cursor")
+        );
+    }
+    assert_eq!(seen.len() as i64, browse_total);
+    assert_eq!(
+        browse_total as u64,
+        test.directory.search_index().num_docs(),
+        "browse returns every indexed listing"
+    );
+}
+
+#[tokio::test]
+async fn stale_listings_are_flagged_and_ranked_lower() {
+    let test = seeded().await;
+    let connection = search(&test, r#"text: "mobile library" first: 5"#).await;
+    let first = &edges(&connection)[0];
+    assert!(name(first).contains("mobile librar"), "{}", name(first));
+    assert_eq!(first["stale"], true);
+    assert!(strings_of(&first["matchReasons"])
+        .iter()
+        .any(|r| r.contains("12 months")));
+}
+
+#[tokio::test]
+async fn suggest_offers_needs_and_names() {
+    let test = seeded().await;
+    let data = test.data(r#"{ tai: suggest(prefix: "tai") { text kind id need } fal: suggest(prefix: "fal") { text need } empty: suggest(prefix: "  ") { text } }"#).await;
+    assert!(data["tai"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .any(|s| s["text"].as_str().is_some_and(|t| t.starts_with("Tai chi")) && s["kind"] == "SERVICE"));
+    assert!(data["fal"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .any(|s| s["need"] == "strength-and-balance"));
+    assert_eq!(data["empty"], serde_json::json!([]));
+}
+
+#[tokio::test]
+async fn bad_search_input_is_bad_user_input_naming_the_argument() {
+    let test = seeded().await;
+    let cases = [
+        (r#"near: {postcode: "IP24 1JW", radiusKm: 0}"#, "near.radiusKm"),
+        (r#"near: {postcode: "IP24 1JW", radiusKm: 250}"#, "near.radiusKm"),
+        (r#"near: {postcode: "IP24 1JW", radiusKm: -3}"#, "near.radiusKm"),
+        (r#"near: {postcode: "SW1A 1AA"}"#, "near.postcode"),
+        (r#"near: {postcode: "not a postcode"}"#, "near.postcode"),
+        ("near: {lat: 10, lng: 1}", "near.lat"),
+        ("near: {lat: 52.6, lng: 9}", "near.lng"),
+        (r#"near: {postcode: "IP24 1JW", lat: 52.6, lng: 1.2}"#, "near"),
+        ("near: {radiusKm: 5}", "near"),
+        ("first: 101", "first"),
+        (r#"needs: ["knitting"]"#, "needs"),
+        (r#"place: "E07999999""#, "place"),
+        (r#"place: "Breckland""#, "place"),
+        ("age: 130", "age"),
+        ("age: -1", "age"),
+        (r#"timeFrom: "9am""#, "timeFrom"),
+        (r#"timeFrom: "12:00" timeTo: "09:00""#, "timeTo"),
+        (r#"after: "garbage""#, "after"),
+        ("sort: DISTANCE", "sort"),
+    ];
+    for (args, field) in cases {
+        let (code, got_field) = test.error(&format!("{{ search({args}) {{ totalCount }} }}")).await;
+        assert_eq!(
+            (code.as_str(), got_field.as_deref()),
+            ("BAD_USER_INPUT", Some(field)),
+            "{args}"
+        );
+    }
+    let long = "a".repeat(501);
+    let (code, field) = test
+        .error(&format!(r#"{{ search(text: "{long}") {{ totalCount }} }}"#))
+        .await;
+    assert_eq!((code.as_str(), field.as_deref()), ("BAD_USER_INPUT", Some("text")));
+    let browse = search(&test, "first: 50").await;
+    assert!(
+        browse["totalCount"].as_i64().is_some_and(|n| n > 200),
+        "empty search is a valid browse"
+    );
+}
+
+/// Renames a service in the database, with its change-log row, in one transaction (as every
+/// write path does).
+async fn rename_service(directory: &indexer::Directory, id: &str, name: &str) {
+    let mut tx = directory.store().begin().await.expect("begin");
+    sqlx::query("UPDATE services SET name = ? WHERE id = ?")
+        .bind(name)
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .expect("update");
+    record_change(&mut tx, ChangeKind::Service, id.parse().expect("uuid"))
+        .await
+        .expect("change");
+    tx.commit().await.expect("commit");
+}
+
+async fn first_hit_name(test: &TestDirectory, text: &str) -> Option<String> {
+    edges(&search(test, &format!(r#"text: "{text}" first: 1"#)).await)
+        .first()
+        .map(|e| e["node"]["name"].as_str().unwrap_or_default().to_string())
+}
+
+#[tokio::test]
+async fn a_committed_change_is_searchable_within_a_second() {
+    let test = seeded().await;
+    let target = edges(&search(&test, r#"text: "tai chi" first: 1"#).await)[0]["node"]["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    rename_service(&test.directory, &target, "Zanzibar qigong circle (example)").await;
+    let started = Instant::now();
+    loop {
+        if first_hit_name(&test, "zanzibar qigong").await.as_deref() == Some("Zanzibar qigong circle (example)") {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(1), "not searchable within 1 s");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test]
+async fn after_a_crash_the_index_catches_up_on_start_and_a_lost_index_is_rebuilt() {
+    let data_dir = copy_of_template();
+    let target;
+    {
+        let directory = indexer::Directory::open(data_dir.path()).await.expect("open");
+        let schema = api::graphql::build_schema(directory.clone());
+        let response = schema
+            .execute(r#"{ search(text: "memory cafe", kinds: [SERVICE], first: 1) { edges { node { id } } } }"#)
+            .await;
+        let value = serde_json::to_value(&response).expect("json");
+        target = value["data"]["search"]["edges"][0]["node"]["id"]
+            .as_str()
+            .expect("id")
+            .to_string();
+        directory.close().await;
+    }
+    // The process "died" after the database commit and before the index commit: change the
+    // database with no directory open, so nothing applies it to the index.
+    {
+        let store = indexer::store::Store::open(&data_dir.path().join(indexer::directory::DATABASE_FILE))
+            .await
+            .expect("store");
+        let mut tx = store.begin().await.expect("begin");
+        sqlx::query("UPDATE services SET name = 'Quokka memory club (example)' WHERE id = ?")
+            .bind(&target)
+            .execute(&mut *tx)
+            .await
+            .expect("update");
+        record_change(&mut tx, ChangeKind::Service, target.parse().expect("uuid"))
+            .await
+            .expect("change");
+        tx.commit().await.expect("commit");
+        store.close().await;
+    }
+    let reopened = open_test_directory(data_dir.path()).await;
+    assert_eq!(
+        first_hit_name(&reopened, "quokka").await.as_deref(),
+        Some("Quokka memory club (example)"),
+        "caught up on start"
+    );
+    let documents = reopened.directory.search_index().num_docs();
+    reopened.directory.close().await;
+    drop(reopened);
+
+    std::fs::remove_dir_all(data_dir.path().join(indexer::directory::INDEX_DIR)).expect("delete index");
+    let rebuilt = open_test_directory(data_dir.path()).await;
+    assert_eq!(
+        rebuilt.directory.search_index().num_docs(),
+        documents,
+        "rebuilt from the database"
+    );
+    assert_eq!(
+        first_hit_name(&rebuilt, "quokka").await.as_deref(),
+        Some("Quokka memory club (example)")
+    );
+}
+
+async fn open_test_directory(path: &std::path::Path) -> TestDirectory {
+    let directory = indexer::Directory::open(path).await.expect("reopen");
+    let schema = api::graphql::build_schema(directory.clone());
+    TestDirectory {
+        data_dir: tempfile::tempdir().expect("unused"),
+        directory,
+        schema,
+    }
+}
