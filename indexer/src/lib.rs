@@ -9,6 +9,7 @@
 //! - [`places`]: the place hierarchy in memory, with R-tree point-in-polygon.
 //! - [`seed`]: the bundled Norfolk data, loaded on first start.
 //! - [`search`]: the tantivy index: full text, geo and filters, kept in step with the store.
+//! - [`signpost`]: from a resident's needs to a short, explained list of options.
 //! - [`gaps`]: gap detection per Place (nearest eligible asset per LSOA), exports, boundary loads.
 //! - [`directory`]: [`Directory`], the front door over all of the above.
 //! - [`error`]: the one error type.
@@ -20,6 +21,7 @@ pub mod gaps;
 pub mod places;
 pub mod search;
 pub mod seed;
+pub mod signpost;
 pub mod store;
 
 pub use directory::Directory;

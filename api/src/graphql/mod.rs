@@ -6,6 +6,7 @@
 //! - [`listings`]: organisations, services, locations, schedules, funds.
 //! - [`needs`]: the need taxonomy.
 //! - [`search`]: search and type-ahead.
+//! - [`signpost`]: signposting for link workers.
 //! - [`gaps`]: gap reports per Place and the gap matrix.
 //! - [`connection`]: Relay connections and cursors.
 //! - [`args`], [`error`]: argument parsing and the error-code mapping.
@@ -18,6 +19,7 @@ pub mod listings;
 pub mod needs;
 pub mod places;
 pub mod search;
+pub mod signpost;
 
 use async_graphql::{EmptyMutation, EmptySubscription, MergedObject, Schema, SchemaBuilder};
 use indexer::Directory;
@@ -30,6 +32,7 @@ pub struct QueryRoot(
     needs::NeedQuery,
     gaps::GapQuery,
     search::SearchQuery,
+    signpost::SignpostQuery,
 );
 
 pub type DirectorySchema = Schema<QueryRoot, EmptyMutation, EmptySubscription>;

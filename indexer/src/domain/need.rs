@@ -102,14 +102,14 @@ pub const TAXONOMY: &[Need] = &[
         label: "Mental wellbeing",
         description: "Support for low mood, anxiety and stress: talking groups, peer support, wellbeing courses and creative activities.",
         activity_concepts: &[],
-        keywords: &["anxiety", "anxious", "depression", "depressed", "low mood", "stress", "stressed", "wellbeing", "mental health", "worried", "worry", "sad", "counselling"],
+        keywords: &["anxiety", "anxious", "depression", "depressed", "low mood", "stress", "stressed", "wellbeing", "mental health", "sad", "counselling"],
     },
     Need {
         code: "carers",
         label: "Support for carers",
         description: "Information, breaks, peer groups and advice for unpaid carers of a family member or friend.",
         activity_concepts: &[],
-        keywords: &["carer", "carers", "caring", "caring for", "looks after", "respite", "unpaid carer"],
+        keywords: &["carer", "carers", "caring", "caring for", "cares for", "looks after", "respite", "unpaid carer"],
     },
     Need {
         code: "housing",
@@ -137,7 +137,7 @@ pub const TAXONOMY: &[Need] = &[
         label: "Transport",
         description: "Community transport, volunteer car schemes and dial-a-ride to get to appointments and activities.",
         activity_concepts: &[],
-        keywords: &["transport", "lift", "lifts", "car scheme", "bus", "travel", "dial a ride", "community car", "driving", "get to"],
+        keywords: &["transport", "lift", "lifts", "car scheme", "bus", "travel", "dial a ride", "community car", "driving", "drive", "get to"],
     },
     Need {
         code: "information-and-advice",

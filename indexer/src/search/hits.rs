@@ -142,7 +142,10 @@ impl Directory {
                 reasons.push(format!("name matches \"{}\"", matched.join(" ")));
             }
             let text_needs = request.text_needs(self.search_index().index());
-            for need in needs.iter().filter(|n| text_needs.contains(n)) {
+            for need in needs
+                .iter()
+                .filter(|n| text_needs.contains(n) && !request.needs.contains(n))
+            {
                 reasons.push(format!("{} (from your words)", need.need().label));
             }
         }

@@ -11,6 +11,7 @@ pub mod feed;
 mod gaps;
 pub mod read;
 mod rows;
+mod unmet;
 pub mod write;
 
 use std::path::Path;

@@ -19,4 +19,5 @@ mod listings;
 mod places;
 mod schema;
 mod search;
+mod signpost;
 mod support;
