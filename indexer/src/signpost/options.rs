@@ -205,6 +205,7 @@ impl Directory {
             hit.stale,
             !next_sessions.is_empty(),
         );
+        let fit = (fit * 10.0).round() / 10.0;
         let reasons = reasons(
             &service,
             location.as_ref(),
