@@ -1,7 +1,9 @@
 //! Parsing GraphQL arguments into engine types, naming the argument when one is wrong.
 
 use async_graphql::{Error as GqlError, ID};
+use indexer::domain::schedule::parse_clock;
 use indexer::domain::{GeoPoint, NeedCode, PlaceCode, Postcode};
+use indexer::Directory;
 use uuid::Uuid;
 
 use super::error::bad_input;
@@ -44,6 +46,41 @@ pub fn page_size(first: Option<i32>) -> Result<i64, GqlError> {
         size => Err(bad_input(
             "first",
             format!("first: page size must be between 1 and {MAX_PAGE_SIZE}, not {size}"),
+        )),
+    }
+}
+
+/// A local time of day `HH:MM` as minutes after midnight.
+pub fn clock(field: &str, raw: Option<&str>) -> Result<Option<u16>, GqlError> {
+    raw.map(|raw| parse_clock(raw).map_err(|e| bad_input(field, format!("{field}: {e}"))))
+        .transpose()
+}
+
+/// A point given as a postcode in the directory's area or as `lat`/`lng` (exactly one of the
+/// two); errors name `{prefix}.postcode`, `{prefix}.lat`, `{prefix}.lng` or `prefix`.
+pub async fn location(
+    directory: &Directory,
+    prefix: &str,
+    postcode: Option<&str>,
+    lat: Option<f64>,
+    lng: Option<f64>,
+) -> Result<GeoPoint, GqlError> {
+    let postcode_field = format!("{prefix}.postcode");
+    match (postcode, lat, lng) {
+        (Some(raw), None, None) => {
+            let postcode = self::postcode(&postcode_field, raw)?;
+            let record = directory.postcode(&postcode).await.map_err(|_| {
+                bad_input(
+                    &postcode_field,
+                    format!("{postcode_field}: {postcode} is not a postcode in the directory's area"),
+                )
+            })?;
+            point(&postcode_field, &postcode_field, record.latitude, record.longitude)
+        }
+        (None, Some(lat), Some(lng)) => point(&format!("{prefix}.lat"), &format!("{prefix}.lng"), lat, lng),
+        _ => Err(bad_input(
+            prefix,
+            format!("{prefix}: give either `postcode`, or both `lat` and `lng`"),
         )),
     }
 }

@@ -5,7 +5,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use chrono::{DateTime, Utc};
 use chrono_tz::Europe::London;
-use indexer::domain::schedule::{parse_clock, Session};
+use indexer::domain::schedule::Session;
 use indexer::search::hits::{Asset, SearchHit};
 use indexer::search::{self as engine, Near, SearchRequest, Within};
 use indexer::Directory;
@@ -238,36 +238,13 @@ async fn near(directory: &Directory, input: NearInput) -> Result<Near> {
             format!("near.radiusKm: must be more than 0 and at most {MAX_RADIUS_KM} km"),
         ));
     }
-    let point = match (input.postcode.as_deref(), input.lat, input.lng) {
-        (Some(postcode), None, None) => {
-            let postcode = args::postcode("near.postcode", postcode)?;
-            let record = directory.postcode(&postcode).await.map_err(|_| {
-                bad_input(
-                    "near.postcode",
-                    format!("near.postcode: {postcode} is not a postcode in the directory's area"),
-                )
-            })?;
-            args::point("near.postcode", "near.postcode", record.latitude, record.longitude)?
-        }
-        (None, Some(lat), Some(lng)) => args::point("near.lat", "near.lng", lat, lng)?,
-        _ => {
-            return Err(bad_input(
-                "near",
-                "near: give either `postcode`, or both `lat` and `lng`",
-            ))
-        }
-    };
+    let point = args::location(directory, "near", input.postcode.as_deref(), input.lat, input.lng).await?;
     let containing_places = directory.places_at(point).into_iter().map(|place| place.code).collect();
     Ok(Near {
         point,
         radius_km,
         containing_places,
     })
-}
-
-fn clock(field: &str, raw: Option<&str>) -> Result<Option<u16>> {
-    raw.map(|raw| parse_clock(raw).map_err(|e| bad_input(field, format!("{field}: {e}"))))
-        .transpose()
 }
 
 async fn parse_request(directory: &Directory, a: SearchArgs) -> Result<SearchRequest> {
@@ -280,8 +257,8 @@ async fn parse_request(directory: &Directory, a: SearchArgs) -> Result<SearchReq
         None => None,
     };
     let (time_from, time_to) = (
-        clock("timeFrom", a.time_from.as_deref())?,
-        clock("timeTo", a.time_to.as_deref())?,
+        args::clock("timeFrom", a.time_from.as_deref())?,
+        args::clock("timeTo", a.time_to.as_deref())?,
     );
     if let (Some(from), Some(to)) = (time_from, time_to) {
         if from >= to {

@@ -1,7 +1,6 @@
 //! Signposting: from a resident's needs to a short, explained list they can actually use.
 
 use async_graphql::{Context, InputObject, Object, Result};
-use indexer::domain::schedule::parse_clock;
 use indexer::signpost::{self as engine, render, SignpostRequest};
 use indexer::Directory;
 
@@ -56,31 +55,8 @@ pub struct SignpostInput {
     pub options_per_need: Option<i32>,
 }
 
-fn clock(field: &str, raw: Option<&str>) -> Result<Option<u16>> {
-    raw.map(|raw| parse_clock(raw).map_err(|e| bad_input(field, format!("{field}: {e}"))))
-        .transpose()
-}
-
 async fn parse(directory: &Directory, input: SignpostInput) -> Result<SignpostRequest> {
-    let point = match (input.postcode.as_deref(), input.lat, input.lng) {
-        (Some(raw), None, None) => {
-            let postcode = args::postcode("input.postcode", raw)?;
-            let record = directory.postcode(&postcode).await.map_err(|_| {
-                bad_input(
-                    "input.postcode",
-                    format!("input.postcode: {postcode} is not a postcode in the directory's area"),
-                )
-            })?;
-            args::point("input.postcode", "input.postcode", record.latitude, record.longitude)?
-        }
-        (None, Some(lat), Some(lng)) => args::point("input.lat", "input.lng", lat, lng)?,
-        _ => {
-            return Err(bad_input(
-                "input",
-                "input: give either `postcode`, or both `lat` and `lng`",
-            ))
-        }
-    };
+    let point = args::location(directory, "input", input.postcode.as_deref(), input.lat, input.lng).await?;
     let age = match input.age {
         Some(age @ 0..=120) => Some(i64::from(age)),
         Some(_) => return Err(bad_input("input.age", "input.age: must be between 0 and 120")),
@@ -115,8 +91,8 @@ async fn parse(directory: &Directory, input: SignpostInput) -> Result<SignpostRe
         ));
     }
     let (time_from, time_to) = (
-        clock("input.timeFrom", input.time_from.as_deref())?,
-        clock("input.timeTo", input.time_to.as_deref())?,
+        args::clock("input.timeFrom", input.time_from.as_deref())?,
+        args::clock("input.timeTo", input.time_to.as_deref())?,
     );
     if let (Some(from), Some(to)) = (time_from, time_to) {
         if from >= to {

@@ -432,7 +432,11 @@ impl Geography {
                 } else {
                     let angle = random.unit() * std::f64::consts::TAU;
                     let km = 6.0 + 6.0 * random.unit();
-                    (lat + km * angle.sin() / 111.32, lng + km * angle.cos() / 67.0)
+                    // villages stay on land's side of the UK box (Yarmouth and Lowestoft are at its edge)
+                    (
+                        lat + km * angle.sin() / 111.32,
+                        (lng + km * angle.cos() / 67.0).min(1.74),
+                    )
                 };
                 GeoPoint::new(lat, lng).expect("towns are in England");
                 clusters.push(Cluster { town, lat, lng });
