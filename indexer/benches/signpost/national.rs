@@ -183,7 +183,13 @@ const NEEDS: &[NeedWords] = &[
     (
         "physical-activity",
         12,
-        &["Health walk", "Walking football", "Gentle yoga", "Dance for fitness", "Aqua aerobics"],
+        &[
+            "Health walk",
+            "Walking football",
+            "Gentle yoga",
+            "Dance for fitness",
+            "Aqua aerobics",
+        ],
         &[
             "Get active at your own pace with a welcoming group.",
             "All abilities welcome; no special kit needed.",
@@ -192,7 +198,11 @@ const NEEDS: &[NeedWords] = &[
     (
         "mental-wellbeing",
         8,
-        &["Wellbeing walk and talk", "Anxiety support group", "Creative wellbeing workshop"],
+        &[
+            "Wellbeing walk and talk",
+            "Anxiety support group",
+            "Creative wellbeing workshop",
+        ],
         &[
             "A safe space to talk about stress, low mood or worry.",
             "Peer support from people who have been there.",
@@ -201,26 +211,46 @@ const NEEDS: &[NeedWords] = &[
     (
         "information-and-advice",
         6,
-        &["Help with forms drop-in", "Information and signposting point", "Library advice session"],
-        &["Help to fill in forms and find local services.", "Friendly volunteers point you the right way."],
+        &[
+            "Help with forms drop-in",
+            "Information and signposting point",
+            "Library advice session",
+        ],
+        &[
+            "Help to fill in forms and find local services.",
+            "Friendly volunteers point you the right way.",
+        ],
     ),
     (
         "food",
         5,
         &["Community food bank", "Community fridge", "Cooking on a budget"],
-        &["Food for anyone who needs it, no questions asked.", "Learn to cook simple, cheap meals."],
+        &[
+            "Food for anyone who needs it, no questions asked.",
+            "Learn to cook simple, cheap meals.",
+        ],
     ),
     (
         "befriending",
         5,
-        &["Telephone befriending", "Befriending scheme", "Good neighbours befriending"],
-        &["A regular friendly call or visit from a volunteer.", "Companionship for people at home."],
+        &[
+            "Telephone befriending",
+            "Befriending scheme",
+            "Good neighbours befriending",
+        ],
+        &[
+            "A regular friendly call or visit from a volunteer.",
+            "Companionship for people at home.",
+        ],
     ),
     (
         "carers",
         4,
         &["Carers support group", "Carers cafe", "Carers break"],
-        &["A break and a chat for unpaid carers.", "Peer support for people caring for family."],
+        &[
+            "A break and a chat for unpaid carers.",
+            "Peer support for people caring for family.",
+        ],
     ),
     (
         "digital-inclusion",
@@ -266,7 +296,13 @@ const VENUE_NAMES: &[&str] = &[
     "Health Centre",
     "Scout Hut",
 ];
-const ORGANIZATION_KINDS: &[&str] = &["Age Concern", "Community Trust", "Wellbeing Hub", "Good Neighbours", "Council for Voluntary Service"];
+const ORGANIZATION_KINDS: &[&str] = &[
+    "Age Concern",
+    "Community Trust",
+    "Wellbeing Hub",
+    "Good Neighbours",
+    "Council for Voluntary Service",
+];
 const DAYS: &[&str] = &["MO", "TU", "WE", "TH", "FR", "MO", "TU", "WE", "TH", "FR", "SA"];
 
 /// A deterministic hash of an index and a purpose (splitmix64).
@@ -348,10 +384,7 @@ impl Plan {
             need_weights: cumulative(NEEDS.iter().map(|n| u64::from(n.1))),
             venues_per_town,
             town_districts,
-            now: Utc
-                .timestamp_opt(NOW_SECONDS, 0)
-                .single()
-                .context("a valid instant")?,
+            now: Utc.timestamp_opt(NOW_SECONDS, 0).single().context("a valid instant")?,
         })
     }
 }
@@ -374,7 +407,15 @@ pub async fn insert(store: &Store, places: &PlaceIndex, services: u64) -> Result
         let end = (next + BATCH).min(services);
         let mut transaction = store.begin().await?;
         for index in next..end {
-            insert_one(&mut transaction, &plan, places, &mut inserted_venues, &mut counts, index).await?;
+            insert_one(
+                &mut transaction,
+                &plan,
+                places,
+                &mut inserted_venues,
+                &mut counts,
+                index,
+            )
+            .await?;
         }
         transaction.commit().await?;
         next = end;
@@ -400,7 +441,11 @@ async fn insert_one(
     let (town_name, _, _, _, in_norfolk) = TOWNS[town];
     let organization_id = synthetic_id(1, organization_index);
     if index % SERVICES_PER_ORGANIZATION == 0 {
-        write::insert_organization(conn, &organization(plan, organization_id, organization_index, town_name)).await?;
+        write::insert_organization(
+            conn,
+            &organization(plan, organization_id, organization_index, town_name),
+        )
+        .await?;
         counts.organizations += 1;
     }
     let service = service(plan, organization_id, index, town_name);
@@ -427,7 +472,8 @@ async fn insert_one(
         let venue_index = mix(index, 22 + slot) % plan.venues_per_town[town];
         let location = venue(town, venue_index)?;
         if inserted_venues.insert(location.id) {
-            let point = GeoPoint::new(location.latitude, location.longitude).map_err(|(_, e)| anyhow::anyhow!("{e:?}"))?;
+            let point =
+                GeoPoint::new(location.latitude, location.longitude).map_err(|(_, e)| anyhow::anyhow!("{e:?}"))?;
             write::insert_location(conn, &location, &places.location_places(point)).await?;
         }
         let link = synthetic_id(4, index * 2 + slot);
@@ -474,7 +520,11 @@ fn service(plan: &Plan, organization_id: Uuid, index: u64, town: &str) -> Servic
         _ => vec![DeliveryMode::InPerson],
     };
     // One in ten has not been confirmed for over a year (stale).
-    let reviewed_days_ago = if unit(index, 9) < 0.1 { 400 + index % 300 } else { index % 180 };
+    let reviewed_days_ago = if unit(index, 9) < 0.1 {
+        400 + index % 300
+    } else {
+        index % 180
+    };
     let cost_options = match free {
         true => Vec::new(),
         false => vec![CostOption {

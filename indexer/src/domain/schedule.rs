@@ -155,6 +155,43 @@ impl Schedule {
     }
 }
 
+/// When a person can take part: on one of `days` (any day if empty), starting no earlier than
+/// `from` and ending no later than `to` (minutes after local midnight).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Availability {
+    pub days: Vec<Weekday>,
+    pub from: Option<u16>,
+    pub to: Option<u16>,
+}
+
+impl Availability {
+    /// Whether the schedule's times sit inside the window (days are checked per session).
+    pub fn fits_times(&self, schedule: &Schedule) -> bool {
+        schedule.minutes().is_some_and(|(start, end)| {
+            self.from.is_none_or(|from| start >= from) && self.to.is_none_or(|to| end <= to)
+        })
+    }
+
+    /// The next `count` sessions of these schedules that suit, soonest first.
+    pub fn next_sessions<'a>(
+        &self,
+        schedules: impl IntoIterator<Item = &'a Schedule>,
+        now: DateTime<Utc>,
+        count: usize,
+    ) -> Vec<Session> {
+        let mut sessions: Vec<Session> = schedules
+            .into_iter()
+            .filter(|schedule| self.fits_times(schedule))
+            .flat_map(|schedule| schedule.next_sessions(now, count * 7))
+            .filter(|session| self.days.is_empty() || self.days.contains(&session.starts_at.weekday()))
+            .collect();
+        sessions.sort_by_key(|session| session.starts_at);
+        sessions.dedup();
+        sessions.truncate(count);
+        sessions
+    }
+}
+
 fn week_start(date: NaiveDate) -> NaiveDate {
     date - Duration::days(date.weekday().num_days_from_monday() as i64)
 }

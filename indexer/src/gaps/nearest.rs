@@ -61,6 +61,29 @@ impl NearestIndex {
     }
 }
 
+impl NearestIndex {
+    /// The nearest point to each of `from`, in order. Large batches are split over the
+    /// available cores (scoped threads; call it off the async runtime).
+    pub fn nearest_all(&self, from: &[GeoPoint]) -> Vec<Option<Nearest>> {
+        const PER_THREAD_MINIMUM: usize = 4_096;
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        if threads < 2 || from.len() < 2 * PER_THREAD_MINIMUM {
+            return from.iter().map(|point| self.nearest(*point)).collect();
+        }
+        let chunk = from.len().div_ceil(threads);
+        std::thread::scope(|scope| {
+            let workers: Vec<_> = from
+                .chunks(chunk)
+                .map(|part| scope.spawn(move || part.iter().map(|point| self.nearest(*point)).collect::<Vec<_>>()))
+                .collect();
+            workers
+                .into_iter()
+                .flat_map(|worker| worker.join().unwrap_or_default())
+                .collect()
+        })
+    }
+}
+
 /// The nearest point by checking every one: the reference the index is tested and benchmarked
 /// against.
 pub fn brute_force_nearest(points: &[GeoPoint], from: GeoPoint) -> Option<Nearest> {
@@ -129,6 +152,19 @@ mod tests {
             for from in queries {
                 assert_same_distance(&index, &assets, from);
             }
+        }
+    }
+
+    #[test]
+    fn batches_agree_with_single_queries() {
+        let points: Vec<GeoPoint> = (0..10_000)
+            .map(|i| GeoPoint::new(51.0 + (i % 100) as f64 * 0.03, -3.0 + (i / 100) as f64 * 0.04).expect("in the UK"))
+            .collect();
+        let index = NearestIndex::build(points.iter().step_by(7).copied().collect());
+        let batch = index.nearest_all(&points);
+        assert_eq!(batch.len(), points.len());
+        for (point, found) in points.iter().zip(batch) {
+            assert_eq!(found, index.nearest(*point));
         }
     }
 

@@ -1,6 +1,6 @@
 //! Building a gap report from a Place's LSOAs and the eligible assets: pure, no I/O.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use geo::{BoundingRect, Intersects, MultiPolygon, Rect};
 
@@ -9,6 +9,7 @@ use super::{AreaGap, Coverage, Demand, GapAsset, GapCriteria, GapReport, GapSumm
 use crate::directory::Geography;
 use crate::domain::{GeoPoint, NeedCode, Place, PlaceCode, PlaceLevel};
 use crate::error::{Error, Result};
+use uuid::Uuid;
 
 /// An LSOA ready to be measured.
 #[derive(Debug, Clone)]
@@ -66,18 +67,54 @@ pub struct ReportInput<'a> {
     pub demand: Demand,
     pub areas: &'a [AreaInput],
     pub assets: &'a EligibleAssets,
+    /// Which place each location lies in, worked out once for many reports (see
+    /// [`locations_in`]); `None` tests each venue against the Place's boundary.
+    pub location_places: Option<&'a HashMap<Uuid, PlaceCode>>,
+}
+
+/// The place among `places` each venue's location lies in (the first, if several), for the
+/// venues of all `assets`; each location is tested once.
+pub fn locations_in(geography: &Geography, places: &[Place], assets: &[&EligibleAssets]) -> HashMap<Uuid, PlaceCode> {
+    let boundaries: Vec<(&PlaceCode, &MultiPolygon<f64>, Option<Rect<f64>>)> = places
+        .iter()
+        .filter_map(|place| {
+            let boundary = geography.places.boundary(&place.code)?;
+            Some((&place.code, boundary, boundary.bounding_rect()))
+        })
+        .collect();
+    let mut found = HashMap::new();
+    let mut tested = HashSet::new();
+    for venue in assets.iter().flat_map(|a| &a.venues) {
+        if !tested.insert(venue.location_id) {
+            continue;
+        }
+        if let Some((code, _, _)) = boundaries.iter().find(|(_, b, r)| inside(b, *r, venue.point)) {
+            found.insert(venue.location_id, (*code).clone());
+        }
+    }
+    found
 }
 
 /// Measures every area against the eligible assets and sums up.
 pub fn build(input: &ReportInput<'_>) -> GapReport {
-    let in_place = venues_inside(input.geography, input.place, &input.assets.venues);
+    let in_place = match input.location_places {
+        Some(known) => input
+            .assets
+            .venues
+            .iter()
+            .map(|venue| known.get(&venue.location_id) == Some(&input.place.code))
+            .collect(),
+        None => venues_inside(input.geography, input.place, &input.assets.venues),
+    };
+    let points: Vec<GeoPoint> = input.areas.iter().map(|area| area.point).collect();
+    let nearest_of_areas = input.assets.index.nearest_all(&points);
     let mut nearest_positions = BTreeSet::new();
     let mut remote_used = BTreeSet::new();
     let mut areas: Vec<AreaGap> = input
         .areas
         .iter()
-        .map(|area| {
-            let nearest = input.assets.index.nearest(area.point);
+        .zip(nearest_of_areas)
+        .map(|(area, nearest)| {
             if let Some(found) = nearest {
                 nearest_positions.insert(found.index);
             }

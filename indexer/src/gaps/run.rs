@@ -1,6 +1,8 @@
 //! `Directory::gaps` and `Directory::gap_matrix`: load the candidates once, select the eligible
 //! assets once per need, then measure each Place.
 
+use std::collections::HashMap;
+
 use chrono::{Datelike, Duration, Utc};
 use tracing::info;
 
@@ -35,6 +37,7 @@ impl Directory {
             demand,
             areas: &areas,
             assets: &assets,
+            location_places: None,
         });
         info!(
             place = %place.code,
@@ -77,34 +80,32 @@ impl Directory {
             .map(|child| areas_of(&geography, child, "parent"))
             .collect::<Result<Vec<_>>>()?;
         let candidates = self.store().gap_candidates().await?;
-        let since_week = iso_week_52_weeks_ago();
+        let now = Utc::now();
+        let per_need: Vec<(NeedCode, EligibleAssets)> = needs
+            .iter()
+            .map(|&need| (need, EligibleAssets::select(&candidates, need, criteria, now)))
+            .collect();
+        let all_assets: Vec<&EligibleAssets> = per_need.iter().map(|(_, assets)| assets).collect();
+        let location_places = report::locations_in(&geography, &children, &all_assets);
+        let unmet = self.unmet_by_child(&geography, &children).await?;
         let mut rows = Vec::with_capacity(children.len() * needs.len());
-        for &need in needs {
-            let assets = EligibleAssets::select(&candidates, need, criteria, Utc::now());
-            for (child, child_areas) in children.iter().zip(&areas) {
+        for (need, assets) in &per_need {
+            for (position, (child, child_areas)) in children.iter().zip(&areas).enumerate() {
                 let report = report::build(&ReportInput {
                     geography: &geography,
                     place: child,
-                    need,
+                    need: *need,
                     criteria,
                     demand: Demand::default(),
                     areas: child_areas,
-                    assets: &assets,
+                    assets,
+                    location_places: Some(&location_places),
                 });
-                let mut codes = vec![child.code.clone()];
-                codes.extend(
-                    geography
-                        .places
-                        .descendants(&child.code)
-                        .into_iter()
-                        .map(|p| p.code.clone()),
-                );
-                let unmet_need_count = self.store().unmet_need_count(&codes, need, &since_week).await?;
                 rows.push(GapMatrixRow {
                     place: child.clone(),
-                    need,
+                    need: *need,
                     summary: report.summary,
-                    unmet_need_count,
+                    unmet_need_count: unmet.get(&(position, need.as_str())).copied().unwrap_or(0),
                 });
             }
         }
@@ -114,6 +115,31 @@ impl Directory {
             criteria: *criteria,
             rows,
         })
+    }
+}
+
+impl Directory {
+    /// Unmet needs of the last 52 weeks per (child position, need code), counting rows recorded
+    /// against a child or any place below it.
+    async fn unmet_by_child(
+        &self,
+        geography: &Geography,
+        children: &[Place],
+    ) -> Result<HashMap<(usize, &'static str), i64>> {
+        let mut child_of: HashMap<PlaceCode, usize> = HashMap::new();
+        for (position, child) in children.iter().enumerate() {
+            child_of.insert(child.code.clone(), position);
+            for below in geography.places.descendants(&child.code) {
+                child_of.insert(below.code.clone(), position);
+            }
+        }
+        let mut totals = HashMap::new();
+        for (code, need, count) in self.store().unmet_need_counts_since(&iso_week_52_weeks_ago()).await? {
+            if let Some(&position) = child_of.get(&code) {
+                *totals.entry((position, need.as_str())).or_insert(0) += count;
+            }
+        }
+        Ok(totals)
     }
 }
 

@@ -10,7 +10,7 @@ use super::collector::RawHit;
 use super::document::AssetKind;
 use super::fields::{analyse, PLAIN};
 use super::request::SearchRequest;
-use crate::domain::schedule::{weekday_code, Session};
+use crate::domain::schedule::{Availability, Session};
 use crate::domain::*;
 use crate::error::{Error, Result};
 use crate::Directory;
@@ -248,23 +248,10 @@ struct Hydrated {
 
 /// The earliest coming session on an asked-for day and inside the asked-for times.
 pub fn next_fitting_session(request: &SearchRequest, schedules: &[Schedule]) -> Option<Session> {
-    let now = Utc::now();
-    schedules
-        .iter()
-        .filter(|schedule| {
-            let Some((start, end)) = schedule.minutes() else {
-                return false;
-            };
-            request.time_from.is_none_or(|from| start >= from) && request.time_to.is_none_or(|to| end <= to)
-        })
-        .flat_map(|schedule| schedule.next_sessions(now, 8))
-        .filter(|session| {
-            use chrono::Datelike;
-            request.days.is_empty()
-                || request
-                    .days
-                    .iter()
-                    .any(|d| weekday_code(*d) == weekday_code(session.starts_at.weekday()))
-        })
-        .min_by_key(|session| session.starts_at)
+    let availability = Availability {
+        days: request.days.clone(),
+        from: request.time_from,
+        to: request.time_to,
+    };
+    availability.next_sessions(schedules, Utc::now(), 1).into_iter().next()
 }

@@ -5,7 +5,7 @@ use chrono::Utc;
 use uuid::Uuid;
 
 use super::{NeedResult, SignpostOption, SignpostRequest};
-use crate::domain::schedule::{weekday_code, Session};
+use crate::domain::schedule::{Availability, Session};
 use crate::domain::*;
 use crate::error::{Error, Result};
 use crate::search::{AssetKind, Near, RawHit, SearchRequest, SortOrder};
@@ -232,29 +232,15 @@ impl Directory {
 /// The next `count` sessions at a venue (or of schedules tied to no venue) that suit the
 /// person's days and times, soonest first.
 fn sessions_at(request: &SignpostRequest, schedules: &[Schedule], venue: Option<Uuid>, count: usize) -> Vec<Session> {
-    let now = Utc::now();
-    let mut sessions: Vec<Session> = schedules
+    let availability = Availability {
+        days: request.days.clone(),
+        from: request.time_from,
+        to: request.time_to,
+    };
+    let at_venue = schedules
         .iter()
-        .filter(|s| s.location_id.is_none() || s.location_id == venue)
-        .filter(|s| {
-            s.minutes().is_some_and(|(start, end)| {
-                request.time_from.is_none_or(|f| start >= f) && request.time_to.is_none_or(|t| end <= t)
-            })
-        })
-        .flat_map(|s| s.next_sessions(now, count * 7))
-        .filter(|session| {
-            use chrono::Datelike;
-            request.days.is_empty()
-                || request
-                    .days
-                    .iter()
-                    .any(|d| weekday_code(*d) == weekday_code(session.starts_at.weekday()))
-        })
-        .collect();
-    sessions.sort_by_key(|s| s.starts_at);
-    sessions.dedup();
-    sessions.truncate(count);
-    sessions
+        .filter(|s| s.location_id.is_none() || s.location_id == venue);
+    availability.next_sessions(at_venue, Utc::now(), count)
 }
 
 fn cost_of(service: &Service) -> String {

@@ -48,14 +48,27 @@ fn id_filter(ids: Option<&[Uuid]>) -> Option<String> {
     ids.map(|ids| serde_json::to_string(&ids.iter().map(Uuid::to_string).collect::<Vec<_>>()).unwrap_or_default())
 }
 
+/// The condition that keeps rows whose `column` is one of the ids bound as `?1` (see
+/// [`id_filter`]), or every row when there are no ids (`?1` is then `NULL`).
+///
+/// Two statements rather than `?1 IS NULL OR column IN (...)`: SQLite cannot use an index for
+/// that `OR`, so a lookup of a few dozen ids would scan the whole table (a million services).
+fn ids_condition(ids: Option<&[Uuid]>, column: &str) -> String {
+    match ids {
+        None => "?1 IS NULL".to_string(),
+        Some(_) => format!("{column} IN (SELECT value FROM json_each(?1))"),
+    }
+}
+
 impl Store {
     /// Services with the given ids (all if `None`) and their venues, schedules, areas and
     /// organisation names.
     pub async fn service_feed(&self, ids: Option<&[Uuid]>) -> Result<ServiceFeed> {
         let filter = id_filter(ids);
         let rows: Vec<ServiceRow> = sqlx::query_as(&format!(
-            "{} WHERE (?1 IS NULL OR s.id IN (SELECT value FROM json_each(?1))) ORDER BY s.id",
-            super::read::SERVICE_SELECT
+            "{} WHERE {} ORDER BY s.id",
+            super::read::SERVICE_SELECT,
+            ids_condition(ids, "s.id")
         ))
         .bind(&filter)
         .fetch_all(self.pool())
@@ -69,10 +82,11 @@ impl Store {
             ..ServiceFeed::default()
         };
 
-        let venues: Vec<VenueRow> = sqlx::query_as(
+        let venues: Vec<VenueRow> = sqlx::query_as(&format!(
             "SELECT sal.service_id, l.* FROM service_at_location sal JOIN locations l ON l.id = sal.location_id
-             WHERE (?1 IS NULL OR sal.service_id IN (SELECT value FROM json_each(?1)))",
-        )
+             WHERE {}",
+            ids_condition(ids, "sal.service_id")
+        ))
         .bind(&filter)
         .fetch_all(self.pool())
         .await?;
@@ -91,9 +105,10 @@ impl Store {
             feed.venues.entry(uuid(&row.service_id)?).or_default().push(venue);
         }
 
-        let schedules: Vec<ScheduleRow> = sqlx::query_as(
-            "SELECT * FROM schedules WHERE (?1 IS NULL OR service_id IN (SELECT value FROM json_each(?1)))",
-        )
+        let schedules: Vec<ScheduleRow> = sqlx::query_as(&format!(
+            "SELECT * FROM schedules WHERE {}",
+            ids_condition(ids, "service_id")
+        ))
         .bind(&filter)
         .fetch_all(self.pool())
         .await?;
@@ -102,9 +117,10 @@ impl Store {
             feed.schedules.entry(schedule.service_id).or_default().push(schedule);
         }
 
-        let areas: Vec<(String, String)> = sqlx::query_as(
-            "SELECT service_id, place_code FROM service_areas WHERE (?1 IS NULL OR service_id IN (SELECT value FROM json_each(?1)))",
-        )
+        let areas: Vec<(String, String)> = sqlx::query_as(&format!(
+            "SELECT service_id, place_code FROM service_areas WHERE {}",
+            ids_condition(ids, "service_id")
+        ))
         .bind(&filter)
         .fetch_all(self.pool())
         .await?;
@@ -115,10 +131,16 @@ impl Store {
                 .push(place_code(&code)?);
         }
 
-        let names: Vec<(String, String)> = sqlx::query_as(
-            "SELECT id, name FROM organizations WHERE ?1 IS NULL
-                OR id IN (SELECT organization_id FROM services WHERE id IN (SELECT value FROM json_each(?1)))",
-        )
+        let names: Vec<(String, String)> = sqlx::query_as(&format!(
+            "SELECT id, name FROM organizations WHERE {}",
+            match ids {
+                None => "?1 IS NULL".to_string(),
+                Some(_) => format!(
+                    "id IN (SELECT organization_id FROM services WHERE {})",
+                    ids_condition(ids, "id")
+                ),
+            }
+        ))
         .bind(&filter)
         .fetch_all(self.pool())
         .await?;
@@ -130,9 +152,10 @@ impl Store {
 
     /// Organisations with the given ids (all if `None`).
     pub async fn organizations_by_ids(&self, ids: Option<&[Uuid]>) -> Result<Vec<Organization>> {
-        let rows: Vec<OrganizationRow> = sqlx::query_as(
-            "SELECT * FROM organizations WHERE (?1 IS NULL OR id IN (SELECT value FROM json_each(?1))) ORDER BY id",
-        )
+        let rows: Vec<OrganizationRow> = sqlx::query_as(&format!(
+            "SELECT * FROM organizations WHERE {} ORDER BY id",
+            ids_condition(ids, "id")
+        ))
         .bind(id_filter(ids))
         .fetch_all(self.pool())
         .await?;
@@ -153,8 +176,9 @@ impl Store {
     /// Funds with the given ids (all if `None`).
     pub async fn funds_by_ids(&self, ids: Option<&[Uuid]>) -> Result<Vec<Fund>> {
         let rows: Vec<FundRow> = sqlx::query_as(&format!(
-            "{} WHERE (?1 IS NULL OR f.id IN (SELECT value FROM json_each(?1))) ORDER BY f.id",
-            super::read::FUND_SELECT
+            "{} WHERE {} ORDER BY f.id",
+            super::read::FUND_SELECT,
+            ids_condition(ids, "f.id")
         ))
         .bind(id_filter(ids))
         .fetch_all(self.pool())

@@ -143,20 +143,22 @@ impl Store {
             .collect()
     }
 
-    /// Unmet needs signposting recorded for a need in any of `place_codes`, in ISO weeks from
-    /// `since_week` (e.g. `2025-W48`) on.
-    pub async fn unmet_need_count(&self, place_codes: &[PlaceCode], need: NeedCode, since_week: &str) -> Result<i64> {
-        let codes = serde_json::to_string(place_codes).map_err(|e| corrupt("place codes", e))?;
-        let count: Option<i64> = sqlx::query_scalar(
-            "SELECT SUM(count) FROM unmet_need_counts
-             WHERE need_code = ?1 AND week >= ?2 AND place_code IN (SELECT value FROM json_each(?3))",
+    /// Unmet needs signposting recorded per place and need, in ISO weeks from `since_week`
+    /// (e.g. `2025-W48`) on. Rows with a need code no longer in the taxonomy are skipped.
+    pub async fn unmet_need_counts_since(&self, since_week: &str) -> Result<Vec<(PlaceCode, NeedCode, i64)>> {
+        let rows: Vec<(String, String, i64)> = sqlx::query_as(
+            "SELECT place_code, need_code, SUM(count) FROM unmet_need_counts WHERE week >= ?
+             GROUP BY place_code, need_code ORDER BY place_code, need_code",
         )
-        .bind(need.as_str())
         .bind(since_week)
-        .bind(codes)
-        .fetch_one(self.pool())
+        .fetch_all(self.pool())
         .await?;
-        Ok(count.unwrap_or(0))
+        let mut counts = Vec::with_capacity(rows.len());
+        for (code, need, count) in rows {
+            let Ok(need) = NeedCode::parse(&need) else { continue };
+            counts.push((place_code(&code)?, need, count));
+        }
+        Ok(counts)
     }
 
     /// How many replaced versions of places are kept.
