@@ -77,6 +77,53 @@ pub enum Frequency {
     Monthly,
 }
 
+/// A day of the week.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+pub enum DayOfWeek {
+    /// Monday.
+    Monday,
+    /// Tuesday.
+    Tuesday,
+    /// Wednesday.
+    Wednesday,
+    /// Thursday.
+    Thursday,
+    /// Friday.
+    Friday,
+    /// Saturday.
+    Saturday,
+    /// Sunday.
+    Sunday,
+}
+
+impl From<DayOfWeek> for chrono::Weekday {
+    fn from(day: DayOfWeek) -> Self {
+        match day {
+            DayOfWeek::Monday => chrono::Weekday::Mon,
+            DayOfWeek::Tuesday => chrono::Weekday::Tue,
+            DayOfWeek::Wednesday => chrono::Weekday::Wed,
+            DayOfWeek::Thursday => chrono::Weekday::Thu,
+            DayOfWeek::Friday => chrono::Weekday::Fri,
+            DayOfWeek::Saturday => chrono::Weekday::Sat,
+            DayOfWeek::Sunday => chrono::Weekday::Sun,
+        }
+    }
+}
+
+impl From<chrono::Weekday> for DayOfWeek {
+    fn from(day: chrono::Weekday) -> Self {
+        match day {
+            chrono::Weekday::Mon => DayOfWeek::Monday,
+            chrono::Weekday::Tue => DayOfWeek::Tuesday,
+            chrono::Weekday::Wed => DayOfWeek::Wednesday,
+            chrono::Weekday::Thu => DayOfWeek::Thursday,
+            chrono::Weekday::Fri => DayOfWeek::Friday,
+            chrono::Weekday::Sat => DayOfWeek::Saturday,
+            chrono::Weekday::Sun => DayOfWeek::Sunday,
+        }
+    }
+}
+
 /// An identifier of an organisation in an external register.
 #[derive(SimpleObject)]
 pub struct OrganizationIdentifier {

@@ -12,7 +12,7 @@ use indexer::Directory;
 
 use super::args;
 use super::error::{bad_input, OrInternal};
-use super::gaps::DayOfWeek;
+use super::listings::DayOfWeek;
 use super::listings::{AccessibilityFeature, DeliveryMode, FundObject, OrganizationObject, ServiceObject};
 use super::needs::NeedObject;
 use super::places::PlaceObject;

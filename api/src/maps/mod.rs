@@ -45,38 +45,37 @@ fn bad_request(message: impl Into<String>) -> Response {
     plain(StatusCode::BAD_REQUEST, message)
 }
 
-fn flag(params: &HashMap<String, String>, name: &str) -> Result<bool, Response> {
+fn flag(params: &HashMap<String, String>, name: &str) -> Result<bool, String> {
     match params.get(name).map(|value| value.trim().to_ascii_lowercase()) {
         None => Ok(false),
         Some(value) if value == "true" || value == "1" => Ok(true),
         Some(value) if value == "false" || value == "0" => Ok(false),
-        Some(value) => Err(bad_request(format!("{name}: expected true or false, not {value:?}"))),
+        Some(value) => Err(format!("{name}: expected true or false, not {value:?}")),
     }
 }
 
-fn parse(params: &HashMap<String, String>) -> Result<MapRequest, Response> {
+/// Parses the query; the error is the plain-text message of a 400.
+fn parse(params: &HashMap<String, String>) -> Result<MapRequest, String> {
     let required = |name: &str| {
-        params.get(name).ok_or_else(|| {
-            bad_request(format!(
-                "{name}: missing (e.g. /maps/gaps.svg?place=E07000143&need=strength-and-balance)"
-            ))
-        })
+        params
+            .get(name)
+            .ok_or_else(|| format!("{name}: missing (e.g. /maps/gaps.svg?place=E07000143&need=strength-and-balance)"))
     };
-    let place = PlaceCode::parse(required("place")?).map_err(|e| bad_request(format!("place: {e}")))?;
-    let need = NeedCode::parse(required("need")?).map_err(|e| bad_request(format!("need: {e}")))?;
+    let place = PlaceCode::parse(required("place")?).map_err(|e| format!("place: {e}"))?;
+    let need = NeedCode::parse(required("need")?).map_err(|e| format!("need: {e}"))?;
     let reach = match params.get("maxDistanceKm") {
         None => DEFAULT_MAP_REACH_KM,
         Some(raw) => raw
             .trim()
             .parse::<f64>()
-            .map_err(|_| bad_request(format!("maxDistanceKm: {raw:?} is not a number")))?,
+            .map_err(|_| format!("maxDistanceKm: {raw:?} is not a number"))?,
     };
-    let max_distance = MaxDistanceKm::parse(reach).map_err(|e| bad_request(format!("maxDistanceKm: {e}")))?;
+    let max_distance = MaxDistanceKm::parse(reach).map_err(|e| format!("maxDistanceKm: {e}"))?;
     let population = params
         .get("population")
         .map(|raw| PopulationGroup::parse(raw))
         .transpose()
-        .map_err(|e| bad_request(format!("population: {e}")))?
+        .map_err(|e| format!("population: {e}"))?
         .unwrap_or_default();
     Ok(MapRequest {
         place,
@@ -95,7 +94,7 @@ fn parse(params: &HashMap<String, String>) -> Result<MapRequest, Response> {
 pub async fn gaps_svg(State(state): State<AppState>, Query(params): Query<HashMap<String, String>>) -> Response {
     let request = match parse(&params) {
         Ok(request) => request,
-        Err(response) => return response,
+        Err(message) => return bad_request(message),
     };
     let report = state
         .directory

@@ -31,6 +31,7 @@ use synthetic::Geography;
 /// 50 MB; more memory means fewer, larger segments to merge).
 const WRITER_MEMORY_BYTES: usize = 512_000_000;
 const WARM_UP_QUERIES: usize = 100;
+const SQLITE_WARM_UP_QUERIES: usize = 20;
 
 /// Latency figures of one query class on one engine.
 #[derive(Debug, Clone, Copy, Default)]
@@ -174,6 +175,9 @@ fn ms(duration: Duration) -> String {
 fn main() -> Result<()> {
     let count = env_number("SEARCH_BENCH_SERVICES", 1_000_000);
     let per_class = env_number("SEARCH_BENCH_QUERIES", 500) as usize;
+    // SQLite is two orders of magnitude slower on the broad queries: fewer of the same queries
+    let sqlite_per_class = (env_number("SEARCH_BENCH_SQLITE_QUERIES", 100) as usize).min(per_class);
+    let skip_sqlite = std::env::var_os("SEARCH_BENCH_SKIP_SQLITE").is_some();
     let geography = Geography::new();
     let workloads: Vec<(Class, Vec<Query>, Vec<Query>)> = Class::ALL
         .into_iter()
@@ -187,7 +191,7 @@ fn main() -> Result<()> {
         .collect();
     let scratch = tempfile::tempdir().context("temp dir")?;
     println!(
-        "search benchmark: {count} synthetic services over England ({} towns x {} clusters), {per_class} queries per class after {WARM_UP_QUERIES} warm-up; {} cores",
+        "search benchmark: {count} synthetic services over England ({} towns x {} clusters), tantivy {per_class} queries per class after {WARM_UP_QUERIES} warm-up, sqlite the first {sqlite_per_class} after {SQLITE_WARM_UP_QUERIES}; {} cores",
         synthetic::TOWNS.len(),
         synthetic::CLUSTERS_PER_TOWN,
         std::thread::available_parallelism().map_or(0, |n| n.get()),
@@ -207,11 +211,24 @@ fn main() -> Result<()> {
     );
     let mut tantivy_figures = Vec::new();
     for (class, warm_up, queries) in &workloads {
-        tantivy_figures.push(measure_tantivy(&build.index, warm_up, queries)?);
-        println!("  tantivy {:<24} done", class.label());
+        let latency = measure_tantivy(&build.index, warm_up, queries)?;
+        println!("  tantivy {:<24} {latency:?}", class.label());
+        tantivy_figures.push(latency);
     }
     let (peak_after_queries, rss_after_queries) = memory_mb();
     drop(build.index);
+    if skip_sqlite {
+        for ((class, _, _), tantivy) in workloads.iter().zip(&tantivy_figures) {
+            println!(
+                "| {} | {} | {} | {:.0} |",
+                class.label(),
+                ms(tantivy.p50),
+                ms(tantivy.p99),
+                tantivy.mean_total
+            );
+        }
+        return Ok(());
+    }
 
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     let (sqlite_figures, sqlite_build, sqlite_bytes, overhead) = runtime.block_on(async {
@@ -222,8 +239,10 @@ fn main() -> Result<()> {
         let statements = sqlite::Statements::new();
         let mut figures = Vec::new();
         for (class, warm_up, queries) in &workloads {
-            figures.push(measure_sqlite(&mut connection, &statements, warm_up, queries).await?);
-            println!("  sqlite  {:<24} done", class.label());
+            let (warm_up, queries) = (&warm_up[..SQLITE_WARM_UP_QUERIES], &queries[..sqlite_per_class]);
+            let latency = measure_sqlite(&mut connection, &statements, warm_up, queries).await?;
+            println!("  sqlite  {:<24} {latency:?}", class.label());
+            figures.push(latency);
         }
         let overhead = sqlx_overhead(&mut connection).await?;
         anyhow::Ok((figures, built, bytes, overhead))

@@ -72,12 +72,12 @@ served AS (
     SELECT DISTINCT service_id AS sid, 1.0e9 AS d2 FROM service_place
     WHERE code IN (?9, ?10, ?11) AND served = 1 AND service_id NOT IN (SELECT sid FROM near)
 ),
-geo AS (SELECT sid, d2 FROM near UNION ALL SELECT sid, d2 FROM served)
+geo AS MATERIALIZED (SELECT sid, d2 FROM near UNION ALL SELECT sid, d2 FROM served)
 "#;
 
 fn text_only_sql() -> String {
     r#"
-WITH text AS (SELECT rowid AS sid, bm25(service_fts, 3.0, 1.0, 2.0) AS rank FROM service_fts WHERE service_fts MATCH ?1)
+WITH text AS MATERIALIZED (SELECT rowid AS sid, bm25(service_fts, 3.0, 1.0, 2.0) AS rank FROM service_fts WHERE service_fts MATCH ?1)
 SELECT s.uuid, text.rank, COUNT(*) OVER () AS total
 FROM text JOIN service s ON s.id = text.sid
 ORDER BY text.rank LIMIT 10"#
@@ -96,7 +96,7 @@ ORDER BY geo.d2 LIMIT 10"
 /// ?12 match, ?13 need, ?14 age, ?15 day, ?16 (radius / 2)² for the distance decay.
 fn combined_sql() -> String {
     format!(
-        "WITH text AS (SELECT rowid AS sid, bm25(service_fts, 3.0, 1.0, 2.0) AS rank FROM service_fts WHERE service_fts MATCH ?12),
+        "WITH text AS MATERIALIZED (SELECT rowid AS sid, bm25(service_fts, 3.0, 1.0, 2.0) AS rank FROM service_fts WHERE service_fts MATCH ?12),
 {GEO}
 SELECT s.uuid, text.rank * (0.5 + 0.5 / (1.0 + geo.d2 / ?16)) AS score, COUNT(*) OVER () AS total
 FROM text
@@ -126,9 +126,9 @@ ORDER BY s.last_reviewed < ?3, s.id LIMIT 10"#
 /// The text-and-radius matches the facet statements share; ?12 match, ?16 (radius / 2)².
 fn facet_hits() -> String {
     format!(
-        "WITH text AS (SELECT rowid AS sid, bm25(service_fts, 3.0, 1.0, 2.0) AS rank FROM service_fts WHERE service_fts MATCH ?12),
+        "WITH text AS MATERIALIZED (SELECT rowid AS sid, bm25(service_fts, 3.0, 1.0, 2.0) AS rank FROM service_fts WHERE service_fts MATCH ?12),
 {GEO},
-hits AS (SELECT text.sid, text.rank * (0.5 + 0.5 / (1.0 + geo.d2 / ?16)) AS score FROM text JOIN geo ON geo.sid = text.sid)"
+hits AS MATERIALIZED (SELECT text.sid, text.rank * (0.5 + 0.5 / (1.0 + geo.d2 / ?16)) AS score FROM text JOIN geo ON geo.sid = text.sid)"
     )
 }
 

@@ -2,6 +2,7 @@
 //!
 //! Run in release: `cargo bench -p indexer --bench signpost`
 //! (`SIGNPOST_BENCH_SERVICES=50000` for a quick run; `SIGNPOST_BENCH_REQUESTS`, default 600;
+//! `SIGNPOST_BENCH_PROFILE`, requests replayed stage by stage afterwards, default 200;
 //! `SIGNPOST_BENCH_DATA_DIR=/some/new/dir` keeps the data directory instead of a temporary one).
 //!
 //! 1. Opens a directory in a temporary data dir (seeding Norfolk), then writes a deterministic
@@ -15,6 +16,7 @@
 //! Issue 5's target: p99 ≤ 20 ms.
 
 mod national;
+mod profile;
 mod requests;
 
 use std::path::Path;
@@ -70,13 +72,29 @@ async fn run() -> Result<()> {
         .context("the workspace root")?;
     let temporary = tempfile::tempdir().context("a temporary data dir")?;
     // `SIGNPOST_BENCH_DATA_DIR` (a new directory) keeps the data for a look afterwards.
-    let data_dir = std::env::var_os("SIGNPOST_BENCH_DATA_DIR").map_or_else(|| temporary.path().to_path_buf(), Into::into);
+    let data_dir =
+        std::env::var_os("SIGNPOST_BENCH_DATA_DIR").map_or_else(|| temporary.path().to_path_buf(), Into::into);
     println!("signpost benchmark: {services} synthetic services, {measured} requests");
 
     let opened = Instant::now();
     let directory = Directory::open(&data_dir).await?;
     println!("  open and seed Norfolk: {:.1} s", opened.elapsed().as_secs_f64());
 
+    // A kept data dir that already holds this set is reused as it is (for quick reruns).
+    let marker = data_dir.join(format!("synthetic-{services}.done"));
+    if marker.exists() {
+        println!("  reusing the synthetic set in {}", data_dir.display());
+    } else {
+        build(&directory, services).await?;
+        std::fs::write(&marker, b"").context("writing the marker")?;
+    }
+    measure(&directory, repository_root, measured).await?;
+    directory.close().await;
+    Ok(())
+}
+
+/// Writes the synthetic set and rebuilds the index, reporting times and memory.
+async fn build(directory: &Directory, services: u64) -> Result<()> {
     let places = directory.places();
     let inserted = national::insert(directory.store(), &places, services).await?;
     println!(
@@ -104,6 +122,11 @@ async fn run() -> Result<()> {
         rebuilt.elapsed().as_secs_f64()
     );
 
+    Ok(())
+}
+
+/// Runs the requests and reports latency, then where the time goes.
+async fn measure(directory: &Directory, repository_root: &Path, measured: u64) -> Result<()> {
     let points = requests::norfolk_points(repository_root)?;
     for index in 0..WARM_UP_REQUESTS {
         directory
@@ -136,8 +159,31 @@ async fn run() -> Result<()> {
         TARGET_P99.as_millis(),
         if p99 <= TARGET_P99 { "met" } else { "MISSED" },
     );
+    let profiled = env_number("SIGNPOST_BENCH_PROFILE", 200).min(measured);
+    if profiled > 0 {
+        let mut stages = profile::Stages::default();
+        for index in 0..profiled {
+            let request = requests::request(&points, index);
+            let result = directory.signpost(request.clone()).await?;
+            profile::replay(directory, &request, &result, &mut stages).await?;
+        }
+        println!("  where the time goes ({profiled} requests replayed; per request):");
+        for (name, durations) in [
+            ("candidate search (tantivy)", &mut stages.search),
+            ("hydration (service_feed)", &mut stages.hydrate),
+            ("unmet needs: beyond + remote", &mut stages.unmet_path),
+        ] {
+            durations.sort();
+            let mean = durations.iter().sum::<Duration>() / durations.len().max(1) as u32;
+            println!(
+                "    {name:<30} mean {:.2} ms  p50 {:.2} ms  p99 {:.2} ms",
+                ms(mean),
+                ms(percentile(durations, 0.50)),
+                ms(percentile(durations, 0.99))
+            );
+        }
+    }
     let (peak, _) = memory_mb();
     println!("  peak RSS at the end: {peak:.0} MB");
-    directory.close().await;
     Ok(())
 }

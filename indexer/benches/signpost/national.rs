@@ -12,7 +12,7 @@ use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use indexer::domain::*;
 use indexer::places::PlaceIndex;
 use indexer::store::write;
@@ -126,8 +126,6 @@ const SERVICES_PER_ORGANIZATION: u64 = 20;
 const SERVICES_PER_VENUE: u64 = 5;
 /// Services written per transaction.
 const BATCH: u64 = 50_000;
-/// The set is generated as of this instant, so reruns write identical rows.
-const NOW_SECONDS: i64 = 1_763_000_000;
 
 /// One need's vocabulary: code, relative weight, activity names, description sentences.
 type NeedWords = (&'static str, u32, &'static [&'static str], &'static [&'static str]);
@@ -384,7 +382,9 @@ impl Plan {
             need_weights: cumulative(NEEDS.iter().map(|n| u64::from(n.1))),
             venues_per_town,
             town_districts,
-            now: Utc.timestamp_opt(NOW_SECONDS, 0).single().context("a valid instant")?,
+            // Midnight today: reviews are dated relative to it, so the set is as fresh on any
+            // day it is generated (and identical within a day).
+            now: Utc::now().date_naive().and_hms_opt(0, 0, 0).context("midnight")?.and_utc(),
         })
     }
 }
@@ -576,7 +576,8 @@ fn venue(town: usize, venue_index: u64) -> Result<Location> {
     };
     let angle = std::f64::consts::TAU * unit(key, 32);
     let latitude = lat + radius_km * angle.sin() / 111.0;
-    let longitude = lng + radius_km * angle.cos() / (111.0 * lat.to_radians().cos());
+    // The coast bounds the east (Great Yarmouth); the UK ends at 1.8° E.
+    let longitude = (lng + radius_km * angle.cos() / (111.0 * lat.to_radians().cos())).min(1.75);
     GeoPoint::new(latitude, longitude).map_err(|(_, e)| anyhow::anyhow!("{e:?}"))?;
     let accessibility = [
         (AccessibilityFeature::StepFree, 0.6),

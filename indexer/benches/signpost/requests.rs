@@ -10,8 +10,8 @@ use indexer::signpost::{SignpostRequest, DEFAULT_OPTIONS_PER_NEED};
 
 use crate::national::mix;
 
-/// Every `POSTCODE_STRIDE`th row of the reference postcodes (503 rows: about 100 points).
-const POSTCODE_STRIDE: usize = 5;
+/// Every `POSTCODE_STRIDE`th row of the reference postcodes (29,503 rows: about 490 points).
+const POSTCODE_STRIDE: usize = 60;
 
 const DESCRIPTIONS: &[&str] = &[
     "had two falls since the summer, lonely since her husband died, worried about heating bills",

@@ -71,6 +71,14 @@ pub fn parse_byday(raw: &str) -> Result<Vec<ByDay>, ParseError> {
         .collect()
 }
 
+/// The weekdays of a BYDAY value, ordinals ignored (`MO,1TU,-1FR` → Mon, Tue, Fri); parts that
+/// do not parse are skipped.
+pub fn byday_weekdays(raw: &str) -> Vec<Weekday> {
+    raw.split(',')
+        .filter_map(|part| parse_byday(part).ok()?.first().map(|day| day.weekday))
+        .collect()
+}
+
 /// Parses `HH:MM` (24-hour) into minutes after midnight.
 pub fn parse_clock(raw: &str) -> Result<u16, ParseError> {
     let time = NaiveTime::parse_from_str(raw.trim(), "%H:%M")
@@ -92,9 +100,7 @@ impl HourMinute for NaiveTime {
 impl Schedule {
     /// The weekdays this schedule can fall on.
     pub fn weekdays(&self) -> Vec<Weekday> {
-        parse_byday(&self.byday)
-            .map(|days| days.into_iter().map(|d| d.weekday).collect())
-            .unwrap_or_default()
+        byday_weekdays(&self.byday)
     }
 
     /// Start and end in minutes after midnight, if the times are well formed.
@@ -314,5 +320,10 @@ mod tests {
         assert!(parse_clock("25:00").is_err());
         assert_eq!(parse_byday("MO,1TU").map(|d| d.len()), Ok(2));
         assert!(parse_byday("XX").is_err());
+        assert_eq!(
+            byday_weekdays("MO,1TU,-1FR,XX"),
+            [Weekday::Mon, Weekday::Tue, Weekday::Fri]
+        );
+        assert!(byday_weekdays("").is_empty());
     }
 }

@@ -72,28 +72,6 @@ impl WeeklyRule {
     }
 }
 
-/// Parses the weekdays of an iCal BYDAY value (`TU`, `MO,TH`, `1TU`, `-1FR`); unknown parts are
-/// skipped.
-pub fn byday_weekdays(byday: &str) -> Vec<Weekday> {
-    byday
-        .split(',')
-        .filter_map(|part| {
-            let part = part.trim();
-            let code = part.get(part.len().saturating_sub(2)..)?;
-            Some(match code.to_ascii_uppercase().as_str() {
-                "MO" => Weekday::Mon,
-                "TU" => Weekday::Tue,
-                "WE" => Weekday::Wed,
-                "TH" => Weekday::Thu,
-                "FR" => Weekday::Fri,
-                "SA" => Weekday::Sat,
-                "SU" => Weekday::Sun,
-                _ => return None,
-            })
-        })
-        .collect()
-}
-
 impl CandidateService {
     /// Eligible for the need and criteria, ignoring the weekday (checked per venue).
     pub fn is_eligible(&self, need: NeedCode, criteria: &GapCriteria, now: DateTime<Utc>) -> bool {
@@ -183,15 +161,6 @@ impl EligibleAssets {
 mod tests {
     use super::*;
     use crate::gaps::{MaxDistanceKm, PopulationGroup};
-
-    #[test]
-    fn byday_weekdays_ignore_ordinals() {
-        assert_eq!(
-            byday_weekdays("MO,1TU,-1FR"),
-            vec![Weekday::Mon, Weekday::Tue, Weekday::Fri]
-        );
-        assert!(byday_weekdays("").is_empty());
-    }
 
     #[test]
     fn sessions_per_week_by_frequency() {

@@ -75,7 +75,8 @@ pub struct ReportInput<'a> {
 /// The place among `places` each venue's location lies in (the first, if several), for the
 /// venues of all `assets`; each location is tested once.
 pub fn locations_in(geography: &Geography, places: &[Place], assets: &[&EligibleAssets]) -> HashMap<Uuid, PlaceCode> {
-    let boundaries: Vec<(&PlaceCode, &MultiPolygon<f64>, Option<Rect<f64>>)> = places
+    type Bounded<'b> = (&'b PlaceCode, &'b MultiPolygon<f64>, Option<Rect<f64>>);
+    let boundaries: Vec<Bounded<'_>> = places
         .iter()
         .filter_map(|place| {
             let boundary = geography.places.boundary(&place.code)?;

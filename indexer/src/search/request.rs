@@ -5,7 +5,9 @@
 //! `AND`/`OR` typed by a resident are just words.
 
 use chrono::{NaiveDate, Weekday};
-use tantivy::query::{AllQuery, BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, Query, TermQuery, TermSetQuery};
+use tantivy::query::{
+    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, EmptyQuery, FuzzyTermQuery, Occur, Query, TermQuery,
+};
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{Index, Term};
 
@@ -213,10 +215,26 @@ fn boosted(query: Box<dyn Query>, boost: f32) -> Box<dyn Query> {
     Box::new(BoostQuery::new(query, boost))
 }
 
+/// Any of `values` in `field`, scored as a constant 1 (times any boost), like `TermSetQuery`.
+///
+/// Not `TermSetQuery` itself: it builds an FST per query (a ~1 MB zero-filled registry, a third
+/// of a small query's time) and reads every posting of its terms into a bitset up front, so a
+/// broad filter (a day, a need) costs its whole posting list even beside a 2 km radius. Term
+/// queries (no frequencies) are lazy and skip, so the most selective clause drives the intersection.
 fn term_set<'a>(field: Field, values: impl IntoIterator<Item = &'a str>) -> Box<dyn Query> {
-    Box::new(TermSetQuery::new(
-        values.into_iter().map(|value| Term::from_field_text(field, value)),
-    ))
+    let mut terms: Vec<(Occur, Box<dyn Query>)> = values
+        .into_iter()
+        .map(|value| {
+            let term = TermQuery::new(Term::from_field_text(field, value), IndexRecordOption::Basic);
+            (Occur::Should, Box::new(term) as Box<dyn Query>)
+        })
+        .collect();
+    let any: Box<dyn Query> = match terms.len() {
+        0 => Box::new(EmptyQuery),
+        1 => terms.remove(0).1,
+        _ => Box::new(BooleanQuery::new(terms)),
+    };
+    Box::new(ConstScoreQuery::new(any, 1.0))
 }
 
 fn either(a: Box<dyn Query>, b: Box<dyn Query>) -> Box<dyn Query> {

@@ -1,6 +1,8 @@
 //! Options for one need: candidates from the search index, the venue and sessions that suit
 //! the person, a stated fit score, and plain-language reasons.
 
+use std::collections::HashMap;
+
 use chrono::Utc;
 use uuid::Uuid;
 
@@ -16,6 +18,8 @@ use crate::Directory;
 const CANDIDATES: usize = 60;
 /// The widest search for "the nearest option beyond".
 const FURTHEST_KM: f64 = 200.0;
+/// The widening searches for "the nearest option beyond", ending at [`FURTHEST_KM`].
+const BEYOND_STEPS_KM: [f64; 4] = [25.0, 50.0, 100.0, FURTHEST_KM];
 
 /// What every need's search shares.
 pub struct Context<'a> {
@@ -62,12 +66,7 @@ impl Directory {
         options.truncate(context.request.options_per_need);
         let unmet = options.is_empty();
         let (nearest_beyond, remote_alternatives) = if unmet {
-            let beyond = self.candidates(context, need, FURTHEST_KM, modes, true).await?;
-            let nearest = beyond.into_iter().filter(|o| !o.remote).min_by(|a, b| {
-                a.distance_km
-                    .unwrap_or(f64::MAX)
-                    .total_cmp(&b.distance_km.unwrap_or(f64::MAX))
-            });
+            let nearest = self.nearest_beyond(context, need, modes).await?;
             let remote_modes: Vec<DeliveryMode> = [DeliveryMode::Phone, DeliveryMode::Online]
                 .into_iter()
                 .filter(|mode| {
@@ -91,6 +90,34 @@ impl Directory {
             nearest_beyond,
             remote_alternatives,
         })
+    }
+
+    /// The nearest suitable option with a venue within [`FURTHEST_KM`], searching outwards in
+    /// [`BEYOND_STEPS_KM`] (a search to 200 km from Norfolk takes in London and costs tens of
+    /// milliseconds). The first step that finds one gives the same answer as one search to
+    /// 200 km: an option's distance is at least its hit's, so any nearer option's hit lies
+    /// within the step too, among the nearest candidates of both searches.
+    async fn nearest_beyond(
+        &self,
+        context: &Context<'_>,
+        need: NeedCode,
+        modes: &[DeliveryMode],
+    ) -> Result<Option<SignpostOption>> {
+        for radius_km in BEYOND_STEPS_KM {
+            if radius_km <= context.max_distance_km && radius_km < FURTHEST_KM {
+                continue;
+            }
+            let beyond = self.candidates(context, need, radius_km, modes, true).await?;
+            let nearest = beyond.into_iter().filter(|o| !o.remote).min_by(|a, b| {
+                a.distance_km
+                    .unwrap_or(f64::MAX)
+                    .total_cmp(&b.distance_km.unwrap_or(f64::MAX))
+            });
+            if nearest.is_some() {
+                return Ok(nearest);
+            }
+        }
+        Ok(None)
     }
 
     /// Suitable options within `radius_km`, best fit first; `with_times` applies the person's
@@ -148,10 +175,15 @@ impl Directory {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let feed = self.store().service_feed(Some(&ids)).await?;
+        // Ranking needs each candidate's venues and schedules, not its areas or organisation.
+        let feed = self.store().services_with_sessions(&ids).await?;
+        let by_id: HashMap<String, &Service> = feed.services.iter().map(|s| (s.id.to_string(), s)).collect();
         let mut options: Vec<SignpostOption> = hits
             .iter()
-            .filter_map(|hit| self.option(context, request, &feed, hit, radius_km))
+            .filter_map(|hit| {
+                let service = by_id.get(&hit.id)?;
+                self.option(context, request, &feed, service, hit, radius_km)
+            })
             .collect();
         options.sort_by(|a, b| {
             b.fit_score.total_cmp(&a.fit_score).then(
@@ -168,10 +200,11 @@ impl Directory {
         context: &Context<'_>,
         request: &SignpostRequest,
         feed: &ServiceFeed,
+        service: &Service,
         hit: &RawHit,
         radius_km: f64,
     ) -> Option<SignpostOption> {
-        let service = feed.services.iter().find(|s| s.id.to_string() == hit.id)?.clone();
+        let service = service.clone();
         let schedules = feed.schedules.get(&service.id).cloned().unwrap_or_default();
         let filtering_times = !request.days.is_empty() || request.time_from.is_some() || request.time_to.is_some();
         // The nearest venue within reach, among those with a session that suits when times are asked.

@@ -437,3 +437,22 @@ async fn the_gap_map_is_an_svg_with_a_legend_and_bad_parameters_are_400() {
             .starts_with("text/plain"));
     }
 }
+
+/// Regression: replacing places that others refer to (children, service areas, funds) must
+/// update them in place; delete-and-insert broke the foreign keys.
+#[tokio::test]
+async fn reloading_the_seed_districts_replaces_them_and_keeps_reports_unchanged() {
+    let test = seeded().await;
+    let query = r#"{ gaps(place: "E07000143", need: "strength-and-balance", maxDistanceKm: 5) { coveragePercent targetPopulation } }"#;
+    let before = test.data(query).await;
+    let districts =
+        std::fs::read_to_string(workspace_root().join("seed/places/norfolk_districts.geojson")).expect("file");
+    let load = test
+        .directory
+        .load_places(&districts, "norfolk_districts.geojson")
+        .await
+        .expect("accepted");
+    assert_eq!((load.added, load.replaced), (0, 7));
+    assert_eq!(test.directory.store().place_history_count().await.expect("count"), 7);
+    assert_eq!(test.data(query).await, before);
+}

@@ -13,6 +13,7 @@ use indexer::Directory;
 
 use super::args;
 use super::error::{bad_input, OrInternal};
+use super::listings::DayOfWeek;
 use objects::{GapMatrixObject, GapReportObject};
 
 /// Whose population a gap report counts (Census 2021 usual residents).
@@ -25,53 +26,6 @@ pub enum PopulationGroup {
     Age50Plus,
     /// All residents.
     All,
-}
-
-/// A day of the week.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
-pub enum DayOfWeek {
-    /// Monday.
-    Monday,
-    /// Tuesday.
-    Tuesday,
-    /// Wednesday.
-    Wednesday,
-    /// Thursday.
-    Thursday,
-    /// Friday.
-    Friday,
-    /// Saturday.
-    Saturday,
-    /// Sunday.
-    Sunday,
-}
-
-impl From<DayOfWeek> for chrono::Weekday {
-    fn from(day: DayOfWeek) -> Self {
-        match day {
-            DayOfWeek::Monday => chrono::Weekday::Mon,
-            DayOfWeek::Tuesday => chrono::Weekday::Tue,
-            DayOfWeek::Wednesday => chrono::Weekday::Wed,
-            DayOfWeek::Thursday => chrono::Weekday::Thu,
-            DayOfWeek::Friday => chrono::Weekday::Fri,
-            DayOfWeek::Saturday => chrono::Weekday::Sat,
-            DayOfWeek::Sunday => chrono::Weekday::Sun,
-        }
-    }
-}
-
-impl From<chrono::Weekday> for DayOfWeek {
-    fn from(day: chrono::Weekday) -> Self {
-        match day {
-            chrono::Weekday::Mon => DayOfWeek::Monday,
-            chrono::Weekday::Tue => DayOfWeek::Tuesday,
-            chrono::Weekday::Wed => DayOfWeek::Wednesday,
-            chrono::Weekday::Thu => DayOfWeek::Thursday,
-            chrono::Weekday::Fri => DayOfWeek::Friday,
-            chrono::Weekday::Sat => DayOfWeek::Saturday,
-            chrono::Weekday::Sun => DayOfWeek::Sunday,
-        }
-    }
 }
 
 /// Parses the arguments `gaps` and `gapMatrix` share.
@@ -189,6 +143,7 @@ impl GapQuery {
 
     /// Coverage of every child Place of `parent` (e.g. the 7 districts of Norfolk) for every
     /// need asked, one row per Place and need, with the unmet needs signposting recorded.
+    #[allow(clippy::too_many_arguments)]
     async fn gap_matrix(
         &self,
         ctx: &Context<'_>,

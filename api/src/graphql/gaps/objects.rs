@@ -4,8 +4,9 @@ use async_graphql::{Context, Enum, Json, Object, Result, SimpleObject, ID};
 use indexer::gaps::{self as engine, export, AreaGap, GapAsset, GapMatrix, GapReport, GapSummary, PointSource};
 use indexer::Directory;
 
-use super::{DayOfWeek, PopulationGroup};
+use super::PopulationGroup;
 use crate::graphql::error::OrInternal;
+use crate::graphql::listings::DayOfWeek;
 use crate::graphql::listings::ServiceObject;
 use crate::graphql::needs::NeedObject;
 use crate::graphql::places::PlaceObject;

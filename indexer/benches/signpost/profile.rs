@@ -1,0 +1,90 @@
+//! Where a signposting request spends its time: the same candidate searches `signpost` makes
+//! (tantivy) and the hydration of their hits from SQLite (`service_feed`), timed apart.
+
+use std::time::{Duration, Instant};
+
+use anyhow::Result;
+use chrono::Utc;
+use chrono_tz::Europe::London;
+use indexer::domain::{DeliveryMode, PlaceCode};
+use indexer::search::{AssetKind, Near, SearchRequest, SortOrder};
+use indexer::signpost::{SignpostRequest, SignpostResult};
+use indexer::Directory;
+use uuid::Uuid;
+
+/// As `signpost::options`.
+const CANDIDATES: usize = 60;
+const FURTHEST_KM: f64 = 200.0;
+
+/// Time per request in each stage.
+#[derive(Debug, Default)]
+pub struct Stages {
+    pub search: Vec<Duration>,
+    pub hydrate: Vec<Duration>,
+    /// The searches and hydrations made only for unmet needs (nearest beyond, remote).
+    pub unmet_path: Vec<Duration>,
+}
+
+/// Replays the searches and hydrations of a request whose result is known.
+pub async fn replay(
+    directory: &Directory,
+    request: &SignpostRequest,
+    result: &SignpostResult,
+    stages: &mut Stages,
+) -> Result<()> {
+    let containing: Vec<PlaceCode> = directory.places_at(request.point).into_iter().map(|p| p.code).collect();
+    let (mut search, mut hydrate, mut unmet_path) = (Duration::ZERO, Duration::ZERO, Duration::ZERO);
+    for need in &result.needs {
+        let mut passes = vec![(result.max_distance_km, request.delivery_modes.clone(), true)];
+        if need.unmet {
+            passes.push((FURTHEST_KM, request.delivery_modes.clone(), true));
+            passes.push((0.01, vec![DeliveryMode::Phone, DeliveryMode::Online], false));
+        }
+        for (pass, (radius_km, modes, with_times)) in passes.into_iter().enumerate() {
+            let search_request = SearchRequest {
+                near: Some(Near {
+                    point: request.point,
+                    radius_km,
+                    containing_places: containing.clone(),
+                }),
+                needs: vec![need.need],
+                kinds: vec![AssetKind::Service],
+                age: request.age,
+                days: if with_times { request.days.clone() } else { Vec::new() },
+                time_from: request.time_from.filter(|_| with_times),
+                time_to: request.time_to.filter(|_| with_times),
+                free_only: request.free_only,
+                accessibility: request.accessibility.clone(),
+                delivery_modes: modes,
+                sort: SortOrder::Distance,
+                limit: CANDIDATES,
+                today: Utc::now().with_timezone(&London).date_naive(),
+                ..SearchRequest::default()
+            };
+            let started = Instant::now();
+            let hits = directory.search_index().search(&search_request)?.hits;
+            let searched = started.elapsed();
+            let ids: Vec<Uuid> = hits
+                .iter()
+                .filter(|hit| request.include_stale || !hit.stale)
+                .filter_map(|hit| Uuid::parse_str(&hit.id).ok())
+                .collect();
+            let started = Instant::now();
+            if !ids.is_empty() {
+                directory.store().service_feed(Some(&ids)).await?;
+            }
+            let hydrated = started.elapsed();
+            match pass {
+                0 => {
+                    search += searched;
+                    hydrate += hydrated;
+                }
+                _ => unmet_path += searched + hydrated,
+            }
+        }
+    }
+    stages.search.push(search);
+    stages.hydrate.push(hydrate);
+    stages.unmet_path.push(unmet_path);
+    Ok(())
+}
