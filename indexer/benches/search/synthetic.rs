@@ -1,8 +1,8 @@
 //! A deterministic synthetic national data set: services over England, clustered round towns.
 //!
 //! Every listing is invented and says so ("(synthetic)" ends each name); place codes are made
-//! up too (`E07` and `E01` codes from 900000 up, which no real district or LSOA uses in that
-//! form). Nothing here is written to the repository's seed.
+//! up too (`E10`/`E07` codes from 900000 and `E01` from 500000 up, numbers no real county,
+//! district or LSOA uses). Nothing here is written to the repository's seed.
 
 use std::collections::BTreeSet;
 

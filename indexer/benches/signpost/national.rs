@@ -384,7 +384,11 @@ impl Plan {
             town_districts,
             // Midnight today: reviews are dated relative to it, so the set is as fresh on any
             // day it is generated (and identical within a day).
-            now: Utc::now().date_naive().and_hms_opt(0, 0, 0).context("midnight")?.and_utc(),
+            now: Utc::now()
+                .date_naive()
+                .and_hms_opt(0, 0, 0)
+                .context("midnight")?
+                .and_utc(),
         })
     }
 }
@@ -567,7 +571,7 @@ fn service(plan: &Plan, organization_id: Uuid, index: u64, town: &str) -> Servic
 /// 5 to 15 km out.
 fn venue(town: usize, venue_index: u64) -> Result<Location> {
     let (town_name, lat, lng, population, _) = TOWNS[town];
-    let key = (town as u64) << 32 | venue_index;
+    let key = ((town as u64) << 32) | venue_index;
     let town_radius_km = 1.5 + f64::from(population).sqrt() * 0.25;
     let radius_km = if unit(key, 30) < 0.33 {
         5.0 + 10.0 * unit(key, 31)

@@ -15,6 +15,7 @@ use uuid::Uuid;
 /// As `signpost::options`.
 const CANDIDATES: usize = 60;
 const FURTHEST_KM: f64 = 200.0;
+const BEYOND_STEPS_KM: [f64; 4] = [25.0, 50.0, 100.0, FURTHEST_KM];
 
 /// Time per request in each stage.
 #[derive(Debug, Default)]
@@ -37,7 +38,17 @@ pub async fn replay(
     for need in &result.needs {
         let mut passes = vec![(result.max_distance_km, request.delivery_modes.clone(), true)];
         if need.unmet {
-            passes.push((FURTHEST_KM, request.delivery_modes.clone(), true));
+            // The widening searches stop at the first step that reaches the nearest option.
+            let reached = need.nearest_beyond.as_ref().and_then(|o| o.distance_km);
+            for step in BEYOND_STEPS_KM {
+                if step <= result.max_distance_km && step < FURTHEST_KM {
+                    continue;
+                }
+                passes.push((step, request.delivery_modes.clone(), true));
+                if reached.is_some_and(|distance| distance <= step) {
+                    break;
+                }
+            }
             passes.push((0.01, vec![DeliveryMode::Phone, DeliveryMode::Online], false));
         }
         for (pass, (radius_km, modes, with_times)) in passes.into_iter().enumerate() {
