@@ -444,7 +444,7 @@ async fn insert_one(
     let town = weighted(&plan.town_weights, organization_index, 1);
     let (town_name, _, _, _, in_norfolk) = TOWNS[town];
     let organization_id = synthetic_id(1, organization_index);
-    if index % SERVICES_PER_ORGANIZATION == 0 {
+    if index.is_multiple_of(SERVICES_PER_ORGANIZATION) {
         write::insert_organization(
             conn,
             &organization(plan, organization_id, organization_index, town_name),

@@ -92,7 +92,7 @@ pub fn request(points: &[GeoPoint], index: u64) -> SignpostRequest {
         time_from: None,
         time_to: None,
         delivery_modes: Vec::new(),
-        free_only: mix(index, 103) % 7 == 0,
+        free_only: mix(index, 103).is_multiple_of(7),
         accessibility: Vec::new(),
         include_stale: false,
         options_per_need: DEFAULT_OPTIONS_PER_NEED,
@@ -128,7 +128,7 @@ pub fn request(points: &[GeoPoint], index: u64) -> SignpostRequest {
         // Needs with accessibility.
         _ => {
             request.needs = vec![need(index, 140)];
-            request.description = (mix(index, 141) % 2 == 0).then(|| description.to_string());
+            request.description = mix(index, 141).is_multiple_of(2).then(|| description.to_string());
             request.accessibility = vec![ACCESSIBILITY[(mix(index, 142) % ACCESSIBILITY.len() as u64) as usize]];
         }
     }
