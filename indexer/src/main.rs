@@ -81,15 +81,7 @@ async fn reindex(directory: &indexer::Directory) -> anyhow::Result<()> {
 }
 
 async fn print_stats(directory: &indexer::Directory) -> anyhow::Result<()> {
-    for table in [
-        "places",
-        "postcodes",
-        "organizations",
-        "services",
-        "locations",
-        "schedules",
-        "funds",
-    ] {
+    for table in indexer::store::COUNTED_TABLES {
         let count = directory.store().count(table).await?;
         println!("{table:>14} {count}");
     }

@@ -69,7 +69,7 @@ pub async fn seed(store: &Store) -> Result<Option<SeedReport>> {
 
     let mut tx = store.begin().await?;
     for (place, boundary) in &entries {
-        write::insert_place(&mut tx, place, boundary).await?;
+        write::upsert_place(&mut tx, place, boundary).await?;
     }
     for record in &postcodes {
         write::insert_postcode(&mut tx, record).await?;

@@ -181,7 +181,7 @@ impl Store {
         let mut tx = self.begin().await?;
         for (place, boundary) in changed {
             archive_place(&mut tx, &place.code, source, replaced_at).await?;
-            upsert_place(&mut tx, place, boundary).await?;
+            super::write::upsert_place(&mut tx, place, boundary).await?;
         }
         for place in populations {
             update_population(&mut tx, place).await?;
@@ -201,34 +201,6 @@ async fn archive_place(conn: &mut SqliteConnection, code: &PlaceCode, source: &s
     .bind(at.to_rfc3339())
     .bind(source)
     .bind(code.as_str())
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
-/// Inserts a place, or updates it in place (never delete and insert: children, service areas
-/// and funds refer to it).
-async fn upsert_place(conn: &mut SqliteConnection, place: &Place, boundary_geojson: &str) -> Result<()> {
-    let population = place.population;
-    sqlx::query(
-        "INSERT INTO places (code, name, level, parent_code, age_0_15, age_16_24, age_25_34, age_35_49, age_50_64, age_65_plus, boundary)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (code) DO UPDATE SET name = excluded.name, level = excluded.level,
-            parent_code = excluded.parent_code, age_0_15 = excluded.age_0_15, age_16_24 = excluded.age_16_24,
-            age_25_34 = excluded.age_25_34, age_35_49 = excluded.age_35_49, age_50_64 = excluded.age_50_64,
-            age_65_plus = excluded.age_65_plus, boundary = excluded.boundary",
-    )
-    .bind(place.code.as_str())
-    .bind(&place.name)
-    .bind(place.level.as_str())
-    .bind(place.parent_code.as_ref().map(PlaceCode::as_str))
-    .bind(population.map(|p| p.age_0_15))
-    .bind(population.map(|p| p.age_16_24))
-    .bind(population.map(|p| p.age_25_34))
-    .bind(population.map(|p| p.age_35_49))
-    .bind(population.map(|p| p.age_50_64))
-    .bind(population.map(|p| p.age_65_plus))
-    .bind(boundary_geojson)
     .execute(conn)
     .await?;
     Ok(())

@@ -25,6 +25,17 @@ use crate::error::Result;
 
 pub use read::{Page, ServiceFilter};
 
+/// The tables `count` (and `indexer stats`) report on.
+pub const COUNTED_TABLES: &[&str] = &[
+    "places",
+    "postcodes",
+    "organizations",
+    "services",
+    "locations",
+    "schedules",
+    "funds",
+];
+
 /// A handle on the directory database; cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Store {
@@ -83,16 +94,7 @@ impl Store {
 
     /// Rows in one of the directory's tables (for `indexer stats`).
     pub async fn count(&self, table: &str) -> Result<i64> {
-        const TABLES: &[&str] = &[
-            "places",
-            "postcodes",
-            "organizations",
-            "services",
-            "locations",
-            "schedules",
-            "funds",
-        ];
-        let Some(table) = TABLES.iter().find(|known| **known == table) else {
+        let Some(table) = COUNTED_TABLES.iter().find(|known| **known == table) else {
             return Err(crate::Error::invalid("table", format!("unknown table {table:?}")));
         };
         Ok(sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))

@@ -15,11 +15,17 @@ fn code(code: &Option<PlaceCode>) -> Option<&str> {
     code.as_ref().map(PlaceCode::as_str)
 }
 
-pub async fn insert_place(conn: &mut SqliteConnection, place: &Place, boundary_geojson: &str) -> Result<()> {
+/// Inserts a place, or updates it in place (never delete and insert: children, service areas
+/// and funds refer to it).
+pub async fn upsert_place(conn: &mut SqliteConnection, place: &Place, boundary_geojson: &str) -> Result<()> {
     let population = place.population;
     sqlx::query(
         "INSERT INTO places (code, name, level, parent_code, age_0_15, age_16_24, age_25_34, age_35_49, age_50_64, age_65_plus, boundary)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (code) DO UPDATE SET name = excluded.name, level = excluded.level,
+            parent_code = excluded.parent_code, age_0_15 = excluded.age_0_15, age_16_24 = excluded.age_16_24,
+            age_25_34 = excluded.age_25_34, age_35_49 = excluded.age_35_49, age_50_64 = excluded.age_50_64,
+            age_65_plus = excluded.age_65_plus, boundary = excluded.boundary",
     )
     .bind(place.code.as_str())
     .bind(&place.name)
