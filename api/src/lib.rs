@@ -5,26 +5,30 @@
 //! - [`app`]: the axum router: `POST /graphql`, GraphiQL on `GET /graphql`, `GET /healthz`.
 //! - [`maps`]: `GET /maps/gaps.svg`, a gap report drawn as a map.
 //! - [`serve`]: run the router on a listener until `shutdown` resolves.
+//! - [`auth`]: bearer tokens and per-client rate limits.
 //! - [`config`]: the server's command-line flags.
 
+pub mod auth;
 pub mod config;
 pub mod graphql;
 pub mod maps;
 
 use std::future::Future;
+use std::net::SocketAddr;
 
 use async_graphql::http::GraphiQLSource;
 use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
-use axum::extract::State;
-use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Redirect};
+use axum::extract::{ConnectInfo, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
-use axum::{Json, Router};
+use axum::{Extension, Json, Router};
 use indexer::Directory;
 use tokio::net::TcpListener;
 use tower_http::cors::CorsLayer;
 use tower_http::trace::TraceLayer;
 
+use crate::auth::{Limiter, RateLimits};
 use crate::graphql::DirectorySchema;
 
 /// What every request handler shares.
@@ -32,13 +36,20 @@ use crate::graphql::DirectorySchema;
 pub struct AppState {
     pub directory: Directory,
     pub schema: DirectorySchema,
+    pub limiter: Limiter,
 }
 
 impl AppState {
+    /// With the default rate limits.
     pub fn new(directory: Directory) -> AppState {
+        AppState::with_limits(directory, RateLimits::default())
+    }
+
+    pub fn with_limits(directory: Directory, limits: RateLimits) -> AppState {
         AppState {
             schema: graphql::build_schema(directory.clone()),
             directory,
+            limiter: Limiter::new(limits),
         }
     }
 }
@@ -61,11 +72,35 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app(state)).with_graceful_shutdown(shutdown).await
+    let limiter = state.limiter.clone();
+    let forgetting = tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
+        loop {
+            every.tick().await;
+            limiter.forget_idle();
+        }
+    });
+    let served = axum::serve(listener, app(state).into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await;
+    forgetting.abort();
+    served
 }
 
-async fn graphql_handler(State(state): State<AppState>, request: GraphQLRequest) -> GraphQLResponse {
-    state.schema.execute(request.into_inner()).await.into()
+/// Runs a GraphQL request as the viewer its bearer token names (anonymous without one).
+async fn graphql_handler(
+    State(state): State<AppState>,
+    client: Option<Extension<ConnectInfo<SocketAddr>>>,
+    headers: HeaderMap,
+    request: GraphQLRequest,
+) -> Response {
+    let client = client.map(|Extension(ConnectInfo(address))| address);
+    match auth::admit(&state.directory, &state.limiter, &headers, client).await {
+        Ok(viewer) => {
+            GraphQLResponse::from(state.schema.execute(request.into_inner().data(viewer)).await).into_response()
+        }
+        Err(response) => response,
+    }
 }
 
 async fn graphiql() -> Html<String> {

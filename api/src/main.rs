@@ -31,7 +31,12 @@ async fn run(config: Config) -> anyhow::Result<()> {
     let directory = indexer::Directory::open(&config.data_dir).await?;
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
     tracing::info!(address = %listener.local_addr()?, data_dir = %config.data_dir.display(), "serving GraphQL at /graphql");
-    api::serve(listener, api::AppState::new(directory.clone()), shutdown_signal()).await?;
+    api::serve(
+        listener,
+        api::AppState::with_limits(directory.clone(), config.rate_limits()),
+        shutdown_signal(),
+    )
+    .await?;
     directory.close().await;
     Ok(())
 }

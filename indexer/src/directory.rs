@@ -7,6 +7,7 @@ use std::sync::{Arc, RwLock};
 use tracing::info;
 use uuid::Uuid;
 
+use crate::accounts::Viewer;
 use crate::domain::*;
 use crate::error::{Error, Result};
 use crate::gaps::PopulationPoints;
@@ -175,24 +176,31 @@ impl Directory {
             .ok_or_else(|| Error::not_found("postcode", postcode.as_str()))
     }
 
-    pub async fn organization(&self, id: Uuid) -> Result<Organization> {
+    /// An organisation by id: public ones for everyone, hidden ones (pending review, rejected,
+    /// archived) only for its editors and moderators; `NOT_FOUND` otherwise.
+    pub async fn organization(&self, viewer: &Viewer, id: Uuid) -> Result<Organization> {
         self.store
             .organization(id)
             .await?
+            .filter(|o| o.state.is_public() || viewer.can_edit(Some(o.id)))
             .ok_or_else(|| Error::not_found("organization", id.to_string()))
     }
 
-    pub async fn service(&self, id: Uuid) -> Result<Service> {
+    /// A service by id, visible as [`Directory::organization`] is.
+    pub async fn service(&self, viewer: &Viewer, id: Uuid) -> Result<Service> {
         self.store
             .service(id)
             .await?
+            .filter(|s| s.state.is_public() || viewer.can_edit(Some(s.organization_id)))
             .ok_or_else(|| Error::not_found("service", id.to_string()))
     }
 
-    pub async fn fund(&self, id: Uuid) -> Result<Fund> {
+    /// A fund by id, visible as [`Directory::organization`] is.
+    pub async fn fund(&self, viewer: &Viewer, id: Uuid) -> Result<Fund> {
         self.store
             .fund(id)
             .await?
+            .filter(|f| f.state.is_public() || viewer.can_edit(f.funder_organization_id))
             .ok_or_else(|| Error::not_found("fund", id.to_string()))
     }
 

@@ -13,6 +13,24 @@ pub enum Error {
     #[error("{kind} {id} not found")]
     NotFound { kind: &'static str, id: String },
 
+    /// The caller is not allowed to do this; nothing was changed.
+    #[error("{0}")]
+    Forbidden(String),
+
+    /// A bearer token that is unknown or revoked.
+    #[error("{0}")]
+    Unauthenticated(String),
+
+    /// An update based on an older version of the listing than the one stored: someone else
+    /// changed it meanwhile. Nothing was changed; reload and apply the edit again.
+    #[error("{kind} {id} is at version {current}, not {expected}: someone else changed it; reload and try again")]
+    Conflict {
+        kind: &'static str,
+        id: String,
+        expected: i64,
+        current: i64,
+    },
+
     /// The data directory exists but cannot be used as it is (corrupt or half written).
     #[error("data directory {path}: {reason}")]
     DataDir { path: PathBuf, reason: String },
@@ -45,6 +63,10 @@ impl Error {
 
     pub fn not_found(kind: &'static str, id: impl Into<String>) -> Self {
         Error::NotFound { kind, id: id.into() }
+    }
+
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Error::Forbidden(message.into())
     }
 
     pub(crate) fn seed(file: &'static str, reason: impl std::fmt::Display) -> Self {

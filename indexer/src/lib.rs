@@ -11,11 +11,15 @@
 //! - [`search`]: the tantivy index: full text, geo and filters, kept in step with the store.
 //! - [`signpost`]: from a resident's needs to a short, explained list of options.
 //! - [`gaps`]: gap detection per Place (nearest eligible asset per LSOA), exports, boundary loads.
+//! - [`accounts`]: principals, bearer tokens and the [`accounts::Viewer`] reads and writes are decided for.
+//! - [`editing`]: VCSE organisations editing their listings: moderation, audit, archive, freshness.
 //! - [`directory`]: [`Directory`], the front door over all of the above.
 //! - [`error`]: the one error type.
 
+pub mod accounts;
 pub mod directory;
 pub mod domain;
+pub mod editing;
 pub mod error;
 pub mod gaps;
 pub mod places;

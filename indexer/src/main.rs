@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 
+mod cli_accounts;
 mod cli_gaps;
 
 /// The community asset directory engine.
@@ -29,6 +30,17 @@ enum Command {
     Reindex,
     /// Print the gap report for a Place and need (GeoJSON or CSV).
     Gaps(cli_gaps::GapsArgs),
+    /// Manage principals (editors, moderators, admins, partners) and their bearer tokens.
+    Accounts {
+        #[command(subcommand)]
+        command: cli_accounts::AccountsCommand,
+    },
+    /// List organisations (id and name), optionally those whose name contains TEXT.
+    Organizations {
+        /// Part of the name to look for.
+        #[arg(long)]
+        name: Option<String>,
+    },
     /// Manage places and their boundaries.
     Places {
         #[command(subcommand)]
@@ -57,6 +69,8 @@ async fn main() -> anyhow::Result<()> {
         Command::Reindex => reindex(&directory).await?,
         Command::Gaps(args) => cli_gaps::gaps(&directory, args).await?,
         Command::Places { command } => cli_gaps::places(&directory, command).await?,
+        Command::Accounts { command } => cli_accounts::accounts(&directory, command).await?,
+        Command::Organizations { name } => cli_accounts::organizations(&directory, name).await?,
     }
     directory.close().await;
     Ok(())

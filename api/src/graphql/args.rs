@@ -1,6 +1,7 @@
 //! Parsing GraphQL arguments into engine types, naming the argument when one is wrong.
 
-use async_graphql::{Error as GqlError, ID};
+use async_graphql::{Context, Error as GqlError, ID};
+use indexer::accounts::Viewer;
 use indexer::domain::schedule::parse_clock;
 use indexer::domain::{GeoPoint, NeedCode, PlaceCode, Postcode};
 use indexer::Directory;
@@ -11,6 +12,12 @@ use super::error::bad_input;
 /// The largest page a list returns.
 pub const MAX_PAGE_SIZE: i32 = 100;
 pub const DEFAULT_PAGE_SIZE: i32 = 20;
+
+/// Who is asking: set per request from the bearer token; anonymous when there is none.
+pub fn viewer<'a>(ctx: &Context<'a>) -> &'a Viewer {
+    static ANONYMOUS: Viewer = Viewer { principal: None };
+    ctx.data_opt::<Viewer>().unwrap_or(&ANONYMOUS)
+}
 
 pub fn uuid(field: &str, id: &ID) -> Result<Uuid, GqlError> {
     Uuid::parse_str(id.as_str()).map_err(|_| bad_input(field, format!("{field}: {:?} is not a UUID", id.as_str())))

@@ -1,8 +1,11 @@
 //! The one mapping from engine errors to GraphQL errors with a stable `extensions.code`.
 //!
 //! Codes: `BAD_USER_INPUT` (with `extensions.field`, the argument at fault), `NOT_FOUND` (with
-//! `extensions.field` when an argument named the missing thing), `INTERNAL` (details logged,
-//! never sent).
+//! `extensions.field` when an argument named the missing thing), `FORBIDDEN` (the caller may not
+//! do this; nothing changed), `UNAUTHENTICATED` (an unknown or revoked token), `CONFLICT` (an
+//! update based on an old `version`; `extensions.currentVersion` says the stored one),
+//! `RATE_LIMITED` (too many requests; `extensions.retryAfterSeconds`), `INTERNAL` (details
+//! logged, never sent).
 
 use async_graphql::{Error as GqlError, ErrorExtensions};
 use indexer::Error;
@@ -10,6 +13,10 @@ use indexer::Error;
 pub const BAD_USER_INPUT: &str = "BAD_USER_INPUT";
 pub const NOT_FOUND: &str = "NOT_FOUND";
 pub const INTERNAL: &str = "INTERNAL";
+pub const FORBIDDEN: &str = "FORBIDDEN";
+pub const UNAUTHENTICATED: &str = "UNAUTHENTICATED";
+pub const CONFLICT: &str = "CONFLICT";
+pub const RATE_LIMITED: &str = "RATE_LIMITED";
 
 /// A GraphQL error with a code and, where known, the argument at fault.
 pub fn coded(message: impl Into<String>, code: &'static str, field: Option<&str>) -> GqlError {
@@ -31,6 +38,12 @@ pub fn engine_error(error: Error, field: Option<&str>) -> GqlError {
     match error {
         Error::InvalidInput { field, message } => coded(format!("{field}: {message}"), BAD_USER_INPUT, Some(&field)),
         Error::NotFound { kind, id } => coded(format!("{kind} {id} not found"), NOT_FOUND, field),
+        Error::Forbidden(message) => coded(message, FORBIDDEN, field),
+        Error::Unauthenticated(message) => coded(message, UNAUTHENTICATED, None),
+        conflict @ Error::Conflict { current, .. } => coded(conflict.to_string(), CONFLICT, Some("version"))
+            .extend_with(|_, extensions| {
+                extensions.set("currentVersion", current);
+            }),
         other => {
             tracing::error!(error = ?other, "request failed");
             coded("internal error", INTERNAL, None)

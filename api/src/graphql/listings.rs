@@ -5,7 +5,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use indexer::domain::{self, is_stale};
 use indexer::Directory;
 
-use super::args;
+use super::args::{self, viewer};
 use super::connection::{connection, decode_cursor, OrganizationConnection, ServiceConnection};
 use super::error::OrInternal;
 use super::needs::{ActivityConceptObject, NeedObject};
@@ -65,6 +65,19 @@ pub enum ApplicantType {
     Individual,
     /// Community groups and organisations apply.
     Group,
+}
+
+/// Where a listing is in moderation. Only published listings are public; the others are seen by
+/// their organisation's editors and by moderators.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[graphql(remote = "indexer::domain::Publication")]
+pub enum Publication {
+    /// Public: in lists, search and signposting.
+    Published,
+    /// Added by an editor of an organisation that is not trusted; waiting for a moderator.
+    PendingReview,
+    /// A moderator turned it down (see `rejectionReason`); editing it sends it back for review.
+    Rejected,
 }
 
 /// How often a schedule repeats (iCal FREQ).
@@ -212,22 +225,25 @@ impl OrganizationObject {
     async fn attribution(&self) -> Option<&str> {
         self.0.attribution.as_deref()
     }
-    /// The organisation's services, by name.
+    /// The organisation's services, by name (for its editors and moderators, also those pending
+    /// review, rejected or archived).
     async fn services(&self, ctx: &Context<'_>) -> Result<Vec<ServiceObject>> {
+        let everything = viewer(ctx).can_edit(Some(self.0.id));
         let services = ctx
             .data_unchecked::<Directory>()
             .store()
-            .services_of_organization(self.0.id)
+            .services_of_organization(self.0.id, everything)
             .await
             .or_gql(None)?;
         Ok(services.into_iter().map(ServiceObject).collect())
     }
-    /// Funds this organisation offers, by name.
+    /// Funds this organisation offers, by name (for its editors and moderators, also hidden ones).
     async fn funds(&self, ctx: &Context<'_>) -> Result<Vec<FundObject>> {
+        let everything = viewer(ctx).can_edit(Some(self.0.id));
         let funds = ctx
             .data_unchecked::<Directory>()
             .store()
-            .funds_of_organization(self.0.id)
+            .funds_of_organization(self.0.id, everything)
             .await
             .or_gql(None)?;
         Ok(funds.into_iter().map(FundObject).collect())
@@ -243,6 +259,30 @@ impl OrganizationObject {
     /// Not confirmed by a person for 12 months or more.
     async fn stale(&self) -> bool {
         is_stale(self.0.last_reviewed_at, Utc::now())
+    }
+    /// Revision number, increased by every change; send it with an update.
+    async fn version(&self) -> i64 {
+        self.0.version
+    }
+    /// Where the listing is in moderation.
+    async fn publication(&self) -> Publication {
+        self.0.state.publication.into()
+    }
+    /// Why a moderator rejected it.
+    async fn rejection_reason(&self) -> Option<&str> {
+        self.0.state.rejection_reason.as_deref()
+    }
+    /// When it was archived (hidden, not deleted); null while it is live.
+    async fn archived_at(&self) -> Option<DateTime<Utc>> {
+        self.0.state.archived_at
+    }
+    /// Trusted organisations' new listings publish without waiting for a moderator.
+    async fn trusted(&self) -> bool {
+        self.0.trusted
+    }
+    /// The organisation's own postcode.
+    async fn postcode(&self) -> Option<&str> {
+        self.0.postcode.as_deref()
     }
 }
 
@@ -356,7 +396,7 @@ impl ServiceObject {
     /// The organisation that runs it.
     async fn organization(&self, ctx: &Context<'_>) -> Result<OrganizationObject> {
         ctx.data_unchecked::<Directory>()
-            .organization(self.0.organization_id)
+            .organization(viewer(ctx), self.0.organization_id)
             .await
             .map(OrganizationObject)
             .or_gql(None)
@@ -415,9 +455,21 @@ impl ServiceObject {
     async fn stale(&self) -> bool {
         is_stale(self.0.last_reviewed_at, Utc::now())
     }
-    /// Revision number, increased by every change.
+    /// Revision number, increased by every change; send it with an update.
     async fn version(&self) -> i64 {
         self.0.version
+    }
+    /// Where the listing is in moderation.
+    async fn publication(&self) -> Publication {
+        self.0.state.publication.into()
+    }
+    /// Why a moderator rejected it.
+    async fn rejection_reason(&self) -> Option<&str> {
+        self.0.state.rejection_reason.as_deref()
+    }
+    /// When it was archived (hidden, not deleted); null while it is live.
+    async fn archived_at(&self) -> Option<DateTime<Utc>> {
+        self.0.state.archived_at
     }
 }
 
@@ -488,6 +540,18 @@ impl LocationObject {
     async fn is_example(&self) -> bool {
         self.0.is_example
     }
+    /// The organisation that added the venue and may change it (null: moderators only).
+    async fn organization_id(&self) -> Option<ID> {
+        self.0.organization_id.map(|id| ID(id.to_string()))
+    }
+    /// Revision number, increased by every change; send it with an update.
+    async fn version(&self) -> i64 {
+        self.0.version
+    }
+    /// When it was archived; null while it is in use.
+    async fn archived_at(&self) -> Option<DateTime<Utc>> {
+        self.0.archived_at
+    }
     /// Every place containing the venue, largest first.
     async fn places(&self, ctx: &Context<'_>) -> Vec<PlaceObject> {
         let Ok(point) = domain::GeoPoint::new(self.0.latitude, self.0.longitude) else {
@@ -543,6 +607,14 @@ impl ScheduleObject {
     async fn description(&self) -> Option<&str> {
         self.0.description.as_deref()
     }
+    /// Revision number, increased by every change; send it with an update.
+    async fn version(&self) -> i64 {
+        self.0.version
+    }
+    /// When it was archived; null while it is in use.
+    async fn archived_at(&self) -> Option<DateTime<Utc>> {
+        self.0.archived_at
+    }
     /// The venue this schedule is for, if it is for one.
     async fn location(&self, ctx: &Context<'_>) -> Result<Option<LocationObject>> {
         let Some(id) = self.0.location_id else { return Ok(None) };
@@ -587,13 +659,8 @@ impl FundObject {
         let Some(id) = self.0.funder_organization_id else {
             return Ok(None);
         };
-        let organization = ctx
-            .data_unchecked::<Directory>()
-            .store()
-            .organization(id)
-            .await
-            .or_gql(None)?;
-        Ok(organization.map(OrganizationObject))
+        let organization = ctx.data_unchecked::<Directory>().organization(viewer(ctx), id).await;
+        Ok(organization.ok().map(OrganizationObject))
     }
     /// Who may apply.
     async fn applicant_type(&self) -> ApplicantType {
@@ -670,6 +737,26 @@ impl FundObject {
     async fn last_reviewed_at(&self) -> Option<DateTime<Utc>> {
         self.0.last_reviewed_at
     }
+    /// Not confirmed by a person for 12 months or more.
+    async fn stale(&self) -> bool {
+        is_stale(self.0.last_reviewed_at, Utc::now())
+    }
+    /// Revision number, increased by every change; send it with an update.
+    async fn version(&self) -> i64 {
+        self.0.version
+    }
+    /// Where the listing is in moderation.
+    async fn publication(&self) -> Publication {
+        self.0.state.publication.into()
+    }
+    /// Why a moderator rejected it.
+    async fn rejection_reason(&self) -> Option<&str> {
+        self.0.state.rejection_reason.as_deref()
+    }
+    /// When it was archived (hidden, not deleted); null while it is live.
+    async fn archived_at(&self) -> Option<DateTime<Utc>> {
+        self.0.state.archived_at
+    }
 }
 
 /// Root fields for listings.
@@ -686,7 +773,7 @@ impl ListingQuery {
     ) -> Result<OrganizationObject> {
         let id = args::uuid("id", &id)?;
         ctx.data_unchecked::<Directory>()
-            .organization(id)
+            .organization(viewer(ctx), id)
             .await
             .map(OrganizationObject)
             .or_gql(Some("id"))
@@ -724,7 +811,7 @@ impl ListingQuery {
     ) -> Result<ServiceObject> {
         let id = args::uuid("id", &id)?;
         ctx.data_unchecked::<Directory>()
-            .service(id)
+            .service(viewer(ctx), id)
             .await
             .map(ServiceObject)
             .or_gql(Some("id"))
@@ -763,7 +850,7 @@ impl ListingQuery {
     async fn fund(&self, ctx: &Context<'_>, #[graphql(desc = "The fund's UUID.")] id: ID) -> Result<FundObject> {
         let id = args::uuid("id", &id)?;
         ctx.data_unchecked::<Directory>()
-            .fund(id)
+            .fund(viewer(ctx), id)
             .await
             .map(FundObject)
             .or_gql(Some("id"))

@@ -8,20 +8,24 @@
 //! - [`search`]: search and type-ahead.
 //! - [`signpost`]: signposting for link workers.
 //! - [`gaps`]: gap reports per Place and the gap matrix.
+//! - [`editing`]: mutations: organisations edit their listings, moderators review them.
+//! - [`moderation`]: `me`, the moderation queue, stale listings, history; principals and tokens.
 //! - [`connection`]: Relay connections and cursors.
 //! - [`args`], [`error`]: argument parsing and the error-code mapping.
 
 pub mod args;
 pub mod connection;
+pub mod editing;
 pub mod error;
 pub mod gaps;
 pub mod listings;
+pub mod moderation;
 pub mod needs;
 pub mod places;
 pub mod search;
 pub mod signpost;
 
-use async_graphql::{EmptyMutation, EmptySubscription, MergedObject, Schema, SchemaBuilder};
+use async_graphql::{EmptySubscription, MergedObject, Schema, SchemaBuilder};
 use indexer::Directory;
 
 /// Every root query field, merged by area.
@@ -33,16 +37,21 @@ pub struct QueryRoot(
     gaps::GapQuery,
     search::SearchQuery,
     signpost::SignpostQuery,
+    moderation::ModerationQuery,
 );
 
-pub type DirectorySchema = Schema<QueryRoot, EmptyMutation, EmptySubscription>;
+/// Every root mutation field, merged by area.
+#[derive(MergedObject, Default)]
+pub struct MutationRoot(editing::EditingMutation, moderation::AccountMutation);
+
+pub type DirectorySchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
 
 /// Limits that keep a hostile query from tying up the server.
 const MAX_DEPTH: usize = 16;
 const MAX_COMPLEXITY: usize = 5_000;
 
-fn builder() -> SchemaBuilder<QueryRoot, EmptyMutation, EmptySubscription> {
-    Schema::build(QueryRoot::default(), EmptyMutation, EmptySubscription)
+fn builder() -> SchemaBuilder<QueryRoot, MutationRoot, EmptySubscription> {
+    Schema::build(QueryRoot::default(), MutationRoot::default(), EmptySubscription)
         .limit_depth(MAX_DEPTH)
         .limit_complexity(MAX_COMPLEXITY)
 }

@@ -445,7 +445,7 @@ async fn insert_one(
     let (town_name, _, _, _, in_norfolk) = TOWNS[town];
     let organization_id = synthetic_id(1, organization_index);
     if index.is_multiple_of(SERVICES_PER_ORGANIZATION) {
-        write::insert_organization(
+        write::save_organization(
             conn,
             &organization(plan, organization_id, organization_index, town_name),
         )
@@ -454,7 +454,7 @@ async fn insert_one(
     }
     let service = service(plan, organization_id, index, town_name);
     let remote = !service.delivery_modes.contains(&DeliveryMode::InPerson);
-    write::insert_service(conn, &service).await?;
+    write::save_service(conn, &service).await?;
     counts.norfolk_services += u64::from(in_norfolk);
     // Remote services serve a Norfolk district or the county; elsewhere the place codes are
     // not loaded, so a remote service keeps an office venue like any other.
@@ -478,11 +478,11 @@ async fn insert_one(
         if inserted_venues.insert(location.id) {
             let point =
                 GeoPoint::new(location.latitude, location.longitude).map_err(|(_, e)| anyhow::anyhow!("{e:?}"))?;
-            write::insert_location(conn, &location, &places.location_places(point)).await?;
+            write::save_location(conn, &location, &places.location_places(point)).await?;
         }
         let link = synthetic_id(4, index * 2 + slot);
         write::link_service_to_location(conn, link, service.id, location.id).await?;
-        write::insert_schedule(conn, &schedule(service.id, location.id, index * 2 + slot)).await?;
+        write::save_schedule(conn, &schedule(service.id, location.id, index * 2 + slot)).await?;
     }
     Ok(())
 }
@@ -502,6 +502,9 @@ fn organization(plan: &Plan, id: Uuid, index: u64, town: &str) -> Organization {
         updated_at: plan.now,
         last_reviewed_at: Some(plan.now),
         version: 1,
+        state: ListingState::default(),
+        trusted: false,
+        postcode: None,
     }
 }
 
@@ -564,6 +567,7 @@ fn service(plan: &Plan, organization_id: Uuid, index: u64, town: &str) -> Servic
         updated_at: plan.now,
         last_reviewed_at: Some(plan.now - chrono::Duration::days(reviewed_days_ago as i64)),
         version: 1,
+        state: ListingState::default(),
     }
 }
 
@@ -605,6 +609,9 @@ fn venue(town: usize, venue_index: u64) -> Result<Location> {
         longitude,
         accessibility,
         is_example: true,
+        organization_id: None,
+        archived_at: None,
+        version: 1,
     })
 }
 
@@ -623,5 +630,7 @@ fn schedule(service_id: Uuid, location_id: Uuid, index: u64) -> Schedule {
         valid_from: None,
         valid_to: None,
         description: None,
+        archived_at: None,
+        version: 1,
     }
 }

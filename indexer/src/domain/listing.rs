@@ -83,6 +83,38 @@ vocabulary!(
     Frequency { Weekly => "weekly", Monthly => "monthly" }
 );
 
+vocabulary!(
+    /// Where a listing is in moderation: only published listings are public.
+    Publication { Published => "published", PendingReview => "pending_review", Rejected => "rejected" }
+);
+
+/// A listing's moderation and archive state (organisations, services and funds).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ListingState {
+    pub publication: Publication,
+    /// Why a moderator rejected it, for the editor to read.
+    pub rejection_reason: Option<String>,
+    /// Archived listings are hidden, never deleted; restoring clears this.
+    pub archived_at: Option<DateTime<Utc>>,
+}
+
+impl Default for ListingState {
+    fn default() -> Self {
+        ListingState {
+            publication: Publication::Published,
+            rejection_reason: None,
+            archived_at: None,
+        }
+    }
+}
+
+impl ListingState {
+    /// Published and not archived: what anonymous readers, search and signposting see.
+    pub fn is_public(&self) -> bool {
+        self.publication == Publication::Published && self.archived_at.is_none()
+    }
+}
+
 /// An identifier of an organisation in an external register (HSDS `organization_identifier`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrganizationIdentifier {
@@ -107,6 +139,11 @@ pub struct Organization {
     pub updated_at: DateTime<Utc>,
     pub last_reviewed_at: Option<DateTime<Utc>>,
     pub version: i64,
+    pub state: ListingState,
+    /// Trusted organisations' new listings publish without moderation.
+    pub trusted: bool,
+    /// The organisation's own postcode (for spotting duplicates).
+    pub postcode: Option<String>,
 }
 
 /// A cost of taking part (HSDS `cost_option`).
@@ -162,6 +199,7 @@ pub struct Service {
     pub updated_at: DateTime<Utc>,
     pub last_reviewed_at: Option<DateTime<Utc>>,
     pub version: i64,
+    pub state: ListingState,
 }
 
 /// An area a service serves without needing a venue nearby (HSDS `service_area`).
@@ -183,6 +221,10 @@ pub struct Location {
     pub longitude: f64,
     pub accessibility: Vec<AccessibilityFeature>,
     pub is_example: bool,
+    /// The organisation that added the venue and may change it (none: moderators only).
+    pub organization_id: Option<Uuid>,
+    pub archived_at: Option<DateTime<Utc>>,
+    pub version: i64,
 }
 
 /// The places a location falls in, worked out once when it is stored.
@@ -211,6 +253,8 @@ pub struct Schedule {
     pub valid_from: Option<NaiveDate>,
     pub valid_to: Option<NaiveDate>,
     pub description: Option<String>,
+    pub archived_at: Option<DateTime<Utc>>,
+    pub version: i64,
 }
 
 /// A grant or fund that residents or groups can apply to.
@@ -240,6 +284,7 @@ pub struct Fund {
     pub updated_at: DateTime<Utc>,
     pub last_reviewed_at: Option<DateTime<Utc>>,
     pub version: i64,
+    pub state: ListingState,
 }
 
 impl Fund {

@@ -14,6 +14,7 @@ pub mod need;
 pub mod place;
 pub mod postcode;
 pub mod schedule;
+pub mod text;
 
 pub use geo_point::GeoPoint;
 pub use listing::*;

@@ -249,6 +249,8 @@ mod tests {
             valid_from,
             valid_to: None,
             description: None,
+            archived_at: None,
+            version: 1,
         }
     }
 

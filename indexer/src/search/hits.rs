@@ -91,7 +91,7 @@ impl Directory {
         let mut hydrated = Hydrated::default();
         let service_ids = ids_of(AssetKind::Service);
         if !service_ids.is_empty() {
-            for service in store.services_by_ids(&service_ids).await? {
+            for service in store.services_by_ids(&service_ids, false).await? {
                 hydrated.assets.insert(service.id.to_string(), Asset::Service(service));
             }
             for schedule in store.schedules_of_services(&service_ids).await? {
@@ -219,7 +219,7 @@ impl Directory {
             Asset::Fund(fund) => fund.beneficiary_locations.clone(),
             Asset::Organization(organization) => {
                 let mut areas = Vec::new();
-                for service in self.store().services_of_organization(organization.id).await? {
+                for service in self.store().services_of_organization(organization.id, false).await? {
                     areas.extend(
                         self.store()
                             .service_areas(service.id)

@@ -85,7 +85,7 @@ async fn documents_for(
     fund_ids: &[Uuid],
 ) -> Result<(Vec<AssetDocument>, Vec<Uuid>)> {
     let builder = DocumentBuilder { places };
-    let changed_services = store.services_by_ids(service_ids).await?;
+    let changed_services = store.services_by_ids(service_ids, true).await?;
     let mut organizations: BTreeSet<Uuid> = organization_ids.iter().copied().collect();
     organizations.extend(changed_services.iter().map(|s| s.organization_id));
     let organizations: Vec<Uuid> = organizations.into_iter().collect();

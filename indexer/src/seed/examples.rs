@@ -149,14 +149,14 @@ pub(super) async fn load(
     };
     for example in &file.organizations {
         let organization = context.organization(example);
-        write::insert_organization(conn, &organization).await?;
+        write::save_organization(conn, &organization).await?;
         report.organizations += 1;
         for service in &example.services {
             context.load_service(conn, organization.id, service, report).await?;
         }
     }
     for example in &file.funds {
-        write::insert_fund(conn, &context.fund(example)?).await?;
+        write::save_fund(conn, &context.fund(example)?).await?;
         report.funds += 1;
     }
     Ok(())
@@ -213,6 +213,9 @@ impl Context<'_> {
                 .max()
                 .map(midnight),
             version: 1,
+            state: ListingState::default(),
+            trusted: false,
+            postcode: None,
         }
     }
 
@@ -224,7 +227,7 @@ impl Context<'_> {
         report: &mut SeedReport,
     ) -> Result<()> {
         let service = self.service(organization_id, example)?;
-        write::insert_service(conn, &service).await?;
+        write::save_service(conn, &service).await?;
         report.services += 1;
         for area in &example.service_areas {
             let place_code = PlaceCode::parse(&area.gss_code).map_err(bad)?;
@@ -240,7 +243,7 @@ impl Context<'_> {
         }
         for (location_position, example_location) in example.locations.iter().enumerate() {
             let (location, location_places) = self.location(example_location)?;
-            write::insert_location(conn, &location, &location_places).await?;
+            write::save_location(conn, &location, &location_places).await?;
             report.locations += 1;
             let link_id = seed_id("service_at_location", &format!("{}:{}", service.id, location.id));
             write::link_service_to_location(conn, link_id, service.id, location.id).await?;
@@ -250,7 +253,7 @@ impl Context<'_> {
                     example.key, example_location.key
                 );
                 let id = seed_id("schedule", &key);
-                write::insert_schedule(conn, &schedule_of(id, service.id, location.id, schedule)?).await?;
+                write::save_schedule(conn, &schedule_of(id, service.id, location.id, schedule)?).await?;
             }
         }
         Ok(())
@@ -301,6 +304,7 @@ impl Context<'_> {
             updated_at: self.seeded_at,
             last_reviewed_at: example.last_reviewed_at.map(midnight),
             version: 1,
+            state: ListingState::default(),
         })
     }
 
@@ -320,6 +324,9 @@ impl Context<'_> {
             longitude: record.longitude,
             accessibility: parse_all(&example.accessibility, AccessibilityFeature::parse)?,
             is_example: true,
+            organization_id: None,
+            archived_at: None,
+            version: 1,
         };
         // Places come from the postcode file (as the `postcode` query reports them), MSOA and
         // county from the hierarchy.
@@ -361,6 +368,7 @@ impl Context<'_> {
             updated_at: self.seeded_at,
             last_reviewed_at: Some(self.seeded_at),
             version: 1,
+            state: ListingState::default(),
         })
     }
 }
@@ -383,5 +391,7 @@ fn schedule_of(
         valid_from: example.valid_from,
         valid_to: example.valid_to,
         description: example.description.clone(),
+        archived_at: None,
+        version: 1,
     })
 }

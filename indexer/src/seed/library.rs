@@ -70,8 +70,11 @@ pub(super) async fn load(
         updated_at: seeded_at,
         last_reviewed_at: reviewed,
         version: 1,
+        state: ListingState::default(),
+        trusted: false,
+        postcode: None,
     };
-    write::insert_organization(conn, &organization).await?;
+    write::save_organization(conn, &organization).await?;
     report.organizations += 1;
 
     let mut vehicles: Vec<&str> = stops.iter().map(|s| s.mobile.as_str()).collect();
@@ -81,7 +84,7 @@ pub(super) async fn load(
         let vehicle_stops: Vec<(usize, &StopRow)> =
             stops.iter().enumerate().filter(|(_, s)| s.mobile == vehicle).collect();
         let service = vehicle_service(&organization, vehicle, vehicle_stops.len(), seeded_at);
-        write::insert_service(conn, &service).await?;
+        write::save_service(conn, &service).await?;
         report.services += 1;
         for (row, stop) in vehicle_stops {
             load_stop(conn, places, &service, row, stop, report).await?;
@@ -119,6 +122,7 @@ fn vehicle_service(organization: &Organization, vehicle: &str, stop_count: usize
         updated_at: seeded_at,
         last_reviewed_at: organization.last_reviewed_at,
         version: 1,
+        state: ListingState::default(),
     }
 }
 
@@ -144,8 +148,11 @@ async fn load_stop(
         longitude: stop.lng,
         accessibility: Vec::new(),
         is_example: false,
+        organization_id: None,
+        archived_at: None,
+        version: 1,
     };
-    write::insert_location(conn, &location, &places.location_places(point)).await?;
+    write::save_location(conn, &location, &places.location_places(point)).await?;
     report.locations += 1;
     let link_id = seed_id("service_at_location", &format!("{}:{}", service.id, location.id));
     write::link_service_to_location(conn, link_id, service.id, location.id).await?;
@@ -164,6 +171,8 @@ async fn load_stop(
             "Every 4 weeks on {}, {}-{} (route {}, 2019 timetable: {})",
             stop.day, stop.arrival, stop.departure, stop.route, stop.timetable_url
         )),
+        archived_at: None,
+        version: 1,
     };
-    write::insert_schedule(conn, &schedule).await
+    write::save_schedule(conn, &schedule).await
 }

@@ -81,7 +81,7 @@ impl Store {
         }
 
         let names: Vec<(String, String)> = sqlx::query_as(&format!(
-            "SELECT id, name FROM organizations WHERE {}",
+            "SELECT id, name FROM public_organizations WHERE {}",
             match ids {
                 None => "?1 IS NULL".to_string(),
                 Some(_) => format!(
@@ -126,7 +126,7 @@ impl Store {
         };
 
         let venues: Vec<VenueRow> = sqlx::query_as(&format!(
-            "SELECT sal.service_id, l.* FROM service_at_location sal JOIN locations l ON l.id = sal.location_id
+            "SELECT sal.service_id, l.* FROM service_at_location sal JOIN public_locations l ON l.id = sal.location_id
              WHERE {}",
             ids_condition(ids, "sal.service_id")
         ))
@@ -149,7 +149,7 @@ impl Store {
         }
 
         let schedules: Vec<ScheduleRow> = sqlx::query_as(&format!(
-            "SELECT * FROM schedules WHERE {}",
+            "SELECT * FROM public_schedules WHERE {}",
             ids_condition(ids, "service_id")
         ))
         .bind(&filter)
@@ -163,10 +163,10 @@ impl Store {
         Ok(feed)
     }
 
-    /// Organisations with the given ids (all if `None`).
+    /// Public organisations with the given ids (all if `None`).
     pub async fn organizations_by_ids(&self, ids: Option<&[Uuid]>) -> Result<Vec<Organization>> {
         let rows: Vec<OrganizationRow> = sqlx::query_as(&format!(
-            "SELECT * FROM organizations WHERE {} ORDER BY id",
+            "SELECT * FROM public_organizations WHERE {} ORDER BY id",
             ids_condition(ids, "id")
         ))
         .bind(id_filter(ids))
@@ -175,7 +175,7 @@ impl Store {
         rows.into_iter().map(OrganizationRow::into_domain).collect()
     }
 
-    /// Ids of the services of these organisations.
+    /// Ids of the services of these organisations, public or not.
     pub async fn service_ids_of_organizations(&self, organization_ids: &[Uuid]) -> Result<Vec<Uuid>> {
         let rows: Vec<String> = sqlx::query_scalar(
             "SELECT id FROM services WHERE organization_id IN (SELECT value FROM json_each(?1)) ORDER BY id",
@@ -186,7 +186,7 @@ impl Store {
         rows.iter().map(|id| uuid(id)).collect()
     }
 
-    /// Funds with the given ids (all if `None`).
+    /// Public funds with the given ids (all if `None`).
     pub async fn funds_by_ids(&self, ids: Option<&[Uuid]>) -> Result<Vec<Fund>> {
         let rows: Vec<FundRow> = sqlx::query_as(&format!(
             "{} WHERE {} ORDER BY f.id",
@@ -199,22 +199,26 @@ impl Store {
         rows.into_iter().map(FundRow::into_domain).collect()
     }
 
-    /// Services with the given ids, in no particular order.
-    pub async fn services_by_ids(&self, ids: &[Uuid]) -> Result<Vec<Service>> {
-        let rows: Vec<ServiceRow> = sqlx::query_as(&format!(
-            "{} WHERE s.id IN (SELECT value FROM json_each(?1))",
+    /// Services with the given ids, in no particular order: the public ones, or with
+    /// `everything` also those hidden by moderation or archive.
+    pub async fn services_by_ids(&self, ids: &[Uuid], everything: bool) -> Result<Vec<Service>> {
+        let select = if everything {
+            super::read::ANY_SERVICE_SELECT
+        } else {
             super::read::SERVICE_SELECT
-        ))
-        .bind(id_filter(Some(ids)))
-        .fetch_all(self.pool())
-        .await?;
+        };
+        let rows: Vec<ServiceRow> =
+            sqlx::query_as(&format!("{select} WHERE s.id IN (SELECT value FROM json_each(?1))"))
+                .bind(id_filter(Some(ids)))
+                .fetch_all(self.pool())
+                .await?;
         rows.into_iter().map(ServiceRow::into_domain).collect()
     }
 
     /// Schedules of the given services.
     pub async fn schedules_of_services(&self, ids: &[Uuid]) -> Result<Vec<Schedule>> {
         let rows: Vec<ScheduleRow> = sqlx::query_as(
-            "SELECT * FROM schedules WHERE service_id IN (SELECT value FROM json_each(?1)) ORDER BY service_id, id",
+            "SELECT * FROM public_schedules WHERE service_id IN (SELECT value FROM json_each(?1)) ORDER BY service_id, id",
         )
         .bind(id_filter(Some(ids)))
         .fetch_all(self.pool())

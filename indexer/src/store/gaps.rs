@@ -53,7 +53,7 @@ impl Store {
         let rows: Vec<CandidateRow> = sqlx::query_as(
             "SELECT s.id, s.name, s.minimum_age, s.maximum_age, s.delivery_modes, s.last_reviewed_at,
                 (SELECT group_concat(need_code, ',') FROM service_needs WHERE service_id = s.id) AS needs
-             FROM services s WHERE s.status = 'active' ORDER BY s.name, s.id",
+             FROM public_services s WHERE s.status = 'active' ORDER BY s.name, s.id",
         )
         .fetch_all(self.pool())
         .await?;
@@ -82,7 +82,7 @@ impl Store {
     async fn attach_venues(&self, services: &mut [CandidateService], position: &HashMap<String, usize>) -> Result<()> {
         let venues: Vec<VenueRow> = sqlx::query_as(
             "SELECT sal.service_id, l.id AS location_id, l.name, l.postcode, l.latitude, l.longitude
-             FROM service_at_location sal JOIN locations l ON l.id = sal.location_id ORDER BY l.name, l.id",
+             FROM service_at_location sal JOIN public_locations l ON l.id = sal.location_id ORDER BY l.name, l.id",
         )
         .fetch_all(self.pool())
         .await?;
@@ -107,7 +107,7 @@ impl Store {
         position: &HashMap<String, usize>,
     ) -> Result<()> {
         let rules: Vec<RuleRow> =
-            sqlx::query_as("SELECT service_id, location_id, freq, interval, byday FROM schedules ORDER BY id")
+            sqlx::query_as("SELECT service_id, location_id, freq, interval, byday FROM public_schedules ORDER BY id")
                 .fetch_all(self.pool())
                 .await?;
         for row in rules {

@@ -7,10 +7,11 @@
 //! - [`feed`]: set-wise reads for the search index, and the change log it follows.
 //! - `gaps`: gap detection's queries, unmet-need counts and place replacement with history.
 
+pub mod accounts;
 pub mod feed;
 mod gaps;
 pub mod read;
-mod rows;
+pub(crate) mod rows;
 mod unmet;
 pub mod write;
 
@@ -67,6 +68,15 @@ impl Store {
 
     pub async fn begin(&self) -> Result<Transaction<'static, Sqlite>> {
         Ok(self.pool.begin().await?)
+    }
+
+    /// A transaction that holds SQLite's write lock from its first statement, so one that reads
+    /// before it writes (check the version, then update) never fails to upgrade its lock when
+    /// another writer got in between: writers queue (up to the busy timeout) instead.
+    pub async fn begin_write(&self) -> Result<Transaction<'static, Sqlite>> {
+        let mut tx = self.pool.begin().await?;
+        set_meta(&mut tx, "last_write_at", &chrono::Utc::now().to_rfc3339()).await?;
+        Ok(tx)
     }
 
     pub fn pool(&self) -> &SqlitePool {

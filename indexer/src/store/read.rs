@@ -1,5 +1,6 @@
 //! Queries, one intent per function, returning domain types.
 
+use sqlx::SqliteExecutor;
 use uuid::Uuid;
 
 use super::rows::*;
@@ -7,15 +8,40 @@ use super::Store;
 use crate::domain::*;
 use crate::error::Result;
 
-/// A service row with its need codes in stored order.
-pub(crate) const SERVICE_SELECT: &str = "SELECT s.*, (SELECT group_concat(need_code, ',') FROM
-    (SELECT need_code FROM service_needs WHERE service_id = s.id ORDER BY position)) AS needs FROM services s";
+/// Service rows (as `s`) from `$table` with their need codes in stored order.
+macro_rules! service_select {
+    ($table:literal) => {
+        concat!(
+            "SELECT s.*, (SELECT group_concat(need_code, ',') FROM
+            (SELECT need_code FROM service_needs WHERE service_id = s.id ORDER BY position)) AS needs FROM ",
+            $table,
+            " s"
+        )
+    };
+}
 
-/// A fund row with its need codes and beneficiary places.
-pub(crate) const FUND_SELECT: &str = "SELECT f.*,
-    (SELECT group_concat(need_code, ',') FROM fund_needs WHERE fund_id = f.id) AS needs,
-    (SELECT group_concat(place_code, ',') FROM fund_beneficiary_locations WHERE fund_id = f.id) AS places
-    FROM funds f";
+/// Fund rows (as `f`) from `$table` with their need codes and beneficiary places.
+macro_rules! fund_select {
+    ($table:literal) => {
+        concat!(
+            "SELECT f.*,
+            (SELECT group_concat(need_code, ',') FROM fund_needs WHERE fund_id = f.id) AS needs,
+            (SELECT group_concat(place_code, ',') FROM fund_beneficiary_locations WHERE fund_id = f.id) AS places
+            FROM ",
+            $table,
+            " f"
+        )
+    };
+}
+
+/// Public services (published, not archived, of a public organisation).
+pub(crate) const SERVICE_SELECT: &str = service_select!("public_services");
+/// Every service, whatever its moderation or archive state.
+pub(crate) const ANY_SERVICE_SELECT: &str = service_select!("services");
+/// Public funds.
+pub(crate) const FUND_SELECT: &str = fund_select!("public_funds");
+/// Every fund.
+pub(crate) const ANY_FUND_SELECT: &str = fund_select!("funds");
 
 /// Which services to list.
 #[derive(Debug, Clone, Default)]
@@ -49,10 +75,10 @@ pub struct Page<T> {
     pub has_next_page: bool,
 }
 
-const SERVICE_FILTER_SQL: &str = "
+pub(crate) const SERVICE_FILTER_SQL: &str = "
     (?1 IS NULL OR s.id IN (SELECT service_id FROM service_needs WHERE need_code = ?1))
     AND (?2 IS NULL
-        OR s.id IN (SELECT sal.service_id FROM service_at_location sal JOIN locations l ON l.id = sal.location_id
+        OR s.id IN (SELECT sal.service_id FROM service_at_location sal JOIN public_locations l ON l.id = sal.location_id
                     WHERE ?2 IN (l.county_code, l.district_code, l.ward_code, l.msoa_code, l.lsoa_code))
         OR s.id IN (SELECT service_id FROM service_areas WHERE place_code IN (SELECT value FROM json_each(?3))))";
 
@@ -73,24 +99,21 @@ impl Store {
         row.map(PostcodeRow::into_record).transpose()
     }
 
+    /// An organisation by id, whatever its state (callers decide who may see it).
     pub async fn organization(&self, id: Uuid) -> Result<Option<Organization>> {
-        let row: Option<OrganizationRow> = sqlx::query_as("SELECT * FROM organizations WHERE id = ?")
-            .bind(id.to_string())
-            .fetch_optional(self.pool())
-            .await?;
-        row.map(OrganizationRow::into_domain).transpose()
+        organization_by_id(self.pool(), id).await
     }
 
     pub async fn organizations_page(&self, first: i64, after: Option<&NameKey>) -> Result<Page<Organization>> {
         let rows: Vec<OrganizationRow> = sqlx::query_as(
-            "SELECT * FROM organizations WHERE (?1 IS NULL OR name > ?1 OR (name = ?1 AND id > ?2)) ORDER BY name, id LIMIT ?3",
+            "SELECT * FROM public_organizations WHERE (?1 IS NULL OR name > ?1 OR (name = ?1 AND id > ?2)) ORDER BY name, id LIMIT ?3",
         )
         .bind(after.map(|key| key.name.clone()))
         .bind(after.map(|key| key.id.to_string()))
         .bind(first + 1)
         .fetch_all(self.pool())
         .await?;
-        let total_count = sqlx::query_scalar("SELECT COUNT(*) FROM organizations")
+        let total_count = sqlx::query_scalar("SELECT COUNT(*) FROM public_organizations")
             .fetch_one(self.pool())
             .await?;
         let items = rows
@@ -100,21 +123,20 @@ impl Store {
         Ok(page(items, first, total_count))
     }
 
+    /// A service by id, whatever its state (callers decide who may see it).
     pub async fn service(&self, id: Uuid) -> Result<Option<Service>> {
-        let row: Option<ServiceRow> = sqlx::query_as(&format!("{SERVICE_SELECT} WHERE s.id = ?"))
-            .bind(id.to_string())
-            .fetch_optional(self.pool())
-            .await?;
-        row.map(ServiceRow::into_domain).transpose()
+        service_by_id(self.pool(), id).await
     }
 
-    pub async fn services_of_organization(&self, organization_id: Uuid) -> Result<Vec<Service>> {
-        let rows: Vec<ServiceRow> = sqlx::query_as(&format!(
-            "{SERVICE_SELECT} WHERE s.organization_id = ? ORDER BY s.name, s.id"
-        ))
-        .bind(organization_id.to_string())
-        .fetch_all(self.pool())
-        .await?;
+    /// The organisation's services: the public ones, or with `everything` also those pending
+    /// review, rejected or archived (for its editors and moderators).
+    pub async fn services_of_organization(&self, organization_id: Uuid, everything: bool) -> Result<Vec<Service>> {
+        let select = if everything { ANY_SERVICE_SELECT } else { SERVICE_SELECT };
+        let rows: Vec<ServiceRow> =
+            sqlx::query_as(&format!("{select} WHERE s.organization_id = ? ORDER BY s.name, s.id"))
+                .bind(organization_id.to_string())
+                .fetch_all(self.pool())
+                .await?;
         rows.into_iter().map(ServiceRow::into_domain).collect()
     }
 
@@ -144,12 +166,14 @@ impl Store {
         .bind(first + 1)
         .fetch_all(self.pool())
         .await?;
-        let total_count = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM services s WHERE {SERVICE_FILTER_SQL}"))
-            .bind(need)
-            .bind(&place)
-            .bind(&overlapping)
-            .fetch_one(self.pool())
-            .await?;
+        let total_count = sqlx::query_scalar(&format!(
+            "SELECT COUNT(*) FROM public_services s WHERE {SERVICE_FILTER_SQL}"
+        ))
+        .bind(need)
+        .bind(&place)
+        .bind(&overlapping)
+        .fetch_one(self.pool())
+        .await?;
         let items = rows
             .into_iter()
             .map(ServiceRow::into_domain)
@@ -176,7 +200,7 @@ impl Store {
 
     pub async fn locations_of_service(&self, service_id: Uuid) -> Result<Vec<Location>> {
         let rows: Vec<LocationRow> = sqlx::query_as(
-            "SELECT l.* FROM locations l JOIN service_at_location sal ON sal.location_id = l.id
+            "SELECT l.* FROM public_locations l JOIN service_at_location sal ON sal.location_id = l.id
              WHERE sal.service_id = ? ORDER BY l.name, l.id",
         )
         .bind(service_id.to_string())
@@ -185,29 +209,29 @@ impl Store {
         rows.into_iter().map(LocationRow::into_domain).collect()
     }
 
+    /// A venue by id, archived or not.
     pub async fn location(&self, id: Uuid) -> Result<Option<Location>> {
-        let row: Option<LocationRow> = sqlx::query_as("SELECT * FROM locations WHERE id = ?")
-            .bind(id.to_string())
-            .fetch_optional(self.pool())
-            .await?;
-        row.map(LocationRow::into_domain).transpose()
+        location_by_id(self.pool(), id).await
     }
 
     pub async fn schedules_of_service(&self, service_id: Uuid) -> Result<Vec<Schedule>> {
-        let rows: Vec<ScheduleRow> =
-            sqlx::query_as("SELECT * FROM schedules WHERE service_id = ? ORDER BY location_id, byday, opens_at, id")
-                .bind(service_id.to_string())
-                .fetch_all(self.pool())
-                .await?;
+        let rows: Vec<ScheduleRow> = sqlx::query_as(
+            "SELECT * FROM public_schedules WHERE service_id = ? ORDER BY location_id, byday, opens_at, id",
+        )
+        .bind(service_id.to_string())
+        .fetch_all(self.pool())
+        .await?;
         rows.into_iter().map(ScheduleRow::into_domain).collect()
     }
 
+    /// A fund by id, whatever its state (callers decide who may see it).
     pub async fn fund(&self, id: Uuid) -> Result<Option<Fund>> {
-        let row: Option<FundRow> = sqlx::query_as(&format!("{FUND_SELECT} WHERE f.id = ?"))
-            .bind(id.to_string())
-            .fetch_optional(self.pool())
-            .await?;
-        row.map(FundRow::into_domain).transpose()
+        fund_by_id(self.pool(), id).await
+    }
+
+    /// A schedule by id, archived or not.
+    pub async fn schedule(&self, id: Uuid) -> Result<Option<Schedule>> {
+        schedule_by_id(self.pool(), id).await
     }
 
     /// Funds for a need (any, if `None`) whose beneficiary places include one of `place_codes`
@@ -226,15 +250,63 @@ impl Store {
         rows.into_iter().map(FundRow::into_domain).collect()
     }
 
-    pub async fn funds_of_organization(&self, organization_id: Uuid) -> Result<Vec<Fund>> {
+    /// Funds the organisation offers: public ones, or with `everything` all of them.
+    pub async fn funds_of_organization(&self, organization_id: Uuid, everything: bool) -> Result<Vec<Fund>> {
+        let select = if everything { ANY_FUND_SELECT } else { FUND_SELECT };
         let rows: Vec<FundRow> = sqlx::query_as(&format!(
-            "{FUND_SELECT} WHERE f.funder_organization_id = ? ORDER BY f.name, f.id"
+            "{select} WHERE f.funder_organization_id = ? ORDER BY f.name, f.id"
         ))
         .bind(organization_id.to_string())
         .fetch_all(self.pool())
         .await?;
         rows.into_iter().map(FundRow::into_domain).collect()
     }
+}
+
+// Reads by id on any executor: the pool, or the connection of a write transaction (an edit reads
+// the listing it changes on its own connection, so it never waits for a second one).
+
+pub(crate) async fn organization_by_id<'e>(
+    executor: impl SqliteExecutor<'e>,
+    id: Uuid,
+) -> Result<Option<Organization>> {
+    let row: Option<OrganizationRow> = sqlx::query_as("SELECT * FROM organizations WHERE id = ?")
+        .bind(id.to_string())
+        .fetch_optional(executor)
+        .await?;
+    row.map(OrganizationRow::into_domain).transpose()
+}
+
+pub(crate) async fn service_by_id<'e>(executor: impl SqliteExecutor<'e>, id: Uuid) -> Result<Option<Service>> {
+    let row: Option<ServiceRow> = sqlx::query_as(&format!("{ANY_SERVICE_SELECT} WHERE s.id = ?"))
+        .bind(id.to_string())
+        .fetch_optional(executor)
+        .await?;
+    row.map(ServiceRow::into_domain).transpose()
+}
+
+pub(crate) async fn location_by_id<'e>(executor: impl SqliteExecutor<'e>, id: Uuid) -> Result<Option<Location>> {
+    let row: Option<LocationRow> = sqlx::query_as("SELECT * FROM locations WHERE id = ?")
+        .bind(id.to_string())
+        .fetch_optional(executor)
+        .await?;
+    row.map(LocationRow::into_domain).transpose()
+}
+
+pub(crate) async fn schedule_by_id<'e>(executor: impl SqliteExecutor<'e>, id: Uuid) -> Result<Option<Schedule>> {
+    let row: Option<ScheduleRow> = sqlx::query_as("SELECT * FROM schedules WHERE id = ?")
+        .bind(id.to_string())
+        .fetch_optional(executor)
+        .await?;
+    row.map(ScheduleRow::into_domain).transpose()
+}
+
+pub(crate) async fn fund_by_id<'e>(executor: impl SqliteExecutor<'e>, id: Uuid) -> Result<Option<Fund>> {
+    let row: Option<FundRow> = sqlx::query_as(&format!("{ANY_FUND_SELECT} WHERE f.id = ?"))
+        .bind(id.to_string())
+        .fetch_optional(executor)
+        .await?;
+    row.map(FundRow::into_domain).transpose()
 }
 
 /// Trims the one extra row fetched to learn whether another page follows.

@@ -103,6 +103,24 @@ impl PostcodeRow {
     }
 }
 
+/// The moderation and archive columns organisations, services and funds share.
+#[derive(sqlx::FromRow)]
+pub(crate) struct StateRow {
+    pub publication: String,
+    pub rejection_reason: Option<String>,
+    pub archived_at: Option<DateTime<Utc>>,
+}
+
+impl StateRow {
+    pub fn into_domain(self) -> Result<ListingState> {
+        Ok(ListingState {
+            publication: Publication::parse(&self.publication).map_err(|e| corrupt("publication", e))?,
+            rejection_reason: self.rejection_reason,
+            archived_at: self.archived_at,
+        })
+    }
+}
+
 #[derive(sqlx::FromRow)]
 pub(crate) struct OrganizationRow {
     pub id: String,
@@ -118,6 +136,10 @@ pub(crate) struct OrganizationRow {
     pub updated_at: DateTime<Utc>,
     pub last_reviewed_at: Option<DateTime<Utc>>,
     pub version: i64,
+    #[sqlx(flatten)]
+    pub state: StateRow,
+    pub trusted: bool,
+    pub postcode: Option<String>,
 }
 
 impl OrganizationRow {
@@ -136,6 +158,9 @@ impl OrganizationRow {
             updated_at: self.updated_at,
             last_reviewed_at: self.last_reviewed_at,
             version: self.version,
+            state: self.state.into_domain()?,
+            trusted: self.trusted,
+            postcode: self.postcode,
         })
     }
 }
@@ -167,6 +192,8 @@ pub(crate) struct ServiceRow {
     pub updated_at: DateTime<Utc>,
     pub last_reviewed_at: Option<DateTime<Utc>>,
     pub version: i64,
+    #[sqlx(flatten)]
+    pub state: StateRow,
     pub needs: Option<String>,
 }
 
@@ -198,6 +225,7 @@ impl ServiceRow {
             updated_at: self.updated_at,
             last_reviewed_at: self.last_reviewed_at,
             version: self.version,
+            state: self.state.into_domain()?,
         })
     }
 }
@@ -213,6 +241,9 @@ pub(crate) struct LocationRow {
     pub longitude: f64,
     pub accessibility: String,
     pub is_example: bool,
+    pub organization_id: Option<String>,
+    pub archived_at: Option<DateTime<Utc>>,
+    pub version: i64,
 }
 
 impl LocationRow {
@@ -227,6 +258,9 @@ impl LocationRow {
             longitude: self.longitude,
             accessibility: json(&self.accessibility)?,
             is_example: self.is_example,
+            organization_id: self.organization_id.as_deref().map(uuid).transpose()?,
+            archived_at: self.archived_at,
+            version: self.version,
         })
     }
 }
@@ -244,6 +278,8 @@ pub(crate) struct ScheduleRow {
     pub valid_from: Option<NaiveDate>,
     pub valid_to: Option<NaiveDate>,
     pub description: Option<String>,
+    pub archived_at: Option<DateTime<Utc>>,
+    pub version: i64,
 }
 
 impl ScheduleRow {
@@ -260,6 +296,8 @@ impl ScheduleRow {
             valid_from: self.valid_from,
             valid_to: self.valid_to,
             description: self.description,
+            archived_at: self.archived_at,
+            version: self.version,
         })
     }
 }
@@ -288,6 +326,8 @@ pub(crate) struct FundRow {
     pub updated_at: DateTime<Utc>,
     pub last_reviewed_at: Option<DateTime<Utc>>,
     pub version: i64,
+    #[sqlx(flatten)]
+    pub state: StateRow,
     pub needs: Option<String>,
     pub places: Option<String>,
 }
@@ -324,6 +364,7 @@ impl FundRow {
             updated_at: self.updated_at,
             last_reviewed_at: self.last_reviewed_at,
             version: self.version,
+            state: self.state.into_domain()?,
         })
     }
 }

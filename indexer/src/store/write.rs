@@ -1,5 +1,5 @@
-//! Inserts, each run on a connection the caller holds (usually inside one transaction).
-//! Locations and their links to services may be shared, so those inserts ignore repeats.
+//! Writes, each run on a connection the caller holds (usually inside one transaction). Listings
+//! are saved with one upsert that creates or replaces the row in place; links ignore repeats.
 
 use sqlx::SqliteConnection;
 use uuid::Uuid;
@@ -56,63 +56,134 @@ pub async fn insert_postcode(conn: &mut SqliteConnection, record: &PostcodeRecor
     Ok(())
 }
 
-pub async fn insert_organization(conn: &mut SqliteConnection, organization: &Organization) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO organizations (id, name, description, url, email, phone, identifiers, is_example, attribution, created_at, updated_at, last_reviewed_at, version)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+/// `INSERT ... ON CONFLICT (id) DO UPDATE` for `columns` (the first is `id`): one statement that
+/// creates a listing or replaces its row in place (children keep referring to it).
+fn upsert_sql(table: &str, columns: &[&str]) -> String {
+    let placeholders = vec!["?"; columns.len()].join(", ");
+    let updates = columns[1..]
+        .iter()
+        .map(|column| format!("{column} = excluded.{column}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!(
+        "INSERT INTO {table} ({}) VALUES ({placeholders}) ON CONFLICT (id) DO UPDATE SET {updates}",
+        columns.join(", ")
     )
-    .bind(organization.id.to_string())
-    .bind(&organization.name)
-    .bind(&organization.description)
-    .bind(&organization.url)
-    .bind(&organization.email)
-    .bind(&organization.phone)
-    .bind(json(&organization.identifiers))
-    .bind(organization.is_example)
-    .bind(&organization.attribution)
-    .bind(organization.created_at)
-    .bind(organization.updated_at)
-    .bind(organization.last_reviewed_at)
-    .bind(organization.version)
-    .execute(conn)
-    .await?;
+}
+
+const ORGANIZATION_COLUMNS: &[&str] = &[
+    "id",
+    "name",
+    "description",
+    "url",
+    "email",
+    "phone",
+    "identifiers",
+    "is_example",
+    "attribution",
+    "created_at",
+    "updated_at",
+    "last_reviewed_at",
+    "version",
+    "publication",
+    "rejection_reason",
+    "archived_at",
+    "trusted",
+    "postcode",
+];
+
+/// Creates an organisation or replaces its row.
+pub async fn save_organization(conn: &mut SqliteConnection, organization: &Organization) -> Result<()> {
+    sqlx::query(&upsert_sql("organizations", ORGANIZATION_COLUMNS))
+        .bind(organization.id.to_string())
+        .bind(&organization.name)
+        .bind(&organization.description)
+        .bind(&organization.url)
+        .bind(&organization.email)
+        .bind(&organization.phone)
+        .bind(json(&organization.identifiers))
+        .bind(organization.is_example)
+        .bind(&organization.attribution)
+        .bind(organization.created_at)
+        .bind(organization.updated_at)
+        .bind(organization.last_reviewed_at)
+        .bind(organization.version)
+        .bind(organization.state.publication.as_str())
+        .bind(&organization.state.rejection_reason)
+        .bind(organization.state.archived_at)
+        .bind(organization.trusted)
+        .bind(&organization.postcode)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
-/// Inserts a service with its needs (in order: the first is the primary need).
-pub async fn insert_service(conn: &mut SqliteConnection, service: &Service) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO services (id, organization_id, name, description, url, email, phone, status, minimum_age, maximum_age,
-            eligibility_description, delivery_modes, free, cost_options, languages, contacts, how_to_join, activity_concepts,
-            is_example, attribution, created_at, updated_at, last_reviewed_at, version)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    )
-    .bind(service.id.to_string())
-    .bind(service.organization_id.to_string())
-    .bind(&service.name)
-    .bind(&service.description)
-    .bind(&service.url)
-    .bind(&service.email)
-    .bind(&service.phone)
-    .bind(service.status.as_str())
-    .bind(service.minimum_age)
-    .bind(service.maximum_age)
-    .bind(&service.eligibility_description)
-    .bind(json(&service.delivery_modes))
-    .bind(service.free)
-    .bind(json(&service.cost_options))
-    .bind(json(&service.languages))
-    .bind(json(&service.contacts))
-    .bind(&service.how_to_join)
-    .bind(json(&service.activity_concepts))
-    .bind(service.is_example)
-    .bind(&service.attribution)
-    .bind(service.created_at)
-    .bind(service.updated_at)
-    .bind(service.last_reviewed_at)
-    .bind(service.version)
-    .execute(&mut *conn)
-    .await?;
+const SERVICE_COLUMNS: &[&str] = &[
+    "id",
+    "organization_id",
+    "name",
+    "description",
+    "url",
+    "email",
+    "phone",
+    "status",
+    "minimum_age",
+    "maximum_age",
+    "eligibility_description",
+    "delivery_modes",
+    "free",
+    "cost_options",
+    "languages",
+    "contacts",
+    "how_to_join",
+    "activity_concepts",
+    "is_example",
+    "attribution",
+    "created_at",
+    "updated_at",
+    "last_reviewed_at",
+    "version",
+    "publication",
+    "rejection_reason",
+    "archived_at",
+];
+
+/// Creates a service or replaces its row, with its needs (in order: the first is the primary need).
+pub async fn save_service(conn: &mut SqliteConnection, service: &Service) -> Result<()> {
+    sqlx::query(&upsert_sql("services", SERVICE_COLUMNS))
+        .bind(service.id.to_string())
+        .bind(service.organization_id.to_string())
+        .bind(&service.name)
+        .bind(&service.description)
+        .bind(&service.url)
+        .bind(&service.email)
+        .bind(&service.phone)
+        .bind(service.status.as_str())
+        .bind(service.minimum_age)
+        .bind(service.maximum_age)
+        .bind(&service.eligibility_description)
+        .bind(json(&service.delivery_modes))
+        .bind(service.free)
+        .bind(json(&service.cost_options))
+        .bind(json(&service.languages))
+        .bind(json(&service.contacts))
+        .bind(&service.how_to_join)
+        .bind(json(&service.activity_concepts))
+        .bind(service.is_example)
+        .bind(&service.attribution)
+        .bind(service.created_at)
+        .bind(service.updated_at)
+        .bind(service.last_reviewed_at)
+        .bind(service.version)
+        .bind(service.state.publication.as_str())
+        .bind(&service.state.rejection_reason)
+        .bind(service.state.archived_at)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("DELETE FROM service_needs WHERE service_id = ?")
+        .bind(service.id.to_string())
+        .execute(&mut *conn)
+        .await?;
     for (position, need) in service.needs.iter().enumerate() {
         sqlx::query("INSERT INTO service_needs (service_id, need_code, position) VALUES (?, ?, ?)")
             .bind(service.id.to_string())
@@ -134,29 +205,48 @@ pub async fn insert_service_area(conn: &mut SqliteConnection, service_id: Uuid, 
     Ok(())
 }
 
-/// Inserts a venue unless one with the same id is stored already.
-pub async fn insert_location(conn: &mut SqliteConnection, location: &Location, places: &LocationPlaces) -> Result<()> {
-    sqlx::query(
-        "INSERT OR IGNORE INTO locations (id, name, address_1, city, postcode, latitude, longitude, accessibility, is_example,
-            county_code, district_code, ward_code, msoa_code, lsoa_code)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    )
-    .bind(location.id.to_string())
-    .bind(&location.name)
-    .bind(&location.address_1)
-    .bind(&location.city)
-    .bind(&location.postcode)
-    .bind(location.latitude)
-    .bind(location.longitude)
-    .bind(json(&location.accessibility))
-    .bind(location.is_example)
-    .bind(code(&places.county_code))
-    .bind(code(&places.district_code))
-    .bind(code(&places.ward_code))
-    .bind(code(&places.msoa_code))
-    .bind(code(&places.lsoa_code))
-    .execute(conn)
-    .await?;
+const LOCATION_COLUMNS: &[&str] = &[
+    "id",
+    "name",
+    "address_1",
+    "city",
+    "postcode",
+    "latitude",
+    "longitude",
+    "accessibility",
+    "is_example",
+    "county_code",
+    "district_code",
+    "ward_code",
+    "msoa_code",
+    "lsoa_code",
+    "organization_id",
+    "archived_at",
+    "version",
+];
+
+/// Creates a venue or replaces its row (seeding saves a shared venue once per service: same data).
+pub async fn save_location(conn: &mut SqliteConnection, location: &Location, places: &LocationPlaces) -> Result<()> {
+    sqlx::query(&upsert_sql("locations", LOCATION_COLUMNS))
+        .bind(location.id.to_string())
+        .bind(&location.name)
+        .bind(&location.address_1)
+        .bind(&location.city)
+        .bind(&location.postcode)
+        .bind(location.latitude)
+        .bind(location.longitude)
+        .bind(json(&location.accessibility))
+        .bind(location.is_example)
+        .bind(code(&places.county_code))
+        .bind(code(&places.district_code))
+        .bind(code(&places.ward_code))
+        .bind(code(&places.msoa_code))
+        .bind(code(&places.lsoa_code))
+        .bind(location.organization_id.map(|id| id.to_string()))
+        .bind(location.archived_at)
+        .bind(location.version)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
@@ -176,71 +266,149 @@ pub async fn link_service_to_location(
     Ok(())
 }
 
-pub async fn insert_schedule(conn: &mut SqliteConnection, schedule: &Schedule) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO schedules (id, service_id, location_id, freq, interval, byday, opens_at, closes_at, valid_from, valid_to, description)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    )
-    .bind(schedule.id.to_string())
-    .bind(schedule.service_id.to_string())
-    .bind(schedule.location_id.map(|id| id.to_string()))
-    .bind(schedule.freq.as_str())
-    .bind(schedule.interval)
-    .bind(&schedule.byday)
-    .bind(&schedule.opens_at)
-    .bind(&schedule.closes_at)
-    .bind(schedule.valid_from)
-    .bind(schedule.valid_to)
-    .bind(&schedule.description)
-    .execute(conn)
-    .await?;
+const SCHEDULE_COLUMNS: &[&str] = &[
+    "id",
+    "service_id",
+    "location_id",
+    "freq",
+    "interval",
+    "byday",
+    "opens_at",
+    "closes_at",
+    "valid_from",
+    "valid_to",
+    "description",
+    "archived_at",
+    "version",
+];
+
+/// Creates a schedule or replaces its row.
+pub async fn save_schedule(conn: &mut SqliteConnection, schedule: &Schedule) -> Result<()> {
+    sqlx::query(&upsert_sql("schedules", SCHEDULE_COLUMNS))
+        .bind(schedule.id.to_string())
+        .bind(schedule.service_id.to_string())
+        .bind(schedule.location_id.map(|id| id.to_string()))
+        .bind(schedule.freq.as_str())
+        .bind(schedule.interval)
+        .bind(&schedule.byday)
+        .bind(&schedule.opens_at)
+        .bind(&schedule.closes_at)
+        .bind(schedule.valid_from)
+        .bind(schedule.valid_to)
+        .bind(&schedule.description)
+        .bind(schedule.archived_at)
+        .bind(schedule.version)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
-/// Inserts a fund with its needs and beneficiary places.
-pub async fn insert_fund(conn: &mut SqliteConnection, fund: &Fund) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO funds (id, name, description, funder_organization_id, funder_name, applicant_type, minimum_amount, maximum_amount,
-            currency, minimum_age, maximum_age, eligibility_description, opens_on, closes_on, how_to_apply, url, is_example,
-            created_at, updated_at, last_reviewed_at, version)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    )
-    .bind(fund.id.to_string())
-    .bind(&fund.name)
-    .bind(&fund.description)
-    .bind(fund.funder_organization_id.map(|id| id.to_string()))
-    .bind(&fund.funder_name)
-    .bind(fund.applicant_type.as_str())
-    .bind(fund.minimum_amount)
-    .bind(fund.maximum_amount)
-    .bind(&fund.currency)
-    .bind(fund.minimum_age)
-    .bind(fund.maximum_age)
-    .bind(&fund.eligibility_description)
-    .bind(fund.opens_on)
-    .bind(fund.closes_on)
-    .bind(&fund.how_to_apply)
-    .bind(&fund.url)
-    .bind(fund.is_example)
-    .bind(fund.created_at)
-    .bind(fund.updated_at)
-    .bind(fund.last_reviewed_at)
-    .bind(fund.version)
-    .execute(&mut *conn)
-    .await?;
+const FUND_COLUMNS: &[&str] = &[
+    "id",
+    "name",
+    "description",
+    "funder_organization_id",
+    "funder_name",
+    "applicant_type",
+    "minimum_amount",
+    "maximum_amount",
+    "currency",
+    "minimum_age",
+    "maximum_age",
+    "eligibility_description",
+    "opens_on",
+    "closes_on",
+    "how_to_apply",
+    "url",
+    "is_example",
+    "created_at",
+    "updated_at",
+    "last_reviewed_at",
+    "version",
+    "publication",
+    "rejection_reason",
+    "archived_at",
+];
+
+/// Creates a fund or replaces its row, with its needs and beneficiary places.
+pub async fn save_fund(conn: &mut SqliteConnection, fund: &Fund) -> Result<()> {
+    sqlx::query(&upsert_sql("funds", FUND_COLUMNS))
+        .bind(fund.id.to_string())
+        .bind(&fund.name)
+        .bind(&fund.description)
+        .bind(fund.funder_organization_id.map(|id| id.to_string()))
+        .bind(&fund.funder_name)
+        .bind(fund.applicant_type.as_str())
+        .bind(fund.minimum_amount)
+        .bind(fund.maximum_amount)
+        .bind(&fund.currency)
+        .bind(fund.minimum_age)
+        .bind(fund.maximum_age)
+        .bind(&fund.eligibility_description)
+        .bind(fund.opens_on)
+        .bind(fund.closes_on)
+        .bind(&fund.how_to_apply)
+        .bind(&fund.url)
+        .bind(fund.is_example)
+        .bind(fund.created_at)
+        .bind(fund.updated_at)
+        .bind(fund.last_reviewed_at)
+        .bind(fund.version)
+        .bind(fund.state.publication.as_str())
+        .bind(&fund.state.rejection_reason)
+        .bind(fund.state.archived_at)
+        .execute(&mut *conn)
+        .await?;
+    let id = fund.id.to_string();
+    for table in ["fund_needs", "fund_beneficiary_locations"] {
+        sqlx::query(&format!("DELETE FROM {table} WHERE fund_id = ?"))
+            .bind(&id)
+            .execute(&mut *conn)
+            .await?;
+    }
     for need in &fund.needs {
         sqlx::query("INSERT INTO fund_needs (fund_id, need_code) VALUES (?, ?)")
-            .bind(fund.id.to_string())
+            .bind(&id)
             .bind(need.as_str())
             .execute(&mut *conn)
             .await?;
     }
     for place in &fund.beneficiary_locations {
         sqlx::query("INSERT INTO fund_beneficiary_locations (fund_id, place_code) VALUES (?, ?)")
-            .bind(fund.id.to_string())
+            .bind(&id)
             .bind(place.as_str())
             .execute(&mut *conn)
             .await?;
+    }
+    Ok(())
+}
+
+/// Replaces the areas a service serves.
+pub async fn replace_service_areas(conn: &mut SqliteConnection, service_id: Uuid, areas: &[ServiceArea]) -> Result<()> {
+    sqlx::query("DELETE FROM service_areas WHERE service_id = ?")
+        .bind(service_id.to_string())
+        .execute(&mut *conn)
+        .await?;
+    for area in areas {
+        insert_service_area(conn, service_id, area).await?;
+    }
+    Ok(())
+}
+
+/// Replaces the venues a service is delivered at; link ids are derived from the pair, so a
+/// link that stays keeps its id.
+pub async fn replace_service_locations(
+    conn: &mut SqliteConnection,
+    service_id: Uuid,
+    location_ids: &[Uuid],
+) -> Result<()> {
+    sqlx::query("DELETE FROM service_at_location WHERE service_id = ?")
+        .bind(service_id.to_string())
+        .execute(&mut *conn)
+        .await?;
+    for location_id in location_ids {
+        let link_id = Uuid::new_v5(&Uuid::NAMESPACE_OID, format!("{service_id}:{location_id}").as_bytes());
+        link_service_to_location(conn, link_id, service_id, *location_id).await?;
     }
     Ok(())
 }

@@ -26,7 +26,10 @@ async fn reopening_and_reseeding_change_nothing_and_ids_are_stable() {
     );
     let example = seed_id("service", "brecks-fame-thetford");
     let _ = example; // keys of examples come from seed/example_listings.json; checked below by round trip
-    let (services, _) = (store.services_of_organization(library).await.expect("services"), ());
+    let (services, _) = (
+        store.services_of_organization(library, false).await.expect("services"),
+        (),
+    );
     for service in services {
         let vehicle = service.name.split_whitespace().nth(2).expect("vehicle").to_string();
         assert_eq!(service.id, seed_id("service", &format!("mobile-library:{vehicle}")));

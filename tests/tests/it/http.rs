@@ -65,3 +65,84 @@ async fn graphql_over_http_with_graphiql_health_and_cors() {
     let still_up = client.get(format!("{base}/healthz")).send().await.expect("healthz");
     assert_eq!(still_up.status(), 200);
 }
+
+#[tokio::test]
+async fn bearer_tokens_identify_callers_and_unknown_or_revoked_tokens_are_refused() {
+    let test = seeded().await;
+    let store = test.directory.store();
+    let principal = store
+        .create_principal("Partner platform", None, indexer::accounts::Role::Partner, None)
+        .await
+        .expect("principal");
+    let token = store.issue_token(principal.id).await.expect("token");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("address"));
+    tokio::spawn(api::serve(
+        listener,
+        api::AppState::new(test.directory.clone()),
+        std::future::pending(),
+    ));
+    let client = reqwest::Client::new();
+    let me = |authorization: Option<String>| {
+        let mut request = client
+            .post(format!("{base}/graphql"))
+            .json(&serde_json::json!({ "query": "{ me { name role } }" }));
+        if let Some(value) = authorization {
+            request = request.header("authorization", value);
+        }
+        request.send()
+    };
+
+    let anonymous: serde_json::Value = me(None).await.expect("post").json().await.expect("json");
+    assert_eq!(anonymous["data"]["me"], serde_json::Value::Null);
+    let known: serde_json::Value = me(Some(format!("Bearer {}", token.secret)))
+        .await
+        .expect("post")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(known["data"]["me"]["role"], "PARTNER");
+
+    for authorization in ["Bearer cad_not-a-real-token".to_string(), "Basic abc".to_string()] {
+        let refused = me(Some(authorization)).await.expect("post");
+        assert_eq!(refused.status(), 401);
+        let body: serde_json::Value = refused.json().await.expect("json");
+        assert_eq!(body["errors"][0]["extensions"]["code"], "UNAUTHENTICATED");
+    }
+    store.revoke_token(token.info.id).await.expect("revoke");
+    let revoked = me(Some(format!("Bearer {}", token.secret))).await.expect("post");
+    assert_eq!(revoked.status(), 401);
+}
+
+#[tokio::test]
+async fn clients_over_their_rate_limit_get_429_with_a_coded_error() {
+    let test = seeded().await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("address"));
+    let limits = api::auth::RateLimits {
+        anonymous_per_minute: 3,
+        authenticated_per_minute: 100,
+    };
+    tokio::spawn(api::serve(
+        listener,
+        api::AppState::with_limits(test.directory.clone(), limits),
+        std::future::pending(),
+    ));
+    let client = reqwest::Client::new();
+    let mut statuses = Vec::new();
+    for _ in 0..5 {
+        let response = client
+            .post(format!("{base}/graphql"))
+            .json(&serde_json::json!({ "query": "{ needs { code } }" }))
+            .send()
+            .await
+            .expect("post");
+        statuses.push(response.status().as_u16());
+        if response.status() == 429 {
+            assert!(response.headers().contains_key("retry-after"));
+            let body: serde_json::Value = response.json().await.expect("json");
+            assert_eq!(body["errors"][0]["extensions"]["code"], "RATE_LIMITED");
+        }
+    }
+    assert_eq!(statuses, [200, 200, 200, 429, 429]);
+}

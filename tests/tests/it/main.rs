@@ -6,6 +6,8 @@
 //! - [`places`]: districts, populations, hierarchy, postcodes and point-in-polygon.
 //! - [`listings`]: organisations, services, funds and the seed's contents.
 //! - [`bad_input`]: error codes and fields for wrong arguments.
+//! - [`editing`]: organisations editing listings: authorisation, moderation, freshness, audit,
+//!   conflicts, sanitising, duplicates.
 //! - [`data_dir`]: start-up over corrupt or half-written data directories, idempotent seeding.
 //! - [`gaps`]: gap reports, the gap matrix, exports, the map and boundary loads.
 //! - [`http`]: the server over loopback.
@@ -13,6 +15,7 @@
 
 mod bad_input;
 mod data_dir;
+mod editing;
 mod gaps;
 mod http;
 mod listings;

@@ -5,10 +5,12 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use api::graphql::DirectorySchema;
+use indexer::accounts::{Role, Viewer};
 use indexer::directory::DATABASE_FILE;
 use indexer::Directory;
 use serde_json::Value;
 use tempfile::TempDir;
+use uuid::Uuid;
 
 /// A seeded directory in a temporary data directory, with the GraphQL schema over it.
 pub struct TestDirectory {
@@ -108,6 +110,43 @@ impl TestDirectory {
             .to_string();
         let field = error["extensions"]["field"].as_str().map(str::to_string);
         (code, field)
+    }
+}
+
+impl TestDirectory {
+    /// A principal with a token, as the viewer requests from it run as.
+    pub async fn principal(&self, role: Role, name: &str, organization: Option<Uuid>) -> Viewer {
+        let principal = self
+            .directory
+            .store()
+            .create_principal(name, None, role, organization)
+            .await
+            .expect("create principal");
+        Viewer::of(principal)
+    }
+
+    /// Runs a query as `viewer` and returns the whole response as JSON.
+    pub async fn execute_as(&self, viewer: &Viewer, query: &str) -> Value {
+        let request = async_graphql::Request::new(query).data(viewer.clone());
+        serde_json::to_value(self.schema.execute(request).await).expect("response serialises")
+    }
+
+    /// Runs a query as `viewer` that must succeed and returns its `data`.
+    pub async fn data_as(&self, viewer: &Viewer, query: &str) -> Value {
+        let response = self.execute_as(viewer, query).await;
+        assert!(response.get("errors").is_none(), "query failed: {query}\n{response:#}");
+        response["data"].clone()
+    }
+
+    /// Runs a query as `viewer` that must fail; returns its first error's (`code`, `field`).
+    pub async fn error_as(&self, viewer: &Viewer, query: &str) -> (String, Option<String>) {
+        let response = self.execute_as(viewer, query).await;
+        let error = &response["errors"][0];
+        assert!(!error.is_null(), "expected an error from {query}, got {response:#}");
+        (
+            error["extensions"]["code"].as_str().expect("code").to_string(),
+            error["extensions"]["field"].as_str().map(str::to_string),
+        )
     }
 }
 

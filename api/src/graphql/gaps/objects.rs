@@ -204,7 +204,10 @@ pub struct GapAssetObject(pub GapAsset);
 impl GapAssetObject {
     /// The service.
     async fn service(&self, ctx: &Context<'_>) -> Result<ServiceObject> {
-        let service = ctx.data_unchecked::<Directory>().service(self.0.service_id).await;
+        let service = ctx
+            .data_unchecked::<Directory>()
+            .service(super::super::args::viewer(ctx), self.0.service_id)
+            .await;
         service.map(ServiceObject).or_gql(None)
     }
     /// The service's id.

@@ -1,0 +1,685 @@
+//! Mutations: organisations keep their own listings current; moderators review them.
+//!
+//! Every mutation needs a bearer token (`FORBIDDEN` without one). Updates, archive and restore
+//! carry the `version` they were based on (`CONFLICT` if it moved on). Inputs are sanitised to
+//! plain text and validated; a wrong field is `BAD_USER_INPUT` naming it (`input.phone`).
+
+use async_graphql::{Context, InputObject, MaybeUndefined, Object, Result, SimpleObject, Union, ID};
+use chrono::NaiveDate;
+use indexer::editing::{input as engine, Edited, ResourceKind};
+use indexer::{domain, Directory};
+use uuid::Uuid;
+
+use super::args::{self, viewer};
+use super::error::OrInternal;
+use super::listings::{
+    AccessibilityFeature, ApplicantType, DeliveryMode, FundObject, LocationObject, OrganizationObject, ScheduleObject,
+    ServiceObject, ServiceStatus,
+};
+use super::moderation::DuplicateCandidateObject;
+
+/// An identifier of an organisation in an external register.
+#[derive(InputObject)]
+pub struct OrganizationIdentifierInput {
+    /// Register prefix from org-id.guide: `GB-CHC` (charity), `GB-SC` (Scottish charity), `GB-NIC`
+    /// (Northern Ireland charity) or `GB-COH` (Companies House).
+    pub identifier_scheme: String,
+    /// The number within that register.
+    pub identifier: String,
+}
+
+/// An organisation's details. On update, only the fields given change; an empty string clears
+/// an optional field.
+#[derive(InputObject, Default)]
+pub struct OrganizationInput {
+    /// Public name (required when creating), up to 200 characters.
+    pub name: Option<String>,
+    /// What the organisation does (required when creating), plain text up to 5,000 characters.
+    pub description: Option<String>,
+    /// Website (http or https).
+    pub url: Option<String>,
+    /// Email address.
+    pub email: Option<String>,
+    /// UK telephone number.
+    pub phone: Option<String>,
+    /// The organisation's own postcode.
+    pub postcode: Option<String>,
+    /// Charity and company numbers (replace the stored list).
+    pub organization_identifiers: Option<Vec<OrganizationIdentifierInput>>,
+}
+
+impl From<OrganizationInput> for engine::OrganizationInput {
+    fn from(input: OrganizationInput) -> Self {
+        engine::OrganizationInput {
+            name: input.name,
+            description: input.description,
+            url: input.url,
+            email: input.email,
+            phone: input.phone,
+            postcode: input.postcode,
+            identifiers: input
+                .organization_identifiers
+                .map(|list| list.into_iter().map(|i| (i.identifier_scheme, i.identifier)).collect()),
+        }
+    }
+}
+
+/// A cost of taking part.
+#[derive(InputObject)]
+pub struct CostOptionInput {
+    /// What the cost is for, e.g. `Per session`.
+    pub option: String,
+    /// The amount, if fixed.
+    pub amount: Option<f64>,
+    /// ISO 4217 currency code (default GBP).
+    #[graphql(default_with = "\"GBP\".to_string()")]
+    pub currency: String,
+    /// The cost in words.
+    pub amount_description: Option<String>,
+}
+
+/// Someone to contact about a service.
+#[derive(InputObject)]
+pub struct ContactInput {
+    /// The person's name.
+    pub name: Option<String>,
+    /// Their role.
+    pub title: Option<String>,
+    /// Email address.
+    pub email: Option<String>,
+    /// UK telephone number.
+    pub phone: Option<String>,
+}
+
+/// An area a service serves without a venue nearby.
+#[derive(InputObject)]
+pub struct ServiceAreaInput {
+    /// GSS code of the place (e.g. a district, `E07000145`).
+    pub place_code: String,
+    /// The area in words, e.g. `All of Breckland by phone`.
+    pub description: Option<String>,
+}
+
+/// A service's details. On update, only the fields given change; an empty string clears an
+/// optional text field and `null` clears an age.
+#[derive(InputObject, Default)]
+pub struct ServiceInput {
+    /// Public name (required when creating).
+    pub name: Option<String>,
+    /// What happens, who it is for and what to expect (required when creating).
+    pub description: Option<String>,
+    /// Web page (http or https).
+    pub url: Option<String>,
+    /// Email address.
+    pub email: Option<String>,
+    /// UK telephone number.
+    pub phone: Option<String>,
+    /// Whether it is running (default ACTIVE).
+    pub status: Option<ServiceStatus>,
+    /// Youngest age eligible, in years.
+    pub minimum_age: MaybeUndefined<i32>,
+    /// Oldest age eligible, in years.
+    pub maximum_age: MaybeUndefined<i32>,
+    /// Who can take part, in words.
+    pub eligibility_description: Option<String>,
+    /// How the service reaches people (default IN_PERSON).
+    pub delivery_modes: Option<Vec<DeliveryMode>>,
+    /// Free to take part (default true).
+    pub free: Option<bool>,
+    /// Costs of taking part (replace the stored list).
+    pub cost_options: Option<Vec<CostOptionInput>>,
+    /// Languages it is offered in.
+    pub languages: Option<Vec<String>>,
+    /// People to contact (replace the stored list).
+    pub contacts: Option<Vec<ContactInput>>,
+    /// How to join or be referred.
+    pub how_to_join: Option<String>,
+    /// Need codes (see `needs`), the main one first; required when creating.
+    pub needs: Option<Vec<String>>,
+    /// Venues it takes place at (ids from `createLocation` or existing venues).
+    pub location_ids: Option<Vec<ID>>,
+    /// Areas served without a venue nearby.
+    pub service_areas: Option<Vec<ServiceAreaInput>>,
+}
+
+fn maybe<T, U>(value: MaybeUndefined<T>, convert: impl Fn(T) -> U) -> Option<Option<U>> {
+    match value {
+        MaybeUndefined::Undefined => None,
+        MaybeUndefined::Null => Some(None),
+        MaybeUndefined::Value(value) => Some(Some(convert(value))),
+    }
+}
+
+fn ids(field: &str, ids: Option<Vec<ID>>) -> Result<Option<Vec<Uuid>>> {
+    ids.map(|ids| ids.iter().map(|id| args::uuid(field, id)).collect())
+        .transpose()
+}
+
+impl ServiceInput {
+    fn into_engine(self) -> Result<engine::ServiceInput> {
+        Ok(engine::ServiceInput {
+            location_ids: ids("input.locationIds", self.location_ids)?,
+            name: self.name,
+            description: self.description,
+            url: self.url,
+            email: self.email,
+            phone: self.phone,
+            status: self.status.map(Into::into),
+            minimum_age: maybe(self.minimum_age, i64::from),
+            maximum_age: maybe(self.maximum_age, i64::from),
+            eligibility_description: self.eligibility_description,
+            delivery_modes: self
+                .delivery_modes
+                .map(|modes| modes.into_iter().map(Into::into).collect()),
+            free: self.free,
+            cost_options: self.cost_options.map(|costs| {
+                costs
+                    .into_iter()
+                    .map(|c| domain::CostOption {
+                        option: c.option,
+                        amount: c.amount,
+                        currency: c.currency,
+                        amount_description: c.amount_description,
+                    })
+                    .collect()
+            }),
+            languages: self.languages,
+            contacts: self.contacts.map(|contacts| {
+                contacts
+                    .into_iter()
+                    .map(|c| domain::Contact {
+                        name: c.name,
+                        title: c.title,
+                        email: c.email,
+                        phone: c.phone,
+                    })
+                    .collect()
+            }),
+            how_to_join: self.how_to_join,
+            needs: self.needs,
+            service_areas: self
+                .service_areas
+                .map(|areas| areas.into_iter().map(|a| (a.place_code, a.description)).collect()),
+        })
+    }
+}
+
+/// A venue's details. Give a postcode and the venue is placed at its centre, or give latitude
+/// and longitude. On update, only the fields given change.
+#[derive(InputObject, Default)]
+pub struct LocationInput {
+    /// Name of the venue (required when creating), e.g. `St Mary's church hall`.
+    pub name: Option<String>,
+    /// First line of the address.
+    #[graphql(name = "address1")]
+    pub address_1: Option<String>,
+    /// Town or city.
+    pub city: Option<String>,
+    /// Postcode; used to place the venue when no coordinates are given.
+    pub postcode: Option<String>,
+    /// Latitude (WGS84), with longitude.
+    pub latitude: Option<f64>,
+    /// Longitude (WGS84), with latitude.
+    pub longitude: Option<f64>,
+    /// Accessibility features (replace the stored list).
+    pub accessibility: Option<Vec<AccessibilityFeature>>,
+}
+
+impl From<LocationInput> for engine::LocationInput {
+    fn from(input: LocationInput) -> Self {
+        engine::LocationInput {
+            name: input.name,
+            address_1: input.address_1,
+            city: input.city,
+            postcode: input.postcode,
+            latitude: input.latitude,
+            longitude: input.longitude,
+            accessibility: input
+                .accessibility
+                .map(|features| features.into_iter().map(Into::into).collect()),
+        }
+    }
+}
+
+/// When a service runs (iCal-like, Europe/London times). On update, only the fields given change.
+#[derive(InputObject, Default)]
+pub struct ScheduleInput {
+    /// The venue (one of the service's) this schedule is for; null for none.
+    pub location_id: MaybeUndefined<ID>,
+    /// How often it repeats (default WEEKLY).
+    pub freq: Option<super::listings::Frequency>,
+    /// Every this many weeks or months, 1 to 52 (default 1).
+    pub interval: Option<i32>,
+    /// iCal BYDAY: `TU`, `MO,TH`, or with MONTHLY `1TU` (required when creating).
+    pub byday: Option<String>,
+    /// Start time `HH:MM` (required when creating).
+    pub opens_at: Option<String>,
+    /// End time `HH:MM`, after the start (required when creating).
+    pub closes_at: Option<String>,
+    /// First date it applies.
+    pub valid_from: MaybeUndefined<NaiveDate>,
+    /// Last date it applies.
+    pub valid_to: MaybeUndefined<NaiveDate>,
+    /// The schedule in words.
+    pub description: Option<String>,
+}
+
+impl ScheduleInput {
+    fn into_engine(self) -> Result<engine::ScheduleInput> {
+        let location_id = match self.location_id {
+            MaybeUndefined::Undefined => None,
+            MaybeUndefined::Null => Some(None),
+            MaybeUndefined::Value(id) => Some(Some(args::uuid("input.locationId", &id)?)),
+        };
+        Ok(engine::ScheduleInput {
+            location_id,
+            freq: self.freq.map(Into::into),
+            interval: self.interval.map(i64::from),
+            byday: self.byday,
+            opens_at: self.opens_at,
+            closes_at: self.closes_at,
+            valid_from: maybe(self.valid_from, |date| date),
+            valid_to: maybe(self.valid_to, |date| date),
+            description: self.description,
+        })
+    }
+}
+
+/// A fund's details. On update, only the fields given change; `null` clears a number or date.
+#[derive(InputObject, Default)]
+pub struct FundInput {
+    /// Public name (required when creating).
+    pub name: Option<String>,
+    /// What the fund pays for (required when creating).
+    pub description: Option<String>,
+    /// Who funds it (default: the funder organisation's name).
+    pub funder_name: Option<String>,
+    /// Who may apply (default INDIVIDUAL).
+    pub applicant_type: Option<ApplicantType>,
+    /// Need codes it helps with (required when creating).
+    pub needs: Option<Vec<String>>,
+    /// Smallest award.
+    pub minimum_amount: MaybeUndefined<f64>,
+    /// Largest award.
+    pub maximum_amount: MaybeUndefined<f64>,
+    /// ISO 4217 currency code (default GBP).
+    pub currency: Option<String>,
+    /// Youngest applicant age.
+    pub minimum_age: MaybeUndefined<i32>,
+    /// Oldest applicant age.
+    pub maximum_age: MaybeUndefined<i32>,
+    /// Who is eligible, in words.
+    pub eligibility_description: Option<String>,
+    /// GSS codes of the places whose residents or groups may apply.
+    pub beneficiary_locations: Option<Vec<String>>,
+    /// First day applications are accepted.
+    pub opens_on: MaybeUndefined<NaiveDate>,
+    /// Last day applications are accepted.
+    pub closes_on: MaybeUndefined<NaiveDate>,
+    /// How to apply.
+    pub how_to_apply: Option<String>,
+    /// Web page with details (http or https).
+    pub url: Option<String>,
+}
+
+impl From<FundInput> for engine::FundInput {
+    fn from(input: FundInput) -> Self {
+        engine::FundInput {
+            name: input.name,
+            description: input.description,
+            funder_name: input.funder_name,
+            applicant_type: input.applicant_type.map(Into::into),
+            needs: input.needs,
+            minimum_amount: maybe(input.minimum_amount, |amount| amount),
+            maximum_amount: maybe(input.maximum_amount, |amount| amount),
+            currency: input.currency,
+            minimum_age: maybe(input.minimum_age, i64::from),
+            maximum_age: maybe(input.maximum_age, i64::from),
+            eligibility_description: input.eligibility_description,
+            beneficiary_locations: input.beneficiary_locations,
+            opens_on: maybe(input.opens_on, |date| date),
+            closes_on: maybe(input.closes_on, |date| date),
+            how_to_apply: input.how_to_apply,
+            url: input.url,
+        }
+    }
+}
+
+/// Any kind of listing.
+#[derive(Union)]
+pub enum Listing {
+    /// An organisation.
+    Organization(OrganizationObject),
+    /// A service.
+    Service(ServiceObject),
+    /// A venue.
+    Location(LocationObject),
+    /// A schedule.
+    Schedule(ScheduleObject),
+    /// A fund.
+    Fund(FundObject),
+}
+
+/// A new organisation, with organisations already listed that may be the same one.
+#[derive(SimpleObject)]
+pub struct CreateOrganizationPayload {
+    /// The organisation created.
+    pub organization: OrganizationObject,
+    /// Organisations with the same register number, or a very similar name at the same
+    /// postcode: check these are not the same organisation before adding its listings.
+    pub likely_duplicates: Vec<DuplicateCandidateObject>,
+}
+
+/// Loads a listing after a change, as the viewer may see it.
+async fn load(ctx: &Context<'_>, edited: Edited) -> Result<Listing> {
+    let directory = ctx.data_unchecked::<Directory>();
+    let viewer = viewer(ctx);
+    let missing = || indexer::Error::not_found("listing", edited.id.to_string());
+    Ok(match edited.kind {
+        ResourceKind::Organization => Listing::Organization(OrganizationObject(
+            directory.organization(viewer, edited.id).await.or_gql(None)?,
+        )),
+        ResourceKind::Service => {
+            Listing::Service(ServiceObject(directory.service(viewer, edited.id).await.or_gql(None)?))
+        }
+        ResourceKind::Fund => Listing::Fund(FundObject(directory.fund(viewer, edited.id).await.or_gql(None)?)),
+        ResourceKind::Location => Listing::Location(LocationObject(
+            directory
+                .store()
+                .location(edited.id)
+                .await
+                .or_gql(None)?
+                .ok_or_else(missing)
+                .or_gql(None)?,
+        )),
+        ResourceKind::Schedule => Listing::Schedule(ScheduleObject(
+            directory
+                .store()
+                .schedule(edited.id)
+                .await
+                .or_gql(None)?
+                .ok_or_else(missing)
+                .or_gql(None)?,
+        )),
+    })
+}
+
+macro_rules! loaded {
+    ($ctx:expr, $edited:expr, $variant:ident) => {
+        match load($ctx, $edited).await? {
+            Listing::$variant(object) => Ok(object),
+            _ => Err(async_graphql::Error::new("internal error: listing changed kind")),
+        }
+    };
+}
+
+fn optional_id(field: &str, id: Option<ID>) -> Result<Option<Uuid>> {
+    id.as_ref().map(|id| args::uuid(field, id)).transpose()
+}
+
+/// Mutations on listings.
+#[derive(Default)]
+pub struct EditingMutation;
+
+#[Object]
+impl EditingMutation {
+    /// Creates an organisation (moderators). Also returns organisations that may be the same one.
+    async fn create_organization(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The organisation's details; `name` and `description` are required.")]
+        input: OrganizationInput,
+    ) -> Result<CreateOrganizationPayload> {
+        let directory = ctx.data_unchecked::<Directory>();
+        let (edited, duplicates) = directory
+            .create_organization(viewer(ctx), &input.into())
+            .await
+            .or_gql(None)?;
+        Ok(CreateOrganizationPayload {
+            organization: loaded!(ctx, edited, Organization)?,
+            likely_duplicates: duplicates.into_iter().map(DuplicateCandidateObject).collect(),
+        })
+    }
+
+    /// Updates an organisation (its editors and moderators).
+    async fn update_organization(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The organisation's id.")] id: ID,
+        #[graphql(desc = "The `version` the edit is based on; `CONFLICT` if it has changed since.")] version: i64,
+        #[graphql(desc = "The fields to change.")] input: OrganizationInput,
+    ) -> Result<OrganizationObject> {
+        let id = args::uuid("id", &id)?;
+        let edited = ctx
+            .data_unchecked::<Directory>()
+            .update_organization(viewer(ctx), id, version, &input.into())
+            .await
+            .or_gql(Some("id"))?;
+        loaded!(ctx, edited, Organization)
+    }
+
+    /// Adds a service to an organisation. An editor's new service waits for a moderator unless
+    /// the organisation is trusted.
+    async fn create_service(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The organisation that runs it.")] organization_id: ID,
+        #[graphql(desc = "The service's details; `name`, `description` and `needs` are required.")] input: ServiceInput,
+    ) -> Result<ServiceObject> {
+        let organization_id = args::uuid("organizationId", &organization_id)?;
+        let edited = ctx
+            .data_unchecked::<Directory>()
+            .create_service(viewer(ctx), organization_id, &input.into_engine()?)
+            .await
+            .or_gql(Some("organizationId"))?;
+        loaded!(ctx, edited, Service)
+    }
+
+    /// Updates a service.
+    async fn update_service(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The service's id.")] id: ID,
+        #[graphql(desc = "The `version` the edit is based on; `CONFLICT` if it has changed since.")] version: i64,
+        #[graphql(desc = "The fields to change.")] input: ServiceInput,
+    ) -> Result<ServiceObject> {
+        let id = args::uuid("id", &id)?;
+        let edited = ctx
+            .data_unchecked::<Directory>()
+            .update_service(viewer(ctx), id, version, &input.into_engine()?)
+            .await
+            .or_gql(Some("id"))?;
+        loaded!(ctx, edited, Service)
+    }
+
+    /// Adds a venue, owned by an organisation (editors: their own), or by nobody (moderators).
+    async fn create_location(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The organisation adding the venue (required for editors).")] organization_id: Option<ID>,
+        #[graphql(desc = "The venue's details; `name`, and a postcode or coordinates, are required.")]
+        input: LocationInput,
+    ) -> Result<LocationObject> {
+        let organization_id = optional_id("organizationId", organization_id)?;
+        let edited = ctx
+            .data_unchecked::<Directory>()
+            .create_location(viewer(ctx), organization_id, &input.into())
+            .await
+            .or_gql(Some("organizationId"))?;
+        loaded!(ctx, edited, Location)
+    }
+
+    /// Updates a venue; every service held there is updated in search.
+    async fn update_location(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The venue's id.")] id: ID,
+        #[graphql(desc = "The `version` the edit is based on; `CONFLICT` if it has changed since.")] version: i64,
+        #[graphql(desc = "The fields to change.")] input: LocationInput,
+    ) -> Result<LocationObject> {
+        let id = args::uuid("id", &id)?;
+        let edited = ctx
+            .data_unchecked::<Directory>()
+            .update_location(viewer(ctx), id, version, &input.into())
+            .await
+            .or_gql(Some("id"))?;
+        loaded!(ctx, edited, Location)
+    }
+
+    /// Adds a schedule to a service.
+    async fn create_schedule(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The service it is for.")] service_id: ID,
+        #[graphql(desc = "When it runs; `byday`, `opensAt` and `closesAt` are required.")] input: ScheduleInput,
+    ) -> Result<ScheduleObject> {
+        let service_id = args::uuid("serviceId", &service_id)?;
+        let edited = ctx
+            .data_unchecked::<Directory>()
+            .create_schedule(viewer(ctx), service_id, &input.into_engine()?)
+            .await
+            .or_gql(Some("serviceId"))?;
+        loaded!(ctx, edited, Schedule)
+    }
+
+    /// Updates a schedule.
+    async fn update_schedule(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The schedule's id.")] id: ID,
+        #[graphql(desc = "The `version` the edit is based on; `CONFLICT` if it has changed since.")] version: i64,
+        #[graphql(desc = "The fields to change.")] input: ScheduleInput,
+    ) -> Result<ScheduleObject> {
+        let id = args::uuid("id", &id)?;
+        let edited = ctx
+            .data_unchecked::<Directory>()
+            .update_schedule(viewer(ctx), id, version, &input.into_engine()?)
+            .await
+            .or_gql(Some("id"))?;
+        loaded!(ctx, edited, Schedule)
+    }
+
+    /// Adds a fund, offered by an organisation (editors: their own) or by a funder outside the
+    /// directory (moderators).
+    async fn create_fund(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The organisation offering the fund (required for editors).")] funder_organization_id: Option<
+            ID,
+        >,
+        #[graphql(desc = "The fund's details; `name`, `description` and `needs` are required.")] input: FundInput,
+    ) -> Result<FundObject> {
+        let funder = optional_id("funderOrganizationId", funder_organization_id)?;
+        let edited = ctx
+            .data_unchecked::<Directory>()
+            .create_fund(viewer(ctx), funder, &input.into())
+            .await
+            .or_gql(Some("funderOrganizationId"))?;
+        loaded!(ctx, edited, Fund)
+    }
+
+    /// Updates a fund.
+    async fn update_fund(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The fund's id.")] id: ID,
+        #[graphql(desc = "The `version` the edit is based on; `CONFLICT` if it has changed since.")] version: i64,
+        #[graphql(desc = "The fields to change.")] input: FundInput,
+    ) -> Result<FundObject> {
+        let id = args::uuid("id", &id)?;
+        let edited = ctx
+            .data_unchecked::<Directory>()
+            .update_fund(viewer(ctx), id, version, &input.into())
+            .await
+            .or_gql(Some("id"))?;
+        loaded!(ctx, edited, Fund)
+    }
+
+    /// Archives any listing: hidden from the public, search and signposting, never deleted.
+    async fn archive(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The listing's id.")] id: ID,
+        #[graphql(desc = "The `version` the change is based on.")] version: i64,
+    ) -> Result<Listing> {
+        let id = args::uuid("id", &id)?;
+        let edited = ctx
+            .data_unchecked::<Directory>()
+            .archive(viewer(ctx), id, version)
+            .await
+            .or_gql(Some("id"))?;
+        load(ctx, edited).await
+    }
+
+    /// Restores an archived listing exactly as it was.
+    async fn restore(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The listing's id.")] id: ID,
+        #[graphql(desc = "The `version` the change is based on.")] version: i64,
+    ) -> Result<Listing> {
+        let id = args::uuid("id", &id)?;
+        let edited = ctx
+            .data_unchecked::<Directory>()
+            .restore(viewer(ctx), id, version)
+            .await
+            .or_gql(Some("id"))?;
+        load(ctx, edited).await
+    }
+
+    /// "Still accurate": records that a person checked the organisation, service or fund today
+    /// (`lastReviewedAt`), which keeps it from going stale. Needs no version.
+    async fn mark_reviewed(&self, ctx: &Context<'_>, #[graphql(desc = "The listing's id.")] id: ID) -> Result<Listing> {
+        let id = args::uuid("id", &id)?;
+        let edited = ctx
+            .data_unchecked::<Directory>()
+            .mark_reviewed(viewer(ctx), id)
+            .await
+            .or_gql(Some("id"))?;
+        load(ctx, edited).await
+    }
+
+    /// Publishes a listing waiting for review (moderators).
+    async fn approve(&self, ctx: &Context<'_>, #[graphql(desc = "The listing's id.")] id: ID) -> Result<Listing> {
+        let id = args::uuid("id", &id)?;
+        let edited = ctx
+            .data_unchecked::<Directory>()
+            .approve(viewer(ctx), id)
+            .await
+            .or_gql(Some("id"))?;
+        load(ctx, edited).await
+    }
+
+    /// Turns a listing down with a reason its editors can read (moderators).
+    async fn reject(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The listing's id.")] id: ID,
+        #[graphql(desc = "Why, in words the organisation can act on.")] reason: String,
+    ) -> Result<Listing> {
+        let id = args::uuid("id", &id)?;
+        let edited = ctx
+            .data_unchecked::<Directory>()
+            .reject(viewer(ctx), id, &reason)
+            .await
+            .or_gql(Some("id"))?;
+        load(ctx, edited).await
+    }
+
+    /// Marks an organisation trusted, so its new listings publish directly, or untrusted
+    /// (moderators).
+    async fn set_trusted(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The organisation's id.")] organization_id: ID,
+        #[graphql(desc = "Trusted or not.")] trusted: bool,
+    ) -> Result<OrganizationObject> {
+        let id = args::uuid("organizationId", &organization_id)?;
+        let edited = ctx
+            .data_unchecked::<Directory>()
+            .set_trusted(viewer(ctx), id, trusted)
+            .await
+            .or_gql(Some("organizationId"))?;
+        loaded!(ctx, edited, Organization)
+    }
+}

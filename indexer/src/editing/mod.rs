@@ -1,0 +1,458 @@
+//! Editing listings: VCSE organisations keep their own listings current, moderators review them.
+//!
+//! Every change runs in one SQLite transaction that holds the write lock from its start
+//! ([`Store::begin_write`]): it checks who may make it (`FORBIDDEN`) and the version it was based
+//! on (`CONFLICT`), writes the listing, its audit entry with field-level before/after, and a
+//! change-log row, then commits. The search index follows the change log, so a committed change
+//! is searchable within a second, also after a crash between the two commits.
+//!
+//! # Layout
+//! - this module: [`ResourceKind`], the [`Edit`] every change goes through, and the changes all
+//!   kinds share (archive, restore, mark reviewed, approve, reject, trust).
+//! - [`audit`]: snapshots, field-level diffs and `history`.
+//! - [`input`]: what callers send, sanitised and validated into domain types.
+//! - [`listings`]: creating and updating each kind of listing.
+//! - [`review`]: the moderation queue, stale listings and duplicate organisations.
+
+pub mod audit;
+pub mod input;
+pub mod listings;
+pub mod review;
+
+use chrono::Utc;
+use sqlx::{Sqlite, SqliteConnection, Transaction};
+use uuid::Uuid;
+
+use crate::accounts::Viewer;
+use crate::domain::text;
+use crate::error::{Error, Result};
+use crate::store::feed::{record_change, ChangeKind};
+use crate::store::Store;
+use crate::Directory;
+use audit::{Action, Snapshot};
+
+/// The kinds of listing that can be edited.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ResourceKind {
+    Organization,
+    Service,
+    Location,
+    Schedule,
+    Fund,
+}
+
+impl ResourceKind {
+    pub const ALL: [ResourceKind; 5] = [
+        ResourceKind::Organization,
+        ResourceKind::Service,
+        ResourceKind::Location,
+        ResourceKind::Schedule,
+        ResourceKind::Fund,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ResourceKind::Organization => "organization",
+            ResourceKind::Service => "service",
+            ResourceKind::Location => "location",
+            ResourceKind::Schedule => "schedule",
+            ResourceKind::Fund => "fund",
+        }
+    }
+
+    pub(crate) fn table(self) -> &'static str {
+        match self {
+            ResourceKind::Organization => "organizations",
+            ResourceKind::Service => "services",
+            ResourceKind::Location => "locations",
+            ResourceKind::Schedule => "schedules",
+            ResourceKind::Fund => "funds",
+        }
+    }
+
+    /// The organisation that owns a listing of this kind (`?` is the listing's id).
+    fn owner_sql(self) -> &'static str {
+        match self {
+            ResourceKind::Organization => "SELECT id FROM organizations WHERE id = ?",
+            ResourceKind::Service => "SELECT organization_id FROM services WHERE id = ?",
+            ResourceKind::Location => "SELECT organization_id FROM locations WHERE id = ?",
+            ResourceKind::Schedule => {
+                "SELECT s.organization_id FROM schedules sc JOIN services s ON s.id = sc.service_id WHERE sc.id = ?"
+            }
+            ResourceKind::Fund => "SELECT funder_organization_id FROM funds WHERE id = ?",
+        }
+    }
+
+    /// Child rows that are part of a listing's state, as (field name, query by listing id).
+    pub(crate) fn child_lists(self) -> &'static [(&'static str, &'static str)] {
+        match self {
+            ResourceKind::Service => &[
+                (
+                    "needs",
+                    "SELECT need_code FROM service_needs WHERE service_id = ? ORDER BY position",
+                ),
+                (
+                    "service_areas",
+                    "SELECT place_code FROM service_areas WHERE service_id = ? ORDER BY place_code",
+                ),
+                (
+                    "location_ids",
+                    "SELECT location_id FROM service_at_location WHERE service_id = ? ORDER BY location_id",
+                ),
+            ],
+            ResourceKind::Fund => &[
+                (
+                    "needs",
+                    "SELECT need_code FROM fund_needs WHERE fund_id = ? ORDER BY need_code",
+                ),
+                (
+                    "beneficiary_locations",
+                    "SELECT place_code FROM fund_beneficiary_locations WHERE fund_id = ? ORDER BY place_code",
+                ),
+            ],
+            _ => &[],
+        }
+    }
+
+    /// Organisations, services and funds are moderated and reviewed; venues and schedules are
+    /// part of their services.
+    pub fn is_moderated(self) -> bool {
+        matches!(
+            self,
+            ResourceKind::Organization | ResourceKind::Service | ResourceKind::Fund
+        )
+    }
+
+    /// Which kind of listing `id` is, or `NOT_FOUND`.
+    pub async fn of(store: &Store, id: Uuid) -> Result<ResourceKind> {
+        let sql = ResourceKind::ALL
+            .iter()
+            .map(|kind| format!("SELECT '{}' FROM {} WHERE id = ?1", kind.as_str(), kind.table()))
+            .collect::<Vec<_>>()
+            .join(" UNION ALL ");
+        let found: Option<String> = sqlx::query_scalar(&sql)
+            .bind(id.to_string())
+            .fetch_optional(store.pool())
+            .await?;
+        found
+            .and_then(|name| ResourceKind::ALL.into_iter().find(|kind| kind.as_str() == name))
+            .ok_or_else(|| Error::not_found("listing", id.to_string()))
+    }
+}
+
+/// The outcome of a change: which listing, and its version now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Edited {
+    pub kind: ResourceKind,
+    pub id: Uuid,
+    pub version: i64,
+}
+
+/// One change in progress: a write transaction with the listing's state before it.
+pub(crate) struct Edit<'v> {
+    tx: Transaction<'static, Sqlite>,
+    viewer: &'v Viewer,
+    kind: ResourceKind,
+    id: Uuid,
+    before: Option<Snapshot>,
+    /// The organisation that owns the listing.
+    pub owner: Option<Uuid>,
+}
+
+impl<'v> Edit<'v> {
+    /// Starts changing an existing listing: `NOT_FOUND`, then `FORBIDDEN`, then (when
+    /// `expected_version` is given) `CONFLICT` if it has moved on.
+    pub async fn existing(
+        store: &Store,
+        viewer: &'v Viewer,
+        kind: ResourceKind,
+        id: Uuid,
+        expected_version: Option<i64>,
+    ) -> Result<Edit<'v>> {
+        let mut tx = store.begin_write().await?;
+        let owner: Option<Option<String>> = sqlx::query_scalar(kind.owner_sql())
+            .bind(id.to_string())
+            .fetch_optional(&mut *tx)
+            .await?;
+        let Some(owner) = owner else {
+            return Err(Error::not_found(kind.as_str(), id.to_string()));
+        };
+        let owner = owner.as_deref().map(crate::store::rows::uuid).transpose()?;
+        viewer.require_edit(owner, &format!("this {}", kind.as_str()))?;
+        let before = audit::snapshot(&mut tx, kind, id).await?;
+        let edit = Edit {
+            tx,
+            viewer,
+            kind,
+            id,
+            before,
+            owner,
+        };
+        if let Some(expected) = expected_version {
+            let current = edit.version();
+            if current != expected {
+                return Err(Error::Conflict {
+                    kind: kind.as_str(),
+                    id: id.to_string(),
+                    expected,
+                    current,
+                });
+            }
+        }
+        Ok(edit)
+    }
+
+    /// Starts creating a listing owned by `owner` (which must exist).
+    pub async fn create(
+        store: &Store,
+        viewer: &'v Viewer,
+        kind: ResourceKind,
+        id: Uuid,
+        owner: Option<Uuid>,
+    ) -> Result<Edit<'v>> {
+        viewer.require_edit(owner, &format!("this organisation's {}s", kind.as_str()))?;
+        let mut tx = store.begin_write().await?;
+        if let Some(owner) = owner {
+            let exists: Option<i64> = sqlx::query_scalar("SELECT 1 FROM organizations WHERE id = ?")
+                .bind(owner.to_string())
+                .fetch_optional(&mut *tx)
+                .await?;
+            if exists.is_none() {
+                return Err(Error::not_found("organization", owner.to_string()));
+            }
+        }
+        Ok(Edit {
+            tx,
+            viewer,
+            kind,
+            id,
+            before: None,
+            owner,
+        })
+    }
+
+    pub fn conn(&mut self) -> &mut SqliteConnection {
+        &mut self.tx
+    }
+
+    pub fn viewer(&self) -> &Viewer {
+        self.viewer
+    }
+
+    /// The stored version before this change (0 when creating).
+    pub fn version(&self) -> i64 {
+        self.before
+            .as_ref()
+            .and_then(|before| before.get("version"))
+            .and_then(serde_json::Value::as_i64)
+            .unwrap_or(0)
+    }
+
+    /// Whether the owning organisation's changes publish without moderation.
+    pub async fn owner_is_trusted(&mut self) -> Result<bool> {
+        let Some(owner) = self.owner else { return Ok(false) };
+        let trusted: Option<bool> = sqlx::query_scalar("SELECT trusted FROM organizations WHERE id = ?")
+            .bind(owner.to_string())
+            .fetch_optional(&mut *self.tx)
+            .await?;
+        Ok(trusted.unwrap_or(false))
+    }
+
+    /// Records the audit entry and the change-log rows, and commits.
+    pub async fn finish(mut self, action: Action, reason: Option<&str>) -> Result<Edited> {
+        let after = audit::snapshot(&mut self.tx, self.kind, self.id)
+            .await?
+            .ok_or_else(|| Error::not_found(self.kind.as_str(), self.id.to_string()))?;
+        let version = after.get("version").and_then(serde_json::Value::as_i64).unwrap_or(0);
+        let changes = audit::diff(self.before.as_ref(), &after);
+        audit::record(
+            &mut self.tx,
+            self.kind,
+            self.id,
+            action,
+            self.viewer,
+            Some(version),
+            reason,
+            &changes,
+        )
+        .await?;
+        for (kind, id) in self.index_changes().await? {
+            record_change(&mut self.tx, kind, id).await?;
+        }
+        self.tx.commit().await?;
+        Ok(Edited {
+            kind: self.kind,
+            id: self.id,
+            version,
+        })
+    }
+
+    /// The search documents this change touches: a venue or schedule changes its services.
+    async fn index_changes(&mut self) -> Result<Vec<(ChangeKind, Uuid)>> {
+        let services_sql = match self.kind {
+            ResourceKind::Organization => return Ok(vec![(ChangeKind::Organization, self.id)]),
+            ResourceKind::Service => return Ok(vec![(ChangeKind::Service, self.id)]),
+            ResourceKind::Fund => return Ok(vec![(ChangeKind::Fund, self.id)]),
+            ResourceKind::Location => "SELECT service_id FROM service_at_location WHERE location_id = ?",
+            ResourceKind::Schedule => "SELECT service_id FROM schedules WHERE id = ?",
+        };
+        let ids: Vec<String> = sqlx::query_scalar(services_sql)
+            .bind(self.id.to_string())
+            .fetch_all(&mut *self.tx)
+            .await?;
+        ids.iter()
+            .map(|id| Ok((ChangeKind::Service, crate::store::rows::uuid(id)?)))
+            .collect()
+    }
+
+    /// Sets columns of the listing's row (`assignments` is trusted SQL, values bound in order)
+    /// and increases its version.
+    async fn set(&mut self, assignments: &str, values: &[Option<String>]) -> Result<()> {
+        let timestamp = match self.kind {
+            ResourceKind::Location | ResourceKind::Schedule => "",
+            _ => ", updated_at = ?",
+        };
+        let sql = format!(
+            "UPDATE {} SET {assignments}, version = version + 1{timestamp} WHERE id = ?",
+            self.kind.table()
+        );
+        let mut query = sqlx::query(&sql);
+        for value in values {
+            query = query.bind(value.clone());
+        }
+        if !timestamp.is_empty() {
+            query = query.bind(Utc::now());
+        }
+        query.bind(self.id.to_string()).execute(&mut *self.tx).await?;
+        Ok(())
+    }
+
+    fn field(&self, name: &str) -> Option<&serde_json::Value> {
+        self.before.as_ref().and_then(|before| before.get(name))
+    }
+}
+
+impl Directory {
+    /// Archives a listing: hidden everywhere, never deleted; [`Directory::restore`] brings back
+    /// exactly what was there.
+    pub async fn archive(&self, viewer: &Viewer, id: Uuid, version: i64) -> Result<Edited> {
+        let kind = ResourceKind::of(self.store(), id).await?;
+        let mut edit = Edit::existing(self.store(), viewer, kind, id, Some(version)).await?;
+        if !edit.field("archived_at").is_none_or(serde_json::Value::is_null) {
+            return Err(Error::invalid(
+                "id",
+                format!("this {} is archived already", kind.as_str()),
+            ));
+        }
+        edit.set("archived_at = ?", &[Some(Utc::now().to_rfc3339())]).await?;
+        edit.finish(Action::Archive, None).await
+    }
+
+    /// Restores an archived listing as it was.
+    pub async fn restore(&self, viewer: &Viewer, id: Uuid, version: i64) -> Result<Edited> {
+        let kind = ResourceKind::of(self.store(), id).await?;
+        let mut edit = Edit::existing(self.store(), viewer, kind, id, Some(version)).await?;
+        if edit.field("archived_at").is_none_or(serde_json::Value::is_null) {
+            return Err(Error::invalid("id", format!("this {} is not archived", kind.as_str())));
+        }
+        edit.set("archived_at = ?", &[None]).await?;
+        edit.finish(Action::Restore, None).await
+    }
+
+    /// Records that a person confirmed the listing is still accurate (`last_reviewed_at`). Not a
+    /// change of content: the version stays, so it never conflicts with an edit.
+    pub async fn mark_reviewed(&self, viewer: &Viewer, id: Uuid) -> Result<Edited> {
+        let kind = ResourceKind::of(self.store(), id).await?;
+        if !kind.is_moderated() {
+            return Err(Error::invalid(
+                "id",
+                format!(
+                    "a {} is reviewed with its service: mark the service reviewed",
+                    kind.as_str()
+                ),
+            ));
+        }
+        let mut edit = Edit::existing(self.store(), viewer, kind, id, None).await?;
+        sqlx::query(&format!(
+            "UPDATE {} SET last_reviewed_at = ? WHERE id = ?",
+            kind.table()
+        ))
+        .bind(Utc::now())
+        .bind(id.to_string())
+        .execute(edit.conn())
+        .await?;
+        edit.finish(Action::Review, None).await
+    }
+
+    /// A moderator publishes a listing that was pending review (or rejected).
+    pub async fn approve(&self, viewer: &Viewer, id: Uuid) -> Result<Edited> {
+        viewer.require_moderator("approve listings")?;
+        let kind = moderated_kind(self.store(), id).await?;
+        let mut edit = Edit::existing(self.store(), viewer, kind, id, None).await?;
+        if edit.field("publication").and_then(serde_json::Value::as_str) == Some("published") {
+            return Err(Error::invalid(
+                "id",
+                format!("this {} is published already", kind.as_str()),
+            ));
+        }
+        edit.set("publication = 'published', rejection_reason = ?", &[None])
+            .await?;
+        edit.finish(Action::Approve, None).await
+    }
+
+    /// A moderator rejects a listing with a reason its editors can read; they may edit it, which
+    /// sends it back for review.
+    pub async fn reject(&self, viewer: &Viewer, id: Uuid, reason: &str) -> Result<Edited> {
+        viewer.require_moderator("reject listings")?;
+        let reason = text::plain_text("reason", reason, text::SHORT_TEXT_MAX)?;
+        let kind = moderated_kind(self.store(), id).await?;
+        let mut edit = Edit::existing(self.store(), viewer, kind, id, None).await?;
+        edit.set(
+            "publication = 'rejected', rejection_reason = ?",
+            &[Some(reason.clone())],
+        )
+        .await?;
+        edit.finish(Action::Reject, Some(&reason)).await
+    }
+
+    /// A moderator marks an organisation trusted (its new listings publish directly) or not.
+    pub async fn set_trusted(&self, viewer: &Viewer, organization_id: Uuid, trusted: bool) -> Result<Edited> {
+        viewer.require_moderator("mark organisations trusted")?;
+        let mut edit = Edit::existing(self.store(), viewer, ResourceKind::Organization, organization_id, None).await?;
+        sqlx::query("UPDATE organizations SET trusted = ? WHERE id = ?")
+            .bind(trusted)
+            .bind(organization_id.to_string())
+            .execute(edit.conn())
+            .await?;
+        edit.finish(Action::Trust, None).await
+    }
+
+    /// Every change to a listing, oldest first. Editors see their own organisation's listings'
+    /// history, moderators everything.
+    pub async fn history(&self, viewer: &Viewer, id: Uuid) -> Result<Vec<audit::AuditEntry>> {
+        let kind = ResourceKind::of(self.store(), id).await?;
+        let owner: Option<String> = sqlx::query_scalar(kind.owner_sql())
+            .bind(id.to_string())
+            .fetch_one(self.store().pool())
+            .await?;
+        let owner = owner.as_deref().map(crate::store::rows::uuid).transpose()?;
+        if !viewer.can_edit(owner) {
+            return Err(Error::forbidden(
+                "a listing's history is for its organisation's editors and moderators",
+            ));
+        }
+        audit::history(self.store(), id).await
+    }
+}
+
+/// The kind of a listing that moderation applies to, or `BAD_USER_INPUT`.
+async fn moderated_kind(store: &Store, id: Uuid) -> Result<ResourceKind> {
+    let kind = ResourceKind::of(store, id).await?;
+    if !kind.is_moderated() {
+        return Err(Error::invalid(
+            "id",
+            format!("a {} is moderated with its service", kind.as_str()),
+        ));
+    }
+    Ok(kind)
+}
