@@ -135,6 +135,18 @@ pub async fn bring_up_to_date(store: &Store, places: &PlaceIndex, index: &Search
 /// How often the follower looks at the change log.
 pub const FOLLOW_INTERVAL: std::time::Duration = std::time::Duration::from_millis(200);
 
+/// Environment variable overriding [`FOLLOW_INTERVAL`] in milliseconds (the crash-recovery test
+/// sets it high, so a change is in the database but not yet in the index when the process dies).
+pub const FOLLOW_INTERVAL_ENV: &str = "INDEX_FOLLOW_INTERVAL_MS";
+
+fn follow_interval() -> std::time::Duration {
+    std::env::var(FOLLOW_INTERVAL_ENV)
+        .ok()
+        .and_then(|raw| raw.parse::<u64>().ok())
+        .filter(|ms| *ms > 0)
+        .map_or(FOLLOW_INTERVAL, std::time::Duration::from_millis)
+}
+
 /// Follows the change log for as long as the runtime runs, so a committed change is searchable
 /// within a second whichever process wrote it.
 pub async fn follow(directory: crate::Directory) {
@@ -142,7 +154,7 @@ pub async fn follow(directory: crate::Directory) {
     if !index.is_writable() {
         return;
     }
-    let mut interval = tokio::time::interval(FOLLOW_INTERVAL);
+    let mut interval = tokio::time::interval(follow_interval());
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         interval.tick().await;
