@@ -78,7 +78,7 @@ impl Limiter {
 }
 
 /// A GraphQL-shaped error response outside GraphQL execution.
-fn error_response(status: StatusCode, message: &str, code: &str, extra: serde_json::Value) -> Response {
+pub(crate) fn error_response(status: StatusCode, message: &str, code: &str, extra: serde_json::Value) -> Response {
     let mut extensions = serde_json::json!({ "code": code });
     if let (Some(extensions), Some(extra)) = (extensions.as_object_mut(), extra.as_object()) {
         extensions.extend(extra.clone());

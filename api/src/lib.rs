@@ -17,6 +17,7 @@ use std::future::Future;
 use std::net::SocketAddr;
 
 use async_graphql::http::GraphiQLSource;
+use async_graphql_axum::rejection::GraphQLRejection;
 use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -29,6 +30,7 @@ use tower_http::cors::CorsLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::auth::{Limiter, RateLimits};
+use crate::graphql::error::BAD_REQUEST;
 use crate::graphql::DirectorySchema;
 
 /// What every request handler shares.
@@ -92,8 +94,15 @@ async fn graphql_handler(
     State(state): State<AppState>,
     client: Option<Extension<ConnectInfo<SocketAddr>>>,
     headers: HeaderMap,
-    request: GraphQLRequest,
+    request: Result<GraphQLRequest, GraphQLRejection>,
 ) -> Response {
+    let request = match request {
+        Ok(request) => request,
+        Err(rejection) => {
+            let message = format!("the request is not a GraphQL request: {}", rejection.0);
+            return auth::error_response(StatusCode::BAD_REQUEST, &message, BAD_REQUEST, serde_json::Value::Null);
+        }
+    };
     let client = client.map(|Extension(ConnectInfo(address))| address);
     match auth::admit(&state.directory, &state.limiter, &headers, client).await {
         Ok(viewer) => {

@@ -110,10 +110,16 @@ async fn a_change_committed_before_the_process_is_killed_is_in_the_index_after_r
         &format!(r#"mutation {{ createService(organizationId: "{organization}", input: {{name: "Kill switch qigong", description: "Qigong", needs: ["strength-and-balance"]}}) {{ publication }} }}"#),
     )
     .await;
-    assert_eq!(created["data"]["createService"]["publication"], "PUBLISHED", "{created:#}");
+    assert_eq!(
+        created["data"]["createService"]["publication"], "PUBLISHED",
+        "{created:#}"
+    );
     let search = r#"{ search(text: "kill switch qigong") { edges { node { name } } } }"#;
     assert!(
-        !post(&base, &token, search).await.to_string().contains("Kill switch qigong"),
+        !post(&base, &token, search)
+            .await
+            .to_string()
+            .contains("Kill switch qigong"),
         "not indexed yet"
     );
     server.kill().expect("kill -9");
@@ -123,5 +129,8 @@ async fn a_change_committed_before_the_process_is_killed_is_in_the_index_after_r
     let found = post(&base, &token, search).await;
     server.kill().expect("stop");
     let _ = server.wait();
-    assert!(found.to_string().contains("Kill switch qigong"), "caught up on restart: {found:#}");
+    assert!(
+        found.to_string().contains("Kill switch qigong"),
+        "caught up on restart: {found:#}"
+    );
 }

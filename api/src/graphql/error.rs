@@ -4,8 +4,8 @@
 //! `extensions.field` when an argument named the missing thing), `FORBIDDEN` (the caller may not
 //! do this; nothing changed), `UNAUTHENTICATED` (an unknown or revoked token), `CONFLICT` (an
 //! update based on an old `version`; `extensions.currentVersion` says the stored one),
-//! `RATE_LIMITED` (too many requests; `extensions.retryAfterSeconds`), `INTERNAL` (details
-//! logged, never sent).
+//! `RATE_LIMITED` (too many requests; `extensions.retryAfterSeconds`), `BAD_REQUEST` (the HTTP
+//! body is not a GraphQL request), `INTERNAL` (details logged, never sent).
 
 use async_graphql::{Error as GqlError, ErrorExtensions};
 use indexer::Error;
@@ -17,6 +17,7 @@ pub const FORBIDDEN: &str = "FORBIDDEN";
 pub const UNAUTHENTICATED: &str = "UNAUTHENTICATED";
 pub const CONFLICT: &str = "CONFLICT";
 pub const RATE_LIMITED: &str = "RATE_LIMITED";
+pub const BAD_REQUEST: &str = "BAD_REQUEST";
 
 /// A GraphQL error with a code and, where known, the argument at fault.
 pub fn coded(message: impl Into<String>, code: &'static str, field: Option<&str>) -> GqlError {

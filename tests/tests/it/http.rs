@@ -58,10 +58,9 @@ async fn graphql_over_http_with_graphiql_health_and_cors() {
         .send()
         .await
         .expect("post");
-    assert!(
-        garbage.status().is_client_error(),
-        "malformed request body is a 4xx, not a crash"
-    );
+    assert_eq!(garbage.status(), 400, "malformed request body is a 400, not a crash");
+    let body: serde_json::Value = garbage.json().await.expect("a JSON error body");
+    assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_REQUEST");
     let still_up = client.get(format!("{base}/healthz")).send().await.expect("healthz");
     assert_eq!(still_up.status(), 200);
 }
