@@ -60,7 +60,7 @@ pub enum PlacesCommand {
     /// Add or replace places from a GeoJSON FeatureCollection (properties: code, name,
     /// parent_code, Census age bands for LSOAs). Rejected whole, with the reason, if invalid;
     /// replaced boundaries are kept in the place_history table. A running API server sees the
-    /// new places after a restart.
+    /// new places after a restart; the `loadPlaces` mutation (admins) replaces them live.
     Load {
         /// The GeoJSON file.
         file: PathBuf,
@@ -98,7 +98,10 @@ pub async fn places(directory: &Directory, command: PlacesCommand) -> anyhow::Re
             let text = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
             let source = file.display().to_string();
             let load = directory.load_places(&text, &source).await?;
-            println!("{}: {} places added, {} replaced", source, load.added, load.replaced);
+            println!(
+                "{}: {} places added, {} replaced; {} venues placed again",
+                source, load.added, load.replaced, load.relocated_venues
+            );
         }
     }
     Ok(())

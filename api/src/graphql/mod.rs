@@ -42,7 +42,11 @@ pub struct QueryRoot(
 
 /// Every root mutation field, merged by area.
 #[derive(MergedObject, Default)]
-pub struct MutationRoot(editing::EditingMutation, moderation::AccountMutation);
+pub struct MutationRoot(
+    editing::EditingMutation,
+    moderation::AccountMutation,
+    places::PlaceMutation,
+);
 
 pub type DirectorySchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
 

@@ -253,3 +253,50 @@ impl PlaceQuery {
             .or_gql(Some("postcode"))
     }
 }
+
+/// What a boundary load changed.
+#[derive(SimpleObject)]
+pub struct PlaceLoad {
+    /// Places that were new.
+    pub added: i32,
+    /// Places whose boundary or details were replaced (the old versions are kept in history).
+    pub replaced: i32,
+    /// Venues whose district, ward, MSOA or LSOA changed with the new boundaries; their services
+    /// are reindexed.
+    pub relocated_venues: i32,
+}
+
+/// Mutations on places (admins).
+#[derive(Default)]
+pub struct PlaceMutation;
+
+#[Object]
+impl PlaceMutation {
+    /// Adds or replaces places from a GeoJSON FeatureCollection (properties `code`, `name`,
+    /// `parent_code`, and the Census age bands for LSOAs), live: gap reports, place lookups and
+    /// venues' places follow at once. Checked whole first: an invalid load is `BAD_USER_INPUT`
+    /// (field `geojson`) with the reason, and changes nothing (admins).
+    async fn load_places(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The GeoJSON FeatureCollection, as text.")] geojson: String,
+        #[graphql(desc = "Where the boundaries come from, kept in the place history (e.g. the file name).")]
+        source: String,
+    ) -> Result<PlaceLoad> {
+        args::viewer(ctx).require_admin("load places").or_gql(None)?;
+        let load = ctx
+            .data_unchecked::<Directory>()
+            .load_places(&geojson, &source)
+            .await
+            .map_err(|error| match error {
+                indexer::Error::InvalidInput { message, .. } => super::error::bad_input("geojson", message),
+                other => engine_error(other, None),
+            })?;
+        let count = |n: usize| i32::try_from(n).unwrap_or(i32::MAX);
+        Ok(PlaceLoad {
+            added: count(load.added),
+            replaced: count(load.replaced),
+            relocated_venues: count(load.relocated_venues),
+        })
+    }
+}

@@ -14,7 +14,9 @@
 //!
 //! Accepted places are written in one transaction; each replaced row is copied into
 //! `place_history` first. Populations are rolled up again, and the directory swaps in the new
-//! place index and LSOA points, so the next gap report follows the new boundaries.
+//! place index and LSOA points, so the next gap report follows the new boundaries. Venues are
+//! then placed again (their district, ward, MSOA and LSOA codes), and the services held at those
+//! whose places changed go through the change log, so search follows too.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -40,6 +42,8 @@ const OVERLAP_TOLERANCE: f64 = 0.01;
 pub struct BoundaryLoad {
     pub added: usize,
     pub replaced: usize,
+    /// Venues whose places changed with the new boundaries (their services are reindexed).
+    pub relocated_venues: usize,
 }
 
 /// One parsed feature.
@@ -109,14 +113,22 @@ impl Directory {
         let places = Arc::new(PlaceIndex::build(entries)?);
         let population_points = Arc::new(PopulationPoints::load(self.store(), &places).await?);
         self.replace_geography(Geography {
-            places,
+            places: places.clone(),
             population_points,
         });
+        let relocated = self.store().relocate_venues(&places).await?;
         let load = BoundaryLoad {
             added,
             replaced: incoming.len() - added,
+            relocated_venues: relocated,
         };
-        info!(added = load.added, replaced = load.replaced, source, "places loaded");
+        info!(
+            added = load.added,
+            replaced = load.replaced,
+            relocated_venues = relocated,
+            source,
+            "places loaded"
+        );
         Ok(load)
     }
 }

@@ -223,3 +223,68 @@ async fn update_population(conn: &mut SqliteConnection, place: &Place) -> Result
     .await?;
     Ok(())
 }
+
+impl Store {
+    /// Works out every venue's places again from `places` (after boundaries changed), updates
+    /// the venues whose places differ, and puts their services on the change log, in one
+    /// transaction. Returns how many venues changed.
+    pub async fn relocate_venues(&self, places: &crate::places::PlaceIndex) -> Result<usize> {
+        type Row = (
+            String,
+            f64,
+            f64,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+        );
+        let rows: Vec<Row> = sqlx::query_as(
+            "SELECT id, latitude, longitude, county_code, district_code, ward_code, msoa_code, lsoa_code FROM locations",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        let mut tx = self.begin_write().await?;
+        let mut changed = 0;
+        for (id, latitude, longitude, county, district, ward, msoa, lsoa) in rows {
+            let Ok(point) = crate::domain::GeoPoint::new(latitude, longitude) else {
+                continue;
+            };
+            let now = places.location_places(point);
+            let text = |code: &Option<crate::domain::PlaceCode>| code.as_ref().map(|c| c.as_str().to_string());
+            let new = [
+                text(&now.county_code),
+                text(&now.district_code),
+                text(&now.ward_code),
+                text(&now.msoa_code),
+                text(&now.lsoa_code),
+            ];
+            if new == [county, district, ward, msoa, lsoa] {
+                continue;
+            }
+            sqlx::query(
+                "UPDATE locations SET county_code = ?, district_code = ?, ward_code = ?, msoa_code = ?, lsoa_code = ? WHERE id = ?",
+            )
+            .bind(&new[0])
+            .bind(&new[1])
+            .bind(&new[2])
+            .bind(&new[3])
+            .bind(&new[4])
+            .bind(&id)
+            .execute(&mut *tx)
+            .await?;
+            let services: Vec<String> =
+                sqlx::query_scalar("SELECT service_id FROM service_at_location WHERE location_id = ?")
+                    .bind(&id)
+                    .fetch_all(&mut *tx)
+                    .await?;
+            for service in services {
+                super::feed::record_change(&mut tx, super::feed::ChangeKind::Service, super::rows::uuid(&service)?)
+                    .await?;
+            }
+            changed += 1;
+        }
+        tx.commit().await?;
+        Ok(changed)
+    }
+}

@@ -782,3 +782,56 @@ async fn a_committed_edit_is_searchable_within_a_second() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+#[tokio::test]
+async fn admins_manage_principals_and_load_places_and_no_one_else_may() {
+    let f = fixture().await;
+    let admin = f.test.principal(Role::Admin, "Ada Admin", None).await;
+    let create = format!(
+        r#"mutation {{ createPrincipal(name: "New editor", email: "ed@example.org", role: EDITOR, organizationId: "{}") {{ secret principal {{ id role }} token {{ id prefix }} }} }}"#,
+        f.org
+    );
+    for viewer in [&f.anonymous, &f.own, &f.moderator] {
+        assert_eq!(f.test.error_as(viewer, &create).await.0, "FORBIDDEN");
+    }
+    let created = f.test.data_as(&admin, &create).await;
+    let secret = created["createPrincipal"]["secret"].as_str().expect("secret");
+    assert!(secret.starts_with(created["createPrincipal"]["token"]["prefix"].as_str().expect("prefix")));
+    let principal = f
+        .test
+        .directory
+        .store()
+        .authenticate(secret)
+        .await
+        .expect("the token works");
+    assert_eq!(principal.organization_id.map(|id| id.to_string()), Some(f.org.clone()));
+    let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM tokens WHERE token_hash = ?")
+        .bind(secret)
+        .fetch_one(f.test.directory.store().pool())
+        .await
+        .expect("count");
+    assert_eq!(stored, 0, "the token itself is never stored");
+    let token_id = created["createPrincipal"]["token"]["id"].as_str().expect("id");
+    f.test
+        .data_as(
+            &admin,
+            &format!(r#"mutation {{ revokeToken(tokenId: "{token_id}") {{ revokedAt }} }}"#),
+        )
+        .await;
+    assert!(f.test.directory.store().authenticate(secret).await.is_err(), "revoked");
+
+    let districts =
+        std::fs::read_to_string(crate::support::workspace_root().join("seed/places/norfolk_districts.geojson"))
+            .expect("file");
+    let load = |text: &str| {
+        format!(
+            r#"mutation {{ loadPlaces(geojson: {}, source: "test") {{ added replaced relocatedVenues }} }}"#,
+            serde_json::to_string(text).expect("json string")
+        )
+    };
+    assert_eq!(f.test.error_as(&f.moderator, &load(&districts)).await.0, "FORBIDDEN");
+    let (code, field) = f.test.error_as(&admin, &load("not geojson")).await;
+    assert_eq!((code.as_str(), field.as_deref()), ("BAD_USER_INPUT", Some("geojson")));
+    let loaded = f.test.data_as(&admin, &load(&districts)).await;
+    assert_eq!(loaded["loadPlaces"]["replaced"], 7);
+}

@@ -447,12 +447,30 @@ async fn reloading_the_seed_districts_replaces_them_and_keeps_reports_unchanged(
     let before = test.data(query).await;
     let districts =
         std::fs::read_to_string(workspace_root().join("seed/places/norfolk_districts.geojson")).expect("file");
+    // A venue whose stored places are wrong is placed again from the loaded boundaries.
+    let pool = test.directory.store().pool();
+    let (venue, lsoa): (String, String) =
+        sqlx::query_as("SELECT id, lsoa_code FROM locations WHERE lsoa_code IS NOT NULL ORDER BY id LIMIT 1")
+            .fetch_one(pool)
+            .await
+            .expect("a venue");
+    sqlx::query("UPDATE locations SET lsoa_code = NULL, ward_code = NULL WHERE id = ?")
+        .bind(&venue)
+        .execute(pool)
+        .await
+        .expect("unplace the venue");
     let load = test
         .directory
         .load_places(&districts, "norfolk_districts.geojson")
         .await
         .expect("accepted");
-    assert_eq!((load.added, load.replaced), (0, 7));
+    assert_eq!((load.added, load.replaced, load.relocated_venues), (0, 7, 1));
+    let placed_again: Option<String> = sqlx::query_scalar("SELECT lsoa_code FROM locations WHERE id = ?")
+        .bind(&venue)
+        .fetch_one(pool)
+        .await
+        .expect("venue");
+    assert_eq!(placed_again, Some(lsoa));
     assert_eq!(test.directory.store().place_history_count().await.expect("count"), 7);
     assert_eq!(test.data(query).await, before);
 }
