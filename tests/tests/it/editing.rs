@@ -182,6 +182,10 @@ impl Fixture {
     }
 }
 
+/// One row of the matrix: name, who may, the table and id whose version `{v}` stands for, and
+/// the mutation.
+type Case<'a> = (&'a str, Allowed, Option<(&'a str, &'a str)>, String);
+
 /// Who may run a mutation.
 #[derive(Clone, Copy, PartialEq, Debug)]
 enum Allowed {
@@ -197,8 +201,7 @@ async fn every_mutation_is_authorised_per_principal_and_a_refusal_changes_nothin
     let pending = f.pending_service("Pending stretch class").await;
     let pending_too = f.pending_service("Another pending class").await;
     let (org, service, location, schedule, fund) = (&f.org, &f.service, &f.location, &f.schedule, &f.fund);
-    // (name, who may, table and id whose version `{v}` stands for, the mutation)
-    let cases: Vec<(&str, Allowed, Option<(&str, &str)>, String)> = vec![
+    let cases: Vec<Case> = vec![
         ("updateOrganization", Allowed::Editors, Some(("organizations", org)), format!(r#"mutation {{ updateOrganization(id: "{org}", version: {{v}}, input: {{description: "Moving more in Mattishall"}}) {{ id }} }}"#)),
         ("createService", Allowed::Editors, None, format!(r#"mutation {{ createService(organizationId: "{org}", input: {{name: "Walk and talk", description: "A short walk", needs: ["social-connection"]}}) {{ id }} }}"#)),
         ("updateService", Allowed::Editors, Some(("services", service)), format!(r#"mutation {{ updateService(id: "{service}", version: {{v}}, input: {{howToJoin: "Just turn up"}}) {{ id }} }}"#)),
