@@ -325,6 +325,7 @@ async fn parse_request(directory: &Directory, a: SearchArgs) -> Result<SearchReq
             .map_or(0, |offset| offset + 1),
         limit,
         facets: true,
+        exact_total: true,
         today: Utc::now().with_timezone(&London).date_naive(),
     })
 }
@@ -392,7 +393,11 @@ impl SearchQuery {
             first,
             after,
         };
-        let request = parse_request(directory, search_args).await?;
+        let mut request = parse_request(directory, search_args).await?;
+        // Count every match and the facets only when asked for: a page alone is much cheaper.
+        let look_ahead = ctx.look_ahead();
+        request.exact_total = look_ahead.field("totalCount").exists();
+        request.facets = look_ahead.field("facets").exists();
         let offset = request.offset;
         let results = directory.search(request).await.or_gql(None)?;
         let places = directory.places();
@@ -429,7 +434,7 @@ impl SearchQuery {
             })
             .collect();
         let page_info = super::connection::PageInfo {
-            has_next_page: offset + edges.len() < results.total,
+            has_next_page: results.has_more,
             has_previous_page: had_cursor,
             start_cursor: edges.first().map(|e| e.cursor.clone()),
             end_cursor: edges.last().map(|e| e.cursor.clone()),

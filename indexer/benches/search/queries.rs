@@ -173,6 +173,7 @@ impl Query {
                 .map(|day| vec![Weekday::try_from(day).expect("0..7")])
                 .unwrap_or_default(),
             facets: self.facets,
+            exact_total: true,
             limit: 10,
             today: today(),
             ..SearchRequest::default()

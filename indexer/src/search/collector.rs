@@ -40,7 +40,10 @@ pub struct RawHit {
 #[derive(Debug, Clone, Default)]
 pub struct Collected {
     pub hits: Vec<RawHit>,
+    /// Matches counted: all of them with `exact_total` or facets, else at least those kept.
     pub total: usize,
+    /// More matches follow this page.
+    pub has_more: bool,
     pub need_counts: HashMap<String, u64>,
     pub district_counts: HashMap<String, u64>,
 }
@@ -55,8 +58,9 @@ pub struct SearchCollector {
 pub struct SegmentSearch {
     request: Arc<SearchRequest>,
     scoring: bool,
-    id: StrColumn,
-    kind: StrColumn,
+    id_high: Column<u64>,
+    id_low: Column<u64>,
+    kind: Column<u64>,
     venue: Column<u64>,
     session: Column<u64>,
     min_age: Column<i64>,
@@ -69,10 +73,11 @@ pub struct SegmentSearch {
     area: Option<StrColumn>,
     /// Ordinals (in this segment) of the area codes that contain the search point.
     containing_area_ords: Vec<u64>,
-    fund_ord: Option<u64>,
     segment: SegmentOrdinal,
     top: BinaryHeap<Ranked>,
     keep: usize,
+    /// Skip documents that cannot enter the page (no exact total or facets wanted).
+    prune: bool,
     total: usize,
     need_counts: HashMap<u64, u64>,
     district_counts: HashMap<u64, u64>,
@@ -117,10 +122,6 @@ fn str_column(reader: &SegmentReader, name: &str) -> tantivy::Result<Option<StrC
     reader.fast_fields().str(name)
 }
 
-fn required_str(reader: &SegmentReader, name: &str) -> tantivy::Result<StrColumn> {
-    str_column(reader, name)?.ok_or_else(|| tantivy::TantivyError::SchemaError(format!("{name} is not a fast field")))
-}
-
 impl Collector for SearchCollector {
     type Fruit = Collected;
     type Child = SegmentSearch;
@@ -136,14 +137,13 @@ impl Collector for SearchCollector {
                 .collect(),
             _ => Vec::new(),
         };
-        let kind = required_str(reader, "kind")?;
-        let fund_ord = kind.dictionary().term_ord(AssetKind::Fund.as_str()).ok().flatten();
         let wants_facets = self.request.facets;
         Ok(SegmentSearch {
             request: self.request.clone(),
             scoring: self.scoring,
-            id: required_str(reader, "id")?,
-            kind,
+            id_high: fast.u64("id_high")?,
+            id_low: fast.u64("id_low")?,
+            kind: fast.u64("kind_code")?,
             venue: fast.u64("venue")?,
             session: fast.u64("session")?,
             min_age: fast.i64("min_age")?,
@@ -163,10 +163,14 @@ impl Collector for SearchCollector {
             },
             area,
             containing_area_ords,
-            fund_ord,
             segment,
             top: BinaryHeap::new(),
-            keep: self.request.offset + self.request.limit,
+            // One more than the page, to know whether another page follows.
+            keep: self.request.offset + self.request.limit + 1,
+            prune: self.scoring
+                && !self.request.exact_total
+                && !self.request.facets
+                && self.request.sort == SortOrder::Relevance,
             total: 0,
             need_counts: HashMap::new(),
             district_counts: HashMap::new(),
@@ -176,6 +180,41 @@ impl Collector for SearchCollector {
 
     fn requires_scoring(&self) -> bool {
         self.scoring
+    }
+
+    /// As tantivy's default, except that a pruning search tells the scorer the score a match
+    /// must beat (the page's worst), so a union of terms skips blocks that cannot (block-max
+    /// WAND). The blended score never exceeds the text score, so the bound is safe.
+    fn collect_segment(
+        &self,
+        weight: &dyn tantivy::query::Weight,
+        segment_ord: SegmentOrdinal,
+        reader: &SegmentReader,
+    ) -> tantivy::Result<Collected> {
+        let mut segment = self.for_segment(segment_ord, reader)?;
+        let alive = reader.alive_bitset();
+        let is_alive = |doc: DocId| alive.is_none_or(|alive| alive.is_alive(doc));
+        if segment.prune {
+            weight.for_each_pruning(Score::MIN, reader, &mut |doc, score| {
+                if is_alive(doc) {
+                    segment.collect(doc, score);
+                }
+                segment.threshold()
+            })?;
+        } else if self.scoring {
+            weight.for_each(reader, &mut |doc, score| {
+                if is_alive(doc) {
+                    segment.collect(doc, score);
+                }
+            })?;
+        } else {
+            weight.for_each_no_score(reader, &mut |docs| {
+                for doc in docs.iter().copied().filter(|doc| is_alive(*doc)) {
+                    segment.collect(doc, 0.0);
+                }
+            })?;
+        }
+        Ok(segment.harvest())
     }
 
     fn merge_fruits(&self, fruits: Vec<Collected>) -> tantivy::Result<Collected> {
@@ -191,6 +230,7 @@ impl Collector for SearchCollector {
             }
         }
         let request = &self.request;
+        merged.has_more = merged.hits.len() > request.offset + request.limit;
         merged.hits.sort_by(|a, b| {
             rank_key(request.sort, a.score, a.distance_km)
                 .total_cmp(&rank_key(request.sort, b.score, b.distance_km))
@@ -215,6 +255,14 @@ fn rank_key(sort: SortOrder, score: f32, distance_km: Option<f64>) -> f64 {
 }
 
 impl SegmentSearch {
+    /// The text score a document must beat to enter the page (once the page is full).
+    fn threshold(&self) -> Score {
+        match self.top.peek() {
+            Some(worst) if self.top.len() >= self.keep => (-worst.key) as Score,
+            _ => Score::MIN,
+        }
+    }
+
     /// Distance to the nearest venue within the radius, or `Some(None)` if matched by an area
     /// served, or `None` if out of range.
     fn distance(&self, doc: DocId) -> Option<Option<f64>> {
@@ -260,11 +308,7 @@ impl SegmentSearch {
     }
 
     fn fund_open(&self, doc: DocId) -> bool {
-        if !self.request.open_funds_only
-            || self
-                .fund_ord
-                .is_none_or(|fund| self.kind.term_ords(doc).next() != Some(fund))
-        {
+        if !self.request.open_funds_only || self.kind.first(doc) != Some(AssetKind::Fund.code()) {
             return true;
         }
         let opens = self.opens.first(doc).unwrap_or(i64::MIN);
@@ -290,6 +334,17 @@ impl SegmentCollector for SegmentSearch {
     type Fruit = Collected;
 
     fn collect(&mut self, doc: DocId, text_score: Score) {
+        // The blended score never exceeds the text score (decay and staleness only lower it),
+        // so once the page is full a document scoring no better than its worst cannot enter.
+        if self.prune
+            && self.top.len() >= self.keep
+            && self
+                .top
+                .peek()
+                .is_some_and(|worst| -f64::from(text_score) >= worst.key)
+        {
+            return;
+        }
         if !(self.age_fits(doc) && self.sessions_fit(doc) && self.fund_open(doc)) {
             return;
         }
@@ -333,7 +388,8 @@ impl SegmentCollector for SegmentSearch {
     fn harvest(self) -> Collected {
         let SegmentSearch {
             top,
-            id,
+            id_high,
+            id_low,
             kind,
             need,
             district,
@@ -343,14 +399,11 @@ impl SegmentCollector for SegmentSearch {
             segment,
             ..
         } = self;
-        let mut text = String::new();
         let hits = top
             .into_iter()
             .filter_map(|ranked| {
-                let id = first_str(&id, ranked.doc, &mut text)?;
-                let kind = first_str(&kind, ranked.doc, &mut text)
-                    .as_deref()
-                    .and_then(AssetKind::parse)?;
+                let id = uuid::Uuid::from_u64_pair(id_high.first(ranked.doc)?, id_low.first(ranked.doc)?).to_string();
+                let kind = kind.first(ranked.doc).and_then(AssetKind::from_code)?;
                 let PartialHit {
                     score,
                     text_score,
@@ -387,14 +440,9 @@ impl SegmentCollector for SegmentSearch {
         Collected {
             hits,
             total,
+            has_more: false,
             need_counts: names(&need, need_counts),
             district_counts: names(&district, district_counts),
         }
     }
-}
-
-fn first_str(column: &StrColumn, doc: DocId, buffer: &mut String) -> Option<String> {
-    let ord = column.term_ords(doc).next()?;
-    column.ord_to_str(ord, buffer).ok().filter(|found| *found)?;
-    Some(buffer.clone())
 }

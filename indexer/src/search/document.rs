@@ -31,6 +31,21 @@ impl AssetKind {
         }
     }
 
+    /// The kind as a number, for the `kind_code` fast field.
+    pub fn code(self) -> u64 {
+        match self {
+            AssetKind::Service => 0,
+            AssetKind::Organization => 1,
+            AssetKind::Fund => 2,
+        }
+    }
+
+    pub fn from_code(code: u64) -> Option<AssetKind> {
+        [AssetKind::Service, AssetKind::Organization, AssetKind::Fund]
+            .into_iter()
+            .find(|kind| kind.code() == code)
+    }
+
     pub fn parse(raw: &str) -> Option<AssetKind> {
         [AssetKind::Service, AssetKind::Organization, AssetKind::Fund]
             .into_iter()
@@ -113,7 +128,12 @@ impl AssetDocument {
     pub fn to_tantivy(&self, fields: &Fields) -> TantivyDocument {
         let mut doc = TantivyDocument::default();
         doc.add_text(fields.id, self.id.to_string());
-        doc.add_text(fields.kind, self.kind.unwrap_or(AssetKind::Service).as_str());
+        let (high, low) = self.id.as_u64_pair();
+        doc.add_u64(fields.id_high, high);
+        doc.add_u64(fields.id_low, low);
+        let kind = self.kind.unwrap_or(AssetKind::Service);
+        doc.add_text(fields.kind, kind.as_str());
+        doc.add_u64(fields.kind_code, kind.code());
         doc.add_text(fields.name, &self.name);
         doc.add_text(fields.name_words, &self.name);
         doc.add_text(fields.description, &self.description);

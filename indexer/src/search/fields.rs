@@ -16,10 +16,16 @@ pub const PLAIN: &str = "directory_plain";
 /// Every field of the index.
 #[derive(Debug, Clone, Copy)]
 pub struct Fields {
-    /// UUID text (stored, fast, indexed for deletes).
+    /// UUID text (stored, indexed for deletes).
     pub id: Field,
-    /// `service`, `organization` or `fund`.
+    /// The UUID as two u64 fast fields (high and low halves): collecting reads numbers, never
+    /// a compressed string dictionary.
+    pub id_high: Field,
+    pub id_low: Field,
+    /// `service`, `organization` or `fund` (indexed for filters, stored).
     pub kind: Field,
+    /// The kind as a u64 fast field (see `AssetKind::code`).
+    pub kind_code: Field,
     pub name: Field,
     /// The name's words unstemmed, for type-ahead.
     pub name_words: Field,
@@ -71,15 +77,27 @@ impl Fields {
         };
         let fast_i64 = NumericOptions::default().set_fast();
         let fields = Fields {
-            id: builder.add_text_field("id", STRING | STORED | FAST),
-            kind: builder.add_text_field("kind", STRING | FAST | STORED),
+            id: builder.add_text_field("id", STRING | STORED),
+            id_high: builder.add_u64_field("id_high", FAST),
+            id_low: builder.add_u64_field("id_low", FAST),
+            kind: builder.add_text_field("kind", STRING | STORED),
+            kind_code: builder.add_u64_field("kind_code", FAST),
             name: builder.add_text_field("name", text(ENGLISH, true)),
             name_words: builder.add_text_field("name_words", text(PLAIN, false)),
             description: builder.add_text_field("description", text(ENGLISH, false)),
             organization: builder.add_text_field("organization", text(ENGLISH, false)),
             topics: builder.add_text_field("topics", text(ENGLISH, false)),
             place_names: builder.add_text_field("place_names", text(PLAIN, false)),
-            need: builder.add_text_field("need", STRING | FAST),
+            // With frequencies (always 1) so a need named by a synonym scores as a term beside the
+            // words, in one union that block-max WAND can prune.
+            need: builder.add_text_field(
+                "need",
+                TextOptions::from(STRING | FAST).set_indexing_options(
+                    TextFieldIndexing::default()
+                        .set_tokenizer("raw")
+                        .set_index_option(IndexRecordOption::WithFreqs),
+                ),
+            ),
             place: builder.add_text_field("place", STRING),
             area: builder.add_text_field("area", STRING | FAST),
             district: builder.add_text_field("district", STRING | FAST),

@@ -43,7 +43,10 @@ pub struct SearchHit {
 #[derive(Debug, Clone, Default)]
 pub struct SearchResults {
     pub hits: Vec<SearchHit>,
+    /// Every match, when the request asked for the exact total (else a lower bound).
     pub total: usize,
+    /// More matches follow this page.
+    pub has_more: bool,
     /// (need code, count), most first.
     pub need_counts: Vec<(String, u64)>,
     /// (district code, count), most first.
@@ -75,6 +78,7 @@ impl Directory {
         Ok(SearchResults {
             hits,
             total: collected.total,
+            has_more: collected.has_more,
             need_counts: sorted_counts(collected.need_counts),
             district_counts: sorted_counts(collected.district_counts),
         })

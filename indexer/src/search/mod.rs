@@ -42,7 +42,7 @@ use crate::error::{Error, Result};
 use fields::{Fields, PLAIN};
 
 /// Bumped whenever documents or the schema change shape; an index of another version is rebuilt.
-const INDEX_VERSION: u32 = 1;
+const INDEX_VERSION: u32 = 3;
 
 /// What each commit records.
 #[derive(Debug, Serialize, Deserialize)]
@@ -89,7 +89,24 @@ impl SearchIndex {
         std::fs::create_dir_all(dir)?;
         let (schema, fields) = Fields::schema();
         let directory = MmapDirectory::open(dir).map_err(|e| Error::Index(e.to_string()))?;
-        let index = Index::open_or_create(directory, schema).map_err(index_error)?;
+        let index = match Index::open_or_create(directory.clone(), schema.clone()) {
+            Ok(index) => index,
+            // Built by a version with other fields: derived data, so start again (rebuilt below).
+            Err(tantivy::TantivyError::SchemaError(reason)) => {
+                tracing::info!(%reason, "search index has another schema; recreating it");
+                for entry in std::fs::read_dir(dir)? {
+                    let path = entry?.path();
+                    if path.is_dir() {
+                        std::fs::remove_dir_all(&path)?;
+                    } else {
+                        std::fs::remove_file(&path)?;
+                    }
+                }
+                let directory = MmapDirectory::open(dir).map_err(|e| Error::Index(e.to_string()))?;
+                Index::create(directory, schema, tantivy::IndexSettings::default()).map_err(index_error)?
+            }
+            Err(error) => return Err(index_error(error)),
+        };
         let payload = index
             .load_metas()
             .map_err(index_error)?
@@ -237,14 +254,16 @@ impl SearchIndex {
     /// Runs a search; blocking (call it off the async runtime).
     pub fn search(&self, request: &SearchRequest) -> Result<Collected> {
         let searcher = self.reader.searcher();
-        let query = request.to_query(&self.index, &self.fields);
         let scoring = request.text.as_deref().is_some_and(|t| !t.trim().is_empty());
         let collector = collector::SearchCollector {
             request: std::sync::Arc::new(request.clone()),
             fields: self.fields,
             scoring,
         };
-        searcher.search(query.as_ref(), &collector).map_err(index_error)
+        let typos = request.unknown_words(&self.index, &self.fields, &searcher);
+        searcher
+            .search(request.to_query(&self.index, &self.fields, &typos).as_ref(), &collector)
+            .map_err(index_error)
     }
 
     /// Names of listings with a word starting with `prefix`, best first.

@@ -4,12 +4,14 @@
 //! term (and, for longer words, fuzzy) queries built here, so quotes, colons, brackets and
 //! `AND`/`OR` typed by a resident are just words.
 
+use std::collections::HashSet;
+
 use chrono::{NaiveDate, Weekday};
 use tantivy::query::{
     AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, EmptyQuery, FuzzyTermQuery, Occur, Query, TermQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption};
-use tantivy::{Index, Term};
+use tantivy::{Index, Searcher, Term};
 
 use super::cells::covering_cells;
 use super::document::AssetKind;
@@ -75,6 +77,10 @@ pub struct SearchRequest {
     pub limit: usize,
     /// Facet counts by need and district.
     pub facets: bool,
+    /// Count every match exactly (`totalCount`). Without it (and without facets) search keeps
+    /// only the best page and skips, unchecked, every document whose text score cannot beat the
+    /// page's worst: a page of a broad query costs a fraction of counting all its matches.
+    pub exact_total: bool,
     pub today: NaiveDate,
 }
 
@@ -102,10 +108,26 @@ impl SearchRequest {
         needs
     }
 
-    /// The tantivy query: filters as terms; text as scored clauses.
-    pub fn to_query(&self, index: &Index, fields: &Fields) -> Box<dyn Query> {
+    /// The words of the text long enough for typo tolerance that no listing contains (as typed
+    /// or stemmed): likely typos. Only these are expanded to the words within an edit or two,
+    /// since expanding a word against the term dictionary costs more than the rest of a query.
+    pub fn unknown_words(&self, index: &Index, fields: &Fields, searcher: &Searcher) -> HashSet<String> {
+        self.text_terms(index)
+            .into_iter()
+            .filter(|term| typo_distance(term).is_some())
+            .filter(|term| {
+                [fields.name, fields.topics, fields.organization, fields.description]
+                    .iter()
+                    .all(|field| searcher.doc_freq(&Term::from_field_text(*field, term)).unwrap_or(0) == 0)
+            })
+            .collect()
+    }
+
+    /// The tantivy query: filters as terms; text as scored clauses, where the `typos` words
+    /// also match words within an edit or two (see [`SearchRequest::unknown_words`]).
+    pub fn to_query(&self, index: &Index, fields: &Fields, typos: &HashSet<String>) -> Box<dyn Query> {
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        if let Some(text) = self.text_query(index, fields) {
+        if let Some(text) = self.text_query(index, fields, typos) {
             clauses.push((Occur::Must, text));
         }
         let mut filter = |query: Box<dyn Query>| clauses.push((Occur::Must, query));
@@ -148,7 +170,7 @@ impl SearchRequest {
 
     /// Each word must match some field (exactly, by stem, or within an edit or two for longer
     /// words); needs named by synonyms add to the score. Names weigh most.
-    fn text_query(&self, index: &Index, fields: &Fields) -> Option<Box<dyn Query>> {
+    fn text_query(&self, index: &Index, fields: &Fields, typos: &HashSet<String>) -> Option<Box<dyn Query>> {
         let terms = self.text_terms(index);
         let plain_words = self
             .text
@@ -170,7 +192,7 @@ impl SearchRequest {
             let mut alternatives: Vec<(Occur, Box<dyn Query>)> = Vec::new();
             for (field, boost) in weighted {
                 alternatives.push((Occur::Should, boosted(text_term(field, term), boost)));
-                if let Some(distance) = typo_distance(term) {
+                if let Some(distance) = typo_distance(term).filter(|_| typos.contains(term)) {
                     let fuzzy = FuzzyTermQuery::new(Term::from_field_text(field, term), distance, true);
                     alternatives.push((Occur::Should, boosted(Box::new(fuzzy), boost * 0.3)));
                 }
@@ -181,6 +203,9 @@ impl SearchRequest {
             word_clauses.push((Occur::Should, boosted(text_term(fields.place_names, word), 1.5)));
         }
         let required = terms.len().div_ceil(2).max(usize::from(!terms.is_empty()));
+        if required <= 1 && typos.is_empty() {
+            return Some(flat_text_query(&terms, &plain_words, &synonym_needs, fields, &weighted));
+        }
         let words = BooleanQuery::with_minimum_required_clauses(word_clauses, required);
         if synonym_needs.is_empty() {
             return Some(Box::new(words));
@@ -192,6 +217,32 @@ impl SearchRequest {
             (Occur::Should, need_boost),
         ])))
     }
+}
+
+/// One or two words with no typos: any word in any field, or a need its synonyms name, as one
+/// union of term queries. Matches and scores as the nested form (sums of BM25 over the same
+/// terms), but a flat union of terms lets tantivy skip whole blocks of postings that cannot
+/// reach the page (block-max WAND) when no total is counted.
+fn flat_text_query(
+    terms: &[String],
+    plain_words: &[String],
+    needs: &[NeedCode],
+    fields: &Fields,
+    weighted: &[(Field, f32)],
+) -> Box<dyn Query> {
+    let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    for term in terms {
+        for (field, boost) in weighted {
+            clauses.push((Occur::Should, boosted(text_term(*field, term), *boost)));
+        }
+    }
+    for word in plain_words {
+        clauses.push((Occur::Should, boosted(text_term(fields.place_names, word), 1.5)));
+    }
+    for need in needs {
+        clauses.push((Occur::Should, boosted(text_term(fields.need, need.as_str()), 4.0)));
+    }
+    Box::new(BooleanQuery::new(clauses))
 }
 
 /// Edits tolerated in a word: none for short words (too many false friends), one from five

@@ -557,3 +557,30 @@ async fn open_test_directory(path: &std::path::Path) -> TestDirectory {
         schema,
     }
 }
+
+/// Without `totalCount` and `facets`, search skips documents that cannot enter the page: the
+/// page itself (order, scores, hasNextPage) must be exactly the one a full count gives.
+#[tokio::test]
+async fn a_page_without_totals_is_the_page_with_totals() {
+    let test = seeded().await;
+    for args in [
+        r#"text: "exercise""#,
+        r#"text: "balance classes", first: 5"#,
+        r#"text: "advice", first: 3, after: "b2Zmc2V0OjI""#,
+        r#"text: "walking group", near: {postcode: "NR19 1AA", radiusKm: 30}"#,
+        r#"text: "lonely", age: 80, first: 4"#,
+        r#"text: "tai chi", needs: ["strength-and-balance"], first: 2"#,
+    ] {
+        let page = |extra: &str| {
+            format!(r#"{{ search({args}) {{ edges {{ score node {{ id }} }} pageInfo {{ hasNextPage }} {extra} }} }}"#)
+        };
+        let without = test.data(&page("")).await;
+        let mut with = test.data(&page("totalCount facets { needs { count } }")).await;
+        let total = with["search"]["totalCount"].as_i64().expect("total");
+        let search = with["search"].as_object_mut().expect("object");
+        search.remove("totalCount");
+        search.remove("facets");
+        assert_eq!(without, with, "{args}");
+        assert!(total >= without["search"]["edges"].as_array().map_or(0, Vec::len) as i64);
+    }
+}
