@@ -1,6 +1,7 @@
 //! The directory: one handle over the store and the in-memory place index, opened from a data
 //! directory. This is the engine's front door; the API calls nothing else.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 
@@ -28,6 +29,8 @@ pub struct Directory {
     geography: Arc<RwLock<Geography>>,
     /// Derived from the store; follows its change log.
     search: Arc<SearchIndex>,
+    /// The postcode table in memory (read on every search near a postcode; never edited).
+    postcodes: Arc<HashMap<String, PostcodeRecord>>,
     data_dir: PathBuf,
 }
 
@@ -100,7 +103,14 @@ impl Directory {
             ))
         })?;
         search_sync::bring_up_to_date(&store, &geography.places, &search, indexed_seq).await?;
+        let postcodes = store
+            .all_postcodes()
+            .await?
+            .into_iter()
+            .map(|record| (record.postcode.as_str().to_string(), record))
+            .collect();
         let directory = Directory {
+            postcodes: Arc::new(postcodes),
             store,
             geography: Arc::new(RwLock::new(geography)),
             search: Arc::new(search),
@@ -170,9 +180,9 @@ impl Directory {
     }
 
     pub async fn postcode(&self, postcode: &Postcode) -> Result<PostcodeRecord> {
-        self.store
-            .postcode(postcode)
-            .await?
+        self.postcodes
+            .get(postcode.as_str())
+            .cloned()
             .ok_or_else(|| Error::not_found("postcode", postcode.as_str()))
     }
 

@@ -5,7 +5,8 @@
 
 use std::collections::HashMap;
 
-use geo::{BoundingRect, Intersects, MultiPolygon};
+use geo::coordinate_position::{CoordPos, CoordinatePosition};
+use geo::{BoundingRect, MultiPolygon};
 use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::RTree;
 
@@ -133,11 +134,13 @@ impl PlaceIndex {
     /// Every place whose boundary contains the point (boundary lines count as inside), largest
     /// level first.
     pub fn containing(&self, point: GeoPoint) -> Vec<&Place> {
-        let geo_point = point.to_geo();
+        let coord = point.to_geo().0;
+        // The R-tree already checked the bounding box; `intersects` would compute it again over
+        // every vertex (the county has thousands), so ask for the position directly.
         let mut found: Vec<&Place> = self
             .boxes
             .locate_all_at_point(&[point.longitude(), point.latitude()])
-            .filter(|entry| self.boundaries[entry.data].intersects(&geo_point))
+            .filter(|entry| self.boundaries[entry.data].coordinate_position(&coord) != CoordPos::Outside)
             .map(|entry| &self.places[entry.data])
             .collect();
         found.sort_by_key(|place| (place.level, place.code.clone()));

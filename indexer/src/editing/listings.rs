@@ -295,7 +295,7 @@ impl Directory {
     /// Places the venue at the postcode's centre when asked to.
     async fn geocode(&self, location: &mut Location, postcode: Option<Postcode>) -> Result<()> {
         let Some(postcode) = postcode else { return Ok(()) };
-        let Some(record) = self.store().postcode(&postcode).await? else {
+        let Ok(record) = self.postcode(&postcode).await else {
             return Err(Error::invalid(
                 "input.postcode",
                 format!(

@@ -338,10 +338,7 @@ impl SegmentCollector for SegmentSearch {
         // so once the page is full a document scoring no better than its worst cannot enter.
         if self.prune
             && self.top.len() >= self.keep
-            && self
-                .top
-                .peek()
-                .is_some_and(|worst| -f64::from(text_score) >= worst.key)
+            && self.top.peek().is_some_and(|worst| -f64::from(text_score) >= worst.key)
         {
             return;
         }

@@ -2,10 +2,12 @@
 //! each hit says why it matched and when it next meets.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use chrono::Utc;
 use uuid::Uuid;
 
+use super::cache::CachedService;
 use super::collector::RawHit;
 use super::document::AssetKind;
 use super::fields::{analyse, PLAIN};
@@ -68,12 +70,13 @@ impl Directory {
             .await
             .map_err(|e| Error::Index(format!("search task failed: {e}")))??;
         let hydrated = self.hydrate(&collected.hits).await?;
+        let words = TextWords::of(self, &request);
         let mut hits = Vec::with_capacity(collected.hits.len());
         for raw in collected.hits {
             let Some(asset) = hydrated.assets.get(&raw.id).cloned() else {
                 continue;
             };
-            hits.push(self.explain(&request, raw, asset, &hydrated).await?);
+            hits.push(self.explain(&request, &words, raw, asset, &hydrated).await?);
         }
         Ok(SearchResults {
             hits,
@@ -82,6 +85,28 @@ impl Directory {
             need_counts: sorted_counts(collected.need_counts),
             district_counts: sorted_counts(collected.district_counts),
         })
+    }
+
+    /// Public services with their schedules and areas, from the store.
+    async fn read_services(&self, ids: &[Uuid]) -> Result<Vec<Arc<CachedService>>> {
+        let store = self.store();
+        let mut areas = store.areas_of_services(ids).await?;
+        let mut schedules: HashMap<Uuid, Vec<Schedule>> = HashMap::new();
+        for schedule in store.schedules_of_services(ids).await? {
+            schedules.entry(schedule.service_id).or_default().push(schedule);
+        }
+        Ok(store
+            .services_by_ids(ids, false)
+            .await?
+            .into_iter()
+            .map(|service| {
+                Arc::new(CachedService {
+                    schedules: schedules.remove(&service.id).unwrap_or_default(),
+                    areas: areas.remove(&service.id).unwrap_or_default(),
+                    service,
+                })
+            })
+            .collect())
     }
 
     async fn hydrate(&self, hits: &[RawHit]) -> Result<Hydrated> {
@@ -95,15 +120,27 @@ impl Directory {
         let mut hydrated = Hydrated::default();
         let service_ids = ids_of(AssetKind::Service);
         if !service_ids.is_empty() {
-            for service in store.services_by_ids(&service_ids, false).await? {
-                hydrated.assets.insert(service.id.to_string(), Asset::Service(service));
+            let cache = self.search_index().service_cache();
+            let (cached, missing) = match cache {
+                Some(cache) => cache.get_many(&service_ids),
+                None => (Vec::new(), service_ids),
+            };
+            let mut services = cached;
+            if !missing.is_empty() {
+                let generation = cache.map(|cache| cache.generation());
+                let read = self.read_services(&missing).await?;
+                if let (Some(cache), Some(generation)) = (cache, generation) {
+                    cache.insert_many(read.iter().cloned(), generation);
+                }
+                services.extend(read);
             }
-            for schedule in store.schedules_of_services(&service_ids).await? {
+            for entry in services {
+                let id = entry.service.id;
+                hydrated.schedules.insert(id, entry.schedules.clone());
+                hydrated.areas.insert(id, entry.areas.clone());
                 hydrated
-                    .schedules
-                    .entry(schedule.service_id)
-                    .or_default()
-                    .push(schedule);
+                    .assets
+                    .insert(id.to_string(), Asset::Service(entry.service.clone()));
             }
         }
         let organization_ids = ids_of(AssetKind::Organization);
@@ -126,6 +163,7 @@ impl Directory {
     async fn explain(
         &self,
         request: &SearchRequest,
+        words: &TextWords,
         raw: RawHit,
         asset: Asset,
         hydrated: &Hydrated,
@@ -136,19 +174,20 @@ impl Directory {
             Asset::Organization(o) => (o.name.as_str(), &[][..]),
             Asset::Fund(f) => (f.name.as_str(), f.needs.as_slice()),
         };
-        if let Some(text) = request.text.as_deref() {
+        if request.text.is_some() {
             let name_words = analyse(self.search_index().index(), PLAIN, name);
-            let matched: Vec<String> = analyse(self.search_index().index(), PLAIN, text)
-                .into_iter()
+            let matched: Vec<&str> = words
+                .plain
+                .iter()
                 .filter(|w| name_words.contains(w))
+                .map(String::as_str)
                 .collect();
             if !matched.is_empty() {
                 reasons.push(format!("name matches \"{}\"", matched.join(" ")));
             }
-            let text_needs = request.text_needs(self.search_index().index());
             for need in needs
                 .iter()
-                .filter(|n| text_needs.contains(n) && !request.needs.contains(n))
+                .filter(|n| words.needs.contains(n) && !request.needs.contains(n))
             {
                 reasons.push(format!("{} (from your words)", need.need().label));
             }
@@ -160,7 +199,7 @@ impl Directory {
             reasons.push(format!("{distance:.1} km away"));
         }
         let serves_area = if raw.by_area {
-            self.area_served(request, &asset).await?
+            self.area_served(request, &asset, hydrated).await?
         } else {
             None
         };
@@ -210,16 +249,15 @@ impl Directory {
     }
 
     /// The smallest area the listing serves that contains the search point.
-    async fn area_served(&self, request: &SearchRequest, asset: &Asset) -> Result<Option<PlaceCode>> {
+    async fn area_served(
+        &self,
+        request: &SearchRequest,
+        asset: &Asset,
+        hydrated: &Hydrated,
+    ) -> Result<Option<PlaceCode>> {
         let Some(near) = &request.near else { return Ok(None) };
         let areas: Vec<PlaceCode> = match asset {
-            Asset::Service(service) => self
-                .store()
-                .service_areas(service.id)
-                .await?
-                .into_iter()
-                .map(|a| a.place_code)
-                .collect(),
+            Asset::Service(service) => hydrated.areas.get(&service.id).cloned().unwrap_or_default(),
             Asset::Fund(fund) => fund.beneficiary_locations.clone(),
             Asset::Organization(organization) => {
                 let mut areas = Vec::new();
@@ -248,6 +286,28 @@ impl Directory {
 struct Hydrated {
     assets: HashMap<String, Asset>,
     schedules: HashMap<Uuid, Vec<Schedule>>,
+    /// Areas each service serves.
+    areas: HashMap<Uuid, Vec<PlaceCode>>,
+}
+
+/// The request's words, analysed once for every hit's reasons.
+struct TextWords {
+    plain: Vec<String>,
+    needs: Vec<NeedCode>,
+}
+
+impl TextWords {
+    fn of(directory: &Directory, request: &SearchRequest) -> TextWords {
+        let index = directory.search_index().index();
+        TextWords {
+            plain: request
+                .text
+                .as_deref()
+                .map(|text| analyse(index, PLAIN, text))
+                .unwrap_or_default(),
+            needs: request.text_needs(index),
+        }
+    }
 }
 
 /// The earliest coming session on an asked-for day and inside the asked-for times.

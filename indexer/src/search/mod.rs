@@ -14,6 +14,7 @@
 //! - [`hits`]: [`crate::Directory::search`]: hydrating and explaining a page of hits.
 //! - [`sync`]: rebuilding from and following the database.
 
+pub mod cache;
 pub mod cells;
 pub mod collector;
 pub mod document;
@@ -64,6 +65,10 @@ pub struct SearchIndex {
     /// `None` when another process (a running server) holds the index: this one only reads.
     writer: Mutex<Option<IndexWriter>>,
     applied_seq: AtomicI64,
+    /// Services of recent results, emptied as their listings are re-indexed.
+    services: cache::ServiceCache,
+    /// Whether `writer` holds a writer, readable without waiting for a commit in progress.
+    writable: std::sync::atomic::AtomicBool,
 }
 
 impl std::fmt::Debug for SearchIndex {
@@ -132,6 +137,7 @@ impl SearchIndex {
             Err(tantivy::TantivyError::LockFailure(..)) => None,
             Err(error) => return Err(index_error(error)),
         };
+        let writable = writer.is_some();
         // The writing process reloads on its own commits; a read-only one follows the writer's.
         let policy = if writer.is_some() {
             ReloadPolicy::Manual
@@ -149,6 +155,8 @@ impl SearchIndex {
             reader,
             writer: Mutex::new(writer),
             applied_seq: AtomicI64::new(0),
+            services: cache::ServiceCache::default(),
+            writable: std::sync::atomic::AtomicBool::new(writable),
         })
     }
 
@@ -157,6 +165,12 @@ impl SearchIndex {
     }
 
     /// The last change-log row this index reflects.
+    /// The hydration cache, when this process applies the change log (else `None`: nothing
+    /// would empty it).
+    pub fn service_cache(&self) -> Option<&cache::ServiceCache> {
+        self.is_writable().then_some(&self.services)
+    }
+
     pub fn applied_seq(&self) -> i64 {
         self.applied_seq.load(Ordering::SeqCst)
     }
@@ -168,6 +182,7 @@ impl SearchIndex {
     /// Gives up the writer (and the lock on the index directory), waiting for merges; the index
     /// stays readable. Another process or a later open can then write it.
     pub fn release_writer(&self) {
+        self.writable.store(false, Ordering::SeqCst);
         let taken = match self.writer.lock() {
             Ok(mut guard) => guard.take(),
             Err(poisoned) => poisoned.into_inner().take(),
@@ -181,7 +196,7 @@ impl SearchIndex {
 
     /// Whether this process may write the index (no other process holds it).
     pub fn is_writable(&self) -> bool {
-        self.writer.lock().map(|writer| writer.is_some()).unwrap_or(false)
+        self.writable.load(Ordering::SeqCst)
     }
 
     /// Runs `write` with the one index writer.
@@ -203,6 +218,7 @@ impl SearchIndex {
         seq: i64,
         mut progress: impl FnMut(u64),
     ) -> Result<u64> {
+        self.services.clear();
         self.with_writer(|writer| {
             writer.delete_all_documents().map_err(index_error)?;
             let mut added = 0;
@@ -224,6 +240,8 @@ impl SearchIndex {
     /// Replaces the documents of `changed` listings and removes `removed` ones, then commits at
     /// change-log position `seq`.
     pub fn apply(&self, changed: &[AssetDocument], removed: &[Uuid], seq: i64) -> Result<()> {
+        self.services
+            .invalidate(removed.iter().chain(changed.iter().map(|doc| &doc.id)));
         self.with_writer(|writer| {
             for id in removed.iter().chain(changed.iter().map(|doc| &doc.id)) {
                 writer.delete_term(Term::from_field_text(self.fields.id, &id.to_string()));

@@ -215,6 +215,21 @@ impl Store {
         rows.into_iter().map(ServiceRow::into_domain).collect()
     }
 
+    /// The areas each of the given services serves.
+    pub async fn areas_of_services(&self, ids: &[Uuid]) -> Result<HashMap<Uuid, Vec<PlaceCode>>> {
+        let rows: Vec<(String, String)> = sqlx::query_as(
+            "SELECT service_id, place_code FROM service_areas WHERE service_id IN (SELECT value FROM json_each(?1))",
+        )
+        .bind(id_filter(Some(ids)))
+        .fetch_all(self.pool())
+        .await?;
+        let mut areas: HashMap<Uuid, Vec<PlaceCode>> = HashMap::new();
+        for (service_id, code) in rows {
+            areas.entry(uuid(&service_id)?).or_default().push(place_code(&code)?);
+        }
+        Ok(areas)
+    }
+
     /// Schedules of the given services.
     pub async fn schedules_of_services(&self, ids: &[Uuid]) -> Result<Vec<Schedule>> {
         let rows: Vec<ScheduleRow> = sqlx::query_as(

@@ -91,6 +91,12 @@ impl Store {
         rows.into_iter().map(PlaceRow::into_place).collect()
     }
 
+    /// Every postcode (about 30,000 for Norfolk: the directory keeps them in memory).
+    pub async fn all_postcodes(&self) -> Result<Vec<PostcodeRecord>> {
+        let rows: Vec<PostcodeRow> = sqlx::query_as("SELECT * FROM postcodes").fetch_all(self.pool()).await?;
+        rows.into_iter().map(PostcodeRow::into_record).collect()
+    }
+
     pub async fn postcode(&self, postcode: &Postcode) -> Result<Option<PostcodeRecord>> {
         let row: Option<PostcodeRow> = sqlx::query_as("SELECT * FROM postcodes WHERE postcode = ?")
             .bind(postcode.as_str())
