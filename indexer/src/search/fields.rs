@@ -92,7 +92,7 @@ impl Fields {
             // words, in one union that block-max WAND can prune.
             need: builder.add_text_field(
                 "need",
-                TextOptions::from(STRING | FAST).set_indexing_options(
+                (STRING | FAST).set_indexing_options(
                     TextFieldIndexing::default()
                         .set_tokenizer("raw")
                         .set_index_option(IndexRecordOption::WithFreqs),
