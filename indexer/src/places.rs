@@ -24,7 +24,13 @@ pub struct PlaceIndex {
     by_code: HashMap<PlaceCode, usize>,
     children: HashMap<PlaceCode, Vec<usize>>,
     boxes: RTree<BoxEntry>,
+    /// Places containing points asked about before (searches near a postcode repeat its
+    /// centre), by the point's coordinates' bits. Dropped with the index when places change.
+    containing_memo: std::sync::Mutex<HashMap<(u64, u64), Vec<usize>>>,
 }
+
+/// Points remembered by `containing` before the memo starts again.
+const CONTAINING_MEMO_CAPACITY: usize = 100_000;
 
 impl PlaceIndex {
     /// Builds the index from places and their boundaries as GeoJSON geometry text.
@@ -134,17 +140,29 @@ impl PlaceIndex {
     /// Every place whose boundary contains the point (boundary lines count as inside), largest
     /// level first.
     pub fn containing(&self, point: GeoPoint) -> Vec<&Place> {
+        let key = (point.latitude().to_bits(), point.longitude().to_bits());
+        let mut memo = match self.containing_memo.lock() {
+            Ok(memo) => memo,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        if let Some(found) = memo.get(&key) {
+            return found.iter().map(|i| &self.places[*i]).collect();
+        }
         let coord = point.to_geo().0;
         // The R-tree already checked the bounding box; `intersects` would compute it again over
         // every vertex (the county has thousands), so ask for the position directly.
-        let mut found: Vec<&Place> = self
+        let mut found: Vec<usize> = self
             .boxes
             .locate_all_at_point(&[point.longitude(), point.latitude()])
             .filter(|entry| self.boundaries[entry.data].coordinate_position(&coord) != CoordPos::Outside)
-            .map(|entry| &self.places[entry.data])
+            .map(|entry| entry.data)
             .collect();
-        found.sort_by_key(|place| (place.level, place.code.clone()));
-        found
+        found.sort_by_key(|i| (self.places[*i].level, self.places[*i].code.clone()));
+        if memo.len() >= CONTAINING_MEMO_CAPACITY {
+            memo.clear();
+        }
+        memo.insert(key, found.clone());
+        found.iter().map(|i| &self.places[*i]).collect()
     }
 
     /// The codes of the places a venue at `point` falls in, one per level.

@@ -1,5 +1,6 @@
-//! Hydration cache: the services search results show (with their schedules and areas), kept in
-//! memory so a page of results costs no database round trips once its services have been seen.
+//! Hydration cache: the listings search results show (services with their schedules and areas,
+//! organisations, funds), kept in memory so a page of results costs no database round trips
+//! once its listings have been seen.
 //!
 //! The index writer empties the entries of every listing it re-indexes, from the same change
 //! log, so the cache is never staler than the index. A read that started before an invalidation
@@ -12,28 +13,41 @@ use std::sync::{Arc, Mutex};
 
 use uuid::Uuid;
 
-use crate::domain::{PlaceCode, Schedule, Service};
+use super::hits::Asset;
+use crate::domain::{PlaceCode, Schedule};
 
 /// Entries kept before the cache starts again (a service with its schedules is a few KB).
 const CAPACITY: usize = 50_000;
 
-/// A public service as a search result needs it.
+/// A public listing as a search result needs it.
 #[derive(Debug, Clone)]
-pub struct CachedService {
-    pub service: Service,
+pub struct CachedAsset {
+    pub asset: Asset,
+    /// A service's schedules.
     pub schedules: Vec<Schedule>,
+    /// A service's areas served.
     pub areas: Vec<PlaceCode>,
 }
 
+impl CachedAsset {
+    pub fn id(&self) -> Uuid {
+        match &self.asset {
+            Asset::Service(service) => service.id,
+            Asset::Organization(organization) => organization.id,
+            Asset::Fund(fund) => fund.id,
+        }
+    }
+}
+
 #[derive(Debug, Default)]
-pub struct ServiceCache {
-    entries: Mutex<HashMap<Uuid, Arc<CachedService>>>,
+pub struct AssetCache {
+    entries: Mutex<HashMap<Uuid, Arc<CachedAsset>>>,
     generation: AtomicU64,
 }
 
-impl ServiceCache {
+impl AssetCache {
     /// The cached entries among `ids`, and the ids to read from the store.
-    pub fn get_many(&self, ids: &[Uuid]) -> (Vec<Arc<CachedService>>, Vec<Uuid>) {
+    pub fn get_many(&self, ids: &[Uuid]) -> (Vec<Arc<CachedAsset>>, Vec<Uuid>) {
         let entries = self.lock();
         let mut found = Vec::with_capacity(ids.len());
         let mut missing = Vec::new();
@@ -46,13 +60,13 @@ impl ServiceCache {
         (found, missing)
     }
 
-    /// The generation to pass to [`ServiceCache::insert_many`] for what is read from now on.
+    /// The generation to pass to [`AssetCache::insert_many`] for what is read from now on.
     pub fn generation(&self) -> u64 {
         self.generation.load(Ordering::SeqCst)
     }
 
     /// Stores entries read at `generation`, unless something was invalidated since.
-    pub fn insert_many(&self, entries: impl IntoIterator<Item = Arc<CachedService>>, generation: u64) {
+    pub fn insert_many(&self, entries: impl IntoIterator<Item = Arc<CachedAsset>>, generation: u64) {
         let mut cached = self.lock();
         if self.generation() != generation {
             return;
@@ -61,7 +75,7 @@ impl ServiceCache {
             cached.clear();
         }
         for entry in entries {
-            cached.insert(entry.service.id, entry);
+            cached.insert(entry.id(), entry);
         }
     }
 
@@ -81,7 +95,7 @@ impl ServiceCache {
         cached.clear();
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Uuid, Arc<CachedService>>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Uuid, Arc<CachedAsset>>> {
         match self.entries.lock() {
             Ok(guard) => guard,
             Err(poisoned) => poisoned.into_inner(),

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use chrono::Utc;
 use uuid::Uuid;
 
-use super::cache::CachedService;
+use super::cache::CachedAsset;
 use super::collector::RawHit;
 use super::document::AssetKind;
 use super::fields::{analyse, PLAIN};
@@ -87,75 +87,81 @@ impl Directory {
         })
     }
 
-    /// Public services with their schedules and areas, from the store.
-    async fn read_services(&self, ids: &[Uuid]) -> Result<Vec<Arc<CachedService>>> {
+    /// Public listings of the given kinds with (services) their schedules and areas, from the
+    /// store.
+    async fn read_assets(&self, ids: &[(AssetKind, Uuid)]) -> Result<Vec<Arc<CachedAsset>>> {
+        let ids_of =
+            |kind: AssetKind| -> Vec<Uuid> { ids.iter().filter(|(k, _)| *k == kind).map(|(_, id)| *id).collect() };
         let store = self.store();
-        let mut areas = store.areas_of_services(ids).await?;
-        let mut schedules: HashMap<Uuid, Vec<Schedule>> = HashMap::new();
-        for schedule in store.schedules_of_services(ids).await? {
-            schedules.entry(schedule.service_id).or_default().push(schedule);
-        }
-        Ok(store
-            .services_by_ids(ids, false)
-            .await?
-            .into_iter()
-            .map(|service| {
-                Arc::new(CachedService {
-                    schedules: schedules.remove(&service.id).unwrap_or_default(),
-                    areas: areas.remove(&service.id).unwrap_or_default(),
-                    service,
-                })
-            })
-            .collect())
-    }
-
-    async fn hydrate(&self, hits: &[RawHit]) -> Result<Hydrated> {
-        let ids_of = |kind: AssetKind| -> Vec<Uuid> {
-            hits.iter()
-                .filter(|h| h.kind == kind)
-                .filter_map(|h| Uuid::parse_str(&h.id).ok())
-                .collect()
-        };
-        let store = self.store();
-        let mut hydrated = Hydrated::default();
+        let mut read = Vec::with_capacity(ids.len());
         let service_ids = ids_of(AssetKind::Service);
         if !service_ids.is_empty() {
-            let cache = self.search_index().service_cache();
-            let (cached, missing) = match cache {
-                Some(cache) => cache.get_many(&service_ids),
-                None => (Vec::new(), service_ids),
-            };
-            let mut services = cached;
-            if !missing.is_empty() {
-                let generation = cache.map(|cache| cache.generation());
-                let read = self.read_services(&missing).await?;
-                if let (Some(cache), Some(generation)) = (cache, generation) {
-                    cache.insert_many(read.iter().cloned(), generation);
-                }
-                services.extend(read);
+            let mut areas = store.areas_of_services(&service_ids).await?;
+            let mut schedules: HashMap<Uuid, Vec<Schedule>> = HashMap::new();
+            for schedule in store.schedules_of_services(&service_ids).await? {
+                schedules.entry(schedule.service_id).or_default().push(schedule);
             }
-            for entry in services {
-                let id = entry.service.id;
-                hydrated.schedules.insert(id, entry.schedules.clone());
-                hydrated.areas.insert(id, entry.areas.clone());
-                hydrated
-                    .assets
-                    .insert(id.to_string(), Asset::Service(entry.service.clone()));
+            for service in store.services_by_ids(&service_ids, false).await? {
+                read.push(Arc::new(CachedAsset {
+                    schedules: schedules.remove(&service.id).unwrap_or_default(),
+                    areas: areas.remove(&service.id).unwrap_or_default(),
+                    asset: Asset::Service(service),
+                }));
             }
         }
         let organization_ids = ids_of(AssetKind::Organization);
         if !organization_ids.is_empty() {
             for organization in store.organizations_by_ids(Some(&organization_ids)).await? {
-                hydrated
-                    .assets
-                    .insert(organization.id.to_string(), Asset::Organization(organization));
+                read.push(Arc::new(CachedAsset {
+                    asset: Asset::Organization(organization),
+                    schedules: Vec::new(),
+                    areas: Vec::new(),
+                }));
             }
         }
         let fund_ids = ids_of(AssetKind::Fund);
         if !fund_ids.is_empty() {
             for fund in store.funds_by_ids(Some(&fund_ids)).await? {
-                hydrated.assets.insert(fund.id.to_string(), Asset::Fund(fund));
+                read.push(Arc::new(CachedAsset {
+                    asset: Asset::Fund(fund),
+                    schedules: Vec::new(),
+                    areas: Vec::new(),
+                }));
             }
+        }
+        Ok(read)
+    }
+
+    /// The listings of a page of hits: from the cache, and the rest from the store.
+    async fn hydrate(&self, hits: &[RawHit]) -> Result<Hydrated> {
+        let wanted: Vec<(AssetKind, Uuid)> = hits
+            .iter()
+            .filter_map(|hit| Some((hit.kind, Uuid::parse_str(&hit.id).ok()?)))
+            .collect();
+        let cache = self.search_index().asset_cache();
+        let ids: Vec<Uuid> = wanted.iter().map(|(_, id)| *id).collect();
+        let (mut entries, missing) = match cache {
+            Some(cache) => cache.get_many(&ids),
+            None => (Vec::new(), ids),
+        };
+        if !missing.is_empty() {
+            let missing: Vec<(AssetKind, Uuid)> =
+                wanted.iter().filter(|(_, id)| missing.contains(id)).copied().collect();
+            let generation = cache.map(|cache| cache.generation());
+            let read = self.read_assets(&missing).await?;
+            if let (Some(cache), Some(generation)) = (cache, generation) {
+                cache.insert_many(read.iter().cloned(), generation);
+            }
+            entries.extend(read);
+        }
+        let mut hydrated = Hydrated::default();
+        for entry in entries {
+            let id = entry.id();
+            if matches!(entry.asset, Asset::Service(_)) {
+                hydrated.schedules.insert(id, entry.schedules.clone());
+                hydrated.areas.insert(id, entry.areas.clone());
+            }
+            hydrated.assets.insert(id.to_string(), entry.asset.clone());
         }
         Ok(hydrated)
     }

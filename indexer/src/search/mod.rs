@@ -65,8 +65,8 @@ pub struct SearchIndex {
     /// `None` when another process (a running server) holds the index: this one only reads.
     writer: Mutex<Option<IndexWriter>>,
     applied_seq: AtomicI64,
-    /// Services of recent results, emptied as their listings are re-indexed.
-    services: cache::ServiceCache,
+    /// Listings of recent results, emptied as they are re-indexed.
+    services: cache::AssetCache,
     /// Whether `writer` holds a writer, readable without waiting for a commit in progress.
     writable: std::sync::atomic::AtomicBool,
 }
@@ -155,7 +155,7 @@ impl SearchIndex {
             reader,
             writer: Mutex::new(writer),
             applied_seq: AtomicI64::new(0),
-            services: cache::ServiceCache::default(),
+            services: cache::AssetCache::default(),
             writable: std::sync::atomic::AtomicBool::new(writable),
         })
     }
@@ -167,7 +167,7 @@ impl SearchIndex {
     /// The last change-log row this index reflects.
     /// The hydration cache, when this process applies the change log (else `None`: nothing
     /// would empty it).
-    pub fn service_cache(&self) -> Option<&cache::ServiceCache> {
+    pub fn asset_cache(&self) -> Option<&cache::AssetCache> {
         self.is_writable().then_some(&self.services)
     }
 
