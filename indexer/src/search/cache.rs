@@ -25,7 +25,7 @@ pub struct CachedAsset {
     pub asset: Asset,
     /// A service's schedules.
     pub schedules: Vec<Schedule>,
-    /// A service's areas served.
+    /// Areas served: a service's, or those of an organisation's services.
     pub areas: Vec<PlaceCode>,
 }
 

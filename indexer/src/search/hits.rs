@@ -111,11 +111,12 @@ impl Directory {
         }
         let organization_ids = ids_of(AssetKind::Organization);
         if !organization_ids.is_empty() {
+            let mut areas = store.areas_of_organizations(&organization_ids).await?;
             for organization in store.organizations_by_ids(Some(&organization_ids)).await? {
                 read.push(Arc::new(CachedAsset {
+                    areas: areas.remove(&organization.id).unwrap_or_default(),
                     asset: Asset::Organization(organization),
                     schedules: Vec::new(),
-                    areas: Vec::new(),
                 }));
             }
         }
@@ -157,10 +158,8 @@ impl Directory {
         let mut hydrated = Hydrated::default();
         for entry in entries {
             let id = entry.id();
-            if matches!(entry.asset, Asset::Service(_)) {
-                hydrated.schedules.insert(id, entry.schedules.clone());
-                hydrated.areas.insert(id, entry.areas.clone());
-            }
+            hydrated.schedules.insert(id, entry.schedules.clone());
+            hydrated.areas.insert(id, entry.areas.clone());
             hydrated.assets.insert(id.to_string(), entry.asset.clone());
         }
         Ok(hydrated)
@@ -265,19 +264,7 @@ impl Directory {
         let areas: Vec<PlaceCode> = match asset {
             Asset::Service(service) => hydrated.areas.get(&service.id).cloned().unwrap_or_default(),
             Asset::Fund(fund) => fund.beneficiary_locations.clone(),
-            Asset::Organization(organization) => {
-                let mut areas = Vec::new();
-                for service in self.store().services_of_organization(organization.id, false).await? {
-                    areas.extend(
-                        self.store()
-                            .service_areas(service.id)
-                            .await?
-                            .into_iter()
-                            .map(|a| a.place_code),
-                    );
-                }
-                areas
-            }
+            Asset::Organization(organization) => hydrated.areas.get(&organization.id).cloned().unwrap_or_default(),
         };
         Ok(near
             .containing_places

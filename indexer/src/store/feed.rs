@@ -230,6 +230,26 @@ impl Store {
         Ok(areas)
     }
 
+    /// The areas the public services of each of the given organisations serve.
+    pub async fn areas_of_organizations(&self, ids: &[Uuid]) -> Result<HashMap<Uuid, Vec<PlaceCode>>> {
+        let rows: Vec<(String, String)> = sqlx::query_as(
+            "SELECT DISTINCT s.organization_id, sa.place_code FROM service_areas sa
+             JOIN public_services s ON s.id = sa.service_id
+             WHERE s.organization_id IN (SELECT value FROM json_each(?1))",
+        )
+        .bind(id_filter(Some(ids)))
+        .fetch_all(self.pool())
+        .await?;
+        let mut areas: HashMap<Uuid, Vec<PlaceCode>> = HashMap::new();
+        for (organization_id, code) in rows {
+            areas
+                .entry(uuid(&organization_id)?)
+                .or_default()
+                .push(place_code(&code)?);
+        }
+        Ok(areas)
+    }
+
     /// Schedules of the given services.
     pub async fn schedules_of_services(&self, ids: &[Uuid]) -> Result<Vec<Schedule>> {
         let rows: Vec<ScheduleRow> = sqlx::query_as(
