@@ -326,6 +326,7 @@ async fn parse_request(directory: &Directory, a: SearchArgs) -> Result<SearchReq
         limit,
         facets: true,
         exact_total: true,
+        ring_km: None,
         today: Utc::now().with_timezone(&London).date_naive(),
     })
 }

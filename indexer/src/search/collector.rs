@@ -44,6 +44,8 @@ pub struct Collected {
     pub total: usize,
     /// More matches follow this page.
     pub has_more: bool,
+    /// The first match after the page, if any.
+    pub next: Option<RawHit>,
     pub need_counts: HashMap<String, u64>,
     pub district_counts: HashMap<String, u64>,
 }
@@ -236,6 +238,7 @@ impl Collector for SearchCollector {
                 .total_cmp(&rank_key(request.sort, b.score, b.distance_km))
                 .then(a.address.cmp(&b.address))
         });
+        merged.next = merged.hits.get(request.offset + request.limit).cloned();
         merged.hits = merged
             .hits
             .into_iter()
@@ -277,7 +280,7 @@ impl SegmentSearch {
                 GeoPoint::new(lat, lng).ok().map(|venue| near.point.distance_km(&venue))
             })
             .fold(f64::INFINITY, f64::min);
-        if nearest <= near.radius_km {
+        if nearest <= self.request.reach_km().unwrap_or(near.radius_km) {
             return Some(Some(nearest));
         }
         let serves_here = self
@@ -357,7 +360,7 @@ impl SegmentCollector for SegmentSearch {
             .is_none_or(|reviewed| self.today - reviewed > STALE_AFTER_DAYS);
         let by_area = self.request.near.is_some() && distance_km.is_none();
         let decay = match (&self.request.near, distance_km) {
-            (Some(near), Some(d)) => 0.5 + 0.5 * (-d / (near.radius_km / 2.0).max(1.0)).exp() as f32,
+            (Some(_), Some(d)) => self.request.distance_decay(d),
             (Some(_), None) => AREA_MATCH_DECAY,
             (None, _) => 1.0,
         };
@@ -438,6 +441,7 @@ impl SegmentCollector for SegmentSearch {
             hits,
             total,
             has_more: false,
+            next: None,
             need_counts: names(&need, need_counts),
             district_counts: names(&district, district_counts),
         }

@@ -273,15 +273,39 @@ impl SearchIndex {
     pub fn search(&self, request: &SearchRequest) -> Result<Collected> {
         let searcher = self.reader.searcher();
         let scoring = request.text.as_deref().is_some_and(|t| !t.trim().is_empty());
-        let collector = collector::SearchCollector {
-            request: std::sync::Arc::new(request.clone()),
-            fields: self.fields,
-            scoring,
-        };
         let typos = request.unknown_words(&self.index, &self.fields, &searcher);
-        searcher
-            .search(request.to_query(&self.index, &self.fields, &typos).as_ref(), &collector)
-            .map_err(index_error)
+        let run = |request: &SearchRequest| {
+            let collector = collector::SearchCollector {
+                request: std::sync::Arc::new(request.clone()),
+                fields: self.fields,
+                scoring,
+            };
+            searcher
+                .search(request.to_query(&self.index, &self.fields, &typos).as_ref(), &collector)
+                .map_err(index_error)
+        };
+        // Near a point with no words, the best page is usually close by: try rings of an eighth,
+        // a quarter and half the radius first, and keep a ring's page when nothing beyond it
+        // could outrank the page (a wide radius in a town otherwise ranks every venue in it).
+        if let Some(near) = request
+            .near
+            .as_ref()
+            .filter(|_| !scoring && !request.exact_total && !request.facets)
+        {
+            let mut ring = near.radius_km / 8.0;
+            while ring < near.radius_km && ring > 0.0 {
+                let inner = SearchRequest {
+                    ring_km: Some(ring),
+                    ..request.clone()
+                };
+                let found = run(&inner)?;
+                if ring_page_is_final(request, &found, ring) {
+                    return Ok(found);
+                }
+                ring *= 2.0;
+            }
+        }
+        run(request)
     }
 
     /// Names of listings with a word starting with `prefix`, best first.
@@ -340,5 +364,17 @@ impl SearchIndex {
         suggestions.sort_by_key(|s| s.text.len());
         suggestions.truncate(limit);
         Ok(suggestions)
+    }
+}
+
+/// Whether the page found within `ring` km is the page of the whole radius: it is full with a
+/// match after it, and that next match already beats anything beyond the ring (by relevance,
+/// a venue just past the ring scores at most the decay at the ring; by distance, it is further
+/// than every venue in the ring, and area matches come after all venues).
+fn ring_page_is_final(request: &SearchRequest, found: &collector::Collected, ring: f64) -> bool {
+    let Some(next) = &found.next else { return false };
+    match request.sort {
+        SortOrder::Relevance => next.score >= request.distance_decay(ring),
+        SortOrder::Distance => next.distance_km.is_some(),
     }
 }

@@ -81,10 +81,25 @@ pub struct SearchRequest {
     /// only the best page and skips, unchecked, every document whose text score cannot beat the
     /// page's worst: a page of a broad query costs a fraction of counting all its matches.
     pub exact_total: bool,
+    /// Search only this far from `near` (never further than its radius) while ranking as for
+    /// the whole radius: search tries growing rings first (see `SearchIndex::search`).
+    pub ring_km: Option<f64>,
     pub today: NaiveDate,
 }
 
 impl SearchRequest {
+    /// How far from `near` a venue may be: the ring being tried, else the radius.
+    pub fn reach_km(&self) -> Option<f64> {
+        let near = self.near.as_ref()?;
+        Some(self.ring_km.map_or(near.radius_km, |ring| ring.min(near.radius_km)))
+    }
+
+    /// The distance decay ranking applies (1 at the point, 0.5 far beyond the radius).
+    pub fn distance_decay(&self, distance_km: f64) -> f32 {
+        let radius_km = self.near.as_ref().map_or(1.0, |near| near.radius_km);
+        0.5 + 0.5 * (-distance_km / (radius_km / 2.0).max(1.0)).exp() as f32
+    }
+
     /// The words of the text, analysed as the index analyses names and descriptions.
     pub fn text_terms(&self, index: &Index) -> Vec<String> {
         self.text
@@ -144,7 +159,7 @@ impl SearchRequest {
             ));
         }
         if let Some(near) = &self.near {
-            let cells = covering_cells(&near.point, near.radius_km);
+            let cells = covering_cells(&near.point, self.reach_km().unwrap_or(near.radius_km));
             filter(either(
                 term_set(fields.cell, cells.iter().map(String::as_str)),
                 term_set(fields.area, near.containing_places.iter().map(PlaceCode::as_str)),

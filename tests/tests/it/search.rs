@@ -558,8 +558,9 @@ async fn open_test_directory(path: &std::path::Path) -> TestDirectory {
     }
 }
 
-/// Without `totalCount` and `facets`, search skips documents that cannot enter the page: the
-/// page itself (order, scores, hasNextPage) must be exactly the one a full count gives.
+/// Without `totalCount` and `facets`, search skips documents that cannot enter the page (and
+/// near a point with no words, tries rings inside the radius first): the page itself (order,
+/// scores, hasNextPage) must be exactly the one a full count gives.
 #[tokio::test]
 async fn a_page_without_totals_is_the_page_with_totals() {
     let test = seeded().await;
@@ -570,6 +571,11 @@ async fn a_page_without_totals_is_the_page_with_totals() {
         r#"text: "walking group", near: {postcode: "NR19 1AA", radiusKm: 30}"#,
         r#"text: "lonely", age: 80, first: 4"#,
         r#"text: "tai chi", needs: ["strength-and-balance"], first: 2"#,
+        // No words near a point: search tries rings inside the radius first.
+        r#"near: {postcode: "NR19 1AA", radiusKm: 40}, first: 5"#,
+        r#"near: {postcode: "NR2 1AB", radiusKm: 60}, needs: ["social-connection"], first: 3"#,
+        r#"near: {postcode: "NR19 1AA", radiusKm: 80}, sort: DISTANCE, first: 10"#,
+        r#"near: {lat: 52.75, lng: 1.0, radiusKm: 100}, kinds: [SERVICE], first: 20"#,
     ] {
         let page = |extra: &str| {
             format!(r#"{{ search({args}) {{ edges {{ score node {{ id }} }} pageInfo {{ hasNextPage }} {extra} }} }}"#)
