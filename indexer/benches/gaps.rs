@@ -133,7 +133,7 @@ fn norfolk() {
         }
         times.sort();
         println!(
-            "norfolk gap_matrix(E10000020, {} needs): {rows} rows in {} (median of 21, end to end incl. SQLite)",
+            "norfolk gap_matrix(E10000020, {} needs): {rows} rows in {} (median of 21, end to end; candidate services read once per change-log position, as in the server)",
             needs.len(),
             ms(times[times.len() / 2])
         );
@@ -145,7 +145,7 @@ fn norfolk() {
         }
         times.sort();
         println!(
-            "norfolk loading the candidate services from SQLite (part of each call above and below): {}",
+            "norfolk reading the candidate services from SQLite (the first call after a change pays this once): {}",
             ms(times[times.len() / 2])
         );
         let need = needs[0];

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 
 use tracing::info;
 use uuid::Uuid;
@@ -11,6 +11,7 @@ use uuid::Uuid;
 use crate::accounts::Viewer;
 use crate::domain::*;
 use crate::error::{Error, Result};
+use crate::gaps::assets::CandidateService;
 use crate::gaps::PopulationPoints;
 use crate::places::PlaceIndex;
 use crate::search::{sync as search_sync, SearchIndex};
@@ -31,6 +32,8 @@ pub struct Directory {
     search: Arc<SearchIndex>,
     /// The postcode table in memory (read on every search near a postcode; never edited).
     postcodes: Arc<HashMap<String, PostcodeRecord>>,
+    /// Gap detection's candidate services, with the change-log position they were read at.
+    gap_candidates: Arc<Mutex<Option<(i64, Arc<Vec<CandidateService>>)>>>,
     data_dir: PathBuf,
 }
 
@@ -111,6 +114,7 @@ impl Directory {
             .collect();
         let directory = Directory {
             postcodes: Arc::new(postcodes),
+            gap_candidates: Arc::default(),
             store,
             geography: Arc::new(RwLock::new(geography)),
             search: Arc::new(search),
@@ -164,6 +168,27 @@ impl Directory {
         let search = self.search.clone();
         let _ = tokio::task::spawn_blocking(move || search.release_writer()).await;
         self.store.close().await;
+    }
+
+    /// Every service gap detection may count, read once per change-log position: every write
+    /// to a listing or venue (and every boundary load) appends to the change log, so a report
+    /// after one reads them again, and a report between writes reuses them.
+    pub async fn gap_candidates(&self) -> Result<Arc<Vec<CandidateService>>> {
+        let seq = self.store.last_change_seq().await?;
+        let cached = match self.gap_candidates.lock() {
+            Ok(guard) => guard.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        };
+        if let Some((cached_seq, candidates)) = cached {
+            if cached_seq == seq {
+                return Ok(candidates);
+            }
+        }
+        let candidates = Arc::new(self.store.gap_candidates().await?);
+        if let Ok(mut guard) = self.gap_candidates.lock() {
+            *guard = Some((seq, candidates.clone()));
+        }
+        Ok(candidates)
     }
 
     /// A place by code, or `NOT_FOUND`.

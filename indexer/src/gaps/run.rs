@@ -27,7 +27,7 @@ impl Directory {
         let geography = self.geography();
         let place = lookup(&geography, place)?;
         let areas = areas_of(&geography, &place, "place")?;
-        let candidates = self.store().gap_candidates().await?;
+        let candidates = self.gap_candidates().await?;
         let assets = EligibleAssets::select(&candidates, need, criteria, Utc::now());
         let report = report::build(&ReportInput {
             geography: &geography,
@@ -79,7 +79,7 @@ impl Directory {
             .iter()
             .map(|child| areas_of(&geography, child, "parent"))
             .collect::<Result<Vec<_>>>()?;
-        let candidates = self.store().gap_candidates().await?;
+        let candidates = self.gap_candidates().await?;
         let now = Utc::now();
         let per_need: Vec<(NeedCode, EligibleAssets)> = needs
             .iter()
