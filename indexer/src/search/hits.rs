@@ -204,7 +204,7 @@ impl Directory {
             reasons.push(format!("{distance:.1} km away"));
         }
         let serves_area = if raw.by_area {
-            self.area_served(request, &asset, hydrated).await?
+            area_served(request, &asset, hydrated)
         } else {
             None
         };
@@ -252,27 +252,21 @@ impl Directory {
             next_session,
         })
     }
+}
 
-    /// The smallest area the listing serves that contains the search point.
-    async fn area_served(
-        &self,
-        request: &SearchRequest,
-        asset: &Asset,
-        hydrated: &Hydrated,
-    ) -> Result<Option<PlaceCode>> {
-        let Some(near) = &request.near else { return Ok(None) };
-        let areas: Vec<PlaceCode> = match asset {
-            Asset::Service(service) => hydrated.areas.get(&service.id).cloned().unwrap_or_default(),
-            Asset::Fund(fund) => fund.beneficiary_locations.clone(),
-            Asset::Organization(organization) => hydrated.areas.get(&organization.id).cloned().unwrap_or_default(),
-        };
-        Ok(near
-            .containing_places
-            .iter()
-            .rev()
-            .find(|code| areas.contains(code))
-            .cloned())
-    }
+/// The smallest area the listing serves that contains the search point.
+fn area_served(request: &SearchRequest, asset: &Asset, hydrated: &Hydrated) -> Option<PlaceCode> {
+    let near = request.near.as_ref()?;
+    let areas: Vec<PlaceCode> = match asset {
+        Asset::Service(service) => hydrated.areas.get(&service.id).cloned().unwrap_or_default(),
+        Asset::Fund(fund) => fund.beneficiary_locations.clone(),
+        Asset::Organization(organization) => hydrated.areas.get(&organization.id).cloned().unwrap_or_default(),
+    };
+    near.containing_places
+        .iter()
+        .rev()
+        .find(|code| areas.contains(code))
+        .cloned()
 }
 
 #[derive(Default)]
