@@ -33,9 +33,12 @@ pub struct Directory {
     /// The postcode table in memory (read on every search near a postcode; never edited).
     postcodes: Arc<HashMap<String, PostcodeRecord>>,
     /// Gap detection's candidate services, with the change-log position they were read at.
-    gap_candidates: Arc<Mutex<Option<(i64, Arc<Vec<CandidateService>>)>>>,
+    gap_candidates: Arc<Mutex<Option<CandidatesAt>>>,
     data_dir: PathBuf,
 }
+
+/// Gap detection's candidate services as read at a change-log position.
+type CandidatesAt = (i64, Arc<Vec<CandidateService>>);
 
 /// The search index directory inside the data directory.
 pub const INDEX_DIR: &str = "index";
