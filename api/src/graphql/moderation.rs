@@ -42,6 +42,16 @@ pub enum ListingKind {
     Fund,
 }
 
+/// An organisation, if the viewer may see it.
+async fn visible_organization(ctx: &Context<'_>, id: uuid::Uuid) -> Option<OrganizationObject> {
+    let directory = ctx.data_unchecked::<Directory>();
+    directory
+        .organization(viewer(ctx), id)
+        .await
+        .ok()
+        .map(OrganizationObject)
+}
+
 /// A person or platform with tokens.
 pub struct PrincipalObject(pub Principal);
 
@@ -66,13 +76,7 @@ impl PrincipalObject {
     }
     /// The organisation an editor edits for.
     async fn organization(&self, ctx: &Context<'_>) -> Option<OrganizationObject> {
-        let id = self.0.organization_id?;
-        let directory = ctx.data_unchecked::<Directory>();
-        directory
-            .organization(viewer(ctx), id)
-            .await
-            .ok()
-            .map(OrganizationObject)
+        visible_organization(ctx, self.0.organization_id?).await
     }
 }
 
@@ -96,13 +100,7 @@ impl QueueItemObject {
     }
     /// The organisation it belongs to.
     async fn organization(&self, ctx: &Context<'_>) -> Option<OrganizationObject> {
-        let id = self.0.organization_id?;
-        let directory = ctx.data_unchecked::<Directory>();
-        directory
-            .organization(viewer(ctx), id)
-            .await
-            .ok()
-            .map(OrganizationObject)
+        visible_organization(ctx, self.0.organization_id?).await
     }
     /// Pending review or rejected.
     async fn publication(&self) -> Publication {

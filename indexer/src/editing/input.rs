@@ -188,7 +188,7 @@ fn needs(field: &str, raw: &[String]) -> Result<Vec<NeedCode>> {
     Ok(codes)
 }
 
-fn identifiers(field: &str, raw: &[(String, String)]) -> Result<Vec<OrganizationIdentifier>> {
+pub(crate) fn identifiers(field: &str, raw: &[(String, String)]) -> Result<Vec<OrganizationIdentifier>> {
     list_len(field, raw)?;
     raw.iter()
         .map(|(scheme, identifier)| {

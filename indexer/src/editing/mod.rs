@@ -60,6 +60,11 @@ impl ResourceKind {
         }
     }
 
+    /// The kind named `name` (as [`ResourceKind::as_str`] writes it).
+    pub fn parse(name: &str) -> Option<ResourceKind> {
+        ResourceKind::ALL.into_iter().find(|kind| kind.as_str() == name)
+    }
+
     pub(crate) fn table(self) -> &'static str {
         match self {
             ResourceKind::Organization => "organizations",
@@ -81,6 +86,18 @@ impl ResourceKind {
             }
             ResourceKind::Fund => "SELECT funder_organization_id FROM funds WHERE id = ?",
         }
+    }
+
+    /// The organisation owning listing `id` of this kind (`None`: nobody), or `NOT_FOUND`.
+    async fn owner<'e>(self, executor: impl sqlx::SqliteExecutor<'e>, id: Uuid) -> Result<Option<Uuid>> {
+        let owner: Option<Option<String>> = sqlx::query_scalar(self.owner_sql())
+            .bind(id.to_string())
+            .fetch_optional(executor)
+            .await?;
+        let Some(owner) = owner else {
+            return Err(Error::not_found(self.as_str(), id.to_string()));
+        };
+        owner.as_deref().map(crate::store::rows::uuid).transpose()
     }
 
     /// Child rows that are part of a listing's state, as (field name, query by listing id).
@@ -135,7 +152,7 @@ impl ResourceKind {
             .fetch_optional(store.pool())
             .await?;
         found
-            .and_then(|name| ResourceKind::ALL.into_iter().find(|kind| kind.as_str() == name))
+            .and_then(|name| ResourceKind::parse(&name))
             .ok_or_else(|| Error::not_found("listing", id.to_string()))
     }
 }
@@ -170,14 +187,7 @@ impl<'v> Edit<'v> {
         expected_version: Option<i64>,
     ) -> Result<Edit<'v>> {
         let mut tx = store.begin_write().await?;
-        let owner: Option<Option<String>> = sqlx::query_scalar(kind.owner_sql())
-            .bind(id.to_string())
-            .fetch_optional(&mut *tx)
-            .await?;
-        let Some(owner) = owner else {
-            return Err(Error::not_found(kind.as_str(), id.to_string()));
-        };
-        let owner = owner.as_deref().map(crate::store::rows::uuid).transpose()?;
+        let owner = kind.owner(&mut *tx, id).await?;
         viewer.require_edit(owner, &format!("this {}", kind.as_str()))?;
         let before = audit::snapshot(&mut tx, kind, id).await?;
         let edit = Edit {
@@ -431,11 +441,7 @@ impl Directory {
     /// history, moderators everything.
     pub async fn history(&self, viewer: &Viewer, id: Uuid) -> Result<Vec<audit::AuditEntry>> {
         let kind = ResourceKind::of(self.store(), id).await?;
-        let owner: Option<String> = sqlx::query_scalar(kind.owner_sql())
-            .bind(id.to_string())
-            .fetch_one(self.store().pool())
-            .await?;
-        let owner = owner.as_deref().map(crate::store::rows::uuid).transpose()?;
+        let owner = kind.owner(self.store().pool(), id).await?;
         if !viewer.can_edit(owner) {
             return Err(Error::forbidden(
                 "a listing's history is for its organisation's editors and moderators",

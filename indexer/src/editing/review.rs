@@ -124,10 +124,7 @@ struct StaleRow {
 }
 
 fn kind_named(name: &str) -> Result<ResourceKind> {
-    ResourceKind::ALL
-        .into_iter()
-        .find(|kind| kind.as_str() == name)
-        .ok_or_else(|| Error::invalid("kind", format!("unknown kind {name:?}")))
+    ResourceKind::parse(name).ok_or_else(|| Error::invalid("kind", format!("unknown kind {name:?}")))
 }
 
 impl Directory {
@@ -235,17 +232,7 @@ impl Directory {
             .filter(|raw| !raw.trim().is_empty())
             .map(|raw| Postcode::parse(raw).map_err(|e| e.for_field("postcode")))
             .transpose()?;
-        let identifiers = identifiers
-            .iter()
-            .map(|(scheme, identifier)| {
-                let (identifier_scheme, identifier) =
-                    crate::domain::text::organization_identifier("identifiers", scheme, identifier)?;
-                Ok(OrganizationIdentifier {
-                    identifier_scheme,
-                    identifier,
-                })
-            })
-            .collect::<Result<Vec<_>>>()?;
+        let identifiers = super::input::identifiers("identifiers", identifiers)?;
         likely_duplicates(
             self.store(),
             name,

@@ -337,14 +337,6 @@ impl SegmentCollector for SegmentSearch {
     type Fruit = Collected;
 
     fn collect(&mut self, doc: DocId, text_score: Score) {
-        // The blended score never exceeds the text score (decay and staleness only lower it),
-        // so once the page is full a document scoring no better than its worst cannot enter.
-        if self.prune
-            && self.top.len() >= self.keep
-            && self.top.peek().is_some_and(|worst| -f64::from(text_score) >= worst.key)
-        {
-            return;
-        }
         if !(self.age_fits(doc) && self.sessions_fit(doc) && self.fund_open(doc)) {
             return;
         }
