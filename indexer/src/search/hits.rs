@@ -7,7 +7,7 @@ use std::sync::Arc;
 use chrono::Utc;
 use uuid::Uuid;
 
-use super::cache::CachedAsset;
+use super::cache::{CachedAsset, Keyed, ListingCache};
 use super::collector::RawHit;
 use super::document::AssetKind;
 use super::fields::{analyse, PLAIN};
@@ -139,22 +139,13 @@ impl Directory {
             .iter()
             .filter_map(|hit| Some((hit.kind, Uuid::parse_str(&hit.id).ok()?)))
             .collect();
-        let cache = self.search_index().asset_cache();
         let ids: Vec<Uuid> = wanted.iter().map(|(_, id)| *id).collect();
-        let (mut entries, missing) = match cache {
-            Some(cache) => cache.get_many(&ids),
-            None => (Vec::new(), ids),
-        };
-        if !missing.is_empty() {
+        let entries = ListingCache::get_or_read(self.search_index().asset_cache(), &ids, |missing| {
             let missing: Vec<(AssetKind, Uuid)> =
                 wanted.iter().filter(|(_, id)| missing.contains(id)).copied().collect();
-            let generation = cache.map(|cache| cache.generation());
-            let read = self.read_assets(&missing).await?;
-            if let (Some(cache), Some(generation)) = (cache, generation) {
-                cache.insert_many(read.iter().cloned(), generation);
-            }
-            entries.extend(read);
-        }
+            async move { self.read_assets(&missing).await }
+        })
+        .await?;
         let mut hydrated = Hydrated::default();
         for entry in entries {
             let id = entry.id();

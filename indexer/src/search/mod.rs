@@ -66,7 +66,9 @@ pub struct SearchIndex {
     writer: Mutex<Option<IndexWriter>>,
     applied_seq: AtomicI64,
     /// Listings of recent results, emptied as they are re-indexed.
-    services: cache::AssetCache,
+    assets: cache::ListingCache<cache::CachedAsset>,
+    /// Services signposting ranked recently, emptied as they are re-indexed.
+    services: cache::ListingCache<cache::CachedService>,
     /// Whether `writer` holds a writer, readable without waiting for a commit in progress.
     writable: std::sync::atomic::AtomicBool,
 }
@@ -155,7 +157,8 @@ impl SearchIndex {
             reader,
             writer: Mutex::new(writer),
             applied_seq: AtomicI64::new(0),
-            services: cache::AssetCache::default(),
+            assets: cache::ListingCache::default(),
+            services: cache::ListingCache::default(),
             writable: std::sync::atomic::AtomicBool::new(writable),
         })
     }
@@ -164,13 +167,18 @@ impl SearchIndex {
         &self.index
     }
 
-    /// The last change-log row this index reflects.
-    /// The hydration cache, when this process applies the change log (else `None`: nothing
-    /// would empty it).
-    pub fn asset_cache(&self) -> Option<&cache::AssetCache> {
+    /// The search results' hydration cache, when this process applies the change log (else
+    /// `None`: nothing would empty it).
+    pub fn asset_cache(&self) -> Option<&cache::ListingCache<cache::CachedAsset>> {
+        self.is_writable().then_some(&self.assets)
+    }
+
+    /// Signposting's hydration cache, on the same terms as [`SearchIndex::asset_cache`].
+    pub fn service_cache(&self) -> Option<&cache::ListingCache<cache::CachedService>> {
         self.is_writable().then_some(&self.services)
     }
 
+    /// The last change-log row this index reflects.
     pub fn applied_seq(&self) -> i64 {
         self.applied_seq.load(Ordering::SeqCst)
     }
@@ -218,6 +226,7 @@ impl SearchIndex {
         seq: i64,
         mut progress: impl FnMut(u64),
     ) -> Result<u64> {
+        self.assets.clear();
         self.services.clear();
         self.with_writer(|writer| {
             writer.delete_all_documents().map_err(index_error)?;
@@ -240,8 +249,9 @@ impl SearchIndex {
     /// Replaces the documents of `changed` listings and removes `removed` ones, then commits at
     /// change-log position `seq`.
     pub fn apply(&self, changed: &[AssetDocument], removed: &[Uuid], seq: i64) -> Result<()> {
-        self.services
-            .invalidate(removed.iter().chain(changed.iter().map(|doc| &doc.id)));
+        let touched = || removed.iter().chain(changed.iter().map(|doc| &doc.id));
+        self.assets.invalidate(touched());
+        self.services.invalidate(touched());
         self.with_writer(|writer| {
             for id in removed.iter().chain(changed.iter().map(|doc| &doc.id)) {
                 writer.delete_term(Term::from_field_text(self.fields.id, &id.to_string()));

@@ -16,6 +16,7 @@ pub mod render;
 
 use chrono::{Datelike, NaiveDate, Utc};
 use chrono_tz::Europe::London;
+use futures_util::future::try_join_all;
 use geo::ChamberlainDuquetteArea;
 
 use crate::domain::schedule::Session;
@@ -135,15 +136,14 @@ impl Directory {
             max_distance_km,
             today,
         };
-        let mut results = Vec::with_capacity(needs.len());
-        for need in &needs {
-            let result = self.options_for_need(&context, *need).await?;
-            if result.unmet {
-                if let Some(place) = &district {
-                    self.store().count_unmet_need(place, *need, &iso_week(today)).await?;
-                }
+        // The needs are independent: their searches run side by side (on the blocking pool).
+        let results = try_join_all(needs.iter().map(|need| self.options_for_need(&context, *need))).await?;
+        if let Some(place) = &district {
+            for result in results.iter().filter(|result| result.unmet) {
+                self.store()
+                    .count_unmet_need(place, result.need, &iso_week(today))
+                    .await?;
             }
-            results.push(result);
         }
         let funds = self.eligible_funds(&request, district.as_ref(), &needs, today).await?;
         Ok(SignpostResult {

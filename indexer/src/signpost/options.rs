@@ -2,6 +2,7 @@
 //! the person, a stated fit score, and plain-language reasons.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use chrono::Utc;
 use uuid::Uuid;
@@ -10,8 +11,8 @@ use super::{NeedResult, SignpostOption, SignpostRequest};
 use crate::domain::schedule::{Availability, Session};
 use crate::domain::*;
 use crate::error::{Error, Result};
+use crate::search::cache::{CachedService, ListingCache};
 use crate::search::{AssetKind, Near, RawHit, SearchRequest, SortOrder};
-use crate::store::feed::ServiceFeed;
 use crate::Directory;
 
 /// Candidates looked at per need before ranking by fit.
@@ -57,13 +58,64 @@ pub fn fit_score(
     score
 }
 
+/// Which options a search wants, in what order.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Wanted {
+    /// The best `n` by fit (nearer first on ties).
+    BestFit(usize),
+    /// The best `n` by fit among services reached only by phone, online or visits.
+    RemoteBestFit(usize),
+    /// The nearest option with a venue.
+    Nearest,
+}
+
+impl Wanted {
+    fn count(self) -> usize {
+        match self {
+            Wanted::BestFit(n) | Wanted::RemoteBestFit(n) => n,
+            Wanted::Nearest => 1,
+        }
+    }
+
+    /// The order key of an option (smaller is better).
+    fn key(self, option: &SignpostOption) -> f64 {
+        match self {
+            Wanted::BestFit(_) | Wanted::RemoteBestFit(_) => -option.fit_score,
+            Wanted::Nearest => option.distance_km.unwrap_or(f64::MAX),
+        }
+    }
+
+    /// A key no option made from `hit` can beat, or `None` if the hit cannot give a wanted
+    /// option. An option's venue is at least as far as the hit's nearest (less the rounding
+    /// to 0.1 km), and its fit at most [`fit_score`] with everything else in its favour (plus
+    /// the rounding to 0.1).
+    fn bound(self, hit: &RawHit, max_distance_km: f64) -> Option<f64> {
+        const ROUNDING_KM: f64 = 0.05;
+        const ROUNDING_FIT: f64 = 0.05;
+        let nearest_km = hit.distance_km.map(|d| (d - ROUNDING_KM).max(0.0));
+        match self {
+            Wanted::Nearest => nearest_km,
+            Wanted::RemoteBestFit(_) if !hit.by_area => None,
+            Wanted::BestFit(_) | Wanted::RemoteBestFit(_) => {
+                let remote = hit.by_area || nearest_km.is_none();
+                let best = fit_score(nearest_km, max_distance_km, remote, true, hit.stale, true);
+                Some(-(best + ROUNDING_FIT))
+            }
+        }
+    }
+}
+
+/// Hits hydrated per round at first; each round doubles it. Tests use tiny rounds so that the
+/// seed's few candidates per need still stop early.
+const FIRST_ROUND: usize = if cfg!(test) { 1 } else { 12 };
+
 impl Directory {
     pub(super) async fn options_for_need(&self, context: &Context<'_>, need: NeedCode) -> Result<NeedResult> {
         let modes = &context.request.delivery_modes;
-        let mut options = self
-            .candidates(context, need, context.max_distance_km, modes, true)
+        let wanted = Wanted::BestFit(context.request.options_per_need);
+        let options = self
+            .candidates(context, need, context.max_distance_km, modes, true, wanted)
             .await?;
-        options.truncate(context.request.options_per_need);
         let unmet = options.is_empty();
         let (nearest_beyond, remote_alternatives) = if unmet {
             let nearest = self.nearest_beyond(context, need, modes).await?;
@@ -77,9 +129,12 @@ impl Directory {
             // times cannot rule them out.
             let remote = match remote_modes.is_empty() {
                 true => Vec::new(),
-                false => self.candidates(context, need, 0.01, &remote_modes, false).await?,
+                false => {
+                    self.candidates(context, need, 0.01, &remote_modes, false, Wanted::RemoteBestFit(3))
+                        .await?
+                }
             };
-            (nearest, remote.into_iter().filter(|o| o.remote).take(3).collect())
+            (nearest, remote)
         } else {
             (None, Vec::new())
         };
@@ -107,21 +162,24 @@ impl Directory {
             if radius_km <= context.max_distance_km && radius_km < FURTHEST_KM {
                 continue;
             }
-            let beyond = self.candidates(context, need, radius_km, modes, true).await?;
-            let nearest = beyond.into_iter().filter(|o| !o.remote).min_by(|a, b| {
-                a.distance_km
-                    .unwrap_or(f64::MAX)
-                    .total_cmp(&b.distance_km.unwrap_or(f64::MAX))
-            });
-            if nearest.is_some() {
-                return Ok(nearest);
+            let beyond = self
+                .candidates(context, need, radius_km, modes, true, Wanted::Nearest)
+                .await?;
+            if let Some(nearest) = beyond.into_iter().next() {
+                return Ok(Some(nearest));
             }
         }
         Ok(None)
     }
 
-    /// Suitable options within `radius_km`, best fit first; `with_times` applies the person's
-    /// days and times.
+    /// The `wanted` suitable options within `radius_km`, best first; `with_times` applies the
+    /// person's days and times.
+    ///
+    /// The index gives up to [`CANDIDATES`] hits, nearest first. Each hit's best possible
+    /// option is known from the hit alone (see [`Wanted::bound`]), so hits are hydrated in
+    /// rounds, most promising first, and the rounds stop once the options found beat every
+    /// hit left: the answer is the one hydrating all of them would give, for a fraction of
+    /// the reads.
     async fn candidates(
         &self,
         context: &Context<'_>,
@@ -129,6 +187,7 @@ impl Directory {
         radius_km: f64,
         modes: &[DeliveryMode],
         with_times: bool,
+        wanted: Wanted,
     ) -> Result<Vec<SignpostOption>> {
         let timeless;
         let request = if with_times {
@@ -167,66 +226,98 @@ impl Directory {
             .await
             .map_err(|e| Error::Index(format!("search task failed: {e}")))??
             .hits;
-        let hits: Vec<RawHit> = hits
+        let mut queue: Vec<(f64, Uuid, RawHit)> = hits
             .into_iter()
             .filter(|hit| request.include_stale || !hit.stale)
-            .collect();
-        let ids: Vec<Uuid> = hits.iter().filter_map(|hit| Uuid::parse_str(&hit.id).ok()).collect();
-        if ids.is_empty() {
-            return Ok(Vec::new());
-        }
-        // Ranking needs each candidate's venues and schedules, not its areas or organisation.
-        let feed = self.store().services_with_sessions(&ids).await?;
-        let by_id: HashMap<String, &Service> = feed.services.iter().map(|s| (s.id.to_string(), s)).collect();
-        let mut options: Vec<SignpostOption> = hits
-            .iter()
             .filter_map(|hit| {
-                let service = by_id.get(&hit.id)?;
-                self.option(context, request, &feed, service, hit, radius_km)
+                let bound = wanted.bound(&hit, context.max_distance_km)?;
+                Some((bound, Uuid::parse_str(&hit.id).ok()?, hit))
             })
             .collect();
-        options.sort_by(|a, b| {
-            b.fit_score.total_cmp(&a.fit_score).then(
-                a.distance_km
-                    .unwrap_or(f64::MAX)
-                    .total_cmp(&b.distance_km.unwrap_or(f64::MAX)),
-            )
-        });
+        // Stable: equal bounds keep the index's order (nearest first).
+        queue.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let count = wanted.count();
+        let mut options: Vec<SignpostOption> = Vec::new();
+        let (mut next, mut round) = (0, FIRST_ROUND);
+        while next < queue.len() {
+            let batch = &queue[next..(next + round).min(queue.len())];
+            let ids: Vec<Uuid> = batch.iter().map(|(_, id, _)| *id).collect();
+            let services = self.services_to_rank(&ids).await?;
+            let by_id: HashMap<Uuid, &CachedService> = services.iter().map(|s| (s.service.id, s.as_ref())).collect();
+            options.extend(batch.iter().filter_map(|(_, id, hit)| {
+                let service = by_id.get(id)?;
+                self.option(context, request, service, hit, radius_km)
+                    .filter(|option| option.remote || wanted != Wanted::RemoteBestFit(count))
+            }));
+            next += batch.len();
+            round *= 2;
+            options.sort_by(|a, b| {
+                wanted.key(a).total_cmp(&wanted.key(b)).then(
+                    a.distance_km
+                        .unwrap_or(f64::MAX)
+                        .total_cmp(&b.distance_km.unwrap_or(f64::MAX)),
+                )
+            });
+            let settled = options
+                .get(count.saturating_sub(1))
+                .zip(queue.get(next))
+                .is_some_and(|(last, (bound, _, _))| wanted.key(last) < *bound);
+            if settled {
+                break;
+            }
+        }
+        options.truncate(count);
         Ok(options)
+    }
+
+    /// Services with their venues and schedules: from the cache, the rest from the store.
+    async fn services_to_rank(&self, ids: &[Uuid]) -> Result<Vec<Arc<CachedService>>> {
+        ListingCache::get_or_read(self.search_index().service_cache(), ids, |missing| async move {
+            let mut feed = self.store().services_with_sessions(&missing).await?;
+            Ok(feed
+                .services
+                .into_iter()
+                .map(|service| {
+                    Arc::new(CachedService {
+                        venues: feed.venues.remove(&service.id).unwrap_or_default(),
+                        schedules: feed.schedules.remove(&service.id).unwrap_or_default(),
+                        service,
+                    })
+                })
+                .collect())
+        })
+        .await
     }
 
     fn option(
         &self,
         context: &Context<'_>,
         request: &SignpostRequest,
-        feed: &ServiceFeed,
-        service: &Service,
+        cached: &CachedService,
         hit: &RawHit,
         radius_km: f64,
     ) -> Option<SignpostOption> {
-        let service = service.clone();
-        let schedules = feed.schedules.get(&service.id).cloned().unwrap_or_default();
+        let schedules = &cached.schedules;
         let filtering_times = !request.days.is_empty() || request.time_from.is_some() || request.time_to.is_some();
         // The nearest venue within reach, among those with a session that suits when times are asked.
-        let venue = feed
+        let venue = cached
             .venues
-            .get(&service.id)
-            .into_iter()
-            .flatten()
+            .iter()
             .filter_map(|venue| {
                 let point = GeoPoint::new(venue.location.latitude, venue.location.longitude).ok()?;
                 Some((request.point.distance_km(&point), &venue.location))
             })
             .filter(|(distance, location)| {
                 *distance <= radius_km
-                    && (!filtering_times || !sessions_at(request, &schedules, Some(location.id), 1).is_empty())
+                    && (!filtering_times || !sessions_at(request, schedules, Some(location.id), 1).is_empty())
             })
             .min_by(|a, b| a.0.total_cmp(&b.0));
         let remote = venue.is_none();
         if remote && !hit.by_area {
             return None;
         }
-        let next_sessions = sessions_at(request, &schedules, venue.map(|(_, l)| l.id), 3);
+        let service = cached.service.clone();
+        let next_sessions = sessions_at(request, schedules, venue.map(|(_, l)| l.id), 3);
         let distance_km = venue.map(|(d, _)| (d * 10.0).round() / 10.0);
         let location = venue.map(|(_, l)| l.clone());
         let cost = cost_of(&service);
@@ -329,4 +420,115 @@ fn reasons(
         reasons.push("not confirmed for over 12 months: check before going".to_string());
     }
     reasons
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::signpost::DEFAULT_OPTIONS_PER_NEED;
+
+    fn request(point: GeoPoint, days: Vec<chrono::Weekday>) -> SignpostRequest {
+        SignpostRequest {
+            point,
+            age: Some(74),
+            needs: Vec::new(),
+            description: None,
+            max_distance_km: None,
+            days,
+            time_from: None,
+            time_to: None,
+            delivery_modes: Vec::new(),
+            free_only: false,
+            accessibility: Vec::new(),
+            include_stale: true,
+            options_per_need: DEFAULT_OPTIONS_PER_NEED,
+        }
+    }
+
+    fn summary(options: &[SignpostOption]) -> Vec<(Uuid, Option<f64>, f64, bool)> {
+        options
+            .iter()
+            .map(|o| (o.service.id, o.distance_km, o.fit_score, o.remote))
+            .collect()
+    }
+
+    /// Hydrating in rounds and stopping early gives exactly what ranking every hit gives, over
+    /// a grid of points across Norfolk, the commonest needs, two reaches and each kind of shortlist.
+    #[test]
+    fn rounds_give_the_same_options_as_ranking_every_hit() {
+        let runtime = tokio::runtime::Runtime::new().expect("runtime");
+        let data_dir = tempfile::tempdir().expect("temp dir");
+        runtime.block_on(async {
+            let directory = Directory::open(data_dir.path()).await.expect("seeded directory");
+            let today = Utc::now().date_naive();
+            let mut compared = 0;
+            for step in 0..12 {
+                let point = GeoPoint::new(52.5 + 0.15 * f64::from(step / 4), 0.6 + 0.28 * f64::from(step % 4))
+                    .expect("in Norfolk");
+                let containing: Vec<PlaceCode> = directory.places_at(point).into_iter().map(|p| p.code).collect();
+                let days = if step % 2 == 0 {
+                    Vec::new()
+                } else {
+                    vec![chrono::Weekday::Tue]
+                };
+                let request = request(point, days);
+                for max_distance_km in [3.0, 15.0] {
+                    let context = Context {
+                        request: &request,
+                        containing: &containing,
+                        max_distance_km,
+                        today,
+                    };
+                    for need in ["strength-and-balance", "social-connection", "money-advice", "carers"] {
+                        let need = NeedCode::parse(need).expect("taxonomy code");
+                        for (radius_km, with_times, wanted) in [
+                            (max_distance_km, true, Wanted::BestFit(3)),
+                            (max_distance_km, true, Wanted::BestFit(1)),
+                            (50.0, true, Wanted::Nearest),
+                            (0.01, false, Wanted::RemoteBestFit(3)),
+                        ] {
+                            let every = match wanted {
+                                Wanted::BestFit(_) => Wanted::BestFit(CANDIDATES),
+                                Wanted::RemoteBestFit(_) => Wanted::RemoteBestFit(CANDIDATES),
+                                Wanted::Nearest => Wanted::Nearest,
+                            };
+                            let rounds = directory
+                                .candidates(&context, need, radius_km, &[], with_times, wanted)
+                                .await
+                                .expect("candidates");
+                            let mut all = directory
+                                .candidates(&context, need, radius_km, &[], with_times, every)
+                                .await
+                                .expect("candidates");
+                            if wanted == Wanted::Nearest {
+                                // Every hit, nearest first.
+                                all = directory
+                                    .candidates(&context, need, radius_km, &[], with_times, Wanted::BestFit(CANDIDATES))
+                                    .await
+                                    .expect("candidates");
+                                all.retain(|o| !o.remote);
+                                all.sort_by(|a, b| {
+                                    a.distance_km
+                                        .unwrap_or(f64::MAX)
+                                        .total_cmp(&b.distance_km.unwrap_or(f64::MAX))
+                                });
+                            }
+                            all.truncate(wanted.count());
+                            if wanted == Wanted::Nearest {
+                                assert_eq!(
+                                    rounds.first().map(|o| o.distance_km),
+                                    all.first().map(|o| o.distance_km)
+                                );
+                            } else {
+                                assert_eq!(summary(&rounds), summary(&all), "{need:?} at {point:?}, {wanted:?}");
+                            }
+                            compared += usize::from(!all.is_empty());
+                        }
+                    }
+                }
+            }
+            assert!(compared > 100, "only {compared} non-empty comparisons");
+            directory.close().await;
+        });
+    }
 }
