@@ -19,7 +19,7 @@ const STALE_AFTER_DAYS: i64 = 365;
 /// Score multiplier for stale listings.
 const STALE_FACTOR: f32 = 0.6;
 /// Score multiplier for a listing matched by the area it serves rather than a venue nearby.
-const AREA_MATCH_DECAY: f32 = 0.55;
+pub const AREA_MATCH_DECAY: f32 = 0.55;
 
 /// One match before hydration.
 #[derive(Debug, Clone, PartialEq)]
@@ -282,6 +282,9 @@ impl SegmentSearch {
             .fold(f64::INFINITY, f64::min);
         if nearest <= self.request.reach_km().unwrap_or(near.radius_km) {
             return Some(Some(nearest));
+        }
+        if self.request.ring_km.is_some() {
+            return None;
         }
         let serves_here = self
             .area

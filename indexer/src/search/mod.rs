@@ -377,14 +377,16 @@ impl SearchIndex {
     }
 }
 
-/// Whether the page found within `ring` km is the page of the whole radius: it is full with a
-/// match after it, and that next match already beats anything beyond the ring (by relevance,
-/// a venue just past the ring scores at most the decay at the ring; by distance, it is further
-/// than every venue in the ring, and area matches come after all venues).
+/// Whether the page found within `ring` km (venues only) is the page of the whole radius: it
+/// is full with a match after it, and that next match already beats anything the ring left
+/// out. By relevance (no words: every text score is 1), a venue past the ring scores at most
+/// the decay at the ring, and an area match at most [`collector::AREA_MATCH_DECAY`] (strictly
+/// beaten, as ties would fall to document order); by distance, a venue past the ring is
+/// further than every venue in it, and area matches come after all venues.
 fn ring_page_is_final(request: &SearchRequest, found: &collector::Collected, ring: f64) -> bool {
     let Some(next) = &found.next else { return false };
     match request.sort {
-        SortOrder::Relevance => next.score >= request.distance_decay(ring),
-        SortOrder::Distance => next.distance_km.is_some(),
+        SortOrder::Relevance => next.score >= request.distance_decay(ring) && next.score > collector::AREA_MATCH_DECAY,
+        SortOrder::Distance => true,
     }
 }

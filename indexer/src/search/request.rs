@@ -81,8 +81,9 @@ pub struct SearchRequest {
     /// only the best page and skips, unchecked, every document whose text score cannot beat the
     /// page's worst: a page of a broad query costs a fraction of counting all its matches.
     pub exact_total: bool,
-    /// Search only this far from `near` (never further than its radius) while ranking as for
-    /// the whole radius: search tries growing rings first (see `SearchIndex::search`).
+    /// Search only venues this far from `near` (never further than its radius), ranking as
+    /// for the whole radius, and no listing by the area it serves: search tries growing rings
+    /// first (see `SearchIndex::search`), and area matches never change with the ring.
     pub ring_km: Option<f64>,
     pub today: NaiveDate,
 }
@@ -160,10 +161,14 @@ impl SearchRequest {
         }
         if let Some(near) = &self.near {
             let cells = covering_cells(&near.point, self.reach_km().unwrap_or(near.radius_km));
-            filter(either(
-                term_set(fields.cell, cells.iter().map(String::as_str)),
-                term_set(fields.area, near.containing_places.iter().map(PlaceCode::as_str)),
-            ));
+            let venues = term_set(fields.cell, cells.iter().map(String::as_str));
+            match self.ring_km {
+                Some(_) => filter(venues),
+                None => filter(either(
+                    venues,
+                    term_set(fields.area, near.containing_places.iter().map(PlaceCode::as_str)),
+                )),
+            }
         }
         if !self.days.is_empty() {
             filter(term_set(fields.day, self.days.iter().map(|d| weekday_code(*d))));

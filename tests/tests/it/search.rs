@@ -576,6 +576,10 @@ async fn a_page_without_totals_is_the_page_with_totals() {
         r#"near: {postcode: "NR2 1AB", radiusKm: 60}, needs: ["social-connection"], first: 3"#,
         r#"near: {postcode: "NR19 1AA", radiusKm: 80}, sort: DISTANCE, first: 10"#,
         r#"near: {lat: 52.75, lng: 1.0, radiusKm: 100}, kinds: [SERVICE], first: 20"#,
+        // Few venues of the need nearby: services serving the area fill the page.
+        r#"near: {postcode: "NR19 1AA", radiusKm: 3}, needs: ["money-advice"], first: 10"#,
+        r#"near: {postcode: "NR19 1AA", radiusKm: 3}, needs: ["money-advice"], sort: DISTANCE, first: 10"#,
+        r#"near: {postcode: "PE30 1AA", radiusKm: 8}, needs: ["befriending"], first: 6"#,
     ] {
         let page = |extra: &str| {
             format!(r#"{{ search({args}) {{ edges {{ score node {{ id }} }} pageInfo {{ hasNextPage }} {extra} }} }}"#)
