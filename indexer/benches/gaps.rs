@@ -3,7 +3,7 @@
 //! Run in release: `cargo bench -p indexer --bench gaps`
 //!
 //! 1. England scale: 33,755 LSOA-like points (clustered round towns, like real LSOAs) against
-//!    5,000 and 100,000 asset points: building the per-need R-tree plus the nearest asset and
+//!    5,000 and 100,000 asset points: building the per-need k-d tree plus the nearest asset and
 //!    coverage for every point, with brute force (every point against every asset) alongside.
 //!    Brute force at 100,000 assets runs on a 10% sample of the points and is scaled up.
 //! 2. The real Norfolk seed: `gap_matrix` for the county (7 districts × all 14 needs), end to end
@@ -103,7 +103,7 @@ fn england_scale() {
         let brute = started.elapsed() * sample_every as u32;
         let note = if sample_every > 1 { " (10% sample, scaled)" } else { "" };
         println!(
-            "england {ENGLAND_LSOAS} points x {asset_count} assets: r-tree build+query {}, query only {}, brute force {}{note}; covered within {REACH_KM} km: {covered} (brute force sample: {brute_covered})",
+            "england {ENGLAND_LSOAS} points x {asset_count} assets: k-d tree build+query {}, query only {}, brute force {}{note}; covered within {REACH_KM} km: {covered} (brute force sample: {brute_covered})",
             ms(with_build),
             ms(queries_only),
             ms(brute),

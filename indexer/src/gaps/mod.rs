@@ -9,7 +9,7 @@
 //! # Layout
 //! - this module: query and report types.
 //! - [`run`]: `Directory::gaps` and `Directory::gap_matrix`.
-//! - [`nearest`]: the nearest-neighbour index (R-tree on the unit sphere) and its brute-force twin.
+//! - [`nearest`]: the nearest-neighbour index (k-d tree on the unit sphere) and its brute-force twin.
 //! - [`assets`]: the candidate services and which of them are eligible for a query.
 //! - [`points`]: population-weighted LSOA points.
 //! - [`report`]: building a report from areas and eligible assets (pure, no I/O).
