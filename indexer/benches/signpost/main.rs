@@ -133,32 +133,42 @@ async fn measure(directory: &Directory, repository_root: &Path, measured: u64) -
             .signpost(requests::request(&points, 1_000_000 + index))
             .await?;
     }
-    let mut latencies = Vec::with_capacity(measured as usize);
-    let (mut needs, mut options, mut unmet) = (0, 0, 0);
-    for index in 0..measured {
-        let request = requests::request(&points, index);
-        let started = Instant::now();
-        let result = directory.signpost(request).await?;
-        latencies.push(started.elapsed());
-        needs += result.needs.len();
-        options += result.needs.iter().map(|n| n.options.len()).sum::<usize>();
-        unmet += result.needs.iter().filter(|n| n.unmet).count();
+    let (cold_caches, warm_caches) = (true, false);
+    for cold in [warm_caches, cold_caches] {
+        let mut latencies = Vec::with_capacity(measured as usize);
+        let (mut needs, mut options, mut unmet) = (0, 0, 0);
+        for index in 0..measured {
+            let request = requests::request(&points, index);
+            if cold {
+                directory.search_index().clear_caches();
+            }
+            let started = Instant::now();
+            let result = directory.signpost(request).await?;
+            latencies.push(started.elapsed());
+            needs += result.needs.len();
+            options += result.needs.iter().map(|n| n.options.len()).sum::<usize>();
+            unmet += result.needs.iter().filter(|n| n.unmet).count();
+        }
+        latencies.sort();
+        let caches = match cold {
+            true => "every cache emptied before each request: no listing read before",
+            false => "as a server runs: listings read by earlier requests are cached",
+        };
+        println!(
+            "  signpost ({measured} requests at {} Norfolk postcodes; {needs} needs, {options} options, {unmet} unmet; {caches}):",
+            points.len()
+        );
+        let tail = percentile(&latencies, 0.99);
+        println!(
+            "    p50 {:.2} ms  p95 {:.2} ms  p99 {:.2} ms  max {:.2} ms  (target p99 <= {} ms: {})",
+            ms(percentile(&latencies, 0.50)),
+            ms(percentile(&latencies, 0.95)),
+            ms(tail),
+            ms(latencies[latencies.len() - 1]),
+            TARGET_P99.as_millis(),
+            if tail <= TARGET_P99 { "met" } else { "MISSED" },
+        );
     }
-    latencies.sort();
-    let p99 = percentile(&latencies, 0.99);
-    println!(
-        "  signpost ({measured} requests at {} Norfolk postcodes; {needs} needs, {options} options, {unmet} unmet):",
-        points.len()
-    );
-    println!(
-        "    p50 {:.2} ms  p95 {:.2} ms  p99 {:.2} ms  max {:.2} ms  (target p99 <= {} ms: {})",
-        ms(percentile(&latencies, 0.50)),
-        ms(percentile(&latencies, 0.95)),
-        ms(p99),
-        ms(latencies[latencies.len() - 1]),
-        TARGET_P99.as_millis(),
-        if p99 <= TARGET_P99 { "met" } else { "MISSED" },
-    );
     let profiled = env_number("SIGNPOST_BENCH_PROFILE", 200).min(measured);
     if profiled > 0 {
         let mut stages = profile::Stages::default();
@@ -169,9 +179,8 @@ async fn measure(directory: &Directory, repository_root: &Path, measured: u64) -
         }
         println!("  where the time goes ({profiled} requests replayed; per request):");
         for (name, durations) in [
-            ("candidate search (tantivy)", &mut stages.search),
-            ("hydration (service_feed)", &mut stages.hydrate),
-            ("unmet needs: beyond + remote", &mut stages.unmet_path),
+            ("candidate searches (tantivy)", &mut stages.search),
+            ("unmet needs' extra searches", &mut stages.unmet_path),
         ] {
             durations.sort();
             let mean = durations.iter().sum::<Duration>() / durations.len().max(1) as u32;

@@ -1,5 +1,6 @@
 //! Where a signposting request spends its time: the same candidate searches `signpost` makes
-//! (tantivy) and the hydration of their hits from SQLite (`service_feed`), timed apart.
+//! (tantivy), one need after another, timed apart from the rest (hydrating the most promising
+//! hits in rounds, from the cache or SQLite, and ranking them).
 
 use std::time::{Duration, Instant};
 
@@ -10,7 +11,6 @@ use indexer::domain::{DeliveryMode, PlaceCode};
 use indexer::search::{AssetKind, Near, SearchRequest, SortOrder};
 use indexer::signpost::{SignpostRequest, SignpostResult};
 use indexer::Directory;
-use uuid::Uuid;
 
 /// As `signpost::options`.
 const CANDIDATES: usize = 60;
@@ -21,7 +21,6 @@ const BEYOND_STEPS_KM: [f64; 4] = [25.0, 50.0, 100.0, FURTHEST_KM];
 #[derive(Debug, Default)]
 pub struct Stages {
     pub search: Vec<Duration>,
-    pub hydrate: Vec<Duration>,
     /// The searches and hydrations made only for unmet needs (nearest beyond, remote).
     pub unmet_path: Vec<Duration>,
 }
@@ -34,7 +33,7 @@ pub async fn replay(
     stages: &mut Stages,
 ) -> Result<()> {
     let containing: Vec<PlaceCode> = directory.places_at(request.point).into_iter().map(|p| p.code).collect();
-    let (mut search, mut hydrate, mut unmet_path) = (Duration::ZERO, Duration::ZERO, Duration::ZERO);
+    let (mut search, mut unmet_path) = (Duration::ZERO, Duration::ZERO);
     for need in &result.needs {
         let mut passes = vec![(result.max_distance_km, request.delivery_modes.clone(), true)];
         if need.unmet {
@@ -73,29 +72,15 @@ pub async fn replay(
                 ..SearchRequest::default()
             };
             let started = Instant::now();
-            let hits = directory.search_index().search(&search_request)?.hits;
+            directory.search_index().search(&search_request)?;
             let searched = started.elapsed();
-            let ids: Vec<Uuid> = hits
-                .iter()
-                .filter(|hit| request.include_stale || !hit.stale)
-                .filter_map(|hit| Uuid::parse_str(&hit.id).ok())
-                .collect();
-            let started = Instant::now();
-            if !ids.is_empty() {
-                directory.store().service_feed(Some(&ids)).await?;
-            }
-            let hydrated = started.elapsed();
             match pass {
-                0 => {
-                    search += searched;
-                    hydrate += hydrated;
-                }
-                _ => unmet_path += searched + hydrated,
+                0 => search += searched,
+                _ => unmet_path += searched,
             }
         }
     }
     stages.search.push(search);
-    stages.hydrate.push(hydrate);
     stages.unmet_path.push(unmet_path);
     Ok(())
 }
