@@ -3,11 +3,12 @@
 
 use std::cmp::Ordering;
 use std::collections::{BinaryHeap, HashMap};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::{Column, StrColumn};
-use tantivy::{DocId, Score, SegmentOrdinal, SegmentReader};
+use tantivy::index::SegmentId;
+use tantivy::{DocId, Score, Searcher, SegmentOrdinal, SegmentReader};
 
 use super::document::{epoch_day, unpack_session, unpack_venue, AssetKind};
 use super::fields::Fields;
@@ -54,12 +55,15 @@ pub struct SearchCollector {
     pub request: Arc<SearchRequest>,
     pub fields: Fields,
     pub scoring: bool,
+    /// The searcher's columns (see [`ColumnCache`]).
+    pub columns: SearcherColumns,
 }
 
-/// What the collector needs of a segment, looked up once.
-pub struct SegmentSearch {
-    request: Arc<SearchRequest>,
-    scoring: bool,
+/// The fast-field columns of a segment the collector reads. Opening a column reads its header
+/// and codec, which cost a tenth of a small query when done per search: they are opened once
+/// per segment and kept (see [`ColumnCache`]).
+pub struct SegmentColumns {
+    segment: SegmentId,
     id_high: Column<u64>,
     id_low: Column<u64>,
     kind: Column<u64>,
@@ -73,6 +77,75 @@ pub struct SegmentSearch {
     need: Option<StrColumn>,
     district: Option<StrColumn>,
     area: Option<StrColumn>,
+}
+
+impl SegmentColumns {
+    fn open(reader: &SegmentReader) -> tantivy::Result<SegmentColumns> {
+        let fast = reader.fast_fields();
+        Ok(SegmentColumns {
+            segment: reader.segment_id(),
+            id_high: fast.u64("id_high")?,
+            id_low: fast.u64("id_low")?,
+            kind: fast.u64("kind_code")?,
+            venue: fast.u64("venue")?,
+            session: fast.u64("session")?,
+            min_age: fast.i64("min_age")?,
+            max_age: fast.i64("max_age")?,
+            opens: fast.i64("opens")?,
+            closes: fast.i64("closes")?,
+            reviewed: fast.i64("reviewed")?,
+            need: fast.str("need")?,
+            district: fast.str("district")?,
+            area: fast.str("area")?,
+        })
+    }
+}
+
+/// The columns of every segment of the current searcher, by segment ordinal.
+pub type SearcherColumns = Arc<Vec<Arc<SegmentColumns>>>;
+
+/// The columns of the last searcher's segments; a new searcher (after a commit) reopens only
+/// the segments it does not share with the last.
+#[derive(Default)]
+pub struct ColumnCache {
+    current: Mutex<Option<(u64, SearcherColumns)>>,
+}
+
+impl ColumnCache {
+    pub fn for_searcher(&self, searcher: &Searcher) -> tantivy::Result<SearcherColumns> {
+        let generation = searcher.generation().generation_id();
+        let mut current = match self.current.lock() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        if let Some((cached, columns)) = current.as_ref() {
+            if *cached == generation {
+                return Ok(columns.clone());
+            }
+        }
+        let previous: HashMap<SegmentId, Arc<SegmentColumns>> = current
+            .take()
+            .map(|(_, columns)| columns.iter().map(|c| (c.segment, c.clone())).collect())
+            .unwrap_or_default();
+        let columns = searcher
+            .segment_readers()
+            .iter()
+            .map(|reader| match previous.get(&reader.segment_id()) {
+                Some(columns) => Ok(columns.clone()),
+                None => SegmentColumns::open(reader).map(Arc::new),
+            })
+            .collect::<tantivy::Result<Vec<_>>>()?;
+        let columns = Arc::new(columns);
+        *current = Some((generation, columns.clone()));
+        Ok(columns)
+    }
+}
+
+/// What the collector needs of a segment, looked up once.
+pub struct SegmentSearch {
+    request: Arc<SearchRequest>,
+    scoring: bool,
+    columns: Arc<SegmentColumns>,
     /// Ordinals (in this segment) of the area codes that contain the search point.
     containing_area_ords: Vec<u64>,
     segment: SegmentOrdinal,
@@ -120,18 +193,16 @@ impl Ord for Ranked {
     }
 }
 
-fn str_column(reader: &SegmentReader, name: &str) -> tantivy::Result<Option<StrColumn>> {
-    reader.fast_fields().str(name)
-}
-
 impl Collector for SearchCollector {
     type Fruit = Collected;
     type Child = SegmentSearch;
 
     fn for_segment(&self, segment: SegmentOrdinal, reader: &SegmentReader) -> tantivy::Result<SegmentSearch> {
-        let fast = reader.fast_fields();
-        let area = str_column(reader, "area")?;
-        let containing_area_ords = match (&area, &self.request.near) {
+        let columns = match self.columns.get(segment as usize) {
+            Some(columns) if columns.segment == reader.segment_id() => columns.clone(),
+            _ => Arc::new(SegmentColumns::open(reader)?),
+        };
+        let containing_area_ords = match (&columns.area, &self.request.near) {
             (Some(area), Some(near)) => near
                 .containing_places
                 .iter()
@@ -139,31 +210,10 @@ impl Collector for SearchCollector {
                 .collect(),
             _ => Vec::new(),
         };
-        let wants_facets = self.request.facets;
         Ok(SegmentSearch {
             request: self.request.clone(),
             scoring: self.scoring,
-            id_high: fast.u64("id_high")?,
-            id_low: fast.u64("id_low")?,
-            kind: fast.u64("kind_code")?,
-            venue: fast.u64("venue")?,
-            session: fast.u64("session")?,
-            min_age: fast.i64("min_age")?,
-            max_age: fast.i64("max_age")?,
-            opens: fast.i64("opens")?,
-            closes: fast.i64("closes")?,
-            reviewed: fast.i64("reviewed")?,
-            need: if wants_facets {
-                str_column(reader, "need")?
-            } else {
-                None
-            },
-            district: if wants_facets {
-                str_column(reader, "district")?
-            } else {
-                None
-            },
-            area,
+            columns,
             containing_area_ords,
             segment,
             top: BinaryHeap::new(),
@@ -273,6 +323,7 @@ impl SegmentSearch {
             return Some(None);
         };
         let nearest = self
+            .columns
             .venue
             .values_for_doc(doc)
             .filter_map(|packed| {
@@ -287,6 +338,7 @@ impl SegmentSearch {
             return None;
         }
         let serves_here = self
+            .columns
             .area
             .as_ref()
             .is_some_and(|area| area.term_ords(doc).any(|ord| self.containing_area_ords.contains(&ord)));
@@ -295,8 +347,8 @@ impl SegmentSearch {
 
     fn age_fits(&self, doc: DocId) -> bool {
         let Some(age) = self.request.age else { return true };
-        let min = self.min_age.first(doc).unwrap_or(0);
-        let max = self.max_age.first(doc).unwrap_or(i64::MAX);
+        let min = self.columns.min_age.first(doc).unwrap_or(0);
+        let max = self.columns.max_age.first(doc).unwrap_or(i64::MAX);
         min <= age && age <= max
     }
 
@@ -305,7 +357,7 @@ impl SegmentSearch {
         if request.days.is_empty() && request.time_from.is_none() && request.time_to.is_none() {
             return true;
         }
-        self.session.values_for_doc(doc).any(|packed| {
+        self.columns.session.values_for_doc(doc).any(|packed| {
             let (day, start, end) = unpack_session(packed);
             (request.days.is_empty() || request.days.iter().any(|d| d.num_days_from_monday() == day))
                 && request.time_from.is_none_or(|from| start >= from)
@@ -314,21 +366,21 @@ impl SegmentSearch {
     }
 
     fn fund_open(&self, doc: DocId) -> bool {
-        if !self.request.open_funds_only || self.kind.first(doc) != Some(AssetKind::Fund.code()) {
+        if !self.request.open_funds_only || self.columns.kind.first(doc) != Some(AssetKind::Fund.code()) {
             return true;
         }
-        let opens = self.opens.first(doc).unwrap_or(i64::MIN);
-        let closes = self.closes.first(doc).unwrap_or(i64::MAX);
+        let opens = self.columns.opens.first(doc).unwrap_or(i64::MIN);
+        let closes = self.columns.closes.first(doc).unwrap_or(i64::MAX);
         opens <= self.today && self.today <= closes
     }
 
     fn count_facets(&mut self, doc: DocId) {
-        if let Some(need) = &self.need {
+        if let Some(need) = &self.columns.need {
             for ord in need.term_ords(doc) {
                 *self.need_counts.entry(ord).or_default() += 1;
             }
         }
-        if let Some(district) = &self.district {
+        if let Some(district) = &self.columns.district {
             for ord in district.term_ords(doc) {
                 *self.district_counts.entry(ord).or_default() += 1;
             }
@@ -350,6 +402,7 @@ impl SegmentCollector for SegmentSearch {
         }
         let text_score = if self.scoring { text_score } else { 1.0 };
         let stale = self
+            .columns
             .reviewed
             .first(doc)
             .is_none_or(|reviewed| self.today - reviewed > STALE_AFTER_DAYS);
@@ -383,17 +436,21 @@ impl SegmentCollector for SegmentSearch {
     fn harvest(self) -> Collected {
         let SegmentSearch {
             top,
-            id_high,
-            id_low,
-            kind,
-            need,
-            district,
+            columns,
             need_counts,
             district_counts,
             total,
             segment,
             ..
         } = self;
+        let SegmentColumns {
+            id_high,
+            id_low,
+            kind,
+            need,
+            district,
+            ..
+        } = columns.as_ref();
         let hits = top
             .into_iter()
             .filter_map(|ranked| {
@@ -437,8 +494,8 @@ impl SegmentCollector for SegmentSearch {
             total,
             has_more: false,
             next: None,
-            need_counts: names(&need, need_counts),
-            district_counts: names(&district, district_counts),
+            need_counts: names(need, need_counts),
+            district_counts: names(district, district_counts),
         }
     }
 }

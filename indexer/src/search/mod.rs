@@ -69,6 +69,8 @@ pub struct SearchIndex {
     assets: cache::ListingCache<cache::CachedAsset>,
     /// Services signposting ranked recently, emptied as they are re-indexed.
     services: cache::ListingCache<cache::CachedService>,
+    /// Fast-field columns of the searched segments.
+    columns: collector::ColumnCache,
     /// Whether `writer` holds a writer, readable without waiting for a commit in progress.
     writable: std::sync::atomic::AtomicBool,
 }
@@ -159,6 +161,7 @@ impl SearchIndex {
             applied_seq: AtomicI64::new(0),
             assets: cache::ListingCache::default(),
             services: cache::ListingCache::default(),
+            columns: collector::ColumnCache::default(),
             writable: std::sync::atomic::AtomicBool::new(writable),
         })
     }
@@ -289,11 +292,13 @@ impl SearchIndex {
         let searcher = self.reader.searcher();
         let scoring = request.text.as_deref().is_some_and(|t| !t.trim().is_empty());
         let typos = request.unknown_words(&self.index, &self.fields, &searcher);
+        let columns = self.columns.for_searcher(&searcher).map_err(index_error)?;
         let run = |request: &SearchRequest| {
             let collector = collector::SearchCollector {
                 request: std::sync::Arc::new(request.clone()),
                 fields: self.fields,
                 scoring,
+                columns: columns.clone(),
             };
             searcher
                 .search(request.to_query(&self.index, &self.fields, &typos).as_ref(), &collector)
@@ -309,6 +314,13 @@ impl SearchIndex {
         {
             let mut ring = near.radius_km / 8.0;
             while ring < near.radius_km && ring > 0.0 {
+                // A ring expected to hold fewer matches than the page cannot give the page:
+                // skip it rather than search it and then the next (only speed depends on this).
+                let wanted = (request.offset + request.limit + 1) as f64;
+                if expected_in_ring(request, &self.fields, &searcher, ring) < wanted {
+                    ring *= 2.0;
+                    continue;
+                }
                 let inner = SearchRequest {
                     ring_km: Some(ring),
                     ..request.clone()
@@ -380,6 +392,43 @@ impl SearchIndex {
         suggestions.truncate(limit);
         Ok(suggestions)
     }
+}
+
+/// Roughly how many documents within `ring` km of the request's point match its term filters:
+/// the documents of the cells covering the ring, times the share of all documents each filter
+/// keeps (as if the filters were independent). From the term dictionary alone.
+fn expected_in_ring(request: &SearchRequest, fields: &Fields, searcher: &tantivy::Searcher, ring: f64) -> f64 {
+    let Some(near) = &request.near else { return 0.0 };
+    let all = searcher.num_docs().max(1) as f64;
+    let documents = |field: tantivy::schema::Field, values: &mut dyn Iterator<Item = &str>| -> f64 {
+        values
+            .map(|value| searcher.doc_freq(&Term::from_field_text(field, value)).unwrap_or(0) as f64)
+            .sum()
+    };
+    let share = |field, values: &mut dyn Iterator<Item = &str>, any: bool| -> f64 {
+        match any {
+            true => (documents(field, values) / all).min(1.0),
+            false => 1.0,
+        }
+    };
+    let cells = cells::covering_cells(&near.point, ring);
+    documents(fields.cell, &mut cells.iter().map(String::as_str))
+        * share(
+            fields.need,
+            &mut request.needs.iter().map(|n| n.as_str()),
+            !request.needs.is_empty(),
+        )
+        * share(
+            fields.kind,
+            &mut request.kinds.iter().map(|k| k.as_str()),
+            !request.kinds.is_empty(),
+        )
+        * share(
+            fields.day,
+            &mut request.days.iter().map(|d| crate::domain::schedule::weekday_code(*d)),
+            !request.days.is_empty(),
+        )
+        * share(fields.free, &mut ["true"].into_iter(), request.free_only)
 }
 
 /// Whether the page found within `ring` km (venues only) is the page of the whole radius: it
