@@ -36,6 +36,26 @@ pub fn cells_of(point: &GeoPoint) -> Vec<String> {
         .collect()
 }
 
+/// Where a point's finest cell lies on a Z-order (Morton) curve: cells near each other on the
+/// map are mostly near each other on the curve. Documents indexed in this order put a town's
+/// listings in a few runs of document ids, so a radius search reads a few stretches of each
+/// posting list and column instead of a scattering across all of them.
+pub fn curve_position(point: &GeoPoint) -> u64 {
+    /// Spreads the low 32 bits of `value` to the even bits of a u64.
+    fn spread(value: u64) -> u64 {
+        let mut v = value & 0xFFFF_FFFF;
+        v = (v | (v << 16)) & 0x0000_FFFF_0000_FFFF;
+        v = (v | (v << 8)) & 0x00FF_00FF_00FF_00FF;
+        v = (v | (v << 4)) & 0x0F0F_0F0F_0F0F_0F0F;
+        v = (v | (v << 2)) & 0x3333_3333_3333_3333;
+        (v | (v << 1)) & 0x5555_5555_5555_5555
+    }
+    // Cell indices span about ±20,000 (the globe in 1 km cells): offset them to be positive.
+    const OFFSET: i64 = 1 << 20;
+    let (x, y) = cell_index(point, 0);
+    spread((x + OFFSET).max(0) as u64) | (spread((y + OFFSET).max(0) as u64) << 1)
+}
+
 /// Cell terms covering every point within `radius_km` of `centre`.
 pub fn covering_cells(centre: &GeoPoint, radius_km: f64) -> Vec<String> {
     let lat_span = radius_km / KM_PER_DEGREE;
@@ -80,6 +100,16 @@ mod tests {
             let cover = covering_cells(&centre, radius);
             prop_assert!(cells_of(&point).iter().any(|cell| cover.contains(cell)), "{point:?} not covered by {cover:?}");
         }
+    }
+
+    #[test]
+    fn neighbouring_cells_are_near_on_the_curve_and_far_cells_far() {
+        let at = |lat: f64, lng: f64| curve_position(&GeoPoint::new(lat, lng).expect("valid"));
+        let norwich = at(52.63, 1.30);
+        let next_door = at(52.631, 1.301);
+        let london = at(51.51, -0.13);
+        assert!(norwich.abs_diff(next_door) < norwich.abs_diff(london));
+        assert_eq!(norwich, at(52.6301, 1.3001), "same 1 km cell, same position");
     }
 
     #[test]

@@ -89,6 +89,14 @@ pub struct AssetDocument {
     pub last_reviewed: Option<NaiveDate>,
 }
 
+impl AssetDocument {
+    /// The order to index documents in: by the position of the first venue on the cells'
+    /// Z-order curve ([`super::cells::curve_position`]), listings without a venue last.
+    pub fn curve_position(&self) -> u64 {
+        self.venues.first().map_or(u64::MAX, super::cells::curve_position)
+    }
+}
+
 /// Days since 1970-01-01.
 pub fn epoch_day(date: NaiveDate) -> i64 {
     i64::from(date.num_days_from_ce()) - 719_163

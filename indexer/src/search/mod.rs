@@ -43,7 +43,7 @@ use crate::error::{Error, Result};
 use fields::{Fields, PLAIN};
 
 /// Bumped whenever documents or the schema change shape; an index of another version is rebuilt.
-const INDEX_VERSION: u32 = 3;
+const INDEX_VERSION: u32 = 4;
 
 /// What each commit records.
 #[derive(Debug, Serialize, Deserialize)]
@@ -228,7 +228,8 @@ impl SearchIndex {
         write(writer)
     }
 
-    /// Replaces every document, then commits at change-log position `seq`.
+    /// Replaces every document, then commits at change-log position `seq`. Documents given in
+    /// [`AssetDocument::curve_position`] order make radius searches faster (see `sync::rebuild`).
     pub fn replace_all(
         &self,
         documents: impl IntoIterator<Item = AssetDocument>,

@@ -39,7 +39,9 @@ pub async fn rebuild(
     progress: impl FnMut(u64),
 ) -> Result<u64> {
     let seq = store.last_change_seq().await?;
-    let documents = all_documents(store, places).await?;
+    let mut documents = all_documents(store, places).await?;
+    // Near listings get near document ids: radius searches read fewer, longer stretches.
+    documents.sort_by_key(AssetDocument::curve_position);
     let added = index.replace_all(documents, seq, progress)?;
     info!(documents = added, seq, "search index rebuilt");
     Ok(added)
