@@ -1,7 +1,9 @@
 //! Search benchmark (a bench binary that prints its figures; no test harness).
 //!
 //! Run in release: `cargo bench -p indexer --bench search`
-//! (`SEARCH_BENCH_SERVICES=20000` for a quick run; `SEARCH_BENCH_QUERIES` per class, default 500).
+//! (`SEARCH_BENCH_SERVICES=20000` for a quick run; `SEARCH_BENCH_QUERIES` per class, default 500;
+//! `SEARCH_BENCH_CLASSES=text,radius` for only the classes whose labels start so;
+//! `SEARCH_BENCH_SKIP_SQLITE=1` for tantivy alone).
 //!
 //! 1. Generates a deterministic synthetic national set of 1,000,000 services over England
 //!    ([`synthetic`]), builds the tantivy index **on disk** in a temporary directory through the
@@ -197,8 +199,11 @@ fn main() -> Result<()> {
     let sqlite_per_class = (env_number("SEARCH_BENCH_SQLITE_QUERIES", 100) as usize).min(per_class);
     let skip_sqlite = std::env::var_os("SEARCH_BENCH_SKIP_SQLITE").is_some();
     let geography = Geography::new();
+    // `SEARCH_BENCH_CLASSES=text,radius 2` measures only the classes whose labels start so.
+    let chosen = std::env::var("SEARCH_BENCH_CLASSES").unwrap_or_default();
     let workloads: Vec<(Class, Vec<Query>, Vec<Query>)> = Class::ALL
         .into_iter()
+        .filter(|class| chosen.is_empty() || chosen.split(',').any(|prefix| class.label().starts_with(prefix.trim())))
         .map(|class| {
             (
                 class,

@@ -89,7 +89,7 @@ impl Fields {
             topics: builder.add_text_field("topics", text(ENGLISH, false)),
             place_names: builder.add_text_field("place_names", text(PLAIN, false)),
             // With frequencies (always 1) so a need named by a synonym scores as a term beside the
-            // words, in one union that block-max WAND can prune.
+            // words, in one flat union of terms.
             need: builder.add_text_field(
                 "need",
                 (STRING | FAST).set_indexing_options(

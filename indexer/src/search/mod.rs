@@ -302,7 +302,7 @@ impl SearchIndex {
                 columns: columns.clone(),
             };
             searcher
-                .search(request.to_query(&self.index, &self.fields, &typos).as_ref(), &collector)
+                .search(request.to_query(&searcher, &self.fields, &typos).as_ref(), &collector)
                 .map_err(index_error)
         };
         // Near a point with no words, the best page is usually close by: try rings of an eighth,
