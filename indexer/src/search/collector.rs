@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::{Column, StrColumn};
 use tantivy::index::SegmentId;
-use tantivy::{DocId, Score, Searcher, SegmentOrdinal, SegmentReader};
+use tantivy::{DocId, DocSet, Score, Searcher, SegmentOrdinal, SegmentReader, TERMINATED};
 
 use super::document::{epoch_day, unpack_session, unpack_venue, AssetKind};
 use super::fields::Fields;
@@ -260,6 +260,17 @@ impl Collector for SearchCollector {
                     segment.collect(doc, score);
                 }
             })?;
+        } else if segment.stops_early() {
+            // Every match ranks by staleness, then document order: the first fresh matches are
+            // the page, so stop as soon as it holds them.
+            let mut scorer = weight.scorer(reader, 1.0)?;
+            let mut doc = scorer.doc();
+            while doc != TERMINATED && !segment.settled() {
+                if is_alive(doc) {
+                    segment.collect(doc, 0.0);
+                }
+                doc = scorer.advance();
+            }
         } else {
             weight.for_each_no_score(reader, &mut |docs| {
                 for doc in docs.iter().copied().filter(|doc| is_alive(*doc)) {
@@ -309,6 +320,22 @@ fn rank_key(sort: SortOrder, score: f32, distance_km: Option<f64>) -> f64 {
 }
 
 impl SegmentSearch {
+    /// Whether the page can be settled before seeing every match: no words, no point (every
+    /// match scores 1, or less when stale) and nothing to count.
+    fn stops_early(&self) -> bool {
+        !self.scoring && self.request.near.is_none() && !self.request.exact_total && !self.request.facets
+    }
+
+    /// Whether no match yet to come can enter the page: it is full of matches with the best
+    /// key an unscored match without a distance can have, and later documents lose ties.
+    fn settled(&self) -> bool {
+        self.top.len() >= self.keep
+            && self
+                .top
+                .peek()
+                .is_some_and(|worst| worst.key <= rank_key(self.request.sort, 1.0, None))
+    }
+
     /// The text score a document must beat to enter the page (once the page is full).
     fn threshold(&self) -> Score {
         match self.top.peek() {

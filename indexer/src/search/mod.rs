@@ -305,15 +305,17 @@ impl SearchIndex {
                 .search(request.to_query(&searcher, &self.fields, &typos).as_ref(), &collector)
                 .map_err(index_error)
         };
-        // Near a point with no words, the best page is usually close by: try rings of an eighth,
-        // a quarter and half the radius first, and keep a ring's page when nothing beyond it
-        // could outrank the page (a wide radius in a town otherwise ranks every venue in it).
+        // Near a point with no words, the best page is usually close by: try rings doubling
+        // from a 64th of the radius (at least 250 m) first, and keep a ring's page when nothing
+        // beyond it could outrank the page (a wide radius in a town otherwise ranks every venue
+        // in it). Rings too sparse to fill the page are skipped unsearched.
         if let Some(near) = request
             .near
             .as_ref()
             .filter(|_| !scoring && !request.exact_total && !request.facets)
         {
-            let mut ring = near.radius_km / 8.0;
+            const SMALLEST_RING_KM: f64 = 0.25;
+            let mut ring = (near.radius_km / 64.0).max(SMALLEST_RING_KM);
             while ring < near.radius_km && ring > 0.0 {
                 // A ring expected to hold fewer matches than the page cannot give the page:
                 // skip it rather than search it and then the next (only speed depends on this).

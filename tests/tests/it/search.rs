@@ -580,6 +580,16 @@ async fn a_page_without_totals_is_the_page_with_totals() {
         r#"near: {postcode: "NR19 1AA", radiusKm: 3}, needs: ["money-advice"], first: 10"#,
         r#"near: {postcode: "NR19 1AA", radiusKm: 3}, needs: ["money-advice"], sort: DISTANCE, first: 10"#,
         r#"near: {postcode: "PE30 1AA", radiusKm: 8}, needs: ["befriending"], first: 6"#,
+        r#"near: {postcode: "NR2 1AB", radiusKm: 1}, first: 3"#,
+        // No words and no point: the first fresh matches in index order are the page.
+        r#"place: "E07000143", first: 5"#,
+        r#"needs: ["social-connection"], first: 7"#,
+        r#"first: 10, after: "b2Zmc2V0OjI""#,
+        r#"kinds: [FUND], first: 3"#,
+        // Stale mobile library stops among the first matches: fresh ones after them rank first.
+        r#"needs: ["information-and-advice"], first: 1"#,
+        r#"needs: ["information-and-advice"], kinds: [SERVICE], first: 3"#,
+        r#"place: "E07000148", needs: ["carers"], first: 2"#,
     ] {
         let page = |extra: &str| {
             format!(r#"{{ search({args}) {{ edges {{ score node {{ id }} }} pageInfo {{ hasNextPage }} {extra} }} }}"#)
