@@ -13,6 +13,7 @@
 //! - [`collector`]: exact filters, blended ranking, top hits and facets in one pass.
 //! - [`hits`]: [`crate::Directory::search`]: hydrating and explaining a page of hits.
 //! - [`sync`]: rebuilding from and following the database.
+//! - [`union`]: a scored union of words that follows filters cheaply.
 
 pub mod cache;
 pub mod cells;
@@ -22,6 +23,7 @@ pub mod fields;
 pub mod hits;
 pub mod request;
 pub mod sync;
+pub mod union;
 
 use std::path::Path;
 use std::sync::atomic::{AtomicI64, Ordering};

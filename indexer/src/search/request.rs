@@ -16,6 +16,7 @@ use tantivy::{Index, Searcher, Term};
 use super::cells::covering_cells;
 use super::document::AssetKind;
 use super::fields::{analyse, Fields, ENGLISH, PLAIN};
+use super::union::SeekingUnion;
 use crate::domain::need::needs_for_word;
 use crate::domain::schedule::weekday_code;
 use crate::domain::*;
@@ -143,9 +144,6 @@ impl SearchRequest {
     /// also match words within an edit or two (see [`SearchRequest::unknown_words`]).
     pub fn to_query(&self, searcher: &Searcher, fields: &Fields, typos: &HashSet<String>) -> Box<dyn Query> {
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        if let Some(text) = self.text_query(searcher, fields, typos) {
-            clauses.push((Occur::Must, text));
-        }
         let mut filter = |query: Box<dyn Query>| clauses.push((Occur::Must, query));
         if !self.kinds.is_empty() {
             filter(term_set(fields.kind, self.kinds.iter().map(|k| k.as_str())));
@@ -182,6 +180,9 @@ impl SearchRequest {
         if !self.delivery_modes.is_empty() {
             filter(term_set(fields.mode, self.delivery_modes.iter().map(|m| m.as_str())));
         }
+        if let Some(text) = self.text_query(searcher, fields, typos, self.narrowed()) {
+            clauses.insert(0, (Occur::Must, text));
+        }
         match clauses.len() {
             0 => Box::new(AllQuery),
             // Unwrapped, not a boolean query of one clause (which scores the same): one
@@ -191,9 +192,23 @@ impl SearchRequest {
         }
     }
 
+    /// Whether filters other than a place or radius narrow the candidates to a small share
+    /// (a need, a day, a feature, free only): then the words are best looked up for each
+    /// candidate ([`SeekingUnion`]). Among the many listings of a radius or place alone,
+    /// reading the words' postings window by window (tantivy's union) costs less.
+    fn narrowed(&self) -> bool {
+        !self.needs.is_empty() || !self.days.is_empty() || !self.accessibility.is_empty() || self.free_only
+    }
+
     /// Each word must match some field (exactly, by stem, or within an edit or two for longer
     /// words); needs named by synonyms add to the score. Names weigh most.
-    fn text_query(&self, searcher: &Searcher, fields: &Fields, typos: &HashSet<String>) -> Option<Box<dyn Query>> {
+    fn text_query(
+        &self,
+        searcher: &Searcher,
+        fields: &Fields,
+        typos: &HashSet<String>,
+        narrowed: bool,
+    ) -> Option<Box<dyn Query>> {
         let index = searcher.index();
         let terms = self.text_terms(index);
         let plain_words = self
@@ -228,14 +243,12 @@ impl SearchRequest {
         }
         let required = terms.len().div_ceil(2).max(usize::from(!terms.is_empty()));
         if required <= 1 && typos.is_empty() {
-            return Some(flat_text_query(
-                searcher,
-                &terms,
-                &plain_words,
-                &synonym_needs,
-                fields,
-                &weighted,
-            ));
+            let words = FlatWords {
+                terms: &terms,
+                plain_words: &plain_words,
+                needs: &synonym_needs,
+            };
+            return Some(flat_text_query(searcher, &words, fields, &weighted, narrowed));
         }
         let words = BooleanQuery::with_minimum_required_clauses(word_clauses, required);
         if synonym_needs.is_empty() {
@@ -250,19 +263,37 @@ impl SearchRequest {
     }
 }
 
+/// The words of a one- or two-word text, analysed.
+#[derive(Clone, Copy)]
+struct FlatWords<'a> {
+    /// Stemmed, for the weighted text fields.
+    terms: &'a [String],
+    /// As typed, for place names.
+    plain_words: &'a [String],
+    /// Needs named by synonyms.
+    needs: &'a [NeedCode],
+}
+
 /// One or two words with no typos: any word in any field, or a need its synonyms name, as one
 /// union of term queries. Matches and scores as the nested form (sums of BM25 over the same
 /// terms), and is cheaper to build and advance. Terms no listing has are left out: they add
 /// nothing (and tantivy reads an absent term as postings without frequencies, which would rule
 /// out block-max WAND for the whole union; see below).
+///
+/// When filters have `narrowed` the candidates, the union is a [`SeekingUnion`]: the words are
+/// looked up for the few candidates alone.
 fn flat_text_query(
     searcher: &Searcher,
-    terms: &[String],
-    plain_words: &[String],
-    needs: &[NeedCode],
+    words: &FlatWords<'_>,
     fields: &Fields,
     weighted: &[(Field, f32)],
+    narrowed: bool,
 ) -> Box<dyn Query> {
+    let FlatWords {
+        terms,
+        plain_words,
+        needs,
+    } = *words;
     let mut weighted_terms: Vec<(Term, f32)> = Vec::new();
     for term in terms {
         for (field, boost) in weighted {
@@ -285,6 +316,10 @@ fn flat_text_query(
         .collect();
     if clauses.is_empty() {
         return Box::new(EmptyQuery);
+    }
+    if narrowed {
+        let clauses = clauses.into_iter().map(|(_, query)| query).collect();
+        return Box::new(SeekingUnion { clauses });
     }
     // Not `set_minimum_number_should_match(0)`, although tantivy 0.24 builds its block-max WAND
     // union only then (with the default 1 it scores every match): WAND adds a document's term
