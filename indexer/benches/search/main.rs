@@ -3,7 +3,8 @@
 //! Run in release: `cargo bench -p indexer --bench search`
 //! (`SEARCH_BENCH_SERVICES=20000` for a quick run; `SEARCH_BENCH_QUERIES` per class, default 500;
 //! `SEARCH_BENCH_CLASSES=text,radius` for only the classes whose labels start so;
-//! `SEARCH_BENCH_SKIP_SQLITE=1` for tantivy alone).
+//! `SEARCH_BENCH_SKIP_SQLITE=1` for tantivy alone; `SEARCH_BENCH_INDEX_DIR=/new/dir` keeps the
+//! index, and a rerun with it and the same count skips the build).
 //!
 //! 1. Generates a deterministic synthetic national set of 1,000,000 services over England
 //!    ([`synthetic`]), builds the tantivy index **on disk** in a temporary directory through the
@@ -131,6 +132,29 @@ fn build_tantivy(dir: &Path, geography: &Geography, count: u64) -> Result<Tantiv
     })
 }
 
+/// A kept index of `count` documents from an earlier run, if `dir` holds one (build figures zero).
+fn reuse_tantivy(dir: &Path, count: u64) -> Result<Option<TantivyBuild>> {
+    if !dir.join("meta.json").exists() {
+        return Ok(None);
+    }
+    let (index, _) = SearchIndex::open(dir, 50_000_000)?;
+    if index.num_docs() != count {
+        return Ok(None);
+    }
+    println!(
+        "reusing the index in {} (build figures are from the run that built it)",
+        dir.display()
+    );
+    Ok(Some(TantivyBuild {
+        index,
+        indexed: Duration::ZERO,
+        merged: Duration::ZERO,
+        segments_before_merge: 0,
+        bytes: directory_bytes(dir),
+        peak_rss_mb: 0.0,
+    }))
+}
+
 /// The request as the API sends it: with `page_only`, no `totalCount` (search keeps the best
 /// page and skips what cannot enter it); else every match counted, as SQLite's `COUNT(*) OVER ()`.
 fn tantivy_request(query: &Query, page_only: bool) -> indexer::search::SearchRequest {
@@ -220,8 +244,18 @@ fn main() -> Result<()> {
         std::thread::available_parallelism().map_or(0, |n| n.get()),
     );
 
-    let index_dir = scratch.path().join("tantivy");
-    let mut build = build_tantivy(&index_dir, &geography, count)?;
+    // `SEARCH_BENCH_INDEX_DIR=/new/dir` keeps the index; a rerun with the same count reuses it.
+    let kept = std::env::var_os("SEARCH_BENCH_INDEX_DIR").map(std::path::PathBuf::from);
+    let index_dir = kept.clone().unwrap_or_else(|| scratch.path().join("tantivy"));
+    let mut build = match kept
+        .as_deref()
+        .map(|dir| reuse_tantivy(dir, count))
+        .transpose()?
+        .flatten()
+    {
+        Some(build) => build,
+        None => build_tantivy(&index_dir, &geography, count)?,
+    };
     build.peak_rss_mb = memory_mb().0;
     println!(
         "tantivy build (on disk): indexed {:.1} s + merge of {} segments {:.1} s = {:.1} s; index {:.0} MB; peak RSS {:.0} MB",

@@ -72,6 +72,48 @@ impl GeoPoint {
     }
 }
 
+/// Distances from one point on a flat map scaled at its latitude: five times cheaper than the
+/// great-circle distance, and within 9% of it up to 300 km away anywhere in the UK. Good for
+/// telling points clearly within or clearly beyond a distance; the few in between need
+/// [`GeoPoint::distance_km`].
+#[derive(Debug, Clone, Copy)]
+pub struct LocalPlane {
+    origin: GeoPoint,
+    km_per_longitude_degree: f64,
+}
+
+/// Kilometres per degree of latitude on the sphere [`GeoPoint::distance_km`] uses.
+const KM_PER_LATITUDE_DEGREE: f64 = 6371.0088 * std::f64::consts::PI / 180.0;
+
+impl LocalPlane {
+    pub fn new(origin: GeoPoint) -> LocalPlane {
+        LocalPlane {
+            origin,
+            km_per_longitude_degree: KM_PER_LATITUDE_DEGREE * origin.latitude.to_radians().cos(),
+        }
+    }
+
+    /// Approximate kilometres to `point`.
+    pub fn approx_km(&self, point: &GeoPoint) -> f64 {
+        let north = (point.latitude - self.origin.latitude) * KM_PER_LATITUDE_DEGREE;
+        let east = (point.longitude - self.origin.longitude) * self.km_per_longitude_degree;
+        north.hypot(east)
+    }
+
+    /// Whether `point` is within `km` (at most 200) of the origin: `Some` when the flat map
+    /// settles it, `None` when it is too close to call.
+    pub fn clearly_within(&self, point: &GeoPoint, km: f64) -> Option<bool> {
+        let approx = self.approx_km(point);
+        if approx <= 0.9 * km {
+            Some(true)
+        } else if approx > 1.1 * km + 0.01 {
+            Some(false)
+        } else {
+            None
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -92,5 +134,38 @@ mod tests {
         let km = norwich.distance_km(&kings_lynn);
         assert!((60.0..64.0).contains(&km), "{km}");
         assert!(norwich.distance_km(&norwich).abs() < 1e-9);
+    }
+
+    /// The flat map never settles a point on the wrong side of a distance, from origins across
+    /// the UK (Scilly to Shetland) to points up to 400 km away, for distances up to 200 km.
+    #[test]
+    fn the_local_plane_never_settles_wrongly() {
+        let mut settled = 0;
+        let mut checked = 0;
+        for origin_step in 0..24 {
+            let origin = GeoPoint::new(
+                49.9 + 0.46 * f64::from(origin_step),
+                -8.0 + 0.4 * f64::from(origin_step),
+            )
+            .expect("in the UK");
+            let plane = LocalPlane::new(origin);
+            for step in 0..4_000u32 {
+                let bearing = f64::from(step) * 0.618_034 * std::f64::consts::TAU;
+                let reach = 400.0 * (f64::from(step % 97) / 96.0).powi(2);
+                let lat = origin.latitude() + reach / KM_PER_LATITUDE_DEGREE * bearing.cos();
+                let lng = origin.longitude() + reach / plane.km_per_longitude_degree * bearing.sin();
+                let Ok(point) = GeoPoint::new(lat, lng) else { continue };
+                let exact = origin.distance_km(&point);
+                for km in [0.25, 1.0, 2.0, 5.0, 20.0, 60.0, 200.0] {
+                    checked += 1;
+                    if let Some(within) = plane.clearly_within(&point, km) {
+                        settled += 1;
+                        assert_eq!(within, exact <= km, "{origin:?} to {point:?}: {exact} km against {km}");
+                    }
+                }
+            }
+        }
+        // Most points are settled on the flat map.
+        assert!(settled * 10 > checked * 9, "{settled} of {checked}");
     }
 }

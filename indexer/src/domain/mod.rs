@@ -16,7 +16,7 @@ pub mod postcode;
 pub mod schedule;
 pub mod text;
 
-pub use geo_point::GeoPoint;
+pub use geo_point::{GeoPoint, LocalPlane};
 pub use listing::*;
 pub use need::{Need, NeedCode, TAXONOMY};
 pub use place::{Place, PlaceCode, PlaceLevel, Population};

@@ -13,7 +13,7 @@ use tantivy::{DocId, DocSet, Score, Searcher, SegmentOrdinal, SegmentReader, TER
 use super::document::{epoch_day, unpack_session, unpack_venue, AssetKind};
 use super::fields::Fields;
 use super::request::{SearchRequest, SortOrder};
-use crate::domain::GeoPoint;
+use crate::domain::{GeoPoint, LocalPlane};
 
 /// Listings not confirmed for this many days are stale.
 const STALE_AFTER_DAYS: i64 = 365;
@@ -51,10 +51,24 @@ pub struct Collected {
     pub district_counts: HashMap<String, u64>,
 }
 
+/// What one pass over the matches is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pass {
+    /// The best page (with the match after it): documents that cannot enter it are skipped
+    /// where the order allows, and `total` counts only the matches seen.
+    Page,
+    /// Every match counted (and its facets when asked), no page.
+    Count,
+    /// Every match ranked and counted, no shortcut: the reference the others are tested against.
+    Everything,
+}
+
 pub struct SearchCollector {
     pub request: Arc<SearchRequest>,
     pub fields: Fields,
+    /// Text relevance is computed (the request has words and the pass ranks).
     pub scoring: bool,
+    pub pass: Pass,
     /// The searcher's columns (see [`ColumnCache`]).
     pub columns: SearcherColumns,
 }
@@ -148,14 +162,18 @@ pub struct SegmentSearch {
     columns: Arc<SegmentColumns>,
     /// Ordinals (in this segment) of the area codes that contain the search point.
     containing_area_ords: Vec<u64>,
+    /// The search point's flat map, for counting without exact distances.
+    plane: Option<LocalPlane>,
     segment: SegmentOrdinal,
+    pass: Pass,
     top: BinaryHeap<Ranked>,
     keep: usize,
     /// Skip documents that cannot enter the page (no exact total or facets wanted).
     prune: bool,
     total: usize,
-    need_counts: HashMap<u64, u64>,
-    district_counts: HashMap<u64, u64>,
+    /// Matches by term ordinal of the need and district columns (empty unless counting facets).
+    need_counts: Vec<u64>,
+    district_counts: Vec<u64>,
     today: i64,
 }
 
@@ -210,22 +228,24 @@ impl Collector for SearchCollector {
                 .collect(),
             _ => Vec::new(),
         };
+        let counts_facets = self.request.facets && self.pass != Pass::Page;
+        let need_counts = facet_slots(&columns.need, counts_facets);
+        let district_counts = facet_slots(&columns.district, counts_facets);
         Ok(SegmentSearch {
             request: self.request.clone(),
             scoring: self.scoring,
             columns,
             containing_area_ords,
+            plane: self.request.near.as_ref().map(|near| LocalPlane::new(near.point)),
             segment,
+            pass: self.pass,
             top: BinaryHeap::new(),
             // One more than the page, to know whether another page follows.
             keep: self.request.offset + self.request.limit + 1,
-            prune: self.scoring
-                && !self.request.exact_total
-                && !self.request.facets
-                && self.request.sort == SortOrder::Relevance,
+            prune: self.scoring && self.pass == Pass::Page && self.request.sort == SortOrder::Relevance,
             total: 0,
-            need_counts: HashMap::new(),
-            district_counts: HashMap::new(),
+            need_counts,
+            district_counts,
             today: epoch_day(self.request.today),
         })
     }
@@ -311,6 +331,14 @@ impl Collector for SearchCollector {
     }
 }
 
+/// A zero count per term of a facet column when counting facets, else none.
+fn facet_slots(column: &Option<StrColumn>, counting: bool) -> Vec<u64> {
+    match column {
+        Some(column) if counting => vec![0; column.num_terms()],
+        _ => Vec::new(),
+    }
+}
+
 /// Smaller is better: negative score, or distance (area matches after every venue).
 fn rank_key(sort: SortOrder, score: f32, distance_km: Option<f64>) -> f64 {
     match sort {
@@ -323,7 +351,7 @@ impl SegmentSearch {
     /// Whether the page can be settled before seeing every match: no words, no point (every
     /// match scores 1, or less when stale) and nothing to count.
     fn stops_early(&self) -> bool {
-        !self.scoring && self.request.near.is_none() && !self.request.exact_total && !self.request.facets
+        !self.scoring && self.request.near.is_none() && self.pass == Pass::Page
     }
 
     /// Whether no match yet to come can enter the page: it is full of matches with the best
@@ -350,27 +378,55 @@ impl SegmentSearch {
         let Some(near) = &self.request.near else {
             return Some(None);
         };
+        let reach = self.request.reach_km().unwrap_or(near.radius_km);
+        // Venues the flat map puts clearly beyond reach cannot be the nearest within it.
         let nearest = self
             .columns
             .venue
             .values_for_doc(doc)
             .filter_map(|packed| {
                 let (lat, lng) = unpack_venue(packed);
-                GeoPoint::new(lat, lng).ok().map(|venue| near.point.distance_km(&venue))
+                GeoPoint::new(lat, lng).ok()
             })
+            .filter(|venue| {
+                self.plane
+                    .is_none_or(|plane| plane.clearly_within(venue, reach) != Some(false))
+            })
+            .map(|venue| near.point.distance_km(&venue))
             .fold(f64::INFINITY, f64::min);
-        if nearest <= self.request.reach_km().unwrap_or(near.radius_km) {
+        if nearest <= reach {
             return Some(Some(nearest));
         }
-        if self.request.ring_km.is_some() {
-            return None;
-        }
-        let serves_here = self
-            .columns
-            .area
-            .as_ref()
-            .is_some_and(|area| area.term_ords(doc).any(|ord| self.containing_area_ords.contains(&ord)));
-        serves_here.then_some(None)
+        self.serves_here(doc).then_some(None)
+    }
+
+    /// Whether the document is in range (a venue within reach, or serving an area containing
+    /// the point), as [`SegmentSearch::distance`] decides it but without its distance: the flat
+    /// map settles most venues, and only those near the edge get a great-circle distance.
+    fn in_range(&self, doc: DocId) -> bool {
+        let (Some(near), Some(plane)) = (&self.request.near, &self.plane) else {
+            return true;
+        };
+        let reach = self.request.reach_km().unwrap_or(near.radius_km);
+        let venue_within = self.columns.venue.values_for_doc(doc).any(|packed| {
+            let (lat, lng) = unpack_venue(packed);
+            GeoPoint::new(lat, lng).is_ok_and(|venue| {
+                plane
+                    .clearly_within(&venue, reach)
+                    .unwrap_or_else(|| near.point.distance_km(&venue) <= reach)
+            })
+        });
+        venue_within || self.serves_here(doc)
+    }
+
+    /// Whether the document serves an area containing the point (never within a ring).
+    fn serves_here(&self, doc: DocId) -> bool {
+        self.request.ring_km.is_none()
+            && self
+                .columns
+                .area
+                .as_ref()
+                .is_some_and(|area| area.term_ords(doc).any(|ord| self.containing_area_ords.contains(&ord)))
     }
 
     fn age_fits(&self, doc: DocId) -> bool {
@@ -405,12 +461,16 @@ impl SegmentSearch {
     fn count_facets(&mut self, doc: DocId) {
         if let Some(need) = &self.columns.need {
             for ord in need.term_ords(doc) {
-                *self.need_counts.entry(ord).or_default() += 1;
+                if let Some(count) = self.need_counts.get_mut(ord as usize) {
+                    *count += 1;
+                }
             }
         }
         if let Some(district) = &self.columns.district {
             for ord in district.term_ords(doc) {
-                *self.district_counts.entry(ord).or_default() += 1;
+                if let Some(count) = self.district_counts.get_mut(ord as usize) {
+                    *count += 1;
+                }
             }
         }
     }
@@ -423,9 +483,18 @@ impl SegmentCollector for SegmentSearch {
         if !(self.age_fits(doc) && self.sessions_fit(doc) && self.fund_open(doc)) {
             return;
         }
+        if self.pass == Pass::Count {
+            if self.in_range(doc) {
+                self.total += 1;
+                if self.request.facets {
+                    self.count_facets(doc);
+                }
+            }
+            return;
+        }
         let Some(distance_km) = self.distance(doc) else { return };
         self.total += 1;
-        if self.request.facets {
+        if self.request.facets && self.pass == Pass::Everything {
             self.count_facets(doc);
         }
         let text_score = if self.scoring { text_score } else { 1.0 };
@@ -503,14 +572,16 @@ impl SegmentCollector for SegmentSearch {
                 })
             })
             .collect();
-        let names = |column: &Option<StrColumn>, counts: HashMap<u64, u64>| -> HashMap<String, u64> {
+        let names = |column: &Option<StrColumn>, counts: Vec<u64>| -> HashMap<String, u64> {
             let Some(column) = column else { return HashMap::new() };
             let mut buffer = String::new();
             counts
                 .into_iter()
+                .enumerate()
+                .filter(|(_, count)| *count > 0)
                 .filter_map(|(ord, count)| {
                     column
-                        .ord_to_str(ord, &mut buffer)
+                        .ord_to_str(ord as u64, &mut buffer)
                         .ok()
                         .filter(|found| *found)
                         .map(|_| (buffer.clone(), count))

@@ -291,38 +291,65 @@ impl SearchIndex {
     }
 
     /// Runs a search; blocking (call it off the async runtime).
+    ///
+    /// Where the page can skip matches (block-max WAND for words alone, growing rings near a
+    /// point with no words, the first fresh matches otherwise), the page and the counts are two
+    /// passes, and only a request for `exact_total` or facets adds the unscored pass over every
+    /// match. Either way a page is the same whether or not the totals are asked for.
     pub fn search(&self, request: &SearchRequest) -> Result<Collected> {
         let searcher = self.reader.searcher();
-        let scoring = request.text.as_deref().is_some_and(|t| !t.trim().is_empty());
-        let typos = request.unknown_words(&self.index, &self.fields, &searcher);
-        let columns = self.columns.for_searcher(&searcher).map_err(index_error)?;
-        let run = |request: &SearchRequest| {
-            let collector = collector::SearchCollector {
-                request: std::sync::Arc::new(request.clone()),
-                fields: self.fields,
-                scoring,
-                columns: columns.clone(),
-            };
-            searcher
-                .search(request.to_query(&searcher, &self.fields, &typos).as_ref(), &collector)
-                .map_err(index_error)
+        let counts = request.exact_total || request.facets;
+        if counts && !request.page_skips_matches() {
+            // The page visits every match anyway: count in the same pass.
+            return self.pass(&searcher, request, collector::Pass::Everything);
+        }
+        let mut found = self.best_page(&searcher, request)?;
+        if request.exact_total || request.facets {
+            let counted = self.pass(&searcher, request, collector::Pass::Count)?;
+            found.total = counted.total;
+            found.need_counts = counted.need_counts;
+            found.district_counts = counted.district_counts;
+        }
+        Ok(found)
+    }
+
+    /// Ranks and counts every match in one pass with no shortcut: what [`SearchIndex::search`]
+    /// must give, and what its tests compare it with.
+    pub fn search_exhaustively(&self, request: &SearchRequest) -> Result<Collected> {
+        self.pass(&self.reader.searcher(), request, collector::Pass::Everything)
+    }
+
+    /// One pass of the collector over the request's matches.
+    fn pass(&self, searcher: &tantivy::Searcher, request: &SearchRequest, pass: collector::Pass) -> Result<Collected> {
+        let has_words = request.has_words();
+        let typos = request.unknown_words(&self.index, &self.fields, searcher);
+        let collector = collector::SearchCollector {
+            request: std::sync::Arc::new(request.clone()),
+            fields: self.fields,
+            scoring: has_words && pass != collector::Pass::Count,
+            pass,
+            columns: self.columns.for_searcher(searcher).map_err(index_error)?,
         };
+        searcher
+            .search(request.to_query(searcher, &self.fields, &typos).as_ref(), &collector)
+            .map_err(index_error)
+    }
+
+    /// The page alone (its `total` counts only the matches seen).
+    fn best_page(&self, searcher: &tantivy::Searcher, request: &SearchRequest) -> Result<Collected> {
+        let has_words = request.has_words();
         // Near a point with no words, the best page is usually close by: try rings doubling
         // from a 64th of the radius (at least 250 m) first, and keep a ring's page when nothing
         // beyond it could outrank the page (a wide radius in a town otherwise ranks every venue
         // in it). Rings too sparse to fill the page are skipped unsearched.
-        if let Some(near) = request
-            .near
-            .as_ref()
-            .filter(|_| !scoring && !request.exact_total && !request.facets)
-        {
+        if let Some(near) = request.near.as_ref().filter(|_| !has_words) {
             const SMALLEST_RING_KM: f64 = 0.25;
             let mut ring = (near.radius_km / 64.0).max(SMALLEST_RING_KM);
             while ring < near.radius_km && ring > 0.0 {
                 // A ring expected to hold fewer matches than the page cannot give the page:
                 // skip it rather than search it and then the next (only speed depends on this).
                 let wanted = (request.offset + request.limit + 1) as f64;
-                if expected_in_ring(request, &self.fields, &searcher, ring) < wanted {
+                if expected_in_ring(request, &self.fields, searcher, ring) < wanted {
                     ring *= 2.0;
                     continue;
                 }
@@ -330,14 +357,14 @@ impl SearchIndex {
                     ring_km: Some(ring),
                     ..request.clone()
                 };
-                let found = run(&inner)?;
+                let found = self.pass(searcher, &inner, collector::Pass::Page)?;
                 if ring_page_is_final(request, &found, ring) {
                     return Ok(found);
                 }
                 ring *= 2.0;
             }
         }
-        run(request)
+        self.pass(searcher, request, collector::Pass::Page)
     }
 
     /// Names of listings with a word starting with `prefix`, best first.

@@ -620,3 +620,163 @@ async fn a_page_without_totals_is_the_page_with_totals() {
         assert!(total >= pruned.len() as i64);
     }
 }
+
+/// The engine's shortcuts (skipping what cannot beat the page's worst, rings near a point,
+/// stopping at the first fresh matches, a separate unscored counting pass) give exactly what
+/// ranking and counting every match in one pass gives: the same hits with bit-for-bit the same
+/// scores, the same match after the page, and the same totals and facets, for pages of several
+/// sizes and offsets, many cut through listings that tie.
+#[tokio::test]
+async fn shortcuts_give_exactly_what_ranking_every_match_gives() {
+    use indexer::domain::{GeoPoint, NeedCode, PlaceCode};
+    use indexer::search::{Near, SearchRequest, SortOrder, Within};
+
+    let test = seeded().await;
+    let directory = &test.directory;
+    let index = directory.search_index();
+    let near = |lat: f64, lng: f64, radius_km: f64| {
+        let point = GeoPoint::new(lat, lng).expect("in Norfolk");
+        Some(Near {
+            point,
+            radius_km,
+            containing_places: directory.places_at(point).into_iter().map(|p| p.code).collect(),
+        })
+    };
+    let within = |code: &str| {
+        let code = PlaceCode::parse(code).expect("code");
+        Some(Within {
+            overlapping: directory.places().overlapping_codes(&code),
+            code,
+        })
+    };
+    let need = |code: &str| vec![NeedCode::parse(code).expect("need")];
+    let base = SearchRequest {
+        limit: 10,
+        today: chrono::Utc::now().date_naive(),
+        ..SearchRequest::default()
+    };
+    let text = |words: &str| SearchRequest {
+        text: Some(words.to_string()),
+        ..base.clone()
+    };
+    let mut requests = Vec::new();
+    for words in [
+        "exercise",
+        "library",
+        "balance classes",
+        "advice",
+        "lunch club",
+        "mobile library stop",
+        "wobbly",
+    ] {
+        for (offset, limit) in [(0, 10), (10, 10), (3, 5), (0, 1), (0, 50), (20, 3)] {
+            requests.push(SearchRequest {
+                offset,
+                limit,
+                ..text(words)
+            });
+        }
+    }
+    requests.extend([
+        SearchRequest {
+            near: near(52.68, 0.94, 30.0),
+            ..text("walking group")
+        },
+        SearchRequest {
+            needs: need("strength-and-balance"),
+            ..text("tai chi")
+        },
+        SearchRequest {
+            age: Some(80),
+            limit: 4,
+            ..text("lonely")
+        },
+        SearchRequest {
+            near: near(52.63, 1.29, 60.0),
+            needs: need("social-connection"),
+            limit: 3,
+            ..base.clone()
+        },
+        SearchRequest {
+            near: near(52.68, 0.94, 80.0),
+            sort: SortOrder::Distance,
+            ..base.clone()
+        },
+        SearchRequest {
+            near: near(52.68, 0.94, 3.0),
+            needs: need("money-advice"),
+            ..base.clone()
+        },
+        SearchRequest {
+            within: within("E07000143"),
+            limit: 5,
+            ..base.clone()
+        },
+        SearchRequest {
+            needs: need("information-and-advice"),
+            limit: 1,
+            ..base.clone()
+        },
+        SearchRequest {
+            offset: 7,
+            limit: 4,
+            ..base.clone()
+        },
+    ]);
+    let summary = |found: &indexer::search::Collected| {
+        let hits: Vec<_> = found
+            .hits
+            .iter()
+            .map(|hit| {
+                (
+                    hit.id.clone(),
+                    hit.score.to_bits(),
+                    hit.distance_km.map(f64::to_bits),
+                    hit.stale,
+                    hit.by_area,
+                )
+            })
+            .collect();
+        (
+            hits,
+            found.has_more,
+            found.next.as_ref().map(|next| (next.id.clone(), next.score.to_bits())),
+        )
+    };
+    let mut tied = 0;
+    for request in &requests {
+        let exhaustive = index.search_exhaustively(request).expect("exhaustive");
+        let page = index
+            .search(&SearchRequest {
+                exact_total: false,
+                facets: false,
+                ..request.clone()
+            })
+            .expect("page");
+        let counted = index
+            .search(&SearchRequest {
+                exact_total: true,
+                facets: true,
+                ..request.clone()
+            })
+            .expect("counted");
+        assert_eq!(summary(&page), summary(&exhaustive), "page of {request:?}");
+        assert_eq!(summary(&counted), summary(&exhaustive), "counted page of {request:?}");
+        let facets_exhaustive = index
+            .search_exhaustively(&SearchRequest {
+                facets: true,
+                ..request.clone()
+            })
+            .expect("exhaustive facets");
+        assert_eq!(counted.total, facets_exhaustive.total, "{request:?}");
+        assert_eq!(counted.need_counts, facets_exhaustive.need_counts, "{request:?}");
+        assert_eq!(
+            counted.district_counts, facets_exhaustive.district_counts,
+            "{request:?}"
+        );
+        let scores: Vec<u32> = exhaustive.hits.iter().map(|hit| hit.score.to_bits()).collect();
+        tied += scores.windows(2).filter(|pair| pair[0] == pair[1]).count();
+    }
+    // Listings with the same words tie: the cases include pages cut through ties.
+    assert!(tied > 20, "only {tied} ties");
+}
