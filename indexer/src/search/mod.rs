@@ -73,6 +73,8 @@ pub struct SearchIndex {
     services: cache::ListingCache<cache::CachedService>,
     /// Fast-field columns of the searched segments.
     columns: collector::ColumnCache,
+    /// Each searched term's highest frequency per field length, per segment.
+    maxima: std::sync::Arc<union::TermMaxima>,
     /// Whether `writer` holds a writer, readable without waiting for a commit in progress.
     writable: std::sync::atomic::AtomicBool,
 }
@@ -164,6 +166,7 @@ impl SearchIndex {
             assets: cache::ListingCache::default(),
             services: cache::ListingCache::default(),
             columns: collector::ColumnCache::default(),
+            maxima: std::sync::Arc::default(),
             writable: std::sync::atomic::AtomicBool::new(writable),
         })
     }
@@ -298,6 +301,7 @@ impl SearchIndex {
     /// match. Either way a page is the same whether or not the totals are asked for.
     pub fn search(&self, request: &SearchRequest) -> Result<Collected> {
         let searcher = self.reader.searcher();
+        self.maxima.follow(&searcher);
         let counts = request.exact_total || request.facets;
         if counts && !request.page_skips_matches() {
             // The page visits every match anyway: count in the same pass.
@@ -331,7 +335,10 @@ impl SearchIndex {
             columns: self.columns.for_searcher(searcher).map_err(index_error)?,
         };
         searcher
-            .search(request.to_query(searcher, &self.fields, &typos).as_ref(), &collector)
+            .search(
+                request.to_query(searcher, &self.fields, &typos, &self.maxima).as_ref(),
+                &collector,
+            )
             .map_err(index_error)
     }
 

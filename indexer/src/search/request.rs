@@ -5,6 +5,7 @@
 //! `AND`/`OR` typed by a resident are just words.
 
 use std::collections::HashSet;
+use std::sync::Arc;
 
 use chrono::{NaiveDate, Weekday};
 use tantivy::query::{
@@ -16,7 +17,7 @@ use tantivy::{Index, Searcher, Term};
 use super::cells::covering_cells;
 use super::document::AssetKind;
 use super::fields::{analyse, Fields, ENGLISH, PLAIN};
-use super::union::SeekingUnion;
+use super::union::{SeekingUnion, TermMaxima, TopWords};
 use crate::domain::need::needs_for_word;
 use crate::domain::schedule::weekday_code;
 use crate::domain::*;
@@ -107,10 +108,24 @@ impl SearchRequest {
         self.text.as_deref().is_some_and(|text| !text.trim().is_empty())
     }
 
+    /// Whether a term filter (kind, need, place, radius, day, free, feature, delivery mode)
+    /// narrows the matches in the index itself.
+    fn has_term_filters(&self) -> bool {
+        !self.kinds.is_empty()
+            || !self.needs.is_empty()
+            || self.within.is_some()
+            || self.near.is_some()
+            || !self.days.is_empty()
+            || self.free_only
+            || !self.accessibility.is_empty()
+            || !self.delivery_modes.is_empty()
+    }
+
     /// Whether the best page can be found without visiting every match: with no words (rings
-    /// near a point, else the first fresh matches). Words are scored at every match.
+    /// near a point, else the first fresh matches), or words alone by relevance (MaxScore, see
+    /// [`TopWords`]). Words beside filters are scored at every match.
     pub fn page_skips_matches(&self) -> bool {
-        !self.has_words()
+        !self.has_words() || (!self.has_term_filters() && self.sort == SortOrder::Relevance)
     }
 
     /// The words of the text, analysed as the index analyses names and descriptions.
@@ -153,7 +168,15 @@ impl SearchRequest {
 
     /// The tantivy query: filters as terms; text as scored clauses, where the `typos` words
     /// also match words within an edit or two (see [`SearchRequest::unknown_words`]).
-    pub fn to_query(&self, searcher: &Searcher, fields: &Fields, typos: &HashSet<String>) -> Box<dyn Query> {
+    ///
+    /// Words alone become [`TopWords`], whose highest scores per term come from `maxima`.
+    pub fn to_query(
+        &self,
+        searcher: &Searcher,
+        fields: &Fields,
+        typos: &HashSet<String>,
+        maxima: &Arc<TermMaxima>,
+    ) -> Box<dyn Query> {
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         let mut filter = |query: Box<dyn Query>| clauses.push((Occur::Must, query));
         if !self.kinds.is_empty() {
@@ -191,7 +214,12 @@ impl SearchRequest {
         if !self.delivery_modes.is_empty() {
             filter(term_set(fields.mode, self.delivery_modes.iter().map(|m| m.as_str())));
         }
-        if let Some(text) = self.text_query(searcher, fields, typos, self.narrowed()) {
+        let company = match (clauses.is_empty(), self.narrowed()) {
+            (true, _) => Company::Alone(maxima.clone()),
+            (false, true) => Company::Narrowing,
+            (false, false) => Company::Wide,
+        };
+        if let Some(text) = self.text_query(searcher, fields, typos, company) {
             clauses.insert(0, (Occur::Must, text));
         }
         match clauses.len() {
@@ -218,7 +246,7 @@ impl SearchRequest {
         searcher: &Searcher,
         fields: &Fields,
         typos: &HashSet<String>,
-        narrowed: bool,
+        company: Company,
     ) -> Option<Box<dyn Query>> {
         let index = searcher.index();
         let terms = self.text_terms(index);
@@ -259,7 +287,7 @@ impl SearchRequest {
                 plain_words: &plain_words,
                 needs: &synonym_needs,
             };
-            return Some(flat_text_query(searcher, &words, fields, &weighted, narrowed));
+            return Some(flat_text_query(searcher, &words, fields, &weighted, company));
         }
         let words = BooleanQuery::with_minimum_required_clauses(word_clauses, required);
         if synonym_needs.is_empty() {
@@ -272,6 +300,18 @@ impl SearchRequest {
             (Occur::Should, need_boost),
         ])))
     }
+}
+
+/// What the words of a search are combined with, which decides how their union is run.
+#[derive(Clone)]
+enum Company {
+    /// Nothing: the words lead, and a page is found by MaxScore ([`TopWords`]).
+    Alone(Arc<TermMaxima>),
+    /// Filters that keep a small share of listings (need, day, feature, free): the words are
+    /// looked up for each candidate ([`SeekingUnion`]).
+    Narrowing,
+    /// Only a place or radius: tantivy's union, read window by window.
+    Wide,
 }
 
 /// The words of a one- or two-word text, analysed.
@@ -291,14 +331,13 @@ struct FlatWords<'a> {
 /// nothing (and tantivy reads an absent term as postings without frequencies, which would rule
 /// out block-max WAND for the whole union; see below).
 ///
-/// When filters have `narrowed` the candidates, the union is a [`SeekingUnion`]: the words are
-/// looked up for the few candidates alone.
+/// How the union runs depends on its [`Company`].
 fn flat_text_query(
     searcher: &Searcher,
     words: &FlatWords<'_>,
     fields: &Fields,
     weighted: &[(Field, f32)],
-    narrowed: bool,
+    company: Company,
 ) -> Box<dyn Query> {
     let FlatWords {
         terms,
@@ -317,26 +356,27 @@ fn flat_text_query(
     for need in needs {
         weighted_terms.push((Term::from_field_text(fields.need, need.as_str()), 4.0));
     }
+    weighted_terms.retain(|(term, _)| searcher.doc_freq(term).unwrap_or(0) > 0);
+    if weighted_terms.is_empty() {
+        return Box::new(EmptyQuery);
+    }
+    if let Company::Alone(maxima) = company {
+        return Box::new(TopWords {
+            terms: weighted_terms,
+            maxima,
+        });
+    }
     let clauses: Vec<(Occur, Box<dyn Query>)> = weighted_terms
         .into_iter()
-        .filter(|(term, _)| searcher.doc_freq(term).unwrap_or(0) > 0)
         .map(|(term, boost)| {
             let query = TermQuery::new(term, IndexRecordOption::WithFreqs);
             (Occur::Should, boosted(Box::new(query), boost))
         })
         .collect();
-    if clauses.is_empty() {
-        return Box::new(EmptyQuery);
-    }
-    if narrowed {
+    if let Company::Narrowing = company {
         let clauses = clauses.into_iter().map(|(_, query)| query).collect();
         return Box::new(SeekingUnion { clauses });
     }
-    // Not `set_minimum_number_should_match(0)`, under which tantivy 0.24 runs block-max WAND
-    // for a page of words alone: tried on the benchmark, it had to evaluate most matches anyway
-    // (a need named by a synonym is a dense, heavy clause, and listings with the same words tie
-    // by the thousand at the top, which WAND's order-dependent float sums cannot prune), and it
-    // raised p99 from 12 to 21 ms while lowering p50 from 4.3 to 3.1 ms.
     Box::new(BooleanQuery::new(clauses))
 }
 

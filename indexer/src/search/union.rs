@@ -7,8 +7,17 @@
 //! candidates that a radius, a need and a day already narrowed: every candidate then decodes a
 //! window of every word's postings. Here a jump costs one skip-list seek per clause.
 
-use tantivy::query::{EnableScoring, Explanation, Query, Scorer, Weight};
-use tantivy::{DocId, DocSet, Score, SegmentReader, TERMINATED};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use tantivy::fieldnorm::FieldNormReader;
+use tantivy::index::SegmentId;
+use tantivy::postings::Postings;
+use tantivy::query::{
+    Bm25Weight, BooleanQuery, BoostQuery, EnableScoring, Explanation, Occur, Query, Scorer, TermQuery, Weight,
+};
+use tantivy::schema::IndexRecordOption;
+use tantivy::{DocId, DocSet, Score, Searcher, SegmentReader, Term, TERMINATED};
 
 /// Any of `clauses`, scored by the sum of those that match.
 #[derive(Debug)]
@@ -117,15 +126,272 @@ impl DocSet for SeekingUnionScorer {
 }
 
 impl Scorer for SeekingUnionScorer {
-    /// The clauses' scores added in clause order, so a document scores the same however it
-    /// was reached.
     fn score(&mut self) -> Score {
-        let doc = self.doc;
-        self.scorers
-            .iter_mut()
-            .filter(|scorer| scorer.doc() == doc)
-            .map(|scorer| scorer.score())
-            .sum()
+        exact_sum(self.scorers.iter_mut().map(|scorer| scorer.as_mut()), self.doc)
+    }
+}
+
+/// The scores of the clauses positioned on `doc`, added in `f64`, where sums of a few dozen
+/// `f32` scores are exact (whatever the order), then rounded once: a document scores the same
+/// however it was reached, and a bound computed the same way that does not exceed a threshold
+/// proves the document's score does not either.
+fn exact_sum<'a>(scorers: impl Iterator<Item = &'a mut dyn Scorer>, doc: DocId) -> Score {
+    scorers
+        .filter(|scorer| scorer.doc() == doc)
+        .map(|scorer| f64::from(scorer.score()))
+        .sum::<f64>() as Score
+}
+
+/// Words alone (no filter): any of `terms`, each with its boost, scored as [`SeekingUnion`]
+/// of their term queries; a collector that wants only what beats a threshold (the best page)
+/// gets it by MaxScore, which reads only the postings of the terms that could lift a document
+/// over the threshold and looks the others up for those documents alone.
+///
+/// Tantivy's block-max WAND does the same job but adds scores in an order that depends on how
+/// far each posting list has moved, so the many listings that tie at the top (same words,
+/// same length) cannot be pruned by its float sums, and a tie could score a rounding apart
+/// from one page to the next. Here sums and bounds are exact ([`exact_sum`]), and each term's
+/// bound is its highest score in the segment ([`TermMaxima`]), not BM25's limit for an
+/// unbounded frequency (twice as high for short fields).
+#[derive(Clone, Debug)]
+pub struct TopWords {
+    pub terms: Vec<(Term, Score)>,
+    pub maxima: Arc<TermMaxima>,
+}
+
+impl TopWords {
+    fn clause(term: &Term, boost: Score) -> Box<dyn Query> {
+        let query = TermQuery::new(term.clone(), IndexRecordOption::WithFreqs);
+        Box::new(BoostQuery::new(Box::new(query), boost))
+    }
+}
+
+impl Query for TopWords {
+    fn weight(&self, enable_scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
+        let weights = self
+            .terms
+            .iter()
+            .map(|(term, boost)| TopWords::clause(term, *boost).weight(enable_scoring))
+            .collect::<tantivy::Result<Vec<_>>>()?;
+        let union = BooleanQuery::new(
+            self.terms
+                .iter()
+                .map(|(term, boost)| (Occur::Should, TopWords::clause(term, *boost)))
+                .collect(),
+        );
+        let bm25 = match enable_scoring {
+            EnableScoring::Enabled {
+                statistics_provider, ..
+            } => Some(
+                self.terms
+                    .iter()
+                    .map(|(term, boost)| {
+                        Bm25Weight::for_terms(statistics_provider, std::slice::from_ref(term))
+                            .map(|weight| weight.boost_by(*boost))
+                    })
+                    .collect::<tantivy::Result<Vec<_>>>()?,
+            ),
+            EnableScoring::Disabled { .. } => None,
+        };
+        Ok(Box::new(TopWordsWeight {
+            terms: self.terms.iter().map(|(term, _)| term.clone()).collect(),
+            weights,
+            union: union.weight(enable_scoring)?,
+            bm25,
+            maxima: self.maxima.clone(),
+        }))
+    }
+}
+
+struct TopWordsWeight {
+    terms: Vec<Term>,
+    /// Each term's boosted term query, in clause order.
+    weights: Vec<Box<dyn Weight>>,
+    /// Tantivy's union of the same, for unscored passes.
+    union: Box<dyn Weight>,
+    /// Each term's BM25 weight as its scorer uses it (`None` when not scoring).
+    bm25: Option<Vec<Bm25Weight>>,
+    maxima: Arc<TermMaxima>,
+}
+
+/// One term of [`TopWords`] in a segment.
+struct MaxScoreClause {
+    scorer: Box<dyn Scorer>,
+    /// Its highest score in the segment.
+    max: f64,
+}
+
+impl Weight for TopWordsWeight {
+    fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
+        let scorers = self
+            .weights
+            .iter()
+            .map(|weight| weight.scorer(reader, boost))
+            .collect::<tantivy::Result<Vec<_>>>()?;
+        let doc = scorers.iter().map(|scorer| scorer.doc()).min().unwrap_or(TERMINATED);
+        Ok(Box::new(SeekingUnionScorer { scorers, doc }))
+    }
+
+    fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
+        self.union.explain(reader, doc)
+    }
+
+    fn count(&self, reader: &SegmentReader) -> tantivy::Result<u32> {
+        self.union.count(reader)
+    }
+
+    fn for_each_no_score(&self, reader: &SegmentReader, callback: &mut dyn FnMut(&[DocId])) -> tantivy::Result<()> {
+        self.union.for_each_no_score(reader, callback)
+    }
+
+    /// MaxScore: clauses in order of their highest score; the longest run of the lowest whose
+    /// highest scores add up to no more than the threshold cannot lift a document over it on
+    /// their own, so only documents of the others ("essential") are visited, and the rest are
+    /// looked up (highest first) only while the document could still beat the threshold.
+    fn for_each_pruning(
+        &self,
+        threshold: Score,
+        reader: &SegmentReader,
+        callback: &mut dyn FnMut(DocId, Score) -> Score,
+    ) -> tantivy::Result<()> {
+        let Some(bm25) = &self.bm25 else {
+            return self.union.for_each_pruning(threshold, reader, callback);
+        };
+        let mut clauses = Vec::with_capacity(self.weights.len());
+        for (clause, (term, weight)) in self.terms.iter().zip(bm25).enumerate() {
+            let scorer = self.weights[clause].scorer(reader, 1.0)?;
+            if scorer.doc() == TERMINATED {
+                continue;
+            }
+            let most = self.maxima.get(reader, term)?;
+            let max = most
+                .iter()
+                .enumerate()
+                .filter(|(_, freq)| **freq > 0)
+                .map(|(fieldnorm_id, freq)| f64::from(weight.score(fieldnorm_id as u8, *freq)))
+                .fold(0.0, f64::max);
+            clauses.push(MaxScoreClause { scorer, max });
+        }
+        clauses.sort_by(|a, b| a.max.total_cmp(&b.max));
+        // prefix[k]: the highest scores of the first k clauses added up.
+        let mut prefix = vec![0.0f64];
+        for clause in &clauses {
+            prefix.push(prefix[prefix.len() - 1] + clause.max);
+        }
+        let essential_from = |threshold: Score| {
+            prefix[1..]
+                .iter()
+                .take_while(|sum| **sum <= f64::from(threshold))
+                .count()
+        };
+        let mut threshold = threshold;
+        let mut first_essential = essential_from(threshold);
+        while first_essential < clauses.len() {
+            let doc = clauses[first_essential..]
+                .iter()
+                .map(|clause| clause.scorer.doc())
+                .min()
+                .unwrap_or(TERMINATED);
+            if doc == TERMINATED {
+                break;
+            }
+            let mut possible = prefix[first_essential];
+            for clause in clauses[first_essential..].iter_mut().filter(|c| c.scorer.doc() == doc) {
+                possible += f64::from(clause.scorer.score());
+            }
+            let mut looked_up_all = true;
+            for clause in clauses[..first_essential].iter_mut().rev() {
+                if possible <= f64::from(threshold) {
+                    looked_up_all = false;
+                    break;
+                }
+                possible -= clause.max;
+                if clause.scorer.doc() < doc {
+                    clause.scorer.seek(doc);
+                }
+                if clause.scorer.doc() == doc {
+                    possible += f64::from(clause.scorer.score());
+                }
+            }
+            if looked_up_all && possible > f64::from(threshold) {
+                // Every clause is now on or past `doc`: its score, as the plain scorer gives it.
+                let score = exact_sum(clauses.iter_mut().map(|c| c.scorer.as_mut()), doc);
+                threshold = callback(doc, score);
+                first_essential = essential_from(threshold);
+            }
+            for clause in clauses[first_essential..].iter_mut().filter(|c| c.scorer.doc() == doc) {
+                clause.scorer.advance();
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The largest term frequency at each field-norm id, per term and segment. With it a term's
+/// highest score in a segment is exact (at a given field length BM25 grows with the
+/// frequency). A segment never changes, so an entry lasts as long as its segment; entries of
+/// segments a new searcher no longer has are dropped.
+#[derive(Default)]
+pub struct TermMaxima {
+    entries: Mutex<TermMaximaEntries>,
+}
+
+#[derive(Default)]
+struct TermMaximaEntries {
+    generation: u64,
+    by_term: HashMap<(SegmentId, Term), Arc<[u32; 256]>>,
+}
+
+impl std::fmt::Debug for TermMaxima {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TermMaxima").finish_non_exhaustive()
+    }
+}
+
+impl TermMaxima {
+    /// Forgets the segments `searcher` no longer has.
+    pub fn follow(&self, searcher: &Searcher) {
+        let mut entries = self.lock();
+        let generation = searcher.generation().generation_id();
+        if entries.generation != generation {
+            let live: Vec<SegmentId> = searcher.segment_readers().iter().map(|r| r.segment_id()).collect();
+            entries.by_term.retain(|(segment, _), _| live.contains(segment));
+            entries.generation = generation;
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, TermMaximaEntries> {
+        match self.entries.lock() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        }
+    }
+
+    /// The largest frequency of `term` at each field-norm id in the segment (read once).
+    fn get(&self, reader: &SegmentReader, term: &Term) -> tantivy::Result<Arc<[u32; 256]>> {
+        let key = (reader.segment_id(), term.clone());
+        if let Some(found) = self.lock().by_term.get(&key) {
+            return Ok(found.clone());
+        }
+        // As tantivy's term scorer reads lengths: a field without norms counts as length 1.
+        let fieldnorms = reader
+            .fieldnorms_readers()
+            .get_field(term.field())?
+            .unwrap_or_else(|| FieldNormReader::constant(reader.max_doc(), 1));
+        let postings = reader
+            .inverted_index(term.field())?
+            .read_postings(term, IndexRecordOption::WithFreqs)?;
+        let mut most = [0u32; 256];
+        if let Some(mut postings) = postings {
+            while postings.doc() != TERMINATED {
+                let slot = &mut most[usize::from(fieldnorms.fieldnorm_id(postings.doc()))];
+                *slot = (*slot).max(postings.term_freq());
+                postings.advance();
+            }
+        }
+        let most = Arc::new(most);
+        self.lock().by_term.insert(key, most.clone());
+        Ok(most)
     }
 }
 
