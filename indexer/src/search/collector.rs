@@ -483,19 +483,15 @@ impl SegmentCollector for SegmentSearch {
         if !(self.age_fits(doc) && self.sessions_fit(doc) && self.fund_open(doc)) {
             return;
         }
-        if self.pass == Pass::Count {
-            if self.in_range(doc) {
-                self.total += 1;
-                if self.request.facets {
-                    self.count_facets(doc);
-                }
-            }
+        if !self.in_range(doc) {
             return;
         }
-        let Some(distance_km) = self.distance(doc) else { return };
         self.total += 1;
-        if self.request.facets && self.pass == Pass::Everything {
+        if self.request.facets && self.pass != Pass::Page {
             self.count_facets(doc);
+        }
+        if self.pass == Pass::Count {
+            return;
         }
         let text_score = if self.scoring { text_score } else { 1.0 };
         let stale = self
@@ -503,13 +499,24 @@ impl SegmentCollector for SegmentSearch {
             .reviewed
             .first(doc)
             .is_none_or(|reviewed| self.today - reviewed > STALE_AFTER_DAYS);
+        let stale_factor = if stale { STALE_FACTOR } else { 1.0 };
+        // By relevance, a match scores at most its text score (the decay is at most 1): if
+        // even that cannot beat the page's worst (a tie loses, being later), its distance is
+        // not worth computing.
+        if self.request.sort == SortOrder::Relevance && self.top.len() >= self.keep {
+            let best = rank_key(SortOrder::Relevance, text_score * stale_factor, None);
+            if self.top.peek().is_some_and(|worst| best >= worst.key) {
+                return;
+            }
+        }
+        let Some(distance_km) = self.distance(doc) else { return };
         let by_area = self.request.near.is_some() && distance_km.is_none();
         let decay = match (&self.request.near, distance_km) {
             (Some(_), Some(d)) => self.request.distance_decay(d),
             (Some(_), None) => AREA_MATCH_DECAY,
             (None, _) => 1.0,
         };
-        let score = text_score * decay * if stale { STALE_FACTOR } else { 1.0 };
+        let score = text_score * decay * stale_factor;
         let hit = PartialHit {
             score,
             text_score,
