@@ -90,10 +90,14 @@ pub struct AssetDocument {
 }
 
 impl AssetDocument {
-    /// The order to index documents in: by the position of the first venue on the cells'
+    /// The order to index documents in: by the lowest position of a venue on the cells'
     /// Z-order curve ([`super::cells::curve_position`]), listings without a venue last.
     pub fn curve_position(&self) -> u64 {
-        self.venues.first().map_or(u64::MAX, super::cells::curve_position)
+        self.venues
+            .iter()
+            .map(super::cells::curve_position)
+            .min()
+            .unwrap_or(u64::MAX)
     }
 }
 
@@ -345,19 +349,27 @@ impl DocumentBuilder<'_> {
 }
 
 fn organization_document(organization: &Organization, services: &[&AssetDocument]) -> AssetDocument {
-    let mut doc = AssetDocument {
-        kind: Some(AssetKind::Organization),
-        id: organization.id,
-        name: organization.name.clone(),
-        description: organization.description.clone(),
-        organization: organization.name.clone(),
-        free: services.iter().any(|s| s.free),
-        last_reviewed: organization.last_reviewed_at.map(|at| at.date_naive()),
-        ..AssetDocument::default()
-    };
-    let mut needs = BTreeSet::new();
+    let mut gathered = OrganizationServices::default();
     for service in services {
-        needs.extend(service.needs.iter().copied());
+        gathered.add(service);
+    }
+    gathered.document(organization)
+}
+
+/// What an organisation's document takes from its services, gathered one service at a time
+/// (a rebuild reads services in batches and forgets them).
+#[derive(Debug, Default)]
+pub struct OrganizationServices {
+    /// The fields gathered so far (the organisation's own are set by `document`).
+    gathered: AssetDocument,
+    needs: BTreeSet<NeedCode>,
+}
+
+impl OrganizationServices {
+    pub fn add(&mut self, service: &AssetDocument) {
+        let doc = &mut self.gathered;
+        self.needs.extend(service.needs.iter().copied());
+        doc.free |= service.free;
         doc.venues.extend(service.venues.iter().copied());
         doc.venue_places.extend(service.venue_places.iter().cloned());
         doc.areas.extend(service.areas.iter().cloned());
@@ -365,17 +377,32 @@ fn organization_document(organization: &Organization, services: &[&AssetDocument
         doc.place_names.extend(service.place_names.iter().cloned());
         doc.accessibility.extend(service.accessibility.iter().copied());
         doc.delivery_modes.extend(service.delivery_modes.iter().copied());
+        let min_age = service.min_age.unwrap_or(NO_MIN_AGE);
+        let max_age = service.max_age.unwrap_or(NO_MAX_AGE);
+        doc.min_age = Some(doc.min_age.map_or(min_age, |age| age.min(min_age)));
+        doc.max_age = Some(doc.max_age.map_or(max_age, |age| age.max(max_age)));
     }
-    doc.needs = needs.into_iter().collect();
-    doc.venues.sort_by(|a, b| {
-        (a.latitude(), a.longitude())
-            .partial_cmp(&(b.latitude(), b.longitude()))
-            .unwrap_or(std::cmp::Ordering::Equal)
-    });
-    doc.venues.dedup();
-    doc.min_age = services.iter().map(|s| s.min_age.unwrap_or(NO_MIN_AGE)).min();
-    doc.max_age = services.iter().map(|s| s.max_age.unwrap_or(NO_MAX_AGE)).max();
-    doc
+
+    /// The organisation's document.
+    pub fn document(self, organization: &Organization) -> AssetDocument {
+        let mut doc = AssetDocument {
+            kind: Some(AssetKind::Organization),
+            id: organization.id,
+            name: organization.name.clone(),
+            description: organization.description.clone(),
+            organization: organization.name.clone(),
+            last_reviewed: organization.last_reviewed_at.map(|at| at.date_naive()),
+            needs: self.needs.into_iter().collect(),
+            ..self.gathered
+        };
+        doc.venues.sort_by(|a, b| {
+            (a.latitude(), a.longitude())
+                .partial_cmp(&(b.latitude(), b.longitude()))
+                .unwrap_or(std::cmp::Ordering::Equal)
+        });
+        doc.venues.dedup();
+        doc
+    }
 }
 
 #[cfg(test)]

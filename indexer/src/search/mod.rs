@@ -77,6 +77,58 @@ pub struct SearchIndex {
     maxima: std::sync::Arc<union::TermMaxima>,
     /// Whether `writer` holds a writer, readable without waiting for a commit in progress.
     writable: std::sync::atomic::AtomicBool,
+    /// A [`Replacement`] is under way.
+    replacing: std::sync::atomic::AtomicBool,
+}
+
+/// Every document being replaced, batch by batch (see [`SearchIndex::begin_replacement`]).
+pub struct Replacement<'a> {
+    index: &'a SearchIndex,
+    added: u64,
+    committed: bool,
+}
+
+impl Replacement<'_> {
+    /// Adds a batch; returns the number of documents added so far.
+    pub fn add(&mut self, documents: &[AssetDocument]) -> Result<u64> {
+        let index = self.index;
+        index.with_writer(|writer| {
+            for document in documents {
+                writer
+                    .add_document(document.to_tantivy(&index.fields))
+                    .map_err(index_error)?;
+            }
+            Ok(())
+        })?;
+        self.added += documents.len() as u64;
+        Ok(self.added)
+    }
+
+    /// Commits the new documents at change-log position `seq`; returns how many there are.
+    pub fn commit(mut self, seq: i64) -> Result<u64> {
+        let index = self.index;
+        index.with_writer(|writer| index.commit(writer, seq))?;
+        index.clear_caches();
+        self.committed = true;
+        Ok(self.added)
+    }
+}
+
+impl Drop for Replacement<'_> {
+    fn drop(&mut self) {
+        if !self.committed {
+            let rolled_back = self
+                .index
+                .with_writer(|writer| writer.rollback().map(|_| ()).map_err(index_error));
+            if let Err(error) = rolled_back {
+                tracing::warn!(
+                    ?error,
+                    "an unfinished rebuild of the search index could not be rolled back"
+                );
+            }
+        }
+        self.index.replacing.store(false, Ordering::SeqCst);
+    }
 }
 
 impl std::fmt::Debug for SearchIndex {
@@ -168,6 +220,7 @@ impl SearchIndex {
             columns: collector::ColumnCache::default(),
             maxima: std::sync::Arc::default(),
             writable: std::sync::atomic::AtomicBool::new(writable),
+            replacing: std::sync::atomic::AtomicBool::new(false),
         })
     }
 
@@ -241,28 +294,42 @@ impl SearchIndex {
         seq: i64,
         mut progress: impl FnMut(u64),
     ) -> Result<u64> {
-        self.clear_caches();
-        self.with_writer(|writer| {
-            writer.delete_all_documents().map_err(index_error)?;
-            let mut added = 0;
-            for document in documents {
-                writer
-                    .add_document(document.to_tantivy(&self.fields))
-                    .map_err(index_error)?;
-                added += 1;
-                if added % 10_000 == 0 {
-                    progress(added);
-                }
+        let mut replacement = self.begin_replacement()?;
+        let mut batch = Vec::with_capacity(10_000);
+        for document in documents {
+            batch.push(document);
+            if batch.len() == 10_000 {
+                progress(replacement.add(&batch)?);
+                batch.clear();
             }
-            self.commit(writer, seq)?;
-            progress(added);
-            Ok(added)
-        })
+        }
+        progress(replacement.add(&batch)?);
+        replacement.commit(seq)
+    }
+
+    /// Starts replacing every document: nothing is visible until [`Replacement::commit`], and
+    /// a replacement dropped uncommitted leaves the index as it was. Meanwhile the change log
+    /// is not applied ([`SearchIndex::apply`] refuses; the follower retries).
+    pub fn begin_replacement(&self) -> Result<Replacement<'_>> {
+        if self.replacing.swap(true, Ordering::SeqCst) {
+            return Err(Error::Index("the search index is already being rebuilt".into()));
+        }
+        let replacement = Replacement {
+            index: self,
+            added: 0,
+            committed: false,
+        };
+        self.clear_caches();
+        self.with_writer(|writer| writer.delete_all_documents().map(|_| ()).map_err(index_error))?;
+        Ok(replacement)
     }
 
     /// Replaces the documents of `changed` listings and removes `removed` ones, then commits at
     /// change-log position `seq`.
     pub fn apply(&self, changed: &[AssetDocument], removed: &[Uuid], seq: i64) -> Result<()> {
+        if self.replacing.load(Ordering::SeqCst) {
+            return Err(Error::Index("the search index is being rebuilt".into()));
+        }
         let touched = || removed.iter().chain(changed.iter().map(|doc| &doc.id));
         self.assets.invalidate(touched());
         self.services.invalidate(touched());
@@ -481,5 +548,43 @@ fn ring_page_is_final(request: &SearchRequest, found: &collector::Collected, rin
     match request.sort {
         SortOrder::Relevance => next.score >= request.distance_decay(ring) && next.score > collector::AREA_MATCH_DECAY,
         SortOrder::Distance => true,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn service(name: &str) -> AssetDocument {
+        AssetDocument {
+            kind: Some(AssetKind::Service),
+            id: Uuid::new_v4(),
+            name: name.to_string(),
+            ..AssetDocument::default()
+        }
+    }
+
+    /// A rebuild that fails half way (a database error, say) leaves the index as it was, and
+    /// no change is applied while one is under way.
+    #[test]
+    fn an_unfinished_replacement_leaves_the_index_as_it_was() {
+        let index = SearchIndex::in_memory(15_000_000).expect("index");
+        index
+            .replace_all(vec![service("chair exercise"), service("lunch club")], 1, |_| {})
+            .expect("first build");
+        {
+            let mut replacement = index.begin_replacement().expect("begin");
+            replacement.add(&[service("tai chi")]).expect("add");
+            assert!(index.begin_replacement().is_err(), "one replacement at a time");
+            assert!(index.apply(&[service("walking group")], &[], 2).is_err());
+        }
+        assert_eq!(index.num_docs(), 2);
+        assert_eq!(index.applied_seq(), 1);
+        index
+            .replace_all(vec![service("memory cafe")], 3, |_| {})
+            .expect("second build");
+        assert_eq!(index.num_docs(), 1, "the abandoned documents never arrive");
+        index.apply(&[service("walking group")], &[], 4).expect("apply");
+        assert_eq!(index.num_docs(), 2);
     }
 }

@@ -1,13 +1,13 @@
 //! Keeping the index in step with the database: a full rebuild, and catching up with the
 //! change log (after a restart, and continuously while the server runs).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use chrono::Utc;
 use tracing::{info, warn};
 use uuid::Uuid;
 
-use super::document::{AssetDocument, DocumentBuilder};
+use super::document::{AssetDocument, DocumentBuilder, OrganizationServices};
 use super::SearchIndex;
 use crate::error::Result;
 use crate::places::PlaceIndex;
@@ -17,32 +17,66 @@ use crate::store::Store;
 /// Change-log rows applied per index commit.
 const CATCH_UP_BATCH: i64 = 1_000;
 
-/// Every document the database holds today.
-pub async fn all_documents(store: &Store, places: &PlaceIndex) -> Result<Vec<AssetDocument>> {
-    let builder = DocumentBuilder { places };
-    let feed = store.service_feed(None).await?;
-    let mut documents = builder.services(&feed);
-    let organizations = store.organizations_by_ids(None).await?;
-    let organization_documents = builder.organizations(&organizations, &documents, &feed);
-    documents.extend(organization_documents);
-    for fund in store.funds_by_ids(None).await? {
-        documents.push(builder.fund(&fund));
-    }
-    Ok(documents)
-}
+/// Services read per batch by a rebuild.
+const REBUILD_BATCH: usize = 2_000;
 
 /// Rebuilds the whole index from the database. `progress` gets the number of documents added.
+///
+/// Services are read and indexed a batch at a time, in the order of their venues on the cells'
+/// Z-order curve (near listings get near document ids, so radius searches read fewer, longer
+/// stretches), and only what their organisations' documents need is kept: memory stays flat
+/// however many listings there are. Organisations and funds follow.
 pub async fn rebuild(
     store: &Store,
     places: &PlaceIndex,
     index: &SearchIndex,
-    progress: impl FnMut(u64),
+    mut progress: impl FnMut(u64),
 ) -> Result<u64> {
     let seq = store.last_change_seq().await?;
-    let mut documents = all_documents(store, places).await?;
-    // Near listings get near document ids: radius searches read fewer, longer stretches.
-    documents.sort_by_key(AssetDocument::curve_position);
-    let added = index.replace_all(documents, seq, progress)?;
+    let mut order: Vec<(u64, Uuid)> = store
+        .service_venue_points()
+        .await?
+        .into_iter()
+        .map(|(id, venues)| {
+            let document = AssetDocument {
+                venues,
+                ..AssetDocument::default()
+            };
+            (document.curve_position(), id)
+        })
+        .collect();
+    order.sort_unstable();
+    let builder = DocumentBuilder { places };
+    let mut organizations: HashMap<Uuid, OrganizationServices> = HashMap::new();
+    let mut replacement = index.begin_replacement()?;
+    for batch in order.chunks(REBUILD_BATCH) {
+        let ids: Vec<Uuid> = batch.iter().map(|(_, id)| *id).collect();
+        let feed = store.service_feed(Some(&ids)).await?;
+        let mut documents = builder.services(&feed);
+        documents.sort_by_key(|document| (document.curve_position(), document.id));
+        let owners: HashMap<Uuid, Uuid> = feed.services.iter().map(|s| (s.id, s.organization_id)).collect();
+        for document in &documents {
+            if let Some(owner) = owners.get(&document.id) {
+                organizations.entry(*owner).or_default().add(document);
+            }
+        }
+        progress(replacement.add(&documents)?);
+    }
+    let mut documents: Vec<AssetDocument> = store
+        .organizations_by_ids(None)
+        .await?
+        .iter()
+        .map(|organization| {
+            let services = organizations.remove(&organization.id).unwrap_or_default();
+            services.document(organization)
+        })
+        .collect();
+    for fund in store.funds_by_ids(None).await? {
+        documents.push(builder.fund(&fund));
+    }
+    documents.sort_by_key(|document| (document.curve_position(), document.id));
+    progress(replacement.add(&documents)?);
+    let added = replacement.commit(seq)?;
     info!(documents = added, seq, "search index rebuilt");
     Ok(added)
 }

@@ -163,6 +163,36 @@ impl Store {
         Ok(feed)
     }
 
+    /// Every service's id, with the points of its public venues: what a rebuild orders the
+    /// index by, without reading whole services.
+    pub async fn service_venue_points(&self) -> Result<Vec<(Uuid, Vec<GeoPoint>)>> {
+        let ids: Vec<String> = sqlx::query_scalar("SELECT id FROM services ORDER BY id")
+            .fetch_all(self.pool())
+            .await?;
+        let mut services: Vec<(Uuid, Vec<GeoPoint>)> = ids
+            .iter()
+            .map(|id| Ok((uuid(id)?, Vec::new())))
+            .collect::<Result<_>>()?;
+        services.sort_by_key(|(id, _)| *id);
+        let points: Vec<(String, f64, f64)> = sqlx::query_as(
+            "SELECT sal.service_id, l.latitude, l.longitude
+             FROM service_at_location sal JOIN public_locations l ON l.id = sal.location_id",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        for (service_id, latitude, longitude) in points {
+            let id = uuid(&service_id)?;
+            let (Ok(slot), Ok(point)) = (
+                services.binary_search_by_key(&id, |(id, _)| *id),
+                GeoPoint::new(latitude, longitude),
+            ) else {
+                continue;
+            };
+            services[slot].1.push(point);
+        }
+        Ok(services)
+    }
+
     /// Public organisations with the given ids (all if `None`).
     pub async fn organizations_by_ids(&self, ids: Option<&[Uuid]>) -> Result<Vec<Organization>> {
         let rows: Vec<OrganizationRow> = sqlx::query_as(&format!(
