@@ -336,6 +336,9 @@ pub struct TermMaxima {
     entries: Mutex<TermMaximaEntries>,
 }
 
+/// A term's largest frequency at each field-norm id it occurs at, in a segment.
+type Maxima = Arc<[(u8, u32)]>;
+
 /// Terms whose maxima are kept before the cache starts again.
 const MAXIMA_KEPT: usize = 100_000;
 
@@ -343,7 +346,7 @@ const MAXIMA_KEPT: usize = 100_000;
 struct TermMaximaEntries {
     generation: u64,
     /// (field-norm id, largest frequency) for the ids the term occurs at.
-    by_term: HashMap<(SegmentId, Term), Arc<[(u8, u32)]>>,
+    by_term: HashMap<(SegmentId, Term), Maxima>,
 }
 
 impl std::fmt::Debug for TermMaxima {
@@ -372,7 +375,7 @@ impl TermMaxima {
     }
 
     /// The largest frequency of `term` at each field-norm id in the segment (read once).
-    fn get(&self, reader: &SegmentReader, term: &Term) -> tantivy::Result<Arc<[(u8, u32)]>> {
+    fn get(&self, reader: &SegmentReader, term: &Term) -> tantivy::Result<Maxima> {
         let key = (reader.segment_id(), term.clone());
         if let Some(found) = self.lock().by_term.get(&key) {
             return Ok(found.clone());
@@ -393,7 +396,7 @@ impl TermMaxima {
                 postings.advance();
             }
         }
-        let most: Arc<[(u8, u32)]> = (0..=u8::MAX).zip(most).filter(|(_, freq)| *freq > 0).collect();
+        let most: Maxima = (0..=u8::MAX).zip(most).filter(|(_, freq)| *freq > 0).collect();
         let mut entries = self.lock();
         // A bound on memory against endless new words (an entry is a few hundred bytes).
         if entries.by_term.len() >= MAXIMA_KEPT {
