@@ -78,6 +78,12 @@ pub fn covering_cells(centre: &GeoPoint, radius_km: f64) -> Vec<String> {
     Vec::new()
 }
 
+/// The order listings are indexed in: the lowest position of their venues on the curve,
+/// listings without a venue last.
+pub fn lowest_curve_position(venues: &[GeoPoint]) -> u64 {
+    venues.iter().map(curve_position).min().unwrap_or(u64::MAX)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

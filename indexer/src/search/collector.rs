@@ -375,7 +375,7 @@ impl SegmentSearch {
     /// Distance to the nearest venue within the radius, or `Some(None)` if matched by an area
     /// served, or `None` if out of range.
     fn distance(&self, doc: DocId) -> Option<Option<f64>> {
-        let Some(near) = &self.request.near else {
+        let (Some(near), Some(plane)) = (&self.request.near, &self.plane) else {
             return Some(None);
         };
         let reach = self.request.reach_km().unwrap_or(near.radius_km);
@@ -388,10 +388,7 @@ impl SegmentSearch {
                 let (lat, lng) = unpack_venue(packed);
                 GeoPoint::new(lat, lng).ok()
             })
-            .filter(|venue| {
-                self.plane
-                    .is_none_or(|plane| plane.clearly_within(venue, reach) != Some(false))
-            })
+            .filter(|venue| plane.clearly_within(venue, reach) != Some(false))
             .map(|venue| near.point.distance_km(&venue))
             .fold(f64::INFINITY, f64::min);
         if nearest <= reach {

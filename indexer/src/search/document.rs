@@ -93,11 +93,7 @@ impl AssetDocument {
     /// The order to index documents in: by the lowest position of a venue on the cells'
     /// Z-order curve ([`super::cells::curve_position`]), listings without a venue last.
     pub fn curve_position(&self) -> u64 {
-        self.venues
-            .iter()
-            .map(super::cells::curve_position)
-            .min()
-            .unwrap_or(u64::MAX)
+        super::cells::lowest_curve_position(&self.venues)
     }
 }
 

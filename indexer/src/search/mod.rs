@@ -92,14 +92,7 @@ impl Replacement<'_> {
     /// Adds a batch; returns the number of documents added so far.
     pub fn add(&mut self, documents: &[AssetDocument]) -> Result<u64> {
         let index = self.index;
-        index.with_writer(|writer| {
-            for document in documents {
-                writer
-                    .add_document(document.to_tantivy(&index.fields))
-                    .map_err(index_error)?;
-            }
-            Ok(())
-        })?;
+        index.with_writer(|writer| index.add_documents(writer, documents))?;
         self.added += documents.len() as u64;
         Ok(self.added)
     }
@@ -348,13 +341,18 @@ impl SearchIndex {
             for id in removed.iter().chain(changed.iter().map(|doc| &doc.id)) {
                 writer.delete_term(Term::from_field_text(self.fields.id, &id.to_string()));
             }
-            for document in changed {
-                writer
-                    .add_document(document.to_tantivy(&self.fields))
-                    .map_err(index_error)?;
-            }
+            self.add_documents(writer, changed)?;
             self.commit(writer, seq)
         })
+    }
+
+    fn add_documents(&self, writer: &mut IndexWriter, documents: &[AssetDocument]) -> Result<()> {
+        for document in documents {
+            writer
+                .add_document(document.to_tantivy(&self.fields))
+                .map_err(index_error)?;
+        }
+        Ok(())
     }
 
     fn commit(&self, writer: &mut IndexWriter, seq: i64) -> Result<()> {
@@ -380,14 +378,15 @@ impl SearchIndex {
     pub fn search(&self, request: &SearchRequest) -> Result<Collected> {
         let searcher = self.reader.searcher();
         self.maxima.follow(&searcher);
+        let typos = request.unknown_words(&self.index, &self.fields, &searcher);
         let counts = request.exact_total || request.facets;
         if counts && !request.page_skips_matches() {
             // The page visits every match anyway: count in the same pass.
-            return self.pass(&searcher, request, collector::Pass::Everything);
+            return self.pass(&searcher, request, &typos, collector::Pass::Everything);
         }
-        let mut found = self.best_page(&searcher, request)?;
-        if request.exact_total || request.facets {
-            let counted = self.pass(&searcher, request, collector::Pass::Count)?;
+        let mut found = self.best_page(&searcher, request, &typos)?;
+        if counts {
+            let counted = self.pass(&searcher, request, &typos, collector::Pass::Count)?;
             found.total = counted.total;
             found.need_counts = counted.need_counts;
             found.district_counts = counted.district_counts;
@@ -398,13 +397,21 @@ impl SearchIndex {
     /// Ranks and counts every match in one pass with no shortcut: what [`SearchIndex::search`]
     /// must give, and what its tests compare it with.
     pub fn search_exhaustively(&self, request: &SearchRequest) -> Result<Collected> {
-        self.pass(&self.reader.searcher(), request, collector::Pass::Everything)
+        let searcher = self.reader.searcher();
+        let typos = request.unknown_words(&self.index, &self.fields, &searcher);
+        self.pass(&searcher, request, &typos, collector::Pass::Everything)
     }
 
-    /// One pass of the collector over the request's matches.
-    fn pass(&self, searcher: &tantivy::Searcher, request: &SearchRequest, pass: collector::Pass) -> Result<Collected> {
+    /// One pass of the collector over the request's matches (`typos`: see
+    /// [`SearchRequest::unknown_words`]).
+    fn pass(
+        &self,
+        searcher: &tantivy::Searcher,
+        request: &SearchRequest,
+        typos: &std::collections::HashSet<String>,
+        pass: collector::Pass,
+    ) -> Result<Collected> {
         let has_words = request.has_words();
-        let typos = request.unknown_words(&self.index, &self.fields, searcher);
         let collector = collector::SearchCollector {
             request: std::sync::Arc::new(request.clone()),
             fields: self.fields,
@@ -414,14 +421,19 @@ impl SearchIndex {
         };
         searcher
             .search(
-                request.to_query(searcher, &self.fields, &typos, &self.maxima).as_ref(),
+                request.to_query(searcher, &self.fields, typos, &self.maxima).as_ref(),
                 &collector,
             )
             .map_err(index_error)
     }
 
     /// The page alone (its `total` counts only the matches seen).
-    fn best_page(&self, searcher: &tantivy::Searcher, request: &SearchRequest) -> Result<Collected> {
+    fn best_page(
+        &self,
+        searcher: &tantivy::Searcher,
+        request: &SearchRequest,
+        typos: &std::collections::HashSet<String>,
+    ) -> Result<Collected> {
         let has_words = request.has_words();
         // Near a point with no words, the best page is usually close by: try rings doubling
         // from a 64th of the radius (at least 250 m) first, and keep a ring's page when nothing
@@ -442,14 +454,14 @@ impl SearchIndex {
                     ring_km: Some(ring),
                     ..request.clone()
                 };
-                let found = self.pass(searcher, &inner, collector::Pass::Page)?;
+                let found = self.pass(searcher, &inner, typos, collector::Pass::Page)?;
                 if ring_page_is_final(request, &found, ring) {
                     return Ok(found);
                 }
                 ring *= 2.0;
             }
         }
-        self.pass(searcher, request, collector::Pass::Page)
+        self.pass(searcher, request, typos, collector::Pass::Page)
     }
 
     /// Names of listings with a word starting with `prefix`, best first.

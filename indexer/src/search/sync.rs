@@ -7,6 +7,7 @@ use chrono::Utc;
 use tracing::{info, warn};
 use uuid::Uuid;
 
+use super::cells::lowest_curve_position;
 use super::document::{AssetDocument, DocumentBuilder, OrganizationServices};
 use super::SearchIndex;
 use crate::error::Result;
@@ -37,13 +38,7 @@ pub async fn rebuild(
         .service_venue_points()
         .await?
         .into_iter()
-        .map(|(id, venues)| {
-            let document = AssetDocument {
-                venues,
-                ..AssetDocument::default()
-            };
-            (document.curve_position(), id)
-        })
+        .map(|(id, venues)| (lowest_curve_position(&venues), id))
         .collect();
     order.sort_unstable();
     let builder = DocumentBuilder { places };

@@ -52,13 +52,7 @@ struct SeekingUnionWeight {
 
 impl Weight for SeekingUnionWeight {
     fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
-        let scorers = self
-            .weights
-            .iter()
-            .map(|weight| weight.scorer(reader, boost))
-            .collect::<tantivy::Result<Vec<_>>>()?;
-        let doc = scorers.iter().map(|scorer| scorer.doc()).min().unwrap_or(TERMINATED);
-        Ok(Box::new(SeekingUnionScorer { scorers, doc }))
+        SeekingUnionScorer::open(&self.weights, reader, boost)
     }
 
     fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
@@ -84,6 +78,16 @@ struct SeekingUnionScorer {
 }
 
 impl SeekingUnionScorer {
+    /// The union of `weights`' scorers in a segment, on its first document.
+    fn open(weights: &[Box<dyn Weight>], reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
+        let scorers = weights
+            .iter()
+            .map(|weight| weight.scorer(reader, boost))
+            .collect::<tantivy::Result<Vec<_>>>()?;
+        let doc = scorers.iter().map(|scorer| scorer.doc()).min().unwrap_or(TERMINATED);
+        Ok(Box::new(SeekingUnionScorer { scorers, doc }))
+    }
+
     fn settle(&mut self) -> DocId {
         self.doc = self
             .scorers
@@ -225,13 +229,7 @@ struct MaxScoreClause {
 
 impl Weight for TopWordsWeight {
     fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
-        let scorers = self
-            .weights
-            .iter()
-            .map(|weight| weight.scorer(reader, boost))
-            .collect::<tantivy::Result<Vec<_>>>()?;
-        let doc = scorers.iter().map(|scorer| scorer.doc()).min().unwrap_or(TERMINATED);
-        Ok(Box::new(SeekingUnionScorer { scorers, doc }))
+        SeekingUnionScorer::open(&self.weights, reader, boost)
     }
 
     fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
