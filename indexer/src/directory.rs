@@ -59,6 +59,17 @@ impl Directory {
     /// A data directory that is not a directory database, or that holds data from a seed that
     /// never completed, is refused with [`Error::DataDir`]: it is never reseeded over.
     pub async fn open(data_dir: &Path) -> Result<Directory> {
+        Directory::open_with(data_dir, true).await
+    }
+
+    /// Opens the directory as [`Directory::open`] does, but leaves the search index as it
+    /// finds it, for a caller about to rebuild it (`indexer reindex`): a missing index would
+    /// otherwise be built on opening, and then built all over again.
+    pub async fn open_to_rebuild_index(data_dir: &Path) -> Result<Directory> {
+        Directory::open_with(data_dir, false).await
+    }
+
+    async fn open_with(data_dir: &Path, bring_index_up_to_date: bool) -> Result<Directory> {
         let data_dir_error = |reason: String| Error::DataDir {
             path: data_dir.to_path_buf(),
             reason,
@@ -108,7 +119,9 @@ impl Directory {
                 "search index unusable ({e}); it is derived from the database: delete {INDEX_DIR}/ and it is rebuilt"
             ))
         })?;
-        search_sync::bring_up_to_date(&store, &geography.places, &search, indexed_seq).await?;
+        if bring_index_up_to_date {
+            search_sync::bring_up_to_date(&store, &geography.places, &search, indexed_seq).await?;
+        }
         let postcodes = store
             .all_postcodes()
             .await?

@@ -57,9 +57,11 @@ async fn main() -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
-    let directory = indexer::Directory::open(&cli.data_dir)
-        .await
-        .with_context(|| format!("opening data directory {}", cli.data_dir.display()))?;
+    let open = match cli.command {
+        Command::Reindex => indexer::Directory::open_to_rebuild_index(&cli.data_dir).await,
+        _ => indexer::Directory::open(&cli.data_dir).await,
+    };
+    let directory = open.with_context(|| format!("opening data directory {}", cli.data_dir.display()))?;
     match cli.command {
         Command::Seed => match directory.seed().await? {
             Some(report) => println!("seeded {}: {report:?}", cli.data_dir.display()),

@@ -4,11 +4,11 @@ use tantivy::schema::{
     Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing, TextOptions, FAST, STORED, STRING,
 };
 use tantivy::tokenizer::{
-    AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, StopWordFilter, TextAnalyzer,
+    AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, StopWordFilter, TextAnalyzer,
 };
 use tantivy::Index;
 
-/// English: lower case, ASCII folding, stop words removed, Snowball stemming.
+/// English: lower case, ASCII folding, stop words removed, Snowball stemming (memoised).
 pub const ENGLISH: &str = "directory_english";
 /// Lower case and ASCII folding only: for place names and type-ahead.
 pub const PLAIN: &str = "directory_plain";
@@ -126,7 +126,7 @@ pub fn register_tokenizers(index: &Index) {
         .filter(LowerCaser)
         .filter(AsciiFoldingFilter)
         .filter(stop_words)
-        .filter(Stemmer::new(Language::English))
+        .filter(super::stemming::MemoStemmer)
         .build();
     let plain = TextAnalyzer::builder(SimpleTokenizer::default())
         .filter(RemoveLongFilter::limit(40))

@@ -22,6 +22,7 @@ pub mod document;
 pub mod fields;
 pub mod hits;
 pub mod request;
+pub mod stemming;
 pub mod sync;
 pub mod union;
 
@@ -32,6 +33,7 @@ use std::sync::Mutex;
 use serde::{Deserialize, Serialize};
 use tantivy::collector::TopDocs;
 use tantivy::directory::MmapDirectory;
+use tantivy::indexer::{LogMergePolicy, NoMergePolicy};
 use tantivy::query::TermSetQuery;
 use tantivy::schema::Value;
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
@@ -101,15 +103,24 @@ impl Replacement<'_> {
     /// segment (the writer flushes a segment per few tens of MB, and every search pays per
     /// segment: a million listings made 15, and signposting's searches twice as slow); returns
     /// how many documents there are.
+    ///
+    /// No background merge runs during a replacement (see [`SearchIndex::begin_replacement`]),
+    /// so every segment this merge names is still there; were the merge to fail all the same,
+    /// the committed index is complete and only slower, so that is a warning, not an error.
     pub fn commit(mut self, seq: i64) -> Result<u64> {
         let index = self.index;
         index.with_writer(|writer| {
             index.commit(writer, seq)?;
             let segments = index.index.searchable_segment_ids().map_err(index_error)?;
             if segments.len() > 1 {
-                writer.merge(&segments).wait().map_err(index_error)?;
-                index.reader.reload().map_err(index_error)?;
+                match writer.merge(&segments).wait() {
+                    Ok(_) => index.reader.reload().map_err(index_error)?,
+                    Err(error) => {
+                        tracing::warn!(?error, "the rebuilt search index could not be merged into one segment")
+                    }
+                }
             }
+            writer.set_merge_policy(Box::<LogMergePolicy>::default());
             Ok(())
         })?;
         index.clear_caches();
@@ -121,9 +132,10 @@ impl Replacement<'_> {
 impl Drop for Replacement<'_> {
     fn drop(&mut self) {
         if !self.committed {
-            let rolled_back = self
-                .index
-                .with_writer(|writer| writer.rollback().map(|_| ()).map_err(index_error));
+            let rolled_back = self.index.with_writer(|writer| {
+                writer.set_merge_policy(Box::<LogMergePolicy>::default());
+                writer.rollback().map(|_| ()).map_err(index_error)
+            });
             if let Err(error) = rolled_back {
                 tracing::warn!(
                     ?error,
@@ -324,7 +336,12 @@ impl SearchIndex {
             committed: false,
         };
         self.clear_caches();
-        self.with_writer(|writer| writer.delete_all_documents().map(|_| ()).map_err(index_error))?;
+        self.with_writer(|writer| {
+            // The writer's own merges would otherwise start on the new segments as soon as
+            // they are committed, and take some away from under the one merge `commit` asks for.
+            writer.set_merge_policy(Box::new(NoMergePolicy));
+            writer.delete_all_documents().map(|_| ()).map_err(index_error)
+        })?;
         Ok(replacement)
     }
 

@@ -44,9 +44,18 @@ pub async fn rebuild(
     let builder = DocumentBuilder { places };
     let mut organizations: HashMap<Uuid, OrganizationServices> = HashMap::new();
     let mut replacement = index.begin_replacement()?;
-    for batch in order.chunks(REBUILD_BATCH) {
-        let ids: Vec<Uuid> = batch.iter().map(|(_, id)| *id).collect();
-        let feed = store.service_feed(Some(&ids)).await?;
+    // The next batch is read (by SQLite's own thread) while this one is indexed.
+    let read = |batch: &[(u64, Uuid)]| {
+        let (store, ids) = (store.clone(), batch.iter().map(|(_, id)| *id).collect::<Vec<_>>());
+        tokio::spawn(async move { store.service_feed(Some(&ids)).await })
+    };
+    let mut batches = order.chunks(REBUILD_BATCH);
+    let mut next = batches.next().map(read);
+    while let Some(reading) = next {
+        let feed = reading
+            .await
+            .map_err(|error| crate::Error::Index(format!("reading services to index: {error}")))??;
+        next = batches.next().map(read);
         let mut documents = builder.services(&feed);
         documents.sort_by_key(|document| (document.curve_position(), document.id));
         let owners: HashMap<Uuid, Uuid> = feed.services.iter().map(|s| (s.id, s.organization_id)).collect();

@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 
+use futures_util::TryStreamExt;
 use uuid::Uuid;
 
 use super::rows::*;
@@ -27,10 +28,9 @@ pub struct ServiceFeed {
     pub organization_names: HashMap<Uuid, String>,
 }
 
-#[derive(sqlx::FromRow)]
+/// A venue as the service feed's JSON gives it.
+#[derive(serde::Deserialize)]
 struct VenueRow {
-    service_id: String,
-    #[sqlx(flatten)]
     location: LocationRow,
     county_code: Option<String>,
     district_code: Option<String>,
@@ -38,6 +38,60 @@ struct VenueRow {
     msoa_code: Option<String>,
     lsoa_code: Option<String>,
 }
+
+/// One service as the service feed's JSON gives it.
+#[derive(serde::Deserialize)]
+struct FeedRow {
+    service: ServiceRow,
+    venues: Vec<VenueRow>,
+    schedules: Vec<ScheduleRow>,
+    areas: Vec<String>,
+    organization_name: Option<String>,
+}
+
+/// Every public service, each as one JSON document holding its row, its venues with the places
+/// they fall in, its schedules, the areas it serves and its organisation's name.
+///
+/// One value a service, not a row per venue, schedule and area: sqlx copies every value of
+/// every row it returns, and at a million services (some 60 million values) that copying, not
+/// SQLite, was most of a rebuild's time. Coordinates are text with 17 significant digits, as
+/// JSON numbers would lose precision (see `rows::exact_real`). The nested aggregates are
+/// wrapped in `json()` so they stay JSON whatever SQLite does with subtypes across subqueries.
+const SERVICE_FEED_SELECT: &str = "SELECT json_object(
+    'service', json_object(
+        'id', s.id, 'organization_id', s.organization_id, 'name', s.name,
+        'description', s.description, 'url', s.url, 'email', s.email, 'phone', s.phone,
+        'status', s.status, 'minimum_age', s.minimum_age, 'maximum_age', s.maximum_age,
+        'eligibility_description', s.eligibility_description, 'delivery_modes', s.delivery_modes,
+        'free', s.free, 'cost_options', s.cost_options, 'languages', s.languages,
+        'contacts', s.contacts, 'how_to_join', s.how_to_join,
+        'activity_concepts', s.activity_concepts, 'is_example', s.is_example,
+        'attribution', s.attribution, 'created_at', s.created_at, 'updated_at', s.updated_at,
+        'last_reviewed_at', s.last_reviewed_at, 'version', s.version,
+        'state', json_object('publication', s.publication,
+            'rejection_reason', s.rejection_reason, 'archived_at', s.archived_at),
+        'needs', (SELECT group_concat(need_code, ',') FROM
+            (SELECT need_code FROM service_needs WHERE service_id = s.id ORDER BY position))),
+    'venues', json((SELECT json_group_array(json_object(
+        'location', json_object('id', l.id, 'name', l.name, 'address_1', l.address_1,
+            'city', l.city, 'postcode', l.postcode,
+            'latitude', printf('%!.17g', l.latitude), 'longitude', printf('%!.17g', l.longitude),
+            'accessibility', l.accessibility, 'is_example', l.is_example,
+            'organization_id', l.organization_id, 'archived_at', l.archived_at,
+            'version', l.version),
+        'county_code', l.county_code, 'district_code', l.district_code,
+        'ward_code', l.ward_code, 'msoa_code', l.msoa_code, 'lsoa_code', l.lsoa_code))
+        FROM service_at_location sal JOIN public_locations l ON l.id = sal.location_id
+        WHERE sal.service_id = s.id)),
+    'schedules', json((SELECT json_group_array(json_object(
+        'id', id, 'service_id', service_id, 'location_id', location_id, 'freq', freq,
+        'interval', interval, 'byday', byday, 'opens_at', opens_at, 'closes_at', closes_at,
+        'valid_from', valid_from, 'valid_to', valid_to, 'description', description,
+        'archived_at', archived_at, 'version', version))
+        FROM public_schedules WHERE service_id = s.id)),
+    'areas', json((SELECT json_group_array(place_code) FROM service_areas WHERE service_id = s.id)),
+    'organization_name', (SELECT name FROM public_organizations o WHERE o.id = s.organization_id))
+FROM public_services s";
 
 fn optional_code(raw: Option<String>) -> Result<Option<PlaceCode>> {
     raw.as_deref().map(place_code).transpose()
@@ -61,134 +115,104 @@ fn ids_condition(ids: Option<&[Uuid]>, column: &str) -> String {
 }
 
 impl Store {
-    /// Services with the given ids (all if `None`) and their venues, schedules, areas and
-    /// organisation names.
+    /// Public services with the given ids (all if `None`), in id order, and their venues,
+    /// schedules, areas and organisation names.
     pub async fn service_feed(&self, ids: Option<&[Uuid]>) -> Result<ServiceFeed> {
-        let mut feed = self.services_venues_schedules(ids).await?;
-        let filter = id_filter(ids);
-        let areas: Vec<(String, String)> = sqlx::query_as(&format!(
-            "SELECT service_id, place_code FROM service_areas WHERE {}",
-            ids_condition(ids, "service_id")
-        ))
-        .bind(&filter)
-        .fetch_all(self.pool())
-        .await?;
-        for (service_id, code) in areas {
-            feed.areas
-                .entry(uuid(&service_id)?)
-                .or_default()
-                .push(place_code(&code)?);
-        }
-
-        let names: Vec<(String, String)> = sqlx::query_as(&format!(
-            "SELECT id, name FROM public_organizations WHERE {}",
-            match ids {
-                None => "?1 IS NULL".to_string(),
-                Some(_) => format!(
-                    "id IN (SELECT organization_id FROM services WHERE {})",
-                    ids_condition(ids, "id")
-                ),
-            }
-        ))
-        .bind(&filter)
-        .fetch_all(self.pool())
-        .await?;
-        for (id, name) in names {
-            feed.organization_names.insert(uuid(&id)?, name);
-        }
-        Ok(feed)
-    }
-
-    /// Services with the given ids and their venues and schedules, without the areas and
-    /// organisation names the index also wants: what signposting ranks candidates by, in three
-    /// queries rather than five.
-    pub async fn services_with_sessions(&self, ids: &[Uuid]) -> Result<ServiceFeed> {
-        self.services_venues_schedules(Some(ids)).await
-    }
-
-    async fn services_venues_schedules(&self, ids: Option<&[Uuid]>) -> Result<ServiceFeed> {
-        let filter = id_filter(ids);
-        let rows: Vec<ServiceRow> = sqlx::query_as(&format!(
-            "{} WHERE {} ORDER BY s.id",
-            super::read::SERVICE_SELECT,
+        let documents: Vec<String> = sqlx::query_scalar(&format!(
+            "{SERVICE_FEED_SELECT} WHERE {} ORDER BY s.id",
             ids_condition(ids, "s.id")
         ))
-        .bind(&filter)
+        .bind(id_filter(ids))
         .fetch_all(self.pool())
         .await?;
-        let services = rows
-            .into_iter()
-            .map(ServiceRow::into_domain)
-            .collect::<Result<Vec<_>>>()?;
-        let mut feed = ServiceFeed {
-            services,
-            ..ServiceFeed::default()
-        };
-
-        let venues: Vec<VenueRow> = sqlx::query_as(&format!(
-            "SELECT sal.service_id, l.* FROM service_at_location sal JOIN public_locations l ON l.id = sal.location_id
-             WHERE {}",
-            ids_condition(ids, "sal.service_id")
-        ))
-        .bind(&filter)
-        .fetch_all(self.pool())
-        .await?;
-        for row in venues {
-            let places = LocationPlaces {
-                county_code: optional_code(row.county_code)?,
-                district_code: optional_code(row.district_code)?,
-                ward_code: optional_code(row.ward_code)?,
-                msoa_code: optional_code(row.msoa_code)?,
-                lsoa_code: optional_code(row.lsoa_code)?,
-            };
-            let venue = Venue {
-                location: row.location.into_domain()?,
-                places,
-            };
-            feed.venues.entry(uuid(&row.service_id)?).or_default().push(venue);
+        let mut feed = ServiceFeed::default();
+        for document in documents {
+            let row: FeedRow = json(&document)?;
+            let service = row.service.into_domain()?;
+            let venues = row
+                .venues
+                .into_iter()
+                .map(|venue| {
+                    Ok(Venue {
+                        places: LocationPlaces {
+                            county_code: optional_code(venue.county_code)?,
+                            district_code: optional_code(venue.district_code)?,
+                            ward_code: optional_code(venue.ward_code)?,
+                            msoa_code: optional_code(venue.msoa_code)?,
+                            lsoa_code: optional_code(venue.lsoa_code)?,
+                        },
+                        location: venue.location.into_domain()?,
+                    })
+                })
+                .collect::<Result<Vec<_>>>()?;
+            let schedules = row
+                .schedules
+                .into_iter()
+                .map(ScheduleRow::into_domain)
+                .collect::<Result<Vec<_>>>()?;
+            let areas = row
+                .areas
+                .iter()
+                .map(|code| place_code(code))
+                .collect::<Result<Vec<_>>>()?;
+            if !venues.is_empty() {
+                feed.venues.insert(service.id, venues);
+            }
+            if !schedules.is_empty() {
+                feed.schedules.insert(service.id, schedules);
+            }
+            if !areas.is_empty() {
+                feed.areas.insert(service.id, areas);
+            }
+            if let Some(name) = row.organization_name {
+                feed.organization_names.insert(service.organization_id, name);
+            }
+            feed.services.push(service);
         }
-
-        let schedules: Vec<ScheduleRow> = sqlx::query_as(&format!(
-            "SELECT * FROM public_schedules WHERE {}",
-            ids_condition(ids, "service_id")
-        ))
-        .bind(&filter)
-        .fetch_all(self.pool())
-        .await?;
-        for row in schedules {
-            let schedule = row.into_domain()?;
-            feed.schedules.entry(schedule.service_id).or_default().push(schedule);
-        }
-
         Ok(feed)
+    }
+
+    /// Services with the given ids and their venues and schedules: what signposting ranks
+    /// candidates by.
+    pub async fn services_with_sessions(&self, ids: &[Uuid]) -> Result<ServiceFeed> {
+        self.service_feed(Some(ids)).await
     }
 
     /// Every service's id, with the points of its public venues: what a rebuild orders the
     /// index by, without reading whole services.
+    ///
+    /// Both lists come as JSON arrays of some thousands of entries a row, streamed: at a
+    /// million services, a row per id and per venue cost sqlx three times what SQLite spent.
+    /// The points only order the index, so JSON's 15 significant digits are plenty.
     pub async fn service_venue_points(&self) -> Result<Vec<(Uuid, Vec<GeoPoint>)>> {
-        let ids: Vec<String> = sqlx::query_scalar("SELECT id FROM services ORDER BY id")
-            .fetch_all(self.pool())
-            .await?;
-        let mut services: Vec<(Uuid, Vec<GeoPoint>)> = ids
-            .iter()
-            .map(|id| Ok((uuid(id)?, Vec::new())))
-            .collect::<Result<_>>()?;
+        let mut services: Vec<(Uuid, Vec<GeoPoint>)> = Vec::new();
+        let mut chunks =
+            sqlx::query_scalar::<_, String>("SELECT json_group_array(id) FROM services GROUP BY rowid / 50000")
+                .fetch(self.pool());
+        while let Some(chunk) = chunks.try_next().await? {
+            for id in json::<Vec<String>>(&chunk)? {
+                services.push((uuid(&id)?, Vec::new()));
+            }
+        }
+        drop(chunks);
         services.sort_by_key(|(id, _)| *id);
-        let points: Vec<(String, f64, f64)> = sqlx::query_as(
-            "SELECT sal.service_id, l.latitude, l.longitude
-             FROM service_at_location sal JOIN public_locations l ON l.id = sal.location_id",
+        let mut chunks = sqlx::query_scalar::<_, String>(
+            "SELECT json_group_array(json_array(sal.service_id, l.latitude, l.longitude))
+             FROM service_at_location sal JOIN public_locations l ON l.id = sal.location_id
+             GROUP BY sal.rowid / 20000",
         )
-        .fetch_all(self.pool())
-        .await?;
-        for (service_id, latitude, longitude) in points {
-            let id = uuid(&service_id)?;
-            let (Ok(slot), Ok(point)) = (
-                services.binary_search_by_key(&id, |(id, _)| *id),
-                GeoPoint::new(latitude, longitude),
-            ) else {
-                continue;
-            };
-            services[slot].1.push(point);
+        .fetch(self.pool());
+        while let Some(chunk) = chunks.try_next().await? {
+            for (service_id, latitude, longitude) in json::<Vec<(String, f64, f64)>>(&chunk)? {
+                let id = uuid(&service_id)?;
+                let (Ok(slot), Ok(point)) = (
+                    services.binary_search_by_key(&id, |(id, _)| *id),
+                    GeoPoint::new(latitude, longitude),
+                ) else {
+                    continue;
+                };
+                services[slot].1.push(point);
+            }
         }
         Ok(services)
     }

@@ -2,7 +2,8 @@
 //! nested HSDS objects (cost options, contacts, languages) that are never queried on their own.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use serde::de::DeserializeOwned;
+use serde::de::{DeserializeOwned, Error as _};
+use serde::{Deserialize, Deserializer};
 use uuid::Uuid;
 
 use crate::domain::*;
@@ -22,6 +23,19 @@ pub(crate) fn json<T: DeserializeOwned>(raw: &str) -> Result<T> {
 
 pub(crate) fn place_code(raw: &str) -> Result<PlaceCode> {
     PlaceCode::parse(raw).map_err(|e| corrupt("place code", e))
+}
+
+/// A boolean column as the service feed's JSON gives it: SQLite's 0 or 1.
+fn sqlite_bool<'de, D: Deserializer<'de>>(deserializer: D) -> std::result::Result<bool, D::Error> {
+    Ok(i64::deserialize(deserializer)? != 0)
+}
+
+/// A REAL column the service feed's JSON gives as text with 17 significant digits: SQLite
+/// writes JSON numbers with 15, which would move a venue by up to a few nanometres and make
+/// its distances differ in the last bits from those of the row read directly.
+fn exact_real<'de, D: Deserializer<'de>>(deserializer: D) -> std::result::Result<f64, D::Error> {
+    let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+    text.parse().map_err(D::Error::custom)
 }
 
 pub(crate) fn need_codes(raw: Option<String>) -> Result<Vec<NeedCode>> {
@@ -104,7 +118,7 @@ impl PostcodeRow {
 }
 
 /// The moderation and archive columns organisations, services and funds share.
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, Deserialize)]
 pub(crate) struct StateRow {
     pub publication: String,
     pub rejection_reason: Option<String>,
@@ -165,8 +179,9 @@ impl OrganizationRow {
     }
 }
 
-/// `services.*` plus `needs`, the comma-joined need codes in their stored order.
-#[derive(sqlx::FromRow)]
+/// `services.*` plus `needs`, the comma-joined need codes in their stored order. Also read
+/// from the service feed's JSON (`store::feed`), where `state` is a nested object.
+#[derive(sqlx::FromRow, Deserialize)]
 pub(crate) struct ServiceRow {
     pub id: String,
     pub organization_id: String,
@@ -180,12 +195,14 @@ pub(crate) struct ServiceRow {
     pub maximum_age: Option<i64>,
     pub eligibility_description: Option<String>,
     pub delivery_modes: String,
+    #[serde(deserialize_with = "sqlite_bool")]
     pub free: bool,
     pub cost_options: String,
     pub languages: String,
     pub contacts: String,
     pub how_to_join: Option<String>,
     pub activity_concepts: String,
+    #[serde(deserialize_with = "sqlite_bool")]
     pub is_example: bool,
     pub attribution: Option<String>,
     pub created_at: DateTime<Utc>,
@@ -230,16 +247,19 @@ impl ServiceRow {
     }
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, Deserialize)]
 pub(crate) struct LocationRow {
     pub id: String,
     pub name: String,
     pub address_1: Option<String>,
     pub city: Option<String>,
     pub postcode: Option<String>,
+    #[serde(deserialize_with = "exact_real")]
     pub latitude: f64,
+    #[serde(deserialize_with = "exact_real")]
     pub longitude: f64,
     pub accessibility: String,
+    #[serde(deserialize_with = "sqlite_bool")]
     pub is_example: bool,
     pub organization_id: Option<String>,
     pub archived_at: Option<DateTime<Utc>>,
@@ -265,7 +285,7 @@ impl LocationRow {
     }
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, Deserialize)]
 pub(crate) struct ScheduleRow {
     pub id: String,
     pub service_id: String,

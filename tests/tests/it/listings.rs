@@ -275,3 +275,81 @@ async fn organization_lists_its_services_and_funds() {
         .await;
     assert_eq!(one["organization"]["id"], some_id);
 }
+
+/// The search index and signposting read services through the feed (one JSON document a
+/// service); everything else reads rows. Both must give the same services, venues, schedules
+/// and areas, to the last bit of a coordinate.
+#[tokio::test]
+async fn the_service_feed_gives_what_row_reads_give() {
+    let test = seeded().await;
+    let store = test.directory.store();
+    // Coordinates that need all 17 significant digits, and a quote and a backslash in text.
+    sqlx::query(
+        "UPDATE locations SET latitude = latitude + 1.0 / 3e7, longitude = longitude - 2.0 / 3e9,
+         name = name || ' \"quoted\" \\ back'",
+    )
+    .execute(store.pool())
+    .await
+    .expect("update locations");
+    let feed = store.service_feed(None).await.expect("feed");
+    assert!(feed.services.len() > 20, "the seed's services");
+    let mut seen_schedules = 0;
+    for service in &feed.services {
+        let row = store.service(service.id).await.expect("read").expect("public service");
+        assert_eq!(service, &row);
+        let locations = store.locations_of_service(service.id).await.expect("locations");
+        let mut fed: Vec<_> = feed
+            .venues
+            .get(&service.id)
+            .into_iter()
+            .flatten()
+            .map(|venue| venue.location.clone())
+            .collect();
+        let mut read = locations.clone();
+        fed.sort_by_key(|location| location.id);
+        read.sort_by_key(|location| location.id);
+        assert_eq!(fed, read, "venues of {}", service.name);
+        for (a, b) in fed.iter().zip(&read) {
+            assert_eq!(a.latitude.to_bits(), b.latitude.to_bits());
+            assert_eq!(a.longitude.to_bits(), b.longitude.to_bits());
+        }
+        let mut fed = feed.schedules.get(&service.id).cloned().unwrap_or_default();
+        let mut read = store.schedules_of_service(service.id).await.expect("schedules");
+        fed.sort_by_key(|schedule| schedule.id);
+        read.sort_by_key(|schedule| schedule.id);
+        assert_eq!(fed, read, "schedules of {}", service.name);
+        seen_schedules += fed.len();
+        let mut fed: Vec<String> = feed
+            .areas
+            .get(&service.id)
+            .into_iter()
+            .flatten()
+            .map(|code| code.as_str().to_string())
+            .collect();
+        let mut read: Vec<String> = store
+            .service_areas(service.id)
+            .await
+            .expect("areas")
+            .iter()
+            .map(|area| area.place_code.as_str().to_string())
+            .collect();
+        fed.sort();
+        read.sort();
+        assert_eq!(fed, read, "areas of {}", service.name);
+        let organization = store
+            .organization(service.organization_id)
+            .await
+            .expect("read")
+            .expect("organization");
+        assert_eq!(
+            feed.organization_names.get(&service.organization_id),
+            Some(&organization.name)
+        );
+    }
+    assert!(seen_schedules > 10, "the seed's schedules");
+    assert!(feed
+        .venues
+        .values()
+        .flatten()
+        .any(|venue| venue.location.name.contains("\"quoted\" \\ back")));
+}
