@@ -21,6 +21,9 @@ const CATCH_UP_BATCH: i64 = 1_000;
 /// Services read per batch by a rebuild.
 const REBUILD_BATCH: usize = 2_000;
 
+/// Batches a rebuild reads at once, ahead of the one it indexes.
+const READS_AHEAD: usize = 2;
+
 /// Rebuilds the whole index from the database. `progress` gets the number of documents added.
 ///
 /// Services are read and indexed a batch at a time, in the order of their venues on the cells'
@@ -44,20 +47,21 @@ pub async fn rebuild(
     let builder = DocumentBuilder { places };
     let mut organizations: HashMap<Uuid, OrganizationServices> = HashMap::new();
     let mut replacement = index.begin_replacement()?;
-    // The next batch is read (by SQLite's own thread) while this one is indexed.
+    // The next batches are read (each by a connection's own SQLite thread) while this one is
+    // indexed: reading is the larger part of a rebuild, and two cores are kept busy.
     let read = |batch: &[(u64, Uuid)]| {
         let (store, ids) = (store.clone(), batch.iter().map(|(_, id)| *id).collect::<Vec<_>>());
         tokio::spawn(async move { store.service_feed(Some(&ids)).await })
     };
     let mut batches = order.chunks(REBUILD_BATCH);
-    let mut next = batches.next().map(read);
-    while let Some(reading) = next {
-        let feed = reading
+    let mut reading: std::collections::VecDeque<_> = batches.by_ref().take(READS_AHEAD).map(read).collect();
+    while let Some(next) = reading.pop_front() {
+        let feed = next
             .await
             .map_err(|error| crate::Error::Index(format!("reading services to index: {error}")))??;
-        next = batches.next().map(read);
+        reading.extend(batches.next().map(read));
         let mut documents = builder.services(&feed);
-        documents.sort_by_key(|document| (document.curve_position(), document.id));
+        documents.sort_by_cached_key(|document| (document.curve_position(), document.id));
         let owners: HashMap<Uuid, Uuid> = feed.services.iter().map(|s| (s.id, s.organization_id)).collect();
         for document in &documents {
             if let Some(owner) = owners.get(&document.id) {
@@ -78,7 +82,7 @@ pub async fn rebuild(
     for fund in store.funds_by_ids(None).await? {
         documents.push(builder.fund(&fund));
     }
-    documents.sort_by_key(|document| (document.curve_position(), document.id));
+    documents.sort_by_cached_key(|document| (document.curve_position(), document.id));
     progress(replacement.add(&documents)?);
     let added = replacement.commit(seq)?;
     info!(documents = added, seq, "search index rebuilt");
