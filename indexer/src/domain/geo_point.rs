@@ -59,10 +59,15 @@ impl GeoPoint {
 
     /// Great-circle distance in kilometres (haversine on a sphere of the Earth's mean radius).
     pub fn distance_km(&self, other: &GeoPoint) -> f64 {
+        self.distance_km_to(other.latitude, other.longitude)
+    }
+
+    /// [`GeoPoint::distance_km`] to any latitude and longitude (degrees), in the UK or not.
+    pub fn distance_km_to(&self, latitude: f64, longitude: f64) -> f64 {
         const EARTH_RADIUS_KM: f64 = 6371.0088;
-        let (lat1, lat2) = (self.latitude.to_radians(), other.latitude.to_radians());
+        let (lat1, lat2) = (self.latitude.to_radians(), latitude.to_radians());
         let d_lat = lat2 - lat1;
-        let d_lng = (other.longitude - self.longitude).to_radians();
+        let d_lng = (longitude - self.longitude).to_radians();
         let a = (d_lat / 2.0).sin().powi(2) + lat1.cos() * lat2.cos() * (d_lng / 2.0).sin().powi(2);
         2.0 * EARTH_RADIUS_KM * a.sqrt().min(1.0).asin()
     }
@@ -93,20 +98,29 @@ impl LocalPlane {
         }
     }
 
-    /// Approximate kilometres to `point`.
-    pub fn approx_km(&self, point: &GeoPoint) -> f64 {
-        let north = (point.latitude - self.origin.latitude) * KM_PER_LATITUDE_DEGREE;
-        let east = (point.longitude - self.origin.longitude) * self.km_per_longitude_degree;
-        north.hypot(east)
+    /// Squared approximate kilometres to a point given in degrees.
+    fn approx_km_squared(&self, latitude: f64, longitude: f64) -> f64 {
+        let north = (latitude - self.origin.latitude) * KM_PER_LATITUDE_DEGREE;
+        let east = (longitude - self.origin.longitude) * self.km_per_longitude_degree;
+        north * north + east * east
     }
 
-    /// Whether `point` is within `km` (at most 200) of the origin: `Some` when the flat map
-    /// settles it, `None` when it is too close to call.
-    pub fn clearly_within(&self, point: &GeoPoint, km: f64) -> Option<bool> {
-        let approx = self.approx_km(point);
-        if approx <= 0.9 * km {
+    /// Approximate kilometres to `point`.
+    pub fn approx_km(&self, point: &GeoPoint) -> f64 {
+        self.approx_km_squared(point.latitude, point.longitude).sqrt()
+    }
+
+    /// Whether the point at `latitude`, `longitude` (degrees) is within `km` (at most 200) of
+    /// the origin: `Some` when the flat map settles it, `None` when it is too close to call.
+    ///
+    /// Takes bare degrees and compares squares (no square root, no `hypot`): counting the
+    /// matches within 20 km of central London calls this for every one of 100,000 venues.
+    pub fn clearly_within(&self, latitude: f64, longitude: f64, km: f64) -> Option<bool> {
+        let squared = self.approx_km_squared(latitude, longitude);
+        let (inner, outer) = (0.9 * km, 1.1 * km + 0.01);
+        if squared <= inner * inner {
             Some(true)
-        } else if approx > 1.1 * km + 0.01 {
+        } else if squared > outer * outer {
             Some(false)
         } else {
             None
@@ -158,7 +172,7 @@ mod tests {
                 let exact = origin.distance_km(&point);
                 for km in [0.25, 1.0, 2.0, 5.0, 20.0, 60.0, 200.0] {
                     checked += 1;
-                    if let Some(within) = plane.clearly_within(&point, km) {
+                    if let Some(within) = plane.clearly_within(point.latitude(), point.longitude(), km) {
                         settled += 1;
                         assert_eq!(within, exact <= km, "{origin:?} to {point:?}: {exact} km against {km}");
                     }

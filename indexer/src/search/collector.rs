@@ -384,11 +384,9 @@ impl SegmentSearch {
             .columns
             .venue
             .values_for_doc(doc)
-            .filter_map(|packed| {
-                let (lat, lng) = unpack_venue(packed);
-                GeoPoint::new(lat, lng).ok()
-            })
-            .filter(|venue| plane.clearly_within(venue, reach) != Some(false))
+            .map(unpack_venue)
+            .filter(|&(lat, lng)| plane.clearly_within(lat, lng, reach) != Some(false))
+            .filter_map(|(lat, lng)| GeoPoint::new(lat, lng).ok())
             .map(|venue| near.point.distance_km(&venue))
             .fold(f64::INFINITY, f64::min);
         if nearest <= reach {
@@ -407,11 +405,9 @@ impl SegmentSearch {
         let reach = self.request.reach_km().unwrap_or(near.radius_km);
         let venue_within = self.columns.venue.values_for_doc(doc).any(|packed| {
             let (lat, lng) = unpack_venue(packed);
-            GeoPoint::new(lat, lng).is_ok_and(|venue| {
-                plane
-                    .clearly_within(&venue, reach)
-                    .unwrap_or_else(|| near.point.distance_km(&venue) <= reach)
-            })
+            plane
+                .clearly_within(lat, lng, reach)
+                .unwrap_or_else(|| GeoPoint::new(lat, lng).is_ok_and(|venue| near.point.distance_km(&venue) <= reach))
         });
         venue_within || self.serves_here(doc)
     }
