@@ -24,6 +24,7 @@ pub mod hits;
 pub mod request;
 pub mod stemming;
 pub mod sync;
+pub mod term_bitset;
 pub mod union;
 
 use std::path::Path;

@@ -17,6 +17,7 @@ use tantivy::{Index, Searcher, Term};
 use super::cells::covering_cells;
 use super::document::AssetKind;
 use super::fields::{analyse, Fields, ENGLISH, PLAIN};
+use super::term_bitset::TermBitSetQuery;
 use super::union::{SeekingUnion, TermMaxima, TopWords};
 use crate::domain::need::needs_for_word;
 use crate::domain::schedule::weekday_code;
@@ -193,14 +194,11 @@ impl SearchRequest {
         }
         if let Some(near) = &self.near {
             let cells = covering_cells(&near.point, self.reach_km().unwrap_or(near.radius_km));
-            let venues = term_set(fields.cell, cells.iter().map(String::as_str));
-            match self.ring_km {
-                Some(_) => filter(venues),
-                None => filter(either(
-                    venues,
-                    term_set(fields.area, near.containing_places.iter().map(PlaceCode::as_str)),
-                )),
-            }
+            let venues = TermBitSetQuery::new(fields.cell, cells.iter().map(String::as_str));
+            filter(Box::new(match self.ring_km {
+                Some(_) => venues,
+                None => venues.or(fields.area, near.containing_places.iter().map(PlaceCode::as_str)),
+            }));
         }
         if !self.days.is_empty() {
             filter(term_set(fields.day, self.days.iter().map(|d| weekday_code(*d))));
