@@ -760,8 +760,22 @@ async fn shortcuts_give_exactly_what_ranking_every_match_gives() {
                 ..request.clone()
             })
             .expect("counted");
+        // Counted without facets: where nothing is checked match by match, tantivy counts.
+        let counted_alone = index
+            .search(&SearchRequest {
+                exact_total: true,
+                facets: false,
+                ..request.clone()
+            })
+            .expect("counted without facets");
         assert_eq!(summary(&page), summary(&exhaustive), "page of {request:?}");
         assert_eq!(summary(&counted), summary(&exhaustive), "counted page of {request:?}");
+        assert_eq!(
+            summary(&counted_alone),
+            summary(&exhaustive),
+            "counted page of {request:?}"
+        );
+        assert_eq!(counted_alone.total, exhaustive.total, "{request:?}");
         let facets_exhaustive = index
             .search_exhaustively(&SearchRequest {
                 facets: true,
