@@ -512,21 +512,29 @@ mod tests {
         let searcher = index.reader().expect("reader").searcher();
         assert!(searcher.segment_readers().len() > 1);
         let maxima = Arc::new(TermMaxima::default());
-        for (case, chosen) in [
-            &["chair"][..],
-            &["chair", "club"],
-            &["walk", "tai", "lunch"],
-            &["balance"],
+        // Boosts per word (name, body): equal, and uneven (the clauses' highest scores then
+        // interleave across fields).
+        let even = [(3.0, 1.0); 3];
+        let uneven = [(2.0, 4.0), (1.5, 3.5), (5.0, 0.5)];
+        for (case, (chosen, boosts)) in [
+            (&["chair"][..], &even),
+            (&["chair", "club"], &even),
+            (&["walk", "tai", "lunch"], &even),
+            (&["balance"], &even),
+            (&["walk", "tai", "lunch"], &uneven),
+            (&["group", "chi", "exercise"], &uneven),
+            (&["club", "balance"], &uneven),
         ]
         .into_iter()
         .enumerate()
         {
             let terms: Vec<(Term, Score)> = chosen
                 .iter()
-                .flat_map(|word| {
+                .zip(boosts)
+                .flat_map(|(word, (on_name, on_body))| {
                     [
-                        (Term::from_field_text(name, word), 3.0),
-                        (Term::from_field_text(body, word), 1.0),
+                        (Term::from_field_text(name, word), *on_name),
+                        (Term::from_field_text(body, word), *on_body),
                     ]
                 })
                 .collect();
