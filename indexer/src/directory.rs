@@ -63,8 +63,9 @@ impl Directory {
     }
 
     /// Opens the directory as [`Directory::open`] does, but leaves the search index as it
-    /// finds it, for a caller about to rebuild it (`indexer reindex`): a missing index would
-    /// otherwise be built on opening, and then built all over again.
+    /// finds it and does not follow the change log, for a caller about to rebuild it (`indexer
+    /// reindex`): a missing index would otherwise be built on opening and then all over again,
+    /// or be fed the whole change log while the rebuild reads.
     pub async fn open_to_rebuild_index(data_dir: &Path) -> Result<Directory> {
         Directory::open_with(data_dir, false).await
     }
@@ -136,7 +137,9 @@ impl Directory {
             search: Arc::new(search),
             data_dir: data_dir.to_path_buf(),
         };
-        tokio::spawn(search_sync::follow(directory.clone()));
+        if bring_index_up_to_date {
+            tokio::spawn(search_sync::follow(directory.clone()));
+        }
         Ok(directory)
     }
 
