@@ -287,8 +287,9 @@ impl Collector for SearchCollector {
 
     /// As tantivy's default, except that a pruning search tells the scorer the score a match
     /// must beat (the page's worst): tantivy skips what cannot beat it before the collector
-    /// sees it (and a scorer that can prune, block-max WAND, skips whole blocks). The blended
-    /// score never exceeds the text score, so the bound is safe.
+    /// sees it (and a scorer that can prune, MaxScore for words alone, reads only the postings
+    /// that could beat it). The blended score never exceeds the text score, so the bound is
+    /// safe.
     fn collect_segment(
         &self,
         weight: &dyn tantivy::query::Weight,

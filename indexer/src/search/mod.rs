@@ -389,7 +389,7 @@ impl SearchIndex {
 
     /// Runs a search; blocking (call it off the async runtime).
     ///
-    /// Where the page can skip matches (block-max WAND for words alone, growing rings near a
+    /// Where the page can skip matches (MaxScore for words alone, growing rings near a
     /// point with no words, the first fresh matches otherwise), the page and the counts are two
     /// passes, and only a request for `exact_total` or facets adds the unscored pass over every
     /// match. Either way a page is the same whether or not the totals are asked for.

@@ -326,8 +326,7 @@ struct FlatWords<'a> {
 /// One or two words with no typos: any word in any field, or a need its synonyms name, as one
 /// union of term queries. Matches and scores as the nested form (sums of BM25 over the same
 /// terms), and is cheaper to build and advance. Terms no listing has are left out: they add
-/// nothing (and tantivy reads an absent term as postings without frequencies, which would rule
-/// out block-max WAND for the whole union; see below).
+/// nothing.
 ///
 /// How the union runs depends on its [`Company`].
 fn flat_text_query(
