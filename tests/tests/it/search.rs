@@ -548,6 +548,42 @@ async fn after_a_crash_the_index_catches_up_on_start_and_a_lost_index_is_rebuilt
     );
 }
 
+/// `indexer reindex`: the directory is opened without building a missing index (it would be
+/// built twice), then rebuilt once, batch by batch with progress, to what opening builds.
+#[tokio::test]
+async fn reindex_opens_without_building_then_builds_once() {
+    let data_dir = copy_of_template();
+    let expected = {
+        let directory = indexer::Directory::open(data_dir.path()).await.expect("open");
+        let documents = directory.search_index().num_docs();
+        directory.close().await;
+        documents
+    };
+    std::fs::remove_dir_all(data_dir.path().join(indexer::directory::INDEX_DIR)).expect("delete index");
+    let directory = indexer::Directory::open_to_rebuild_index(data_dir.path())
+        .await
+        .expect("open to rebuild");
+    assert_eq!(directory.search_index().num_docs(), 0, "not built on opening");
+    let mut progress = Vec::new();
+    let added = indexer::search::sync::rebuild(directory.store(), &directory.places(), directory.search_index(), |n| {
+        progress.push(n)
+    })
+    .await
+    .expect("rebuild");
+    assert_eq!(added, expected);
+    assert_eq!(directory.search_index().num_docs(), expected);
+    assert_eq!(progress.last(), Some(&expected));
+    assert!(progress.windows(2).all(|pair| pair[0] <= pair[1]), "{progress:?}");
+    let schema = api::graphql::build_schema(directory.clone());
+    let rebuilt = TestDirectory {
+        data_dir: tempfile::tempdir().expect("unused"),
+        directory,
+        schema,
+    };
+    assert!(first_hit_name(&rebuilt, "memory cafe").await.is_some());
+    rebuilt.directory.close().await;
+}
+
 async fn open_test_directory(path: &std::path::Path) -> TestDirectory {
     let directory = indexer::Directory::open(path).await.expect("reopen");
     let schema = api::graphql::build_schema(directory.clone());
