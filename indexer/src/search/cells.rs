@@ -63,6 +63,30 @@ pub fn curve_position(point: &GeoPoint) -> u64 {
 /// coarser level a box needs, a 20 km circle in 16 km cells covered three times its own area,
 /// and counting the matches of a search in London read 150,000 documents to find 50,000.
 pub fn covering_cells(centre: &GeoPoint, radius_km: f64) -> Vec<String> {
+    let (level, cells) = cover(centre, radius_km);
+    cells.into_iter().map(|cell| term(level, cell)).collect()
+}
+
+/// Cell terms of the cover ([`covering_cells`]) lying wholly within `radius_km` of `centre`,
+/// with a margin: every venue in one is within the radius, so counting a document of one
+/// needs no distance.
+pub fn cells_within(centre: &GeoPoint, radius_km: f64) -> Vec<String> {
+    let (level, cells) = cover(centre, radius_km);
+    cells
+        .into_iter()
+        .filter(|&cell| {
+            let (south, north, west, east) = bounds(level, cell);
+            // The farthest point of a small lat/lng box from a point is one of its corners.
+            [(south, west), (south, east), (north, west), (north, east)]
+                .iter()
+                .all(|&(lat, lng)| centre.distance_km_to(lat, lng) <= radius_km * 0.99 - 0.05)
+        })
+        .map(|cell| term(level, cell))
+        .collect()
+}
+
+/// The cover's level and cells (see [`covering_cells`]).
+fn cover(centre: &GeoPoint, radius_km: f64) -> (usize, Vec<(i64, i64)>) {
     let lat_span = radius_km / KM_PER_DEGREE;
     let cos_lat = centre.latitude().to_radians().cos().max(0.05);
     let lng_span = radius_km / (KM_PER_DEGREE * cos_lat);
@@ -84,21 +108,30 @@ pub fn covering_cells(centre: &GeoPoint, radius_km: f64) -> Vec<String> {
             .filter(|&cell| reaches_into(centre, radius_km, level, cell))
             .collect();
         if cells.len() <= MAX_COVER_CELLS || coarsest {
-            return cells.into_iter().map(|cell| term(level, cell)).collect();
+            return (level, cells);
         }
     }
-    Vec::new()
+    (0, Vec::new())
+}
+
+/// A cell's edges: south, north, west, east (degrees).
+fn bounds(level: usize, (x, y): (i64, i64)) -> (f64, f64, f64, f64) {
+    let size = CELL_SIZES_KM[level];
+    let lng_size = size / (KM_PER_DEGREE * REFERENCE_COS_LATITUDE);
+    (
+        y as f64 * size / KM_PER_DEGREE,
+        (y + 1) as f64 * size / KM_PER_DEGREE,
+        x as f64 * lng_size,
+        (x + 1) as f64 * lng_size,
+    )
 }
 
 /// Whether some point of a cell may lie within `radius_km` of `centre`. The cell's point
 /// nearest the centre in degrees is not quite its nearest on the sphere (along a meridian the
 /// nearest point lies a little poleward), which is a few metres at 20 km and 40 m at 200 km:
 /// the margin (2% and half a kilometre) is far wider.
-fn reaches_into(centre: &GeoPoint, radius_km: f64, level: usize, (x, y): (i64, i64)) -> bool {
-    let size = CELL_SIZES_KM[level];
-    let (south, north) = (y as f64 * size / KM_PER_DEGREE, (y + 1) as f64 * size / KM_PER_DEGREE);
-    let lng_size = size / (KM_PER_DEGREE * REFERENCE_COS_LATITUDE);
-    let (west, east) = (x as f64 * lng_size, (x + 1) as f64 * lng_size);
+fn reaches_into(centre: &GeoPoint, radius_km: f64, level: usize, cell: (i64, i64)) -> bool {
+    let (south, north, west, east) = bounds(level, cell);
     let nearest_lat = centre.latitude().clamp(south, north);
     let nearest_lng = centre.longitude().clamp(west, east);
     centre.distance_km_to(nearest_lat, nearest_lng) <= radius_km * 1.02 + 0.5
@@ -131,6 +164,21 @@ mod tests {
             prop_assume!(centre.distance_km(&point) <= radius);
             let cover = covering_cells(&centre, radius);
             prop_assert!(cells_of(&point).iter().any(|cell| cover.contains(cell)), "{point:?} not covered by {cover:?}");
+        }
+
+        /// Every point of a cell said to lie within the radius is within it.
+        #[test]
+        fn cells_within_hold_only_points_within(centre in uk_point(), radius in 0.3f64..200.0, u in 0.0f64..1.0, v in 0.0f64..1.0) {
+            let within = cells_within(&centre, radius);
+            let cover = covering_cells(&centre, radius);
+            prop_assert!(within.iter().all(|cell| cover.contains(cell)));
+            for cell in &within {
+                let mut parts = cell.split(':').map(|part| part.parse::<i64>().expect("number"));
+                let (level, x, y) = (parts.next().expect("level") as usize, parts.next().expect("x"), parts.next().expect("y"));
+                let (south, north, west, east) = bounds(level, (x, y));
+                let (lat, lng) = (south + (north - south) * u, west + (east - west) * v);
+                prop_assert!(centre.distance_km_to(lat, lng) <= radius, "{cell}: ({lat}, {lng}) beyond {radius} km");
+            }
         }
 
         /// Every point within the radius lies in one of the covering cells.
@@ -166,6 +214,22 @@ mod tests {
             "{cover:?}"
         );
         assert!(covering_cells(&dereham, 20.0).iter().all(|c| !c.starts_with("0:")));
+    }
+
+    #[test]
+    fn most_of_a_wide_circle_is_in_cells_wholly_within() {
+        let london = GeoPoint::new(51.51, -0.13).expect("valid");
+        for radius in [5.0, 20.0, 60.0] {
+            let within = cells_within(&london, radius);
+            let level: usize = within[0][..1].parse().expect("level");
+            let area = within.len() as f64 * CELL_SIZES_KM[level].powi(2) * london.latitude().to_radians().cos()
+                / REFERENCE_COS_LATITUDE;
+            let circle = std::f64::consts::PI * radius * radius;
+            assert!(
+                area > 0.6 * circle,
+                "{radius} km: {area:.0} km² of {circle:.0} in cells wholly within"
+            );
+        }
     }
 
     #[test]

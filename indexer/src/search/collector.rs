@@ -8,11 +8,14 @@ use std::sync::{Arc, Mutex};
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::{Column, StrColumn};
 use tantivy::index::SegmentId;
-use tantivy::{DocId, DocSet, Score, Searcher, SegmentOrdinal, SegmentReader, TERMINATED};
+use tantivy::{DocId, DocSet, Score, Searcher, SegmentOrdinal, SegmentReader, Term, TERMINATED};
+use tantivy_common::BitSet;
 
+use super::cells::cells_within;
 use super::document::{epoch_day, unpack_session, unpack_venue, AssetKind};
 use super::fields::Fields;
 use super::request::{SearchRequest, SortOrder};
+use super::term_bitset::documents_with_any;
 use crate::domain::{GeoPoint, LocalPlane};
 
 /// Listings not confirmed for this many days are stale.
@@ -90,7 +93,6 @@ pub struct SegmentColumns {
     reviewed: Column<i64>,
     need: Option<StrColumn>,
     district: Option<StrColumn>,
-    area: Option<StrColumn>,
 }
 
 impl SegmentColumns {
@@ -110,7 +112,6 @@ impl SegmentColumns {
             reviewed: fast.i64("reviewed")?,
             need: fast.str("need")?,
             district: fast.str("district")?,
-            area: fast.str("area")?,
         })
     }
 }
@@ -191,10 +192,13 @@ pub struct SegmentSearch {
     request: Arc<SearchRequest>,
     scoring: bool,
     columns: Arc<SegmentColumns>,
-    /// Ordinals (in this segment) of the area codes that contain the search point.
-    containing_area_ords: Vec<u64>,
+    /// Documents serving an area that contains the search point (none within a ring).
+    serving_here: Option<BitSet>,
     /// The search point's flat map, for counting without exact distances.
     plane: Option<LocalPlane>,
+    /// When counting near a point: documents with a venue in a cell wholly within reach,
+    /// counted with no distance at all.
+    within: Option<BitSet>,
     segment: SegmentOrdinal,
     pass: Pass,
     top: BinaryHeap<Ranked>,
@@ -251,13 +255,29 @@ impl Collector for SearchCollector {
             Some(columns) if columns.segment == reader.segment_id() => columns.clone(),
             _ => Arc::new(SegmentColumns::open(reader)?),
         };
-        let containing_area_ords = match (&columns.area, &self.request.near) {
-            (Some(area), Some(near)) => near
-                .containing_places
-                .iter()
-                .filter_map(|code| area.dictionary().term_ord(code.as_str()).ok().flatten())
-                .collect(),
-            _ => Vec::new(),
+        // Documents serving an area that contains the point (a few thousand at most): one bit
+        // test per match instead of the area column's lookups.
+        let serving_here = match &self.request.near {
+            Some(near) if self.request.ring_km.is_none() => {
+                let terms: Vec<Term> = near
+                    .containing_places
+                    .iter()
+                    .map(|code| Term::from_field_text(self.fields.area, code.as_str()))
+                    .collect();
+                documents_with_any(reader, &terms)?
+            }
+            _ => None,
+        };
+        let within = match &self.request.near {
+            Some(near) if self.pass == Pass::Count && self.request.ring_km.is_none() => {
+                let reach = self.request.reach_km().unwrap_or(near.radius_km);
+                let terms: Vec<Term> = cells_within(&near.point, reach)
+                    .iter()
+                    .map(|cell| Term::from_field_text(self.fields.cell, cell))
+                    .collect();
+                documents_with_any(reader, &terms)?
+            }
+            _ => None,
         };
         let counts_facets = self.request.facets && self.pass != Pass::Page;
         let need_counts = facet_slots(&columns.need, counts_facets);
@@ -266,8 +286,9 @@ impl Collector for SearchCollector {
             request: self.request.clone(),
             scoring: self.scoring,
             columns,
-            containing_area_ords,
+            serving_here,
             plane: self.request.near.as_ref().map(|near| LocalPlane::new(near.point)),
+            within,
             segment,
             pass: self.pass,
             top: BinaryHeap::new(),
@@ -454,6 +475,9 @@ impl SegmentSearch {
         let (Some(near), Some(plane)) = (&self.request.near, &self.plane) else {
             return true;
         };
+        if self.within.as_ref().is_some_and(|within| within.contains(doc)) {
+            return true;
+        }
         let reach = self.request.reach_km().unwrap_or(near.radius_km);
         let venue_within = self.columns.venues.of(doc).iter().any(|&packed| {
             let (lat, lng) = unpack_venue(packed);
@@ -466,12 +490,7 @@ impl SegmentSearch {
 
     /// Whether the document serves an area containing the point (never within a ring).
     fn serves_here(&self, doc: DocId) -> bool {
-        self.request.ring_km.is_none()
-            && self
-                .columns
-                .area
-                .as_ref()
-                .is_some_and(|area| area.term_ords(doc).any(|ord| self.containing_area_ords.contains(&ord)))
+        self.serving_here.as_ref().is_some_and(|serving| serving.contains(doc))
     }
 
     fn age_fits(&self, doc: DocId) -> bool {

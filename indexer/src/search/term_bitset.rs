@@ -45,24 +45,30 @@ impl Query for TermBitSetQuery {
     }
 }
 
+/// The segment's documents with any of `terms` (deleted ones too), or `None` when no term is
+/// in the segment.
+pub fn documents_with_any(reader: &SegmentReader, terms: &[Term]) -> tantivy::Result<Option<BitSet>> {
+    let mut documents: Option<BitSet> = None;
+    for term in terms {
+        let index = reader.inverted_index(term.field())?;
+        let Some(info) = index.get_term_info(term)? else {
+            continue;
+        };
+        let documents = documents.get_or_insert_with(|| BitSet::with_max_value(reader.max_doc()));
+        let mut postings = index.read_block_postings_from_terminfo(&info, IndexRecordOption::Basic)?;
+        while !postings.docs().is_empty() {
+            for &doc in postings.docs() {
+                documents.insert(doc);
+            }
+            postings.advance();
+        }
+    }
+    Ok(documents)
+}
+
 impl Weight for TermBitSetQuery {
     fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
-        let mut documents: Option<BitSet> = None;
-        for term in &self.terms {
-            let index = reader.inverted_index(term.field())?;
-            let Some(info) = index.get_term_info(term)? else {
-                continue;
-            };
-            let documents = documents.get_or_insert_with(|| BitSet::with_max_value(reader.max_doc()));
-            let mut postings = index.read_block_postings_from_terminfo(&info, IndexRecordOption::Basic)?;
-            while !postings.docs().is_empty() {
-                for &doc in postings.docs() {
-                    documents.insert(doc);
-                }
-                postings.advance();
-            }
-        }
-        Ok(match documents {
+        Ok(match documents_with_any(reader, &self.terms)? {
             Some(documents) => Box::new(ConstScorer::new(BitSetDocSet::from(documents), boost)),
             None => Box::new(EmptyScorer),
         })
