@@ -153,17 +153,10 @@ mod tests {
     }
 
     proptest! {
-        /// Every point within the radius lies in one of the covering cells.
+        /// Every point near the edge of the circle lies in one of the covering cells.
         #[test]
         fn cover_contains_every_point_near_the_edge_of_the_circle(centre in uk_point(), radius in 0.1f64..200.0, bearing in 0.0f64..360.0, fraction in 0.97f64..1.0) {
-            let distance = radius * fraction;
-            let lat = centre.latitude() + distance / KM_PER_DEGREE * bearing.to_radians().cos();
-            let lng = centre.longitude() + distance / (KM_PER_DEGREE * centre.latitude().to_radians().cos()) * bearing.to_radians().sin();
-            prop_assume!(GeoPoint::new(lat, lng).is_ok());
-            let point = GeoPoint::new(lat, lng).expect("checked");
-            prop_assume!(centre.distance_km(&point) <= radius);
-            let cover = covering_cells(&centre, radius);
-            prop_assert!(cells_of(&point).iter().any(|cell| cover.contains(cell)), "{point:?} not covered by {cover:?}");
+            assert_covered(centre, radius, bearing, radius * fraction)?;
         }
 
         /// Every point of a cell said to lie within the radius is within it.
@@ -184,15 +177,26 @@ mod tests {
         /// Every point within the radius lies in one of the covering cells.
         #[test]
         fn cover_contains_every_point_in_the_circle(centre in uk_point(), radius in 0.1f64..200.0, bearing in 0.0f64..360.0, fraction in 0.0f64..1.0) {
-            let distance = radius * fraction;
-            let lat = centre.latitude() + distance / KM_PER_DEGREE * bearing.to_radians().cos() * 0.999;
-            let lng = centre.longitude() + distance / (KM_PER_DEGREE * centre.latitude().to_radians().cos()) * bearing.to_radians().sin() * 0.999;
-            prop_assume!(GeoPoint::new(lat, lng).is_ok());
-            let point = GeoPoint::new(lat, lng).expect("checked");
-            prop_assume!(centre.distance_km(&point) <= radius);
-            let cover = covering_cells(&centre, radius);
-            prop_assert!(cells_of(&point).iter().any(|cell| cover.contains(cell)), "{point:?} not covered by {cover:?}");
+            assert_covered(centre, radius, bearing, radius * fraction * 0.999)?;
         }
+    }
+
+    /// The point `distance` km from `centre` on `bearing` (on the flat map), if in the UK and
+    /// within `radius`, lies in a cell of the cover.
+    fn assert_covered(centre: GeoPoint, radius: f64, bearing: f64, distance: f64) -> Result<(), TestCaseError> {
+        let lat = centre.latitude() + distance / KM_PER_DEGREE * bearing.to_radians().cos();
+        let lng = centre.longitude()
+            + distance / (KM_PER_DEGREE * centre.latitude().to_radians().cos()) * bearing.to_radians().sin();
+        let Ok(point) = GeoPoint::new(lat, lng) else {
+            return Err(TestCaseError::reject("outside the UK"));
+        };
+        prop_assume!(centre.distance_km(&point) <= radius);
+        let cover = covering_cells(&centre, radius);
+        prop_assert!(
+            cells_of(&point).iter().any(|cell| cover.contains(cell)),
+            "{point:?} not covered by {cover:?}"
+        );
+        Ok(())
     }
 
     #[test]

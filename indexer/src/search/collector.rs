@@ -8,15 +8,15 @@ use std::sync::{Arc, Mutex};
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::{Column, StrColumn};
 use tantivy::index::SegmentId;
-use tantivy::{DocId, DocSet, Score, Searcher, SegmentOrdinal, SegmentReader, Term, TERMINATED};
+use tantivy::{DocId, DocSet, Score, Searcher, SegmentOrdinal, SegmentReader, TERMINATED};
 use tantivy_common::BitSet;
 
 use super::cells::cells_within;
 use super::document::{epoch_day, unpack_session, unpack_venue, AssetKind};
 use super::fields::Fields;
 use super::request::{SearchRequest, SortOrder};
-use super::term_bitset::documents_with_any;
-use crate::domain::{GeoPoint, LocalPlane};
+use super::term_bitset::documents_with_any_of;
+use crate::domain::{GeoPoint, LocalPlane, PlaceCode};
 
 /// Listings not confirmed for this many days are stale.
 const STALE_AFTER_DAYS: i64 = 365;
@@ -258,24 +258,18 @@ impl Collector for SearchCollector {
         // Documents serving an area that contains the point (a few thousand at most): one bit
         // test per match instead of the area column's lookups.
         let serving_here = match &self.request.near {
-            Some(near) if self.request.ring_km.is_none() => {
-                let terms: Vec<Term> = near
-                    .containing_places
-                    .iter()
-                    .map(|code| Term::from_field_text(self.fields.area, code.as_str()))
-                    .collect();
-                documents_with_any(reader, &terms)?
-            }
+            Some(near) if self.request.ring_km.is_none() => documents_with_any_of(
+                reader,
+                self.fields.area,
+                near.containing_places.iter().map(PlaceCode::as_str),
+            )?,
             _ => None,
         };
         let within = match &self.request.near {
             Some(near) if self.pass == Pass::Count && self.request.ring_km.is_none() => {
                 let reach = self.request.reach_km().unwrap_or(near.radius_km);
-                let terms: Vec<Term> = cells_within(&near.point, reach)
-                    .iter()
-                    .map(|cell| Term::from_field_text(self.fields.cell, cell))
-                    .collect();
-                documents_with_any(reader, &terms)?
+                let cells = cells_within(&near.point, reach);
+                documents_with_any_of(reader, self.fields.cell, cells.iter().map(String::as_str))?
             }
             _ => None,
         };

@@ -66,6 +66,15 @@ pub fn documents_with_any(reader: &SegmentReader, terms: &[Term]) -> tantivy::Re
     Ok(documents)
 }
 
+/// [`documents_with_any`] of these values of one field.
+pub fn documents_with_any_of<'a>(
+    reader: &SegmentReader,
+    field: Field,
+    values: impl IntoIterator<Item = &'a str>,
+) -> tantivy::Result<Option<BitSet>> {
+    documents_with_any(reader, &TermBitSetQuery::new(field, values).terms)
+}
+
 impl Weight for TermBitSetQuery {
     fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
         Ok(match documents_with_any(reader, &self.terms)? {

@@ -273,7 +273,7 @@ impl Directory {
     /// Services with their venues and schedules: from the cache, the rest from the store.
     async fn services_to_rank(&self, ids: &[Uuid]) -> Result<Vec<Arc<CachedService>>> {
         ListingCache::get_or_read(self.search_index().service_cache(), ids, |missing| async move {
-            let mut feed = self.store().services_with_sessions(&missing).await?;
+            let mut feed = self.store().service_feed(Some(&missing)).await?;
             Ok(feed
                 .services
                 .into_iter()

@@ -116,7 +116,8 @@ fn ids_condition(ids: Option<&[Uuid]>, column: &str) -> String {
 
 impl Store {
     /// Public services with the given ids (all if `None`), in id order, and their venues,
-    /// schedules, areas and organisation names.
+    /// schedules, areas and organisation names: what the index is built from, and what
+    /// signposting ranks candidates by.
     pub async fn service_feed(&self, ids: Option<&[Uuid]>) -> Result<ServiceFeed> {
         let documents: Vec<String> = sqlx::query_scalar(&format!(
             "{SERVICE_FEED_SELECT} WHERE {} ORDER BY s.id",
@@ -170,12 +171,6 @@ impl Store {
             feed.services.push(service);
         }
         Ok(feed)
-    }
-
-    /// Services with the given ids and their venues and schedules: what signposting ranks
-    /// candidates by.
-    pub async fn services_with_sessions(&self, ids: &[Uuid]) -> Result<ServiceFeed> {
-        self.service_feed(Some(ids)).await
     }
 
     /// Every service's id, with the points of its public venues: what a rebuild orders the
