@@ -248,6 +248,13 @@ impl Weight for TopWordsWeight {
     /// highest scores add up to no more than the threshold cannot lift a document over it on
     /// their own, so only documents of the others ("essential") are visited, and the rest are
     /// looked up (highest first) only while the document could still beat the threshold.
+    ///
+    /// A clause is required once the others' highest scores add up to no more than the
+    /// threshold: a document without it cannot beat it. Required clauses then lead as a
+    /// conjunction (the rarest seeks the others), so only documents having all of them are
+    /// visited. Where many listings tie near the top (same words, same length) the threshold
+    /// soon comes within a clause or two of the sum of every highest score, and the candidates
+    /// shrink from a word's postings to the few listings with every strong word.
     fn for_each_pruning(
         &self,
         threshold: Score,
@@ -271,57 +278,151 @@ impl Weight for TopWordsWeight {
             clauses.push(MaxScoreClause { scorer, max });
         }
         clauses.sort_by(|a, b| a.max.total_cmp(&b.max));
-        // prefix[k]: the highest scores of the first k clauses added up.
-        let mut prefix = vec![0.0f64];
-        for clause in &clauses {
-            prefix.push(prefix[prefix.len() - 1] + clause.max);
-        }
-        let essential_from = |threshold: Score| {
-            prefix[1..]
-                .iter()
-                .take_while(|sum| **sum <= f64::from(threshold))
-                .count()
-        };
+        let bounds = Bounds::of(&clauses);
         let mut threshold = threshold;
-        let mut first_essential = essential_from(threshold);
-        while first_essential < clauses.len() {
-            let doc = clauses[first_essential..]
-                .iter()
-                .map(|clause| clause.scorer.doc())
-                .min()
-                .unwrap_or(TERMINATED);
+        let mut split = bounds.split(threshold, &clauses);
+        // The first document not yet visited.
+        let mut target: DocId = 0;
+        while split.essential < clauses.len() {
+            let doc = if split.required < clauses.len() {
+                let doc = leapfrog(&mut clauses, &split.required_by_cost, target);
+                // Documents before it lack a required word.
+                for clause in clauses[split.essential..split.required.max(split.essential)].iter_mut() {
+                    clause.move_to(doc);
+                }
+                doc
+            } else {
+                for clause in clauses[split.essential..].iter_mut() {
+                    clause.move_to(target);
+                }
+                clauses[split.essential..]
+                    .iter()
+                    .map(|clause| clause.scorer.doc())
+                    .min()
+                    .unwrap_or(TERMINATED)
+            };
             if doc == TERMINATED {
                 break;
             }
-            let mut possible = prefix[first_essential];
-            for clause in clauses[first_essential..].iter_mut().filter(|c| c.scorer.doc() == doc) {
+            let mut possible = bounds.prefix[split.essential];
+            for clause in clauses[split.essential..].iter_mut().filter(|c| c.scorer.doc() == doc) {
                 possible += f64::from(clause.scorer.score());
             }
             let mut looked_up_all = true;
-            for clause in clauses[..first_essential].iter_mut().rev() {
-                if possible <= f64::from(threshold) {
+            for clause in clauses[..split.essential].iter_mut().rev() {
+                if !beats(possible, threshold) {
                     looked_up_all = false;
                     break;
                 }
                 possible -= clause.max;
-                if clause.scorer.doc() < doc {
-                    clause.scorer.seek(doc);
-                }
+                clause.move_to(doc);
                 if clause.scorer.doc() == doc {
                     possible += f64::from(clause.scorer.score());
                 }
             }
-            if looked_up_all && possible > f64::from(threshold) {
+            if looked_up_all && beats(possible, threshold) {
                 // Every clause is now on or past `doc`: its score, as the plain scorer gives it.
                 let score = exact_sum(clauses.iter_mut().map(|c| c.scorer.as_mut()), doc);
-                threshold = callback(doc, score);
-                first_essential = essential_from(threshold);
+                let raised = callback(doc, score);
+                if raised != threshold {
+                    threshold = raised;
+                    split = bounds.split(threshold, &clauses);
+                }
             }
-            for clause in clauses[first_essential..].iter_mut().filter(|c| c.scorer.doc() == doc) {
-                clause.scorer.advance();
-            }
+            target = doc + 1;
         }
         Ok(())
+    }
+}
+
+impl MaxScoreClause {
+    /// Moves to the first document at or after `target` (no move if already there).
+    fn move_to(&mut self, target: DocId) {
+        let doc = self.scorer.doc();
+        if doc < target {
+            if doc + 1 == target {
+                self.scorer.advance();
+            } else {
+                self.scorer.seek(target);
+            }
+        }
+    }
+}
+
+/// The clauses' highest scores (in ascending order) added up.
+struct Bounds {
+    /// `prefix[k]`: the highest scores of the first `k` clauses added up.
+    prefix: Vec<f64>,
+}
+
+/// How MaxScore treats the clauses (in ascending order of their highest scores) under a threshold.
+struct Split {
+    /// The first clause that could lift a document over the threshold with the ones before it;
+    /// the ones before are only looked up.
+    essential: usize,
+    /// The first clause every document beating the threshold has (none if the length).
+    required: usize,
+    /// The required clauses, rarest first.
+    required_by_cost: Vec<usize>,
+}
+
+impl Bounds {
+    fn of(clauses: &[MaxScoreClause]) -> Bounds {
+        let mut prefix = vec![0.0f64];
+        for clause in clauses {
+            prefix.push(prefix[prefix.len() - 1] + clause.max);
+        }
+        Bounds { prefix }
+    }
+
+    /// Sums of a few dozen `f32` scores are exact in `f64` (see [`exact_sum`]), so a document
+    /// whose bound does not exceed the threshold cannot beat it.
+    fn split(&self, threshold: Score, clauses: &[MaxScoreClause]) -> Split {
+        let essential = self.prefix[1..]
+            .iter()
+            .take_while(|sum| !beats(**sum, threshold))
+            .count();
+        // The others' highest scores fall as a clause's own rises, so the required clauses are
+        // the last ones.
+        let required = (0..clauses.len())
+            .find(|&i| {
+                let others: f64 = (0..clauses.len()).filter(|&j| j != i).map(|j| clauses[j].max).sum();
+                !beats(others, threshold)
+            })
+            .unwrap_or(clauses.len());
+        let mut required_by_cost: Vec<usize> = (required..clauses.len()).collect();
+        required_by_cost.sort_by_key(|&i| clauses[i].scorer.size_hint());
+        Split {
+            essential,
+            required,
+            required_by_cost,
+        }
+    }
+}
+
+/// Whether a document whose clauses' scores add up (exactly, in `f64`) to no more than `bound`
+/// could beat `threshold`. Its score is that sum rounded once to `f32` ([`exact_sum`]), and
+/// rounding keeps order, so the bound is compared once rounded too: the many documents that
+/// tie the threshold exactly are then pruned, where some would pass in `f64` by a rounding.
+fn beats(bound: f64, threshold: Score) -> bool {
+    bound as Score > threshold
+}
+
+/// The first document at or after `target` that every clause of `order` has (rarest first).
+fn leapfrog(clauses: &mut [MaxScoreClause], order: &[usize], mut target: DocId) -> DocId {
+    'candidate: loop {
+        for &i in order {
+            clauses[i].move_to(target);
+            let doc = clauses[i].scorer.doc();
+            if doc == TERMINATED {
+                return TERMINATED;
+            }
+            if doc > target {
+                target = doc;
+                continue 'candidate;
+            }
+        }
+        return target;
     }
 }
 
@@ -472,35 +573,22 @@ mod tests {
         }
     }
 
-    /// MaxScore's best pages are the best of every match ranked, ties by document order,
-    /// for many word sets and page sizes, with several segments.
-    #[test]
-    fn top_words_pages_are_the_best_of_every_match() {
+    /// A test index with a name and a body field.
+    struct Corpus {
+        index: Index,
+        name: tantivy::schema::Field,
+        body: tantivy::schema::Field,
+    }
+
+    /// An index of `count` documents whose name and body `texts` gives (committed every 2,000).
+    fn corpus(count: usize, mut texts: impl FnMut(usize) -> (String, String)) -> Corpus {
         let mut schema = Schema::builder();
         let name = schema.add_text_field("name", TEXT);
         let body = schema.add_text_field("body", TEXT);
         let index = Index::create_in_ram(schema.build());
         let mut writer = index.writer(15_000_000).expect("writer");
-        let words = [
-            "chair", "exercise", "balance", "lunch", "club", "walk", "group", "tai", "chi",
-        ];
-        let mut state = 0x2545_f491_4f6c_dd1d_u64;
-        let mut next = move |below: usize| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state % below as u64) as usize
-        };
-        for i in 0..6_000usize {
-            // Random words and lengths: scores spread wide, with ties among equal texts.
-            let mut pick = |most: usize| -> String {
-                let count = 1 + next(most);
-                (0..count)
-                    .map(|_| words[next(words.len())])
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            };
-            let (name_text, body_text) = (pick(3), pick(12));
+        for i in 0..count {
+            let (name_text, body_text) = texts(i);
             writer
                 .add_document(doc!(name => name_text, body => body_text))
                 .expect("add");
@@ -509,32 +597,38 @@ mod tests {
             }
         }
         writer.commit().expect("commit");
-        let searcher = index.reader().expect("reader").searcher();
+        Corpus { index, name, body }
+    }
+
+    /// xorshift: a deterministic random number below the bound.
+    fn random(seed: u64) -> impl FnMut(usize) -> usize {
+        let mut state = seed;
+        move |below: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % below as u64) as usize
+        }
+    }
+
+    /// Words, and each word's boosts on name and body.
+    type Case<'a> = (&'a [&'a str], &'a [(f32, f32)]);
+
+    /// Asserts that for each case (words, and each word's boosts on name and body), MaxScore's
+    /// pages of every size in `limits` are the best of every match ranked, ties by document
+    /// order, bit for bit.
+    fn assert_pages_are_the_best(corpus: &Corpus, cases: &[Case<'_>], limits: &[usize]) {
+        let searcher = corpus.index.reader().expect("reader").searcher();
         assert!(searcher.segment_readers().len() > 1);
         let maxima = Arc::new(TermMaxima::default());
-        // Boosts per word (name, body): equal, and uneven (the clauses' highest scores then
-        // interleave across fields).
-        let even = [(3.0, 1.0); 3];
-        let uneven = [(2.0, 4.0), (1.5, 3.5), (5.0, 0.5)];
-        for (case, (chosen, boosts)) in [
-            (&["chair"][..], &even),
-            (&["chair", "club"], &even),
-            (&["walk", "tai", "lunch"], &even),
-            (&["balance"], &even),
-            (&["walk", "tai", "lunch"], &uneven),
-            (&["group", "chi", "exercise"], &uneven),
-            (&["club", "balance"], &uneven),
-        ]
-        .into_iter()
-        .enumerate()
-        {
+        for (case, (chosen, boosts)) in cases.iter().enumerate() {
             let terms: Vec<(Term, Score)> = chosen
                 .iter()
-                .zip(boosts)
+                .zip(boosts.iter())
                 .flat_map(|(word, (on_name, on_body))| {
                     [
-                        (Term::from_field_text(name, word), *on_name),
-                        (Term::from_field_text(body, word), *on_body),
+                        (Term::from_field_text(corpus.name, word), *on_name),
+                        (Term::from_field_text(corpus.body, word), *on_body),
                     ]
                 })
                 .collect();
@@ -550,12 +644,91 @@ mod tests {
                 .search(&SeekingUnion { clauses: every }, &TopDocs::with_limit(100_000))
                 .expect("every match");
             ranked.sort_by(|(a, address_a), (b, address_b)| b.total_cmp(a).then(address_a.cmp(address_b)));
-            for limit in [1, 3, 10, 57] {
+            for &limit in limits {
                 let page = searcher.search(&top_words, &TopDocs::with_limit(limit)).expect("page");
                 let expected: Vec<_> = ranked.iter().take(limit).map(|(s, a)| (s.to_bits(), *a)).collect();
                 let found: Vec<_> = page.iter().map(|(s, a)| (s.to_bits(), *a)).collect();
                 assert_eq!(found, expected, "case {case}, page of {limit}");
             }
         }
+    }
+
+    /// MaxScore's best pages are the best of every match ranked, ties by document order,
+    /// for many word sets and page sizes, with several segments.
+    #[test]
+    fn top_words_pages_are_the_best_of_every_match() {
+        let words = [
+            "chair", "exercise", "balance", "lunch", "club", "walk", "group", "tai", "chi",
+        ];
+        let mut next = random(0x2545_f491_4f6c_dd1d);
+        let corpus = corpus(6_000, |_| {
+            // Random words and lengths: scores spread wide, with ties among equal texts.
+            let mut pick = |most: usize| -> String {
+                let count = 1 + next(most);
+                (0..count)
+                    .map(|_| words[next(words.len())])
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            };
+            (pick(3), pick(12))
+        });
+        // Boosts per word (name, body): equal, and uneven (the clauses' highest scores then
+        // interleave across fields).
+        let even = [(3.0, 1.0); 3];
+        let uneven = [(2.0, 4.0), (1.5, 3.5), (5.0, 0.5)];
+        let cases: [Case<'_>; 7] = [
+            (&["chair"], &even),
+            (&["chair", "club"], &even),
+            (&["walk", "tai", "lunch"], &even),
+            (&["balance"], &even),
+            (&["walk", "tai", "lunch"], &uneven),
+            (&["group", "chi", "exercise"], &uneven),
+            (&["club", "balance"], &uneven),
+        ];
+        assert_pages_are_the_best(&corpus, &cases, &[1, 3, 10, 57]);
+    }
+
+    /// As above, over listings made from a few templates (as directories are: the same class
+    /// name in town after town), where thousands tie near the top and the threshold soon needs
+    /// every strong word (the required clauses lead). Every page size up to 150 moves the
+    /// threshold through each score level, just above and below the documents that lack a word.
+    #[test]
+    fn top_words_pages_are_the_best_among_templates() {
+        let names = [
+            "chair exercise class",
+            "chair based exercise",
+            "balance class",
+            "exercise club",
+            "tai chi",
+            "chair yoga",
+        ];
+        let sentences = [
+            "gentle exercise sitting in a chair",
+            "improve your balance",
+            "a friendly club",
+            "tai chi for balance and exercise",
+        ];
+        let towns = ["york", "hull", "great yarmouth", "bury st edmunds", "stoke on trent"];
+        let mut next = random(0x9e37_79b9_7f4a_7c15);
+        let corpus = corpus(6_000, |_| {
+            let town = towns[next(towns.len())];
+            let name = format!("{} {town}", names[next(names.len())]);
+            let body = (0..1 + next(3))
+                .map(|_| sentences[next(sentences.len())])
+                .collect::<Vec<_>>()
+                .join(" ");
+            (name, body)
+        });
+        let even = [(3.0, 1.0); 3];
+        let uneven = [(2.0, 4.0), (1.5, 3.5), (5.0, 0.5)];
+        let cases: [Case<'_>; 5] = [
+            (&["chair", "exercise"], &even),
+            (&["tai", "chi", "balance"], &even),
+            (&["chair", "exercise", "class"], &uneven),
+            (&["balance", "club"], &uneven),
+            (&["exercise", "chair", "yoga"], &even),
+        ];
+        let limits: Vec<usize> = (1..=150).collect();
+        assert_pages_are_the_best(&corpus, &cases, &limits);
     }
 }
