@@ -25,6 +25,7 @@ pub mod request;
 pub mod stemming;
 pub mod sync;
 pub mod term_bitset;
+pub mod term_docs;
 pub mod union;
 
 use std::path::Path;
@@ -76,8 +77,8 @@ pub struct SearchIndex {
     services: cache::ListingCache<cache::CachedService>,
     /// Fast-field columns of the searched segments.
     columns: collector::ColumnCache,
-    /// Each searched term's highest frequency per field length, per segment.
-    maxima: std::sync::Arc<union::TermMaxima>,
+    /// What words alone keep per term and segment between searches.
+    term_caches: union::TermCaches,
     /// Whether `writer` holds a writer, readable without waiting for a commit in progress.
     writable: std::sync::atomic::AtomicBool,
     /// A [`Replacement`] is under way.
@@ -235,7 +236,7 @@ impl SearchIndex {
             assets: cache::ListingCache::default(),
             services: cache::ListingCache::default(),
             columns: collector::ColumnCache::default(),
-            maxima: std::sync::Arc::default(),
+            term_caches: union::TermCaches::default(),
             writable: std::sync::atomic::AtomicBool::new(writable),
             replacing: std::sync::atomic::AtomicBool::new(false),
         })
@@ -395,7 +396,7 @@ impl SearchIndex {
     /// match. Either way a page is the same whether or not the totals are asked for.
     pub fn search(&self, request: &SearchRequest) -> Result<Collected> {
         let searcher = self.reader.searcher();
-        self.maxima.follow(&searcher);
+        self.term_caches.follow(&searcher);
         let typos = request.unknown_words(&self.index, &self.fields, &searcher);
         let counts = request.exact_total || request.facets;
         if counts && !request.page_skips_matches() {
@@ -439,7 +440,9 @@ impl SearchIndex {
         };
         searcher
             .search(
-                request.to_query(searcher, &self.fields, typos, &self.maxima).as_ref(),
+                request
+                    .to_query(searcher, &self.fields, typos, &self.term_caches)
+                    .as_ref(),
                 &collector,
             )
             .map_err(index_error)

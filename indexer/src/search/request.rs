@@ -5,7 +5,6 @@
 //! `AND`/`OR` typed by a resident are just words.
 
 use std::collections::HashSet;
-use std::sync::Arc;
 
 use chrono::{NaiveDate, Weekday};
 use tantivy::query::{
@@ -18,7 +17,7 @@ use super::cells::covering_cells;
 use super::document::AssetKind;
 use super::fields::{analyse, Fields, ENGLISH, PLAIN};
 use super::term_bitset::TermBitSetQuery;
-use super::union::{SeekingUnion, TermMaxima, TopWords};
+use super::union::{SeekingUnion, TermCaches, TopWords};
 use crate::domain::need::needs_for_word;
 use crate::domain::schedule::weekday_code;
 use crate::domain::*;
@@ -170,13 +169,13 @@ impl SearchRequest {
     /// The tantivy query: filters as terms; text as scored clauses, where the `typos` words
     /// also match words within an edit or two (see [`SearchRequest::unknown_words`]).
     ///
-    /// Words alone become [`TopWords`], whose highest scores per term come from `maxima`.
+    /// Words alone become [`TopWords`], which keeps what it reads per term in `caches`.
     pub fn to_query(
         &self,
         searcher: &Searcher,
         fields: &Fields,
         typos: &HashSet<String>,
-        maxima: &Arc<TermMaxima>,
+        caches: &TermCaches,
     ) -> Box<dyn Query> {
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         let mut filter = |query: Box<dyn Query>| clauses.push((Occur::Must, query));
@@ -213,7 +212,7 @@ impl SearchRequest {
             filter(term_set(fields.mode, self.delivery_modes.iter().map(|m| m.as_str())));
         }
         let company = match (clauses.is_empty(), self.narrowed()) {
-            (true, _) => Company::Alone(maxima.clone()),
+            (true, _) => Company::Alone(caches.clone()),
             (false, true) => Company::Narrowing,
             (false, false) => Company::Wide,
         };
@@ -304,7 +303,7 @@ impl SearchRequest {
 #[derive(Clone)]
 enum Company {
     /// Nothing: the words lead, and a page is found by MaxScore ([`TopWords`]).
-    Alone(Arc<TermMaxima>),
+    Alone(TermCaches),
     /// Filters that keep a small share of listings (need, day, feature, free): the words are
     /// looked up for each candidate ([`SeekingUnion`]).
     Narrowing,
@@ -357,10 +356,10 @@ fn flat_text_query(
     if weighted_terms.is_empty() {
         return Box::new(EmptyQuery);
     }
-    if let Company::Alone(maxima) = company {
+    if let Company::Alone(caches) = company {
         return Box::new(TopWords {
             terms: weighted_terms,
-            maxima,
+            caches,
         });
     }
     let clauses: Vec<(Occur, Box<dyn Query>)> = weighted_terms

@@ -21,6 +21,8 @@ use tantivy::query::{
 use tantivy::schema::IndexRecordOption;
 use tantivy::{DocId, DocSet, Score, Searcher, SegmentReader, Term, TERMINATED};
 
+use super::term_docs::TermDocs;
+
 /// Any of `clauses`, scored by the sum of those that match.
 #[derive(Debug)]
 pub struct SeekingUnion {
@@ -162,7 +164,24 @@ fn exact_sum<'a>(scorers: impl Iterator<Item = &'a mut dyn Scorer>, doc: DocId) 
 #[derive(Clone, Debug)]
 pub struct TopWords {
     pub terms: Vec<(Term, Score)>,
+    pub caches: TermCaches,
+}
+
+/// What [`TopWords`] reads once per term and segment and keeps between searches: each term's
+/// highest frequency per field length (its highest score), and common words' documents (to
+/// count matches, [`TermDocs`]).
+#[derive(Clone, Debug, Default)]
+pub struct TermCaches {
     pub maxima: Arc<TermMaxima>,
+    pub documents: Arc<TermDocs>,
+}
+
+impl TermCaches {
+    /// Forgets the segments `searcher` no longer has.
+    pub fn follow(&self, searcher: &Searcher) {
+        self.maxima.follow(searcher);
+        self.documents.follow(searcher);
+    }
 }
 
 impl TopWords {
@@ -204,7 +223,7 @@ impl Query for TopWords {
             weights,
             union: union.weight(enable_scoring)?,
             bm25,
-            maxima: self.maxima.clone(),
+            caches: self.caches.clone(),
         }))
     }
 }
@@ -217,7 +236,7 @@ struct TopWordsWeight {
     union: Box<dyn Weight>,
     /// Each term's BM25 weight as its scorer uses it (`None` when not scoring).
     bm25: Option<Vec<Bm25Weight>>,
-    maxima: Arc<TermMaxima>,
+    caches: TermCaches,
 }
 
 /// One term of [`TopWords`] in a segment.
@@ -236,8 +255,9 @@ impl Weight for TopWordsWeight {
         self.union.explain(reader, doc)
     }
 
+    /// By the bits of the terms' documents ([`TermDocs`]), not the union's postings.
     fn count(&self, reader: &SegmentReader) -> tantivy::Result<u32> {
-        self.union.count(reader)
+        self.caches.documents.count_any(reader, &self.terms)
     }
 
     fn for_each_no_score(&self, reader: &SegmentReader, callback: &mut dyn FnMut(&[DocId])) -> tantivy::Result<()> {
@@ -270,7 +290,7 @@ impl Weight for TopWordsWeight {
             if scorer.doc() == TERMINATED {
                 continue;
             }
-            let most = self.maxima.get(reader, term)?;
+            let most = self.caches.maxima.get(reader, term)?;
             let max = most
                 .iter()
                 .map(|(fieldnorm_id, freq)| f64::from(weight.score(*fieldnorm_id, *freq)))
@@ -620,7 +640,7 @@ mod tests {
     fn assert_pages_are_the_best(corpus: &Corpus, cases: &[Case<'_>], limits: &[usize]) {
         let searcher = corpus.index.reader().expect("reader").searcher();
         assert!(searcher.segment_readers().len() > 1);
-        let maxima = Arc::new(TermMaxima::default());
+        let caches = TermCaches::default();
         for (case, (chosen, boosts)) in cases.iter().enumerate() {
             let terms: Vec<(Term, Score)> = chosen
                 .iter()
@@ -634,7 +654,7 @@ mod tests {
                 .collect();
             let top_words = TopWords {
                 terms: terms.clone(),
-                maxima: maxima.clone(),
+                caches: caches.clone(),
             };
             let every: Vec<Box<dyn Query>> = terms
                 .iter()
