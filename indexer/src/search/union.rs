@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex};
 
 use tantivy::fieldnorm::FieldNormReader;
 use tantivy::index::SegmentId;
-use tantivy::postings::Postings;
+use tantivy::postings::{Postings, SegmentPostings};
 use tantivy::query::{
     Bm25Weight, BooleanQuery, BoostQuery, EnableScoring, Explanation, Occur, Query, Scorer, TermQuery, Weight,
 };
@@ -144,10 +144,16 @@ impl Scorer for SeekingUnionScorer {
 /// however it was reached, and a bound computed the same way that does not exceed a threshold
 /// proves the document's score does not either.
 fn exact_sum<'a>(scorers: impl Iterator<Item = &'a mut dyn Scorer>, doc: DocId) -> Score {
-    scorers
-        .filter(|scorer| scorer.doc() == doc)
-        .map(|scorer| f64::from(scorer.score()))
-        .sum::<f64>() as Score
+    added_exactly(
+        scorers
+            .filter(|scorer| scorer.doc() == doc)
+            .map(|scorer| scorer.score()),
+    )
+}
+
+/// Scores added in `f64` and rounded once (see [`exact_sum`]).
+fn added_exactly(scores: impl Iterator<Item = Score>) -> Score {
+    scores.map(f64::from).sum::<f64>() as Score
 }
 
 /// Words alone (no filter): any of `terms`, each with its boost, scored as [`SeekingUnion`]
@@ -240,8 +246,15 @@ struct TopWordsWeight {
 }
 
 /// One term of [`TopWords`] in a segment.
+///
+/// It scores as the term's boosted term query does (tantivy's `TermScorer`, which is not
+/// public), without a box: MaxScore moves and scores a clause a few times per document, and
+/// calls through a box cost as much as the work.
 struct MaxScoreClause {
-    scorer: Box<dyn Scorer>,
+    postings: SegmentPostings,
+    fieldnorms: FieldNormReader,
+    /// The term's BM25 weight, boosted.
+    weight: Bm25Weight,
     /// Its highest score in the segment.
     max: f64,
 }
@@ -285,9 +298,15 @@ impl Weight for TopWordsWeight {
             return self.union.for_each_pruning(threshold, reader, callback);
         };
         let mut clauses = Vec::with_capacity(self.weights.len());
-        for (clause, (term, weight)) in self.terms.iter().zip(bm25).enumerate() {
-            let scorer = self.weights[clause].scorer(reader, 1.0)?;
-            if scorer.doc() == TERMINATED {
+        for (term, weight) in self.terms.iter().zip(bm25) {
+            // As the clause's term query scores it (`weight` is already boosted).
+            let Some(postings) = reader
+                .inverted_index(term.field())?
+                .read_postings(term, IndexRecordOption::WithFreqs)?
+            else {
+                continue;
+            };
+            if postings.doc() == TERMINATED {
                 continue;
             }
             let most = self.caches.maxima.get(reader, term)?;
@@ -295,7 +314,12 @@ impl Weight for TopWordsWeight {
                 .iter()
                 .map(|(fieldnorm_id, freq)| f64::from(weight.score(*fieldnorm_id, *freq)))
                 .fold(0.0, f64::max);
-            clauses.push(MaxScoreClause { scorer, max });
+            clauses.push(MaxScoreClause {
+                postings,
+                fieldnorms: fieldnorms(reader, term)?,
+                weight: weight.clone(),
+                max,
+            });
         }
         clauses.sort_by(|a, b| a.max.total_cmp(&b.max));
         let bounds = Bounds::of(&clauses);
@@ -317,7 +341,7 @@ impl Weight for TopWordsWeight {
                 }
                 clauses[split.essential..]
                     .iter()
-                    .map(|clause| clause.scorer.doc())
+                    .map(|clause| clause.doc())
                     .min()
                     .unwrap_or(TERMINATED)
             };
@@ -325,8 +349,8 @@ impl Weight for TopWordsWeight {
                 break;
             }
             let mut possible = bounds.prefix[split.essential];
-            for clause in clauses[split.essential..].iter_mut().filter(|c| c.scorer.doc() == doc) {
-                possible += f64::from(clause.scorer.score());
+            for clause in clauses[split.essential..].iter_mut().filter(|c| c.doc() == doc) {
+                possible += f64::from(clause.score());
             }
             let mut looked_up_all = true;
             for clause in clauses[..split.essential].iter_mut().rev() {
@@ -336,13 +360,13 @@ impl Weight for TopWordsWeight {
                 }
                 possible -= clause.max;
                 clause.move_to(doc);
-                if clause.scorer.doc() == doc {
-                    possible += f64::from(clause.scorer.score());
+                if clause.doc() == doc {
+                    possible += f64::from(clause.score());
                 }
             }
             if looked_up_all && beats(possible, threshold) {
                 // Every clause is now on or past `doc`: its score, as the plain scorer gives it.
-                let score = exact_sum(clauses.iter_mut().map(|c| c.scorer.as_mut()), doc);
+                let score = added_exactly(clauses.iter().filter(|c| c.doc() == doc).map(MaxScoreClause::score));
                 let raised = callback(doc, score);
                 if raised != threshold {
                     threshold = raised;
@@ -356,14 +380,25 @@ impl Weight for TopWordsWeight {
 }
 
 impl MaxScoreClause {
+    fn doc(&self) -> DocId {
+        self.postings.doc()
+    }
+
+    /// The current document's score, as tantivy's term scorer gives it.
+    fn score(&self) -> Score {
+        let doc = self.postings.doc();
+        self.weight
+            .score(self.fieldnorms.fieldnorm_id(doc), self.postings.term_freq())
+    }
+
     /// Moves to the first document at or after `target` (no move if already there).
     fn move_to(&mut self, target: DocId) {
-        let doc = self.scorer.doc();
+        let doc = self.postings.doc();
         if doc < target {
             if doc + 1 == target {
-                self.scorer.advance();
+                self.postings.advance();
             } else {
-                self.scorer.seek(target);
+                self.postings.seek(target);
             }
         }
     }
@@ -411,7 +446,7 @@ impl Bounds {
             })
             .unwrap_or(clauses.len());
         let mut required_by_cost: Vec<usize> = (required..clauses.len()).collect();
-        required_by_cost.sort_by_key(|&i| clauses[i].scorer.size_hint());
+        required_by_cost.sort_by_key(|&i| clauses[i].postings.size_hint());
         Split {
             essential,
             required,
@@ -433,7 +468,7 @@ fn leapfrog(clauses: &mut [MaxScoreClause], order: &[usize], mut target: DocId) 
     'candidate: loop {
         for &i in order {
             clauses[i].move_to(target);
-            let doc = clauses[i].scorer.doc();
+            let doc = clauses[i].doc();
             if doc == TERMINATED {
                 return TERMINATED;
             }
@@ -444,6 +479,15 @@ fn leapfrog(clauses: &mut [MaxScoreClause], order: &[usize], mut target: DocId) 
         }
         return target;
     }
+}
+
+/// The field lengths of `term`'s field, as tantivy's term scorer reads them: a field without
+/// norms counts as length 1.
+fn fieldnorms(reader: &SegmentReader, term: &Term) -> tantivy::Result<FieldNormReader> {
+    Ok(reader
+        .fieldnorms_readers()
+        .get_field(term.field())?
+        .unwrap_or_else(|| FieldNormReader::constant(reader.max_doc(), 1)))
 }
 
 /// The largest term frequency at each field-norm id, per term and segment. With it a term's
@@ -499,11 +543,7 @@ impl TermMaxima {
         if let Some(found) = self.lock().by_term.get(&key) {
             return Ok(found.clone());
         }
-        // As tantivy's term scorer reads lengths: a field without norms counts as length 1.
-        let fieldnorms = reader
-            .fieldnorms_readers()
-            .get_field(term.field())?
-            .unwrap_or_else(|| FieldNormReader::constant(reader.max_doc(), 1));
+        let fieldnorms = fieldnorms(reader, term)?;
         let postings = reader
             .inverted_index(term.field())?
             .read_postings(term, IndexRecordOption::WithFreqs)?;
