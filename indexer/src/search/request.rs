@@ -179,11 +179,25 @@ impl SearchRequest {
     ) -> Box<dyn Query> {
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         let mut filter = |query: Box<dyn Query>| clauses.push((Occur::Must, query));
+        // Filters on terms, each a field and any of its values.
+        let mut term_filters: Vec<(Field, Vec<&str>)> = Vec::new();
         if !self.kinds.is_empty() {
-            filter(term_set(fields.kind, self.kinds.iter().map(|k| k.as_str())));
+            term_filters.push((fields.kind, self.kinds.iter().map(|k| k.as_str()).collect()));
         }
         if !self.needs.is_empty() {
-            filter(term_set(fields.need, self.needs.iter().map(|n| n.as_str())));
+            term_filters.push((fields.need, self.needs.iter().map(|n| n.as_str()).collect()));
+        }
+        if !self.days.is_empty() {
+            term_filters.push((fields.day, self.days.iter().map(|d| weekday_code(*d)).collect()));
+        }
+        if self.free_only {
+            term_filters.push((fields.free, vec!["true"]));
+        }
+        for feature in &self.accessibility {
+            term_filters.push((fields.access, vec![feature.as_str()]));
+        }
+        if !self.delivery_modes.is_empty() {
+            term_filters.push((fields.mode, self.delivery_modes.iter().map(|m| m.as_str()).collect()));
         }
         if let Some(within) = &self.within {
             filter(either(
@@ -194,22 +208,18 @@ impl SearchRequest {
         if let Some(near) = &self.near {
             let cells = covering_cells(&near.point, self.reach_km().unwrap_or(near.radius_km));
             let venues = TermBitSetQuery::new(fields.cell, cells.iter().map(String::as_str));
-            filter(Box::new(match self.ring_km {
+            let mut near_here = match self.ring_km {
                 Some(_) => venues,
                 None => venues.or(fields.area, near.containing_places.iter().map(PlaceCode::as_str)),
-            }));
+            };
+            // The radius is read into a bitset anyway: the term filters are folded into it.
+            for (field, values) in term_filters.drain(..) {
+                near_here = near_here.and_any(field, values, &caches.documents);
+            }
+            filter(Box::new(near_here));
         }
-        if !self.days.is_empty() {
-            filter(term_set(fields.day, self.days.iter().map(|d| weekday_code(*d))));
-        }
-        if self.free_only {
-            filter(term_set(fields.free, ["true"]));
-        }
-        for feature in &self.accessibility {
-            filter(term_set(fields.access, [feature.as_str()]));
-        }
-        if !self.delivery_modes.is_empty() {
-            filter(term_set(fields.mode, self.delivery_modes.iter().map(|m| m.as_str())));
+        for (field, values) in term_filters {
+            filter(term_set(field, values));
         }
         let company = match (clauses.is_empty(), self.narrowed()) {
             (true, _) => Company::Alone(caches.clone()),

@@ -8,16 +8,32 @@
 //!
 //! Not tantivy's `TermSetQuery`, which does the same at the end but first builds an FST of the
 //! terms per query (a zero-filled registry of about 1 MB), a third of a small query's time.
+//!
+//! Other filters can be folded in ([`TermBitSetQuery::and_any`]): a need, a day, free only. As
+//! clauses of their own they would be intersected document by document, each posting of the
+//! broadest leading or being sought (in central London a need and 5 km each hold a hundred
+//! thousand listings, and a few thousand both). Folded in, each is a bitset (a common term's
+//! kept by [`TermDocs`]) ANDed word by word, and the search walks only what all allow.
 
-use tantivy::query::{BitSetDocSet, ConstScorer, EmptyScorer, EnableScoring, Explanation, Query, Scorer, Weight};
+use std::sync::Arc;
+
+use tantivy::query::{ConstScorer, EmptyScorer, EnableScoring, Explanation, Query, Scorer, Weight};
 use tantivy::schema::{Field, IndexRecordOption};
-use tantivy::{DocId, DocSet, Score, SegmentReader, TantivyError, Term};
+use tantivy::{DocId, DocSet, Score, SegmentReader, TantivyError, Term, TERMINATED};
 use tantivy_common::BitSet;
 
-/// Documents with any of the terms, each scoring a constant 1 (times any boost).
+use super::term_docs::{read_postings, word_count, Bits, TermDocs};
+
+/// Documents with any of the terms (and with one of each group folded in), each scoring a
+/// constant 1 for the terms and 1 for each group (times any boost): what the filter clauses
+/// each would add to a boolean query's score.
 #[derive(Clone, Debug, Default)]
 pub struct TermBitSetQuery {
     terms: Vec<Term>,
+    /// Filters folded in: a document must also have a term of each group.
+    all_of: Vec<Vec<Term>>,
+    /// Where common terms' documents are kept.
+    documents: Arc<TermDocs>,
 }
 
 impl TermBitSetQuery {
@@ -31,6 +47,47 @@ impl TermBitSetQuery {
             .extend(values.into_iter().map(|value| Term::from_field_text(field, value)));
         self
     }
+
+    /// Only the documents that also have any of these values of `field` (a filter folded in),
+    /// read from `documents` where it keeps them.
+    pub fn and_any<'a>(
+        mut self,
+        field: Field,
+        values: impl IntoIterator<Item = &'a str>,
+        documents: &Arc<TermDocs>,
+    ) -> TermBitSetQuery {
+        self.all_of.push(
+            values
+                .into_iter()
+                .map(|value| Term::from_field_text(field, value))
+                .collect(),
+        );
+        self.documents = documents.clone();
+        self
+    }
+
+    /// The segment's documents with any of the terms and one of each group (deleted ones too).
+    fn documents(&self, reader: &SegmentReader) -> tantivy::Result<Vec<u64>> {
+        let mut words = vec![0u64; word_count(reader)];
+        let index_of = |term: &Term| reader.inverted_index(term.field());
+        for term in &self.terms {
+            if let Some(info) = index_of(term)?.get_term_info(term)? {
+                read_postings(reader, term, &info, &mut words)?;
+            }
+        }
+        let mut group_words = Vec::new();
+        for group in &self.all_of {
+            group_words.clear();
+            group_words.resize(words.len(), 0);
+            for term in group {
+                self.documents.add(reader, term, &mut group_words)?;
+            }
+            for (word, allowed) in words.iter_mut().zip(&group_words) {
+                *word &= allowed;
+            }
+        }
+        Ok(words)
+    }
 }
 
 impl Query for TermBitSetQuery {
@@ -39,7 +96,7 @@ impl Query for TermBitSetQuery {
     }
 
     fn query_terms<'a>(&'a self, visitor: &mut dyn FnMut(&'a Term, bool)) {
-        for term in &self.terms {
+        for term in self.terms.iter().chain(self.all_of.iter().flatten()) {
             visitor(term, false);
         }
     }
@@ -77,16 +134,18 @@ pub fn documents_with_any_of<'a>(
 
 impl Weight for TermBitSetQuery {
     fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
-        Ok(match documents_with_any(reader, &self.terms)? {
-            Some(documents) => Box::new(ConstScorer::new(BitSetDocSet::from(documents), boost)),
-            None => Box::new(EmptyScorer),
-        })
+        let documents = Bits::new(self.documents(reader)?);
+        if documents.doc() == TERMINATED {
+            return Ok(Box::new(EmptyScorer));
+        }
+        let filters = 1 + self.all_of.len();
+        Ok(Box::new(ConstScorer::new(documents, filters as Score * boost)))
     }
 
     fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
         let mut scorer = self.scorer(reader, 1.0)?;
         if scorer.seek(doc) == doc {
-            Ok(Explanation::new("TermBitSetQuery", 1.0))
+            Ok(Explanation::new("TermBitSetQuery", scorer.score()))
         } else {
             Err(TantivyError::InvalidArgument(format!("document {doc} does not match")))
         }
@@ -102,11 +161,27 @@ mod tests {
 
     use super::*;
 
+    fn term_query(term: Term) -> Box<dyn Query> {
+        Box::new(TermQuery::new(term, IndexRecordOption::Basic))
+    }
+
+    fn any_of(terms: impl IntoIterator<Item = Term>) -> Box<dyn Query> {
+        Box::new(BooleanQuery::new(
+            terms
+                .into_iter()
+                .map(|term| (Occur::Should, term_query(term)))
+                .collect(),
+        ))
+    }
+
+    /// The same documents as a union of term queries, alone, with filters folded in (as
+    /// those filters intersected), and sought by another clause; across segments and deletes.
     #[test]
     fn matches_what_a_union_of_term_queries_matches() {
         let mut builder = Schema::builder();
         let cell = builder.add_text_field("cell", STRING);
         let area = builder.add_text_field("area", STRING);
+        let need = builder.add_text_field("need", STRING);
         let index = Index::create_in_ram(builder.build());
         let mut writer: IndexWriter = index.writer(15_000_000).expect("writer");
         for segment in 0..2u32 {
@@ -115,7 +190,10 @@ mod tests {
                     .add_document(doc!(
                         cell => format!("c{}", (n * 7 + segment) % 301),
                         cell => format!("c{}", n % 13),
-                        area => format!("a{}", n % 1001)
+                        area => format!("a{}", n % 1001),
+                        // Common needs (kept as bitsets) and rare ones (read from postings).
+                        need => format!("n{}", n % 3),
+                        need => format!("rare{}", n % 97)
                     ))
                     .expect("add");
             }
@@ -124,6 +202,9 @@ mod tests {
         writer.delete_term(Term::from_field_text(cell, "c5"));
         writer.commit().expect("commit");
         let searcher = index.reader().expect("reader").searcher();
+        let documents = Arc::new(TermDocs::default());
+        let needs =
+            |values: &[&str]| -> Vec<Term> { values.iter().map(|value| Term::from_field_text(need, value)).collect() };
         for values in [
             vec!["c1", "c2", "c200"],
             vec!["c12", "nowhere"],
@@ -131,22 +212,55 @@ mod tests {
             vec![],
         ] {
             let areas = ["a7", "a999"];
-            let union = BooleanQuery::new(
-                values
-                    .iter()
-                    .map(|value| Term::from_field_text(cell, value))
-                    .chain(areas.iter().map(|value| Term::from_field_text(area, value)))
-                    .map(|term| {
-                        let term = TermQuery::new(term, IndexRecordOption::Basic);
-                        (Occur::Should, Box::new(term) as Box<dyn Query>)
-                    })
-                    .collect(),
-            );
-            let expected = searcher.search(&union, &DocSetCollector).expect("union");
+            let union = || {
+                any_of(
+                    values
+                        .iter()
+                        .map(|value| Term::from_field_text(cell, value))
+                        .chain(areas.iter().map(|value| Term::from_field_text(area, value))),
+                )
+            };
             let query = TermBitSetQuery::new(cell, values.iter().copied()).or(area, areas);
+            let expected = searcher.search(&union(), &DocSetCollector).expect("union");
             let found = searcher.search(&query, &DocSetCollector).expect("bitset");
             assert_eq!(found, expected, "{values:?}");
             assert!(found.len() > 10, "{values:?}");
+
+            let (common, rare) = (["n0", "n2"], ["rare3", "rare40", "rare96"]);
+            let filtered = query
+                .clone()
+                .and_any(need, common, &documents)
+                .and_any(need, rare, &documents);
+            let intersected = BooleanQuery::new(vec![
+                (Occur::Must, union()),
+                (Occur::Must, any_of(needs(&common))),
+                (Occur::Must, any_of(needs(&rare))),
+            ]);
+            for _ in 0..2 {
+                let expected = searcher.search(&intersected, &DocSetCollector).expect("intersected");
+                let found = searcher.search(&filtered, &DocSetCollector).expect("folded");
+                assert_eq!(found, expected, "{values:?} with needs");
+                assert!(values.len() < 2 || found.len() > 3, "{values:?} with needs");
+            }
+            // Sought by a clause that leads (one area), not walked.
+            let sought = |query: Box<dyn Query>| {
+                BooleanQuery::new(vec![
+                    (Occur::Must, term_query(Term::from_field_text(area, "a7"))),
+                    (Occur::Must, query),
+                ])
+            };
+            let expected = searcher
+                .search(&sought(Box::new(intersected)), &DocSetCollector)
+                .expect("sought union");
+            let found = searcher
+                .search(&sought(Box::new(filtered.clone())), &DocSetCollector)
+                .expect("sought bitset");
+            assert_eq!(found, expected, "{values:?} sought");
+            // Scored as the three filter clauses it stands for.
+            let top = searcher
+                .search(&filtered, &tantivy::collector::TopDocs::with_limit(1))
+                .expect("top");
+            assert!(top.iter().all(|(score, _)| *score == 3.0));
         }
     }
 }

@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use tantivy::index::SegmentId;
 use tantivy::postings::TermInfo;
 use tantivy::schema::IndexRecordOption;
-use tantivy::{Searcher, SegmentReader, Term};
+use tantivy::{DocId, DocSet, Searcher, SegmentReader, Term, TERMINATED};
 
 /// A word is kept as a bitset when at least one listing in this many has it.
 const DENSE_SHARE: u64 = 32;
@@ -79,7 +79,7 @@ impl TermDocs {
 
     /// Adds `term`'s documents to `words`: from the kept bitset for a common word, else from
     /// its postings.
-    fn add(&self, reader: &SegmentReader, term: &Term, words: &mut [u64]) -> tantivy::Result<()> {
+    pub fn add(&self, reader: &SegmentReader, term: &Term, words: &mut [u64]) -> tantivy::Result<()> {
         let Some(info) = reader.inverted_index(term.field())?.get_term_info(term)? else {
             return Ok(());
         };
@@ -112,12 +112,12 @@ impl TermDocs {
 }
 
 /// Words of a bitset over the segment's documents.
-fn word_count(reader: &SegmentReader) -> usize {
+pub fn word_count(reader: &SegmentReader) -> usize {
     (reader.max_doc() as usize).div_ceil(64)
 }
 
 /// Sets the bits of `term`'s documents (deleted ones too).
-fn read_postings(reader: &SegmentReader, term: &Term, info: &TermInfo, words: &mut [u64]) -> tantivy::Result<()> {
+pub fn read_postings(reader: &SegmentReader, term: &Term, info: &TermInfo, words: &mut [u64]) -> tantivy::Result<()> {
     let mut postings = reader
         .inverted_index(term.field())?
         .read_block_postings_from_terminfo(info, IndexRecordOption::Basic)?;
@@ -128,6 +128,84 @@ fn read_postings(reader: &SegmentReader, term: &Term, info: &TermInfo, words: &m
         postings.advance();
     }
     Ok(())
+}
+
+/// A segment's documents given as bits (64 to a word), walked as a doc set.
+pub struct Bits {
+    words: Vec<u64>,
+    /// The word being walked, and its bits not yet walked.
+    at: usize,
+    rest: u64,
+    doc: DocId,
+    len: u32,
+}
+
+impl Bits {
+    /// On the first document.
+    pub fn new(words: Vec<u64>) -> Bits {
+        let len = words.iter().map(|word| word.count_ones()).sum();
+        let rest = words.first().copied().unwrap_or(0);
+        let mut bits = Bits {
+            words,
+            at: 0,
+            rest,
+            doc: 0,
+            len,
+        };
+        bits.next_set();
+        bits
+    }
+
+    /// Moves to the first bit left in `rest`, or in the words after it.
+    fn next_set(&mut self) -> DocId {
+        while self.rest == 0 {
+            self.at += 1;
+            let Some(&word) = self.words.get(self.at) else {
+                self.doc = TERMINATED;
+                return TERMINATED;
+            };
+            self.rest = word;
+        }
+        let bit = self.rest.trailing_zeros();
+        self.rest &= self.rest - 1;
+        self.doc = self.at as DocId * 64 + bit;
+        self.doc
+    }
+}
+
+impl DocSet for Bits {
+    fn advance(&mut self) -> DocId {
+        if self.doc == TERMINATED {
+            return TERMINATED;
+        }
+        self.next_set()
+    }
+
+    fn seek(&mut self, target: DocId) -> DocId {
+        if self.doc >= target {
+            return self.doc;
+        }
+        let at = (target / 64) as usize;
+        let Some(&word) = self.words.get(at) else {
+            self.doc = TERMINATED;
+            return TERMINATED;
+        };
+        if at > self.at {
+            self.at = at;
+            self.rest = word;
+        }
+        // Only the bits at or after the target's.
+        self.rest &= u64::MAX << (target % 64);
+        self.next_set()
+    }
+
+    fn doc(&self) -> DocId {
+        self.doc
+    }
+
+    fn size_hint(&self) -> u32 {
+        self.len
+    }
 }
 
 /// The documents whose bits are set.
