@@ -257,6 +257,8 @@ struct MaxScoreClause {
     weight: Bm25Weight,
     /// Its highest score in the segment.
     max: f64,
+    /// Its highest score at each field length (by field-norm id; 0 at lengths it never has).
+    by_length: Box<[f64; 256]>,
 }
 
 impl Weight for TopWordsWeight {
@@ -309,16 +311,16 @@ impl Weight for TopWordsWeight {
             if postings.doc() == TERMINATED {
                 continue;
             }
-            let most = self.caches.maxima.get(reader, term)?;
-            let max = most
-                .iter()
-                .map(|(fieldnorm_id, freq)| f64::from(weight.score(*fieldnorm_id, *freq)))
-                .fold(0.0, f64::max);
+            let mut by_length = Box::new([0.0f64; 256]);
+            for (fieldnorm_id, freq) in self.caches.maxima.get(reader, term)?.iter() {
+                by_length[usize::from(*fieldnorm_id)] = f64::from(weight.score(*fieldnorm_id, *freq));
+            }
             clauses.push(MaxScoreClause {
                 postings,
                 fieldnorms: fieldnorms(reader, term)?,
                 weight: weight.clone(),
-                max,
+                max: by_length.iter().copied().fold(0.0, f64::max),
+                by_length,
             });
         }
         clauses.sort_by(|a, b| a.max.total_cmp(&b.max));
@@ -348,22 +350,15 @@ impl Weight for TopWordsWeight {
             if doc == TERMINATED {
                 break;
             }
-            let mut possible = bounds.prefix[split.essential];
-            for clause in clauses[split.essential..].iter_mut().filter(|c| c.doc() == doc) {
-                possible += f64::from(clause.score());
-            }
-            let mut looked_up_all = true;
-            for clause in clauses[..split.essential].iter_mut().rev() {
-                if !beats(possible, threshold) {
-                    looked_up_all = false;
-                    break;
-                }
-                possible -= clause.max;
-                clause.move_to(doc);
-                if clause.doc() == doc {
-                    possible += f64::from(clause.score());
-                }
-            }
+            let mut possible: f64 = clauses[split.essential..]
+                .iter()
+                .filter(|c| c.doc() == doc)
+                .map(|c| f64::from(c.score()))
+                .sum();
+            let looked_up = &mut clauses[..split.essential];
+            let looked_up_all = looked_up.is_empty()
+                || (beats(possible + bounds.prefix[split.essential], threshold)
+                    && look_up(looked_up, doc, &mut possible, threshold));
             if looked_up_all && beats(possible, threshold) {
                 // Every clause is now on or past `doc`: its score, as the plain scorer gives it.
                 let score = added_exactly(clauses.iter().filter(|c| c.doc() == doc).map(MaxScoreClause::score));
@@ -391,6 +386,11 @@ impl MaxScoreClause {
             .score(self.fieldnorms.fieldnorm_id(doc), self.postings.term_freq())
     }
 
+    /// The most it can score at `doc`, given the length of `doc`'s field.
+    fn at_length_of(&self, doc: DocId) -> f64 {
+        self.by_length[usize::from(self.fieldnorms.fieldnorm_id(doc))]
+    }
+
     /// Moves to the first document at or after `target` (no move if already there).
     fn move_to(&mut self, target: DocId) {
         let doc = self.postings.doc();
@@ -402,6 +402,28 @@ impl MaxScoreClause {
             }
         }
     }
+}
+
+/// Looks up the clauses that are not essential (highest first) at `doc`, while it could still
+/// beat the threshold; `possible` is the essential clauses' scores added up, and becomes the
+/// document's score if every clause was looked up (returns whether they were).
+///
+/// The clauses add at most their highest scores; at this document's lengths (a byte each to
+/// read), at most their highest scores at those lengths, which often settles it before any
+/// of their postings is read.
+fn look_up(clauses: &mut [MaxScoreClause], doc: DocId, possible: &mut f64, threshold: Score) -> bool {
+    *possible += clauses.iter().map(|c| c.at_length_of(doc)).sum::<f64>();
+    for clause in clauses.iter_mut().rev() {
+        if !beats(*possible, threshold) {
+            return false;
+        }
+        *possible -= clause.at_length_of(doc);
+        clause.move_to(doc);
+        if clause.doc() == doc {
+            *possible += f64::from(clause.score());
+        }
+    }
+    true
 }
 
 /// The clauses' highest scores (in ascending order) added up.
