@@ -15,6 +15,7 @@
 //! thousand listings, and a few thousand both). Folded in, each is a bitset (a common term's
 //! kept by [`TermDocs`]) ANDed word by word, and the search walks only what all allow.
 
+use std::ops::Range;
 use std::sync::Arc;
 
 use tantivy::query::{ConstScorer, EmptyScorer, EnableScoring, Explanation, Query, Scorer, Weight};
@@ -66,14 +67,23 @@ impl TermBitSetQuery {
         self
     }
 
-    /// The segment's documents with any of the terms and one of each group (deleted ones too).
-    fn documents(&self, reader: &SegmentReader) -> tantivy::Result<Vec<u64>> {
+    /// The segment's documents with any of the terms and one of each group (deleted ones too),
+    /// as bits, with the stretch of words that has any set.
+    fn documents(&self, reader: &SegmentReader) -> tantivy::Result<Bits> {
         let mut words = vec![0u64; word_count(reader)];
-        let index_of = |term: &Term| reader.inverted_index(term.field());
+        let mut set: Range<usize> = 0..0;
         for term in &self.terms {
-            if let Some(info) = index_of(term)?.get_term_info(term)? {
-                read_postings(reader, term, &info, &mut words)?;
+            if let Some(info) = reader.inverted_index(term.field())?.get_term_info(term)? {
+                let touched = read_postings(reader, term, &info, &mut words)?;
+                set = match (set.is_empty(), touched.is_empty()) {
+                    (_, true) => set,
+                    (true, false) => touched,
+                    (false, false) => set.start.min(touched.start)..set.end.max(touched.end),
+                };
             }
+        }
+        if set.is_empty() {
+            return Ok(Bits::new(words, 0..0));
         }
         let mut group_words = Vec::new();
         for group in &self.all_of {
@@ -82,11 +92,11 @@ impl TermBitSetQuery {
             for term in group {
                 self.documents.add(reader, term, &mut group_words)?;
             }
-            for (word, allowed) in words.iter_mut().zip(&group_words) {
+            for (word, allowed) in words[set.clone()].iter_mut().zip(&group_words[set.clone()]) {
                 *word &= allowed;
             }
         }
-        Ok(words)
+        Ok(Bits::new(words, set))
     }
 }
 
@@ -134,7 +144,7 @@ pub fn documents_with_any_of<'a>(
 
 impl Weight for TermBitSetQuery {
     fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
-        let documents = Bits::new(self.documents(reader)?);
+        let documents = self.documents(reader)?;
         if documents.doc() == TERMINATED {
             return Ok(Box::new(EmptyScorer));
         }

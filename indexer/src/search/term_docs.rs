@@ -9,6 +9,7 @@
 //! changes, so an entry lasts as long as its segment (deletes are applied as each count is made).
 
 use std::collections::HashMap;
+use std::ops::Range;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use tantivy::index::SegmentId;
@@ -84,7 +85,7 @@ impl TermDocs {
             return Ok(());
         };
         if u64::from(info.doc_freq) * DENSE_SHARE < u64::from(reader.max_doc()) {
-            return read_postings(reader, term, &info, words);
+            return read_postings(reader, term, &info, words).map(|_| ());
         }
         let key = (reader.segment_id(), term.clone());
         let kept = self.lock().by_term.get(&key).cloned();
@@ -116,23 +117,36 @@ pub fn word_count(reader: &SegmentReader) -> usize {
     (reader.max_doc() as usize).div_ceil(64)
 }
 
-/// Sets the bits of `term`'s documents (deleted ones too).
-pub fn read_postings(reader: &SegmentReader, term: &Term, info: &TermInfo, words: &mut [u64]) -> tantivy::Result<()> {
+/// Sets the bits of `term`'s documents (deleted ones too); gives the words it set bits in (from
+/// the first to the last, empty if none).
+pub fn read_postings(
+    reader: &SegmentReader,
+    term: &Term,
+    info: &TermInfo,
+    words: &mut [u64],
+) -> tantivy::Result<Range<usize>> {
     let mut postings = reader
         .inverted_index(term.field())?
         .read_block_postings_from_terminfo(info, IndexRecordOption::Basic)?;
-    while !postings.docs().is_empty() {
+    let mut touched = 0..0;
+    while let (Some(&first), Some(&last)) = (postings.docs().first(), postings.docs().last()) {
+        if touched.is_empty() {
+            touched.start = (first / 64) as usize;
+        }
+        touched.end = (last / 64) as usize + 1;
         for &doc in postings.docs() {
             words[(doc / 64) as usize] |= 1 << (doc % 64);
         }
         postings.advance();
     }
-    Ok(())
+    Ok(touched)
 }
 
 /// A segment's documents given as bits (64 to a word), walked as a doc set.
 pub struct Bits {
     words: Vec<u64>,
+    /// Past the last word with a bit set.
+    end: usize,
     /// The word being walked, and its bits not yet walked.
     at: usize,
     rest: u64,
@@ -141,13 +155,20 @@ pub struct Bits {
 }
 
 impl Bits {
-    /// On the first document.
-    pub fn new(words: Vec<u64>) -> Bits {
-        let len = words.iter().map(|word| word.count_ones()).sum();
-        let rest = words.first().copied().unwrap_or(0);
+    /// On the first document; `set` holds every word with a bit set (a radius sets a few
+    /// stretches of a national index's words: the rest are neither counted nor walked).
+    pub fn new(mut words: Vec<u64>, set: Range<usize>) -> Bits {
+        let end = set.end.min(words.len());
+        let at = set.start.min(end);
+        let len = words[at..end].iter().map(|word| word.count_ones()).sum();
+        if at == end {
+            words.clear();
+        }
+        let rest = words.get(at).copied().unwrap_or(0);
         let mut bits = Bits {
             words,
-            at: 0,
+            end,
+            at,
             rest,
             doc: 0,
             len,
@@ -160,11 +181,11 @@ impl Bits {
     fn next_set(&mut self) -> DocId {
         while self.rest == 0 {
             self.at += 1;
-            let Some(&word) = self.words.get(self.at) else {
+            if self.at >= self.end {
                 self.doc = TERMINATED;
                 return TERMINATED;
-            };
-            self.rest = word;
+            }
+            self.rest = self.words[self.at];
         }
         let bit = self.rest.trailing_zeros();
         self.rest &= self.rest - 1;
@@ -186,10 +207,11 @@ impl DocSet for Bits {
             return self.doc;
         }
         let at = (target / 64) as usize;
-        let Some(&word) = self.words.get(at) else {
+        if at >= self.end {
             self.doc = TERMINATED;
             return TERMINATED;
-        };
+        }
+        let word = self.words[at];
         if at > self.at {
             self.at = at;
             self.rest = word;
