@@ -15,7 +15,8 @@ use super::cells::cells_within;
 use super::document::{epoch_day, unpack_session, unpack_venue, AssetKind};
 use super::fields::Fields;
 use super::request::{SearchRequest, SortOrder};
-use super::term_bitset::documents_with_any_of;
+use super::term_bitset::{documents_with_any_of, BitsScorer};
+use super::term_docs::Bits;
 use crate::domain::{GeoPoint, LocalPlane, PlaceCode};
 
 /// Listings not confirmed for this many days are stale.
@@ -333,6 +334,19 @@ impl Collector for SearchCollector {
                     segment.collect(doc, score);
                 }
             })?;
+        } else if self.pass == Pass::Count && segment.checks_only_range() && alive.is_none() {
+            let mut scorer = weight.scorer(reader, 1.0)?;
+            match scorer.downcast_ref::<BitsScorer>() {
+                // A radius alone: its bits are counted a word at a time.
+                Some(radius) => segment.total = segment.count_in_range(&radius.bits),
+                None => {
+                    let mut doc = scorer.doc();
+                    while doc != TERMINATED {
+                        segment.collect(doc, 0.0);
+                        doc = scorer.advance();
+                    }
+                }
+            }
         } else if segment.stops_early() {
             // Every match ranks by staleness, then document order: the first fresh matches are
             // the page, so stop as soon as it holds them.
@@ -412,6 +426,44 @@ impl SegmentSearch {
             || request.time_from.is_some()
             || request.time_to.is_some()
             || request.open_funds_only
+    }
+
+    /// Whether the one check a match needs is its range from the point (a radius, and nothing
+    /// checked or tallied per match beside it).
+    fn checks_only_range(&self) -> bool {
+        let request = &self.request;
+        request.near.is_some()
+            && !request.facets
+            && request.age.is_none()
+            && request.days.is_empty()
+            && request.time_from.is_none()
+            && request.time_to.is_none()
+            && !request.open_funds_only
+    }
+
+    /// The documents of `candidates` in range, counted: those with a venue in a cell wholly
+    /// within reach a word (64 documents) at a time, by their bits; the rest one by one.
+    fn count_in_range(&self, candidates: &Bits) -> usize {
+        let (words, set) = candidates.words();
+        let mut total = 0;
+        for at in set {
+            let candidate = words[at];
+            if candidate == 0 {
+                continue;
+            }
+            let within = self
+                .within
+                .as_ref()
+                .map_or(0, |within| u64::from_le_bytes(within.tinyset(at as u32).into_bytes()));
+            total += (candidate & within).count_ones() as usize;
+            let mut rest = candidate & !within;
+            while rest != 0 {
+                let doc = at as DocId * 64 + rest.trailing_zeros();
+                rest &= rest - 1;
+                total += usize::from(self.in_range(doc));
+            }
+        }
+        total
     }
 
     /// Whether the page can be settled before seeing every match: no words, no point (every

@@ -18,7 +18,7 @@
 use std::ops::Range;
 use std::sync::Arc;
 
-use tantivy::query::{ConstScorer, EmptyScorer, EnableScoring, Explanation, Query, Scorer, Weight};
+use tantivy::query::{EmptyScorer, EnableScoring, Explanation, Query, Scorer, Weight};
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{DocId, DocSet, Score, SegmentReader, TantivyError, Term, TERMINATED};
 use tantivy_common::BitSet;
@@ -142,6 +142,37 @@ pub fn documents_with_any_of<'a>(
     documents_with_any(reader, &TermBitSetQuery::new(field, values).terms)
 }
 
+/// [`TermBitSetQuery`]'s scorer: its documents, each scoring a constant. A collector that
+/// finds it (by downcasting) can count its bits a word at a time.
+pub struct BitsScorer {
+    pub bits: Bits,
+    score: Score,
+}
+
+impl DocSet for BitsScorer {
+    fn advance(&mut self) -> DocId {
+        self.bits.advance()
+    }
+
+    fn seek(&mut self, target: DocId) -> DocId {
+        self.bits.seek(target)
+    }
+
+    fn doc(&self) -> DocId {
+        self.bits.doc()
+    }
+
+    fn size_hint(&self) -> u32 {
+        self.bits.size_hint()
+    }
+}
+
+impl Scorer for BitsScorer {
+    fn score(&mut self) -> Score {
+        self.score
+    }
+}
+
 impl Weight for TermBitSetQuery {
     fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
         let documents = self.documents(reader)?;
@@ -149,7 +180,10 @@ impl Weight for TermBitSetQuery {
             return Ok(Box::new(EmptyScorer));
         }
         let filters = 1 + self.all_of.len();
-        Ok(Box::new(ConstScorer::new(documents, filters as Score * boost)))
+        Ok(Box::new(BitsScorer {
+            bits: documents,
+            score: filters as Score * boost,
+        }))
     }
 
     fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {

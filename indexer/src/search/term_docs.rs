@@ -145,8 +145,8 @@ pub fn read_postings(
 /// A segment's documents given as bits (64 to a word), walked as a doc set.
 pub struct Bits {
     words: Vec<u64>,
-    /// Past the last word with a bit set.
-    end: usize,
+    /// The words that may have a bit set (none after them).
+    set: Range<usize>,
     /// The word being walked, and its bits not yet walked.
     at: usize,
     rest: u64,
@@ -167,7 +167,7 @@ impl Bits {
         let rest = words.get(at).copied().unwrap_or(0);
         let mut bits = Bits {
             words,
-            end,
+            set: at..end,
             at,
             rest,
             doc: 0,
@@ -177,11 +177,16 @@ impl Bits {
         bits
     }
 
+    /// Every word, and the stretch of them that may have a bit set (however far it was walked).
+    pub fn words(&self) -> (&[u64], Range<usize>) {
+        (&self.words, self.set.clone())
+    }
+
     /// Moves to the first bit left in `rest`, or in the words after it.
     fn next_set(&mut self) -> DocId {
         while self.rest == 0 {
             self.at += 1;
-            if self.at >= self.end {
+            if self.at >= self.set.end {
                 self.doc = TERMINATED;
                 return TERMINATED;
             }
@@ -207,7 +212,7 @@ impl DocSet for Bits {
             return self.doc;
         }
         let at = (target / 64) as usize;
-        if at >= self.end {
+        if at >= self.set.end {
             self.doc = TERMINATED;
             return TERMINATED;
         }
