@@ -9,7 +9,6 @@ use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::{Column, StrColumn};
 use tantivy::index::SegmentId;
 use tantivy::{DocId, DocSet, Score, Searcher, SegmentOrdinal, SegmentReader, TERMINATED};
-use tantivy_common::BitSet;
 
 use super::cells::cells_within;
 use super::document::{epoch_day, unpack_session, unpack_venue, AssetKind};
@@ -194,12 +193,12 @@ pub struct SegmentSearch {
     scoring: bool,
     columns: Arc<SegmentColumns>,
     /// Documents serving an area that contains the search point (none within a ring).
-    serving_here: Option<BitSet>,
+    serving_here: Option<Bits>,
     /// The search point's flat map, for counting without exact distances.
     plane: Option<LocalPlane>,
     /// When counting near a point: documents with a venue in a cell wholly within reach,
     /// counted with no distance at all.
-    within: Option<BitSet>,
+    within: Option<Bits>,
     segment: SegmentOrdinal,
     pass: Pass,
     top: BinaryHeap<Ranked>,
@@ -451,10 +450,7 @@ impl SegmentSearch {
             if candidate == 0 {
                 continue;
             }
-            let within = self
-                .within
-                .as_ref()
-                .map_or(0, |within| u64::from_le_bytes(within.tinyset(at as u32).into_bytes()));
+            let within = self.within.as_ref().map_or(0, |within| within.word(at));
             total += (candidate & within).count_ones() as usize;
             let mut rest = candidate & !within;
             while rest != 0 {

@@ -19,9 +19,8 @@ use std::ops::Range;
 use std::sync::Arc;
 
 use tantivy::query::{EmptyScorer, EnableScoring, Explanation, Query, Scorer, Weight};
-use tantivy::schema::{Field, IndexRecordOption};
+use tantivy::schema::Field;
 use tantivy::{DocId, DocSet, Score, SegmentReader, TantivyError, Term, TERMINATED};
-use tantivy_common::BitSet;
 
 use super::term_docs::{read_postings, word_count, Bits, TermDocs};
 
@@ -71,17 +70,7 @@ impl TermBitSetQuery {
     /// as bits, with the stretch of words that has any set.
     fn documents(&self, reader: &SegmentReader) -> tantivy::Result<Bits> {
         let mut words = vec![0u64; word_count(reader)];
-        let mut set: Range<usize> = 0..0;
-        for term in &self.terms {
-            if let Some(info) = reader.inverted_index(term.field())?.get_term_info(term)? {
-                let touched = read_postings(reader, term, &info, &mut words)?;
-                set = match (set.is_empty(), touched.is_empty()) {
-                    (_, true) => set,
-                    (true, false) => touched,
-                    (false, false) => set.start.min(touched.start)..set.end.max(touched.end),
-                };
-            }
-        }
+        let set = read_any(reader, &self.terms, &mut words)?;
         if set.is_empty() {
             return Ok(Bits::new(words, 0..0));
         }
@@ -112,34 +101,34 @@ impl Query for TermBitSetQuery {
     }
 }
 
-/// The segment's documents with any of `terms` (deleted ones too), or `None` when no term is
-/// in the segment.
-pub fn documents_with_any(reader: &SegmentReader, terms: &[Term]) -> tantivy::Result<Option<BitSet>> {
-    let mut documents: Option<BitSet> = None;
+/// Sets the bits of the documents of `terms` (deleted ones too); gives the stretch of words it
+/// set bits in (empty if none).
+fn read_any(reader: &SegmentReader, terms: &[Term], words: &mut [u64]) -> tantivy::Result<Range<usize>> {
+    let mut set: Range<usize> = 0..0;
     for term in terms {
-        let index = reader.inverted_index(term.field())?;
-        let Some(info) = index.get_term_info(term)? else {
+        let Some(info) = reader.inverted_index(term.field())?.get_term_info(term)? else {
             continue;
         };
-        let documents = documents.get_or_insert_with(|| BitSet::with_max_value(reader.max_doc()));
-        let mut postings = index.read_block_postings_from_terminfo(&info, IndexRecordOption::Basic)?;
-        while !postings.docs().is_empty() {
-            for &doc in postings.docs() {
-                documents.insert(doc);
-            }
-            postings.advance();
-        }
+        let touched = read_postings(reader, term, &info, words)?;
+        set = match (set.is_empty(), touched.is_empty()) {
+            (_, true) => set,
+            (true, false) => touched,
+            (false, false) => set.start.min(touched.start)..set.end.max(touched.end),
+        };
     }
-    Ok(documents)
+    Ok(set)
 }
 
-/// [`documents_with_any`] of these values of one field.
+/// The segment's documents with these values of one field (deleted ones too), or `None` when
+/// no value is in the segment.
 pub fn documents_with_any_of<'a>(
     reader: &SegmentReader,
     field: Field,
     values: impl IntoIterator<Item = &'a str>,
-) -> tantivy::Result<Option<BitSet>> {
-    documents_with_any(reader, &TermBitSetQuery::new(field, values).terms)
+) -> tantivy::Result<Option<Bits>> {
+    let mut words = vec![0u64; word_count(reader)];
+    let set = read_any(reader, &TermBitSetQuery::new(field, values).terms, &mut words)?;
+    Ok((!set.is_empty()).then(|| Bits::new(words, set)))
 }
 
 /// [`TermBitSetQuery`]'s scorer: its documents, each scoring a constant. A collector that
@@ -200,7 +189,7 @@ impl Weight for TermBitSetQuery {
 mod tests {
     use tantivy::collector::DocSetCollector;
     use tantivy::query::{BooleanQuery, Occur, TermQuery};
-    use tantivy::schema::{Schema, STRING};
+    use tantivy::schema::{IndexRecordOption, Schema, STRING};
     use tantivy::{doc, Index, IndexWriter};
 
     use super::*;

@@ -177,6 +177,16 @@ impl Bits {
         bits
     }
 
+    /// Whether `doc`'s bit is set (however far the set was walked).
+    pub fn contains(&self, doc: DocId) -> bool {
+        self.word(doc as usize / 64) & (1 << (doc % 64)) != 0
+    }
+
+    /// The `at`th word (none set past the last).
+    pub fn word(&self, at: usize) -> u64 {
+        self.words.get(at).copied().unwrap_or(0)
+    }
+
     /// Every word, and the stretch of them that may have a bit set (however far it was walked).
     pub fn words(&self) -> (&[u64], Range<usize>) {
         (&self.words, self.set.clone())
