@@ -25,6 +25,7 @@ pub mod request;
 pub mod stemming;
 pub mod sync;
 pub mod term_bitset;
+pub mod term_cache;
 pub mod term_docs;
 pub mod union;
 

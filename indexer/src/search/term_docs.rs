@@ -8,14 +8,14 @@
 //! rarer words are cheap to decode, and are read into the count as it is made. A segment never
 //! changes, so an entry lasts as long as its segment (deletes are applied as each count is made).
 
-use std::collections::HashMap;
 use std::ops::Range;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 
-use tantivy::index::SegmentId;
 use tantivy::postings::TermInfo;
 use tantivy::schema::IndexRecordOption;
 use tantivy::{DocId, DocSet, Searcher, SegmentReader, Term, TERMINATED};
+
+use super::term_cache::SegmentTermCache;
 
 /// A word is kept as a bitset when at least one listing in this many has it.
 const DENSE_SHARE: u64 = 32;
@@ -27,42 +27,23 @@ const KEPT_BYTES: usize = 64 << 20;
 type Words = Arc<[u64]>;
 
 /// Common words' documents per segment (see the module documentation).
-#[derive(Default)]
+#[derive(Debug)]
 pub struct TermDocs {
-    entries: Mutex<Entries>,
+    kept: SegmentTermCache<Words>,
 }
 
-#[derive(Default)]
-struct Entries {
-    generation: u64,
-    bytes: usize,
-    by_term: HashMap<(SegmentId, Term), Words>,
-}
-
-impl std::fmt::Debug for TermDocs {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TermDocs").finish_non_exhaustive()
+impl Default for TermDocs {
+    fn default() -> TermDocs {
+        TermDocs {
+            kept: SegmentTermCache::new(KEPT_BYTES),
+        }
     }
 }
 
 impl TermDocs {
     /// Forgets the segments `searcher` no longer has.
     pub fn follow(&self, searcher: &Searcher) {
-        let mut entries = self.lock();
-        let generation = searcher.generation().generation_id();
-        if entries.generation != generation {
-            let live: Vec<SegmentId> = searcher.segment_readers().iter().map(|r| r.segment_id()).collect();
-            entries.by_term.retain(|(segment, _), _| live.contains(segment));
-            entries.bytes = entries.by_term.values().map(|words| words.len() * 8).sum();
-            entries.generation = generation;
-        }
-    }
-
-    fn lock(&self) -> MutexGuard<'_, Entries> {
-        match self.entries.lock() {
-            Ok(guard) => guard,
-            Err(poisoned) => poisoned.into_inner(),
-        }
+        self.kept.follow(searcher);
     }
 
     /// The live documents of the segment with any of `terms`, counted.
@@ -87,21 +68,13 @@ impl TermDocs {
         if u64::from(info.doc_freq) * DENSE_SHARE < u64::from(reader.max_doc()) {
             return read_postings(reader, term, &info, words).map(|_| ());
         }
-        let key = (reader.segment_id(), term.clone());
-        let kept = self.lock().by_term.get(&key).cloned();
-        let kept = match kept {
+        let kept = match self.kept.get(reader, term) {
             Some(kept) => kept,
             None => {
                 let mut read = vec![0u64; word_count(reader)];
                 read_postings(reader, term, &info, &mut read)?;
                 let read: Words = read.into();
-                let mut entries = self.lock();
-                if entries.bytes + read.len() * 8 > KEPT_BYTES {
-                    entries.by_term.clear();
-                    entries.bytes = 0;
-                }
-                entries.bytes += read.len() * 8;
-                entries.by_term.insert(key, read.clone());
+                self.kept.insert(reader, term, read.clone(), read.len() * 8);
                 read
             }
         };
@@ -323,12 +296,12 @@ mod tests {
                 assert_eq!(found as usize, expected, "{words:?}");
             }
         }
-        assert!(!docs.lock().by_term.is_empty(), "common words are kept");
+        assert!(!docs.kept.terms().is_empty(), "common words are kept");
         assert!(
-            docs.lock()
-                .by_term
-                .keys()
-                .all(|(_, term)| term.value().as_str() != Some("rare")),
+            docs.kept
+                .terms()
+                .iter()
+                .all(|term| term.value().as_str() != Some("rare")),
             "rare words are read from their postings"
         );
     }

@@ -9,11 +9,9 @@
 //!   postings. Here a jump costs one skip-list seek per clause.
 //! - [`TopWords`], for words alone: the best page by MaxScore, with exact sums.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use tantivy::fieldnorm::FieldNormReader;
-use tantivy::index::SegmentId;
 use tantivy::postings::{Postings, SegmentPostings};
 use tantivy::query::{
     Bm25Weight, BooleanQuery, BoostQuery, EnableScoring, Explanation, Occur, Query, Scorer, TermQuery, Weight,
@@ -21,6 +19,7 @@ use tantivy::query::{
 use tantivy::schema::IndexRecordOption;
 use tantivy::{DocId, DocSet, Score, Searcher, SegmentReader, Term, TERMINATED};
 
+use super::term_cache::SegmentTermCache;
 use super::term_docs::TermDocs;
 
 /// Any of `clauses`, scored by the sum of those that match.
@@ -514,56 +513,36 @@ fn fieldnorms(reader: &SegmentReader, term: &Term) -> tantivy::Result<FieldNormR
 
 /// The largest term frequency at each field-norm id, per term and segment. With it a term's
 /// highest score in a segment is exact (at a given field length BM25 grows with the
-/// frequency). A segment never changes, so an entry lasts as long as its segment; entries of
-/// segments a new searcher no longer has are dropped.
-#[derive(Default)]
+/// frequency).
+#[derive(Debug)]
 pub struct TermMaxima {
-    entries: Mutex<TermMaximaEntries>,
+    kept: SegmentTermCache<Maxima>,
 }
 
 /// A term's largest frequency at each field-norm id it occurs at, in a segment.
 type Maxima = Arc<[(u8, u32)]>;
 
-/// Terms whose maxima are kept before the cache starts again.
+/// Terms whose maxima are kept before the cache starts again (an entry is a few hundred bytes).
 const MAXIMA_KEPT: usize = 100_000;
 
-#[derive(Default)]
-struct TermMaximaEntries {
-    generation: u64,
-    /// (field-norm id, largest frequency) for the ids the term occurs at.
-    by_term: HashMap<(SegmentId, Term), Maxima>,
-}
-
-impl std::fmt::Debug for TermMaxima {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TermMaxima").finish_non_exhaustive()
+impl Default for TermMaxima {
+    fn default() -> TermMaxima {
+        TermMaxima {
+            kept: SegmentTermCache::new(MAXIMA_KEPT),
+        }
     }
 }
 
 impl TermMaxima {
     /// Forgets the segments `searcher` no longer has.
     pub fn follow(&self, searcher: &Searcher) {
-        let mut entries = self.lock();
-        let generation = searcher.generation().generation_id();
-        if entries.generation != generation {
-            let live: Vec<SegmentId> = searcher.segment_readers().iter().map(|r| r.segment_id()).collect();
-            entries.by_term.retain(|(segment, _), _| live.contains(segment));
-            entries.generation = generation;
-        }
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, TermMaximaEntries> {
-        match self.entries.lock() {
-            Ok(guard) => guard,
-            Err(poisoned) => poisoned.into_inner(),
-        }
+        self.kept.follow(searcher);
     }
 
     /// The largest frequency of `term` at each field-norm id in the segment (read once).
     fn get(&self, reader: &SegmentReader, term: &Term) -> tantivy::Result<Maxima> {
-        let key = (reader.segment_id(), term.clone());
-        if let Some(found) = self.lock().by_term.get(&key) {
-            return Ok(found.clone());
+        if let Some(found) = self.kept.get(reader, term) {
+            return Ok(found);
         }
         let fieldnorms = fieldnorms(reader, term)?;
         let postings = reader
@@ -578,12 +557,7 @@ impl TermMaxima {
             }
         }
         let most: Maxima = (0..=u8::MAX).zip(most).filter(|(_, freq)| *freq > 0).collect();
-        let mut entries = self.lock();
-        // A bound on memory against endless new words (an entry is a few hundred bytes).
-        if entries.by_term.len() >= MAXIMA_KEPT {
-            entries.by_term.clear();
-        }
-        entries.by_term.insert(key, most.clone());
+        self.kept.insert(reader, term, most.clone(), 1);
         Ok(most)
     }
 }
