@@ -220,14 +220,20 @@ mod tests {
         assert!(covering_cells(&dereham, 20.0).iter().all(|c| !c.starts_with("0:")));
     }
 
+    /// The level of cell terms (all of one level) and the area they cover near `centre` (km²).
+    fn level_and_area(cells: &[String], centre: &GeoPoint) -> (usize, f64) {
+        let level: usize = cells[0][..1].parse().expect("level");
+        let area = cells.len() as f64 * CELL_SIZES_KM[level].powi(2) * centre.latitude().to_radians().cos()
+            / REFERENCE_COS_LATITUDE;
+        (level, area)
+    }
+
     #[test]
     fn most_of_a_wide_circle_is_in_cells_wholly_within() {
         let london = GeoPoint::new(51.51, -0.13).expect("valid");
         for radius in [5.0, 20.0, 60.0] {
             let within = cells_within(&london, radius);
-            let level: usize = within[0][..1].parse().expect("level");
-            let area = within.len() as f64 * CELL_SIZES_KM[level].powi(2) * london.latitude().to_radians().cos()
-                / REFERENCE_COS_LATITUDE;
+            let (_, area) = level_and_area(&within, &london);
             let circle = std::f64::consts::PI * radius * radius;
             assert!(
                 area > 0.6 * circle,
@@ -241,9 +247,7 @@ mod tests {
         let london = GeoPoint::new(51.51, -0.13).expect("valid");
         for radius in [2.0, 5.0, 20.0, 60.0] {
             let cover = covering_cells(&london, radius);
-            let level: usize = cover[0][..1].parse().expect("level");
-            let area = cover.len() as f64 * CELL_SIZES_KM[level].powi(2) * london.latitude().to_radians().cos()
-                / REFERENCE_COS_LATITUDE;
+            let (level, area) = level_and_area(&cover, &london);
             let circle = std::f64::consts::PI * radius * radius;
             assert!(
                 area < 2.6 * circle,
