@@ -130,14 +130,11 @@ pub struct Bits {
 impl Bits {
     /// On the first document; `set` holds every word with a bit set (a radius sets a few
     /// stretches of a national index's words: the rest are neither counted nor walked).
-    pub fn new(mut words: Vec<u64>, set: Range<usize>) -> Bits {
+    pub fn new(words: Vec<u64>, set: Range<usize>) -> Bits {
         let end = set.end.min(words.len());
         let at = set.start.min(end);
         let len = words[at..end].iter().map(|word| word.count_ones()).sum();
-        if at == end {
-            words.clear();
-        }
-        let rest = words.get(at).copied().unwrap_or(0);
+        let rest = if at < end { words[at] } else { 0 };
         let mut bits = Bits {
             words,
             set: at..end,
