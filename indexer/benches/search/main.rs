@@ -165,6 +165,25 @@ fn tantivy_request(query: &Query, page_only: bool) -> indexer::search::SearchReq
     request
 }
 
+/// With `SEARCH_BENCH_SLOWEST=n`, prints the `n` slowest queries of a class: where its p99 comes from.
+fn report_slowest(queries: &[Query], times: &[Duration], totals: &[i64]) {
+    let shown = env_number("SEARCH_BENCH_SLOWEST", 0) as usize;
+    let mut order: Vec<usize> = (0..times.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(times[i]));
+    for &i in order.iter().take(shown) {
+        let query = &queries[i];
+        println!(
+            "    {} ms, {} matches: text {:?}, radius {:?} km, need {:?}, day {:?}",
+            ms(times[i]),
+            totals[i],
+            query.text,
+            query.near.as_ref().map(|(_, radius_km)| radius_km),
+            query.need,
+            query.day,
+        );
+    }
+}
+
 fn measure_tantivy(index: &SearchIndex, warm_up: &[Query], queries: &[Query], page_only: bool) -> Result<Latency> {
     for query in warm_up {
         index.search(&tantivy_request(query, page_only))?;
@@ -178,6 +197,7 @@ fn measure_tantivy(index: &SearchIndex, warm_up: &[Query], queries: &[Query], pa
         times.push(started.elapsed());
         totals.push(collected.total as i64);
     }
+    report_slowest(queries, &times, &totals);
     Ok(percentiles(times, &totals))
 }
 
@@ -225,9 +245,15 @@ fn main() -> Result<()> {
     let geography = Geography::new();
     // `SEARCH_BENCH_CLASSES=text,radius 2` measures only the classes whose labels start so.
     let chosen = std::env::var("SEARCH_BENCH_CLASSES").unwrap_or_default();
+    // A whole label ("text+5 km, facets") is taken as it is, not split at its comma.
+    let prefixes: Vec<&str> = if Class::ALL.iter().any(|class| class.label().starts_with(chosen.trim())) {
+        vec![chosen.trim()]
+    } else {
+        chosen.split(',').map(str::trim).collect()
+    };
     let workloads: Vec<(Class, Vec<Query>, Vec<Query>)> = Class::ALL
         .into_iter()
-        .filter(|class| chosen.is_empty() || chosen.split(',').any(|prefix| class.label().starts_with(prefix.trim())))
+        .filter(|class| prefixes.iter().any(|prefix| class.label().starts_with(prefix)))
         .map(|class| {
             (
                 class,

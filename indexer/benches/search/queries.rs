@@ -44,10 +44,11 @@ pub enum Class {
     Combined,
     Place,
     Facets,
+    RadiusFacets,
 }
 
 impl Class {
-    pub const ALL: [Class; 7] = [
+    pub const ALL: [Class; 8] = [
         Class::TextOnly,
         Class::Radius2,
         Class::Radius5,
@@ -55,6 +56,7 @@ impl Class {
         Class::Combined,
         Class::Place,
         Class::Facets,
+        Class::RadiusFacets,
     ];
 
     pub fn label(self) -> &'static str {
@@ -66,6 +68,7 @@ impl Class {
             Class::Combined => "text+5 km+need+age+day",
             Class::Place => "place (district)",
             Class::Facets => "text+5 km, facets",
+            Class::RadiusFacets => "radius 20 km, facets",
         }
     }
 }
@@ -137,6 +140,10 @@ pub fn generate(class: Class, geography: &Geography, count: usize, seed: u64) ->
                 Class::Facets => {
                     query.text = Some(text);
                     query.near = Some((centre(geography, &mut random), 5.0));
+                    query.facets = true;
+                }
+                Class::RadiusFacets => {
+                    query.near = Some((centre(geography, &mut random), 20.0));
                     query.facets = true;
                 }
             }

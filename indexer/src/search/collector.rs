@@ -84,7 +84,7 @@ pub struct SegmentColumns {
     id_high: Column<u64>,
     id_low: Column<u64>,
     kind: Column<u64>,
-    venues: Venues,
+    venues: PerDoc<u64>,
     session: Column<u64>,
     min_age: Column<i64>,
     max_age: Column<i64>,
@@ -93,58 +93,76 @@ pub struct SegmentColumns {
     reviewed: Column<i64>,
     need: Option<StrColumn>,
     district: Option<StrColumn>,
+    need_ords: PerDoc<u32>,
+    district_ords: PerDoc<u32>,
 }
 
 impl SegmentColumns {
     fn open(reader: &SegmentReader) -> tantivy::Result<SegmentColumns> {
         let fast = reader.fast_fields();
+        let venue = fast.u64("venue")?;
+        let need = fast.str("need")?;
+        let district = fast.str("district")?;
         Ok(SegmentColumns {
             segment: reader.segment_id(),
             id_high: fast.u64("id_high")?,
             id_low: fast.u64("id_low")?,
             kind: fast.u64("kind_code")?,
-            venues: Venues::read(&fast.u64("venue")?, reader.max_doc()),
+            venues: PerDoc::read(reader.max_doc(), |doc| venue.values_for_doc(doc)),
             session: fast.u64("session")?,
             min_age: fast.i64("min_age")?,
             max_age: fast.i64("max_age")?,
             opens: fast.i64("opens")?,
             closes: fast.i64("closes")?,
             reviewed: fast.i64("reviewed")?,
-            need: fast.str("need")?,
-            district: fast.str("district")?,
+            need_ords: term_ords(&need, reader.max_doc()),
+            district_ords: term_ords(&district, reader.max_doc()),
+            need,
+            district,
         })
     }
 }
 
-/// Every document's packed venue points (see `document::pack_venue`), copied out of the
-/// column once per segment. Range checks run for every match a count or a radius search
-/// visits, and two plain arrays are read several times faster than the column's dispatched
-/// lookups (a few bytes a venue: 14 MB for a million listings).
-pub struct Venues {
-    /// Where each document's points start in `points`, and (last) where the points end.
+/// Each document's values of a multi-valued column, copied out once per segment into two
+/// plain arrays, which read several times faster than the column's dispatched lookups:
+/// - venue points (see `document::pack_venue`), which range checks read for every match a
+///   count or a radius search visits (a few bytes a venue: 14 MB for a million listings);
+/// - need and district term ordinals, which facets tally for every match.
+pub struct PerDoc<T> {
+    /// Where each document's values start in `values`, and (last) where the values end.
     starts: Vec<u32>,
-    points: Vec<u64>,
+    values: Vec<T>,
 }
 
-impl Venues {
-    fn read(column: &Column<u64>, max_doc: DocId) -> Venues {
+impl<T: Copy> PerDoc<T> {
+    fn read<I: Iterator<Item = T>>(max_doc: DocId, mut values_of: impl FnMut(DocId) -> I) -> PerDoc<T> {
         let mut starts = Vec::with_capacity(max_doc as usize + 1);
-        let mut points = Vec::with_capacity(column.num_docs() as usize);
+        let mut values = Vec::with_capacity(max_doc as usize);
         for doc in 0..max_doc {
-            starts.push(points.len() as u32);
-            points.extend(column.values_for_doc(doc));
+            starts.push(values.len() as u32);
+            values.extend(values_of(doc));
         }
-        starts.push(points.len() as u32);
-        Venues { starts, points }
+        starts.push(values.len() as u32);
+        PerDoc { starts, values }
     }
 
-    /// The document's packed venue points.
-    fn of(&self, doc: DocId) -> &[u64] {
+    /// The document's values.
+    fn of(&self, doc: DocId) -> &[T] {
         match (self.starts.get(doc as usize), self.starts.get(doc as usize + 1)) {
-            (Some(&start), Some(&end)) => &self.points[start as usize..end as usize],
+            (Some(&start), Some(&end)) => &self.values[start as usize..end as usize],
             _ => &[],
         }
     }
+}
+
+/// A string column's term ordinals per document (none without the column).
+fn term_ords(column: &Option<StrColumn>, max_doc: DocId) -> PerDoc<u32> {
+    PerDoc::read(max_doc, |doc| {
+        column
+            .iter()
+            .flat_map(move |column| column.term_ords(doc))
+            .map(|ord| ord as u32)
+    })
 }
 
 /// The columns of every segment of the current searcher, by segment ordinal.
@@ -428,11 +446,10 @@ impl SegmentSearch {
     }
 
     /// Whether the one check a match needs is its range from the point (a radius, and nothing
-    /// checked or tallied per match beside it).
+    /// checked per match beside it; facets may be tallied).
     fn checks_only_range(&self) -> bool {
         let request = &self.request;
         request.near.is_some()
-            && !request.facets
             && request.age.is_none()
             && request.days.is_empty()
             && request.time_from.is_none()
@@ -440,10 +457,12 @@ impl SegmentSearch {
             && !request.open_funds_only
     }
 
-    /// The documents of `candidates` in range, counted: those with a venue in a cell wholly
-    /// within reach a word (64 documents) at a time, by their bits; the rest one by one.
-    fn count_in_range(&self, candidates: &Bits) -> usize {
+    /// The documents of `candidates` in range, counted (and their facets tallied when asked):
+    /// those with a venue in a cell wholly within reach a word (64 documents) at a time, by
+    /// their bits; the rest one by one.
+    fn count_in_range(&mut self, candidates: &Bits) -> usize {
         let (words, set) = candidates.words();
+        let tallies = self.request.facets;
         let mut total = 0;
         for at in set {
             let candidate = words[at];
@@ -451,12 +470,19 @@ impl SegmentSearch {
                 continue;
             }
             let within = self.within.as_ref().map_or(0, |within| within.word(at));
-            total += (candidate & within).count_ones() as usize;
+            let mut in_range = candidate & within;
             let mut rest = candidate & !within;
             while rest != 0 {
-                let doc = at as DocId * 64 + rest.trailing_zeros();
+                let bit = rest.trailing_zeros();
                 rest &= rest - 1;
-                total += usize::from(self.in_range(doc));
+                if self.in_range(at as DocId * 64 + bit) {
+                    in_range |= 1 << bit;
+                }
+            }
+            total += in_range.count_ones() as usize;
+            while tallies && in_range != 0 {
+                self.count_facets(at as DocId * 64 + in_range.trailing_zeros());
+                in_range &= in_range - 1;
             }
         }
         total
@@ -565,16 +591,12 @@ impl SegmentSearch {
     }
 
     fn count_facets(&mut self, doc: DocId) {
-        if let Some(need) = &self.columns.need {
-            for ord in need.term_ords(doc) {
-                if let Some(count) = self.need_counts.get_mut(ord as usize) {
-                    *count += 1;
-                }
-            }
-        }
-        if let Some(district) = &self.columns.district {
-            for ord in district.term_ords(doc) {
-                if let Some(count) = self.district_counts.get_mut(ord as usize) {
+        for (ords, counts) in [
+            (&self.columns.need_ords, &mut self.need_counts),
+            (&self.columns.district_ords, &mut self.district_counts),
+        ] {
+            for &ord in ords.of(doc) {
+                if let Some(count) = counts.get_mut(ord as usize) {
                     *count += 1;
                 }
             }

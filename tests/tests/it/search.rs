@@ -722,6 +722,40 @@ async fn shortcuts_give_exactly_what_ranking_every_match_gives() {
             needs: need("strength-and-balance"),
             ..text("tai chi")
         },
+        // Words near a point lead within the radius bitset, with filters folded in or not.
+        SearchRequest {
+            near: near(52.63, 1.29, 12.0),
+            needs: need("social-connection"),
+            days: vec![chrono::Weekday::Tue, chrono::Weekday::Thu],
+            age: Some(78),
+            ..text("lunch club")
+        },
+        SearchRequest {
+            near: near(52.63, 1.29, 25.0),
+            sort: SortOrder::Distance,
+            limit: 7,
+            ..text("exercise")
+        },
+        SearchRequest {
+            near: near(52.75, 1.0, 40.0),
+            offset: 5,
+            ..text("library")
+        },
+        // More than two words, and a typo: words and radius as clauses of their own.
+        SearchRequest {
+            near: near(52.63, 1.29, 30.0),
+            ..text("chair based exercise class")
+        },
+        SearchRequest {
+            near: near(52.63, 1.29, 30.0),
+            ..text("excercise")
+        },
+        // A radius inside a place.
+        SearchRequest {
+            near: near(52.63, 1.29, 30.0),
+            within: within("E07000148"),
+            ..text("advice")
+        },
         SearchRequest {
             age: Some(80),
             limit: 4,
@@ -782,6 +816,7 @@ async fn shortcuts_give_exactly_what_ranking_every_match_gives() {
     let mut tied = 0;
     for request in &requests {
         let exhaustive = index.search_exhaustively(request).expect("exhaustive");
+        assert!(!exhaustive.hits.is_empty(), "nothing to compare for {request:?}");
         let page = index
             .search(&SearchRequest {
                 exact_total: false,
