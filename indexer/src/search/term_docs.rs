@@ -24,7 +24,7 @@ const DENSE_SHARE: u64 = 32;
 const KEPT_BYTES: usize = 64 << 20;
 
 /// A segment's documents, a bit each, 64 to a word.
-type Words = Arc<[u64]>;
+pub type Words = Arc<[u64]>;
 
 /// Common words' documents per segment (see the module documentation).
 #[derive(Debug)]
@@ -65,23 +65,36 @@ impl TermDocs {
         let Some(info) = reader.inverted_index(term.field())?.get_term_info(term)? else {
             return Ok(());
         };
-        if u64::from(info.doc_freq) * DENSE_SHARE < u64::from(reader.max_doc()) {
+        let Some(kept) = self.kept_of(reader, term, &info)? else {
             return read_postings(reader, term, &info, words).map(|_| ());
-        }
-        let kept = match self.kept.get(reader, term) {
-            Some(kept) => kept,
-            None => {
-                let mut read = vec![0u64; word_count(reader)];
-                read_postings(reader, term, &info, &mut read)?;
-                let read: Words = read.into();
-                self.kept.insert(reader, term, read.clone(), read.len() * 8);
-                read
-            }
         };
         for (word, kept) in words.iter_mut().zip(kept.iter()) {
             *word |= kept;
         }
         Ok(())
+    }
+
+    /// A common word's documents in the segment (deleted ones too), kept as bits (read once);
+    /// none for a rarer word.
+    pub fn kept(&self, reader: &SegmentReader, term: &Term) -> tantivy::Result<Option<Words>> {
+        match reader.inverted_index(term.field())?.get_term_info(term)? {
+            Some(info) => self.kept_of(reader, term, &info),
+            None => Ok(None),
+        }
+    }
+
+    fn kept_of(&self, reader: &SegmentReader, term: &Term, info: &TermInfo) -> tantivy::Result<Option<Words>> {
+        if u64::from(info.doc_freq) * DENSE_SHARE < u64::from(reader.max_doc()) {
+            return Ok(None);
+        }
+        if let Some(kept) = self.kept.get(reader, term) {
+            return Ok(Some(kept));
+        }
+        let mut read = vec![0u64; word_count(reader)];
+        read_postings(reader, term, info, &mut read)?;
+        let read: Words = read.into();
+        self.kept.insert(reader, term, read.clone(), read.len() * 8);
+        Ok(Some(read))
     }
 }
 

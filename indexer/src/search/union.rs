@@ -20,7 +20,7 @@ use tantivy::schema::IndexRecordOption;
 use tantivy::{DocId, DocSet, Score, Searcher, SegmentReader, Term, TERMINATED};
 
 use super::term_cache::SegmentTermCache;
-use super::term_docs::TermDocs;
+use super::term_docs::{TermDocs, Words};
 
 /// Any of `clauses`, scored by the sum of those that match.
 #[derive(Debug)]
@@ -258,6 +258,9 @@ struct MaxScoreClause {
     max: f64,
     /// Its highest score at each field length (by field-norm id; 0 at lengths it never has).
     by_length: Box<[f64; 256]>,
+    /// Its documents as bits, for a common word ([`TermDocs`]): a document lacking it is
+    /// known by a bit test, without seeking its postings.
+    kept: Option<Words>,
 }
 
 impl Weight for TopWordsWeight {
@@ -320,6 +323,7 @@ impl Weight for TopWordsWeight {
                 weight: weight.clone(),
                 max: by_length.iter().copied().fold(0.0, f64::max),
                 by_length,
+                kept: self.caches.documents.kept(reader, term)?,
             });
         }
         clauses.sort_by(|a, b| a.max.total_cmp(&b.max));
@@ -385,9 +389,21 @@ impl MaxScoreClause {
             .score(self.fieldnorms.fieldnorm_id(doc), self.postings.term_freq())
     }
 
-    /// The most it can score at `doc`, given the length of `doc`'s field.
+    /// The most it can score at `doc`, given the length of `doc`'s field (0 where its bits
+    /// show `doc` lacks it).
     fn at_length_of(&self, doc: DocId) -> f64 {
+        if self.lacks(doc) {
+            return 0.0;
+        }
         self.by_length[usize::from(self.fieldnorms.fieldnorm_id(doc))]
+    }
+
+    /// Whether its bits show `doc` lacks it (never, with no bits).
+    fn lacks(&self, doc: DocId) -> bool {
+        self.kept.as_ref().is_some_and(|kept| {
+            kept.get(doc as usize / 64)
+                .is_some_and(|word| word & (1 << (doc % 64)) == 0)
+        })
     }
 
     /// Moves to the first document at or after `target` (no move if already there).
@@ -415,6 +431,11 @@ fn look_up(clauses: &mut [MaxScoreClause], doc: DocId, possible: &mut f64, thres
     for clause in clauses.iter_mut().rev() {
         if !beats(*possible, threshold) {
             return false;
+        }
+        if clause.lacks(doc) {
+            // Counted as 0 already; its postings stay behind `doc`, and the clauses on `doc`
+            // are what it scores.
+            continue;
         }
         *possible -= clause.at_length_of(doc);
         clause.move_to(doc);
