@@ -398,6 +398,28 @@ impl MaxScoreClause {
         self.by_length[usize::from(self.fieldnorms.fieldnorm_id(doc))]
     }
 
+    /// Its first document at or after `target`: by its bits if it has them (its postings do
+    /// not move), else by moving its postings there.
+    fn next_from(&mut self, target: DocId) -> DocId {
+        let Some(kept) = &self.kept else {
+            self.move_to(target);
+            return self.doc();
+        };
+        let mut at = target as usize / 64;
+        let Some(&first) = kept.get(at) else {
+            return TERMINATED;
+        };
+        let mut word = first & (u64::MAX << (target % 64));
+        while word == 0 {
+            at += 1;
+            match kept.get(at) {
+                Some(&next) => word = next,
+                None => return TERMINATED,
+            }
+        }
+        at as DocId * 64 + word.trailing_zeros()
+    }
+
     /// Whether its bits show `doc` lacks it (never, with no bits).
     fn lacks(&self, doc: DocId) -> bool {
         self.kept.as_ref().is_some_and(|kept| {
@@ -505,12 +527,13 @@ fn beats(bound: f64, threshold: Score) -> bool {
     bound as Score > threshold
 }
 
-/// The first document at or after `target` that every clause of `order` has (rarest first).
+/// The first document at or after `target` that every clause of `order` has (rarest first),
+/// with every clause of `order` on it. A common word's bits are tested rather than its
+/// postings sought, and its postings move only to a document every clause has.
 fn leapfrog(clauses: &mut [MaxScoreClause], order: &[usize], mut target: DocId) -> DocId {
     'candidate: loop {
         for &i in order {
-            clauses[i].move_to(target);
-            let doc = clauses[i].doc();
+            let doc = clauses[i].next_from(target);
             if doc == TERMINATED {
                 return TERMINATED;
             }
@@ -518,6 +541,9 @@ fn leapfrog(clauses: &mut [MaxScoreClause], order: &[usize], mut target: DocId) 
                 target = doc;
                 continue 'candidate;
             }
+        }
+        for &i in order {
+            clauses[i].move_to(target);
         }
         return target;
     }
