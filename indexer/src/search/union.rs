@@ -361,7 +361,7 @@ impl Weight for TopWordsWeight {
             let looked_up = &mut clauses[..split.essential];
             let looked_up_all = looked_up.is_empty()
                 || (beats(possible + bounds.prefix[split.essential], threshold)
-                    && look_up(looked_up, doc, &mut possible, threshold));
+                    && look_up(looked_up, doc, &mut possible, bounds.prefix[split.essential], threshold));
             if looked_up_all && beats(possible, threshold) {
                 // Every clause is now on or past `doc`: its score, as the plain scorer gives it.
                 let score = added_exactly(clauses.iter().filter(|c| c.doc() == doc).map(MaxScoreClause::score));
@@ -445,10 +445,20 @@ impl MaxScoreClause {
 /// beat the threshold; `possible` is the essential clauses' scores added up, and becomes the
 /// document's score if every clause was looked up (returns whether they were).
 ///
-/// The clauses add at most their highest scores; at this document's lengths (a byte each to
-/// read), at most their highest scores at those lengths, which often settles it before any
-/// of their postings is read.
-fn look_up(clauses: &mut [MaxScoreClause], doc: DocId, possible: &mut f64, threshold: Score) -> bool {
+/// The clauses add at most their highest scores (`highest`, added up); nothing for a common
+/// word the document lacks (a bit each to test); at this document's lengths (a byte each to
+/// read), at most their highest scores at those lengths. These often settle it before any of
+/// their postings is read.
+fn look_up(clauses: &mut [MaxScoreClause], doc: DocId, possible: &mut f64, highest: f64, threshold: Score) -> bool {
+    let mut bound = *possible + highest;
+    for clause in clauses.iter().rev() {
+        if clause.lacks(doc) {
+            bound -= clause.max;
+            if !beats(bound, threshold) {
+                return false;
+            }
+        }
+    }
     *possible += clauses.iter().map(|c| c.at_length_of(doc)).sum::<f64>();
     for clause in clauses.iter_mut().rev() {
         if !beats(*possible, threshold) {
