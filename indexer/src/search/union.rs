@@ -334,9 +334,20 @@ impl Weight for TopWordsWeight {
         let mut target: DocId = 0;
         while split.essential < clauses.len() {
             let doc = if split.required < clauses.len() {
-                let doc = leapfrog(&mut clauses, &split.required_by_cost, target);
+                let doc = leapfrog(&mut clauses, &split, target);
+                if doc == TERMINATED {
+                    break;
+                }
+                // Where many listings have every required word (the same class in town after
+                // town), their field lengths alone (a byte a word) settle most of them before
+                // any of their postings moves.
+                let at_lengths: f64 = clauses.iter().map(|c| c.at_length_of(doc)).sum();
+                if !beats(at_lengths, threshold) {
+                    target = doc + 1;
+                    continue;
+                }
                 // Documents before it lack a required word.
-                for clause in clauses[split.essential..split.required.max(split.essential)].iter_mut() {
+                for clause in clauses[split.essential..].iter_mut() {
                     clause.move_to(doc);
                 }
                 doc
@@ -491,8 +502,10 @@ struct Split {
     essential: usize,
     /// The first clause every document beating the threshold has (none if the length).
     required: usize,
-    /// The required clauses, rarest first.
+    /// The required clauses without kept bits, rarest first (their postings are sought).
     required_by_cost: Vec<usize>,
+    /// The kept bits of the required clauses that have them (ANDed a word at a time).
+    required_bits: Vec<Words>,
 }
 
 impl Bounds {
@@ -519,12 +532,19 @@ impl Bounds {
                 !beats(others, threshold)
             })
             .unwrap_or(clauses.len());
-        let mut required_by_cost: Vec<usize> = (required..clauses.len()).collect();
+        let mut required_by_cost: Vec<usize> = (required..clauses.len())
+            .filter(|&i| clauses[i].kept.is_none())
+            .collect();
         required_by_cost.sort_by_key(|&i| clauses[i].postings.size_hint());
+        let required_bits = clauses[required.min(clauses.len())..]
+            .iter()
+            .filter_map(|clause| clause.kept.clone())
+            .collect();
         Split {
             essential,
             required,
             required_by_cost,
+            required_bits,
         }
     }
 }
@@ -537,12 +557,19 @@ fn beats(bound: f64, threshold: Score) -> bool {
     bound as Score > threshold
 }
 
-/// The first document at or after `target` that every clause of `order` has (rarest first),
-/// with every clause of `order` on it. A common word's bits are tested rather than its
-/// postings sought, and its postings move only to a document every clause has.
-fn leapfrog(clauses: &mut [MaxScoreClause], order: &[usize], mut target: DocId) -> DocId {
+/// The first document at or after `target` that every required clause has: common words by
+/// their bits, ANDed a word (64 documents) at a time, then the others by their postings
+/// (rarest first). A common word's postings are left behind, for the caller to move once the
+/// document is worth scoring.
+fn leapfrog(clauses: &mut [MaxScoreClause], split: &Split, mut target: DocId) -> DocId {
     'candidate: loop {
-        for &i in order {
+        if !split.required_bits.is_empty() {
+            target = next_in_all(&split.required_bits, target);
+            if target == TERMINATED {
+                return TERMINATED;
+            }
+        }
+        for &i in &split.required_by_cost {
             let doc = clauses[i].next_from(target);
             if doc == TERMINATED {
                 return TERMINATED;
@@ -552,11 +579,25 @@ fn leapfrog(clauses: &mut [MaxScoreClause], order: &[usize], mut target: DocId) 
                 continue 'candidate;
             }
         }
-        for &i in order {
-            clauses[i].move_to(target);
-        }
         return target;
     }
+}
+
+/// The first document at or after `target` whose bit is set in every one of `bits`, or
+/// `TERMINATED`.
+fn next_in_all(bits: &[Words], target: DocId) -> DocId {
+    let mut at = target as usize / 64;
+    let mut mask = u64::MAX << (target % 64);
+    let words = bits.iter().map(|b| b.len()).min().unwrap_or(0);
+    while at < words {
+        let word = bits.iter().fold(mask, |word, b| word & b[at]);
+        if word != 0 {
+            return at as DocId * 64 + word.trailing_zeros();
+        }
+        at += 1;
+        mask = u64::MAX;
+    }
+    TERMINATED
 }
 
 /// The field lengths of `term`'s field, as tantivy's term scorer reads them: a field without
