@@ -409,28 +409,6 @@ impl MaxScoreClause {
         self.by_length[usize::from(self.fieldnorms.fieldnorm_id(doc))]
     }
 
-    /// Its first document at or after `target`: by its bits if it has them (its postings do
-    /// not move), else by moving its postings there.
-    fn next_from(&mut self, target: DocId) -> DocId {
-        let Some(kept) = &self.kept else {
-            self.move_to(target);
-            return self.doc();
-        };
-        let mut at = target as usize / 64;
-        let Some(&first) = kept.get(at) else {
-            return TERMINATED;
-        };
-        let mut word = first & (u64::MAX << (target % 64));
-        while word == 0 {
-            at += 1;
-            match kept.get(at) {
-                Some(&next) => word = next,
-                None => return TERMINATED,
-            }
-        }
-        at as DocId * 64 + word.trailing_zeros()
-    }
-
     /// Whether its bits show `doc` lacks it (never, with no bits).
     fn lacks(&self, doc: DocId) -> bool {
         self.kept.as_ref().is_some_and(|kept| {
@@ -570,7 +548,8 @@ fn leapfrog(clauses: &mut [MaxScoreClause], split: &Split, mut target: DocId) ->
             }
         }
         for &i in &split.required_by_cost {
-            let doc = clauses[i].next_from(target);
+            clauses[i].move_to(target);
+            let doc = clauses[i].doc();
             if doc == TERMINATED {
                 return TERMINATED;
             }
