@@ -334,17 +334,9 @@ impl Weight for TopWordsWeight {
         let mut target: DocId = 0;
         while split.essential < clauses.len() {
             let doc = if split.required < clauses.len() {
-                let doc = leapfrog(&mut clauses, &split, target);
+                let doc = leapfrog(&mut clauses, &split, target, threshold);
                 if doc == TERMINATED {
                     break;
-                }
-                // Where many listings have every required word (the same class in town after
-                // town), their field lengths alone (a byte a word) settle most of them before
-                // any of their postings moves.
-                let at_lengths: f64 = clauses.iter().map(|c| c.at_length_of(doc)).sum();
-                if !beats(at_lengths, threshold) {
-                    target = doc + 1;
-                    continue;
                 }
                 // Documents before it lack a required word.
                 for clause in clauses[split.essential..].iter_mut() {
@@ -535,19 +527,38 @@ fn beats(bound: f64, threshold: Score) -> bool {
     bound as Score > threshold
 }
 
-/// The first document at or after `target` that every required clause has: common words by
-/// their bits, ANDed a word (64 documents) at a time, then the others by their postings
-/// (rarest first). A common word's postings are left behind, for the caller to move once the
-/// document is worth scoring.
-fn leapfrog(clauses: &mut [MaxScoreClause], split: &Split, mut target: DocId) -> DocId {
+/// The first document at or after `target` that has every required clause and could beat
+/// `threshold` at its field lengths.
+///
+/// The rarest required word without kept bits leads, read in order; a document it finds is
+/// checked against the kept bits of the required common words, then bounded at its field
+/// lengths (a byte a word: where many listings have every required word, the same class in
+/// town after town, this settles most of them), and only then are the other rare words sought.
+/// With every required word kept, their bits are ANDed a word (64 documents) at a time. A
+/// common word's postings are left behind, for the caller to move once the document is worth
+/// scoring.
+fn leapfrog(clauses: &mut [MaxScoreClause], split: &Split, mut target: DocId, threshold: Score) -> DocId {
+    let could_beat =
+        |clauses: &[MaxScoreClause], doc: DocId| beats(clauses.iter().map(|c| c.at_length_of(doc)).sum(), threshold);
     'candidate: loop {
-        if !split.required_bits.is_empty() {
-            target = next_in_all(&split.required_bits, target);
-            if target == TERMINATED {
-                return TERMINATED;
+        let Some((&lead, others)) = split.required_by_cost.split_first() else {
+            let doc = next_in_all(&split.required_bits, target);
+            if doc == TERMINATED || could_beat(clauses, doc) {
+                return doc;
             }
+            target = doc + 1;
+            continue;
+        };
+        clauses[lead].move_to(target);
+        target = clauses[lead].doc();
+        if target == TERMINATED {
+            return TERMINATED;
         }
-        for &i in &split.required_by_cost {
+        if !split.required_bits.iter().all(|bits| has_bit(bits, target)) || !could_beat(clauses, target) {
+            target += 1;
+            continue;
+        }
+        for &i in others {
             clauses[i].move_to(target);
             let doc = clauses[i].doc();
             if doc == TERMINATED {
@@ -560,6 +571,12 @@ fn leapfrog(clauses: &mut [MaxScoreClause], split: &Split, mut target: DocId) ->
         }
         return target;
     }
+}
+
+/// Whether `doc`'s bit is set in `bits`.
+fn has_bit(bits: &[u64], doc: DocId) -> bool {
+    bits.get(doc as usize / 64)
+        .is_some_and(|word| word & (1 << (doc % 64)) != 0)
 }
 
 /// The first document at or after `target` whose bit is set in every one of `bits`, or
@@ -862,6 +879,54 @@ mod tests {
             (&["exercise", "chair", "yoga"], &even),
         ];
         let limits: Vec<usize> = (1..=150).collect();
+        assert_pages_are_the_best(&corpus, &cases, &limits);
+    }
+
+    /// As above, with words too rare to keep as bits (a town, a rare theme): they are read
+    /// from their postings, the rarest required one leading and the others sought.
+    #[test]
+    fn top_words_pages_are_the_best_with_rare_words() {
+        let names = ["chair exercise class", "balance class", "exercise club", "tai chi"];
+        let sentences = [
+            "gentle exercise sitting in a chair",
+            "improve your balance",
+            "a friendly club",
+        ];
+        let mut next = random(0x1405_7b7e_f767_814f);
+        let corpus = corpus(6_000, |_| {
+            // "memory" and "cafe" each in a few listings, mostly together; each of 80 towns in
+            // about one listing in 80, "dementia" in one in 40: fewer than a segment's share
+            // kept as bits. Names of three lengths, so that a rare word's listings do not all tie.
+            let name = match next(160) {
+                0 | 1 => "memory cafe",
+                2 => "community cafe",
+                3 => "memory walk",
+                _ => names[next(names.len())],
+            };
+            let hall = ["", " hall", " old hall"][next(3)];
+            let name = format!("{name} town{}{hall}", next(80));
+            let mut body = (0..1 + next(3))
+                .map(|_| sentences[next(sentences.len())])
+                .collect::<Vec<_>>()
+                .join(" ");
+            if next(40) == 0 {
+                body.push_str(" dementia friendly");
+            }
+            (name, body)
+        });
+        let even = [(3.0, 1.0); 3];
+        let uneven = [(2.0, 4.0), (1.5, 3.5), (5.0, 0.5)];
+        let cases: [Case<'_>; 8] = [
+            (&["memory", "cafe"], &even),
+            (&["cafe", "memory", "club"], &uneven),
+            (&["chair", "town7"], &even),
+            (&["town3", "exercise", "balance"], &uneven),
+            (&["dementia", "chair"], &even),
+            (&["town5", "dementia"], &even),
+            (&["dementia", "town2", "club"], &uneven),
+            (&["club", "town11", "friendly"], &even),
+        ];
+        let limits: Vec<usize> = (1..=120).collect();
         assert_pages_are_the_best(&corpus, &cases, &limits);
     }
 }
