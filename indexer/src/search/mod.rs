@@ -632,4 +632,107 @@ mod tests {
         index.apply(&[service("walking group")], &[], 4).expect("apply");
         assert_eq!(index.num_docs(), 2);
     }
+
+    /// Words near a point (the words' listings folded into the radius's bits) find exactly the
+    /// listings with the words and a venue within the radius, each scoring its words' score
+    /// plus the radius filter's constant 1, as words alone score it.
+    #[test]
+    fn words_near_a_point_find_the_listings_with_the_words_in_range() {
+        use crate::domain::GeoPoint;
+        let names = [
+            "chair exercise",
+            "chair yoga",
+            "lunch club",
+            "walking group",
+            "tai chi class",
+        ];
+        let centre = GeoPoint::new(52.63, 1.29).expect("point");
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move |below: u64| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state % below
+        };
+        let mut documents: Vec<AssetDocument> = (0..1_500)
+            .map(|i| {
+                let venue = |next: &mut dyn FnMut(u64) -> u64| {
+                    GeoPoint::new(
+                        52.63 + (next(2_000) as f64 - 1_000.0) * 0.00008,
+                        1.29 + (next(2_000) as f64 - 1_000.0) * 0.00013,
+                    )
+                    .expect("venue")
+                };
+                let venues = (0..1 + next(2)).map(|_| venue(&mut next)).collect();
+                AssetDocument {
+                    venues,
+                    // Some with a word in the description alone.
+                    description: format!(
+                        "example listing {i} {}",
+                        ["", "with lunch", "and gentle yoga"][next(3) as usize]
+                    ),
+                    ..service(&format!(
+                        "{} {}",
+                        names[next(names.len() as u64) as usize],
+                        ["", "for all"][next(2) as usize]
+                    ))
+                }
+            })
+            .collect();
+        documents.sort_by_key(|document| document.curve_position());
+        let index = SearchIndex::in_memory(15_000_000).expect("index");
+        index.replace_all(documents.clone(), 1, |_| {}).expect("build");
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 6, 1).expect("date");
+        for (text, radius_km) in [
+            ("chair exercise", 3.0),
+            ("lunch", 4.0),
+            ("club walking", 5.0),
+            ("yoga", 20.0),
+        ] {
+            let words = SearchRequest {
+                text: Some(text.to_string()),
+                limit: 2_000,
+                exact_total: true,
+                today,
+                ..SearchRequest::default()
+            };
+            let in_range = |id: &str| {
+                documents
+                    .iter()
+                    .find(|document| document.id.to_string() == id)
+                    .is_some_and(|document| {
+                        document
+                            .venues
+                            .iter()
+                            .any(|venue| centre.distance_km(venue) <= radius_km)
+                    })
+            };
+            let expected: std::collections::HashMap<String, f32> = index
+                .search_exhaustively(&words)
+                .expect("words alone")
+                .hits
+                .into_iter()
+                .filter(|hit| in_range(&hit.id))
+                .map(|hit| (hit.id, hit.text_score + 1.0))
+                .collect();
+            let near = SearchRequest {
+                near: Some(Near {
+                    point: centre,
+                    radius_km,
+                    containing_places: Vec::new(),
+                }),
+                ..words.clone()
+            };
+            let found = index.search(&near).expect("words near");
+            assert!(
+                expected.len() > 20 && expected.len() < 1_000,
+                "{text}: {}",
+                expected.len()
+            );
+            assert_eq!(found.total, expected.len(), "{text}");
+            let found: std::collections::HashMap<String, f32> =
+                found.hits.into_iter().map(|hit| (hit.id, hit.text_score)).collect();
+            assert_eq!(found, expected, "{text}");
+        }
+    }
 }

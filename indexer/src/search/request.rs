@@ -205,6 +205,7 @@ impl SearchRequest {
                 term_set(fields.area, within.overlapping.iter().map(PlaceCode::as_str)),
             ));
         }
+        let words = self.analysed(searcher.index());
         if let Some(near) = &self.near {
             let cells = covering_cells(&near.point, self.reach_km().unwrap_or(near.radius_km));
             let venues = TermBitSetQuery::new(fields.cell, cells.iter().map(String::as_str));
@@ -216,6 +217,17 @@ impl SearchRequest {
             for (field, values) in term_filters.drain(..) {
                 near_here = near_here.and_any(field, values, &caches.documents);
             }
+            // And the words' listings, when the words are all exact terms (a word within an edit
+            // or two has terms of its own; a text of no words matches every listing) and no
+            // other filter narrows the radius (a need or a day already leaves few listings, and
+            // ORing the words' bits then costs more than it saves: measured).
+            let terms: Vec<Term> = weighted_terms(&words.flat(), fields)
+                .into_iter()
+                .map(|(term, _)| term)
+                .collect();
+            if !terms.is_empty() && typos.is_empty() && !self.narrowed() {
+                near_here = near_here.and_any_term(terms, &caches.documents);
+            }
             filter(Box::new(near_here));
         }
         for (field, values) in term_filters {
@@ -226,7 +238,7 @@ impl SearchRequest {
             (false, true) => Company::Narrowing,
             (false, false) => Company::Wide,
         };
-        if let Some(text) = self.text_query(searcher, fields, typos, company) {
+        if let Some(text) = self.text_query(searcher, &words, fields, typos, company) {
             clauses.insert(0, (Occur::Must, text));
         }
         match clauses.len() {
@@ -246,34 +258,40 @@ impl SearchRequest {
         !self.needs.is_empty() || !self.days.is_empty() || !self.accessibility.is_empty() || self.free_only
     }
 
+    /// The text's words, analysed for each use.
+    fn analysed(&self, index: &Index) -> Analysed {
+        Analysed {
+            terms: self.text_terms(index),
+            plain_words: self
+                .text
+                .as_deref()
+                .map(|t| analyse(index, PLAIN, t))
+                .unwrap_or_default(),
+            needs: self.text_needs(index),
+        }
+    }
+
     /// Each word must match some field (exactly, by stem, or within an edit or two for longer
     /// words); needs named by synonyms add to the score. Names weigh most.
     fn text_query(
         &self,
         searcher: &Searcher,
+        words: &Analysed,
         fields: &Fields,
         typos: &HashSet<String>,
         company: Company,
     ) -> Option<Box<dyn Query>> {
-        let index = searcher.index();
-        let terms = self.text_terms(index);
-        let plain_words = self
-            .text
-            .as_deref()
-            .map(|t| analyse(index, PLAIN, t))
-            .unwrap_or_default();
-        let synonym_needs = self.text_needs(index);
+        let Analysed {
+            terms,
+            plain_words,
+            needs: synonym_needs,
+        } = words;
         if terms.is_empty() && synonym_needs.is_empty() && plain_words.is_empty() {
             return None;
         }
-        let weighted = [
-            (fields.name, 3.0),
-            (fields.topics, 2.0),
-            (fields.organization, 1.2),
-            (fields.description, 1.0),
-        ];
+        let weighted = weighted_fields(fields);
         let mut word_clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        for term in &terms {
+        for term in terms {
             let mut alternatives: Vec<(Occur, Box<dyn Query>)> = Vec::new();
             for (field, boost) in weighted {
                 alternatives.push((Occur::Should, boosted(text_term(field, term), boost)));
@@ -284,17 +302,12 @@ impl SearchRequest {
             }
             word_clauses.push((Occur::Should, Box::new(BooleanQuery::new(alternatives))));
         }
-        for word in &plain_words {
+        for word in plain_words {
             word_clauses.push((Occur::Should, boosted(text_term(fields.place_names, word), 1.5)));
         }
         let required = terms.len().div_ceil(2).max(usize::from(!terms.is_empty()));
         if required <= 1 && typos.is_empty() {
-            let words = FlatWords {
-                terms: &terms,
-                plain_words: &plain_words,
-                needs: &synonym_needs,
-            };
-            return Some(flat_text_query(searcher, &words, fields, &weighted, company));
+            return Some(flat_text_query(searcher, &words.flat(), fields, company));
         }
         let words = BooleanQuery::with_minimum_required_clauses(word_clauses, required);
         if synonym_needs.is_empty() {
@@ -321,7 +334,37 @@ enum Company {
     Wide,
 }
 
-/// The words of a one- or two-word text, analysed.
+/// A request's text, analysed.
+struct Analysed {
+    /// Stemmed, for the weighted text fields.
+    terms: Vec<String>,
+    /// As typed, for place names.
+    plain_words: Vec<String>,
+    /// Needs named by synonyms.
+    needs: Vec<NeedCode>,
+}
+
+impl Analysed {
+    fn flat(&self) -> FlatWords<'_> {
+        FlatWords {
+            terms: &self.terms,
+            plain_words: &self.plain_words,
+            needs: &self.needs,
+        }
+    }
+}
+
+/// The text fields words are sought in, each with its boost: names weigh most.
+fn weighted_fields(fields: &Fields) -> [(Field, f32); 4] {
+    [
+        (fields.name, 3.0),
+        (fields.topics, 2.0),
+        (fields.organization, 1.2),
+        (fields.description, 1.0),
+    ]
+}
+
+/// The words of a text, analysed.
 #[derive(Clone, Copy)]
 struct FlatWords<'a> {
     /// Stemmed, for the weighted text fields.
@@ -338,30 +381,8 @@ struct FlatWords<'a> {
 /// nothing.
 ///
 /// How the union runs depends on its [`Company`].
-fn flat_text_query(
-    searcher: &Searcher,
-    words: &FlatWords<'_>,
-    fields: &Fields,
-    weighted: &[(Field, f32)],
-    company: Company,
-) -> Box<dyn Query> {
-    let FlatWords {
-        terms,
-        plain_words,
-        needs,
-    } = *words;
-    let mut weighted_terms: Vec<(Term, f32)> = Vec::new();
-    for term in terms {
-        for (field, boost) in weighted {
-            weighted_terms.push((Term::from_field_text(*field, term), *boost));
-        }
-    }
-    for word in plain_words {
-        weighted_terms.push((Term::from_field_text(fields.place_names, word), 1.5));
-    }
-    for need in needs {
-        weighted_terms.push((Term::from_field_text(fields.need, need.as_str()), 4.0));
-    }
+fn flat_text_query(searcher: &Searcher, words: &FlatWords<'_>, fields: &Fields, company: Company) -> Box<dyn Query> {
+    let mut weighted_terms = weighted_terms(words, fields);
     weighted_terms.retain(|(term, _)| searcher.doc_freq(term).unwrap_or(0) > 0);
     if weighted_terms.is_empty() {
         return Box::new(EmptyQuery);
@@ -384,6 +405,24 @@ fn flat_text_query(
         return Box::new(SeekingUnion { clauses });
     }
     Box::new(BooleanQuery::new(clauses))
+}
+
+/// Every term the words match exactly (a stem in a text field, a word of a place name, a need
+/// a synonym names), each with its boost.
+fn weighted_terms(words: &FlatWords<'_>, fields: &Fields) -> Vec<(Term, f32)> {
+    let mut weighted_terms: Vec<(Term, f32)> = Vec::new();
+    for term in words.terms {
+        for (field, boost) in weighted_fields(fields) {
+            weighted_terms.push((Term::from_field_text(field, term), boost));
+        }
+    }
+    for word in words.plain_words {
+        weighted_terms.push((Term::from_field_text(fields.place_names, word), 1.5));
+    }
+    for need in words.needs {
+        weighted_terms.push((Term::from_field_text(fields.need, need.as_str()), 4.0));
+    }
+    weighted_terms
 }
 
 /// Edits tolerated in a word: none for short words (too many false friends), one from five

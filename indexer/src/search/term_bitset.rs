@@ -32,6 +32,9 @@ pub struct TermBitSetQuery {
     terms: Vec<Term>,
     /// Filters folded in: a document must also have a term of each group.
     all_of: Vec<Vec<Term>>,
+    /// How many of the last groups of `all_of` are not scored (the words of a search, which
+    /// score on their own: see [`TermBitSetQuery::and_any_term`]).
+    unscored: usize,
     /// Where common terms' documents are kept.
     documents: Arc<TermDocs>,
 }
@@ -66,6 +69,17 @@ impl TermBitSetQuery {
         self
     }
 
+    /// Only the documents that also have any of `terms`, adding nothing to the score: the
+    /// words a search scores beside this filter, whose listings are then the only ones it
+    /// walks (a 5 km radius in a town holds thousands of listings, a few hundred of them with
+    /// the words; the words' union would otherwise be sought at each of them).
+    pub fn and_any_term(mut self, terms: Vec<Term>, documents: &Arc<TermDocs>) -> TermBitSetQuery {
+        self.all_of.push(terms);
+        self.unscored += 1;
+        self.documents = documents.clone();
+        self
+    }
+
     /// The segment's documents with any of the terms and one of each group (deleted ones too),
     /// as bits, with the stretch of words that has any set.
     fn documents(&self, reader: &SegmentReader) -> tantivy::Result<Bits> {
@@ -79,7 +93,7 @@ impl TermBitSetQuery {
             group_words.clear();
             group_words.resize(words.len(), 0);
             for term in group {
-                self.documents.add(reader, term, &mut group_words)?;
+                self.documents.add(reader, term, &mut group_words, set.clone())?;
             }
             for (word, allowed) in words[set.clone()].iter_mut().zip(&group_words[set.clone()]) {
                 *word &= allowed;
@@ -168,7 +182,7 @@ impl Weight for TermBitSetQuery {
         if documents.doc() == TERMINATED {
             return Ok(Box::new(EmptyScorer));
         }
-        let filters = 1 + self.all_of.len();
+        let filters = 1 + self.all_of.len() - self.unscored;
         Ok(Box::new(BitsScorer {
             bits: documents,
             score: filters as Score * boost,

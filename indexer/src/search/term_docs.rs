@@ -49,8 +49,9 @@ impl TermDocs {
     /// The live documents of the segment with any of `terms`, counted.
     pub fn count_any(&self, reader: &SegmentReader, terms: &[Term]) -> tantivy::Result<u32> {
         let mut words = vec![0u64; word_count(reader)];
+        let all = 0..words.len();
         for term in terms {
-            self.add(reader, term, &mut words)?;
+            self.add(reader, term, &mut words, all.clone())?;
         }
         let count = match reader.alive_bitset() {
             None => words.iter().map(|word| word.count_ones()).sum::<u32>(),
@@ -59,16 +60,24 @@ impl TermDocs {
         Ok(count)
     }
 
-    /// Adds `term`'s documents to `words`: from the kept bitset for a common word, else from
-    /// its postings.
-    pub fn add(&self, reader: &SegmentReader, term: &Term, words: &mut [u64]) -> tantivy::Result<()> {
+    /// Adds `term`'s documents to `words`: from the kept bitset for a common word (only those
+    /// in the words of `range`: the caller reads no others), else from its postings (all).
+    pub fn add(
+        &self,
+        reader: &SegmentReader,
+        term: &Term,
+        words: &mut [u64],
+        range: Range<usize>,
+    ) -> tantivy::Result<()> {
         let Some(info) = reader.inverted_index(term.field())?.get_term_info(term)? else {
             return Ok(());
         };
         let Some(kept) = self.kept_of(reader, term, &info)? else {
             return read_postings(reader, term, &info, words).map(|_| ());
         };
-        for (word, kept) in words.iter_mut().zip(kept.iter()) {
+        let end = range.end.min(words.len()).min(kept.len());
+        let range = range.start.min(end)..end;
+        for (word, kept) in words[range.clone()].iter_mut().zip(&kept[range]) {
             *word |= kept;
         }
         Ok(())
