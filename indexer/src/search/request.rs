@@ -221,7 +221,7 @@ impl SearchRequest {
             // or two has terms of its own; a text of no words matches every listing) and no
             // other filter narrows the radius (a need or a day already leaves few listings, and
             // ORing the words' bits then costs more than it saves: measured).
-            let terms: Vec<Term> = weighted_terms(&words.flat(), fields)
+            let terms: Vec<Term> = weighted_terms(&words, fields)
                 .into_iter()
                 .map(|(term, _)| term)
                 .collect();
@@ -307,7 +307,7 @@ impl SearchRequest {
         }
         let required = terms.len().div_ceil(2).max(usize::from(!terms.is_empty()));
         if required <= 1 && typos.is_empty() {
-            return Some(flat_text_query(searcher, &words.flat(), fields, company));
+            return Some(flat_text_query(searcher, words, fields, company));
         }
         let words = BooleanQuery::with_minimum_required_clauses(word_clauses, required);
         if synonym_needs.is_empty() {
@@ -344,16 +344,6 @@ struct Analysed {
     needs: Vec<NeedCode>,
 }
 
-impl Analysed {
-    fn flat(&self) -> FlatWords<'_> {
-        FlatWords {
-            terms: &self.terms,
-            plain_words: &self.plain_words,
-            needs: &self.needs,
-        }
-    }
-}
-
 /// The text fields words are sought in, each with its boost: names weigh most.
 fn weighted_fields(fields: &Fields) -> [(Field, f32); 4] {
     [
@@ -364,24 +354,13 @@ fn weighted_fields(fields: &Fields) -> [(Field, f32); 4] {
     ]
 }
 
-/// The words of a text, analysed.
-#[derive(Clone, Copy)]
-struct FlatWords<'a> {
-    /// Stemmed, for the weighted text fields.
-    terms: &'a [String],
-    /// As typed, for place names.
-    plain_words: &'a [String],
-    /// Needs named by synonyms.
-    needs: &'a [NeedCode],
-}
-
 /// One or two words with no typos: any word in any field, or a need its synonyms name, as one
 /// union of term queries. Matches and scores as the nested form (sums of BM25 over the same
 /// terms), and is cheaper to build and advance. Terms no listing has are left out: they add
 /// nothing.
 ///
 /// How the union runs depends on its [`Company`].
-fn flat_text_query(searcher: &Searcher, words: &FlatWords<'_>, fields: &Fields, company: Company) -> Box<dyn Query> {
+fn flat_text_query(searcher: &Searcher, words: &Analysed, fields: &Fields, company: Company) -> Box<dyn Query> {
     let mut weighted_terms = weighted_terms(words, fields);
     weighted_terms.retain(|(term, _)| searcher.doc_freq(term).unwrap_or(0) > 0);
     if weighted_terms.is_empty() {
@@ -409,17 +388,17 @@ fn flat_text_query(searcher: &Searcher, words: &FlatWords<'_>, fields: &Fields, 
 
 /// Every term the words match exactly (a stem in a text field, a word of a place name, a need
 /// a synonym names), each with its boost.
-fn weighted_terms(words: &FlatWords<'_>, fields: &Fields) -> Vec<(Term, f32)> {
+fn weighted_terms(words: &Analysed, fields: &Fields) -> Vec<(Term, f32)> {
     let mut weighted_terms: Vec<(Term, f32)> = Vec::new();
-    for term in words.terms {
+    for term in &words.terms {
         for (field, boost) in weighted_fields(fields) {
             weighted_terms.push((Term::from_field_text(field, term), boost));
         }
     }
-    for word in words.plain_words {
+    for word in &words.plain_words {
         weighted_terms.push((Term::from_field_text(fields.place_names, word), 1.5));
     }
-    for need in words.needs {
+    for need in &words.needs {
         weighted_terms.push((Term::from_field_text(fields.need, need.as_str()), 4.0));
     }
     weighted_terms
