@@ -95,8 +95,11 @@ pub struct SegmentColumns {
     district: Option<StrColumn>,
     need_ords: PerDoc<u32>,
     district_ords: PerDoc<u32>,
-    /// Each need's documents as bits (by term ordinal), to tally a word of matches at once.
-    need_bits: Vec<Vec<u64>>,
+    /// Each need's documents as bits, to tally a word of matches at once: word by word, each
+    /// word's bits of every need (by term ordinal) side by side (a few cache lines a word).
+    need_bits: Vec<u64>,
+    /// Needs (terms of the need column).
+    needs: usize,
     /// Per word (64 documents, as in bitsets): the one district every document of it has, if
     /// they share one and have no other (documents in curve order mostly do: see
     /// `cells::curve_position`), else [`MIXED`].
@@ -107,8 +110,8 @@ pub struct SegmentColumns {
 const MIXED: u32 = u32::MAX;
 
 /// A word of matches at least this full tallies its needs by their bits (an AND and a count
-/// per need) rather than document by document.
-const WORD_TALLY_FROM: u32 = 8;
+/// per need, side by side) rather than document by document (a lookup or two each).
+const WORD_TALLY_FROM: u32 = 2;
 
 impl SegmentColumns {
     fn open(reader: &SegmentReader) -> tantivy::Result<SegmentColumns> {
@@ -117,6 +120,7 @@ impl SegmentColumns {
         let need = fast.str("need")?;
         let district = fast.str("district")?;
         let need_ords = term_ords(&need, reader.max_doc());
+        let needs = need.as_ref().map_or(0, |need| need.num_terms());
         let district_ords = term_ords(&district, reader.max_doc());
         Ok(SegmentColumns {
             segment: reader.segment_id(),
@@ -130,7 +134,8 @@ impl SegmentColumns {
             opens: fast.i64("opens")?,
             closes: fast.i64("closes")?,
             reviewed: fast.i64("reviewed")?,
-            need_bits: bits_by_ord(&need_ords, need.as_ref().map_or(0, |n| n.num_terms())),
+            need_bits: bits_by_ord(&need_ords, needs),
+            needs,
             word_district: word_district(&district_ords),
             need_ords,
             district_ords,
@@ -195,17 +200,15 @@ fn term_ords(column: &Option<StrColumn>, max_doc: DocId) -> PerDoc<u32> {
     })
 }
 
-/// Per term ordinal, the documents with it as bits.
-fn bits_by_ord(ords: &PerDoc<u32>, terms: usize) -> Vec<Vec<u64>> {
+/// The documents with each term ordinal as bits, word by word: word `at` of term `ord` is at
+/// `at * terms + ord`.
+fn bits_by_ord(ords: &PerDoc<u32>, terms: usize) -> Vec<u64> {
     let words = (ords.max_doc() as usize).div_ceil(64);
-    let mut bits = vec![vec![0u64; words]; terms];
+    let mut bits = vec![0u64; words * terms];
     for doc in 0..ords.max_doc() {
         for &ord in ords.of(doc) {
-            if let Some(word) = bits
-                .get_mut(ord as usize)
-                .and_then(|bits| bits.get_mut(doc as usize / 64))
-            {
-                *word |= 1 << (doc % 64);
+            if (ord as usize) < terms {
+                bits[doc as usize / 64 * terms + ord as usize] |= 1 << (doc % 64);
             }
         }
     }
@@ -293,6 +296,9 @@ pub struct SegmentSearch {
     /// Matches by term ordinal of the need and district columns (empty unless counting facets).
     need_counts: Vec<u64>,
     district_counts: Vec<u64>,
+    /// Matches (a word and its bits) noted for the facets but not yet tallied: matches come
+    /// in document order, and are tallied a word (64 documents) at a time.
+    pending_facets: Option<(usize, u64)>,
     today: i64,
 }
 
@@ -376,6 +382,7 @@ impl Collector for SearchCollector {
             total: 0,
             need_counts,
             district_counts,
+            pending_facets: None,
             today: epoch_day(self.request.today),
         })
     }
@@ -558,9 +565,10 @@ impl SegmentSearch {
     fn tally_word(&mut self, at: usize, docs: u64) {
         let columns = &self.columns;
         let count = docs.count_ones();
-        if count >= WORD_TALLY_FROM {
-            for (tally, bits) in self.need_counts.iter_mut().zip(&columns.need_bits) {
-                *tally += u64::from((bits.get(at).copied().unwrap_or(0) & docs).count_ones());
+        let needs = columns.need_bits.get(at * columns.needs..(at + 1) * columns.needs);
+        if let Some(needs) = needs.filter(|_| count >= WORD_TALLY_FROM) {
+            for (tally, bits) in self.need_counts.iter_mut().zip(needs) {
+                *tally += u64::from((bits & docs).count_ones());
             }
         } else {
             for_each_bit(docs, at, |doc| tally(&columns.need_ords, &mut self.need_counts, doc));
@@ -679,9 +687,25 @@ impl SegmentSearch {
         opens <= self.today && self.today <= closes
     }
 
+    /// Notes a match for the facets, tallied a word at a time as the next word starts (and
+    /// at the end: [`SegmentSearch::tally_pending`]).
     fn count_facets(&mut self, doc: DocId) {
-        tally(&self.columns.need_ords, &mut self.need_counts, doc);
-        tally(&self.columns.district_ords, &mut self.district_counts, doc);
+        let at = doc as usize / 64;
+        if let Some((pending, docs)) = self.pending_facets {
+            if pending == at {
+                self.pending_facets = Some((at, docs | 1 << (doc % 64)));
+                return;
+            }
+            self.tally_word(pending, docs);
+        }
+        self.pending_facets = Some((at, 1 << (doc % 64)));
+    }
+
+    /// Tallies the last word of matches [`SegmentSearch::count_facets`] noted.
+    fn tally_pending(&mut self) {
+        if let Some((at, docs)) = self.pending_facets.take() {
+            self.tally_word(at, docs);
+        }
     }
 }
 
@@ -763,7 +787,8 @@ impl SegmentCollector for SegmentSearch {
         }
     }
 
-    fn harvest(self) -> Collected {
+    fn harvest(mut self) -> Collected {
+        self.tally_pending();
         let SegmentSearch {
             top,
             columns,
@@ -839,8 +864,9 @@ mod tests {
     use crate::search::{AssetDocument, Near, SearchIndex, SearchRequest};
 
     /// Counting facets a word (64 documents) at a time, by the needs' bits and by words of one
-    /// district, gives the counts of tallying match by match: over runs of listings in one
-    /// district (in curve order, as indexed), mixed runs, listings in two districts or none.
+    /// district, gives the counts of tallying match by match, and of counting listing by listing:
+    /// over runs of listings in one district (in curve order, as indexed), mixed runs, listings
+    /// in two districts or none; near a point with and without words.
     #[test]
     fn facets_counted_by_words_are_those_counted_by_match() {
         let place = |code: &str| PlaceCode::parse(code).expect("code");
@@ -881,7 +907,8 @@ mod tests {
                 AssetDocument {
                     kind: Some(AssetKind::Service),
                     id: uuid::Uuid::new_v4(),
-                    name: format!("example {i}"),
+                    // One in three with a word (no need's synonym), found beside the radius.
+                    name: format!("example {i}{}", if i % 3 == 0 { " pottery" } else { "" }),
                     // Picked with replacement: a need may be listed twice.
                     needs: (0..1 + next(3))
                         .map(|_| NeedCode::parse(needs[next(needs.len() as u64) as usize]).expect("need"))
@@ -894,7 +921,32 @@ mod tests {
             .collect();
         documents.sort_by_key(|document| document.curve_position());
         let index = SearchIndex::in_memory(15_000_000).expect("index");
-        index.replace_all(documents, 1, |_| {}).expect("build");
+        index.replace_all(documents.clone(), 1, |_| {}).expect("build");
+        // What the facets should be, listing by listing.
+        let expected = |radius_km: f64, word: Option<&str>| {
+            let mut needs: HashMap<String, u64> = HashMap::new();
+            let mut districts: HashMap<String, u64> = HashMap::new();
+            let mut total = 0;
+            for document in &documents {
+                if document
+                    .venues
+                    .iter()
+                    .all(|venue| centre.distance_km(venue) > radius_km)
+                    || word.is_some_and(|word| !document.name.contains(word))
+                {
+                    continue;
+                }
+                total += 1;
+                let distinct: std::collections::BTreeSet<&str> = document.needs.iter().map(|n| n.as_str()).collect();
+                for need in distinct {
+                    *needs.entry(need.to_string()).or_default() += 1;
+                }
+                for district in &document.districts {
+                    *districts.entry(district.as_str().to_string()).or_default() += 1;
+                }
+            }
+            (total, needs, districts)
+        };
 
         let searcher = index.index().reader().expect("reader").searcher();
         let columns = SegmentColumns::open(searcher.segment_reader(0)).expect("columns");
@@ -904,8 +956,16 @@ mod tests {
         );
         assert!(columns.word_district.contains(&MIXED), "mixed words");
 
-        for radius_km in [2.0, 5.0, 9.0, 30.0] {
+        for (radius_km, word) in [
+            (2.0, None),
+            (5.0, None),
+            (9.0, None),
+            (30.0, None),
+            (3.0, Some("pottery")),
+            (30.0, Some("pottery")),
+        ] {
             let request = SearchRequest {
+                text: word.map(str::to_string),
                 near: Some(Near {
                     point: centre,
                     radius_km,
@@ -922,6 +982,12 @@ mod tests {
             assert_eq!(counted.total, every.total, "{radius_km} km");
             assert_eq!(counted.need_counts, every.need_counts, "{radius_km} km");
             assert_eq!(counted.district_counts, every.district_counts, "{radius_km} km");
+            let (total, needs, districts) = expected(radius_km, word);
+            assert_eq!(
+                (counted.total, counted.need_counts, counted.district_counts),
+                (total, needs, districts),
+                "{radius_km} km, {word:?}: listing by listing"
+            );
         }
     }
 }
