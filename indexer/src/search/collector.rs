@@ -744,20 +744,27 @@ impl SegmentCollector for SegmentSearch {
             return;
         }
         let text_score = if self.scoring { text_score } else { 1.0 };
+        // By relevance, a match scores at most its text score (the decay and the staleness
+        // factor are at most 1): if even that cannot beat the page's worst (a tie loses, being
+        // later), neither its staleness nor its distance is worth reading.
+        let cannot_beat = |top: &BinaryHeap<Ranked>, best: f32| {
+            top.len() >= self.keep
+                && top
+                    .peek()
+                    .is_some_and(|worst| rank_key(SortOrder::Relevance, best, None) >= worst.key)
+        };
+        let by_relevance = self.request.sort == SortOrder::Relevance;
+        if by_relevance && cannot_beat(&self.top, text_score) {
+            return;
+        }
         let stale = self
             .columns
             .reviewed
             .first(doc)
             .is_none_or(|reviewed| self.today - reviewed > STALE_AFTER_DAYS);
         let stale_factor = if stale { STALE_FACTOR } else { 1.0 };
-        // By relevance, a match scores at most its text score (the decay is at most 1): if
-        // even that cannot beat the page's worst (a tie loses, being later), its distance is
-        // not worth computing.
-        if self.request.sort == SortOrder::Relevance && self.top.len() >= self.keep {
-            let best = rank_key(SortOrder::Relevance, text_score * stale_factor, None);
-            if self.top.peek().is_some_and(|worst| best >= worst.key) {
-                return;
-            }
+        if by_relevance && cannot_beat(&self.top, text_score * stale_factor) {
+            return;
         }
         let Some(distance_km) = self.distance(doc) else { return };
         let by_area = self.request.near.is_some() && distance_km.is_none();
