@@ -886,13 +886,7 @@ mod tests {
             "food",
         ];
         let centre = GeoPoint::new(52.63, 1.29).expect("point");
-        let mut state = 0x2545_f491_4f6c_dd1du64;
-        let mut next = move |below: u64| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state % below
-        };
+        let mut next = crate::search::random(0x2545_f491_4f6c_dd1d);
         let mut documents: Vec<AssetDocument> = (0..6_000)
             .map(|i| {
                 let (north, east) = (next(2_000), next(2_000));
@@ -906,10 +900,10 @@ mod tests {
                 // east mixed.
                 let districts = match (east / 600, next(10)) {
                     (0, 0) => districts[..2].to_vec(),
-                    (band @ 0..=2, _) => vec![districts[band as usize].clone()],
+                    (band @ 0..=2, _) => vec![districts[band].clone()],
                     (_, 0) => Vec::new(),
                     (_, 1) => districts[..2].to_vec(),
-                    (_, pick) => vec![districts[(pick % 3) as usize].clone()],
+                    (_, pick) => vec![districts[pick % 3].clone()],
                 };
                 AssetDocument {
                     kind: Some(AssetKind::Service),
@@ -918,7 +912,7 @@ mod tests {
                     name: format!("example {i}{}", if i % 3 == 0 { " pottery" } else { "" }),
                     // Picked with replacement: a need may be listed twice.
                     needs: (0..1 + next(3))
-                        .map(|_| NeedCode::parse(needs[next(needs.len() as u64) as usize]).expect("need"))
+                        .map(|_| NeedCode::parse(needs[next(needs.len())]).expect("need"))
                         .collect(),
                     venues: vec![venue],
                     districts: districts.into_iter().collect(),

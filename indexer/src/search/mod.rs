@@ -596,6 +596,18 @@ fn ring_page_is_final(request: &SearchRequest, found: &collector::Collected, rin
     }
 }
 
+/// A deterministic random number below the bound (xorshift), for tests' generated listings.
+#[cfg(test)]
+pub(crate) fn random(seed: u64) -> impl FnMut(usize) -> usize {
+    let mut state = seed;
+    move |below: usize| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state % below as u64) as usize
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -647,16 +659,10 @@ mod tests {
             "tai chi class",
         ];
         let centre = GeoPoint::new(52.63, 1.29).expect("point");
-        let mut state = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = move |below: u64| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state % below
-        };
+        let mut next = random(0x9e37_79b9_7f4a_7c15);
         let mut documents: Vec<AssetDocument> = (0..1_500)
             .map(|i| {
-                let venue = |next: &mut dyn FnMut(u64) -> u64| {
+                let venue = |next: &mut dyn FnMut(usize) -> usize| {
                     GeoPoint::new(
                         52.63 + (next(2_000) as f64 - 1_000.0) * 0.00008,
                         1.29 + (next(2_000) as f64 - 1_000.0) * 0.00013,
@@ -667,15 +673,8 @@ mod tests {
                 AssetDocument {
                     venues,
                     // Some with a word in the description alone.
-                    description: format!(
-                        "example listing {i} {}",
-                        ["", "with lunch", "and gentle yoga"][next(3) as usize]
-                    ),
-                    ..service(&format!(
-                        "{} {}",
-                        names[next(names.len() as u64) as usize],
-                        ["", "for all"][next(2) as usize]
-                    ))
+                    description: format!("example listing {i} {}", ["", "with lunch", "and gentle yoga"][next(3)]),
+                    ..service(&format!("{} {}", names[next(names.len())], ["", "for all"][next(2)]))
                 }
             })
             .collect();

@@ -32,8 +32,8 @@ pub struct TermBitSetQuery {
     terms: Vec<Term>,
     /// Filters folded in: a document must also have a term of each group.
     all_of: Vec<Vec<Term>>,
-    /// How many of the last groups of `all_of` are not scored (the words of a search, which
-    /// score on their own: see [`TermBitSetQuery::and_any_term`]).
+    /// How many groups of `all_of` are not scored (the words of a search, which score on
+    /// their own: see [`TermBitSetQuery::and_any_term`]).
     unscored: usize,
     /// Where common terms' documents are kept.
     documents: Arc<TermDocs>,

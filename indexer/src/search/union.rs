@@ -403,10 +403,7 @@ impl MaxScoreClause {
 
     /// Whether its bits show `doc` lacks it (never, with no bits).
     fn lacks(&self, doc: DocId) -> bool {
-        self.kept.as_ref().is_some_and(|kept| {
-            kept.get(doc as usize / 64)
-                .is_some_and(|word| word & (1 << (doc % 64)) == 0)
-        })
+        self.kept.as_ref().is_some_and(|kept| !has_bit(kept, doc))
     }
 
     /// Moves to the first document at or after `target` (no move if already there).
@@ -659,6 +656,7 @@ impl TermMaxima {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::search::random;
     use tantivy::collector::TopDocs;
     use tantivy::query::{BooleanQuery, BoostQuery, Occur, TermQuery};
     use tantivy::schema::{IndexRecordOption, Schema, STRING, TEXT};
@@ -748,17 +746,6 @@ mod tests {
         }
         writer.commit().expect("commit");
         Corpus { index, name, body }
-    }
-
-    /// xorshift: a deterministic random number below the bound.
-    fn random(seed: u64) -> impl FnMut(usize) -> usize {
-        let mut state = seed;
-        move |below: usize| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state % below as u64) as usize
-        }
     }
 
     /// Words, and each word's boosts on name and body.
