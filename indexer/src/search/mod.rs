@@ -28,6 +28,7 @@ pub mod term_bitset;
 pub mod term_cache;
 pub mod term_docs;
 pub mod union;
+pub mod words_near;
 
 use std::path::Path;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -645,9 +646,10 @@ mod tests {
         assert_eq!(index.num_docs(), 2);
     }
 
-    /// Words near a point (the words' listings folded into the radius's bits) find exactly the
-    /// listings with the words and a venue within the radius, each scoring its words' score
-    /// plus the radius filter's constant 1, as words alone score it.
+    /// Words near a point (the words' listings folded into the radius's bits, and scored there
+    /// alone: [`words_near`]) find exactly the listings with the words and a venue within the
+    /// radius, each scoring its words' score plus the radius filter's constant 1, as words
+    /// alone score it: words given more than once, and needs named by a synonym ("lunch club").
     #[test]
     fn words_near_a_point_find_the_listings_with_the_words_in_range() {
         use crate::domain::GeoPoint;
@@ -670,11 +672,25 @@ mod tests {
                     .expect("venue")
                 };
                 let venues = (0..1 + next(2)).map(|_| venue(&mut next)).collect();
+                let name = names[next(names.len())];
                 AssetDocument {
                     venues,
-                    // Some with a word in the description alone.
-                    description: format!("example listing {i} {}", ["", "with lunch", "and gentle yoga"][next(3)]),
-                    ..service(&format!("{} {}", names[next(names.len())], ["", "for all"][next(2)]))
+                    // Some with a word in the description alone, some with it twice.
+                    description: format!(
+                        "example listing {i} {}",
+                        [
+                            "",
+                            "with lunch",
+                            "and gentle yoga",
+                            "lunch, then lunch again",
+                            "yoga yoga yoga"
+                        ][next(5)]
+                    ),
+                    needs: match name {
+                        "lunch club" => vec![crate::domain::NeedCode::parse("social-connection").expect("need")],
+                        _ => Vec::new(),
+                    },
+                    ..service(&format!("{name} {}", ["", "for all"][next(2)]))
                 }
             })
             .collect();
@@ -685,6 +701,7 @@ mod tests {
         for (text, radius_km) in [
             ("chair exercise", 3.0),
             ("lunch", 4.0),
+            ("lunch club", 4.0),
             ("club walking", 5.0),
             ("yoga", 20.0),
         ] {

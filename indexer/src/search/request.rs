@@ -18,6 +18,7 @@ use super::document::AssetKind;
 use super::fields::{analyse, Fields, ENGLISH, PLAIN};
 use super::term_bitset::TermBitSetQuery;
 use super::union::{SeekingUnion, TermCaches, TopWords};
+use super::words_near::WordsNear;
 use crate::domain::need::needs_for_word;
 use crate::domain::schedule::weekday_code;
 use crate::domain::*;
@@ -206,6 +207,8 @@ impl SearchRequest {
             ));
         }
         let words = self.analysed(searcher.index());
+        // Whether the words are scored by the near clause ([`WordsNear`]).
+        let mut words_scored = false;
         if let Some(near) = &self.near {
             let cells = covering_cells(&near.point, self.reach_km().unwrap_or(near.radius_km));
             let venues = TermBitSetQuery::new(fields.cell, cells.iter().map(String::as_str));
@@ -221,14 +224,26 @@ impl SearchRequest {
             // or two has terms of its own; a text of no words matches every listing) and no
             // other filter narrows the radius (a need or a day already leaves few listings, and
             // ORing the words' bits then costs more than it saves: measured).
-            let terms: Vec<Term> = weighted_terms(&words, fields)
-                .into_iter()
-                .map(|(term, _)| term)
-                .collect();
-            if !terms.is_empty() && typos.is_empty() && !self.narrowed() {
+            let weighted = weighted_terms(&words, fields);
+            let folds_words = !weighted.is_empty() && typos.is_empty() && !self.narrowed();
+            if folds_words {
+                let terms = weighted.iter().map(|(term, _)| term.clone()).collect();
                 near_here = near_here.and_any_term(terms, &caches.documents);
             }
-            filter(Box::new(near_here));
+            // Words any one of which matches are then scored at those listings alone.
+            if folds_words && words.is_flat(typos) {
+                let terms = weighted
+                    .into_iter()
+                    .filter(|(term, _)| searcher.doc_freq(term).unwrap_or(0) > 0)
+                    .collect();
+                filter(Box::new(WordsNear {
+                    terms,
+                    candidates: near_here,
+                }));
+                words_scored = true;
+            } else {
+                filter(Box::new(near_here));
+            }
         }
         for (field, values) in term_filters {
             filter(term_set(field, values));
@@ -238,7 +253,10 @@ impl SearchRequest {
             (false, true) => Company::Narrowing,
             (false, false) => Company::Wide,
         };
-        if let Some(text) = self.text_query(searcher, &words, fields, typos, company) {
+        if let Some(text) = self
+            .text_query(searcher, &words, fields, typos, company)
+            .filter(|_| !words_scored)
+        {
             clauses.insert(0, (Occur::Must, text));
         }
         match clauses.len() {
@@ -305,11 +323,10 @@ impl SearchRequest {
         for word in plain_words {
             word_clauses.push((Occur::Should, boosted(text_term(fields.place_names, word), 1.5)));
         }
-        let required = terms.len().div_ceil(2).max(usize::from(!terms.is_empty()));
-        if required <= 1 && typos.is_empty() {
+        if words.is_flat(typos) {
             return Some(flat_text_query(searcher, words, fields, company));
         }
-        let words = BooleanQuery::with_minimum_required_clauses(word_clauses, required);
+        let words = BooleanQuery::with_minimum_required_clauses(word_clauses, words.required());
         if synonym_needs.is_empty() {
             return Some(Box::new(words));
         }
@@ -342,6 +359,19 @@ struct Analysed {
     plain_words: Vec<String>,
     /// Needs named by synonyms.
     needs: Vec<NeedCode>,
+}
+
+impl Analysed {
+    /// How many of the words a listing must have: half of them, rounded up.
+    fn required(&self) -> usize {
+        self.terms.len().div_ceil(2).max(usize::from(!self.terms.is_empty()))
+    }
+
+    /// Whether any one word (exactly, with no typos) is enough: then the text is one union of
+    /// its terms ([`flat_text_query`]).
+    fn is_flat(&self, typos: &HashSet<String>) -> bool {
+        self.required() <= 1 && typos.is_empty()
+    }
 }
 
 /// The text fields words are sought in, each with its boost: names weigh most.

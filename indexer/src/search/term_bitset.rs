@@ -82,7 +82,7 @@ impl TermBitSetQuery {
 
     /// The segment's documents with any of the terms and one of each group (deleted ones too),
     /// as bits, with the stretch of words that has any set.
-    fn documents(&self, reader: &SegmentReader) -> tantivy::Result<Bits> {
+    pub(super) fn documents(&self, reader: &SegmentReader) -> tantivy::Result<Bits> {
         let mut words = vec![0u64; word_count(reader)];
         let set = read_any(reader, &self.terms, &mut words)?;
         if set.is_empty() {
@@ -100,6 +100,12 @@ impl TermBitSetQuery {
             }
         }
         Ok(Bits::new(words, set))
+    }
+
+    /// What each of its documents scores: 1 for the terms and 1 for each scored group, times
+    /// `boost`.
+    pub(super) fn constant(&self, boost: Score) -> Score {
+        (1 + self.all_of.len() - self.unscored) as Score * boost
     }
 }
 
@@ -123,7 +129,8 @@ fn read_any(reader: &SegmentReader, terms: &[Term], words: &mut [u64]) -> tantiv
         let Some(info) = reader.inverted_index(term.field())?.get_term_info(term)? else {
             continue;
         };
-        let touched = read_postings(reader, term, &info, words)?;
+        let all = 0..words.len();
+        let touched = read_postings(reader, term, &info, words, all)?;
         set = match (set.is_empty(), touched.is_empty()) {
             (_, true) => set,
             (true, false) => touched,
@@ -182,10 +189,9 @@ impl Weight for TermBitSetQuery {
         if documents.doc() == TERMINATED {
             return Ok(Box::new(EmptyScorer));
         }
-        let filters = 1 + self.all_of.len() - self.unscored;
         Ok(Box::new(BitsScorer {
             bits: documents,
-            score: filters as Score * boost,
+            score: self.constant(boost),
         }))
     }
 

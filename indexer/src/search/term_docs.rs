@@ -73,7 +73,7 @@ impl TermDocs {
             return Ok(());
         };
         let Some(kept) = self.kept_of(reader, term, &info)? else {
-            return read_postings(reader, term, &info, words).map(|_| ());
+            return read_postings(reader, term, &info, words, range).map(|_| ());
         };
         let end = range.end.min(words.len()).min(kept.len());
         let range = range.start.min(end)..end;
@@ -100,7 +100,8 @@ impl TermDocs {
             return Ok(Some(kept));
         }
         let mut read = vec![0u64; word_count(reader)];
-        read_postings(reader, term, info, &mut read)?;
+        let all = 0..read.len();
+        read_postings(reader, term, info, &mut read, all)?;
         let read: Words = read.into();
         self.kept.insert(reader, term, read.clone(), read.len() * 8);
         Ok(Some(read))
@@ -112,24 +113,44 @@ pub fn word_count(reader: &SegmentReader) -> usize {
     (reader.max_doc() as usize).div_ceil(64)
 }
 
-/// Sets the bits of `term`'s documents (deleted ones too); gives the words it set bits in (from
-/// the first to the last, empty if none).
+/// Sets the bits of `term`'s documents (deleted ones too) in the words of `within`, skipping
+/// the blocks of postings before them; gives the words it set bits in (from the first to the
+/// last, empty if none).
 pub fn read_postings(
     reader: &SegmentReader,
     term: &Term,
     info: &TermInfo,
     words: &mut [u64],
+    within: Range<usize>,
 ) -> tantivy::Result<Range<usize>> {
     let mut postings = reader
         .inverted_index(term.field())?
         .read_block_postings_from_terminfo(info, IndexRecordOption::Basic)?;
+    let (start, end) = (within.start as DocId * 64, (within.end.min(words.len()) * 64) as DocId);
+    if start > 0 {
+        postings.seek(start);
+    }
     let mut touched = 0..0;
     while let (Some(&first), Some(&last)) = (postings.docs().first(), postings.docs().last()) {
-        if touched.is_empty() {
-            touched.start = (first / 64) as usize;
+        if first >= end {
+            break;
         }
-        touched.end = (last / 64) as usize + 1;
-        for &doc in postings.docs() {
+        let docs = postings.docs();
+        // Only the first and last blocks reach outside the words.
+        let docs = if first >= start && last < end {
+            docs
+        } else {
+            let from = docs.partition_point(|&doc| doc < start);
+            let to = docs.partition_point(|&doc| doc < end);
+            &docs[from..to]
+        };
+        if let (Some(&first), Some(&last)) = (docs.first(), docs.last()) {
+            if touched.is_empty() {
+                touched.start = (first / 64) as usize;
+            }
+            touched.end = (last / 64) as usize + 1;
+        }
+        for &doc in docs {
             words[(doc / 64) as usize] |= 1 << (doc % 64);
         }
         postings.advance();

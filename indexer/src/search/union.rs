@@ -595,7 +595,7 @@ fn next_in_all(bits: &[Words], target: DocId) -> DocId {
 
 /// The field lengths of `term`'s field, as tantivy's term scorer reads them: a field without
 /// norms counts as length 1.
-fn fieldnorms(reader: &SegmentReader, term: &Term) -> tantivy::Result<FieldNormReader> {
+pub(super) fn fieldnorms(reader: &SegmentReader, term: &Term) -> tantivy::Result<FieldNormReader> {
     Ok(reader
         .fieldnorms_readers()
         .get_field(term.field())?

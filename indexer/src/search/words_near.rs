@@ -1,0 +1,169 @@
+//! Words near a point, scored at the listings in range that have them, and nowhere else.
+//!
+//! With no narrowing filter, the listings a search for words near a point can match are known
+//! before anything is scored: the radius's bitset with the words' listings folded in
+//! ([`TermBitSetQuery::and_any_term`]). As a boolean query of the bitset and tantivy's union of
+//! the words, each of those listings would still move the union into a window of 4,096
+//! documents, decoding and scoring every posting of every word in it: most of a search's time
+//! in a town, for a few hundred matches. Here each word's postings are sought at those
+//! listings alone, one word after another, and each listing's scores are added as
+//! [`TopWords`](super::union::TopWords) adds them (exactly, in `f64`): a listing scores what the
+//! words alone score it, plus the filter's constant.
+
+use tantivy::postings::BlockSegmentPostings;
+use tantivy::query::{Bm25Weight, EnableScoring, Explanation, Query, Scorer, Weight};
+use tantivy::schema::IndexRecordOption;
+use tantivy::{DocId, DocSet, Score, SegmentReader, TantivyError, Term, TERMINATED};
+
+use super::term_bitset::TermBitSetQuery;
+use super::union::fieldnorms;
+
+/// Any of `terms` (each with its boost) among `candidates`, which must have the same terms
+/// folded in: a candidate scores its terms' BM25 added up, plus the candidates' constant.
+#[derive(Clone, Debug)]
+pub struct WordsNear {
+    pub terms: Vec<(Term, Score)>,
+    pub candidates: TermBitSetQuery,
+}
+
+impl Query for WordsNear {
+    fn weight(&self, enable_scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
+        let bm25 = match enable_scoring {
+            EnableScoring::Enabled {
+                statistics_provider, ..
+            } => Some(
+                self.terms
+                    .iter()
+                    .map(|(term, _)| Bm25Weight::for_terms(statistics_provider, std::slice::from_ref(term)))
+                    .collect::<tantivy::Result<Vec<_>>>()?,
+            ),
+            EnableScoring::Disabled { .. } => None,
+        };
+        Ok(Box::new(WordsNearWeight {
+            query: self.clone(),
+            bm25,
+        }))
+    }
+
+    fn query_terms<'a>(&'a self, visitor: &mut dyn FnMut(&'a Term, bool)) {
+        self.candidates.query_terms(visitor);
+    }
+}
+
+struct WordsNearWeight {
+    query: WordsNear,
+    /// Each term's BM25 weight, not boosted (`None` when not scoring).
+    bm25: Option<Vec<Bm25Weight>>,
+}
+
+impl Weight for WordsNearWeight {
+    /// Unscored, the candidates' own scorer (whose bits a count reads a word at a time).
+    fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
+        let Some(bm25) = &self.bm25 else {
+            return self.query.candidates.scorer(reader, boost);
+        };
+        let mut bits = self.query.candidates.documents(reader)?;
+        let mut docs = Vec::with_capacity(bits.size_hint() as usize);
+        while bits.doc() != TERMINATED {
+            docs.push(bits.doc());
+            bits.advance();
+        }
+        let mut sums = vec![0f64; docs.len()];
+        for ((term, term_boost), weight) in self.query.terms.iter().zip(bm25) {
+            let inverted = reader.inverted_index(term.field())?;
+            let Some(info) = inverted.get_term_info(term)? else {
+                continue;
+            };
+            // Boosted as tantivy boosts a boosted term query's scorer (one product).
+            let weight = weight.boost_by(boost * term_boost);
+            let fieldnorms = fieldnorms(reader, term)?;
+            let mut postings = inverted.read_block_postings_from_terminfo(&info, IndexRecordOption::WithFreqs)?;
+            let score = |doc: DocId, term_freq: u32| f64::from(weight.score(fieldnorms.fieldnorm_id(doc), term_freq));
+            add_scores(&docs, &mut sums, &mut postings, score);
+        }
+        let constant = self.query.candidates.constant(boost);
+        Ok(Box::new(WordsNearScorer {
+            scores: sums.into_iter().map(|sum| sum as Score + constant).collect(),
+            docs,
+            at: 0,
+        }))
+    }
+
+    fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
+        let mut scorer = self.scorer(reader, 1.0)?;
+        if scorer.seek(doc) == doc {
+            Ok(Explanation::new("WordsNear", scorer.score()))
+        } else {
+            Err(TantivyError::InvalidArgument(format!("document {doc} does not match")))
+        }
+    }
+}
+
+/// Adds to each of `docs`' sums its `score` for the term of `postings` (its frequency there),
+/// where it has the term: a block of postings is decoded only where it may hold one of `docs`,
+/// and read beside them (`docs` and the postings are both in order), never sought document by
+/// document (where most listings in range have the word, ten words' seeks cost more than the
+/// rest of the search).
+fn add_scores(
+    docs: &[DocId],
+    sums: &mut [f64],
+    postings: &mut BlockSegmentPostings,
+    score: impl Fn(DocId, u32) -> f64,
+) {
+    let mut slot = 0;
+    while let Some(&target) = docs.get(slot) {
+        postings.seek(target);
+        let block = postings.docs();
+        match block.last() {
+            Some(&last) if last >= target => {}
+            _ => return,
+        }
+        for (at, &doc) in block.iter().enumerate() {
+            while docs.get(slot).is_some_and(|&candidate| candidate < doc) {
+                slot += 1;
+            }
+            match docs.get(slot) {
+                Some(&candidate) if candidate == doc => {
+                    sums[slot] += score(doc, postings.freq(at));
+                    slot += 1;
+                }
+                Some(_) => {}
+                None => return,
+            }
+        }
+    }
+}
+
+/// The candidates of a segment, in order, each with its score.
+struct WordsNearScorer {
+    docs: Vec<DocId>,
+    scores: Vec<Score>,
+    at: usize,
+}
+
+impl DocSet for WordsNearScorer {
+    fn advance(&mut self) -> DocId {
+        self.at = (self.at + 1).min(self.docs.len());
+        self.doc()
+    }
+
+    fn seek(&mut self, target: DocId) -> DocId {
+        let rest = self.docs.get(self.at..).unwrap_or_default();
+        self.at += rest.partition_point(|&doc| doc < target);
+        self.doc()
+    }
+
+    fn doc(&self) -> DocId {
+        self.docs.get(self.at).copied().unwrap_or(TERMINATED)
+    }
+
+    fn size_hint(&self) -> u32 {
+        (self.docs.len() - self.at) as u32
+    }
+}
+
+impl Scorer for WordsNearScorer {
+    fn score(&mut self) -> Score {
+        self.scores.get(self.at).copied().unwrap_or(0.0)
+    }
+}
