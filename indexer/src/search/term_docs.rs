@@ -280,6 +280,65 @@ mod tests {
     use tantivy::schema::{Schema, TEXT};
     use tantivy::{doc, Index};
 
+    /// Postings read in a stretch of words set exactly the bits a whole read sets there, and
+    /// no others: stretches starting and ending inside blocks of postings, before the first
+    /// posting, past the last, and empty.
+    #[test]
+    fn postings_read_in_a_stretch_are_those_of_a_whole_read_in_it() {
+        let mut schema = Schema::builder();
+        let body = schema.add_text_field("body", TEXT);
+        let index = Index::create_in_ram(schema.build());
+        let mut writer = index.writer(15_000_000).expect("writer");
+        // "word" in about 1,850 of 9,000 documents (15 blocks of postings), unevenly, and at
+        // the first document of every word of bits from the third.
+        for i in 0..9_000u32 {
+            let text = if i >= 128 && ((i * 7 + i / 100) % 36 < 7 || i % 64 == 0) {
+                "word"
+            } else {
+                "other"
+            };
+            writer.add_document(doc!(body => text)).expect("add");
+        }
+        writer.commit().expect("commit");
+        let searcher = index.reader().expect("reader").searcher();
+        let reader = searcher.segment_reader(0);
+        let term = Term::from_field_text(body, "word");
+        let info = reader
+            .inverted_index(body)
+            .expect("inverted")
+            .get_term_info(&term)
+            .expect("info")
+            .expect("term");
+        let mut whole = vec![0u64; word_count(reader)];
+        let all = 0..whole.len();
+        read_postings(reader, &term, &info, &mut whole, all).expect("whole");
+        assert!(whole.iter().map(|word| word.count_ones()).sum::<u32>() > 1_500);
+        for stretch in [
+            0..1,
+            0..3,
+            2..3,
+            5..17,
+            30..31,
+            33..90,
+            100..141,
+            140..141,
+            141..141,
+            60..60,
+        ] {
+            let mut read = vec![0u64; word_count(reader)];
+            let touched = read_postings(reader, &term, &info, &mut read, stretch.clone()).expect("read");
+            let expected: Vec<u64> = (0..whole.len())
+                .map(|at| if stretch.contains(&at) { whole[at] } else { 0 })
+                .collect();
+            assert_eq!(read, expected, "{stretch:?}");
+            let set: Vec<usize> = (0..read.len()).filter(|&at| read[at] != 0).collect();
+            match (set.first(), set.last()) {
+                (Some(&first), Some(&last)) => assert_eq!(touched, first..last + 1, "{stretch:?}"),
+                _ => assert!(touched.is_empty(), "{stretch:?}"),
+            }
+        }
+    }
+
     /// The same count as tantivy's union of the same terms, for common and rare words
     /// together, across segments, with deleted documents, and again from the kept bitsets.
     #[test]
