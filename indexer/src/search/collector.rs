@@ -94,7 +94,13 @@ pub struct SegmentColumns {
     need: Option<StrColumn>,
     district: Option<StrColumn>,
     need_ords: PerDoc<u32>,
+    /// Each document's needs as bits by term ordinal, when the segment has at most 32 needs
+    /// (else empty): one read per match where `need_ords` takes two.
+    need_masks: Vec<u32>,
     district_ords: PerDoc<u32>,
+    /// Each document's district's term ordinal, or [`MIXED`] if it has none or several (see
+    /// `district_ords`): one read per match, as `need_masks`.
+    district_of: Vec<u32>,
     /// Each need's documents as bits, to tally a word of matches at once: word by word, each
     /// word's bits of every need (by term ordinal) side by side (a few cache lines a word).
     need_bits: Vec<u64>,
@@ -122,6 +128,18 @@ impl SegmentColumns {
         let need_ords = term_ords(&need, reader.max_doc());
         let needs = need.as_ref().map_or(0, |need| need.num_terms());
         let district_ords = term_ords(&district, reader.max_doc());
+        let need_masks = match needs {
+            0..=32 => (0..reader.max_doc())
+                .map(|doc| need_ords.of(doc).iter().fold(0, |mask, ord| mask | 1 << ord))
+                .collect(),
+            _ => Vec::new(),
+        };
+        let district_of = (0..reader.max_doc())
+            .map(|doc| match district_ords.of(doc) {
+                [ord] => *ord,
+                _ => MIXED,
+            })
+            .collect();
         Ok(SegmentColumns {
             segment: reader.segment_id(),
             id_high: fast.u64("id_high")?,
@@ -138,10 +156,40 @@ impl SegmentColumns {
             needs,
             word_district: word_district(&district_ords),
             need_ords,
+            need_masks,
             district_ords,
+            district_of,
             need,
             district,
         })
+    }
+}
+
+impl SegmentColumns {
+    /// Adds the document to the tally of each of its needs.
+    fn tally_needs(&self, doc: DocId, counts: &mut [u64]) {
+        let Some(&mask) = self.need_masks.get(doc as usize) else {
+            return tally(&self.need_ords, counts, doc);
+        };
+        let mut mask = mask;
+        while mask != 0 {
+            if let Some(count) = counts.get_mut(mask.trailing_zeros() as usize) {
+                *count += 1;
+            }
+            mask &= mask - 1;
+        }
+    }
+
+    /// Adds the document to the tally of each of its districts.
+    fn tally_district(&self, doc: DocId, counts: &mut [u64]) {
+        match self.district_of.get(doc as usize) {
+            Some(&ord) if ord != MIXED => {
+                if let Some(count) = counts.get_mut(ord as usize) {
+                    *count += 1;
+                }
+            }
+            _ => tally(&self.district_ords, counts, doc),
+        }
     }
 }
 
@@ -149,7 +197,8 @@ impl SegmentColumns {
 /// plain arrays, which read several times faster than the column's dispatched lookups:
 /// - venue points (see `document::pack_venue`), which range checks read for every match a
 ///   count or a radius search visits (a few bytes a venue: 14 MB for a million listings);
-/// - need and district term ordinals, which facets tally for every match.
+/// - need and district term ordinals, which facets tally (for most documents, from the
+///   single-read `need_masks` and `district_of` made from them: 8 MB a million listings).
 pub struct PerDoc<T> {
     /// Where each document's values start in `values`, and (last) where the values end.
     starts: Vec<u32>,
@@ -571,7 +620,7 @@ impl SegmentSearch {
                 *tally += u64::from((bits & docs).count_ones());
             }
         } else {
-            for_each_bit(docs, at, |doc| tally(&columns.need_ords, &mut self.need_counts, doc));
+            for_each_bit(docs, at, |doc| columns.tally_needs(doc, &mut self.need_counts));
         }
         match columns.word_district.get(at) {
             Some(&ord) if ord != MIXED => {
@@ -579,9 +628,7 @@ impl SegmentSearch {
                     *tally += u64::from(count);
                 }
             }
-            _ => for_each_bit(docs, at, |doc| {
-                tally(&columns.district_ords, &mut self.district_counts, doc)
-            }),
+            _ => for_each_bit(docs, at, |doc| columns.tally_district(doc, &mut self.district_counts)),
         }
     }
 
