@@ -71,18 +71,22 @@ pub fn covering_cells(centre: &GeoPoint, radius_km: f64) -> Vec<String> {
 /// with a margin: every venue in one is within the radius, so counting a document of one
 /// needs no distance.
 pub fn cells_within(centre: &GeoPoint, radius_km: f64) -> Vec<String> {
+    split_cover(centre, radius_km).0
+}
+
+/// The cover ([`covering_cells`]) in two: the cells wholly within the radius (as
+/// [`cells_within`]), and the others.
+pub fn split_cover(centre: &GeoPoint, radius_km: f64) -> (Vec<String>, Vec<String>) {
     let (level, cells) = cover(centre, radius_km);
-    cells
-        .into_iter()
-        .filter(|&cell| {
-            let (south, north, west, east) = bounds(level, cell);
-            // The farthest point of a small lat/lng box from a point is one of its corners.
-            [(south, west), (south, east), (north, west), (north, east)]
-                .iter()
-                .all(|&(lat, lng)| centre.distance_km_to(lat, lng) <= radius_km * 0.99 - 0.05)
-        })
-        .map(|cell| term(level, cell))
-        .collect()
+    let (within, edge): (Vec<_>, Vec<_>) = cells.into_iter().partition(|&cell| {
+        let (south, north, west, east) = bounds(level, cell);
+        // The farthest point of a small lat/lng box from a point is one of its corners.
+        [(south, west), (south, east), (north, west), (north, east)]
+            .iter()
+            .all(|&(lat, lng)| centre.distance_km_to(lat, lng) <= radius_km * 0.99 - 0.05)
+    });
+    let terms = |cells: Vec<(i64, i64)>| cells.into_iter().map(|cell| term(level, cell)).collect();
+    (terms(within), terms(edge))
 }
 
 /// The cover's level and cells (see [`covering_cells`]).
@@ -163,8 +167,15 @@ mod tests {
         #[test]
         fn cells_within_hold_only_points_within(centre in uk_point(), radius in 0.3f64..200.0, u in 0.0f64..1.0, v in 0.0f64..1.0) {
             let within = cells_within(&centre, radius);
-            let cover = covering_cells(&centre, radius);
+            let mut cover = covering_cells(&centre, radius);
             prop_assert!(within.iter().all(|cell| cover.contains(cell)));
+            // Split, the cover is those within and the rest.
+            let (mut split, edge) = split_cover(&centre, radius);
+            prop_assert_eq!(&split, &within);
+            split.extend(edge);
+            split.sort();
+            cover.sort();
+            prop_assert_eq!(split, cover);
             for cell in &within {
                 let mut parts = cell.split(':').map(|part| part.parse::<i64>().expect("number"));
                 let (level, x, y) = (parts.next().expect("level") as usize, parts.next().expect("x"), parts.next().expect("y"));

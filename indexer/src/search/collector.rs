@@ -10,11 +10,10 @@ use tantivy::columnar::{Column, StrColumn};
 use tantivy::index::SegmentId;
 use tantivy::{DocId, DocSet, Score, Searcher, SegmentOrdinal, SegmentReader, TERMINATED};
 
-use super::cells::cells_within;
 use super::document::{epoch_day, unpack_session, unpack_venue, AssetKind};
 use super::fields::Fields;
 use super::request::{SearchRequest, SortOrder};
-use super::term_bitset::{documents_with_any_of, BitsScorer};
+use super::term_bitset::{documents_with_any_of, BitsScorer, WithinNotes};
 use super::term_docs::Bits;
 use crate::domain::{GeoPoint, LocalPlane, PlaceCode};
 
@@ -74,6 +73,9 @@ pub struct SearchCollector {
     pub pass: Pass,
     /// The searcher's columns (see [`ColumnCache`]).
     pub columns: SearcherColumns,
+    /// Where the query notes the listings it finds in cells wholly within reach of a radius,
+    /// if it does (see [`SearchRequest::to_query`]).
+    pub within_notes: Option<Arc<WithinNotes>>,
 }
 
 /// The fast-field columns of a segment the collector reads. Opening a column reads its header
@@ -332,9 +334,11 @@ pub struct SegmentSearch {
     serving_here: Option<Bits>,
     /// The search point's flat map, for counting without exact distances.
     plane: Option<LocalPlane>,
-    /// When counting near a point: documents with a venue in a cell wholly within reach,
-    /// counted with no distance at all.
+    /// Near a point: documents with a venue in a cell wholly within reach, in range with no
+    /// distance at all (noted by the query as it read them: see [`SegmentSearch::take_notes`]).
     within: Option<Bits>,
+    /// Where to find `within` once the query has read the segment, until then.
+    within_notes: Option<(Arc<WithinNotes>, SegmentId)>,
     segment: SegmentOrdinal,
     pass: Pass,
     top: BinaryHeap<Ranked>,
@@ -404,14 +408,6 @@ impl Collector for SearchCollector {
             )?,
             _ => None,
         };
-        let within = match &self.request.near {
-            Some(near) if self.pass == Pass::Count && self.request.ring_km.is_none() => {
-                let reach = self.request.reach_km().unwrap_or(near.radius_km);
-                let cells = cells_within(&near.point, reach);
-                documents_with_any_of(reader, self.fields.cell, cells.iter().map(String::as_str))?
-            }
-            _ => None,
-        };
         let counts_facets = self.request.facets && self.pass != Pass::Page;
         let need_counts = facet_slots(&columns.need, counts_facets);
         let district_counts = facet_slots(&columns.district, counts_facets);
@@ -421,7 +417,11 @@ impl Collector for SearchCollector {
             columns,
             serving_here,
             plane: self.request.near.as_ref().map(|near| LocalPlane::new(near.point)),
-            within,
+            within: None,
+            within_notes: match (&self.request.near, &self.within_notes) {
+                (Some(_), Some(notes)) => Some((notes.clone(), reader.segment_id())),
+                _ => None,
+            },
             segment,
             pass: self.pass,
             top: BinaryHeap::new(),
@@ -583,6 +583,7 @@ impl SegmentSearch {
     /// those with a venue in a cell wholly within reach a word (64 documents) at a time, by
     /// their bits; the rest one by one.
     fn count_in_range(&mut self, candidates: &Bits) -> usize {
+        self.take_notes();
         let (words, set) = candidates.words();
         let tallies = self.request.facets;
         let mut total = 0;
@@ -700,6 +701,14 @@ impl SegmentSearch {
         venue_within || self.serves_here(doc)
     }
 
+    /// Takes the documents the query found in cells wholly within reach, once it has read the
+    /// segment (its scorer is made before the first match is collected).
+    fn take_notes(&mut self) {
+        if let Some((notes, segment)) = self.within_notes.take() {
+            self.within = notes.take(segment);
+        }
+    }
+
     /// Whether the document serves an area containing the point (never within a ring).
     fn serves_here(&self, doc: DocId) -> bool {
         self.serving_here.as_ref().is_some_and(|serving| serving.contains(doc))
@@ -777,6 +786,7 @@ impl SegmentCollector for SegmentSearch {
     type Fruit = Collected;
 
     fn collect(&mut self, doc: DocId, text_score: Score) {
+        self.take_notes();
         if !(self.age_fits(doc) && self.sessions_fit(doc) && self.fund_open(doc)) {
             return;
         }

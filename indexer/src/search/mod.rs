@@ -433,21 +433,18 @@ impl SearchIndex {
         pass: collector::Pass,
     ) -> Result<Collected> {
         let has_words = request.has_words();
+        // Counting near a point, the radius notes the listings in cells wholly within reach.
+        let within_notes = (pass == collector::Pass::Count).then(std::sync::Arc::default);
         let collector = collector::SearchCollector {
             request: std::sync::Arc::new(request.clone()),
             fields: self.fields,
             scoring: has_words && pass != collector::Pass::Count,
             pass,
             columns: self.columns.for_searcher(searcher).map_err(index_error)?,
+            within_notes: within_notes.clone(),
         };
-        searcher
-            .search(
-                request
-                    .to_query(searcher, &self.fields, typos, &self.term_caches)
-                    .as_ref(),
-                &collector,
-            )
-            .map_err(index_error)
+        let query = request.to_query(searcher, &self.fields, typos, &self.term_caches, within_notes.as_ref());
+        searcher.search(query.as_ref(), &collector).map_err(index_error)
     }
 
     /// The page alone (its `total` counts only the matches seen).

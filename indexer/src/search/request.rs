@@ -5,6 +5,7 @@
 //! `AND`/`OR` typed by a resident are just words.
 
 use std::collections::HashSet;
+use std::sync::Arc;
 
 use chrono::{NaiveDate, Weekday};
 use tantivy::query::{
@@ -13,10 +14,10 @@ use tantivy::query::{
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{Index, Searcher, Term};
 
-use super::cells::covering_cells;
+use super::cells::{covering_cells, split_cover};
 use super::document::AssetKind;
 use super::fields::{analyse, Fields, ENGLISH, PLAIN};
-use super::term_bitset::TermBitSetQuery;
+use super::term_bitset::{TermBitSetQuery, WithinNotes};
 use super::union::{SeekingUnion, TermCaches, TopWords};
 use super::words_near::WordsNear;
 use crate::domain::need::needs_for_word;
@@ -170,13 +171,15 @@ impl SearchRequest {
     /// The tantivy query: filters as terms; text as scored clauses, where the `typos` words
     /// also match words within an edit or two (see [`SearchRequest::unknown_words`]).
     ///
-    /// Words alone become [`TopWords`], which keeps what it reads per term in `caches`.
+    /// Words alone become [`TopWords`], which keeps what it reads per term in `caches`. Given
+    /// `within_notes`, a radius notes there the listings it finds in cells wholly within reach.
     pub fn to_query(
         &self,
         searcher: &Searcher,
         fields: &Fields,
         typos: &HashSet<String>,
         caches: &TermCaches,
+        within_notes: Option<&Arc<WithinNotes>>,
     ) -> Box<dyn Query> {
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         let mut filter = |query: Box<dyn Query>| clauses.push((Occur::Must, query));
@@ -210,8 +213,21 @@ impl SearchRequest {
         // Whether the words are scored by the near clause ([`WordsNear`]).
         let mut words_scored = false;
         if let Some(near) = &self.near {
-            let cells = covering_cells(&near.point, self.reach_km().unwrap_or(near.radius_km));
-            let venues = TermBitSetQuery::new(fields.cell, cells.iter().map(String::as_str));
+            let reach = self.reach_km().unwrap_or(near.radius_km);
+            let venues = match within_notes {
+                Some(notes) => {
+                    let (within, edge) = split_cover(&near.point, reach);
+                    TermBitSetQuery::new(fields.cell, edge.iter().map(String::as_str)).or_within(
+                        fields.cell,
+                        within.iter().map(String::as_str),
+                        notes,
+                    )
+                }
+                None => TermBitSetQuery::new(
+                    fields.cell,
+                    covering_cells(&near.point, reach).iter().map(String::as_str),
+                ),
+            };
             let mut near_here = match self.ring_km {
                 Some(_) => venues,
                 None => venues.or(fields.area, near.containing_places.iter().map(PlaceCode::as_str)),

@@ -15,9 +15,11 @@
 //! thousand listings, and a few thousand both). Folded in, each is a bitset (a common term's
 //! kept by [`TermDocs`]) ANDed word by word, and the search walks only what all allow.
 
+use std::fmt;
 use std::ops::Range;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
+use tantivy::index::SegmentId;
 use tantivy::query::{EmptyScorer, EnableScoring, Explanation, Query, Scorer, Weight};
 use tantivy::schema::Field;
 use tantivy::{DocId, DocSet, Score, SegmentReader, TantivyError, Term, TERMINATED};
@@ -30,6 +32,10 @@ use super::term_docs::{read_postings, word_count, Bits, TermDocs};
 #[derive(Clone, Debug, Default)]
 pub struct TermBitSetQuery {
     terms: Vec<Term>,
+    /// More terms (of cells wholly within a radius), whose documents are also noted in
+    /// `within_notes` as they are read.
+    within: Vec<Term>,
+    within_notes: Option<Arc<WithinNotes>>,
     /// Filters folded in: a document must also have a term of each group.
     all_of: Vec<Vec<Term>>,
     /// How many groups of `all_of` are not scored (the words of a search, which score on
@@ -48,6 +54,21 @@ impl TermBitSetQuery {
     pub fn or<'a>(mut self, field: Field, values: impl IntoIterator<Item = &'a str>) -> TermBitSetQuery {
         self.terms
             .extend(values.into_iter().map(|value| Term::from_field_text(field, value)));
+        self
+    }
+
+    /// Also the documents with any of these values of `field` (cells wholly within reach of
+    /// a radius), noted apart in `notes` per segment as they are read: a collector knows them
+    /// to be in range without a distance, at no second read.
+    pub fn or_within<'a>(
+        mut self,
+        field: Field,
+        values: impl IntoIterator<Item = &'a str>,
+        notes: &Arc<WithinNotes>,
+    ) -> TermBitSetQuery {
+        self.within
+            .extend(values.into_iter().map(|value| Term::from_field_text(field, value)));
+        self.within_notes = Some(notes.clone());
         self
     }
 
@@ -84,7 +105,16 @@ impl TermBitSetQuery {
     /// as bits, with the stretch of words that has any set.
     pub(super) fn documents(&self, reader: &SegmentReader) -> tantivy::Result<Bits> {
         let mut words = vec![0u64; word_count(reader)];
-        let set = read_any(reader, &self.terms, &mut words)?;
+        let mut set = read_any(reader, &self.terms, &mut words)?;
+        if let (Some(notes), false) = (&self.within_notes, self.within.is_empty()) {
+            let mut within = vec![0u64; words.len()];
+            let within_set = read_any(reader, &self.within, &mut within)?;
+            for (word, within) in words[within_set.clone()].iter_mut().zip(&within[within_set.clone()]) {
+                *word |= within;
+            }
+            set = span(set, within_set.clone());
+            notes.note(reader.segment_id(), Bits::new(within, within_set));
+        }
         if set.is_empty() {
             return Ok(Bits::new(words, 0..0));
         }
@@ -115,7 +145,12 @@ impl Query for TermBitSetQuery {
     }
 
     fn query_terms<'a>(&'a self, visitor: &mut dyn FnMut(&'a Term, bool)) {
-        for term in self.terms.iter().chain(self.all_of.iter().flatten()) {
+        for term in self
+            .terms
+            .iter()
+            .chain(&self.within)
+            .chain(self.all_of.iter().flatten())
+        {
             visitor(term, false);
         }
     }
@@ -131,13 +166,46 @@ fn read_any(reader: &SegmentReader, terms: &[Term], words: &mut [u64]) -> tantiv
         };
         let all = 0..words.len();
         let touched = read_postings(reader, term, &info, words, all)?;
-        set = match (set.is_empty(), touched.is_empty()) {
-            (_, true) => set,
-            (true, false) => touched,
-            (false, false) => set.start.min(touched.start)..set.end.max(touched.end),
-        };
+        set = span(set, touched);
     }
     Ok(set)
+}
+
+/// The stretch from the first to the last of two stretches (either may be empty).
+fn span(a: Range<usize>, b: Range<usize>) -> Range<usize> {
+    match (a.is_empty(), b.is_empty()) {
+        (_, true) => a,
+        (true, false) => b,
+        (false, false) => a.start.min(b.start)..a.end.max(b.end),
+    }
+}
+
+/// The documents of each segment a radius query found in cells wholly within reach
+/// ([`TermBitSetQuery::or_within`]), noted as it read them, until the collector takes them.
+#[derive(Default)]
+pub struct WithinNotes {
+    noted: Mutex<Vec<(SegmentId, Bits)>>,
+}
+
+impl WithinNotes {
+    fn note(&self, segment: SegmentId, bits: Bits) {
+        let mut noted = self.noted.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        noted.retain(|(noted, _)| *noted != segment);
+        noted.push((segment, bits));
+    }
+
+    /// The documents noted in the segment, if its documents were read.
+    pub fn take(&self, segment: SegmentId) -> Option<Bits> {
+        let mut noted = self.noted.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let at = noted.iter().position(|(noted, _)| *noted == segment)?;
+        Some(noted.swap_remove(at).1)
+    }
+}
+
+impl fmt::Debug for WithinNotes {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str("WithinNotes")
+    }
 }
 
 /// The segment's documents with these values of one field (deleted ones too), or `None` when
@@ -278,6 +346,31 @@ mod tests {
             let found = searcher.search(&query, &DocSetCollector).expect("bitset");
             assert_eq!(found, expected, "{values:?}");
             assert!(found.len() > 10, "{values:?}");
+
+            // The same with some cells noted apart: the documents of those cells are noted,
+            // per segment, and the query's documents are the same.
+            let (edge, within) = values.split_at(values.len() / 2);
+            let notes = Arc::new(WithinNotes::default());
+            let noting = TermBitSetQuery::new(cell, edge.iter().copied())
+                .or(area, areas)
+                .or_within(cell, within.iter().copied(), &notes);
+            let found = searcher.search(&noting, &DocSetCollector).expect("noting");
+            assert_eq!(found, expected, "{values:?} noting");
+            let in_within = any_of(within.iter().map(|value| Term::from_field_text(cell, value)));
+            let expected_within = searcher.search(&in_within, &DocSetCollector).expect("within");
+            let mut noted = std::collections::HashSet::new();
+            for (ordinal, reader) in searcher.segment_readers().iter().enumerate() {
+                if let Some(mut bits) = notes.take(reader.segment_id()) {
+                    // Deleted documents are noted too (the collector skips them).
+                    while bits.doc() != TERMINATED {
+                        if reader.alive_bitset().is_none_or(|alive| alive.is_alive(bits.doc())) {
+                            noted.insert(tantivy::DocAddress::new(ordinal as u32, bits.doc()));
+                        }
+                        bits.advance();
+                    }
+                }
+            }
+            assert_eq!(noted, expected_within, "{values:?} noted");
 
             let (common, rare) = (["n0", "n2"], ["rare3", "rare40", "rare96"]);
             let filtered = query
