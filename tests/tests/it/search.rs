@@ -741,6 +741,18 @@ async fn shortcuts_give_exactly_what_ranking_every_match_gives() {
             offset: 5,
             ..text("library")
         },
+        // Near enough that distance hardly lowers a score: the page's worst is close to the
+        // best words' scores, and pruning at it decides the page.
+        SearchRequest {
+            near: near(52.63, 1.29, 3.0),
+            limit: 3,
+            ..text("lunch club")
+        },
+        SearchRequest {
+            near: near(52.63, 1.29, 5.0),
+            offset: 2,
+            ..text("exercise")
+        },
         // More than two words, and a typo: words and radius as clauses of their own.
         SearchRequest {
             near: near(52.63, 1.29, 30.0),
