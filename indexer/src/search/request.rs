@@ -269,11 +269,10 @@ impl SearchRequest {
             (false, true) => Company::Narrowing,
             (false, false) => Company::Wide,
         };
-        if let Some(text) = self
-            .text_query(searcher, &words, fields, typos, company)
-            .filter(|_| !words_scored)
-        {
-            clauses.insert(0, (Occur::Must, text));
+        if !words_scored {
+            if let Some(text) = self.text_query(searcher, &words, fields, typos, company) {
+                clauses.insert(0, (Occur::Must, text));
+            }
         }
         match clauses.len() {
             0 => Box::new(AllQuery),

@@ -264,12 +264,20 @@ impl Weight for TermBitSetQuery {
     }
 
     fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
-        let mut scorer = self.scorer(reader, 1.0)?;
-        if scorer.seek(doc) == doc {
-            Ok(Explanation::new("TermBitSetQuery", scorer.score()))
-        } else {
-            Err(TantivyError::InvalidArgument(format!("document {doc} does not match")))
-        }
+        explain_by_seeking(self.scorer(reader, 1.0)?, doc, "TermBitSetQuery")
+    }
+}
+
+/// A scorer's score at `doc`, named `name`, or an error if `doc` does not match.
+pub(super) fn explain_by_seeking(
+    mut scorer: Box<dyn Scorer>,
+    doc: DocId,
+    name: &'static str,
+) -> tantivy::Result<Explanation> {
+    if scorer.seek(doc) == doc {
+        Ok(Explanation::new(name, scorer.score()))
+    } else {
+        Err(TantivyError::InvalidArgument(format!("document {doc} does not match")))
     }
 }
 

@@ -209,20 +209,7 @@ impl Query for TopWords {
                 .map(|(term, boost)| (Occur::Should, TopWords::clause(term, *boost)))
                 .collect(),
         );
-        let bm25 = match enable_scoring {
-            EnableScoring::Enabled {
-                statistics_provider, ..
-            } => Some(
-                self.terms
-                    .iter()
-                    .map(|(term, boost)| {
-                        Bm25Weight::for_terms(statistics_provider, std::slice::from_ref(term))
-                            .map(|weight| weight.boost_by(*boost))
-                    })
-                    .collect::<tantivy::Result<Vec<_>>>()?,
-            ),
-            EnableScoring::Disabled { .. } => None,
-        };
+        let bm25 = boosted_bm25(enable_scoring, &self.terms)?;
         Ok(Box::new(TopWordsWeight {
             terms: self.terms.iter().map(|(term, _)| term.clone()).collect(),
             weights,
@@ -231,6 +218,27 @@ impl Query for TopWords {
             caches: self.caches.clone(),
         }))
     }
+}
+
+/// Each term's BM25 weight, boosted, as a boosted term query's scorer uses it (`None` when not
+/// scoring).
+pub(super) fn boosted_bm25(
+    enable_scoring: EnableScoring<'_>,
+    terms: &[(Term, Score)],
+) -> tantivy::Result<Option<Vec<Bm25Weight>>> {
+    let EnableScoring::Enabled {
+        statistics_provider, ..
+    } = enable_scoring
+    else {
+        return Ok(None);
+    };
+    terms
+        .iter()
+        .map(|(term, boost)| {
+            Bm25Weight::for_terms(statistics_provider, std::slice::from_ref(term)).map(|weight| weight.boost_by(*boost))
+        })
+        .collect::<tantivy::Result<Vec<_>>>()
+        .map(Some)
 }
 
 struct TopWordsWeight {

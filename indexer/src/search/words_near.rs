@@ -13,10 +13,10 @@
 use tantivy::postings::BlockSegmentPostings;
 use tantivy::query::{Bm25Weight, EnableScoring, Explanation, Query, Scorer, Weight};
 use tantivy::schema::IndexRecordOption;
-use tantivy::{DocId, DocSet, Score, SegmentReader, TantivyError, Term, TERMINATED};
+use tantivy::{DocId, DocSet, Score, SegmentReader, Term, TERMINATED};
 
-use super::term_bitset::TermBitSetQuery;
-use super::union::fieldnorms;
+use super::term_bitset::{explain_by_seeking, TermBitSetQuery};
+use super::union::{boosted_bm25, fieldnorms};
 
 /// Any of `terms` (each with its boost) among `candidates`, which must have the same terms
 /// folded in: a candidate scores its terms' BM25 added up, plus the candidates' constant.
@@ -28,17 +28,7 @@ pub struct WordsNear {
 
 impl Query for WordsNear {
     fn weight(&self, enable_scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
-        let bm25 = match enable_scoring {
-            EnableScoring::Enabled {
-                statistics_provider, ..
-            } => Some(
-                self.terms
-                    .iter()
-                    .map(|(term, _)| Bm25Weight::for_terms(statistics_provider, std::slice::from_ref(term)))
-                    .collect::<tantivy::Result<Vec<_>>>()?,
-            ),
-            EnableScoring::Disabled { .. } => None,
-        };
+        let bm25 = boosted_bm25(enable_scoring, &self.terms)?;
         Ok(Box::new(WordsNearWeight {
             query: self.clone(),
             bm25,
@@ -52,7 +42,7 @@ impl Query for WordsNear {
 
 struct WordsNearWeight {
     query: WordsNear,
-    /// Each term's BM25 weight, not boosted (`None` when not scoring).
+    /// Each term's BM25 weight, boosted (`None` when not scoring).
     bm25: Option<Vec<Bm25Weight>>,
 }
 
@@ -69,13 +59,12 @@ impl Weight for WordsNearWeight {
             bits.advance();
         }
         let mut sums = vec![0f64; docs.len()];
-        for ((term, term_boost), weight) in self.query.terms.iter().zip(bm25) {
+        for ((term, _), weight) in self.query.terms.iter().zip(bm25) {
             let inverted = reader.inverted_index(term.field())?;
             let Some(info) = inverted.get_term_info(term)? else {
                 continue;
             };
-            // Boosted as tantivy boosts a boosted term query's scorer (one product).
-            let weight = weight.boost_by(boost * term_boost);
+            let weight = weight.boost_by(boost);
             let fieldnorms = fieldnorms(reader, term)?;
             let mut postings = inverted.read_block_postings_from_terminfo(&info, IndexRecordOption::WithFreqs)?;
             let score = |doc: DocId, term_freq: u32| f64::from(weight.score(fieldnorms.fieldnorm_id(doc), term_freq));
@@ -90,12 +79,7 @@ impl Weight for WordsNearWeight {
     }
 
     fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
-        let mut scorer = self.scorer(reader, 1.0)?;
-        if scorer.seek(doc) == doc {
-            Ok(Explanation::new("WordsNear", scorer.score()))
-        } else {
-            Err(TantivyError::InvalidArgument(format!("document {doc} does not match")))
-        }
+        explain_by_seeking(self.scorer(reader, 1.0)?, doc, "WordsNear")
     }
 }
 
