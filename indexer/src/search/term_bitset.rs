@@ -24,7 +24,7 @@ use tantivy::query::{EmptyScorer, EnableScoring, Explanation, Query, Scorer, Wei
 use tantivy::schema::Field;
 use tantivy::{DocId, DocSet, Score, SegmentReader, TantivyError, Term, TERMINATED};
 
-use super::term_docs::{read_postings, word_count, Bits, TermDocs};
+use super::term_docs::{read_postings, runs, word_count, Bits, TermDocs};
 
 /// Documents with any of the terms (and with one of each group folded in), each scoring a
 /// constant 1 for the terms and 1 for each group (times any boost): what the filter clauses
@@ -118,15 +118,25 @@ impl TermBitSetQuery {
         if set.is_empty() {
             return Ok(Bits::new(words, 0..0));
         }
-        let mut group_words = Vec::new();
-        for group in &self.all_of {
-            group_words.clear();
-            group_words.resize(words.len(), 0);
-            for term in group {
-                self.documents.add(reader, term, &mut group_words, set.clone())?;
+        // Each group is read, and ANDed, only in the stretches with bits set (bits outside
+        // them, from rarer terms' postings, are never read).
+        let (runs, mut group_words) = match self.all_of.is_empty() {
+            true => (Vec::new(), Vec::new()),
+            false => (runs(&words, set.clone()), vec![0u64; words.len()]),
+        };
+        for (at, group) in self.all_of.iter().enumerate() {
+            if at > 0 {
+                for run in &runs {
+                    group_words[run.clone()].fill(0);
+                }
             }
-            for (word, allowed) in words[set.clone()].iter_mut().zip(&group_words[set.clone()]) {
-                *word &= allowed;
+            for term in group {
+                self.documents.add(reader, term, &mut group_words, &runs)?;
+            }
+            for run in &runs {
+                for (word, allowed) in words[run.clone()].iter_mut().zip(&group_words[run.clone()]) {
+                    *word &= allowed;
+                }
             }
         }
         Ok(Bits::new(words, set))
