@@ -134,7 +134,9 @@ impl SearchEdge {
     async fn stale(&self) -> bool {
         self.hit.stale
     }
-    /// Why it matched, in plain language ("1.8 km away", "Strength and balance", "free").
+    /// Why it matched, in plain language: where the words were found ('name matches "chair"',
+    /// 'description mentions "falls"', 'in or serving "dereham"'), needs ("Strength and balance"),
+    /// "1.8 km away", the next session, "free".
     async fn match_reasons(&self) -> &[String] {
         &self.hit.reasons
     }

@@ -16,7 +16,7 @@ use std::sync::{Arc, Mutex};
 use uuid::Uuid;
 
 use super::hits::Asset;
-use crate::domain::{PlaceCode, Schedule, Service};
+use crate::domain::{NeedCode, PlaceCode, Schedule, Service};
 use crate::error::Result;
 use crate::store::feed::Venue;
 
@@ -31,6 +31,8 @@ pub struct CachedAsset {
     pub schedules: Vec<Schedule>,
     /// Areas served: a service's, or those of an organisation's services.
     pub areas: Vec<PlaceCode>,
+    /// An organisation's services' needs (a service's and a fund's are on the asset).
+    pub needs: Vec<NeedCode>,
 }
 
 /// A public service as signposting ranks it: where it meets and when.

@@ -12,6 +12,7 @@ use super::collector::RawHit;
 use super::document::AssetKind;
 use super::fields::{analyse, PLAIN};
 use super::request::SearchRequest;
+use super::TextField;
 use crate::domain::schedule::{Availability, Session};
 use crate::domain::*;
 use crate::error::{Error, Result};
@@ -66,17 +67,23 @@ impl Directory {
     pub async fn search(&self, request: SearchRequest) -> Result<SearchResults> {
         let index = self.search_index().clone();
         let searched = request.clone();
-        let collected = tokio::task::spawn_blocking(move || index.search(&searched))
-            .await
-            .map_err(|e| Error::Index(format!("search task failed: {e}")))??;
-        let hydrated = self.hydrate(&collected.hits).await?;
         let words = TextWords::of(self, &request);
+        let plain = words.plain.clone();
+        let (collected, found) = tokio::task::spawn_blocking(move || -> Result<_> {
+            let searcher = index.searcher();
+            let collected = index.search_in(&searcher, &searched)?;
+            let found = index.fields_with_words(&searcher, &collected.hits, &plain)?;
+            Ok((collected, found))
+        })
+        .await
+        .map_err(|e| Error::Index(format!("search task failed: {e}")))??;
+        let hydrated = self.hydrate(&collected.hits).await?;
         let mut hits = Vec::with_capacity(collected.hits.len());
-        for raw in collected.hits {
+        for (raw, found) in collected.hits.into_iter().zip(found) {
             let Some(asset) = hydrated.assets.get(&raw.id).cloned() else {
                 continue;
             };
-            hits.push(self.explain(&request, &words, raw, asset, &hydrated).await?);
+            hits.push(self.explain(&request, &words, &found, raw, asset, &hydrated).await?);
         }
         Ok(SearchResults {
             hits,
@@ -105,6 +112,7 @@ impl Directory {
                 read.push(Arc::new(CachedAsset {
                     schedules: schedules.remove(&service.id).unwrap_or_default(),
                     areas: areas.remove(&service.id).unwrap_or_default(),
+                    needs: Vec::new(),
                     asset: Asset::Service(service),
                 }));
             }
@@ -112,9 +120,11 @@ impl Directory {
         let organization_ids = ids_of(AssetKind::Organization);
         if !organization_ids.is_empty() {
             let mut areas = store.areas_of_organizations(&organization_ids).await?;
+            let mut needs = store.needs_of_organizations(&organization_ids).await?;
             for organization in store.organizations_by_ids(Some(&organization_ids)).await? {
                 read.push(Arc::new(CachedAsset {
                     areas: areas.remove(&organization.id).unwrap_or_default(),
+                    needs: needs.remove(&organization.id).unwrap_or_default(),
                     asset: Asset::Organization(organization),
                     schedules: Vec::new(),
                 }));
@@ -127,6 +137,7 @@ impl Directory {
                     asset: Asset::Fund(fund),
                     schedules: Vec::new(),
                     areas: Vec::new(),
+                    needs: Vec::new(),
                 }));
             }
         }
@@ -151,6 +162,7 @@ impl Directory {
             let id = entry.id();
             hydrated.schedules.insert(id, entry.schedules.clone());
             hydrated.areas.insert(id, entry.areas.clone());
+            hydrated.organization_needs.insert(id, entry.needs.clone());
             hydrated.assets.insert(id.to_string(), entry.asset.clone());
         }
         Ok(hydrated)
@@ -160,26 +172,41 @@ impl Directory {
         &self,
         request: &SearchRequest,
         words: &TextWords,
+        found: &[(TextField, usize)],
         raw: RawHit,
         asset: Asset,
         hydrated: &Hydrated,
     ) -> Result<SearchHit> {
         let mut reasons = Vec::new();
-        let (name, needs) = match &asset {
-            Asset::Service(s) => (s.name.as_str(), s.needs.as_slice()),
-            Asset::Organization(o) => (o.name.as_str(), &[][..]),
-            Asset::Fund(f) => (f.name.as_str(), f.needs.as_slice()),
+        let needs = match &asset {
+            Asset::Service(s) => s.needs.as_slice(),
+            Asset::Organization(o) => hydrated
+                .organization_needs
+                .get(&o.id)
+                .map(Vec::as_slice)
+                .unwrap_or_default(),
+            Asset::Fund(f) => f.needs.as_slice(),
         };
         if request.text.is_some() {
-            let name_words = analyse(self.search_index().index(), PLAIN, name);
-            let matched: Vec<&str> = words
-                .plain
-                .iter()
-                .filter(|w| name_words.contains(w))
-                .map(String::as_str)
-                .collect();
-            if !matched.is_empty() {
-                reasons.push(format!("name matches \"{}\"", matched.join(" ")));
+            // Each field's words, each word said once, in the first field it is found in.
+            let mut said = vec![false; words.plain.len()];
+            for (field, saying) in [
+                (TextField::Name, "name matches"),
+                (TextField::Description, "description mentions"),
+                (TextField::Organization, "run by"),
+                (TextField::Topics, "about"),
+                (TextField::PlaceNames, "in or serving"),
+            ] {
+                let mut here: Vec<&str> = Vec::new();
+                for &(which, at) in found {
+                    if which == field && !said[at] {
+                        said[at] = true;
+                        here.push(&words.plain[at]);
+                    }
+                }
+                if !here.is_empty() {
+                    reasons.push(format!("{saying} \"{}\"", here.join(" ")));
+                }
             }
             for need in needs
                 .iter()
@@ -266,10 +293,13 @@ struct Hydrated {
     schedules: HashMap<Uuid, Vec<Schedule>>,
     /// Areas each service serves.
     areas: HashMap<Uuid, Vec<PlaceCode>>,
+    /// Needs each organisation's services meet.
+    organization_needs: HashMap<Uuid, Vec<NeedCode>>,
 }
 
 /// The request's words, analysed once for every hit's reasons.
 struct TextWords {
+    /// The words as typed (in lower case), each once.
     plain: Vec<String>,
     needs: Vec<NeedCode>,
 }
@@ -282,7 +312,14 @@ impl TextWords {
                 .text
                 .as_deref()
                 .map(|text| analyse(index, PLAIN, text))
-                .unwrap_or_default(),
+                .unwrap_or_default()
+                .into_iter()
+                .fold(Vec::new(), |mut words, word| {
+                    if !words.contains(&word) {
+                        words.push(word);
+                    }
+                    words
+                }),
             needs: request.text_needs(index),
         }
     }

@@ -39,7 +39,7 @@ use tantivy::collector::TopDocs;
 use tantivy::directory::MmapDirectory;
 use tantivy::indexer::{LogMergePolicy, NoMergePolicy};
 use tantivy::query::TermSetQuery;
-use tantivy::schema::Value;
+use tantivy::schema::{Field, Value};
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 use uuid::Uuid;
 
@@ -157,6 +157,19 @@ impl std::fmt::Debug for SearchIndex {
             .field("applied_seq", &self.applied_seq())
             .finish()
     }
+}
+
+/// A text field a search's words are found in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextField {
+    Name,
+    Description,
+    /// The name of the organisation running it.
+    Organization,
+    /// Its needs' labels and keywords, and its activities.
+    Topics,
+    /// Names of places it meets in or serves.
+    PlaceNames,
 }
 
 /// A type-ahead suggestion.
@@ -397,17 +410,27 @@ impl SearchIndex {
     /// passes, and only a request for `exact_total` or facets adds the unscored pass over every
     /// match. Either way a page is the same whether or not the totals are asked for.
     pub fn search(&self, request: &SearchRequest) -> Result<Collected> {
-        let searcher = self.reader.searcher();
-        self.term_caches.follow(&searcher);
-        let typos = request.unknown_words(&self.index, &self.fields, &searcher);
+        self.search_in(&self.reader.searcher(), request)
+    }
+
+    /// The index as it is now, to search and explain with ([`SearchIndex::search_in`],
+    /// [`SearchIndex::fields_with_words`]).
+    pub fn searcher(&self) -> tantivy::Searcher {
+        self.reader.searcher()
+    }
+
+    /// [`SearchIndex::search`] with the given searcher: hits' addresses are the searcher's.
+    pub fn search_in(&self, searcher: &tantivy::Searcher, request: &SearchRequest) -> Result<Collected> {
+        self.term_caches.follow(searcher);
+        let typos = request.unknown_words(&self.index, &self.fields, searcher);
         let counts = request.exact_total || request.facets;
         if counts && !request.page_skips_matches() {
             // The page visits every match anyway: count in the same pass.
-            return self.pass(&searcher, request, &typos, collector::Pass::Everything);
+            return self.pass(searcher, request, &typos, collector::Pass::Everything);
         }
-        let mut found = self.best_page(&searcher, request, &typos)?;
+        let mut found = self.best_page(searcher, request, &typos)?;
         if counts {
-            let counted = self.pass(&searcher, request, &typos, collector::Pass::Count)?;
+            let counted = self.pass(searcher, request, &typos, collector::Pass::Count)?;
             found.total = counted.total;
             found.need_counts = counted.need_counts;
             found.district_counts = counted.district_counts;
@@ -482,6 +505,51 @@ impl SearchIndex {
             }
         }
         self.pass(searcher, request, typos, collector::Pass::Page)
+    }
+
+    /// For each hit (found by `searcher`), which of `words` each text field of it has, as the
+    /// field analyses them (stemmed, but not within a typo): what "why it matched" says.
+    pub fn fields_with_words(
+        &self,
+        searcher: &tantivy::Searcher,
+        hits: &[RawHit],
+        words: &[String],
+    ) -> Result<Vec<Vec<(TextField, usize)>>> {
+        let fields = &self.fields;
+        let checked = [
+            (TextField::Name, fields.name, fields::ENGLISH),
+            (TextField::Description, fields.description, fields::ENGLISH),
+            (TextField::Organization, fields.organization, fields::ENGLISH),
+            (TextField::Topics, fields.topics, fields::ENGLISH),
+            (TextField::PlaceNames, fields.place_names, PLAIN),
+        ];
+        // Each field's term for each word, if the word is not a stop word there.
+        let terms: Vec<(TextField, Field, usize, Term)> = checked
+            .iter()
+            .flat_map(|&(which, field, analyser)| {
+                words.iter().enumerate().filter_map(move |(at, word)| {
+                    let term = fields::analyse(&self.index, analyser, word).pop()?;
+                    Some((which, field, at, Term::from_field_text(field, &term)))
+                })
+            })
+            .collect();
+        hits.iter()
+            .map(|hit| {
+                let (segment, doc) = hit.address;
+                let reader = searcher.segment_reader(segment);
+                let mut found = Vec::new();
+                for (which, field, at, term) in &terms {
+                    let postings = reader
+                        .inverted_index(*field)
+                        .map_err(index_error)?
+                        .read_postings(term, tantivy::schema::IndexRecordOption::Basic)?;
+                    if postings.is_some_and(|mut postings| tantivy::DocSet::seek(&mut postings, doc) == doc) {
+                        found.push((*which, *at));
+                    }
+                }
+                Ok(found)
+            })
+            .collect()
     }
 
     /// Names of listings with a word starting with `prefix`, best first.

@@ -299,6 +299,27 @@ impl Store {
         Ok(areas)
     }
 
+    /// Needs met by the public services of the given organisations (what their search
+    /// documents carry), in taxonomy order.
+    pub async fn needs_of_organizations(&self, ids: &[Uuid]) -> Result<HashMap<Uuid, Vec<NeedCode>>> {
+        let rows: Vec<(String, Option<String>)> = sqlx::query_as(
+            "SELECT s.organization_id, group_concat(DISTINCT sn.need_code) FROM service_needs sn
+             JOIN public_services s ON s.id = sn.service_id
+             WHERE s.organization_id IN (SELECT value FROM json_each(?1))
+             GROUP BY s.organization_id",
+        )
+        .bind(id_filter(Some(ids)))
+        .fetch_all(self.pool())
+        .await?;
+        let mut needs = HashMap::new();
+        for (organization_id, codes) in rows {
+            let mut codes = need_codes(codes)?;
+            codes.sort();
+            needs.insert(uuid(&organization_id)?, codes);
+        }
+        Ok(needs)
+    }
+
     /// Schedules of the given services.
     pub async fn schedules_of_services(&self, ids: &[Uuid]) -> Result<Vec<Schedule>> {
         let rows: Vec<ScheduleRow> = sqlx::query_as(

@@ -389,6 +389,53 @@ async fn stale_listings_are_flagged_and_ranked_lower() {
         .any(|r| r.contains("12 months")));
 }
 
+/// Every result of a text search says where the words were found: in its name, its
+/// description, its needs' words, or the names of the places it meets in or serves; and an
+/// organisation, whose needs are its services', says which of them the words name.
+#[tokio::test]
+async fn results_say_where_the_words_were_found() {
+    let test = seeded().await;
+    let reasons = |edge: &Value| strings_of(&edge["matchReasons"]);
+    let connection = search(&test, r#"text: "chair exercise" first: 3"#).await;
+    let first = reasons(&edges(&connection)[0]);
+    assert!(first.contains(&r#"name matches "exercise""#.to_string()), "{first:?}");
+    assert!(
+        first.contains(&r#"description mentions "chair""#.to_string()),
+        "{first:?}"
+    );
+
+    let connection = search(&test, r#"text: "Dereham" first: 20"#).await;
+    let found = edges(&connection);
+    assert!(found.len() >= 5, "{}", found.len());
+    assert!(
+        found
+            .iter()
+            .any(|edge| reasons(edge).contains(&r#"in or serving "dereham""#.to_string())),
+        "some are found by the places they meet in alone"
+    );
+    for edge in &found {
+        let reasons = reasons(edge);
+        assert!(
+            reasons.iter().any(|r| r.ends_with(r#" "dereham""#)),
+            "{}: {reasons:?}",
+            name(edge)
+        );
+    }
+
+    let connection = search(&test, r#"text: "wobbly" kinds: [ORGANIZATION] first: 5"#).await;
+    let found = edges(&connection);
+    assert!(!found.is_empty());
+    for edge in &found {
+        assert_eq!(edge["node"]["__typename"], "Organization");
+        let reasons = reasons(edge);
+        assert!(
+            reasons.contains(&"Strength and balance (from your words)".to_string()),
+            "{}: {reasons:?}",
+            name(edge)
+        );
+    }
+}
+
 #[tokio::test]
 async fn suggest_offers_needs_and_names() {
     let test = seeded().await;
