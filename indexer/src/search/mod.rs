@@ -39,8 +39,8 @@ use tantivy::collector::TopDocs;
 use tantivy::directory::MmapDirectory;
 use tantivy::indexer::{LogMergePolicy, NoMergePolicy};
 use tantivy::query::TermSetQuery;
-use tantivy::schema::{Field, Value};
-use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
+use tantivy::schema::{Field, IndexRecordOption, Value};
+use tantivy::{DocId, DocSet, Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 use uuid::Uuid;
 
 pub use collector::{Collected, RawHit};
@@ -527,29 +527,43 @@ impl SearchIndex {
         let terms: Vec<(TextField, Field, usize, Term)> = checked
             .iter()
             .flat_map(|&(which, field, analyser)| {
-                words.iter().enumerate().filter_map(move |(at, word)| {
-                    let term = fields::analyse(&self.index, analyser, word).pop()?;
-                    Some((which, field, at, Term::from_field_text(field, &term)))
+                words.iter().enumerate().filter_map(move |(word, text)| {
+                    let term = fields::analyse(&self.index, analyser, text).pop()?;
+                    Some((which, field, word, Term::from_field_text(field, &term)))
                 })
             })
             .collect();
-        hits.iter()
-            .map(|hit| {
-                let (segment, doc) = hit.address;
-                let reader = searcher.segment_reader(segment);
-                let mut found = Vec::new();
-                for (which, field, at, term) in &terms {
-                    let postings = reader
-                        .inverted_index(*field)
-                        .map_err(index_error)?
-                        .read_postings(term, tantivy::schema::IndexRecordOption::Basic)?;
-                    if postings.is_some_and(|mut postings| tantivy::DocSet::seek(&mut postings, doc) == doc) {
-                        found.push((*which, *at));
+        let mut found = vec![Vec::new(); hits.len()];
+        for (ordinal, reader) in searcher.segment_readers().iter().enumerate() {
+            let here: Vec<(usize, DocId)> = hits
+                .iter()
+                .enumerate()
+                .filter(|(_, hit)| hit.address.0 as usize == ordinal)
+                .map(|(at, hit)| (at, hit.address.1))
+                .collect();
+            if here.is_empty() {
+                continue;
+            }
+            // Each term looked up once per segment, then sought at each hit in it.
+            for (which, field, word, term) in &terms {
+                let inverted = reader.inverted_index(*field).map_err(index_error)?;
+                let Some(info) = inverted.get_term_info(term)? else {
+                    continue;
+                };
+                for &(at, doc) in &here {
+                    let mut postings = inverted.read_postings_from_terminfo(&info, IndexRecordOption::Basic)?;
+                    // Postings may only be sought forward: the first may already be past it.
+                    let has = match postings.doc() {
+                        first if first >= doc => first == doc,
+                        _ => postings.seek(doc) == doc,
+                    };
+                    if has {
+                        found[at].push((*which, *word));
                     }
                 }
-                Ok(found)
-            })
-            .collect()
+            }
+        }
+        Ok(found)
     }
 
     /// Names of listings with a word starting with `prefix`, best first.

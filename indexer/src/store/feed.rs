@@ -300,7 +300,7 @@ impl Store {
     }
 
     /// Needs met by the public services of the given organisations (what their search
-    /// documents carry), in taxonomy order.
+    /// documents carry), sorted by code.
     pub async fn needs_of_organizations(&self, ids: &[Uuid]) -> Result<HashMap<Uuid, Vec<NeedCode>>> {
         let rows: Vec<(String, Option<String>)> = sqlx::query_as(
             "SELECT s.organization_id, group_concat(DISTINCT sn.need_code) FROM service_needs sn
