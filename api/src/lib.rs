@@ -2,7 +2,8 @@
 //!
 //! # Layout
 //! - [`graphql`]: the schema (types wrap engine types; errors mapped to stable codes).
-//! - [`app`]: the axum router: `POST /graphql`, GraphiQL on `GET /graphql`, `GET /healthz`.
+//! - [`app`]: the axum router: `POST /graphql`, GraphiQL on `GET /graphql` (its files on
+//!   `GET /graphiql/…`, served from the binary), `GET /healthz`.
 //! - [`maps`]: `GET /maps/gaps.svg`, a gap report drawn as a map.
 //! - [`serve`]: run the router on a listener until `shutdown` resolves.
 //! - [`auth`]: bearer tokens and per-client rate limits.
@@ -16,11 +17,10 @@ pub mod maps;
 use std::future::Future;
 use std::net::SocketAddr;
 
-use async_graphql::http::GraphiQLSource;
 use async_graphql_axum::rejection::GraphQLRejection;
 use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
-use axum::extract::{ConnectInfo, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::{ConnectInfo, Path, State};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::{Extension, Json, Router};
@@ -61,6 +61,7 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .route("/", get(|| async { Redirect::temporary("/graphql") }))
         .route("/graphql", get(graphiql).post(graphql_handler))
+        .route("/graphiql/{file}", get(graphiql_asset))
         .route("/healthz", get(healthz))
         .route("/maps/gaps.svg", get(maps::gaps_svg))
         .layer(CorsLayer::permissive())
@@ -112,13 +113,48 @@ async fn graphql_handler(
     }
 }
 
-async fn graphiql() -> Html<String> {
-    Html(
-        GraphiQLSource::build()
-            .endpoint("/graphql")
-            .title("Community asset directory")
-            .finish(),
-    )
+/// GraphiQL, whose scripts and styles this server serves itself (`api/assets/graphiql`): the
+/// page works with no internet connection.
+async fn graphiql() -> Html<&'static str> {
+    Html(include_str!("../assets/graphiql/index.html"))
+}
+
+/// GraphiQL's files, by name: (name, content type, contents).
+const GRAPHIQL_ASSETS: [(&str, &str, &[u8]); 4] = [
+    (
+        "graphiql.min.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../assets/graphiql/graphiql.min.js"),
+    ),
+    (
+        "graphiql.min.css",
+        "text/css; charset=utf-8",
+        include_bytes!("../assets/graphiql/graphiql.min.css"),
+    ),
+    (
+        "react.production.min.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../assets/graphiql/react.production.min.js"),
+    ),
+    (
+        "react-dom.production.min.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../assets/graphiql/react-dom.production.min.js"),
+    ),
+];
+
+async fn graphiql_asset(Path(file): Path<String>) -> Response {
+    match GRAPHIQL_ASSETS.iter().find(|(name, _, _)| *name == file) {
+        Some((_, content_type, body)) => (
+            [
+                (header::CONTENT_TYPE, *content_type),
+                (header::CACHE_CONTROL, "public, max-age=86400"),
+            ],
+            *body,
+        )
+            .into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
 }
 
 /// Liveness and readiness: 200 with counts when the database answers, 503 otherwise.

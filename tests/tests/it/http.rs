@@ -24,7 +24,33 @@ async fn graphql_over_http_with_graphiql_health_and_cors() {
 
     let graphiql = client.get(format!("{base}/graphql")).send().await.expect("graphiql");
     assert_eq!(graphiql.status(), 200);
-    assert!(graphiql.text().await.expect("html").to_lowercase().contains("graphiql"));
+    let page = graphiql.text().await.expect("html");
+    assert!(page.to_lowercase().contains("graphiql"));
+    // Every script and style the page loads comes from this server (no internet needed).
+    let loaded: Vec<&str> = page
+        .split(['"', '\''])
+        .filter(|part| part.ends_with(".js") || part.ends_with(".css"))
+        .collect();
+    assert_eq!(loaded.len(), 4, "{loaded:?}");
+    for path in loaded {
+        assert!(path.starts_with("/graphiql/"), "{path} is not served here");
+        let asset = client.get(format!("{base}{path}")).send().await.expect("asset");
+        assert_eq!(asset.status(), 200, "{path}");
+        let content_type = asset.headers()["content-type"].to_str().expect("type").to_string();
+        let kind = if path.ends_with(".js") {
+            "text/javascript"
+        } else {
+            "text/css"
+        };
+        assert!(content_type.starts_with(kind), "{path}: {content_type}");
+        assert!(asset.bytes().await.expect("body").len() > 10_000, "{path}");
+    }
+    let missing = client
+        .get(format!("{base}/graphiql/nothing.js"))
+        .send()
+        .await
+        .expect("missing");
+    assert_eq!(missing.status(), 404);
 
     let response = client
         .post(format!("{base}/graphql"))
