@@ -5,14 +5,18 @@
 //! - [`app`]: the axum router: `POST /graphql`, GraphiQL on `GET /graphql` (its files on
 //!   `GET /graphiql/…`, served from the binary), `GET /healthz`.
 //! - [`maps`]: `GET /maps/gaps.svg`, a gap report drawn as a map.
+//! - [`oruk`]: the Open Referral UK 3.0 REST API under `/oruk`.
+//! - [`feeds`]: OpenActive RPDE feeds and dataset site under `/openactive`, and the change sync.
 //! - [`serve`]: run the router on a listener until `shutdown` resolves.
 //! - [`auth`]: bearer tokens and per-client rate limits.
 //! - [`config`]: the server's command-line flags.
 
 pub mod auth;
 pub mod config;
+pub mod feeds;
 pub mod graphql;
 pub mod maps;
+pub mod oruk;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -64,6 +68,8 @@ pub fn app(state: AppState) -> Router {
         .route("/graphiql/{file}", get(graphiql_asset))
         .route("/healthz", get(healthz))
         .route("/maps/gaps.svg", get(maps::gaps_svg))
+        .nest("/oruk", oruk::routes())
+        .merge(feeds::routes())
         .layer(CorsLayer::permissive())
         .layer(TraceLayer::new_for_http())
         .with_state(state)

@@ -1,0 +1,14 @@
+//! Publishing the directory in the UK standards others consume: Open Referral UK 3.0 (the
+//! REST API's documents, filters and paging), OpenActive (RPDE feeds of sessions) and the
+//! change sync that lets a platform mirror the directory. The engine builds every document;
+//! the API crate only routes HTTP to these functions.
+//!
+//! # Layout
+//! - [`oruk`]: Open Referral UK 3.0 documents (services, organisations, locations, taxonomies),
+//!   list queries and the paged envelope.
+//! - [`rpde`]: Realtime Paged Data Exchange 1.0 pages over the change log's ordering.
+//! - [`openactive`]: OpenActive SessionSeries and ScheduledSession items and the dataset site.
+
+pub mod openactive;
+pub mod oruk;
+pub mod rpde;
