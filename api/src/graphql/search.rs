@@ -330,6 +330,7 @@ async fn parse_request(directory: &Directory, a: SearchArgs) -> Result<SearchReq
         exact_total: true,
         ring_km: None,
         today: Utc::now().with_timezone(&London).date_naive(),
+        ..SearchRequest::default()
     })
 }
 

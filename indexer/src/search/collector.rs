@@ -90,6 +90,8 @@ pub struct SegmentColumns {
     session: Column<u64>,
     min_age: Column<i64>,
     max_age: Column<i64>,
+    /// When each listing last changed (see `Fields::modified`).
+    modified: Column<i64>,
     opens: Column<i64>,
     closes: Column<i64>,
     reviewed: Column<i64>,
@@ -151,6 +153,7 @@ impl SegmentColumns {
             session: fast.u64("session")?,
             min_age: fast.i64("min_age")?,
             max_age: fast.i64("max_age")?,
+            modified: fast.i64("modified")?,
             opens: fast.i64("opens")?,
             closes: fast.i64("closes")?,
             reviewed: fast.i64("reviewed")?,
@@ -561,6 +564,9 @@ impl SegmentSearch {
         request.facets
             || request.near.is_some()
             || request.age.is_some()
+            || request.minimum_age_at_least.is_some()
+            || request.maximum_age_at_most.is_some()
+            || request.modified_since.is_some()
             || !request.days.is_empty()
             || request.time_from.is_some()
             || request.time_to.is_some()
@@ -573,6 +579,9 @@ impl SegmentSearch {
         let request = &self.request;
         request.near.is_some()
             && request.age.is_none()
+            && request.minimum_age_at_least.is_none()
+            && request.maximum_age_at_most.is_none()
+            && request.modified_since.is_none()
             && request.days.is_empty()
             && request.time_from.is_none()
             && request.time_to.is_none()
@@ -714,11 +723,26 @@ impl SegmentSearch {
         self.serving_here.as_ref().is_some_and(|serving| serving.contains(doc))
     }
 
+    /// The person's age within the listing's range, and the range within ORUK's bounds.
     fn age_fits(&self, doc: DocId) -> bool {
-        let Some(age) = self.request.age else { return true };
+        let request = &self.request;
+        if request.age.is_none() && request.minimum_age_at_least.is_none() && request.maximum_age_at_most.is_none() {
+            return true;
+        }
         let min = self.columns.min_age.first(doc).unwrap_or(0);
         let max = self.columns.max_age.first(doc).unwrap_or(i64::MAX);
-        min <= age && age <= max
+        request.age.is_none_or(|age| min <= age && age <= max)
+            && request.minimum_age_at_least.is_none_or(|bound| min >= bound)
+            && request.maximum_age_at_most.is_none_or(|bound| max <= bound)
+    }
+
+    /// Changed at or after the request's `modified_since`.
+    fn modified_fits(&self, doc: DocId) -> bool {
+        let Some(since) = self.request.modified_since else {
+            return true;
+        };
+        let modified = self.columns.modified.first(doc).unwrap_or(i64::MIN);
+        modified >= super::document::modified_nanos(since)
     }
 
     fn sessions_fit(&self, doc: DocId) -> bool {
@@ -787,7 +811,7 @@ impl SegmentCollector for SegmentSearch {
 
     fn collect(&mut self, doc: DocId, text_score: Score) {
         self.take_notes();
-        if !(self.age_fits(doc) && self.sessions_fit(doc) && self.fund_open(doc)) {
+        if !(self.age_fits(doc) && self.modified_fits(doc) && self.sessions_fit(doc) && self.fund_open(doc)) {
             return;
         }
         if !self.in_range(doc) {

@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use chrono::{Datelike, NaiveDate, Weekday};
+use chrono::{DateTime, Datelike, NaiveDate, Utc, Weekday};
 use tantivy::TantivyDocument;
 use uuid::Uuid;
 
@@ -87,6 +87,12 @@ pub struct AssetDocument {
     pub opens_on: Option<NaiveDate>,
     pub closes_on: Option<NaiveDate>,
     pub last_reviewed: Option<NaiveDate>,
+    /// The organisation the listing belongs to (see `Fields::owner`).
+    pub owner: Option<Uuid>,
+    /// Activity List concept ids.
+    pub activity_ids: Vec<String>,
+    /// When the listing last changed.
+    pub modified: Option<DateTime<Utc>>,
 }
 
 impl AssetDocument {
@@ -126,6 +132,13 @@ pub fn unpack_session(packed: u64) -> (u32, u16, u16) {
         ((packed >> 16) & 0xFFFF) as u16,
         (packed & 0xFFFF) as u16,
     )
+}
+
+/// A time as the `modified` field holds it: nanoseconds since 1970 (saturating far outside
+/// 1678-2262).
+pub fn modified_nanos(at: DateTime<Utc>) -> i64 {
+    at.timestamp_nanos_opt()
+        .unwrap_or(if at.timestamp() < 0 { i64::MIN } else { i64::MAX })
 }
 
 /// Unknown ages index as the widest range.
@@ -196,6 +209,13 @@ impl AssetDocument {
         doc.add_i64(fields.opens, self.opens_on.map_or(i64::MIN, epoch_day));
         doc.add_i64(fields.closes, self.closes_on.map_or(i64::MAX, epoch_day));
         doc.add_i64(fields.reviewed, self.last_reviewed.map_or(0, epoch_day));
+        if let Some(owner) = self.owner {
+            doc.add_text(fields.owner, owner.to_string());
+        }
+        for activity in &self.activity_ids {
+            doc.add_text(fields.activity, activity);
+        }
+        doc.add_i64(fields.modified, self.modified.map_or(i64::MIN, modified_nanos));
         doc
     }
 }
@@ -249,6 +269,9 @@ impl DocumentBuilder<'_> {
             free: service.free,
             delivery_modes: service.delivery_modes.iter().copied().collect(),
             last_reviewed: service.last_reviewed_at.map(|at| at.date_naive()),
+            owner: Some(service.organization_id),
+            activity_ids: service.activity_concepts.iter().map(|a| a.id.clone()).collect(),
+            modified: Some(service.updated_at),
             ..AssetDocument::default()
         };
         for venue in feed.venues.get(&service.id).into_iter().flatten() {
@@ -335,6 +358,8 @@ impl DocumentBuilder<'_> {
             opens_on: fund.opens_on,
             closes_on: fund.closes_on,
             last_reviewed: fund.last_reviewed_at.map(|at| at.date_naive()),
+            owner: fund.funder_organization_id,
+            modified: Some(fund.updated_at),
             ..AssetDocument::default()
         };
         for code in &fund.beneficiary_locations {
@@ -389,6 +414,8 @@ impl OrganizationServices {
             organization: organization.name.clone(),
             last_reviewed: organization.last_reviewed_at.map(|at| at.date_naive()),
             needs: self.needs.into_iter().collect(),
+            owner: Some(organization.id),
+            modified: Some(organization.updated_at),
             ..self.gathered
         };
         doc.venues.sort_by(|a, b| {

@@ -59,6 +59,13 @@ pub struct Fields {
     pub closes: Field,
     /// Days since 1970-01-01 a person last confirmed the listing (0: never).
     pub reviewed: Field,
+    /// The UUID of the listing's organisation (a service's provider, a fund's funder, an
+    /// organisation itself), for the ORUK `organization_id` filter.
+    pub owner: Field,
+    /// OpenActive Activity List concept ids (UUID text), for the ORUK taxonomy filters.
+    pub activity: Field,
+    /// When the listing last changed, in nanoseconds since 1970 (ORUK `modified_after`).
+    pub modified: Field,
 }
 
 impl Fields {
@@ -112,7 +119,10 @@ impl Fields {
             mode: builder.add_text_field("mode", STRING),
             opens: builder.add_i64_field("opens", fast_i64.clone()),
             closes: builder.add_i64_field("closes", fast_i64.clone()),
-            reviewed: builder.add_i64_field("reviewed", fast_i64),
+            reviewed: builder.add_i64_field("reviewed", fast_i64.clone()),
+            owner: builder.add_text_field("owner", STRING),
+            activity: builder.add_text_field("activity", STRING),
+            modified: builder.add_i64_field("modified", fast_i64),
         };
         (builder.build(), fields)
     }

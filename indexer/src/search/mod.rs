@@ -51,7 +51,7 @@ use crate::error::{Error, Result};
 use fields::{Fields, PLAIN};
 
 /// Bumped whenever documents or the schema change shape; an index of another version is rebuilt.
-const INDEX_VERSION: u32 = 4;
+const INDEX_VERSION: u32 = 5;
 
 /// What each commit records.
 #[derive(Debug, Serialize, Deserialize)]

@@ -63,6 +63,16 @@ pub struct SearchRequest {
     pub kinds: Vec<AssetKind>,
     /// The person's age: the listing's age range must include it.
     pub age: Option<i64>,
+    /// The listing's minimum age must be at least this (none counts as 0; ORUK `minimum_age`).
+    pub minimum_age_at_least: Option<i64>,
+    /// The listing's maximum age must be at most this (none counts as 200; ORUK `maximum_age`).
+    pub maximum_age_at_most: Option<i64>,
+    /// Listings of any of these organisations (a service's provider, a fund's funder).
+    pub organization_ids: Vec<uuid::Uuid>,
+    /// Listings offering any of these OpenActive Activity List concepts (concept UUID text).
+    pub activities: Vec<String>,
+    /// Listings last changed at or after this time (ORUK `modified_after`).
+    pub modified_since: Option<chrono::DateTime<chrono::Utc>>,
     /// A session on one of these days.
     pub days: Vec<Weekday>,
     /// A session starting at or after this time (minutes after midnight, local).
@@ -110,7 +120,8 @@ impl SearchRequest {
         self.text.as_deref().is_some_and(|text| !text.trim().is_empty())
     }
 
-    /// Whether a term filter (kind, need, place, radius, day, free, feature, delivery mode)
+    /// Whether a term filter (kind, need, place, radius, day, free, feature, delivery mode,
+    /// organisation, activity)
     /// narrows the matches in the index itself.
     fn has_term_filters(&self) -> bool {
         !self.kinds.is_empty()
@@ -121,6 +132,8 @@ impl SearchRequest {
             || self.free_only
             || !self.accessibility.is_empty()
             || !self.delivery_modes.is_empty()
+            || !self.organization_ids.is_empty()
+            || !self.activities.is_empty()
     }
 
     /// Whether the best page can be found without visiting every match: with no words (rings
@@ -202,6 +215,13 @@ impl SearchRequest {
         }
         if !self.delivery_modes.is_empty() {
             term_filters.push((fields.mode, self.delivery_modes.iter().map(|m| m.as_str()).collect()));
+        }
+        let owners: Vec<String> = self.organization_ids.iter().map(|id| id.to_string()).collect();
+        if !owners.is_empty() {
+            term_filters.push((fields.owner, owners.iter().map(String::as_str).collect()));
+        }
+        if !self.activities.is_empty() {
+            term_filters.push((fields.activity, self.activities.iter().map(String::as_str).collect()));
         }
         if let Some(within) = &self.within {
             filter(either(
@@ -288,7 +308,12 @@ impl SearchRequest {
     /// candidate ([`SeekingUnion`]). Among the many listings of a radius or place alone,
     /// reading the words' postings window by window (tantivy's union) costs less.
     fn narrowed(&self) -> bool {
-        !self.needs.is_empty() || !self.days.is_empty() || !self.accessibility.is_empty() || self.free_only
+        !self.needs.is_empty()
+            || !self.days.is_empty()
+            || !self.accessibility.is_empty()
+            || self.free_only
+            || !self.organization_ids.is_empty()
+            || !self.activities.is_empty()
     }
 
     /// The text's words, analysed for each use.

@@ -10,6 +10,7 @@
 pub mod accounts;
 pub mod feed;
 mod gaps;
+pub mod oruk;
 pub mod read;
 pub(crate) mod rows;
 mod unmet;
