@@ -393,13 +393,36 @@ pub struct Change {
     pub id: Uuid,
 }
 
-/// Appends a change-log row; call inside the transaction that made the change.
-pub async fn record_change(conn: &mut sqlx::SqliteConnection, kind: ChangeKind, id: Uuid) -> Result<()> {
-    sqlx::query("INSERT INTO change_log (kind, entity_id, changed_at) VALUES (?, ?, ?)")
-        .bind(kind.as_str())
+/// Appends a change-log row and moves the listing's feed position (`feed_seq`) to it; call
+/// inside the transaction that made the change. Returns the row's `seq`.
+///
+/// An organisation's change also moves its services, whose feed items nest it. SQLite lets one
+/// transaction write at a time, so `seq` follows commit order: a feed reader that has seen
+/// `seq` n never later finds a change with a smaller one (RPDE's "no delayed interleaving").
+pub async fn record_change(conn: &mut sqlx::SqliteConnection, kind: ChangeKind, id: Uuid) -> Result<i64> {
+    let seq: i64 =
+        sqlx::query_scalar("INSERT INTO change_log (kind, entity_id, changed_at) VALUES (?, ?, ?) RETURNING seq")
+            .bind(kind.as_str())
+            .bind(id.to_string())
+            .bind(chrono::Utc::now())
+            .fetch_one(&mut *conn)
+            .await?;
+    let listing = match kind {
+        ChangeKind::Organization => "UPDATE organizations SET feed_seq = ?1 WHERE id = ?2",
+        ChangeKind::Service => "UPDATE services SET feed_seq = ?1 WHERE id = ?2",
+        ChangeKind::Fund => "UPDATE funds SET feed_seq = ?1 WHERE id = ?2",
+    };
+    sqlx::query(listing)
+        .bind(seq)
         .bind(id.to_string())
-        .bind(chrono::Utc::now())
-        .execute(conn)
+        .execute(&mut *conn)
         .await?;
-    Ok(())
+    if kind == ChangeKind::Organization {
+        sqlx::query("UPDATE services SET feed_seq = ?1 WHERE organization_id = ?2")
+            .bind(seq)
+            .bind(id.to_string())
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(seq)
 }

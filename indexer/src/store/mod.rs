@@ -5,6 +5,7 @@
 //! - [`write`]: inserts, one intent per function, run inside a caller's transaction.
 //! - [`read`]: queries, returning domain types.
 //! - [`feed`]: set-wise reads for the search index, and the change log it follows.
+//! - [`rpde`]: services in change-log order and OpenActive's scheduled sessions, for the feeds.
 //! - `gaps`: gap detection's queries, unmet-need counts and place replacement with history.
 
 pub mod accounts;
@@ -13,6 +14,7 @@ mod gaps;
 pub mod oruk;
 pub mod read;
 pub(crate) mod rows;
+pub mod rpde;
 mod unmet;
 pub mod write;
 
