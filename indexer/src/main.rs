@@ -6,6 +6,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 
 mod cli_accounts;
+mod cli_export;
 mod cli_gaps;
 
 /// The community asset directory engine.
@@ -41,6 +42,8 @@ enum Command {
         #[arg(long)]
         name: Option<String>,
     },
+    /// Write every public service in a standard format (Open Referral UK NDJSON), with progress.
+    Export(cli_export::ExportArgs),
     /// Manage places and their boundaries.
     Places {
         #[command(subcommand)]
@@ -71,6 +74,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Reindex => reindex(&directory).await?,
         Command::Gaps(args) => cli_gaps::gaps(&directory, args).await?,
         Command::Places { command } => cli_gaps::places(&directory, command).await?,
+        Command::Export(args) => cli_export::export(&directory, args).await?,
         Command::Accounts { command } => cli_accounts::accounts(&directory, command).await?,
         Command::Organizations { name } => cli_accounts::organizations(&directory, name).await?,
     }

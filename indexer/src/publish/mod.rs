@@ -8,7 +8,11 @@
 //!   list queries and the paged envelope.
 //! - [`rpde`]: Realtime Paged Data Exchange 1.0 pages over the change log's ordering.
 //! - [`openactive`]: OpenActive SessionSeries and ScheduledSession items and the dataset site.
+//! - [`change_sync`]: the RPDE feed of ORUK services (edits and tombstones) platforms mirror.
+//! - [`export`]: every public service as ORUK NDJSON, a line each (`indexer export`).
 
+pub mod change_sync;
+pub mod export;
 pub mod openactive;
 pub mod oruk;
 pub mod rpde;
