@@ -275,3 +275,75 @@ async fn bad_paging_parameters_answer_400_naming_the_parameter() {
         }
     }
 }
+
+#[tokio::test]
+async fn migration_0006_backfills_each_listing_from_its_newest_change() {
+    let test = seeded().await;
+    let viewer = test.principal(Role::Moderator, "moderator", None).await;
+    let store = test.directory.store();
+    let items = walk_series(&test.directory, 500).await;
+    let live: Vec<Uuid> = items
+        .iter()
+        .filter(|item| item["state"] == "updated")
+        .map(|item| Uuid::parse_str(item["id"].as_str().expect("id")).expect("uuid"))
+        .collect();
+    for id in &live[..3] {
+        let service = store.service(*id).await.expect("read").expect("service");
+        let input = ServiceInput {
+            name: Some(format!("{} (renamed)", service.name)),
+            ..ServiceInput::default()
+        };
+        test.directory
+            .update_service(&viewer, *id, service.version, &input)
+            .await
+            .expect("update");
+    }
+    let organization = store
+        .service(live[5])
+        .await
+        .expect("read")
+        .expect("service")
+        .organization_id;
+    let version = store
+        .organization(organization)
+        .await
+        .expect("read")
+        .expect("org")
+        .version;
+    test.directory
+        .archive(&viewer, organization, version)
+        .await
+        .expect("archive");
+    let positions =
+        "SELECT json_group_array(json_array(id, feed_seq)) FROM (SELECT id, feed_seq FROM services ORDER BY id)";
+    let expected: String = sqlx::query_scalar(positions)
+        .fetch_one(store.pool())
+        .await
+        .expect("positions");
+    assert!(expected.contains(&live[0].to_string()));
+
+    // Undo migration 0006 as if the directory predated it, and open it again.
+    for statement in [
+        "DROP TABLE scheduled_sessions",
+        "DROP INDEX services_by_feed_seq",
+        "DROP INDEX organizations_by_feed_seq",
+        "DROP INDEX funds_by_feed_seq",
+        "ALTER TABLE services DROP COLUMN feed_seq",
+        "ALTER TABLE organizations DROP COLUMN feed_seq",
+        "ALTER TABLE funds DROP COLUMN feed_seq",
+        "DELETE FROM _sqlx_migrations WHERE version = 6",
+    ] {
+        sqlx::query(statement).execute(store.pool()).await.expect(statement);
+    }
+    test.directory.close().await;
+    let reopened = indexer::Directory::open(test.data_dir.path()).await.expect("reopen");
+    let backfilled: String = sqlx::query_scalar(positions)
+        .fetch_one(reopened.store().pool())
+        .await
+        .expect("positions");
+    assert_eq!(
+        backfilled, expected,
+        "each service's feed position is its newest change, or its organisation's"
+    );
+    reopened.close().await;
+}
