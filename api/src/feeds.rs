@@ -1,11 +1,133 @@
-//! OpenActive RPDE feeds and dataset site (`/openactive/...`), and the change sync of ORUK
-//! services: thin routes over the engine's `publish::rpde` and `publish::openactive`.
+//! OpenActive RPDE feeds and dataset site (`/openactive/...`): thin routes over the engine's
+//! `publish::rpde` and `publish::openactive`.
+//!
+//! - `GET /openactive`: the dataset site (HTML with the JSON-LD `Dataset`).
+//! - `GET /openactive/session-series`: the SessionSeries RPDE feed.
+//! - `GET /openactive/scheduled-sessions`: the ScheduledSession RPDE feed.
+//!
+//! Feeds take `afterTimestamp` + `afterId` (both or neither) and `limit` (1 to 500, default
+//! 500). A bad parameter answers 400 with `{"errors":[{"message", "extensions":{"code":
+//! "BAD_USER_INPUT","field":<parameter>}}]}`. URLs in pages are absolute, built from the
+//! request's `Host` (and `X-Forwarded-Proto` behind a proxy).
 
-use axum::Router;
+use std::collections::HashMap;
+use std::time::Duration;
 
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use indexer::publish::openactive::{dataset_site, DATASET_SITE_PATH, SCHEDULED_SESSIONS_PATH, SESSION_SERIES_PATH};
+use indexer::publish::rpde::{PageRequest, AFTER_ID, AFTER_TIMESTAMP, LIMIT};
+use indexer::{Directory, Error};
+
+use crate::graphql::error::{BAD_USER_INPUT, INTERNAL};
 use crate::AppState;
+
+/// How often the server refreshes the scheduled sessions without being asked.
+pub const SESSION_REFRESH_INTERVAL: Duration = Duration::from_secs(60);
 
 /// The feed routes (absolute paths), merged into the app.
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route(DATASET_SITE_PATH, get(dataset_site_page))
+        .route(SESSION_SERIES_PATH, get(session_series))
+        .route(SCHEDULED_SESSIONS_PATH, get(scheduled_sessions))
+}
+
+/// Refreshes the scheduled sessions every [`SESSION_REFRESH_INTERVAL`], so sessions entering the
+/// window appear without a feed request; runs until the task is aborted.
+pub async fn refresh_sessions_every(directory: Directory) {
+    let mut every = tokio::time::interval(SESSION_REFRESH_INTERVAL);
+    loop {
+        every.tick().await;
+        if let Err(error) = directory.refresh_sessions(chrono::Utc::now()).await {
+            tracing::error!(?error, "refreshing openactive sessions failed");
+        }
+    }
+}
+
+/// The public origin of the request: `X-Forwarded-Proto` (default `http`) and `Host`.
+fn base_url(headers: &HeaderMap) -> String {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|value| value.to_str().ok())
+        .filter(|host| !host.is_empty() && host.chars().all(|c| c.is_ascii_graphic()))
+        .unwrap_or("localhost");
+    let scheme = headers
+        .get("x-forwarded-proto")
+        .and_then(|value| value.to_str().ok())
+        .filter(|scheme| *scheme == "https" || *scheme == "http")
+        .unwrap_or("http");
+    format!("{scheme}://{host}")
+}
+
+/// The query parameters of a feed request.
+type FeedQuery = Result<Query<HashMap<String, String>>, QueryRejection>;
+
+fn page_request(query: FeedQuery) -> Result<PageRequest, Error> {
+    let Query(params) = query.map_err(|rejection| Error::invalid("query", rejection.body_text()))?;
+    PageRequest::parse(
+        params.get(AFTER_TIMESTAMP).map(String::as_str),
+        params.get(AFTER_ID).map(String::as_str),
+        params.get(LIMIT).map(String::as_str),
+    )
+}
+
+/// The response for an engine error: 400 naming the parameter for bad input; anything else is
+/// logged and answered 500 without its cause.
+fn error_response(error: Error) -> Response {
+    match error {
+        Error::InvalidInput { field, message } => crate::auth::error_response(
+            StatusCode::BAD_REQUEST,
+            &format!("{field}: {message}"),
+            BAD_USER_INPUT,
+            serde_json::json!({ "field": field }),
+        ),
+        other => {
+            tracing::error!(error = ?other, "feed page failed");
+            crate::auth::error_response(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the feed could not be read",
+                INTERNAL,
+                serde_json::Value::Null,
+            )
+        }
+    }
+}
+
+async fn session_series(State(state): State<AppState>, headers: HeaderMap, query: FeedQuery) -> Response {
+    let request = match page_request(query) {
+        Ok(request) => request,
+        Err(error) => return error_response(error),
+    };
+    match state.directory.session_series_page(&base_url(&headers), &request).await {
+        Ok(page) => Json(page).into_response(),
+        Err(error) => error_response(error),
+    }
+}
+
+async fn scheduled_sessions(State(state): State<AppState>, headers: HeaderMap, query: FeedQuery) -> Response {
+    let request = match page_request(query) {
+        Ok(request) => request,
+        Err(error) => return error_response(error),
+    };
+    let page = state
+        .directory
+        .scheduled_sessions_page(&base_url(&headers), &request, chrono::Utc::now())
+        .await;
+    match page {
+        Ok(page) => Json(page).into_response(),
+        Err(error) => error_response(error),
+    }
+}
+
+async fn dataset_site_page(headers: HeaderMap) -> Html<String> {
+    let base = base_url(&headers);
+    Html(dataset_site::dataset_site_html(
+        &base,
+        &format!("{base}{DATASET_SITE_PATH}"),
+    ))
 }

@@ -89,10 +89,12 @@ pub async fn serve(
             limiter.forget_idle();
         }
     });
+    let refreshing = tokio::spawn(feeds::refresh_sessions_every(state.directory.clone()));
     let served = axum::serve(listener, app(state).into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown)
         .await;
     forgetting.abort();
+    refreshing.abort();
     served
 }
 

@@ -11,6 +11,8 @@
 //! - [`data_dir`]: start-up over corrupt or half-written data directories, idempotent seeding.
 //! - [`gaps`]: gap reports, the gap matrix, exports, the map and boundary loads.
 //! - [`http`]: the server over loopback.
+//! - [`openactive`]: OpenActive SessionSeries/ScheduledSession feeds and the dataset site.
+//! - [`rpde`]: RPDE paging rules: ordering, edits during paging, tombstones, bad parameters.
 //! - [`schema`]: the committed `schema.graphql` and its descriptions.
 
 mod bad_input;
@@ -19,7 +21,9 @@ mod editing;
 mod gaps;
 mod http;
 mod listings;
+mod openactive;
 mod places;
+mod rpde;
 mod schema;
 mod search;
 mod signpost;

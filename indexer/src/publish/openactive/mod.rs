@@ -61,9 +61,7 @@ impl Directory {
     /// the public origin URLs are built from.
     pub async fn session_series_page(&self, base: &str, request: &PageRequest) -> Result<FeedPage<SessionSeries>> {
         let store = self.store();
-        let entries = store
-            .services_after(request.after.map(|c| c.as_pair()), request.limit)
-            .await?;
+        let entries = self.service_feed_entries(request).await?;
         let public: Vec<Uuid> = entries.iter().filter(|e| e.is_public).map(|e| e.id).collect();
         let feed = store.service_feed(Some(&public)).await?;
         let mut organization_ids: Vec<Uuid> = feed.services.iter().map(|s| s.organization_id).collect();

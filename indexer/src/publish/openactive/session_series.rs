@@ -251,7 +251,7 @@ impl SeriesSource<'_> {
             activity: service
                 .activity_concepts
                 .iter()
-                .map(|concept| Concept::new(&concept.id, &concept.pref_label, activity_scheme()))
+                .map(|concept| Concept::new(&activity_url(&concept.id), &concept.pref_label, activity_scheme()))
                 .collect(),
             age_range: age_range(service),
             offers: offers(service),
@@ -294,6 +294,16 @@ fn place(venue: &Venue, places: &PlaceIndex) -> Place {
             latitude: location.latitude,
             longitude: location.longitude,
         },
+    }
+}
+
+/// An Activity List concept's URL. The directory stores the list's identifier (the UUID after
+/// `#`); a full URL is kept as it is.
+pub fn activity_url(id: &str) -> String {
+    if id.starts_with("https://") || id.starts_with("http://") {
+        id.to_string()
+    } else {
+        format!("{ACTIVITY_LIST}#{id}")
     }
 }
 
