@@ -4,6 +4,8 @@
 //! - `GET /openactive`: the dataset site (HTML with the JSON-LD `Dataset`).
 //! - `GET /openactive/session-series`: the SessionSeries RPDE feed.
 //! - `GET /openactive/scheduled-sessions`: the ScheduledSession RPDE feed.
+//! - `GET /feeds/oruk-services`: the change sync, every service in change-log order as its
+//!   full Open Referral UK document, or a tombstone once it is no longer public.
 //!
 //! Feeds take `afterTimestamp` + `afterId` (both or neither) and `limit` (1 to 500, default
 //! 500). A bad parameter answers 400 with `{"errors":[{"message", "extensions":{"code":
@@ -19,6 +21,7 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
+use indexer::publish::change_sync::ORUK_SERVICES_FEED_PATH;
 use indexer::publish::openactive::{dataset_site, DATASET_SITE_PATH, SCHEDULED_SESSIONS_PATH, SESSION_SERIES_PATH};
 use indexer::publish::rpde::{PageRequest, AFTER_ID, AFTER_TIMESTAMP, LIMIT};
 use indexer::{Directory, Error};
@@ -35,6 +38,7 @@ pub fn routes() -> Router<AppState> {
         .route(DATASET_SITE_PATH, get(dataset_site_page))
         .route(SESSION_SERIES_PATH, get(session_series))
         .route(SCHEDULED_SESSIONS_PATH, get(scheduled_sessions))
+        .route(ORUK_SERVICES_FEED_PATH, get(oruk_service_changes))
 }
 
 /// Refreshes the scheduled sessions every [`SESSION_REFRESH_INTERVAL`], so sessions entering the
@@ -119,6 +123,17 @@ async fn scheduled_sessions(State(state): State<AppState>, headers: HeaderMap, q
         .scheduled_sessions_page(&base_url(&headers), &request, chrono::Utc::now())
         .await;
     match page {
+        Ok(page) => Json(page).into_response(),
+        Err(error) => error_response(error),
+    }
+}
+
+async fn oruk_service_changes(State(state): State<AppState>, headers: HeaderMap, query: FeedQuery) -> Response {
+    let request = match page_request(query) {
+        Ok(request) => request,
+        Err(error) => return error_response(error),
+    };
+    match state.directory.oruk_service_changes(&base_url(&headers), &request).await {
         Ok(page) => Json(page).into_response(),
         Err(error) => error_response(error),
     }

@@ -13,9 +13,11 @@
 //! - [`http`]: the server over loopback.
 //! - [`openactive`]: OpenActive SessionSeries/ScheduledSession feeds and the dataset site.
 //! - [`rpde`]: RPDE paging rules: ordering, edits during paging, tombstones, bad parameters.
+//! - [`change_sync`]: the RPDE feed of ORUK services a platform mirrors the directory from.
 //! - [`schema`]: the committed `schema.graphql` and its descriptions.
 
 mod bad_input;
+mod change_sync;
 mod data_dir;
 mod editing;
 mod gaps;
