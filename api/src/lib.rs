@@ -69,6 +69,7 @@ pub fn app(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/maps/gaps.svg", get(maps::gaps_svg))
         .nest("/oruk", oruk::routes())
+        .route("/oruk/", get(oruk::info))
         .merge(feeds::routes())
         .layer(CorsLayer::permissive())
         .layer(TraceLayer::new_for_http())

@@ -87,7 +87,8 @@ fn base_url(headers: &HeaderMap) -> String {
     format!("{scheme}://{host}/oruk")
 }
 
-async fn info(State(state): State<AppState>, headers: HeaderMap) -> Response {
+/// `GET /oruk` (and `/oruk/`): the API's version, profile and OpenAPI file.
+pub async fn info(State(state): State<AppState>, headers: HeaderMap) -> Response {
     Json(state.directory.oruk_info(&base_url(&headers))).into_response()
 }
 

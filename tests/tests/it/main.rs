@@ -19,6 +19,7 @@ mod editing;
 mod gaps;
 mod http;
 mod listings;
+mod oruk;
 mod places;
 mod schema;
 mod search;

@@ -131,7 +131,7 @@ impl ServiceQuery {
             .map(|raw| clock("end_time", raw, false))
             .transpose()?;
         let postcode = param(params, "postcode")
-            .map(|raw| Postcode::parse(raw).map_err(|e| e.for_field("postcode")))
+            .map(|raw| Postcode::parse(raw).map_err(|e| Error::invalid("postcode", format!("postcode: {e}"))))
             .transpose()?;
         let proximity_m = param(params, "proximity").map(proximity).transpose()?;
         if proximity_m.is_some() && postcode.is_none() {
