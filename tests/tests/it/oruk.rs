@@ -892,6 +892,9 @@ async fn bad_input_is_a_400_naming_the_parameter_and_unknown_ids_a_404() {
     let unknown = Uuid::new_v4();
     for (path, parameter) in [
         ("/oruk/services?page=0", "page"),
+        ("/oruk/services?page=%FF", "page"),
+        ("/oruk/services?minimum_age=NaN", "minimum_age"),
+        ("/oruk/services?start_time=10:00&end_time=09:00&day=Caturday", "day"),
         ("/oruk/services?page=two", "page"),
         ("/oruk/services?per_page=0", "per_page"),
         ("/oruk/services?per_page=501", "per_page"),
