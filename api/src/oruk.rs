@@ -44,7 +44,7 @@ type Params = Result<Query<Vec<(String, String)>>, QueryRejection>;
 fn params(params: Params) -> Result<Vec<(String, String)>, Error> {
     params
         .map(|Query(params)| params)
-        .map_err(|rejection| Error::invalid("query", format!("query: not a query string ({rejection})")))
+        .map_err(|rejection| Error::invalid("query", format!("not a query string ({rejection})")))
 }
 
 /// Runs a read and answers its document as JSON, or its error.
@@ -59,9 +59,9 @@ async fn answer<T: Serialize>(read: impl Future<Output = Result<T, Error>>) -> R
 /// that says nothing of its cause.
 fn error_response(error: Error) -> Response {
     let (status, body) = match &error {
-        Error::InvalidInput { field, message } => (
+        Error::InvalidInput { field, .. } => (
             StatusCode::BAD_REQUEST,
-            serde_json::json!({ "error": { "code": "BAD_REQUEST", "parameter": field, "message": message } }),
+            serde_json::json!({ "error": { "code": "BAD_REQUEST", "parameter": field, "message": error.to_string() } }),
         ),
         Error::NotFound { .. } => (
             StatusCode::NOT_FOUND,
