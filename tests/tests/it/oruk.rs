@@ -787,6 +787,17 @@ async fn graphql_search_and_oruk_services_agree_for_the_same_filters() {
         found_any += usize::from(!from_oruk.is_empty());
     }
     assert!(found_any >= 5, "most cases find services");
+    // A postcode outside the directory is the same bad input on both.
+    let (code, field) = api
+        .test
+        .error(r#"{ search(near: { postcode: "SW1A 1AA" }) { totalCount } }"#)
+        .await;
+    assert_eq!(
+        (code.as_str(), field.as_deref()),
+        ("BAD_USER_INPUT", Some("near.postcode"))
+    );
+    let (status, body) = api.get("/oruk/services?postcode=SW1A%201AA").await;
+    assert_eq!((status, &body["error"]["parameter"]), (400, &Value::from("postcode")));
 }
 
 #[tokio::test]
