@@ -1029,3 +1029,35 @@ async fn modified_after_finds_an_edit_and_not_what_came_before_it() {
         .await;
     assert_eq!(since_before, BTreeSet::from([edited.to_string()]));
 }
+
+/// The schema checks above can fail: a document broken in each way they guard is refused.
+#[tokio::test]
+async fn the_schema_checks_refuse_broken_documents() {
+    let api = spawn().await;
+    let first = api.ok("/oruk/services?per_page=1").await;
+    let service = api
+        .ok(&format!("/oruk/services/{}", id_of(&first["contents"][0])))
+        .await;
+    let service_schema = &schemas().service;
+    assert!(service_schema.is_valid(&service));
+    let broken: [(&str, Box<dyn Fn(&mut Value)>); 5] = [
+        (
+            "no name",
+            Box::new(|doc| drop(doc.as_object_mut().map(|o| o.remove("name")))),
+        ),
+        ("an id that is not a UUID", Box::new(|doc| doc["id"] = "42".into())),
+        (
+            "an email that is not one",
+            Box::new(|doc| doc["email"] = "not an email".into()),
+        ),
+        ("an unknown status", Box::new(|doc| doc["status"] = "open".into())),
+        ("a null", Box::new(|doc| doc["description"] = Value::Null)),
+    ];
+    for (what, break_it) in &broken {
+        let mut doc = service.clone();
+        break_it(&mut doc);
+        let refused =
+            !service_schema.is_valid(&doc) || std::panic::catch_unwind(|| assert_no_nulls(&doc, "doc")).is_err();
+        assert!(refused, "{what} passes");
+    }
+}
