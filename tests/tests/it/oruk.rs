@@ -1030,6 +1030,9 @@ async fn modified_after_finds_an_edit_and_not_what_came_before_it() {
     assert_eq!(since_before, BTreeSet::from([edited.to_string()]));
 }
 
+/// A way to break a document.
+type Breaker = Box<dyn Fn(&mut Value)>;
+
 /// The schema checks above can fail: a document broken in each way they guard is refused.
 #[tokio::test]
 async fn the_schema_checks_refuse_broken_documents() {
@@ -1040,7 +1043,7 @@ async fn the_schema_checks_refuse_broken_documents() {
         .await;
     let service_schema = &schemas().service;
     assert!(service_schema.is_valid(&service));
-    let broken: [(&str, Box<dyn Fn(&mut Value)>); 5] = [
+    let broken: [(&str, Breaker); 5] = [
         (
             "no name",
             Box::new(|doc| drop(doc.as_object_mut().map(|o| o.remove("name")))),
