@@ -121,7 +121,11 @@ async fn run() -> Result<()> {
     let state = AppState::with_limits(directory.clone(), limits);
     let server = tokio::spawn(api::serve(listener, state, std::future::pending()));
     let client = reqwest::Client::new();
-    let bench = Bench { client, address, requests };
+    let bench = Bench {
+        client,
+        address,
+        requests,
+    };
 
     bench.services_by_id(&directory).await?;
     bench.service_pages().await?;
@@ -139,7 +143,10 @@ async fn build(directory: &Directory, services: u64) -> Result<()> {
     println!("  insert: {:.1} s", inserted.elapsed.as_secs_f64());
     let rebuilt = Instant::now();
     let documents = sync::rebuild(directory.store(), &places, directory.search_index(), |_| {}).await?;
-    println!("  index rebuild: {:.1} s for {documents} documents", rebuilt.elapsed().as_secs_f64());
+    println!(
+        "  index rebuild: {:.1} s for {documents} documents",
+        rebuilt.elapsed().as_secs_f64()
+    );
     Ok(())
 }
 
@@ -235,21 +242,94 @@ impl Bench {
             .flatten()
             .filter_map(|o| o["id"].as_str().map(str::to_string))
             .collect();
-        let pick = |items: &[&str], i: usize, salt: u64| items[(national::mix(i as u64, salt) as usize) % items.len()].to_string();
+        let pick = |items: &[&str], i: usize, salt: u64| {
+            items[(national::mix(i as u64, salt) as usize) % items.len()].to_string()
+        };
         let term = |i: usize| term_ids[(national::mix(i as u64, 3) as usize) % term_ids.len().max(1)].clone();
         let encode = |text: &str| text.replace(' ', "+");
         let classes: Vec<(&str, Box<dyn Fn(usize) -> String>)> = vec![
             ("/services first page", Box::new(|_| "/oruk/services".into())),
-            ("/services?taxonomy_term_id&page", Box::new(|i| format!("/oruk/services?taxonomy_term_id={}&page={}", term(i), 1 + i % 20))),
-            ("/services?search (people's words)", Box::new(|i| format!("/oruk/services?search={}", encode(&pick(SEARCHES, i, 5))))),
-            ("/services?postcode&proximity&term", Box::new(|i| format!("/oruk/services?postcode={}&proximity=5000&taxonomy_term_id={}", encode(&pick(&postcodes, i, 7)), term(i)))),
-            ("/services?day&start_time&end_time&term", Box::new(|i| format!("/oruk/services?day={}&start_time=09:00&end_time=14:00&taxonomy_term_id={}", pick(&days, i, 9), term(i)))),
-            ("/services?minimum_age&maximum_age", Box::new(|i| format!("/oruk/services?minimum_age={}&maximum_age=120&page={}", 18 + i % 50, 1 + i % 5))),
-            ("/services?organization_id", Box::new(|i| format!("/oruk/services?organization_id={}", organization_ids[i % organization_ids.len().max(1)]))),
-            ("/services?modified_after", Box::new(|i| format!("/oruk/services?modified_after=2025-{:02}-01T00:00:00Z&page={}", 1 + i % 12, 1 + i % 10))),
-            ("/services?search&postcode&day (combined)", Box::new(|i| format!("/oruk/services?search={}&postcode={}&proximity=10000&day={}", encode(&pick(SEARCHES, i, 11)), encode(&pick(&postcodes, i, 13)), pick(&days, i, 15)))),
-            ("/service_at_locations?postcode&proximity", Box::new(|i| format!("/oruk/service_at_locations?postcode={}&proximity=3000", encode(&pick(&postcodes, i, 17))))),
-            ("/organizations page", Box::new(|i| format!("/oruk/organizations?page={}", 1 + i % 50))),
+            (
+                "/services?taxonomy_term_id&page",
+                Box::new(|i| format!("/oruk/services?taxonomy_term_id={}&page={}", term(i), 1 + i % 20)),
+            ),
+            (
+                "/services?search (people's words)",
+                Box::new(|i| format!("/oruk/services?search={}", encode(&pick(SEARCHES, i, 5)))),
+            ),
+            (
+                "/services?postcode&proximity&term",
+                Box::new(|i| {
+                    format!(
+                        "/oruk/services?postcode={}&proximity=5000&taxonomy_term_id={}",
+                        encode(&pick(&postcodes, i, 7)),
+                        term(i)
+                    )
+                }),
+            ),
+            (
+                "/services?day&start_time&end_time&term",
+                Box::new(|i| {
+                    format!(
+                        "/oruk/services?day={}&start_time=09:00&end_time=14:00&taxonomy_term_id={}",
+                        pick(&days, i, 9),
+                        term(i)
+                    )
+                }),
+            ),
+            (
+                "/services?minimum_age&maximum_age",
+                Box::new(|i| {
+                    format!(
+                        "/oruk/services?minimum_age={}&maximum_age=120&page={}",
+                        18 + i % 50,
+                        1 + i % 5
+                    )
+                }),
+            ),
+            (
+                "/services?organization_id",
+                Box::new(|i| {
+                    format!(
+                        "/oruk/services?organization_id={}",
+                        organization_ids[i % organization_ids.len().max(1)]
+                    )
+                }),
+            ),
+            (
+                "/services?modified_after",
+                Box::new(|i| {
+                    format!(
+                        "/oruk/services?modified_after=2025-{:02}-01T00:00:00Z&page={}",
+                        1 + i % 12,
+                        1 + i % 10
+                    )
+                }),
+            ),
+            (
+                "/services?search&postcode&day (combined)",
+                Box::new(|i| {
+                    format!(
+                        "/oruk/services?search={}&postcode={}&proximity=10000&day={}",
+                        encode(&pick(SEARCHES, i, 11)),
+                        encode(&pick(&postcodes, i, 13)),
+                        pick(&days, i, 15)
+                    )
+                }),
+            ),
+            (
+                "/service_at_locations?postcode&proximity",
+                Box::new(|i| {
+                    format!(
+                        "/oruk/service_at_locations?postcode={}&proximity=3000",
+                        encode(&pick(&postcodes, i, 17))
+                    )
+                }),
+            ),
+            (
+                "/organizations page",
+                Box::new(|i| format!("/oruk/organizations?page={}", 1 + i % 50)),
+            ),
         ];
         for (name, make) in classes {
             let mut latencies = Vec::with_capacity(self.requests);
@@ -281,7 +361,9 @@ impl Bench {
                 let count = body["items"].as_array().map_or(0, Vec::len);
                 items += count;
                 let following = body["next"].as_str().unwrap_or_default();
-                let path = following.find("://").and_then(|at| following[at + 3..].find('/').map(|p| &following[at + 3 + p..]));
+                let path = following
+                    .find("://")
+                    .and_then(|at| following[at + 3..].find('/').map(|p| &following[at + 3 + p..]));
                 match path {
                     Some(path) if count > 0 => next = path.to_string(),
                     _ => break,

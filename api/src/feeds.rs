@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
@@ -26,7 +26,7 @@ use indexer::publish::openactive::{dataset_site, DATASET_SITE_PATH, SCHEDULED_SE
 use indexer::publish::rpde::{PageRequest, AFTER_ID, AFTER_TIMESTAMP, LIMIT};
 use indexer::{Directory, Error};
 
-use crate::graphql::error::{BAD_USER_INPUT, INTERNAL};
+use crate::rest::{error_response, origin};
 use crate::AppState;
 
 /// How often the server refreshes the scheduled sessions without being asked.
@@ -53,21 +53,6 @@ pub async fn refresh_sessions_every(directory: Directory) {
     }
 }
 
-/// The public origin of the request: `X-Forwarded-Proto` (default `http`) and `Host`.
-fn base_url(headers: &HeaderMap) -> String {
-    let host = headers
-        .get(header::HOST)
-        .and_then(|value| value.to_str().ok())
-        .filter(|host| !host.is_empty() && host.chars().all(|c| c.is_ascii_graphic()))
-        .unwrap_or("localhost");
-    let scheme = headers
-        .get("x-forwarded-proto")
-        .and_then(|value| value.to_str().ok())
-        .filter(|scheme| *scheme == "https" || *scheme == "http")
-        .unwrap_or("http");
-    format!("{scheme}://{host}")
-}
-
 /// The query parameters of a feed request.
 type FeedQuery = Result<Query<HashMap<String, String>>, QueryRejection>;
 
@@ -80,34 +65,12 @@ fn page_request(query: FeedQuery) -> Result<PageRequest, Error> {
     )
 }
 
-/// The response for an engine error: 400 naming the parameter for bad input; anything else is
-/// logged and answered 500 without its cause.
-fn error_response(error: Error) -> Response {
-    match error {
-        Error::InvalidInput { field, message } => crate::auth::error_response(
-            StatusCode::BAD_REQUEST,
-            &format!("{field}: {message}"),
-            BAD_USER_INPUT,
-            serde_json::json!({ "field": field }),
-        ),
-        other => {
-            tracing::error!(error = ?other, "feed page failed");
-            crate::auth::error_response(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "the feed could not be read",
-                INTERNAL,
-                serde_json::Value::Null,
-            )
-        }
-    }
-}
-
 async fn session_series(State(state): State<AppState>, headers: HeaderMap, query: FeedQuery) -> Response {
     let request = match page_request(query) {
         Ok(request) => request,
         Err(error) => return error_response(error),
     };
-    match state.directory.session_series_page(&base_url(&headers), &request).await {
+    match state.directory.session_series_page(&origin(&headers), &request).await {
         Ok(page) => Json(page).into_response(),
         Err(error) => error_response(error),
     }
@@ -120,7 +83,7 @@ async fn scheduled_sessions(State(state): State<AppState>, headers: HeaderMap, q
     };
     let page = state
         .directory
-        .scheduled_sessions_page(&base_url(&headers), &request, chrono::Utc::now())
+        .scheduled_sessions_page(&origin(&headers), &request, chrono::Utc::now())
         .await;
     match page {
         Ok(page) => Json(page).into_response(),
@@ -133,14 +96,14 @@ async fn oruk_service_changes(State(state): State<AppState>, headers: HeaderMap,
         Ok(request) => request,
         Err(error) => return error_response(error),
     };
-    match state.directory.oruk_service_changes(&base_url(&headers), &request).await {
+    match state.directory.oruk_service_changes(&origin(&headers), &request).await {
         Ok(page) => Json(page).into_response(),
         Err(error) => error_response(error),
     }
 }
 
 async fn dataset_site_page(headers: HeaderMap) -> Html<String> {
-    let base = base_url(&headers);
+    let base = origin(&headers);
     Html(dataset_site::dataset_site_html(
         &base,
         &format!("{base}{DATASET_SITE_PATH}"),

@@ -17,6 +17,7 @@ pub mod feeds;
 pub mod graphql;
 pub mod maps;
 pub mod oruk;
+pub mod rest;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -68,11 +69,20 @@ pub fn app(state: AppState) -> Router {
         .route("/graphiql/{file}", get(graphiql_asset))
         .route("/healthz", get(healthz))
         .route("/maps/gaps.svg", get(maps::gaps_svg))
-        .nest("/oruk", oruk::routes())
-        .merge(feeds::routes())
+        .merge(rest_routes(state.clone()))
         .layer(CorsLayer::permissive())
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// The REST routes (ORUK API, OpenActive feeds, change sync), admitted by token and rate
+/// limit as GraphQL requests are.
+fn rest_routes(state: AppState) -> Router<AppState> {
+    Router::new()
+        .nest("/oruk", oruk::routes())
+        .route("/oruk/", get(oruk::info))
+        .merge(feeds::routes())
+        .layer(axum::middleware::from_fn_with_state(state, rest::admit))
 }
 
 /// Serves `app(state)` on `listener` until `shutdown` resolves, then finishes in-flight requests.

@@ -10,7 +10,7 @@ use std::future::Future;
 
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
@@ -18,6 +18,7 @@ use indexer::publish::oruk::{self, query::uuid, ListQuery, ServiceQuery, TermQue
 use indexer::Error;
 use serde::Serialize;
 
+use crate::rest::error_response;
 use crate::AppState;
 
 /// The ORUK routes, to nest under `/oruk`.
@@ -44,7 +45,7 @@ type Params = Result<Query<Vec<(String, String)>>, QueryRejection>;
 fn params(params: Params) -> Result<Vec<(String, String)>, Error> {
     params
         .map(|Query(params)| params)
-        .map_err(|rejection| Error::invalid("query", format!("query: not a query string ({rejection})")))
+        .map_err(|rejection| Error::invalid("query", format!("not a query string ({rejection})")))
 }
 
 /// Runs a read and answers its document as JSON, or its error.
@@ -55,39 +56,13 @@ async fn answer<T: Serialize>(read: impl Future<Output = Result<T, Error>>) -> R
     }
 }
 
-/// The engine's error as a JSON error body: 400 naming the parameter, 404, else a logged 500
-/// that says nothing of its cause.
-fn error_response(error: Error) -> Response {
-    let (status, body) = match &error {
-        Error::InvalidInput { field, message } => (
-            StatusCode::BAD_REQUEST,
-            serde_json::json!({ "error": { "code": "BAD_REQUEST", "parameter": field, "message": message } }),
-        ),
-        Error::NotFound { .. } => (
-            StatusCode::NOT_FOUND,
-            serde_json::json!({ "error": { "code": "NOT_FOUND", "message": error.to_string() } }),
-        ),
-        _ => {
-            tracing::error!(?error, "oruk request failed");
-            (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                serde_json::json!({ "error": { "code": "INTERNAL", "message": "internal error" } }),
-            )
-        }
-    };
-    (status, Json(body)).into_response()
-}
-
-/// The absolute base of this API as the client reached it (`Host`, and `X-Forwarded-Proto`
-/// behind a proxy).
+/// The absolute base of this API as the client reached it.
 fn base_url(headers: &HeaderMap) -> String {
-    let header_text = |name: &str| headers.get(name).and_then(|value| value.to_str().ok());
-    let host = header_text(header::HOST.as_str()).unwrap_or("localhost");
-    let scheme = header_text("x-forwarded-proto").unwrap_or("http");
-    format!("{scheme}://{host}/oruk")
+    format!("{}/oruk", crate::rest::origin(headers))
 }
 
-async fn info(State(state): State<AppState>, headers: HeaderMap) -> Response {
+/// `GET /oruk` (and `/oruk/`): the API's version, profile and OpenAPI file.
+pub async fn info(State(state): State<AppState>, headers: HeaderMap) -> Response {
     Json(state.directory.oruk_info(&base_url(&headers))).into_response()
 }
 

@@ -41,8 +41,7 @@ pub async fn export(directory: &Directory, args: ExportArgs) -> anyhow::Result<(
             .export_oruk_ndjson(std::io::stdout(), |n| bar.set_position(n))
             .await?
     } else {
-        let file = std::fs::File::create(&args.file)
-            .with_context(|| format!("creating {}", args.file.display()))?;
+        let file = std::fs::File::create(&args.file).with_context(|| format!("creating {}", args.file.display()))?;
         directory.export_oruk_ndjson(file, |n| bar.set_position(n)).await?
     };
     bar.finish_and_clear();

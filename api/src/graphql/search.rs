@@ -11,7 +11,7 @@ use indexer::search::{self as engine, Near, SearchRequest, Within};
 use indexer::Directory;
 
 use super::args;
-use super::error::{bad_input, OrInternal};
+use super::error::{bad_input, engine_error, OrInternal};
 use super::listings::DayOfWeek;
 use super::listings::{AccessibilityFeature, DeliveryMode, FundObject, OrganizationObject, ServiceObject};
 use super::needs::NeedObject;
@@ -239,6 +239,14 @@ async fn near(directory: &Directory, input: NearInput) -> Result<Near> {
             "near.radiusKm",
             format!("near.radiusKm: must be more than 0 and at most {MAX_RADIUS_KM} km"),
         ));
+    }
+    if let (Some(raw), None, None) = (input.postcode.as_deref(), input.lat, input.lng) {
+        // The engine's one path from a postcode to a circle (ORUK's `postcode` uses it too).
+        let postcode = args::postcode("near.postcode", raw)?;
+        return directory
+            .near_postcode(&postcode, radius_km, "near.postcode")
+            .await
+            .map_err(|error| engine_error(error, None));
     }
     let point = args::location(directory, "near", input.postcode.as_deref(), input.lat, input.lng).await?;
     let containing_places = directory.places_at(point).into_iter().map(|place| place.code).collect();

@@ -25,8 +25,8 @@ async fn walk(directory: &indexer::Directory, mut request: PageRequest) -> (Vec<
         let Some(last) = found.last() else {
             return (items, request);
         };
-        request = PageRequest::parse(Some(&last["modified"].to_string()), last["id"].as_str(), Some("40"))
-            .expect("cursor");
+        request =
+            PageRequest::parse(Some(&last["modified"].to_string()), last["id"].as_str(), Some("40")).expect("cursor");
         items.extend(found);
     }
 }
@@ -86,7 +86,10 @@ async fn polling_after_a_first_sync_brings_exactly_the_edits_and_removals() {
         .await
         .expect("update");
     let version = store.service(archived).await.expect("read").expect("service").version;
-    test.directory.archive(&moderator, archived, version).await.expect("archive");
+    test.directory
+        .archive(&moderator, archived, version)
+        .await
+        .expect("archive");
     test.directory
         .reject(&moderator, rejected, "not a real service")
         .await
@@ -96,13 +99,18 @@ async fn polling_after_a_first_sync_brings_exactly_the_edits_and_removals() {
     let by_id: HashMap<Uuid, &Value> = changes.iter().map(|item| (id_of(item), item)).collect();
     assert_eq!(by_id.len(), 3, "only what changed: {changes:#?}");
     assert_eq!(by_id[&edited]["state"], "updated");
-    assert_eq!(by_id[&edited]["data"]["name"], "Renamed for the change sync test (example)");
+    assert_eq!(
+        by_id[&edited]["data"]["name"],
+        "Renamed for the change sync test (example)"
+    );
     for removed in [archived, rejected] {
         assert_eq!(by_id[&removed]["state"], "deleted");
         assert!(by_id[&removed].get("data").is_none(), "a tombstone carries no data");
     }
     assert!(
-        changes.windows(2).all(|pair| pair[0]["modified"].as_i64() < pair[1]["modified"].as_i64()),
+        changes
+            .windows(2)
+            .all(|pair| pair[0]["modified"].as_i64() < pair[1]["modified"].as_i64()),
         "changes come in change-log order"
     );
 }
@@ -167,7 +175,10 @@ async fn the_feed_over_http_pages_and_names_bad_parameters() {
         )
     );
     for (query, field) in [
-        ("afterTimestamp=soon&afterId=00000000-0000-0000-0000-000000000000", "afterTimestamp"),
+        (
+            "afterTimestamp=soon&afterId=00000000-0000-0000-0000-000000000000",
+            "afterTimestamp",
+        ),
         ("afterTimestamp=1", "afterId"),
         ("limit=0", "limit"),
     ] {

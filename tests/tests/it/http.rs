@@ -171,3 +171,68 @@ async fn clients_over_their_rate_limit_get_429_with_a_coded_error() {
     }
     assert_eq!(statuses, [200, 200, 200, 429, 429]);
 }
+
+#[tokio::test]
+async fn the_rest_routes_share_the_rate_limit_and_tokens_of_graphql() {
+    let test = seeded().await;
+    let partner = test
+        .directory
+        .store()
+        .create_principal(
+            "Mirroring platform (example)",
+            None,
+            indexer::accounts::Role::Partner,
+            None,
+        )
+        .await
+        .expect("partner");
+    let token = test
+        .directory
+        .store()
+        .issue_token(partner.id)
+        .await
+        .expect("token")
+        .secret;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("address"));
+    let limits = api::auth::RateLimits {
+        anonymous_per_minute: 2,
+        authenticated_per_minute: 100,
+    };
+    tokio::spawn(api::serve(
+        listener,
+        api::AppState::with_limits(test.directory.clone(), limits),
+        std::future::pending(),
+    ));
+    let client = reqwest::Client::new();
+    let mut statuses = Vec::new();
+    for path in [
+        "/oruk/services",
+        "/openactive/session-series",
+        "/feeds/oruk-services",
+        "/oruk/taxonomies",
+    ] {
+        let response = client.get(format!("{base}{path}")).send().await.expect("get");
+        statuses.push(response.status().as_u16());
+        if response.status() == 429 {
+            let body: serde_json::Value = response.json().await.expect("json");
+            assert_eq!(body["errors"][0]["extensions"]["code"], "RATE_LIMITED");
+        }
+    }
+    assert_eq!(statuses, [200, 200, 429, 429], "one limit over GraphQL and REST alike");
+    // A partner's token has its own, higher limit; a made-up one is refused.
+    let with_token = client
+        .get(format!("{base}/feeds/oruk-services?limit=1"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(with_token.status(), 200);
+    let made_up = client
+        .get(format!("{base}/oruk/services"))
+        .bearer_auth("not-a-token")
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(made_up.status(), 401);
+}

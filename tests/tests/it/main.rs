@@ -11,6 +11,7 @@
 //! - [`data_dir`]: start-up over corrupt or half-written data directories, idempotent seeding.
 //! - [`gaps`]: gap reports, the gap matrix, exports, the map and boundary loads.
 //! - [`http`]: the server over loopback.
+//! - [`oruk`]: the Open Referral UK 3.0 API: schemas, filters, paging, bad input.
 //! - [`openactive`]: OpenActive SessionSeries/ScheduledSession feeds and the dataset site.
 //! - [`rpde`]: RPDE paging rules: ordering, edits during paging, tombstones, bad parameters.
 //! - [`change_sync`]: the RPDE feed of ORUK services a platform mirrors the directory from.
@@ -24,6 +25,7 @@ mod gaps;
 mod http;
 mod listings;
 mod openactive;
+mod oruk;
 mod places;
 mod rpde;
 mod schema;

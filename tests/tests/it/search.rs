@@ -852,6 +852,54 @@ async fn shortcuts_give_exactly_what_ranking_every_match_gives() {
             ..base.clone()
         },
     ]);
+    // The ORUK filters: organisation and activity terms, age bounds, modified since.
+    let organization = directory
+        .store()
+        .organizations_by_ids(None)
+        .await
+        .expect("organisations")
+        .into_iter()
+        .map(|organization| organization.id)
+        .max()
+        .expect("an organisation");
+    let tai_chi = vec!["c16df6ed-a4a0-4275-a8c3-1c8cff56856f".to_string()];
+    let exercise_concepts: Vec<String> = indexer::domain::TAXONOMY
+        .iter()
+        .flat_map(|need| need.activity_concepts.iter().map(|concept| concept.id.to_string()))
+        .collect();
+    let a_day_ago = chrono::Utc::now() - chrono::Duration::days(1);
+    requests.extend([
+        SearchRequest {
+            organization_ids: vec![organization],
+            ..base.clone()
+        },
+        SearchRequest {
+            activities: exercise_concepts.clone(),
+            near: near(52.63, 1.29, 30.0),
+            ..text("exercise")
+        },
+        SearchRequest {
+            activities: tai_chi,
+            limit: 3,
+            ..base.clone()
+        },
+        SearchRequest {
+            minimum_age_at_least: Some(50),
+            near: near(52.63, 1.29, 40.0),
+            ..base.clone()
+        },
+        SearchRequest {
+            maximum_age_at_most: Some(120),
+            minimum_age_at_least: Some(16),
+            ..text("club")
+        },
+        SearchRequest {
+            modified_since: Some(a_day_ago),
+            activities: exercise_concepts,
+            offset: 2,
+            ..base.clone()
+        },
+    ]);
     let summary = |found: &indexer::search::Collected| {
         let hits: Vec<_> = found
             .hits

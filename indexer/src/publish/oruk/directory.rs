@@ -187,11 +187,11 @@ impl Directory {
         let record = self.postcode(postcode).await.map_err(|_| {
             Error::invalid(
                 parameter,
-                format!("{parameter}: {postcode} is not a postcode in the directory's area"),
+                format!("{postcode} is not a postcode in the directory's area"),
             )
         })?;
         let point = GeoPoint::new(record.latitude, record.longitude)
-            .map_err(|(_, e)| Error::invalid(parameter, format!("{parameter}: {e}")))?;
+            .map_err(|(_, e)| Error::invalid(parameter, e.to_string()))?;
         Ok(Near {
             point,
             radius_km,
@@ -279,7 +279,7 @@ impl Directory {
             if total > MAX_RESULT_WINDOW {
                 return Err(Error::invalid(
                     "search",
-                    format!("search: more than {MAX_RESULT_WINDOW} services match; narrow the filters"),
+                    format!("more than {MAX_RESULT_WINDOW} services match; narrow the filters"),
                 ));
             }
             Some(ids)

@@ -58,7 +58,7 @@ impl ListQuery {
                 _ => {
                     return Err(Error::invalid(
                         "page",
-                        format!("page: {raw:?} is not a page number (1, 2, ...)"),
+                        format!("{raw:?} is not a page number (1, 2, ...)"),
                     ))
                 }
             },
@@ -70,7 +70,7 @@ impl ListQuery {
                 _ => {
                     return Err(Error::invalid(
                         "per_page",
-                        format!("per_page: {raw:?} is not a page size from 1 to {MAX_PER_PAGE}"),
+                        format!("{raw:?} is not a page size from 1 to {MAX_PER_PAGE}"),
                     ))
                 }
             },
@@ -80,7 +80,7 @@ impl ListQuery {
             return Err(Error::invalid(
                 "page",
                 format!(
-                    "page: pages reach at most the first {MAX_RESULT_WINDOW} results (page × per_page); \
+                    "pages reach at most the first {MAX_RESULT_WINDOW} results (page × per_page); \
                      narrow the filters, or copy everything from the change-sync feed or `indexer export`"
                 ),
             ));
@@ -121,7 +121,7 @@ impl ServiceQuery {
         if search.is_some_and(|text| text.chars().count() > MAX_SEARCH_CHARS) {
             return Err(Error::invalid(
                 "search",
-                format!("search: at most {MAX_SEARCH_CHARS} characters"),
+                format!("at most {MAX_SEARCH_CHARS} characters"),
             ));
         }
         let start_time = param(params, "start_time")
@@ -135,10 +135,7 @@ impl ServiceQuery {
             .transpose()?;
         let proximity_m = param(params, "proximity").map(proximity).transpose()?;
         if proximity_m.is_some() && postcode.is_none() {
-            return Err(Error::invalid(
-                "proximity",
-                "proximity: needs a `postcode` to measure from",
-            ));
+            return Err(Error::invalid("proximity", "needs a `postcode` to measure from"));
         }
         Ok(ServiceQuery {
             list: ListQuery::parse(params)?,
@@ -191,14 +188,14 @@ fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
 
 /// A UUID, or an error naming `name`.
 pub fn uuid(name: &str, raw: &str) -> Result<Uuid> {
-    Uuid::parse_str(raw.trim()).map_err(|_| Error::invalid(name, format!("{name}: {raw:?} is not a UUID")))
+    Uuid::parse_str(raw.trim()).map_err(|_| Error::invalid(name, format!("{raw:?} is not a UUID")))
 }
 
 fn taxonomy_term(raw: &str) -> Result<(Vocabulary, String)> {
     let id = uuid("taxonomy_term_id", raw)?;
     let (vocabulary, term) = vocabularies()
         .term(id)
-        .ok_or_else(|| Error::invalid("taxonomy_term_id", format!("taxonomy_term_id: no taxonomy term {id}")))?;
+        .ok_or_else(|| Error::invalid("taxonomy_term_id", format!("no taxonomy term {id}")))?;
     Ok((vocabulary, term.term.clone()))
 }
 
@@ -206,7 +203,7 @@ fn taxonomy(raw: &str) -> Result<Vocabulary> {
     let id = uuid("taxonomy_id", raw)?;
     vocabularies()
         .vocabulary(id)
-        .ok_or_else(|| Error::invalid("taxonomy_id", format!("taxonomy_id: no taxonomy {id}")))
+        .ok_or_else(|| Error::invalid("taxonomy_id", format!("no taxonomy {id}")))
 }
 
 /// An age bound; fractions round inward (`minimum_age=5.5` means at least 6).
@@ -215,10 +212,7 @@ fn age(name: &str, raw: &str, at_least: bool) -> Result<i64> {
         Ok(age) if age.is_finite() && (0.0..=150.0).contains(&age) => {
             Ok(if at_least { age.ceil() } else { age.floor() } as i64)
         }
-        _ => Err(Error::invalid(
-            name,
-            format!("{name}: {raw:?} is not an age from 0 to 150"),
-        )),
+        _ => Err(Error::invalid(name, format!("{raw:?} is not an age from 0 to 150"))),
     }
 }
 
@@ -227,12 +221,7 @@ fn age(name: &str, raw: &str, at_least: bool) -> Result<i64> {
 fn clock(name: &str, raw: &str, at_least: bool) -> Result<u16> {
     let time = NaiveTime::parse_from_str(raw.trim(), "%H:%M:%S")
         .or_else(|_| NaiveTime::parse_from_str(raw.trim(), "%H:%M"))
-        .map_err(|_| {
-            Error::invalid(
-                name,
-                format!("{name}: {raw:?} is not a time of day (HH:MM or HH:MM:SS)"),
-            )
-        })?;
+        .map_err(|_| Error::invalid(name, format!("{raw:?} is not a time of day (HH:MM or HH:MM:SS)")))?;
     let minutes = time.hour() * 60 + time.minute();
     let minutes = if at_least && time.second() > 0 {
         minutes + 1
@@ -249,7 +238,7 @@ fn day(raw: &str) -> Result<Weekday> {
         .map_err(|_| {
             Error::invalid(
                 "day",
-                format!("day: {raw:?} is not a day (MO, TU, WE, TH, FR, SA, SU or a weekday's name)"),
+                format!("{raw:?} is not a day (MO, TU, WE, TH, FR, SA, SU or a weekday's name)"),
             )
         })
 }
@@ -259,7 +248,7 @@ fn proximity(raw: &str) -> Result<f64> {
         Ok(metres) if metres.is_finite() && metres > 0.0 && metres <= MAX_PROXIMITY_M => Ok(metres),
         _ => Err(Error::invalid(
             "proximity",
-            format!("proximity: {raw:?} is not a distance in metres above 0 and at most {MAX_PROXIMITY_M}"),
+            format!("{raw:?} is not a distance in metres above 0 and at most {MAX_PROXIMITY_M}"),
         )),
     }
 }
@@ -272,7 +261,7 @@ fn modified_after(raw: &str) -> Result<DateTime<Utc>> {
         .map_err(|_| {
             Error::invalid(
                 "modified_after",
-                format!("modified_after: {raw:?} is not an RFC 3339 date-time (e.g. 2026-01-31T09:00:00Z) or a date"),
+                format!("{raw:?} is not an RFC 3339 date-time (e.g. 2026-01-31T09:00:00Z) or a date"),
             )
         })
 }
