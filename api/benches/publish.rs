@@ -171,6 +171,9 @@ async fn export(directory: &Directory, data_dir: &Path) -> Result<()> {
     Ok(())
 }
 
+/// Makes the i-th request of a class.
+type RequestMaker<'a> = Box<dyn Fn(usize) -> String + 'a>;
+
 struct Bench {
     client: reqwest::Client,
     address: SocketAddr,
@@ -247,7 +250,7 @@ impl Bench {
         };
         let term = |i: usize| term_ids[(national::mix(i as u64, 3) as usize) % term_ids.len().max(1)].clone();
         let encode = |text: &str| text.replace(' ', "+");
-        let classes: Vec<(&str, Box<dyn Fn(usize) -> String>)> = vec![
+        let classes: Vec<(&str, RequestMaker)> = vec![
             ("/services first page", Box::new(|_| "/oruk/services".into())),
             (
                 "/services?taxonomy_term_id&page",
