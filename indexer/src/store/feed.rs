@@ -14,6 +14,8 @@ use crate::error::Result;
 /// A venue of a service with the places it falls in.
 #[derive(Debug, Clone)]
 pub struct Venue {
+    /// The id of the link between the service and the venue (ORUK `service_at_location`).
+    pub link_id: Uuid,
     pub location: Location,
     pub places: LocationPlaces,
 }
@@ -31,6 +33,7 @@ pub struct ServiceFeed {
 /// A venue as the service feed's JSON gives it.
 #[derive(serde::Deserialize)]
 struct VenueRow {
+    link_id: String,
     location: LocationRow,
     county_code: Option<String>,
     district_code: Option<String>,
@@ -73,7 +76,7 @@ const SERVICE_FEED_SELECT: &str = "SELECT json_object(
         'needs', (SELECT group_concat(need_code, ',') FROM
             (SELECT need_code FROM service_needs WHERE service_id = s.id ORDER BY position))),
     'venues', json((SELECT json_group_array(json_object(
-        'location', json_object('id', l.id, 'name', l.name, 'address_1', l.address_1,
+        'link_id', sal.id, 'location', json_object('id', l.id, 'name', l.name, 'address_1', l.address_1,
             'city', l.city, 'postcode', l.postcode,
             'latitude', printf('%!.17g', l.latitude), 'longitude', printf('%!.17g', l.longitude),
             'accessibility', l.accessibility, 'is_example', l.is_example,
@@ -135,6 +138,7 @@ impl Store {
                 .into_iter()
                 .map(|venue| {
                     Ok(Venue {
+                        link_id: uuid(&venue.link_id)?,
                         places: LocationPlaces {
                             county_code: optional_code(venue.county_code)?,
                             district_code: optional_code(venue.district_code)?,

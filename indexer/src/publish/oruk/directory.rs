@@ -17,6 +17,8 @@ use super::{HSDS_VERSION, MAX_RESULT_WINDOW, PROFILE_URL};
 use crate::domain::*;
 use crate::error::{Error, Result};
 use crate::search::{AssetKind, Near, SearchRequest};
+use crate::store::feed::Venue;
+use crate::store::oruk::LinkedVenue;
 use crate::Directory;
 
 /// The ORUK API's own OpenAPI definition (the UK profile's, as published), served at
@@ -35,21 +37,17 @@ impl Directory {
     }
 
     /// Fully nested services for the given ids, in the order given, leaving out any that are
-    /// not public (or do not exist). Five set-wise reads whatever the number of ids: call it
-    /// with batches of a few hundred to a few thousand ids.
+    /// not public (or do not exist). Three set-wise reads whatever the number of ids (the
+    /// services with their venues and schedules as one JSON document each, their organisations,
+    /// and the areas of those that serve one): call it with batches of a few hundred to a few
+    /// thousand ids.
     pub async fn oruk_services(&self, ids: &[Uuid]) -> Result<Vec<oruk::Service>> {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
         let store = self.store();
-        let services: HashMap<Uuid, Service> = store
-            .services_by_ids(ids, false)
-            .await?
-            .into_iter()
-            .map(|service| (service.id, service))
-            .collect();
-        let public_ids: Vec<Uuid> = services.keys().copied().collect();
-        let mut organization_ids: Vec<Uuid> = services.values().map(|s| s.organization_id).collect();
+        let feed = store.service_feed(Some(ids)).await?;
+        let mut organization_ids: Vec<Uuid> = feed.services.iter().map(|s| s.organization_id).collect();
         organization_ids.sort();
         organization_ids.dedup();
         let organizations: HashMap<Uuid, Organization> = store
@@ -58,12 +56,17 @@ impl Directory {
             .into_iter()
             .map(|organization| (organization.id, organization))
             .collect();
-        let venues = store.linked_venues_of_services(&public_ids).await?;
-        let mut schedules: HashMap<Uuid, Vec<Schedule>> = HashMap::new();
-        for schedule in store.schedules_of_services(&public_ids).await? {
-            schedules.entry(schedule.service_id).or_default().push(schedule);
+        let serving: Vec<Uuid> = feed.areas.iter().filter(|(_, a)| !a.is_empty()).map(|(id, _)| *id).collect();
+        let areas = match serving.is_empty() {
+            true => HashMap::new(),
+            false => store.service_areas_of_services(&serving).await?,
+        };
+        let venues = linked_venues(feed.venues);
+        let mut schedules = feed.schedules;
+        for of_service in schedules.values_mut() {
+            of_service.sort_by_key(|schedule| schedule.id);
         }
-        let areas = store.service_areas_of_services(&public_ids).await?;
+        let services: HashMap<Uuid, Service> = feed.services.into_iter().map(|s| (s.id, s)).collect();
         let places = self.places();
         Ok(ids
             .iter()
@@ -391,4 +394,26 @@ fn page_of<T>(all: Vec<T>, list: ListQuery) -> oruk::Paged<T> {
     let total = all.len();
     let contents = all.into_iter().skip(list.offset()).take(list.per_page).collect();
     oruk::Paged::new(contents, total, list.page, list.per_page)
+}
+
+/// The service feed's venues as linked venues, each service's in (name, id) order as
+/// [`crate::store::Store::linked_venues_of_services`] gives them.
+fn linked_venues(venues: HashMap<Uuid, Vec<Venue>>) -> HashMap<Uuid, Vec<LinkedVenue>> {
+    venues
+        .into_iter()
+        .map(|(service_id, venues)| {
+            let mut linked: Vec<LinkedVenue> = venues
+                .into_iter()
+                .map(|venue| LinkedVenue {
+                    service_at_location_id: venue.link_id,
+                    service_id,
+                    county_code: venue.places.county_code,
+                    district_code: venue.places.district_code,
+                    location: venue.location,
+                })
+                .collect();
+            linked.sort_by(|a, b| (&a.location.name, a.location.id).cmp(&(&b.location.name, b.location.id)));
+            (service_id, linked)
+        })
+        .collect()
 }
