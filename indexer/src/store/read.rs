@@ -129,13 +129,6 @@ impl Store {
         Ok(page(items, first, total_count))
     }
 
-    /// How many services the public sees (published, not archived, organisation too).
-    pub async fn count_public_services(&self) -> Result<i64> {
-        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM public_services")
-            .fetch_one(self.pool())
-            .await?)
-    }
-
     /// A service by id, whatever its state (callers decide who may see it).
     pub async fn service(&self, id: Uuid) -> Result<Option<Service>> {
         service_by_id(self.pool(), id).await
