@@ -4,7 +4,8 @@
 //!
 //! Run in release: `PUBLISH_BENCH_DATA_DIR=/some/dir cargo bench -p api --bench publish`
 //! (`PUBLISH_BENCH_SERVICES=50000` for a quick run; `PUBLISH_BENCH_REQUESTS`, requests per
-//! class, default 300). The data directory is kept: a second run reuses the set it holds.
+//! class, default 300; `PUBLISH_BENCH_SKIP_EXPORT=1` skips the export). The data directory is
+//! kept: a second run reuses the set it holds.
 //!
 //! 1. Opens the directory (seeding Norfolk) and, unless it already holds it, writes the
 //!    deterministic synthetic national set the signpost bench uses ([`national`]) and
@@ -110,7 +111,9 @@ async fn run() -> Result<()> {
         std::fs::write(&marker, b"").context("writing the marker")?;
     }
 
-    export(&directory, &data_dir).await?;
+    if std::env::var_os("PUBLISH_BENCH_SKIP_EXPORT").is_none() {
+        export(&directory, &data_dir).await?;
+    }
 
     let limits = RateLimits {
         anonymous_per_minute: u32::MAX,
@@ -236,7 +239,10 @@ impl Bench {
             .filter_map(|term| term["id"].as_str().map(str::to_string))
             .take(10)
             .collect();
-        let postcodes = ["NR19 1AB", "NR2 4AB", "PE30 1EX", "NR27 9JA", "IP24 1AA", "NR31 6AA"];
+        // Real Norfolk postcodes (the seed's Code-Point Open extract).
+        let postcodes = [
+            "NR1 1YN", "NR5 0TL", "NR9 5AP", "NR13 4EB", "NR17 1PD", "NR21 7PF", "NR29 3RY", "PE32 2AQ",
+        ];
         let days = ["MO", "TU", "WE", "TH", "FR"];
         let (_, organizations) = self.get("/oruk/organizations?per_page=50&page=3").await?;
         let organization_ids: Vec<String> = organizations["contents"]
@@ -245,6 +251,7 @@ impl Bench {
             .flatten()
             .filter_map(|o| o["id"].as_str().map(str::to_string))
             .collect();
+        let (short, long): (Vec<&str>, Vec<&str>) = SEARCHES.iter().partition(|s| s.split(' ').count() <= 2);
         let pick = |items: &[&str], i: usize, salt: u64| {
             items[(national::mix(i as u64, salt) as usize) % items.len()].to_string()
         };
@@ -257,8 +264,12 @@ impl Bench {
                 Box::new(|i| format!("/oruk/services?taxonomy_term_id={}&page={}", term(i), 1 + i % 20)),
             ),
             (
-                "/services?search (people's words)",
-                Box::new(|i| format!("/oruk/services?search={}", encode(&pick(SEARCHES, i, 5)))),
+                "/services?search (1-2 words)",
+                Box::new(|i| format!("/oruk/services?search={}", encode(&pick(&short, i, 5)))),
+            ),
+            (
+                "/services?search (3-9 words, as people ask)",
+                Box::new(|i| format!("/oruk/services?search={}", encode(&pick(&long, i, 5)))),
             ),
             (
                 "/services?postcode&proximity&term",

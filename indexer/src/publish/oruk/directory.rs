@@ -56,7 +56,12 @@ impl Directory {
             .into_iter()
             .map(|organization| (organization.id, organization))
             .collect();
-        let serving: Vec<Uuid> = feed.areas.iter().filter(|(_, a)| !a.is_empty()).map(|(id, _)| *id).collect();
+        let serving: Vec<Uuid> = feed
+            .areas
+            .iter()
+            .filter(|(_, a)| !a.is_empty())
+            .map(|(id, _)| *id)
+            .collect();
         let areas = match serving.is_empty() {
             true => HashMap::new(),
             false => store.service_areas_of_services(&serving).await?,
