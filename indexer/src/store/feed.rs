@@ -228,6 +228,19 @@ impl Store {
         rows.into_iter().map(OrganizationRow::into_domain).collect()
     }
 
+    /// The public organisations of these services, by id (one read for all of them).
+    pub async fn organizations_of_services(&self, services: &[Service]) -> Result<HashMap<Uuid, Organization>> {
+        let mut ids: Vec<Uuid> = services.iter().map(|s| s.organization_id).collect();
+        ids.sort();
+        ids.dedup();
+        Ok(self
+            .organizations_by_ids(Some(&ids))
+            .await?
+            .into_iter()
+            .map(|organization| (organization.id, organization))
+            .collect())
+    }
+
     /// Ids of the services of these organisations, public or not.
     pub async fn service_ids_of_organizations(&self, organization_ids: &[Uuid]) -> Result<Vec<Uuid>> {
         let rows: Vec<String> = sqlx::query_scalar(

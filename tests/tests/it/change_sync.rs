@@ -10,8 +10,8 @@ use indexer::publish::rpde::PageRequest;
 use serde_json::Value;
 use uuid::Uuid;
 
-use crate::rpde::spawn_app;
 use crate::support::seeded;
+use crate::support::spawn_app;
 
 const BASE: &str = "https://directory.example";
 

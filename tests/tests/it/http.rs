@@ -1,16 +1,6 @@
 //! The server over loopback: GraphQL, GraphiQL, health and CORS.
 
-use crate::support::seeded;
-
-/// Starts the app on an ephemeral loopback port; returns its base URL.
-async fn spawn_app() -> (String, tempfile::TempDir) {
-    let test = seeded().await;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let address = listener.local_addr().expect("address");
-    let state = api::AppState::new(test.directory.clone());
-    tokio::spawn(api::serve(listener, state, std::future::pending()));
-    (format!("http://{address}"), test.data_dir)
-}
+use crate::support::{seeded, spawn_app};
 
 #[tokio::test]
 async fn graphql_over_http_with_graphiql_health_and_cors() {

@@ -487,7 +487,7 @@ async fn an_archived_series_and_its_sessions_become_tombstones() {
 
 #[tokio::test]
 async fn the_dataset_site_embeds_a_dataset_listing_both_feeds() {
-    let (base, _data_dir) = crate::rpde::spawn_app().await;
+    let (base, _data_dir) = crate::support::spawn_app().await;
     let client = reqwest::Client::new();
     let response = client.get(format!("{base}/openactive")).send().await.expect("site");
     assert_eq!(response.status(), 200);

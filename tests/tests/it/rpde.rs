@@ -10,17 +10,7 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use crate::openactive::{walk_series, BASE};
-use crate::support::seeded;
-
-/// Starts the app on an ephemeral loopback port; returns its base URL.
-pub async fn spawn_app() -> (String, tempfile::TempDir) {
-    let test = seeded().await;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let address = listener.local_addr().expect("address");
-    let state = api::AppState::new(test.directory.clone());
-    tokio::spawn(api::serve(listener, state, std::future::pending()));
-    (format!("http://{address}"), test.data_dir)
-}
+use crate::support::{seeded, spawn_app};
 
 fn cursor(item: &Value) -> (i64, String) {
     (

@@ -159,3 +159,14 @@ pub fn strings(array: &Value, key: &str) -> Vec<String> {
         .map(|item| item[key].as_str().expect("string").to_string())
         .collect()
 }
+
+/// Serves a private copy of the seeded directory on an ephemeral loopback port; returns its
+/// base URL and the data directory (kept as long as the caller holds it).
+pub async fn spawn_app() -> (String, TempDir) {
+    let test = seeded().await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let address = listener.local_addr().expect("address");
+    let state = api::AppState::new(test.directory.clone());
+    tokio::spawn(api::serve(listener, state, std::future::pending()));
+    (format!("http://{address}"), test.data_dir)
+}

@@ -64,10 +64,7 @@ impl Directory {
         let entries = self.service_feed_entries(request).await?;
         let public: Vec<Uuid> = entries.iter().filter(|e| e.is_public).map(|e| e.id).collect();
         let feed = store.service_feed(Some(&public)).await?;
-        let mut organization_ids: Vec<Uuid> = feed.services.iter().map(|s| s.organization_id).collect();
-        organization_ids.sort();
-        organization_ids.dedup();
-        let organizations = store.organizations_by_ids(Some(&organization_ids)).await?;
+        let organizations = store.organizations_of_services(&feed.services).await?;
         let places = self.places();
         let items = entries
             .iter()
@@ -82,7 +79,7 @@ impl Directory {
                             service,
                             venues: feed.venues.get(&service.id).map(Vec::as_slice).unwrap_or_default(),
                             schedules: feed.schedules.get(&service.id).map(Vec::as_slice).unwrap_or_default(),
-                            organization: organizations.iter().find(|o| o.id == service.organization_id),
+                            organization: organizations.get(&service.organization_id),
                         }
                         .session_series(base, &places)
                     });

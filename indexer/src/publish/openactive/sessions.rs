@@ -186,17 +186,14 @@ impl Directory {
     ) -> Result<()> {
         let store = self.store();
         let feed = store.service_feed(Some(service_ids)).await?;
-        let mut organization_ids: Vec<Uuid> = feed.services.iter().map(|s| s.organization_id).collect();
-        organization_ids.sort();
-        organization_ids.dedup();
-        let organizations = store.organizations_by_ids(Some(&organization_ids)).await?;
+        let organizations = store.organizations_of_services(&feed.services).await?;
         let mut wanted: HashMap<Uuid, WantedSession> = HashMap::new();
         for service in &feed.services {
             let source = SeriesSource {
                 service,
                 venues: feed.venues.get(&service.id).map(Vec::as_slice).unwrap_or_default(),
                 schedules: feed.schedules.get(&service.id).map(Vec::as_slice).unwrap_or_default(),
-                organization: organizations.iter().find(|o| o.id == service.organization_id),
+                organization: organizations.get(&service.organization_id),
             };
             let Some((_, schedules)) = source.opportunity() else {
                 continue;

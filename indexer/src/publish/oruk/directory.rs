@@ -47,15 +47,7 @@ impl Directory {
         }
         let store = self.store();
         let feed = store.service_feed(Some(ids)).await?;
-        let mut organization_ids: Vec<Uuid> = feed.services.iter().map(|s| s.organization_id).collect();
-        organization_ids.sort();
-        organization_ids.dedup();
-        let organizations: HashMap<Uuid, Organization> = store
-            .organizations_by_ids(Some(&organization_ids))
-            .await?
-            .into_iter()
-            .map(|organization| (organization.id, organization))
-            .collect();
+        let organizations = store.organizations_of_services(&feed.services).await?;
         let serving: Vec<Uuid> = feed
             .areas
             .iter()
@@ -210,21 +202,9 @@ impl Directory {
     /// Public services' list forms, in the order given (two set-wise reads).
     async fn oruk_service_summaries(&self, ids: &[Uuid]) -> Result<Vec<oruk::ServiceSummary>> {
         let store = self.store();
-        let services: HashMap<Uuid, Service> = store
-            .services_by_ids(ids, false)
-            .await?
-            .into_iter()
-            .map(|service| (service.id, service))
-            .collect();
-        let mut organization_ids: Vec<Uuid> = services.values().map(|s| s.organization_id).collect();
-        organization_ids.sort();
-        organization_ids.dedup();
-        let organizations: HashMap<Uuid, Organization> = store
-            .organizations_by_ids(Some(&organization_ids))
-            .await?
-            .into_iter()
-            .map(|organization| (organization.id, organization))
-            .collect();
+        let services = store.services_by_ids(ids, false).await?;
+        let organizations = store.organizations_of_services(&services).await?;
+        let services: HashMap<Uuid, Service> = services.into_iter().map(|service| (service.id, service)).collect();
         Ok(ids
             .iter()
             .filter_map(|id| {
