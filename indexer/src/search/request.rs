@@ -5,11 +5,13 @@
 //! `AND`/`OR` typed by a resident are just words.
 
 use std::collections::HashSet;
+use std::ops::Bound;
 use std::sync::Arc;
 
 use chrono::{NaiveDate, Weekday};
 use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, EmptyQuery, FuzzyTermQuery, Occur, Query, TermQuery,
+    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, EmptyQuery, FuzzyTermQuery, Occur, Query, RangeQuery,
+    TermQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{Index, Searcher, Term};
@@ -120,9 +122,9 @@ impl SearchRequest {
         self.text.as_deref().is_some_and(|text| !text.trim().is_empty())
     }
 
-    /// Whether a term filter (kind, need, place, radius, day, free, feature, delivery mode,
-    /// organisation, activity)
-    /// narrows the matches in the index itself.
+    /// Whether a term or range filter (kind, need, place, radius, day, free, feature, delivery
+    /// mode, organisation, activity; age bounds, modified since) narrows the matches in the
+    /// index itself.
     fn has_term_filters(&self) -> bool {
         !self.kinds.is_empty()
             || !self.needs.is_empty()
@@ -134,6 +136,9 @@ impl SearchRequest {
             || !self.delivery_modes.is_empty()
             || !self.organization_ids.is_empty()
             || !self.activities.is_empty()
+            || self.minimum_age_at_least.is_some()
+            || self.maximum_age_at_most.is_some()
+            || self.modified_since.is_some()
     }
 
     /// Whether the best page can be found without visiting every match: with no words (rings
@@ -283,6 +288,32 @@ impl SearchRequest {
         }
         for (field, values) in term_filters {
             filter(term_set(field, values));
+        }
+        // Bounds on numbers (ORUK's age bounds and `modified_after`) as range queries on the
+        // fast fields, which tantivy reads a block of the column at a time: a bound few
+        // listings meet then costs a scan of one column, not a visit to every listing. The
+        // collector checks them again per match (where a listing without a value counts as
+        // the widest range), so a bound every listing meets is left to it alone.
+        let at_least = |field: Field, bound: i64| -> Box<dyn Query> {
+            Box::new(RangeQuery::new(
+                Bound::Included(Term::from_field_i64(field, bound)),
+                Bound::Unbounded,
+            ))
+        };
+        if let Some(bound) = self
+            .minimum_age_at_least
+            .filter(|bound| *bound > super::document::NO_MIN_AGE)
+        {
+            filter(at_least(fields.min_age, bound));
+        }
+        if let Some(bound) = self.maximum_age_at_most {
+            filter(Box::new(RangeQuery::new(
+                Bound::Unbounded,
+                Bound::Included(Term::from_field_i64(fields.max_age, bound)),
+            )));
+        }
+        if let Some(since) = self.modified_since.map(super::document::modified_nanos) {
+            filter(at_least(fields.modified, since));
         }
         let company = match (clauses.is_empty(), self.narrowed()) {
             (true, _) => Company::Alone(caches.clone()),
