@@ -34,6 +34,10 @@ pub struct Directory {
     postcodes: Arc<HashMap<String, PostcodeRecord>>,
     /// Gap detection's candidate services, with the change-log position they were read at.
     gap_candidates: Arc<Mutex<Option<CandidatesAt>>>,
+    /// How many service-at-location links the public sees, at a change-log position: counting
+    /// them all takes seconds at national scale, and ORUK's unfiltered list needs the total.
+    /// An async lock, so one request counts while the others wait for its answer.
+    public_link_count: Arc<tokio::sync::Mutex<Option<(i64, i64)>>>,
     data_dir: PathBuf,
 }
 
@@ -132,6 +136,7 @@ impl Directory {
         let directory = Directory {
             postcodes: Arc::new(postcodes),
             gap_candidates: Arc::default(),
+            public_link_count: Arc::default(),
             store,
             geography: Arc::new(RwLock::new(geography)),
             search: Arc::new(search),
@@ -208,6 +213,21 @@ impl Directory {
             *guard = Some((seq, candidates.clone()));
         }
         Ok(candidates)
+    }
+
+    /// How many service-at-location links the public sees, counted once per change-log
+    /// position (every change to a listing, venue or boundary appends to the log).
+    pub async fn public_link_count(&self) -> Result<i64> {
+        let mut cached = self.public_link_count.lock().await;
+        let seq = self.store.last_change_seq().await?;
+        if let Some((counted_at, count)) = *cached {
+            if counted_at == seq {
+                return Ok(count);
+            }
+        }
+        let count = self.store.count_public_service_at_locations(None).await?;
+        *cached = Some((seq, count));
+        Ok(count)
     }
 
     /// A place by code, or `NOT_FOUND`.

@@ -122,20 +122,15 @@ impl Store {
             .transpose()
     }
 
-    /// A page of the links of public services to their venues, in link id order, and how many
-    /// there are in all; only those of `service_ids` when given.
+    /// A page of the links of public services to their venues, in link id order; only those
+    /// of `service_ids` when given.
     pub async fn public_service_at_locations_page(
         &self,
         service_ids: Option<&[Uuid]>,
         offset: i64,
         limit: i64,
-    ) -> Result<(Vec<ServiceAtLocationLink>, i64)> {
-        // Two statements rather than `?1 IS NULL OR ...`, which SQLite cannot use an index for.
-        let condition = match service_ids {
-            Some(_) => "sal.service_id IN (SELECT value FROM json_each(?1))",
-            None => "?1 IS NULL",
-        };
-        let ids = service_ids.map(id_array);
+    ) -> Result<Vec<ServiceAtLocationLink>> {
+        let (condition, ids) = links_of(service_ids);
         let rows: Vec<(String, String, String)> = sqlx::query_as(&format!(
             "{LINK_SELECT} WHERE {condition} ORDER BY sal.id LIMIT ?2 OFFSET ?3"
         ))
@@ -144,15 +139,21 @@ impl Store {
         .bind(offset)
         .fetch_all(self.pool())
         .await?;
-        let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM ({LINK_SELECT} WHERE {condition})"))
-            .bind(&ids)
-            .fetch_one(self.pool())
-            .await?;
-        let links = rows
-            .iter()
+        rows.iter()
             .map(|(id, service_id, location_id)| link(id, service_id, location_id))
-            .collect::<Result<Vec<_>>>()?;
-        Ok((links, total))
+            .collect()
+    }
+
+    /// How many links of public services to their venues there are (those of `service_ids`
+    /// when given). All of them at a million services takes seconds: callers cache it.
+    pub async fn count_public_service_at_locations(&self, service_ids: Option<&[Uuid]>) -> Result<i64> {
+        let (condition, ids) = links_of(service_ids);
+        Ok(
+            sqlx::query_scalar(&format!("SELECT COUNT(*) FROM ({LINK_SELECT} WHERE {condition})"))
+                .bind(&ids)
+                .fetch_one(self.pool())
+                .await?,
+        )
     }
 
     /// A page of public organisations by (name, id), and how many there are.
@@ -180,4 +181,16 @@ fn link(id: &str, service_id: &str, location_id: &str) -> Result<ServiceAtLocati
         service_id: uuid(service_id)?,
         location_id: uuid(location_id)?,
     })
+}
+
+/// The condition that keeps the links of `service_ids` (bound as `?1`), or every link.
+/// Two statements rather than `?1 IS NULL OR ...`, which SQLite cannot use an index for.
+fn links_of(service_ids: Option<&[Uuid]>) -> (&'static str, Option<String>) {
+    match service_ids {
+        Some(ids) => (
+            "sal.service_id IN (SELECT value FROM json_each(?1))",
+            Some(id_array(ids)),
+        ),
+        None => ("?1 IS NULL", None),
+    }
 }

@@ -272,10 +272,14 @@ impl Directory {
             }
             Some(ids)
         };
-        let (links, total) = self
+        let links = self
             .store()
             .public_service_at_locations_page(service_ids.as_deref(), list.offset() as i64, list.per_page as i64)
             .await?;
+        let total = match service_ids.as_deref() {
+            Some(ids) => self.store().count_public_service_at_locations(Some(ids)).await?,
+            None => self.public_link_count().await?,
+        };
         let mut linked_services: Vec<Uuid> = links.iter().map(|link| link.service_id).collect();
         linked_services.sort();
         linked_services.dedup();

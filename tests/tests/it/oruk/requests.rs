@@ -200,3 +200,41 @@ async fn browsers_may_call_the_oruk_api_from_any_origin() {
         Some("*")
     );
 }
+
+/// The unfiltered list's total is counted once per change-log position (it takes seconds at
+/// national scale): an archive must still show in the next answer.
+#[tokio::test]
+async fn the_unfiltered_link_total_follows_each_change() {
+    let api = spawn().await;
+    let before = api.ok("/oruk/service_at_locations?per_page=1").await;
+    let total = before["total_items"].as_u64().expect("total");
+    assert_eq!(
+        api.ok("/oruk/service_at_locations?per_page=1").await["total_items"],
+        total,
+        "the same answer when nothing changed"
+    );
+    let links = api.all("/oruk/service_at_locations").await;
+    assert_eq!(links.len() as u64, total);
+    let service_id: Uuid = links[0]["service_id"].as_str().expect("id").parse().expect("uuid");
+    let of_service = links
+        .iter()
+        .filter(|link| link["service_id"] == links[0]["service_id"])
+        .count() as u64;
+    let moderator = api.test.principal(Role::Moderator, "moderator", None).await;
+    let version = api
+        .test
+        .directory
+        .store()
+        .service(service_id)
+        .await
+        .expect("read")
+        .expect("service")
+        .version;
+    api.test
+        .directory
+        .archive(&moderator, service_id, version)
+        .await
+        .expect("archive");
+    let after = api.ok("/oruk/service_at_locations?per_page=1").await;
+    assert_eq!(after["total_items"], total - of_service);
+}
