@@ -132,17 +132,7 @@ async fn bearer_tokens_identify_callers_and_unknown_or_revoked_tokens_are_refuse
 #[tokio::test]
 async fn clients_over_their_rate_limit_get_429_with_a_coded_error() {
     let test = seeded().await;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let base = format!("http://{}", listener.local_addr().expect("address"));
-    let limits = api::auth::RateLimits {
-        anonymous_per_minute: 3,
-        authenticated_per_minute: 100,
-    };
-    tokio::spawn(api::serve(
-        listener,
-        api::AppState::with_limits(test.directory.clone(), limits),
-        std::future::pending(),
-    ));
+    let base = serve_with_anonymous_limit(&test.directory, 3).await;
     let client = reqwest::Client::new();
     let mut statuses = Vec::new();
     for _ in 0..5 {
@@ -183,17 +173,7 @@ async fn the_rest_routes_share_the_rate_limit_and_tokens_of_graphql() {
         .await
         .expect("token")
         .secret;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let base = format!("http://{}", listener.local_addr().expect("address"));
-    let limits = api::auth::RateLimits {
-        anonymous_per_minute: 2,
-        authenticated_per_minute: 100,
-    };
-    tokio::spawn(api::serve(
-        listener,
-        api::AppState::with_limits(test.directory.clone(), limits),
-        std::future::pending(),
-    ));
+    let base = serve_with_anonymous_limit(&test.directory, 2).await;
     let client = reqwest::Client::new();
     let mut statuses = Vec::new();
     for path in [
@@ -225,4 +205,21 @@ async fn the_rest_routes_share_the_rate_limit_and_tokens_of_graphql() {
         .await
         .expect("get");
     assert_eq!(made_up.status(), 401);
+}
+
+/// Serves the directory on an ephemeral loopback port with `per_minute` requests a minute for
+/// anonymous clients (100 for token holders); returns its base URL.
+async fn serve_with_anonymous_limit(directory: &indexer::Directory, per_minute: u32) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("address"));
+    let limits = api::auth::RateLimits {
+        anonymous_per_minute: per_minute,
+        authenticated_per_minute: 100,
+    };
+    tokio::spawn(api::serve(
+        listener,
+        api::AppState::with_limits(directory.clone(), limits),
+        std::future::pending(),
+    ));
+    base
 }
