@@ -2,10 +2,14 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::Parser;
+use ipnet::IpNet;
 
 use crate::auth::RateLimits;
+use crate::client::TrustedProxies;
+use crate::server::ConnectionLimits;
 
 /// Community asset directory: GraphQL API over a geo-aware directory of VCFSE groups, classes and funds.
 #[derive(Debug, Clone, Parser)]
@@ -27,6 +31,31 @@ pub struct Config {
     #[arg(long, env = "TOKEN_RATE_LIMIT", default_value_t = 6000)]
     pub token_rate_limit: u32,
 
+    /// Proxies whose `X-Forwarded-For`/`Forwarded` headers name the client, as addresses or
+    /// networks (comma-separated, e.g. `127.0.0.1,10.0.0.0/8`). Empty: none are believed.
+    #[arg(long, env = "TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Vec<IpNet>,
+
+    /// Connections open at once; further clients wait until one closes.
+    #[arg(long, env = "MAX_CONNECTIONS", default_value_t = 1024)]
+    pub max_connections: usize,
+
+    /// Seconds a connection may stay silent (idle keep-alive, a stalled upload) before it is closed.
+    #[arg(long, env = "IDLE_TIMEOUT_SECS", default_value_t = 60)]
+    pub idle_timeout_secs: u64,
+
+    /// Seconds a request may take, from admission to its answer (then `TIMEOUT`).
+    #[arg(long, env = "REQUEST_TIMEOUT_SECS", default_value_t = 30)]
+    pub request_timeout_secs: u64,
+
+    /// Largest request body accepted, in bytes (larger: 413 `PAYLOAD_TOO_LARGE`).
+    #[arg(long, env = "MAX_BODY_BYTES", default_value_t = 1 << 20)]
+    pub max_body_bytes: usize,
+
+    /// GraphQL requests executed at once; more wait for a turn (within the request timeout).
+    #[arg(long, env = "QUERY_CONCURRENCY", default_value_t = 16)]
+    pub query_concurrency: usize,
+
     /// Print the GraphQL schema (SDL) and exit.
     #[arg(long)]
     pub print_schema: bool,
@@ -37,6 +66,47 @@ impl Config {
         RateLimits {
             anonymous_per_minute: self.anonymous_rate_limit,
             authenticated_per_minute: self.token_rate_limit,
+        }
+    }
+
+    /// Everything the server needs besides the directory.
+    pub fn server_options(&self) -> ServerOptions {
+        ServerOptions {
+            rate_limits: self.rate_limits(),
+            trusted_proxies: TrustedProxies::new(self.trusted_proxies.clone()),
+            connections: ConnectionLimits {
+                max_connections: self.max_connections,
+                idle_timeout: Duration::from_secs(self.idle_timeout_secs.max(1)),
+                ..ConnectionLimits::default()
+            },
+            request_timeout: Duration::from_secs(self.request_timeout_secs.max(1)),
+            max_body_bytes: self.max_body_bytes,
+            query_concurrency: self.query_concurrency.max(1),
+        }
+    }
+}
+
+/// How the server treats clients: rate limits, who to believe about addresses, and the
+/// bounds on connections, request time, body size and concurrent GraphQL work.
+#[derive(Debug, Clone)]
+pub struct ServerOptions {
+    pub rate_limits: RateLimits,
+    pub trusted_proxies: TrustedProxies,
+    pub connections: ConnectionLimits,
+    pub request_timeout: Duration,
+    pub max_body_bytes: usize,
+    pub query_concurrency: usize,
+}
+
+impl Default for ServerOptions {
+    fn default() -> Self {
+        ServerOptions {
+            rate_limits: RateLimits::default(),
+            trusted_proxies: TrustedProxies::default(),
+            connections: ConnectionLimits::default(),
+            request_timeout: Duration::from_secs(30),
+            max_body_bytes: 1 << 20,
+            query_concurrency: 16,
         }
     }
 }

@@ -2,40 +2,46 @@
 //!
 //! # Layout
 //! - [`graphql`]: the schema (types wrap engine types; errors mapped to stable codes).
-//! - [`app`]: the axum router: `POST /graphql`, GraphiQL on `GET /graphql` (its files on
-//!   `GET /graphiql/…`, served from the binary), `GET /healthz`.
+//! - [`app`]: the axum router: `/graphql` ([`endpoint`]: POST, read-only GET for JSON clients,
+//!   GraphiQL for browsers, its files on `GET /graphiql/…`, served from the binary), `/healthz`.
+//! - [`admission`]: the gate before any handler: client ([`client`]), token and rate limit
+//!   ([`auth`]), body size.
+//! - [`server`]: the accept loop with a connection limit, idle and header timeouts.
 //! - [`maps`]: `GET /maps/gaps.svg`, a gap report drawn as a map.
 //! - [`oruk`]: the Open Referral UK 3.0 REST API under `/oruk`.
 //! - [`feeds`]: OpenActive RPDE feeds and dataset site under `/openactive`, and the change sync.
 //! - [`serve`]: run the router on a listener until `shutdown` resolves.
-//! - [`auth`]: bearer tokens and per-client rate limits.
-//! - [`config`]: the server's command-line flags.
+//! - [`config`]: the server's command-line flags and [`config::ServerOptions`].
 
+pub mod admission;
 pub mod auth;
+pub mod client;
 pub mod config;
+pub mod endpoint;
 pub mod feeds;
 pub mod graphql;
 pub mod maps;
 pub mod oruk;
 pub mod rest;
+pub mod server;
 
 use std::future::Future;
-use std::net::SocketAddr;
+use std::sync::Arc;
 
-use async_graphql_axum::rejection::GraphQLRejection;
-use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
-use axum::extract::{ConnectInfo, Path, State};
-use axum::http::{header, HeaderMap, StatusCode};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::http::{header, HeaderName, Method, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
-use axum::{Extension, Json, Router};
+use axum::{Json, Router};
 use indexer::Directory;
 use tokio::net::TcpListener;
-use tower_http::cors::CorsLayer;
+use tokio::sync::Semaphore;
+use tower_http::cors::{AllowHeaders, AllowMethods, Any, CorsLayer};
+use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::auth::{Limiter, RateLimits};
-use crate::graphql::error::BAD_REQUEST;
+use crate::config::ServerOptions;
 use crate::graphql::DirectorySchema;
 
 /// What every request handler shares.
@@ -44,48 +50,80 @@ pub struct AppState {
     pub directory: Directory,
     pub schema: DirectorySchema,
     pub limiter: Limiter,
+    pub options: Arc<ServerOptions>,
+    /// Turns to execute a GraphQL request (`options.query_concurrency` of them).
+    pub queries: Arc<Semaphore>,
 }
 
 impl AppState {
-    /// With the default rate limits.
+    /// With the default options.
     pub fn new(directory: Directory) -> AppState {
-        AppState::with_limits(directory, RateLimits::default())
+        AppState::with_options(directory, ServerOptions::default())
     }
 
+    /// With the default options but these rate limits.
     pub fn with_limits(directory: Directory, limits: RateLimits) -> AppState {
+        AppState::with_options(
+            directory,
+            ServerOptions {
+                rate_limits: limits,
+                ..ServerOptions::default()
+            },
+        )
+    }
+
+    pub fn with_options(directory: Directory, options: ServerOptions) -> AppState {
         AppState {
             schema: graphql::build_schema(directory.clone()),
             directory,
-            limiter: Limiter::new(limits),
+            limiter: Limiter::new(options.rate_limits),
+            queries: Arc::new(Semaphore::new(options.query_concurrency.max(1))),
+            options: Arc::new(options),
         }
     }
 }
 
-/// The HTTP routes. CORS is open: the read API is public and partner websites call it from browsers.
+/// The HTTP routes. CORS is open to any origin: the read API is public and partner websites
+/// call it from browsers, sending their token in `Authorization` (which a wildcard
+/// `Access-Control-Allow-Headers` would not cover under the Fetch standard, so it is listed).
 pub fn app(state: AppState) -> Router {
+    let cors = CorsLayer::new()
+        .allow_origin(Any)
+        .allow_methods(AllowMethods::list([Method::GET, Method::POST, Method::OPTIONS]))
+        .allow_headers(AllowHeaders::list([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::ACCEPT,
+            HeaderName::from_static("x-requested-with"),
+        ]))
+        .expose_headers([header::RETRY_AFTER]);
     Router::new()
         .route("/", get(|| async { Redirect::temporary("/graphql") }))
-        .route("/graphql", get(graphiql).post(graphql_handler))
         .route("/graphiql/{file}", get(graphiql_asset))
         .route("/healthz", get(healthz))
-        .route("/maps/gaps.svg", get(maps::gaps_svg))
-        .merge(rest_routes(state.clone()))
-        .layer(CorsLayer::permissive())
+        .merge(admitted_routes(state.clone()))
+        .layer(cors)
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
 
-/// The REST routes (ORUK API, OpenActive feeds, change sync), admitted by token and rate
-/// limit as GraphQL requests are.
-fn rest_routes(state: AppState) -> Router<AppState> {
+/// The routes that answer from the directory (GraphQL, the map, the ORUK API, OpenActive
+/// feeds, change sync): each request is admitted by token, rate limit and body size first.
+fn admitted_routes(state: AppState) -> Router<AppState> {
+    let max_body = state.options.max_body_bytes;
     Router::new()
+        .route("/graphql", get(endpoint::get).post(endpoint::post))
+        .route("/maps/gaps.svg", get(maps::gaps_svg))
         .nest("/oruk", oruk::routes())
         .route("/oruk/", get(oruk::info))
         .merge(feeds::routes())
-        .layer(axum::middleware::from_fn_with_state(state, rest::admit))
+        .layer(DefaultBodyLimit::max(max_body))
+        .layer(RequestBodyLimitLayer::new(max_body))
+        .layer(axum::middleware::from_fn_with_state(state, admission::admit))
 }
 
-/// Serves `app(state)` on `listener` until `shutdown` resolves, then finishes in-flight requests.
+/// Serves `app(state)` on `listener` until `shutdown` resolves, then finishes in-flight requests
+/// (within the connection limits and timeouts of `state.options`).
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
@@ -100,41 +138,11 @@ pub async fn serve(
         }
     });
     let refreshing = tokio::spawn(feeds::refresh_sessions_every(state.directory.clone()));
-    let served = axum::serve(listener, app(state).into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown)
-        .await;
+    let limits = state.options.connections;
+    let served = server::run(listener, app(state), limits, shutdown).await;
     forgetting.abort();
     refreshing.abort();
     served
-}
-
-/// Runs a GraphQL request as the viewer its bearer token names (anonymous without one).
-async fn graphql_handler(
-    State(state): State<AppState>,
-    client: Option<Extension<ConnectInfo<SocketAddr>>>,
-    headers: HeaderMap,
-    request: Result<GraphQLRequest, GraphQLRejection>,
-) -> Response {
-    let request = match request {
-        Ok(request) => request,
-        Err(rejection) => {
-            let message = format!("the request is not a GraphQL request: {}", rejection.0);
-            return auth::error_response(StatusCode::BAD_REQUEST, &message, BAD_REQUEST, serde_json::Value::Null);
-        }
-    };
-    let client = client.map(|Extension(ConnectInfo(address))| address);
-    match auth::admit(&state.directory, &state.limiter, &headers, client).await {
-        Ok(viewer) => {
-            GraphQLResponse::from(state.schema.execute(request.into_inner().data(viewer)).await).into_response()
-        }
-        Err(response) => response,
-    }
-}
-
-/// GraphiQL, whose scripts and styles this server serves itself (`api/assets/graphiql`): the
-/// page works with no internet connection.
-async fn graphiql() -> Html<&'static str> {
-    Html(include_str!("../assets/graphiql/index.html"))
 }
 
 /// GraphiQL's files, by name: (name, content type, contents).
@@ -175,15 +183,29 @@ async fn graphiql_asset(Path(file): Path<String>) -> Response {
     }
 }
 
-/// Liveness and readiness: 200 with counts when the database answers, 503 otherwise.
+/// Liveness and readiness: 200 when the database answers, 503 otherwise. It reads no table
+/// (a count of a million services takes tens of milliseconds), and the answer's `services` is
+/// the search index's document count, which is held in memory.
 async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
-    match state.directory.store().count("services").await {
-        Ok(services) => (
+    let answers = tokio::time::timeout(std::time::Duration::from_secs(2), state.directory.ping()).await;
+    match answers {
+        Ok(Ok(())) => (
             StatusCode::OK,
-            Json(serde_json::json!({ "status": "ok", "places": state.directory.places().len(), "services": services })),
+            Json(serde_json::json!({
+                "status": "ok",
+                "places": state.directory.places().len(),
+                "searchable": state.directory.search_index().num_docs(),
+            })),
         ),
-        Err(error) => {
+        Ok(Err(error)) => {
             tracing::error!(?error, "health check failed");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(serde_json::json!({ "status": "unavailable" })),
+            )
+        }
+        Err(_) => {
+            tracing::error!("health check timed out");
             (
                 StatusCode::SERVICE_UNAVAILABLE,
                 Json(serde_json::json!({ "status": "unavailable" })),

@@ -33,7 +33,7 @@ async fn run(config: Config) -> anyhow::Result<()> {
     tracing::info!(address = %listener.local_addr()?, data_dir = %config.data_dir.display(), "serving GraphQL at /graphql");
     api::serve(
         listener,
-        api::AppState::with_limits(directory.clone(), config.rate_limits()),
+        api::AppState::with_options(directory.clone(), config.server_options()),
         shutdown_signal(),
     )
     .await?;

@@ -1,23 +1,17 @@
 //! What the REST routes (the ORUK API, the OpenActive feeds, the change sync) share: the
-//! public origin a request reached, the one JSON error body, and admission through the same
-//! tokens and rate limits as GraphQL.
+//! public origin a request reached and the one JSON error body. Admission (tokens, rate
+//! limits, body size) is [`crate::admission`], shared with GraphQL.
 //!
 //! Errors have GraphQL's shape, so a client reads every error of this server one way:
 //! `{"errors":[{"message":…,"extensions":{"code":"BAD_USER_INPUT","field":"per_page"}}]}`
 //! (400, `field` names the query parameter), `NOT_FOUND` (404), `INTERNAL` (500, cause logged,
 //! never sent), and `RATE_LIMITED` (429) or `UNAUTHENTICATED` (401) from admission.
 
-use std::net::SocketAddr;
-
-use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
-use axum::middleware::Next;
 use axum::response::Response;
-use axum::Extension;
 use indexer::Error;
 
 use crate::graphql::error::{BAD_USER_INPUT, INTERNAL, NOT_FOUND};
-use crate::AppState;
 
 /// The public origin of the request (`http://host:port`, no trailing slash): `Host`, and
 /// `X-Forwarded-Proto` behind a proxy (default `http`). A missing or malformed `Host` gives
@@ -61,20 +55,5 @@ pub fn error_response(error: Error) -> Response {
                 serde_json::Value::Null,
             )
         }
-    }
-}
-
-/// Middleware: lets the request through when its token (if any) is valid and its client is
-/// within its rate limit, as GraphQL requests are; answers 401 or 429 otherwise.
-pub async fn admit(
-    State(state): State<AppState>,
-    client: Option<Extension<ConnectInfo<SocketAddr>>>,
-    request: Request,
-    next: Next,
-) -> Response {
-    let client = client.map(|Extension(ConnectInfo(address))| address);
-    match crate::auth::admit(&state.directory, &state.limiter, request.headers(), client).await {
-        Ok(_) => next.run(request).await,
-        Err(response) => response,
     }
 }

@@ -188,6 +188,16 @@ impl Directory {
     }
 
     /// Releases the search index (stopping the change-log follower) and closes the database.
+    /// Whether the database answers (a trivial statement, no table read): for health checks.
+    pub async fn ping(&self) -> Result<()> {
+        self.store.ping().await
+    }
+
+    /// The principal a bearer token belongs to; `Unauthenticated` for unknown or revoked tokens.
+    pub async fn authenticate(&self, token: &str) -> Result<crate::accounts::Principal> {
+        self.store.authenticate(token).await
+    }
+
     pub async fn close(&self) {
         let search = self.search.clone();
         let _ = tokio::task::spawn_blocking(move || search.release_writer()).await;

@@ -11,9 +11,11 @@
 //! - [`editing`]: mutations: organisations edit their listings, moderators review them.
 //! - [`moderation`]: `me`, the moderation queue, stale listings, history; principals and tokens.
 //! - [`connection`]: Relay connections and cursors.
-//! - [`args`], [`error`]: argument parsing and the error-code mapping.
+//! - [`args`], [`error`]: argument parsing and the error-code mapping; [`codes`] gives the
+//!   errors async-graphql raises itself (parsing, validation, limits) their codes.
 
 pub mod args;
+pub mod codes;
 pub mod connection;
 pub mod editing;
 pub mod error;
@@ -58,6 +60,7 @@ fn builder() -> SchemaBuilder<QueryRoot, MutationRoot, EmptySubscription> {
     Schema::build(QueryRoot::default(), MutationRoot::default(), EmptySubscription)
         .limit_depth(MAX_DEPTH)
         .limit_complexity(MAX_COMPLEXITY)
+        .extension(codes::ErrorCodesFactory)
 }
 
 /// The schema, serving `directory`.

@@ -115,6 +115,12 @@ impl Store {
             .await?)
     }
 
+    /// Runs `SELECT 1`: the database answers.
+    pub async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
     pub async fn close(&self) {
         self.pool.close().await;
     }

@@ -11,6 +11,8 @@
 //! - [`data_dir`]: start-up over corrupt or half-written data directories, idempotent seeding.
 //! - [`gaps`]: gap reports, the gap matrix, exports, the map and boundary loads.
 //! - [`http`]: the server over loopback.
+//! - [`hostile`]: hostile and careless clients: made-up tokens, huge bodies, idle connections,
+//!   proxies, malformed GraphQL, time limits.
 //! - [`oruk`]: the Open Referral UK 3.0 API: schemas, filters, paging, bad input.
 //! - [`openactive`]: OpenActive SessionSeries/ScheduledSession feeds and the dataset site.
 //! - [`rpde`]: RPDE paging rules: ordering, edits during paging, tombstones, bad parameters.
@@ -22,6 +24,7 @@ mod change_sync;
 mod data_dir;
 mod editing;
 mod gaps;
+mod hostile;
 mod http;
 mod listings;
 mod openactive;
