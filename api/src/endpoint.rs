@@ -15,6 +15,7 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::Extension;
 use indexer::accounts::Viewer;
 
+use crate::admission::ClientKey;
 use crate::auth::error_response;
 use crate::graphql::error::{BAD_REQUEST, INTERNAL};
 use crate::AppState;
@@ -31,10 +32,11 @@ pub const METHOD_NOT_ALLOWED: &str = "METHOD_NOT_ALLOWED";
 pub async fn post(
     State(state): State<AppState>,
     Extension(viewer): Extension<Viewer>,
+    Extension(client): Extension<ClientKey>,
     request: Result<GraphQLRequest, GraphQLRejection>,
 ) -> Response {
     match request {
-        Ok(request) => execute(&state, request.into_inner(), viewer).await,
+        Ok(request) => execute(&state, request.into_inner(), viewer, client).await,
         Err(rejection) => rejected(rejection),
     }
 }
@@ -44,6 +46,7 @@ pub async fn post(
 pub async fn get(
     State(state): State<AppState>,
     Extension(viewer): Extension<Viewer>,
+    Extension(client): Extension<ClientKey>,
     headers: HeaderMap,
     request: Result<GraphQLRequest, GraphQLRejection>,
 ) -> Response {
@@ -72,7 +75,7 @@ pub async fn get(
             .insert(header::ALLOW, HeaderValue::from_static("POST"));
         return response;
     }
-    let mut response = execute(&state, request, viewer).await;
+    let mut response = execute(&state, request, viewer, client).await;
     if response.status() == StatusCode::OK {
         response
             .headers_mut()
@@ -117,7 +120,7 @@ fn rejected(rejection: GraphQLRejection) -> Response {
 }
 
 /// Runs one request on the blocking pool within the concurrency limit and the time limit.
-async fn execute(state: &AppState, request: async_graphql::Request, viewer: Viewer) -> Response {
+async fn execute(state: &AppState, request: async_graphql::Request, viewer: Viewer, client: ClientKey) -> Response {
     if request.query.trim().is_empty() {
         return error_response(
             StatusCode::BAD_REQUEST,
@@ -133,7 +136,7 @@ async fn execute(state: &AppState, request: async_graphql::Request, viewer: View
     let schema = state.schema.clone();
     let runtime = tokio::runtime::Handle::current();
     let task = tokio::task::spawn_blocking(move || {
-        let response = runtime.block_on(schema.execute(request.data(viewer)));
+        let response = runtime.block_on(schema.execute(request.data(viewer).data(client)));
         drop(permit);
         serde_json::to_vec(&response)
     });

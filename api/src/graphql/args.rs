@@ -91,3 +91,19 @@ pub async fn location(
         )),
     }
 }
+
+/// Most items a list argument may hold (the need taxonomy, days and features are far fewer;
+/// a longer list is a mistake or an attack, and each item costs work).
+pub const MAX_LIST_ITEMS: usize = 50;
+
+/// The list, or `BAD_USER_INPUT` naming `field` when it holds more than [`MAX_LIST_ITEMS`].
+pub fn bounded<T>(field: &str, list: Option<Vec<T>>) -> Result<Vec<T>, GqlError> {
+    let list = list.unwrap_or_default();
+    if list.len() > MAX_LIST_ITEMS {
+        return Err(bad_input(
+            field,
+            format!("{field}: at most {MAX_LIST_ITEMS} items, not {}", list.len()),
+        ));
+    }
+    Ok(list)
+}

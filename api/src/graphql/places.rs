@@ -119,6 +119,7 @@ impl PlaceObject {
     }
 
     /// The boundary as a GeoJSON geometry (Polygon or MultiPolygon, WGS84 lng/lat).
+    #[graphql(complexity = 100)]
     async fn boundary(&self, ctx: &Context<'_>) -> Option<Json<serde_json::Value>> {
         let places = ctx.data_unchecked::<Directory>().places();
         let text = places.boundary_geojson(&self.0.code)?;
@@ -192,6 +193,7 @@ pub struct PlaceQuery;
 #[Object]
 impl PlaceQuery {
     /// Places, ordered by level then name; optionally one level and/or the children of one place.
+    #[graphql(complexity = "5 + 20 * child_complexity")]
     async fn places(
         &self,
         ctx: &Context<'_>,

@@ -182,7 +182,8 @@ pub struct SearchConnection {
     pub page_info: super::connection::PageInfo,
     /// Results over all pages.
     pub total_count: i64,
-    /// Counts by need and district over all pages.
+    /// Counts by need and district over all pages (costly: every match is counted).
+    #[graphql(complexity = 50)]
     pub facets: SearchFacets,
 }
 
@@ -301,27 +302,21 @@ async fn parse_request(directory: &Directory, a: SearchArgs) -> Result<SearchReq
         text: a.text.filter(|t| !t.trim().is_empty()),
         near,
         within,
-        needs: a
-            .needs
-            .unwrap_or_default()
+        needs: args::bounded("needs", a.needs)?
             .iter()
             .map(|n| args::need_code("needs", n))
             .collect::<Result<_>>()?,
-        kinds: a.kinds.unwrap_or_default().into_iter().map(Into::into).collect(),
+        kinds: args::bounded("kinds", a.kinds)?.into_iter().map(Into::into).collect(),
         age,
-        days: a.days.unwrap_or_default().into_iter().map(Into::into).collect(),
+        days: args::bounded("days", a.days)?.into_iter().map(Into::into).collect(),
         time_from,
         time_to,
         free_only: a.free_only.unwrap_or(false),
-        accessibility: a
-            .accessibility
-            .unwrap_or_default()
+        accessibility: args::bounded("accessibility", a.accessibility)?
             .into_iter()
             .map(Into::into)
             .collect(),
-        delivery_modes: a
-            .delivery_modes
-            .unwrap_or_default()
+        delivery_modes: args::bounded("deliveryModes", a.delivery_modes)?
             .into_iter()
             .map(Into::into)
             .collect(),
@@ -353,6 +348,7 @@ impl SearchQuery {
     /// need synonyms ("wobbly" finds strength-and-balance). With no arguments it browses
     /// everything. Only active listings are searched.
     #[allow(clippy::too_many_arguments)]
+    #[graphql(complexity = "10 + child_complexity")]
     async fn search(
         &self,
         ctx: &Context<'_>,

@@ -1,6 +1,7 @@
 //! Signposting: from a resident's needs to a short, explained list they can actually use.
 
 use async_graphql::{Context, InputObject, Object, Result};
+use indexer::accounts::Viewer;
 use indexer::signpost::{self as engine, render, SignpostRequest};
 use indexer::Directory;
 
@@ -62,9 +63,7 @@ async fn parse(directory: &Directory, input: SignpostInput) -> Result<SignpostRe
         Some(_) => return Err(bad_input("input.age", "input.age: must be between 0 and 120")),
         None => None,
     };
-    let needs = input
-        .needs
-        .unwrap_or_default()
+    let needs = args::bounded("input.needs", input.needs)?
         .iter()
         .map(|n| args::need_code("input.needs", n))
         .collect::<Result<Vec<_>>>()?;
@@ -117,24 +116,24 @@ async fn parse(directory: &Directory, input: SignpostInput) -> Result<SignpostRe
         needs,
         description,
         max_distance_km: input.max_distance_km,
-        days: input.days.unwrap_or_default().into_iter().map(Into::into).collect(),
+        days: args::bounded("input.days", input.days)?
+            .into_iter()
+            .map(Into::into)
+            .collect(),
         time_from,
         time_to,
-        delivery_modes: input
-            .delivery_modes
-            .unwrap_or_default()
+        delivery_modes: args::bounded("input.deliveryModes", input.delivery_modes)?
             .into_iter()
             .map(Into::into)
             .collect(),
         free_only: input.free_only.unwrap_or(false),
-        accessibility: input
-            .accessibility
-            .unwrap_or_default()
+        accessibility: args::bounded("input.accessibility", input.accessibility)?
             .into_iter()
             .map(Into::into)
             .collect(),
         include_stale: input.include_stale.unwrap_or(false),
         options_per_need,
+        asked_by: None,
     })
 }
 
@@ -287,6 +286,17 @@ impl SignpostResultObject {
 }
 
 /// Root fields for signposting.
+/// Who is asking, for counting unmet needs once per asker: the token holder, else the
+/// client's address (or IPv6 /64) as admission saw it.
+fn asker(ctx: &Context<'_>) -> Option<String> {
+    let viewer = ctx.data_opt::<Viewer>();
+    if let Some(principal) = viewer.and_then(|viewer| viewer.principal.as_ref()) {
+        return Some(format!("principal:{}", principal.id));
+    }
+    ctx.data_opt::<crate::admission::ClientKey>()
+        .map(|client| format!("client:{}", client.0))
+}
+
 #[derive(Default)]
 pub struct SignpostQuery;
 
@@ -295,13 +305,15 @@ impl SignpostQuery {
     /// From a resident's needs to a short, explained list per need of things near them they
     /// can use, funds they may be eligible for, and any gaps. Nothing from the input is stored
     /// or logged; unmet needs are counted per (Place, need, week) only.
+    #[graphql(complexity = "200 + child_complexity")]
     async fn signpost(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Who, where and what.")] input: SignpostInput,
     ) -> Result<SignpostResultObject> {
         let directory = ctx.data_unchecked::<Directory>();
-        let request = parse(directory, input).await?;
+        let mut request = parse(directory, input).await?;
+        request.asked_by = asker(ctx);
         directory.signpost(request).await.map(SignpostResultObject).or_gql(None)
     }
 }

@@ -96,6 +96,7 @@ pub fn request(points: &[GeoPoint], index: u64) -> SignpostRequest {
         accessibility: Vec::new(),
         include_stale: false,
         options_per_need: DEFAULT_OPTIONS_PER_NEED,
+        asked_by: None,
     };
     let shape = index % 6;
     match shape {

@@ -54,6 +54,11 @@ pub struct SignpostRequest {
     pub accessibility: Vec<AccessibilityFeature>,
     pub include_stale: bool,
     pub options_per_need: usize,
+    /// Who asked, as an opaque key (a client address or /64, a principal id): an unmet need
+    /// is counted once per asker, Place, need and week, so repeating a request cannot
+    /// inflate the gap statistics. Only a keyed weekly digest of it is stored. `None` counts
+    /// every request (engine callers such as the benches).
+    pub asked_by: Option<String>,
 }
 
 /// One suggestion for a need.
@@ -123,7 +128,13 @@ impl Directory {
                 .max_distance_km
                 .unwrap_or(if rural { RURAL_DISTANCE_KM } else { URBAN_DISTANCE_KM });
         let detected = request.description.as_deref().map(classify).unwrap_or_default();
-        let mut needs = request.needs.clone();
+        // Each need once, in the order asked (a list of 30,000 copies is 1 need, not 30,000).
+        let mut needs: Vec<NeedCode> = Vec::with_capacity(request.needs.len().min(32));
+        for need in &request.needs {
+            if !needs.contains(need) {
+                needs.push(*need);
+            }
+        }
         for found in detected.iter().filter(|d| !d.negated) {
             if !needs.contains(&found.need) {
                 needs.push(found.need);
@@ -141,7 +152,7 @@ impl Directory {
         if let Some(place) = &district {
             for result in results.iter().filter(|result| result.unmet) {
                 self.store()
-                    .count_unmet_need(place, result.need, &iso_week(today))
+                    .count_unmet_need(place, result.need, &iso_week(today), request.asked_by.as_deref())
                     .await?;
             }
         }

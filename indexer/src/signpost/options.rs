@@ -442,6 +442,7 @@ mod tests {
             accessibility: Vec::new(),
             include_stale: true,
             options_per_need: DEFAULT_OPTIONS_PER_NEED,
+            asked_by: None,
         }
     }
 

@@ -331,3 +331,113 @@ async fn a_request_past_its_time_limit_is_stopped_with_a_code() {
     let health = reqwest::get(format!("{base}/healthz")).await.expect("healthz");
     assert_eq!(health.status(), 200);
 }
+
+#[tokio::test]
+async fn expensive_fields_cost_what_they_do_and_lists_are_bounded() {
+    let test = seeded().await;
+    let base = serve(&test, ServerOptions::default()).await;
+    let client = reqwest::Client::new();
+    let aliases = |field: &str, n: usize| -> String {
+        let body: String = (0..n).map(|i| format!("a{i}: {field} ")).collect();
+        format!("{{ {body} }}")
+    };
+    let boundaries = aliases("places { boundary }", 50);
+    let reports = aliases(
+        r#"gaps(place: "E10000020", need: "food", maxDistanceKm: 3) { geojson }"#,
+        200,
+    );
+    let matrices = aliases(
+        r#"gapMatrix(parent: "E10000020", maxDistanceKm: 3) { rows { coveragePercent } }"#,
+        1_000,
+    );
+    for query in [boundaries, reports, matrices] {
+        let (status, body) = post(&client, &base, &json!({ "query": query })).await;
+        assert_eq!((status, first_code(&body)), (200, "QUERY_TOO_COMPLEX"));
+        assert!(body["data"].is_null(), "nothing was run");
+    }
+    // One report with its GeoJSON is still a fine request.
+    let (_, body) = post(
+        &client,
+        &base,
+        &json!({ "query": r#"{ gaps(place: "E07000145", need: "food", maxDistanceKm: 3) { coveragePercent geojson } }"# }),
+    )
+    .await;
+    assert!(body["errors"].is_null(), "{body}");
+
+    let many_needs = vec!["strength-and-balance"; 30_000];
+    let query = "query S($needs: [String!]) { signpost(input: { postcode: \"NR13 3AT\", needs: $needs }) { needs { need { code } } } }";
+    let (_, body) = post(
+        &client,
+        &base,
+        &json!({ "query": query, "variables": { "needs": many_needs } }),
+    )
+    .await;
+    assert_eq!(first_code(&body), "BAD_USER_INPUT");
+    assert_eq!(body["errors"][0]["extensions"]["field"], "input.needs");
+    let (_, body) = post(
+        &client,
+        &base,
+        &json!({ "query": query, "variables": { "needs": vec!["strength-and-balance"; 20] } }),
+    )
+    .await;
+    assert_eq!(
+        body["data"]["signpost"]["needs"].as_array().expect("needs").len(),
+        1,
+        "each need once"
+    );
+}
+
+#[tokio::test]
+async fn repeating_a_signpost_request_cannot_inflate_the_gap_statistics() {
+    let test = seeded().await;
+    let base = serve(&test, ServerOptions::default()).await;
+    let client = reqwest::Client::new();
+    let unmet = || async {
+        let query = r#"{ gapMatrix(parent: "E10000020", needs: ["food"], maxDistanceKm: 5) { rows { place { code } unmetNeedCount } } }"#;
+        let (_, body) = post(&client, &base, &json!({ "query": query })).await;
+        body["data"]["gapMatrix"]["rows"]
+            .as_array()
+            .expect("rows")
+            .iter()
+            .find(|row| row["place"]["code"] == "E07000145")
+            .and_then(|row| row["unmetNeedCount"].as_i64())
+            .expect("Great Yarmouth row")
+    };
+    let before = unmet().await;
+    let query = r#"{ signpost(input: { postcode: "NR13 3AT", needs: ["food", "food"], maxDistanceKm: 0.01 }) { needs { unmet } } }"#;
+    for _ in 0..5 {
+        let (_, body) = post(&client, &base, &json!({ "query": query })).await;
+        assert_eq!(body["data"]["signpost"]["needs"][0]["unmet"], true, "{body}");
+    }
+    assert_eq!(
+        unmet().await,
+        before + 1,
+        "one client, one Place, one need: counted once this week"
+    );
+
+    // Another client (behind a trusted proxy) counts once too.
+    let trusting = ServerOptions {
+        trusted_proxies: TrustedProxies::new(vec!["127.0.0.1/32".parse().expect("net")]),
+        ..ServerOptions::default()
+    };
+    let proxied = serve(&test, trusting).await;
+    for _ in 0..3 {
+        client
+            .post(format!("{proxied}/graphql"))
+            .header("x-forwarded-for", "198.51.100.77")
+            .json(&json!({ "query": query }))
+            .send()
+            .await
+            .expect("post");
+    }
+    assert_eq!(unmet().await, before + 2);
+    let stored: Vec<Vec<u8>> = sqlx::query_scalar("SELECT asker_digest FROM unmet_need_askers")
+        .fetch_all(test.directory.store().pool())
+        .await
+        .expect("askers");
+    assert_eq!(stored.len(), 2);
+    assert!(
+        stored.iter().all(|digest| digest.len() == 32),
+        "only keyed digests are stored"
+    );
+}

@@ -61,6 +61,14 @@ fn positive(field: &str, value: Option<i32>, default: i64, max: i64) -> Result<i
 
 /// The needs asked for, in order without repeats; every need when `None`.
 fn need_list(needs: Option<Vec<String>>) -> Result<Vec<NeedCode>> {
+    if let Some(raw) = &needs {
+        if raw.len() > args::MAX_LIST_ITEMS {
+            return Err(bad_input(
+                "needs",
+                format!("needs: at most {} items, not {}", args::MAX_LIST_ITEMS, raw.len()),
+            ));
+        }
+    }
     let Some(raw) = needs else {
         return TAXONOMY
             .iter()
@@ -96,6 +104,7 @@ impl GapQuery {
     /// group's youngest age, reviewed in the last 12 months (unless `includeStale`), and a
     /// session on `day` if given.
     #[allow(clippy::too_many_arguments)]
+    #[graphql(complexity = "500 + child_complexity")]
     async fn gaps(
         &self,
         ctx: &Context<'_>,
@@ -144,6 +153,7 @@ impl GapQuery {
     /// Coverage of every child Place of `parent` (e.g. the 7 districts of Norfolk) for every
     /// need asked, one row per Place and need, with the unmet needs signposting recorded.
     #[allow(clippy::too_many_arguments)]
+    #[graphql(complexity = "2000 + child_complexity")]
     async fn gap_matrix(
         &self,
         ctx: &Context<'_>,

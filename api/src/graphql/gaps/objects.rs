@@ -120,6 +120,7 @@ impl GapReportObject {
     }
     /// The report as a GeoJSON FeatureCollection: LSOA polygons (`properties.feature = "area"`)
     /// with coverage properties, and asset points (`"asset"`), for GIS tools.
+    #[graphql(complexity = 500)]
     async fn geojson(&self, ctx: &Context<'_>) -> Json<serde_json::Value> {
         let places = ctx.data_unchecked::<Directory>().places();
         Json(export::geojson(&self.0, &places))
