@@ -119,14 +119,21 @@ impl Directory {
             places: Arc::new(places),
             population_points: Arc::new(population_points),
         };
-        let (search, indexed_seq) = SearchIndex::open(&data_dir.join(INDEX_DIR), WRITER_MEMORY_BYTES).map_err(|e| {
-            data_dir_error(format!(
-                "search index unusable ({e}); it is derived from the database: delete {INDEX_DIR}/ and it is rebuilt"
-            ))
-        })?;
-        if bring_index_up_to_date {
-            search_sync::bring_up_to_date(&store, &geography.places, &search, indexed_seq).await?;
-        }
+        // The index is derived from the database: one that cannot be opened or brought up to
+        // date (a `kill -9` in the middle of a commit can leave files tantivy then refuses to
+        // overwrite) is rebuilt from the database rather than refused.
+        let index_dir = data_dir.join(INDEX_DIR);
+        let search = match open_index(&store, &geography, &index_dir, bring_index_up_to_date).await {
+            Ok(search) => search,
+            Err(error) => {
+                tracing::warn!(%error, index = %index_dir.display(), "search index unusable; rebuilding it from the database");
+                std::fs::remove_dir_all(&index_dir)
+                    .map_err(|e| data_dir_error(format!("cannot remove the unusable search index: {e}")))?;
+                open_index(&store, &geography, &index_dir, bring_index_up_to_date)
+                    .await
+                    .map_err(|e| data_dir_error(format!("search index cannot be rebuilt: {e}")))?
+            }
+        };
         let postcodes = store
             .all_postcodes()
             .await?
@@ -330,4 +337,14 @@ fn source_text(error: &(dyn std::error::Error + 'static)) -> String {
         innermost = next;
     }
     innermost.to_string()
+}
+
+/// Opens the search index in `dir` and, when asked, applies the change log it has not seen
+/// (building it whole when it is new).
+async fn open_index(store: &Store, geography: &Geography, dir: &Path, bring_up_to_date: bool) -> Result<SearchIndex> {
+    let (search, indexed_seq) = SearchIndex::open(dir, WRITER_MEMORY_BYTES)?;
+    if bring_up_to_date {
+        search_sync::bring_up_to_date(store, &geography.places, &search, indexed_seq).await?;
+    }
+    Ok(search)
 }

@@ -8,6 +8,7 @@
 //! - [`bad_input`]: error codes and fields for wrong arguments.
 //! - [`editing`]: organisations editing listings: authorisation, moderation, freshness, audit,
 //!   conflicts, sanitising, duplicates.
+//! - [`crash`]: a process killed during index commits leaves a directory that starts again.
 //! - [`data_dir`]: start-up over corrupt or half-written data directories, idempotent seeding.
 //! - [`gaps`]: gap reports, the gap matrix, exports, the map and boundary loads.
 //! - [`http`]: the server over loopback.
@@ -21,6 +22,7 @@
 
 mod bad_input;
 mod change_sync;
+mod crash;
 mod data_dir;
 mod editing;
 mod gaps;
