@@ -76,12 +76,11 @@ pub async fn location(
     match (postcode, lat, lng) {
         (Some(raw), None, None) => {
             let postcode = self::postcode(&postcode_field, raw)?;
-            let record = directory.postcode(&postcode).await.map_err(|_| {
-                bad_input(
-                    &postcode_field,
-                    format!("{postcode_field}: {postcode} is not a postcode in the directory's area"),
-                )
-            })?;
+            // Well formed but unknown: `NOT_FOUND`, as the `postcode` query says it.
+            let record = directory
+                .postcode(&postcode)
+                .await
+                .map_err(|error| super::error::engine_error(error, Some(&postcode_field)))?;
             point(&postcode_field, &postcode_field, record.latitude, record.longitude)
         }
         (None, Some(lat), Some(lng)) => point(&format!("{prefix}.lat"), &format!("{prefix}.lng"), lat, lng),

@@ -50,7 +50,8 @@ pub enum SearchSort {
 /// Where to search around: a postcode, or a point, and a radius.
 #[derive(Debug, Clone, InputObject)]
 pub struct NearInput {
-    /// A UK postcode in the directory's area, e.g. `NR19 1AA`. Give this or `lat` and `lng`.
+    /// A UK postcode in the directory's area, e.g. `NR19 1AA` (`NOT_FOUND` when it is well formed
+    /// but outside the area). Give this or `lat` and `lng`.
     pub postcode: Option<String>,
     /// Latitude (WGS84 degrees, in the UK).
     pub lat: Option<f64>,
@@ -204,13 +205,25 @@ fn encode_offset(offset: usize) -> String {
     URL_SAFE_NO_PAD.encode(format!("offset:{offset}"))
 }
 
+/// How deep a search pages: collecting a page after offset N keeps N results in memory, so
+/// cursors past this (which this server never hands out for real result lists of its size,
+/// but a client can forge) are refused rather than honoured or wrapped round.
+const MAX_SEARCH_OFFSET: usize = 10_000;
+
 fn decode_offset(cursor: &str) -> Result<usize> {
-    URL_SAFE_NO_PAD
+    let offset: usize = URL_SAFE_NO_PAD
         .decode(cursor)
         .ok()
         .and_then(|bytes| String::from_utf8(bytes).ok())
         .and_then(|text| text.strip_prefix("offset:").and_then(|n| n.parse().ok()))
-        .ok_or_else(|| bad_input("after", "after: not a cursor returned by this search"))
+        .ok_or_else(|| bad_input("after", "after: not a cursor returned by this search"))?;
+    if offset >= MAX_SEARCH_OFFSET {
+        return Err(bad_input(
+            "after",
+            format!("after: pages end at result {MAX_SEARCH_OFFSET}; narrow the search with words, a place or filters"),
+        ));
+    }
+    Ok(offset)
 }
 
 /// The arguments of `search`, before validation.
@@ -244,6 +257,11 @@ async fn near(directory: &Directory, input: NearInput) -> Result<Near> {
     if let (Some(raw), None, None) = (input.postcode.as_deref(), input.lat, input.lng) {
         // The engine's one path from a postcode to a circle (ORUK's `postcode` uses it too).
         let postcode = args::postcode("near.postcode", raw)?;
+        // Well formed but unknown: `NOT_FOUND`, as the `postcode` query says it.
+        directory
+            .postcode(&postcode)
+            .await
+            .map_err(|error| engine_error(error, Some("near.postcode")))?;
         return directory
             .near_postcode(&postcode, radius_km, "near.postcode")
             .await

@@ -22,7 +22,8 @@ const MAX_OPTIONS_PER_NEED: i32 = 10;
 /// the link worker's words) and what they can get to. Nothing in it is stored or logged.
 #[derive(Debug, Clone, InputObject)]
 pub struct SignpostInput {
-    /// The person's postcode (give this or `lat` and `lng`).
+    /// The person's postcode (give this or `lat` and `lng`); `NOT_FOUND` when it is well formed
+    /// but outside the directory's area.
     pub postcode: Option<String>,
     /// Latitude (WGS84), instead of a postcode.
     pub lat: Option<f64>,

@@ -441,3 +441,33 @@ async fn repeating_a_signpost_request_cannot_inflate_the_gap_statistics() {
         "only keyed digests are stored"
     );
 }
+
+#[tokio::test]
+async fn forged_cursors_and_unknown_postcodes_get_the_codes_the_rest_of_the_api_uses() {
+    use base64::Engine;
+    let test = seeded().await;
+    let base = serve(&test, ServerOptions::default()).await;
+    let client = reqwest::Client::new();
+    let forged = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("offset:{}", u64::MAX));
+    let query = format!(r#"{{ search(text: "walk", after: "{forged}") {{ edges {{ cursor }} }} }}"#);
+    let (_, body) = post(&client, &base, &json!({ "query": query })).await;
+    assert_eq!(first_code(&body), "BAD_USER_INPUT", "{body}");
+    assert_eq!(body["errors"][0]["extensions"]["field"], "after");
+
+    // SW1A 1AA is well formed but outside the directory's area: NOT_FOUND everywhere.
+    for (query, field) in [
+        (r#"{ postcode(postcode: "SW1A 1AA") { lat } }"#, "postcode"),
+        (
+            r#"{ search(near: { postcode: "SW1A 1AA", radiusKm: 3 }) { totalCount } }"#,
+            "near.postcode",
+        ),
+        (
+            r#"{ signpost(input: { postcode: "SW1A 1AA", needs: ["food"] }) { rural } }"#,
+            "input.postcode",
+        ),
+    ] {
+        let (_, body) = post(&client, &base, &json!({ "query": query })).await;
+        assert_eq!(first_code(&body), "NOT_FOUND", "{query}: {body}");
+        assert_eq!(body["errors"][0]["extensions"]["field"], field, "{query}");
+    }
+}
