@@ -88,6 +88,12 @@ impl Directory {
                 source_text(&e)
             ))
         })?;
+        if store.belongs_to_another_application().await? {
+            return Err(data_dir_error(format!(
+                "{} is another application's database (it has tables but was never a directory's); use another data directory",
+                database.display()
+            )));
+        }
         store.migrate().await.map_err(|e| {
             data_dir_error(format!(
                 "{} is not a usable directory database: {}",

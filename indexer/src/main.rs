@@ -60,6 +60,16 @@ async fn main() -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
+    // Only `seed` makes a data directory: any other command in the wrong folder would
+    // otherwise answer from a fresh seed as if it were the real directory.
+    if !matches!(cli.command, Command::Seed) && !cli.data_dir.join(indexer::directory::DATABASE_FILE).exists() {
+        anyhow::bail!(
+            "no directory database in {} (looked for {}); run `indexer --data-dir {} seed` or start the server there to create one",
+            cli.data_dir.display(),
+            indexer::directory::DATABASE_FILE,
+            cli.data_dir.display()
+        );
+    }
     let open = match cli.command {
         Command::Reindex => indexer::Directory::open_to_rebuild_index(&cli.data_dir).await,
         _ => indexer::Directory::open(&cli.data_dir).await,

@@ -48,27 +48,42 @@ pub fn weekday_code(weekday: Weekday) -> &'static str {
 }
 
 /// Parses BYDAY: `TU`, `MO,TH`, `1TU`, `-1FR`.
+///
+/// Ordinals are those a month can have (1 to 5, or -1 to -5 counting from the end; `6TU` or
+/// `0TU` never happen) and no day is given twice (`MO,MO,MO`).
 pub fn parse_byday(raw: &str) -> Result<Vec<ByDay>, ParseError> {
-    raw.split(',')
-        .filter(|part| !part.trim().is_empty())
-        .map(|part| {
-            let part = part.trim();
-            let split = part.len().saturating_sub(2);
-            let (ordinal, day) = part.split_at(split);
-            let ordinal = match ordinal {
-                "" => None,
-                number => Some(
-                    number
-                        .parse::<i8>()
-                        .map_err(|_| ParseError::new(format!("bad BYDAY {part:?}")))?,
-                ),
-            };
-            Ok(ByDay {
-                ordinal,
-                weekday: parse_weekday(day)?,
-            })
-        })
-        .collect()
+    let mut days: Vec<ByDay> = Vec::new();
+    for part in raw.split(',').filter(|part| !part.trim().is_empty()) {
+        let part = part.trim();
+        let split = part.len().saturating_sub(2);
+        if !part.is_char_boundary(split) {
+            return Err(ParseError::new(format!("bad BYDAY {part:?}")));
+        }
+        let (ordinal, day) = part.split_at(split);
+        let ordinal = match ordinal {
+            "" => None,
+            number => {
+                let number = number
+                    .parse::<i8>()
+                    .map_err(|_| ParseError::new(format!("bad BYDAY {part:?}")))?;
+                if number == 0 || !(-5..=5).contains(&number) {
+                    return Err(ParseError::new(format!(
+                        "BYDAY {part:?}: a month has a 1st to 5th (or -1st to -5th) of each day"
+                    )));
+                }
+                Some(number)
+            }
+        };
+        let day = ByDay {
+            ordinal,
+            weekday: parse_weekday(day)?,
+        };
+        if days.contains(&day) {
+            return Err(ParseError::new(format!("BYDAY {part:?} is given more than once")));
+        }
+        days.push(day);
+    }
+    Ok(days)
 }
 
 /// The weekdays of a BYDAY value, ordinals ignored (`MO,1TU,-1FR` → Mon, Tue, Fri); parts that

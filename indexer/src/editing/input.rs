@@ -135,6 +135,19 @@ pub(crate) fn optional_with(
 }
 
 /// A nullable value: `Some(new)` replaces (`Some(None)` clears), `None` keeps.
+/// Dates a listing may carry: from 2000 to 2100 (`0000-01-01` or `9999-12-31` are mistakes,
+/// and would make "runs until" or "next session" read nonsense).
+pub(crate) fn plausible_date(field: &str, date: Option<NaiveDate>) -> Result<()> {
+    use chrono::Datelike;
+    match date {
+        Some(date) if !(2000..=2100).contains(&date.year()) => Err(Error::invalid(
+            field,
+            format!("{date} is not a plausible date (2000 to 2100)"),
+        )),
+        _ => Ok(()),
+    }
+}
+
 fn keep_or<T: Clone>(new: &Option<Option<T>>, old: &Option<T>) -> Option<T> {
     match new {
         Some(value) => value.clone(),
@@ -441,6 +454,8 @@ pub fn apply_schedule(input: &ScheduleInput, schedule: &mut Schedule, creating: 
     (schedule.opens_at, schedule.closes_at) = (opens, closes);
     schedule.valid_from = keep_or(&input.valid_from, &schedule.valid_from);
     schedule.valid_to = keep_or(&input.valid_to, &schedule.valid_to);
+    plausible_date("input.validFrom", schedule.valid_from)?;
+    plausible_date("input.validTo", schedule.valid_to)?;
     if let (Some(from), Some(to)) = (schedule.valid_from, schedule.valid_to) {
         if to < from {
             return Err(Error::invalid("input.validTo", format!("{to} is before {from}")));
@@ -517,6 +532,8 @@ pub fn apply_fund(input: &FundInput, fund: &mut Fund, creating: bool) -> Result<
     )?;
     fund.opens_on = keep_or(&input.opens_on, &fund.opens_on);
     fund.closes_on = keep_or(&input.closes_on, &fund.closes_on);
+    plausible_date("input.opensOn", fund.opens_on)?;
+    plausible_date("input.closesOn", fund.closes_on)?;
     if let (Some(opens), Some(closes)) = (fund.opens_on, fund.closes_on) {
         if closes < opens {
             return Err(Error::invalid("input.closesOn", format!("{closes} is before {opens}")));
@@ -611,5 +628,37 @@ mod tests {
         assert_eq!(codes.len(), 1);
         assert!(needs("input.needs", &["bingo".into()]).is_err());
         assert!(needs("input.needs", &[]).is_err());
+    }
+
+    #[test]
+    fn impossible_days_and_dates_are_refused() {
+        for byday in ["6TU", "-6TU", "0TU", "MO,MO,MO", "éa"] {
+            let mut schedule = blank_schedule();
+            schedule.freq = Frequency::Monthly;
+            let input = ScheduleInput {
+                byday: Some(byday.into()),
+                opens_at: Some("10:00".into()),
+                closes_at: Some("11:00".into()),
+                ..Default::default()
+            };
+            let error = apply_schedule(&input, &mut schedule, true).expect_err(byday);
+            assert!(
+                matches!(error, Error::InvalidInput { ref field, .. } if field == "input.byday"),
+                "{byday}: {error}"
+            );
+        }
+        let mut schedule = blank_schedule();
+        let input = ScheduleInput {
+            byday: Some("TU".into()),
+            opens_at: Some("10:00".into()),
+            closes_at: Some("11:00".into()),
+            valid_to: Some(NaiveDate::from_ymd_opt(0, 1, 1)),
+            ..Default::default()
+        };
+        let error = apply_schedule(&input, &mut schedule, true).expect_err("year 0");
+        assert!(
+            matches!(error, Error::InvalidInput { ref field, .. } if field == "input.validTo"),
+            "{error}"
+        );
     }
 }

@@ -52,6 +52,9 @@ impl TokenRow {
     }
 }
 
+/// Longest principal name or email, in characters (a person's or platform's name).
+pub const PRINCIPAL_NAME_MAX: usize = 200;
+
 impl Store {
     /// Adds a principal. An editor must name an organisation that exists; no one else may.
     pub async fn create_principal(
@@ -76,13 +79,14 @@ impl Store {
             }
             (_, None) => {}
         }
-        let name = name.trim();
-        if name.is_empty() {
-            return Err(Error::invalid("name", "must not be empty"));
-        }
+        let name = crate::domain::text::plain_text("name", name, PRINCIPAL_NAME_MAX)?;
+        let email = email
+            .map(|email| crate::domain::text::plain_text("email", email, PRINCIPAL_NAME_MAX))
+            .transpose()?;
+        let email = email.as_deref();
         let principal = Principal {
             id: Uuid::new_v4(),
-            name: name.to_string(),
+            name: name.clone(),
             email: email.map(str::to_string),
             role,
             organization_id,

@@ -115,6 +115,17 @@ impl Store {
             .await?)
     }
 
+    /// Whether the database holds tables but no migration record of ours: another
+    /// application's SQLite file, which must not be migrated and seeded over.
+    pub async fn belongs_to_another_application(&self) -> Result<bool> {
+        let (tables, ours): (i64, i64) = sqlx::query_as(
+            "SELECT COUNT(*), COALESCE(SUM(name = '_sqlx_migrations'), 0) FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(tables > 0 && ours == 0)
+    }
+
     /// Runs `SELECT 1`: the database answers.
     pub async fn ping(&self) -> Result<()> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;

@@ -89,3 +89,33 @@ async fn a_half_written_directory_is_refused_not_reseeded() {
     );
     directory_again.close().await;
 }
+
+#[tokio::test]
+async fn another_applications_database_is_refused_not_migrated() {
+    let data_dir = tempfile::tempdir().expect("temp dir");
+    let database = data_dir.path().join(DATABASE_FILE);
+    {
+        let options = sqlx::sqlite::SqliteConnectOptions::new()
+            .filename(&database)
+            .create_if_missing(true);
+        let pool = sqlx::SqlitePool::connect_with(options).await.expect("sqlite");
+        sqlx::query("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)")
+            .execute(&pool)
+            .await
+            .expect("create");
+        pool.close().await;
+    }
+    let error = Directory::open(data_dir.path())
+        .await
+        .expect_err("another application's database must be refused");
+    assert!(error.to_string().contains("another application's database"), "{error}");
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", database.display()))
+        .await
+        .expect("reopen");
+    let tables: Vec<String> =
+        sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+            .fetch_all(&pool)
+            .await
+            .expect("tables");
+    assert_eq!(tables, ["notes"], "nothing was added to it");
+}
