@@ -12,7 +12,8 @@
 //! - [`moderation`]: `me`, the moderation queue, stale listings, history; principals and tokens.
 //! - [`connection`]: Relay connections and cursors.
 //! - [`args`], [`error`]: argument parsing and the error-code mapping; [`codes`] gives the
-//!   errors async-graphql raises itself (parsing, validation, limits) their codes.
+//!   errors async-graphql raises itself (parsing, validation, limits) their codes; [`order`]
+//!   answers fields in the order they were selected.
 
 pub mod args;
 pub mod codes;
@@ -23,6 +24,7 @@ pub mod gaps;
 pub mod listings;
 pub mod moderation;
 pub mod needs;
+pub mod order;
 pub mod places;
 pub mod search;
 pub mod signpost;
@@ -61,6 +63,7 @@ fn builder() -> SchemaBuilder<QueryRoot, MutationRoot, EmptySubscription> {
         .limit_depth(MAX_DEPTH)
         .limit_complexity(MAX_COMPLEXITY)
         .extension(codes::ErrorCodesFactory)
+        .extension(order::SelectionOrderFactory)
 }
 
 /// The schema, serving `directory`.

@@ -224,3 +224,33 @@ async fn serve_with_anonymous_limit(directory: &indexer::Directory, per_minute: 
     ));
     base
 }
+
+#[tokio::test]
+async fn fields_come_back_in_the_order_they_were_selected() {
+    let (base, _data_dir) = crate::support::spawn_app().await;
+    let query = r#"{ services(first: 30) { edges { node { name locations { name postcode } schedules { byday opensAt } ...Ids } } } } fragment Ids on Service { id organization { name id } }"#;
+    let text = reqwest::Client::new()
+        .post(format!("{base}/graphql"))
+        .json(&serde_json::json!({ "query": query }))
+        .send()
+        .await
+        .expect("post")
+        .text()
+        .await
+        .expect("text");
+    let nodes: Vec<&str> = text.split(r#"{"node":"#).skip(1).collect();
+    assert_eq!(nodes.len(), 30, "{text}");
+    for node in nodes {
+        let at = |key: &str| {
+            node.find(&format!("\"{key}\":"))
+                .unwrap_or_else(|| panic!("{key} in {node}"))
+        };
+        assert!(
+            at("name") < at("locations")
+                && at("locations") < at("schedules")
+                && at("schedules") < at("id")
+                && at("id") < at("organization"),
+            "selection order: {node}"
+        );
+    }
+}
