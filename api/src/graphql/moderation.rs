@@ -159,7 +159,7 @@ impl StaleListingObject {
 /// One field's change (HSDS `metadata`).
 #[derive(SimpleObject)]
 pub struct FieldChange {
-    /// The field (column) that changed.
+    /// The field that changed, by its GraphQL name (`howToJoin`, `minimumAge`).
     pub field_name: String,
     /// Its value before (JSON).
     pub previous_value: Json<serde_json::Value>,
@@ -208,7 +208,7 @@ impl AuditEntryObject {
             .changes
             .iter()
             .map(|change| FieldChange {
-                field_name: change.field_name.clone(),
+                field_name: graphql_name(&change.field_name),
                 previous_value: Json(change.previous_value.clone()),
                 replacement_value: Json(change.replacement_value.clone()),
             })
@@ -461,4 +461,21 @@ impl AccountMutation {
             .or_gql(Some("tokenId"))?;
         Ok(TokenObject(token))
     }
+}
+
+/// A stored field name (`how_to_join`) as the GraphQL API spells it (`howToJoin`).
+fn graphql_name(column: &str) -> String {
+    let mut name = String::with_capacity(column.len());
+    let mut upper = false;
+    for c in column.chars() {
+        if c == '_' {
+            upper = !name.is_empty();
+        } else if upper {
+            name.extend(c.to_uppercase());
+            upper = false;
+        } else {
+            name.push(c);
+        }
+    }
+    name
 }

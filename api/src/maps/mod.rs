@@ -54,8 +54,32 @@ fn flag(params: &HashMap<String, String>, name: &str) -> Result<bool, String> {
     }
 }
 
+/// The query parameters the map takes; any other (a misspelt `maxDistance=3`) is refused
+/// rather than silently ignored.
+const PARAMETERS: [&str; 6] = [
+    "place",
+    "need",
+    "maxDistanceKm",
+    "population",
+    "includeRemote",
+    "includeStale",
+];
+
 /// Parses the query; the error is the plain-text message of a 400.
 fn parse(params: &HashMap<String, String>) -> Result<MapRequest, String> {
+    let mut unknown: Vec<&str> = params
+        .keys()
+        .map(String::as_str)
+        .filter(|name| !PARAMETERS.contains(name))
+        .collect();
+    if !unknown.is_empty() {
+        unknown.sort_unstable();
+        return Err(format!(
+            "unknown parameter {}; the map takes {}",
+            unknown.join(", "),
+            PARAMETERS.join(", ")
+        ));
+    }
     let required = |name: &str| {
         params
             .get(name)

@@ -444,7 +444,7 @@ async fn stale_listings_are_flagged_listed_per_place_with_who_to_remind_and_mark
         .cloned()
         .expect("entry");
     assert_eq!(last["lastActionType"], "review");
-    assert_eq!(last["changes"][0]["fieldName"], "last_reviewed_at");
+    assert_eq!(last["changes"][0]["fieldName"], "lastReviewedAt", "by its GraphQL name");
 }
 
 #[tokio::test]

@@ -424,6 +424,8 @@ async fn the_gap_map_is_an_svg_with_a_legend_and_bad_parameters_are_400() {
         ("place=E07000143&need=food&maxDistanceKm=far", 400),
         ("place=E05010237&need=food", 400),
         ("place=E07000999&need=food", 404),
+        // A misspelt parameter is refused, not ignored.
+        ("place=E07000143&need=food&maxDistance=3", 400),
     ] {
         let response = client
             .get(format!("{base}/maps/gaps.svg?{query}"))
