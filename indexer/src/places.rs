@@ -116,6 +116,27 @@ impl PlaceIndex {
         self.places.len()
     }
 
+    /// Roughly the bytes this index holds on the heap (polygons, their GeoJSON text, places,
+    /// maps), for the areas benchmark's memory figures.
+    pub fn heap_bytes(&self) -> usize {
+        let coordinates: usize = self
+            .boundaries
+            .iter()
+            .flat_map(|multi| multi.0.iter())
+            .map(|polygon| {
+                polygon.exterior().0.capacity() + polygon.interiors().iter().map(|r| r.0.capacity()).sum::<usize>()
+            })
+            .sum();
+        let text: usize = self.boundary_geojson.iter().map(String::capacity).sum();
+        let names: usize = self.places.iter().map(|p| p.name.capacity() + 3 * 24).sum();
+        coordinates * 16
+            + text
+            + names
+            + self.places.capacity() * std::mem::size_of::<Place>()
+            + self.by_code.capacity() * (std::mem::size_of::<PlaceCode>() + 8 + 9)
+            + self.boxes.size() * std::mem::size_of::<BoxEntry>() * 2
+    }
+
     pub fn is_empty(&self) -> bool {
         self.places.is_empty()
     }

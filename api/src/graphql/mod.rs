@@ -8,11 +8,13 @@
 //! - [`search`]: search and type-ahead.
 //! - [`signpost`]: signposting for link workers.
 //! - [`gaps`]: gap reports per Place and the gap matrix.
+//! - [`areas`]: loading area packs and defining custom Places (admins).
 //! - [`editing`]: mutations: organisations edit their listings, moderators review them.
 //! - [`moderation`]: `me`, the moderation queue, stale listings, history; principals and tokens.
 //! - [`connection`]: Relay connections and cursors.
 //! - [`args`], [`error`]: argument parsing and the error-code mapping.
 
+pub mod areas;
 pub mod args;
 pub mod connection;
 pub mod editing;
@@ -46,6 +48,7 @@ pub struct MutationRoot(
     editing::EditingMutation,
     moderation::AccountMutation,
     places::PlaceMutation,
+    areas::AreaMutation,
 );
 
 pub type DirectorySchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;

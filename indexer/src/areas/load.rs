@@ -29,7 +29,11 @@ pub struct AreaLoad {
 
 /// The refusal of a pack: `InvalidInput` on `field` listing every problem, one a line.
 pub fn refusal(field: &str, problems: &[String]) -> Error {
-    let mut message = format!("area pack refused ({} problems; nothing was changed):", problems.len());
+    let plural = if problems.len() == 1 { "" } else { "s" };
+    let mut message = format!(
+        "area pack refused ({} problem{plural}; nothing was changed):",
+        problems.len()
+    );
     for problem in problems {
         message.push_str("\n- ");
         message.push_str(problem);
@@ -55,9 +59,12 @@ impl Directory {
         }
         let source = dir.display().to_string();
         let replaced_postcodes = self.store().replace_area(&pack, &source, Utc::now()).await?;
+        // The pack's boundaries and postcodes are in the store now: free them before the
+        // lookups are rebuilt from it (at England's scale both are hundreds of megabytes).
+        let summary = pack.summary;
         let relocated_venues = self.follow_geography_change(true).await?;
         let load = AreaLoad {
-            summary: pack.summary,
+            summary,
             replaced_postcodes,
             relocated_venues,
             postcodes_known: self.postcode_count(),

@@ -88,9 +88,11 @@ fn property_names<'a>(keys: impl Iterator<Item = &'a String>, kind: BoundaryKind
     })
 }
 
-/// Whether the text of a GeoJSON file's start could be an ONS boundary file (cheap sniffing).
+/// Whether the text of a GeoJSON file's start could be an ONS boundary file (cheap sniffing:
+/// a writer may put `"type": "FeatureCollection"` after the features, but a feature or the
+/// `features` member comes early).
 pub fn looks_like_boundaries(start: &str) -> bool {
-    start.contains("FeatureCollection")
+    start.contains("Feature") || start.contains("\"features\"")
 }
 
 /// Reads one boundary file, adding a problem for everything wrong with it.
