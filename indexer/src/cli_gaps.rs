@@ -65,6 +65,9 @@ pub enum PlacesCommand {
         /// The GeoJSON file.
         file: PathBuf,
     },
+    /// Define a custom Place (a named group of wards or LSOAs, e.g. a Local Area Partnership)
+    /// from a CSV of member codes; search, signposting and gap reports accept its code (P...).
+    Define(crate::cli_areas::DefineArgs),
 }
 
 /// Runs `indexer gaps`, printing the report to stdout.
@@ -103,6 +106,7 @@ pub async fn places(directory: &Directory, command: PlacesCommand) -> anyhow::Re
                 source, load.added, load.replaced, load.relocated_venues
             );
         }
+        PlacesCommand::Define(args) => crate::cli_areas::define(directory, args).await?,
     }
     Ok(())
 }

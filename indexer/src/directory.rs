@@ -1,7 +1,6 @@
 //! The directory: one handle over the store and the in-memory place index, opened from a data
 //! directory. This is the engine's front door; the API calls nothing else.
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
 
@@ -9,6 +8,7 @@ use tracing::info;
 use uuid::Uuid;
 
 use crate::accounts::Viewer;
+use crate::areas::PostcodeTable;
 use crate::domain::*;
 use crate::error::{Error, Result};
 use crate::gaps::assets::CandidateService;
@@ -30,8 +30,9 @@ pub struct Directory {
     geography: Arc<RwLock<Geography>>,
     /// Derived from the store; follows its change log.
     search: Arc<SearchIndex>,
-    /// The postcode table in memory (read on every search near a postcode; never edited).
-    postcodes: Arc<HashMap<String, PostcodeRecord>>,
+    /// The postcode table in memory (read on every search near a postcode); swapped whole
+    /// when an area is loaded.
+    postcodes: Arc<RwLock<Arc<PostcodeTable>>>,
     /// Gap detection's candidate services, with the change-log position they were read at.
     gap_candidates: Arc<Mutex<Option<CandidatesAt>>>,
     /// How many service-at-location links the public sees, at a change-log position: counting
@@ -140,14 +141,9 @@ impl Directory {
                     .map_err(|e| data_dir_error(format!("search index cannot be rebuilt: {e}")))?
             }
         };
-        let postcodes = store
-            .all_postcodes()
-            .await?
-            .into_iter()
-            .map(|record| (record.postcode.as_str().to_string(), record))
-            .collect();
+        let postcodes = PostcodeTable::from_records(store.all_postcodes().await?);
         let directory = Directory {
-            postcodes: Arc::new(postcodes),
+            postcodes: Arc::new(RwLock::new(Arc::new(postcodes))),
             gap_candidates: Arc::default(),
             public_link_count: Arc::default(),
             store,
@@ -266,11 +262,32 @@ impl Directory {
         self.places().containing(point).into_iter().cloned().collect()
     }
 
+    /// A postcode's point and places; `NOT_FOUND` for a postcode outside every loaded area.
     pub async fn postcode(&self, postcode: &Postcode) -> Result<PostcodeRecord> {
-        self.postcodes
-            .get(postcode.as_str())
-            .cloned()
+        self.postcode_table()
+            .get(postcode)
             .ok_or_else(|| Error::not_found("postcode", postcode.as_str()))
+    }
+
+    /// A snapshot of the postcode table.
+    pub fn postcode_table(&self) -> Arc<PostcodeTable> {
+        match self.postcodes.read() {
+            Ok(table) => table.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    /// How many postcodes the directory knows.
+    pub fn postcode_count(&self) -> usize {
+        self.postcode_table().len()
+    }
+
+    /// Swaps in a new postcode table (after postcodes were written to the store).
+    pub(crate) fn replace_postcodes(&self, table: PostcodeTable) {
+        match self.postcodes.write() {
+            Ok(mut current) => *current = Arc::new(table),
+            Err(poisoned) => *poisoned.into_inner() = Arc::new(table),
+        }
     }
 
     /// An organisation by id: public ones for everyone, hidden ones (pending review, rejected,

@@ -10,6 +10,7 @@
 //! - [`seed`]: the bundled Norfolk data, loaded on first start.
 //! - [`search`]: the tantivy index: full text, geo and filters, kept in step with the store.
 //! - [`signpost`]: from a resident's needs to a short, explained list of options.
+//! - [`areas`]: any area of England from the publishers' files (area packs), custom Places.
 //! - [`gaps`]: gap detection per Place (nearest eligible asset per LSOA), exports, boundary loads.
 //! - [`accounts`]: principals, bearer tokens and the [`accounts::Viewer`] reads and writes are decided for.
 //! - [`editing`]: VCSE organisations editing their listings: moderation, audit, archive, freshness.
@@ -18,6 +19,7 @@
 //! - [`error`]: the one error type.
 
 pub mod accounts;
+pub mod areas;
 pub mod directory;
 pub mod domain;
 pub mod editing;

@@ -6,6 +6,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 
 mod cli_accounts;
+mod cli_areas;
 mod cli_export;
 mod cli_gaps;
 
@@ -49,6 +50,11 @@ enum Command {
         #[command(subcommand)]
         command: cli_gaps::PlacesCommand,
     },
+    /// Load areas of England from the publishers' files (area packs).
+    Areas {
+        #[command(subcommand)]
+        command: cli_areas::AreasCommand,
+    },
 }
 
 #[tokio::main]
@@ -84,6 +90,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Reindex => reindex(&directory).await?,
         Command::Gaps(args) => cli_gaps::gaps(&directory, args).await?,
         Command::Places { command } => cli_gaps::places(&directory, command).await?,
+        Command::Areas { command } => cli_areas::areas(&directory, command).await?,
         Command::Export(args) => cli_export::export(&directory, args).await?,
         Command::Accounts { command } => cli_accounts::accounts(&directory, command).await?,
         Command::Organizations { name } => cli_accounts::organizations(&directory, name).await?,

@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 
 use geo::coordinate_position::{CoordPos, CoordinatePosition};
-use geo::{BoundingRect, MultiPolygon};
+use geo::{BoundingRect, InteriorPoint, MultiPolygon};
 use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::RTree;
 
@@ -35,13 +35,32 @@ const CONTAINING_MEMO_CAPACITY: usize = 100_000;
 impl PlaceIndex {
     /// Builds the index from places and their boundaries as GeoJSON geometry text.
     pub fn build(entries: Vec<(Place, String)>) -> Result<PlaceIndex> {
-        let mut index = PlaceIndex::default();
-        let mut boxes = Vec::with_capacity(entries.len());
-        for (position, (place, geojson_text)) in entries.into_iter().enumerate() {
+        let mut parsed = Vec::with_capacity(entries.len());
+        for (place, geojson_text) in entries {
             let boundary = parse_boundary(&geojson_text).map_err(|reason| Error::DataDir {
                 path: Default::default(),
                 reason: format!("boundary of {} is not a valid polygon: {reason}", place.code),
             })?;
+            parsed.push((place, boundary, geojson_text));
+        }
+        Ok(PlaceIndex::assemble(parsed))
+    }
+
+    /// Builds an index from places and their polygons, without their GeoJSON text (for
+    /// working out where things are while an area pack is checked).
+    pub fn from_polygons(entries: Vec<(Place, MultiPolygon<f64>)>) -> PlaceIndex {
+        PlaceIndex::assemble(
+            entries
+                .into_iter()
+                .map(|(place, boundary)| (place, boundary, String::new()))
+                .collect(),
+        )
+    }
+
+    fn assemble(entries: Vec<(Place, MultiPolygon<f64>, String)>) -> PlaceIndex {
+        let mut index = PlaceIndex::default();
+        let mut boxes = Vec::with_capacity(entries.len());
+        for (position, (place, boundary, geojson_text)) in entries.into_iter().enumerate() {
             if let Some(rect) = boundary.bounding_rect() {
                 let corners = Rectangle::from_corners([rect.min().x, rect.min().y], [rect.max().x, rect.max().y]);
                 boxes.push(GeomWithData::new(corners, position));
@@ -54,15 +73,68 @@ impl PlaceIndex {
             index.boundaries.push(boundary);
             index.boundary_geojson.push(geojson_text);
         }
+        index.boxes = RTree::bulk_load(boxes);
+        index.attach_custom_members();
         for children in index.children.values_mut() {
             children.sort_by(|a, b| index.places[*a].name.cmp(&index.places[*b].name));
         }
-        index.boxes = RTree::bulk_load(boxes);
-        Ok(index)
+        index
+    }
+
+    /// A custom Place's children are the wards and LSOAs with an interior point inside its
+    /// boundary (the union of its members), so gap reports (its LSOAs), `children` and service
+    /// areas (its overlapping codes) treat it as any other place. It has no parent, so no
+    /// district counts its LSOAs twice.
+    fn attach_custom_members(&mut self) {
+        let customs: Vec<usize> = (0..self.places.len())
+            .filter(|&i| self.places[i].level == PlaceLevel::Custom)
+            .collect();
+        for custom in customs {
+            let Some(rect) = self.boundaries[custom].bounding_rect() else {
+                continue;
+            };
+            let envelope = rstar::AABB::from_corners([rect.min().x, rect.min().y], [rect.max().x, rect.max().y]);
+            let members: Vec<usize> = self
+                .boxes
+                .locate_in_envelope_intersecting(&envelope)
+                .map(|entry| entry.data)
+                .filter(|&i| matches!(self.places[i].level, PlaceLevel::Ward | PlaceLevel::Lsoa))
+                .filter(|&i| {
+                    self.boundaries[i]
+                        .interior_point()
+                        .is_some_and(|point| self.boundaries[custom].coordinate_position(&point.0) == CoordPos::Inside)
+                })
+                .collect();
+            self.children
+                .entry(self.places[custom].code.clone())
+                .or_default()
+                .extend(members);
+        }
     }
 
     pub fn len(&self) -> usize {
         self.places.len()
+    }
+
+    /// Roughly the bytes this index holds on the heap (polygons, their GeoJSON text, places,
+    /// maps), for the areas benchmark's memory figures.
+    pub fn heap_bytes(&self) -> usize {
+        let coordinates: usize = self
+            .boundaries
+            .iter()
+            .flat_map(|multi| multi.0.iter())
+            .map(|polygon| {
+                polygon.exterior().0.capacity() + polygon.interiors().iter().map(|r| r.0.capacity()).sum::<usize>()
+            })
+            .sum();
+        let text: usize = self.boundary_geojson.iter().map(String::capacity).sum();
+        let names: usize = self.places.iter().map(|p| p.name.capacity() + 3 * 24).sum();
+        coordinates * 16
+            + text
+            + names
+            + self.places.capacity() * std::mem::size_of::<Place>()
+            + self.by_code.capacity() * (std::mem::size_of::<PlaceCode>() + 8 + 9)
+            + self.boxes.size() * std::mem::size_of::<BoxEntry>() * 2
     }
 
     pub fn is_empty(&self) -> bool {
@@ -165,6 +237,17 @@ impl PlaceIndex {
         found.iter().map(|i| &self.places[*i]).collect()
     }
 
+    /// Places whose bounding box comes within `degrees` of the point (a coarse first cut for a
+    /// nearest-boundary search; no order).
+    pub fn near(&self, point: GeoPoint, degrees: f64) -> Vec<&Place> {
+        let (x, y) = (point.longitude(), point.latitude());
+        let envelope = rstar::AABB::from_corners([x - degrees, y - degrees], [x + degrees, y + degrees]);
+        self.boxes
+            .locate_in_envelope_intersecting(&envelope)
+            .map(|entry| &self.places[entry.data])
+            .collect()
+    }
+
     /// The codes of the places a venue at `point` falls in, one per level.
     pub fn location_places(&self, point: GeoPoint) -> LocationPlaces {
         let mut places = LocationPlaces::default();
@@ -175,6 +258,8 @@ impl PlaceIndex {
                 PlaceLevel::Ward => &mut places.ward_code,
                 PlaceLevel::Msoa => &mut places.msoa_code,
                 PlaceLevel::Lsoa => &mut places.lsoa_code,
+                // A venue's stored places are the ONS levels; custom Places are found by point.
+                PlaceLevel::Custom => continue,
             };
             slot.get_or_insert_with(|| place.code.clone());
         }
@@ -193,7 +278,8 @@ pub fn parse_boundary(geojson_text: &str) -> std::result::Result<MultiPolygon<f6
 }
 
 /// Sums LSOA populations into every ancestor (MSOA, district, county). Places that do not
-/// contain LSOAs (wards) keep no population; LSOAs keep their own.
+/// contain LSOAs (wards) keep no population; LSOAs and custom Places (summed when defined) keep
+/// their own.
 pub fn roll_up_population(places: &mut [Place]) {
     let position: HashMap<PlaceCode, usize> = places.iter().enumerate().map(|(i, p)| (p.code.clone(), i)).collect();
     let mut totals: HashMap<PlaceCode, Population> = HashMap::new();
@@ -205,7 +291,10 @@ pub fn roll_up_population(places: &mut [Place]) {
             parent = position.get(&code).and_then(|&i| places[i].parent_code.clone());
         }
     }
-    for place in places.iter_mut().filter(|p| p.level != PlaceLevel::Lsoa) {
+    for place in places
+        .iter_mut()
+        .filter(|p| p.level != PlaceLevel::Lsoa && p.level != PlaceLevel::Custom)
+    {
         place.population = totals.get(&place.code).copied();
     }
 }

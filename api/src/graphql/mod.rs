@@ -8,6 +8,7 @@
 //! - [`search`]: search and type-ahead.
 //! - [`signpost`]: signposting for link workers.
 //! - [`gaps`]: gap reports per Place and the gap matrix.
+//! - [`areas`]: loading area packs and defining custom Places (admins).
 //! - [`editing`]: mutations: organisations edit their listings, moderators review them.
 //! - [`moderation`]: `me`, the moderation queue, stale listings, history; principals and tokens.
 //! - [`connection`]: Relay connections and cursors.
@@ -15,6 +16,7 @@
 //!   errors async-graphql raises itself (parsing, validation, limits) their codes; [`order`]
 //!   answers fields in the order they were selected.
 
+pub mod areas;
 pub mod args;
 pub mod codes;
 pub mod connection;
@@ -50,6 +52,7 @@ pub struct MutationRoot(
     editing::EditingMutation,
     moderation::AccountMutation,
     places::PlaceMutation,
+    areas::AreaMutation,
 );
 
 pub type DirectorySchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;

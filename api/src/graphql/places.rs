@@ -13,8 +13,12 @@ use super::error::{engine_error, OrInternal};
 pub enum PlaceLevel {
     /// Upper-tier county (GSS prefix E10), e.g. Norfolk.
     County,
-    /// Lower-tier district (E07); in Norfolk each is a Health and Wellbeing Partnership "Place".
+    /// Lower-tier district (E07) or unitary authority (E06); in Norfolk each is a Health and
+    /// Wellbeing Partnership "Place".
     District,
+    /// A custom Place an operator defined as a group of wards or LSOAs (code `P` and eight
+    /// digits), e.g. a Local Area Partnership; it has no parent, and its children are its members.
+    Custom,
     /// Electoral ward (E05, 2025 boundaries).
     Ward,
     /// Middle layer super output area (E02, 2021).

@@ -4,7 +4,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::ParseError;
 
-/// A GSS code such as `E07000143` (Breckland): one letter and eight digits.
+/// A GSS code such as `E07000143` (Breckland): one letter and eight digits. An operator's
+/// custom Place (a named group of wards or LSOAs) has a code of the same shape with the letter
+/// `P` ([`CUSTOM_PLACE_PREFIX`]), which GSS never issues, so it cannot clash with an ONS code.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct PlaceCode(String);
 
@@ -13,7 +15,7 @@ impl PlaceCode {
         let code = raw.trim().to_uppercase();
         let bytes = code.as_bytes();
         let well_formed = bytes.len() == 9
-            && matches!(bytes[0], b'E' | b'W' | b'S' | b'N' | b'K')
+            && matches!(bytes[0], b'E' | b'W' | b'S' | b'N' | b'K' | b'P')
             && bytes[1..].iter().all(u8::is_ascii_digit);
         if !well_formed {
             return Err(ParseError::new(format!("{raw:?} is not a GSS code (e.g. E07000143)")));
@@ -32,20 +34,26 @@ impl std::fmt::Display for PlaceCode {
     }
 }
 
+/// The letter that starts a custom Place's code (`P00000001`).
+pub const CUSTOM_PLACE_PREFIX: char = 'P';
+
 /// The kinds of place the directory knows, from largest to smallest.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum PlaceLevel {
     County,
     District,
+    /// An operator's named group of wards or LSOAs (code `P...`), e.g. a Local Area Partnership.
+    Custom,
     Ward,
     Msoa,
     Lsoa,
 }
 
 impl PlaceLevel {
-    pub const ALL: [PlaceLevel; 5] = [
+    pub const ALL: [PlaceLevel; 6] = [
         PlaceLevel::County,
         PlaceLevel::District,
+        PlaceLevel::Custom,
         PlaceLevel::Ward,
         PlaceLevel::Msoa,
         PlaceLevel::Lsoa,
@@ -55,6 +63,7 @@ impl PlaceLevel {
         match self {
             PlaceLevel::County => "county",
             PlaceLevel::District => "district",
+            PlaceLevel::Custom => "custom",
             PlaceLevel::Ward => "ward",
             PlaceLevel::Msoa => "msoa",
             PlaceLevel::Lsoa => "lsoa",
@@ -69,8 +78,11 @@ impl PlaceLevel {
     }
 
     /// The level a GSS code's entity prefix denotes (E10 county, E06-E09 district, E05 ward,
-    /// E02 MSOA, E01 LSOA).
+    /// E02 MSOA, E01 LSOA; `P` a custom Place).
     pub fn of_code(code: &PlaceCode) -> Option<PlaceLevel> {
+        if code.as_str().starts_with(CUSTOM_PLACE_PREFIX) {
+            return Some(PlaceLevel::Custom);
+        }
         match &code.as_str()[1..3] {
             "10" => Some(PlaceLevel::County),
             "06" | "07" | "08" | "09" => Some(PlaceLevel::District),

@@ -7,8 +7,10 @@
 //! - [`feed`]: set-wise reads for the search index, and the change log it follows.
 //! - [`rpde`]: services in change-log order and OpenActive's scheduled sessions, for the feeds.
 //! - `gaps`: gap detection's queries, unmet-need counts and place replacement with history.
+//! - `areas`: replacing a loaded area's places and postcodes; custom Places and their members.
 
 pub mod accounts;
+mod areas;
 pub mod feed;
 mod gaps;
 pub mod oruk;

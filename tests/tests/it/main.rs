@@ -19,7 +19,9 @@
 //! - [`rpde`]: RPDE paging rules: ordering, edits during paging, tombstones, bad parameters.
 //! - [`change_sync`]: the RPDE feed of ORUK services a platform mirrors the directory from.
 //! - [`schema`]: the committed `schema.graphql` and its descriptions.
+//! - [`areas`]: areas loaded from the publishers' files, custom Places, refused packs.
 
+mod areas;
 mod bad_input;
 mod change_sync;
 mod crash;

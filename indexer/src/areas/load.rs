@@ -1,0 +1,100 @@
+//! `Directory::load_area`: check a pack, replace its districts in the store, and make the
+//! running directory follow (places, LSOA points, postcodes, venues' places, search).
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Instant;
+
+use chrono::Utc;
+use tracing::info;
+
+use super::{read_pack, AreaSummary, PostcodeTable};
+use crate::directory::Geography;
+use crate::error::{Error, Result};
+use crate::gaps::PopulationPoints;
+use crate::places::PlaceIndex;
+use crate::Directory;
+
+/// What an accepted load held and changed.
+#[derive(Debug, Clone)]
+pub struct AreaLoad {
+    pub summary: AreaSummary,
+    /// Postcodes the districts held before (0 on a first load).
+    pub replaced_postcodes: i64,
+    /// Venues whose places changed with the new geography (their services are reindexed).
+    pub relocated_venues: usize,
+    /// Every postcode the directory now knows, in all areas.
+    pub postcodes_known: usize,
+}
+
+/// The refusal of a pack: `InvalidInput` on `field` listing every problem, one a line.
+pub fn refusal(field: &str, problems: &[String]) -> Error {
+    let plural = if problems.len() == 1 { "" } else { "s" };
+    let mut message = format!(
+        "area pack refused ({} problem{plural}; nothing was changed):",
+        problems.len()
+    );
+    for problem in problems {
+        message.push_str("\n- ");
+        message.push_str(problem);
+    }
+    Error::invalid(field, message)
+}
+
+impl Directory {
+    /// Reads and checks the area pack in `dir` (see [`crate::areas`]); if it has no problem,
+    /// replaces its districts in one transaction and makes lookups, gap reports, venues and
+    /// search follow the new geography. A refused pack is `InvalidInput` (field `directory`)
+    /// naming every problem, and changes nothing.
+    pub async fn load_area(&self, dir: &Path) -> Result<AreaLoad> {
+        let started = Instant::now();
+        let owned_dir = dir.to_path_buf();
+        let read = tokio::task::spawn_blocking(move || read_pack(&owned_dir))
+            .await
+            .map_err(|e| Error::Index(format!("area pack reader stopped: {e}")))?;
+        let pack = read.map_err(|problems| refusal("directory", &problems.lines()))?;
+        let conflicts = self.store().area_conflicts(&pack).await?;
+        if !conflicts.is_empty() {
+            return Err(refusal("directory", &conflicts));
+        }
+        let source = dir.display().to_string();
+        let replaced_postcodes = self.store().replace_area(&pack, &source, Utc::now()).await?;
+        // The pack's boundaries and postcodes are in the store now: free them before the
+        // lookups are rebuilt from it (at England's scale both are hundreds of megabytes).
+        let summary = pack.summary;
+        let relocated_venues = self.follow_geography_change(true).await?;
+        let load = AreaLoad {
+            summary,
+            replaced_postcodes,
+            relocated_venues,
+            postcodes_known: self.postcode_count(),
+        };
+        info!(
+            source,
+            districts = load.summary.districts.len(),
+            lsoas = load.summary.lsoas(),
+            postcodes = load.summary.postcodes(),
+            population = load.summary.population(),
+            relocated_venues,
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "area loaded"
+        );
+        Ok(load)
+    }
+
+    /// Rebuilds the in-memory geography from the store (places, LSOA points and, if asked,
+    /// postcodes), swaps it in, and places venues again. Returns how many venues changed.
+    pub(crate) async fn follow_geography_change(&self, postcodes_changed: bool) -> Result<usize> {
+        let places = Arc::new(PlaceIndex::build(self.store().all_places().await?)?);
+        let population_points = Arc::new(PopulationPoints::load(self.store(), &places).await?);
+        if postcodes_changed {
+            let table = PostcodeTable::from_records(self.store().all_postcodes().await?);
+            self.replace_postcodes(table);
+        }
+        self.replace_geography(Geography {
+            places: places.clone(),
+            population_points,
+        });
+        self.store().relocate_venues(&places).await
+    }
+}
