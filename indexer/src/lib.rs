@@ -23,6 +23,7 @@ pub mod domain;
 pub mod editing;
 pub mod error;
 pub mod gaps;
+pub mod imports;
 pub mod places;
 pub mod publish;
 pub mod search;
