@@ -11,6 +11,7 @@
 pub mod accounts;
 pub mod feed;
 mod gaps;
+pub mod openactive_import;
 pub mod oruk;
 pub mod read;
 pub(crate) mod rows;
