@@ -96,7 +96,11 @@ impl Store {
     }
 
     /// The series whose key (its `@id`) or item id is one of `keys` (a page's `superEvent`s).
-    pub async fn openactive_series_for_keys(&self, source_id: Uuid, keys: &[String]) -> Result<Vec<StoredOpenactiveItem>> {
+    pub async fn openactive_series_for_keys(
+        &self,
+        source_id: Uuid,
+        keys: &[String],
+    ) -> Result<Vec<StoredOpenactiveItem>> {
         if keys.is_empty() {
             return Ok(Vec::new());
         }

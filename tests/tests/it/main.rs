@@ -11,6 +11,7 @@
 //! - [`data_dir`]: start-up over corrupt or half-written data directories, idempotent seeding.
 //! - [`gaps`]: gap reports, the gap matrix, exports, the map and boundary loads.
 //! - [`http`]: the server over loopback.
+//! - [`imports`]: imports from ORUK, OpenActive feeds and spreadsheets.
 //! - [`oruk`]: the Open Referral UK 3.0 API: schemas, filters, paging, bad input.
 //! - [`openactive`]: OpenActive SessionSeries/ScheduledSession feeds and the dataset site.
 //! - [`rpde`]: RPDE paging rules: ordering, edits during paging, tombstones, bad parameters.
@@ -23,6 +24,7 @@ mod data_dir;
 mod editing;
 mod gaps;
 mod http;
+mod imports;
 mod listings;
 mod openactive;
 mod oruk;

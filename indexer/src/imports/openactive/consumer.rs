@@ -26,40 +26,57 @@ use super::rpde::{text_of, Item, ItemState, Page};
 use super::schedules::SessionTimes;
 use super::series::opportunity;
 use crate::error::{Error, Result};
-use crate::imports::record::{ImportCounts, ImportItem, ImportedRemoval, RejectedRecord, SourceKind, Trust};
+use crate::imports::record::{ImportCounts, ImportItem, ImportedRemoval, RejectedRecord, SourceKind, SourceRef, Trust};
 use crate::imports::run::{ImportRun, ImportSummary};
 use crate::imports::SourceSpec;
 use crate::store::openactive_import::{save_openactive_item, OpenactiveItemKind, StoredOpenactiveItem};
 use crate::Directory;
 
-/// What to read, and how.
-#[derive(Debug, Clone)]
-pub struct OpenactiveImport {
-    /// The source's name (registered on first use; its cursor is kept under it).
-    pub source_name: String,
-    /// A feed's first page, or a dataset site listing the feeds.
-    pub url: String,
-    pub trust: Trust,
-    /// Shown with every listing the source brings in (the publisher and licence).
-    pub attribution: Option<String>,
-    pub fetch: FetchOptions,
+/// How a run reads (a registered source's `config` JSON has the same fields, all optional:
+/// `{"retries": 3, "retry_backoff_ms": 500, "page_interval_ms": 0, "max_pages": null}`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct OpenactiveOptions {
+    /// Tries after the first for a page that fails in a way that may pass (5xx, 429, network).
+    pub retries: Option<u32>,
+    pub retry_backoff_ms: Option<u64>,
+    /// A pause between pages, for a publisher's rate limit.
+    pub page_interval_ms: Option<u64>,
     /// Stop after this many pages (the next run goes on from there); `None`: read every feed
     /// up to its last page.
     pub max_pages: Option<u64>,
+    /// Report what each item would do and write no listing (the cursor is not saved either).
+    #[serde(skip)]
+    pub dry_run: bool,
 }
 
-impl OpenactiveImport {
-    /// Reads `url` as the source `source_name`, publishing directly, with polite defaults.
-    pub fn new(source_name: &str, url: &str) -> OpenactiveImport {
-        OpenactiveImport {
-            source_name: source_name.to_string(),
-            url: url.to_string(),
-            trust: Trust::Publish,
-            attribution: None,
-            fetch: FetchOptions::default(),
-            max_pages: None,
+impl OpenactiveOptions {
+    fn fetch(&self) -> FetchOptions {
+        let defaults = FetchOptions::default();
+        FetchOptions {
+            retries: self.retries.unwrap_or(defaults.retries),
+            retry_backoff: self
+                .retry_backoff_ms
+                .map_or(defaults.retry_backoff, std::time::Duration::from_millis),
+            page_interval: self
+                .page_interval_ms
+                .map_or(defaults.page_interval, std::time::Duration::from_millis),
+            timeout: defaults.timeout,
         }
     }
+}
+
+/// The registration of an OpenActive source reading `url` (a feed or a dataset site). Ids are
+/// derived from the feed's (kept when they are UUIDs and free); the attribution defaults to
+/// the publisher's host.
+pub fn openactive_source(name: &str, url: &str, trust: Trust, attribution: Option<String>) -> SourceSpec {
+    let mut spec = SourceSpec::new(name, SourceKind::Openactive, url, trust);
+    spec.attribution = attribution.or_else(|| {
+        url::Url::parse(url)
+            .ok()
+            .and_then(|url| url.host_str().map(|host| format!("OpenActive data from {host}")))
+    });
+    spec
 }
 
 /// Where a run is, for a progress bar.
@@ -109,53 +126,49 @@ impl From<Error> for Stop {
     }
 }
 
-/// Runs an OpenActive source once: every feed from its cursor to its last page (or
-/// `max_pages`). Feed failures end the run as `failed` in the summary (the cursor keeps every
-/// page applied before); only store errors are `Err`.
-pub async fn import_openactive(
-    directory: &Directory,
-    import: &OpenactiveImport,
-    mut progress: impl FnMut(&Progress),
-) -> Result<OpenactiveSummary> {
-    let mut spec = SourceSpec::new(&import.source_name, SourceKind::Openactive, &import.url, import.trust);
-    spec.attribution = import.attribution.clone().or_else(|| {
-        url::Url::parse(&import.url)
-            .ok()
-            .and_then(|url| url.host_str().map(|host| format!("OpenActive data from {host}")))
-    });
-    let source = directory.ensure_source(&spec).await?;
-    let mut run = ImportRun::start(directory, &source, false).await?;
-    let mut reader = Reader {
-        directory,
-        run: &mut run,
-        activities: ActivityList::bundled(),
-        progress: Progress::default(),
-        feeds: Vec::new(),
-    };
-    let stopped = match FeedClient::new(import.fetch.clone()) {
-        Ok(client) => reader.read(&client, import, &mut progress).await.err(),
-        Err(e) => Some(Stop::Feed(e.to_string())),
-    };
-    let (pages, items, feeds) = (reader.progress.pages, reader.progress.items, reader.feeds);
-    let failure = match stopped {
-        None => None,
-        Some(Stop::Feed(reason)) => {
-            tracing::warn!(source = %source.name, %reason, "openactive run stopped");
-            Some(reason)
-        }
-        Some(Stop::Store(error)) => {
-            let _ = run.finish(directory, Some(&error.to_string())).await;
-            return Err(error);
-        }
-    };
-    let summary = run.finish(directory, failure.as_deref()).await?;
-    Ok(OpenactiveSummary {
-        summary,
-        feeds,
-        pages,
-        items,
-        waiting_sessions: directory.store().openactive_orphan_sessions(source.id).await?,
-    })
+impl Directory {
+    /// Runs an OpenActive source once: every feed from its cursor to its last page (or
+    /// `max_pages`). Feed failures end the run as `failed` in the summary (the cursor keeps
+    /// every page applied before, so the next run resumes there); only store errors are `Err`.
+    pub async fn import_openactive(
+        &self,
+        source: &SourceRef,
+        options: &OpenactiveOptions,
+        mut progress: impl FnMut(&Progress),
+    ) -> Result<OpenactiveSummary> {
+        let mut run = ImportRun::start(self, source, options.dry_run).await?;
+        let mut reader = Reader {
+            directory: self,
+            run: &mut run,
+            activities: ActivityList::bundled(),
+            progress: Progress::default(),
+            feeds: Vec::new(),
+        };
+        let stopped = match FeedClient::new(options.fetch()) {
+            Ok(client) => reader.read(&client, options.max_pages, &mut progress).await.err(),
+            Err(e) => Some(Stop::Feed(e.to_string())),
+        };
+        let (pages, items, feeds) = (reader.progress.pages, reader.progress.items, reader.feeds);
+        let failure = match stopped {
+            None => None,
+            Some(Stop::Feed(reason)) => {
+                tracing::warn!(source = %source.name, %reason, "openactive run stopped");
+                Some(reason)
+            }
+            Some(Stop::Store(error)) => {
+                let _ = run.finish(self, Some(&error.to_string())).await;
+                return Err(error);
+            }
+        };
+        let summary = run.finish(self, failure.as_deref()).await?;
+        Ok(OpenactiveSummary {
+            summary,
+            feeds,
+            pages,
+            items,
+            waiting_sessions: self.store().openactive_orphan_sessions(source.id).await?,
+        })
+    }
 }
 
 struct Reader<'a> {
@@ -170,20 +183,21 @@ impl Reader<'_> {
     async fn read(
         &mut self,
         client: &FeedClient,
-        import: &OpenactiveImport,
+        max_pages: Option<u64>,
         progress: &mut impl FnMut(&Progress),
     ) -> Result<(), Stop> {
+        let start = self.run.source.location.clone();
         let saved = self.directory.import_cursor(&self.run.source).await?;
         let mut cursor = match saved.and_then(|text| serde_json::from_str::<FeedCursor>(&text).ok()) {
-            Some(cursor) if cursor.start == import.url => cursor,
-            _ => discover(client, &import.url).await?,
+            Some(cursor) if cursor.start == start => cursor,
+            _ => discover(client, &start).await?,
         };
         self.feeds = cursor.feeds.iter().map(|position| position.feed.clone()).collect();
         for index in 0..cursor.feeds.len() {
             let mut url = cursor.feeds[index].next.clone();
             self.progress.feed = cursor.feeds[index].feed.clone();
             loop {
-                if import.max_pages.is_some_and(|max| self.progress.pages >= max) {
+                if max_pages.is_some_and(|max| self.progress.pages >= max) {
                     return Ok(());
                 }
                 let page = match client.get(&url).await.map_err(|e| Stop::Feed(e.to_string()))? {
@@ -315,7 +329,11 @@ impl Reader<'_> {
         }
         let mut items = Vec::with_capacity(series.len());
         for (position, stored) in series {
-            let Some(data) = stored.data.as_deref().and_then(|text| serde_json::from_str::<Value>(text).ok()) else {
+            let Some(data) = stored
+                .data
+                .as_deref()
+                .and_then(|text| serde_json::from_str::<Value>(text).ok())
+            else {
                 continue;
             };
             let mut sessions: Vec<SessionTimes> = [Some(&stored.item_id), stored.series_key.as_ref()]
@@ -332,7 +350,11 @@ impl Reader<'_> {
                         tracing::debug!(item = %stored.item_id, warnings = ?mapped.warnings, "openactive item mapped with parts left out");
                     }
                     let identifier = data.get("identifier").and_then(text_of);
-                    items.push(ImportItem::Listing(Box::new(listing_of(mapped, identifier.as_deref(), position))));
+                    items.push(ImportItem::Listing(Box::new(listing_of(
+                        mapped,
+                        identifier.as_deref(),
+                        position,
+                    ))));
                 }
                 Err(reason) => {
                     let (field, reason) = reason.split_once(": ").unwrap_or(("data", reason.as_str()));
@@ -374,11 +396,25 @@ async fn discover(client: &FeedClient, url: &str) -> Result<FeedCursor, Stop> {
 }
 
 /// Series kinds the consumer imports (parents of sessions, or events that stand alone).
-const SERIES_KINDS: &[&str] = &["SessionSeries", "EventSeries", "Event", "CourseInstance", "HeadlineEvent"];
+const SERIES_KINDS: &[&str] = &[
+    "SessionSeries",
+    "EventSeries",
+    "Event",
+    "CourseInstance",
+    "HeadlineEvent",
+];
 
 fn item_kind(item: &Item) -> Result<OpenactiveItemKind, String> {
-    let data_type = item.data.as_ref().and_then(|data| data.get("@type")).and_then(Value::as_str);
-    let kind = if item.kind.is_empty() { data_type.unwrap_or_default() } else { item.kind.as_str() };
+    let data_type = item
+        .data
+        .as_ref()
+        .and_then(|data| data.get("@type"))
+        .and_then(Value::as_str);
+    let kind = if item.kind.is_empty() {
+        data_type.unwrap_or_default()
+    } else {
+        item.kind.as_str()
+    };
     if kind.starts_with("ScheduledSession") {
         Ok(OpenactiveItemKind::Session)
     } else if kind.is_empty() || SERIES_KINDS.contains(&kind) {

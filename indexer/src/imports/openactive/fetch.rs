@@ -55,7 +55,11 @@ impl FeedClient {
     pub fn new(options: FetchOptions) -> Result<FeedClient, FetchError> {
         let http = reqwest::Client::builder()
             .timeout(options.timeout)
-            .user_agent(concat!("community-asset-directory/", env!("CARGO_PKG_VERSION"), " (OpenActive consumer)"))
+            .user_agent(concat!(
+                "community-asset-directory/",
+                env!("CARGO_PKG_VERSION"),
+                " (OpenActive consumer)"
+            ))
             .build()
             .map_err(|e| FetchError {
                 url: String::new(),

@@ -3,9 +3,7 @@
 use uuid::Uuid;
 
 use super::series::Opportunity;
-use crate::imports::record::{
-    ImportedListing, ImportedOrganization, ImportedSchedule, ImportedService, ImportedVenue,
-};
+use crate::imports::record::{ImportedListing, ImportedOrganization, ImportedSchedule, ImportedService, ImportedVenue};
 
 /// The record the apply path takes. The series' `identifier` (or item id) is kept as the
 /// preferred id when it is a UUID, so a copy of another directory keeps its ids.

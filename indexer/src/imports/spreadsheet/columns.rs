@@ -27,33 +27,128 @@ pub enum Column {
     MaximumAge,
     Accessibility,
     HowToJoin,
+    LastReviewed,
 }
 
 /// Every column: its documented header and the variants accepted for it.
 pub const COLUMNS: &[(Column, &str, &[&str])] = &[
-    (Column::Id, "id", &["reference", "ref", "service id", "your id", "record id"]),
-    (Column::Organisation, "organisation", &["organization", "organisation name", "organization name", "org", "provider", "group"]),
-    (Column::Name, "name", &["service", "service name", "activity name", "class", "title", "session name"]),
-    (Column::Description, "description", &["details", "about", "summary", "service description"]),
-    (Column::Venue, "venue", &["venue name", "location", "location name", "place"]),
-    (Column::Address, "address", &["venue address", "street", "street address", "address 1", "address line 1"]),
-    (Column::Town, "town", &["city", "village", "locality", "town or village"]),
-    (Column::Postcode, "postcode", &["post code", "venue postcode", "postal code", "zip"]),
+    (
+        Column::Id,
+        "id",
+        &["reference", "ref", "service id", "your id", "record id"],
+    ),
+    (
+        Column::Organisation,
+        "organisation",
+        &[
+            "organization",
+            "organisation name",
+            "organization name",
+            "org",
+            "provider",
+            "group",
+        ],
+    ),
+    (
+        Column::Name,
+        "name",
+        &[
+            "service",
+            "service name",
+            "activity name",
+            "class",
+            "title",
+            "session name",
+        ],
+    ),
+    (
+        Column::Description,
+        "description",
+        &["details", "about", "summary", "service description"],
+    ),
+    (
+        Column::Venue,
+        "venue",
+        &["venue name", "location", "location name", "place"],
+    ),
+    (
+        Column::Address,
+        "address",
+        &[
+            "venue address",
+            "street",
+            "street address",
+            "address 1",
+            "address line 1",
+        ],
+    ),
+    (
+        Column::Town,
+        "town",
+        &["city", "village", "locality", "town or village"],
+    ),
+    (
+        Column::Postcode,
+        "postcode",
+        &["post code", "venue postcode", "postal code", "zip"],
+    ),
     (Column::Day, "day", &["days", "day of week", "weekday", "when"]),
-    (Column::Start, "start", &["start time", "starts", "from", "time from", "opens", "opens at"]),
-    (Column::End, "end", &["end time", "ends", "until", "to", "time to", "closes", "closes at", "finish"]),
+    (
+        Column::Start,
+        "start",
+        &["start time", "starts", "from", "time from", "opens", "opens at"],
+    ),
+    (
+        Column::End,
+        "end",
+        &[
+            "end time",
+            "ends",
+            "until",
+            "to",
+            "time to",
+            "closes",
+            "closes at",
+            "finish",
+        ],
+    ),
     (Column::Frequency, "frequency", &["how often", "repeats", "recurrence"]),
     (Column::Needs, "needs", &["need", "categories", "category", "themes"]),
-    (Column::Activities, "activities", &["activity", "openactive activity", "activity type"]),
+    (
+        Column::Activities,
+        "activities",
+        &["activity", "openactive activity", "activity type"],
+    ),
     (Column::Cost, "cost", &["price", "fee", "charge", "costs"]),
-    (Column::Contact, "contact", &["contact name", "contact person", "contact details"]),
-    (Column::Phone, "phone", &["telephone", "tel", "phone number", "contact phone"]),
+    (
+        Column::Contact,
+        "contact",
+        &["contact name", "contact person", "contact details"],
+    ),
+    (
+        Column::Phone,
+        "phone",
+        &["telephone", "tel", "phone number", "contact phone"],
+    ),
     (Column::Email, "email", &["e-mail", "email address", "contact email"]),
     (Column::Website, "website", &["url", "web", "web site", "link"]),
     (Column::MinimumAge, "minimum age", &["min age", "age from", "from age"]),
     (Column::MaximumAge, "maximum age", &["max age", "age to", "to age"]),
-    (Column::Accessibility, "accessibility", &["access", "accessibility features"]),
-    (Column::HowToJoin, "how to join", &["how to book", "booking", "joining", "referral"]),
+    (
+        Column::Accessibility,
+        "accessibility",
+        &["access", "accessibility features"],
+    ),
+    (
+        Column::HowToJoin,
+        "how to join",
+        &["how to book", "booking", "joining", "referral"],
+    ),
+    (
+        Column::LastReviewed,
+        "last reviewed",
+        &["last checked", "reviewed", "checked on", "last updated", "date checked"],
+    ),
 ];
 
 impl Column {
@@ -109,7 +204,10 @@ impl HeaderMap {
     }
 
     pub fn position(&self, column: Column) -> Option<usize> {
-        self.positions.iter().find(|(known, _)| *known == column).map(|(_, at)| *at)
+        self.positions
+            .iter()
+            .find(|(known, _)| *known == column)
+            .map(|(_, at)| *at)
     }
 
     /// The headers a file must have: organisation and name.
@@ -129,7 +227,10 @@ mod tests {
     #[test]
     fn headers_match_loosely() {
         assert_eq!(Column::of_header("Organization"), Some(Column::Organisation));
-        assert_eq!(Column::of_header("\u{feff}Organisation Name"), Some(Column::Organisation));
+        assert_eq!(
+            Column::of_header("\u{feff}Organisation Name"),
+            Some(Column::Organisation)
+        );
         assert_eq!(Column::of_header("POST CODE"), Some(Column::Postcode));
         assert_eq!(Column::of_header("start_time"), Some(Column::Start));
         assert_eq!(Column::of_header("E-mail"), Some(Column::Email));

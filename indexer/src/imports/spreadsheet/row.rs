@@ -32,6 +32,9 @@ fn bad(column: Column, reason: impl Into<String>) -> CellError {
     }
 }
 
+/// A row's contacts, and the service's own email and phone.
+type ContactCells = (Vec<Contact>, Option<String>, Option<String>);
+
 /// One row's cells by column.
 pub struct Row<'a> {
     pub header: &'a HeaderMap,
@@ -73,22 +76,28 @@ impl Row<'_> {
 
     /// The row as a listing, or the first cell at fault.
     pub fn listing(&self, position: u64, activities: &ActivityList) -> Result<ImportedListing, CellError> {
-        let record_id = self.record_id().ok_or_else(|| bad(Column::Name, "is empty"))?;
         let organisation = self.required(Column::Organisation)?;
         let name = self.required(Column::Name)?;
+        let record_id = self.record_id().ok_or_else(|| bad(Column::Name, "is empty"))?;
         let venue = self.venue()?;
         let schedules = self.schedules(venue.as_ref())?;
         let (mut needs, activity_concepts) = self.needs_and_activities(activities)?;
         needs.dedup();
         let (free, cost_options) = self.cost()?;
         let (contacts, email, phone) = self.contacts()?;
-        let delivery_modes = if venue.is_some() { vec![DeliveryMode::InPerson] } else { Vec::new() };
+        // Without a venue, a service with a phone number is by phone, one with a website online.
+        let delivery_modes = match (&venue, &phone, self.cell(Column::Website)) {
+            (Some(_), _, _) => vec![DeliveryMode::InPerson],
+            (None, Some(_), _) => vec![DeliveryMode::Phone],
+            (None, None, Some(_)) => vec![DeliveryMode::Online],
+            (None, None, None) => Vec::new(),
+        };
         Ok(ImportedListing {
             source_record_id: record_id,
             position: Some(position),
             preferred_id: None,
             modified_at: None,
-            last_reviewed_at: None,
+            last_reviewed_at: self.last_reviewed()?,
             organization: ImportedOrganization {
                 source_record_id: organisation.to_lowercase(),
                 name: organisation,
@@ -160,7 +169,10 @@ impl Row<'_> {
         let closes = clock(end.ok_or_else(|| bad(Column::End, "is empty (a day needs an end time)"))?)
             .map_err(|reason| bad(Column::End, reason))?;
         if closes <= opens {
-            return Err(bad(Column::End, format!("{} is not after the start", closes.format("%H:%M"))));
+            return Err(bad(
+                Column::End,
+                format!("{} is not after the start", closes.format("%H:%M")),
+            ));
         }
         let (freq, interval) = match self.cell(Column::Frequency) {
             None if monthly_by_ordinal => (Frequency::Monthly, 1),
@@ -197,9 +209,12 @@ impl Row<'_> {
         }
         let mut concepts: Vec<ActivityRef> = Vec::new();
         for raw in split_list(self.cell(Column::Activities).unwrap_or_default()) {
-            let concept = activities
-                .find(None, Some(raw))
-                .ok_or_else(|| bad(Column::Activities, format!("{raw:?} is not in the OpenActive Activity List")))?;
+            let concept = activities.find(None, Some(raw)).ok_or_else(|| {
+                bad(
+                    Column::Activities,
+                    format!("{raw:?} is not in the OpenActive Activity List"),
+                )
+            })?;
             for need in activities.needs_of(concept) {
                 if !needs.contains(&need) {
                     needs.push(need);
@@ -250,14 +265,20 @@ impl Row<'_> {
 
     /// Contacts from `contact` (names, emails, phones split by `;`), and the service's own
     /// email and phone from their columns (else the first the contact cell gives).
-    fn contacts(&self) -> Result<(Vec<Contact>, Option<String>, Option<String>), CellError> {
+    fn contacts(&self) -> Result<ContactCells, CellError> {
         let mut contact = Contact {
             name: None,
             title: None,
             email: None,
             phone: None,
         };
-        for part in self.cell(Column::Contact).unwrap_or_default().split(';').map(str::trim).filter(|p| !p.is_empty()) {
+        for part in self
+            .cell(Column::Contact)
+            .unwrap_or_default()
+            .split(';')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+        {
             if part.contains('@') {
                 contact.email.get_or_insert_with(|| part.to_string());
             } else if part.chars().filter(char::is_ascii_digit).count() >= 6 {
@@ -273,12 +294,34 @@ impl Row<'_> {
             }
         }
         let phone = self.text(Column::Phone).or_else(|| contact.phone.clone());
-        let contacts = if contact == (Contact { name: None, title: None, email: None, phone: None }) {
+        let contacts = if contact
+            == (Contact {
+                name: None,
+                title: None,
+                email: None,
+                phone: None,
+            }) {
             Vec::new()
         } else {
             vec![contact]
         };
         Ok((contacts, email, phone))
+    }
+
+    /// `last reviewed`: when someone last checked the row (`2026-11-01` or `01/11/2026`).
+    fn last_reviewed(&self) -> Result<Option<chrono::DateTime<chrono::Utc>>, CellError> {
+        let Some(raw) = self.cell(Column::LastReviewed) else {
+            return Ok(None);
+        };
+        let date = chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+            .or_else(|_| chrono::NaiveDate::parse_from_str(raw, "%d/%m/%Y"))
+            .map_err(|_| {
+                bad(
+                    Column::LastReviewed,
+                    format!("{raw:?} is not a date (2026-11-01 or 01/11/2026)"),
+                )
+            })?;
+        Ok(date.and_hms_opt(0, 0, 0).map(|midnight| midnight.and_utc()))
     }
 
     fn age(&self, column: Column) -> Result<Option<i64>, CellError> {
@@ -296,7 +339,9 @@ impl Row<'_> {
 }
 
 fn split_list(raw: &str) -> impl Iterator<Item = &str> {
-    raw.split([';', ',', '\n']).map(str::trim).filter(|part| !part.is_empty())
+    raw.split([';', ',', '\n'])
+        .map(str::trim)
+        .filter(|part| !part.is_empty())
 }
 
 fn need_codes() -> Vec<&'static str> {
@@ -305,10 +350,15 @@ fn need_codes() -> Vec<&'static str> {
 
 /// A need by code or label (any case, spaces or hyphens).
 fn need_of(raw: &str) -> Option<NeedCode> {
-    let wanted: String = raw.to_lowercase().replace(['-', '_'], " ").split_whitespace().collect::<Vec<_>>().join(" ");
-    let found = TAXONOMY.iter().find(|need| {
-        need.code.replace('-', " ") == wanted || need.label.to_lowercase() == wanted
-    })?;
+    let wanted: String = raw
+        .to_lowercase()
+        .replace(['-', '_'], " ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    let found = TAXONOMY
+        .iter()
+        .find(|need| need.code.replace('-', " ") == wanted || need.label.to_lowercase() == wanted)?;
     NeedCode::parse(found.code).ok()
 }
 
@@ -321,10 +371,10 @@ fn days(raw: &str) -> Result<(String, bool), String> {
         let words: Vec<&str> = part.split_whitespace().collect();
         let (ordinal, day) = match words.as_slice() {
             [day] => (None, *day),
-            [ordinal, day] => (Some(ordinal_of(ordinal).ok_or_else(|| format!("{part:?} is not a day"))?), *day),
-            _ => return Err(format!("{part:?} is not a day")),
+            [ordinal, day] => (Some(ordinal_of(ordinal).ok_or_else(|| not_a_day(raw))?), *day),
+            _ => return Err(not_a_day(raw)),
         };
-        let weekday = weekday_of(day).ok_or_else(|| format!("{part:?} is not a day (Monday to Sunday)"))?;
+        let weekday = weekday_of(day).ok_or_else(|| not_a_day(raw))?;
         let code = match ordinal {
             Some(ordinal) => {
                 monthly = true;
@@ -340,6 +390,10 @@ fn days(raw: &str) -> Result<(String, bool), String> {
         return Err(format!("{raw:?} names no day"));
     }
     Ok((codes.join(","), monthly))
+}
+
+fn not_a_day(raw: &str) -> String {
+    format!("{raw:?} is not a day (Monday to Sunday, or \"first Tuesday\" for a monthly one)")
 }
 
 fn weekday_of(raw: &str) -> Option<chrono::Weekday> {
@@ -378,9 +432,14 @@ fn clock(raw: &str) -> Result<NaiveTime, String> {
     };
     let digits = digits.replace('.', ":");
     let mut parts = digits.split(':');
-    let hour: u32 = parts.next().and_then(|h| h.parse().ok()).ok_or_else(|| format!("{raw:?} is not a time (use 10:00 or 2.30pm)"))?;
+    let hour: u32 = parts
+        .next()
+        .and_then(|h| h.parse().ok())
+        .ok_or_else(|| format!("{raw:?} is not a time (use 10:00 or 2.30pm)"))?;
     let minute: u32 = match parts.next() {
-        Some(m) => m.parse().map_err(|_| format!("{raw:?} is not a time (use 10:00 or 2.30pm)"))?,
+        Some(m) => m
+            .parse()
+            .map_err(|_| format!("{raw:?} is not a time (use 10:00 or 2.30pm)"))?,
         None => 0,
     };
     let hour = match afternoon {
@@ -409,7 +468,9 @@ fn frequency(raw: &str, monthly_by_ordinal: bool) -> Result<(Frequency, i64), St
             .ok_or_else(|| format!("{raw:?} is not a frequency")),
         ["monthly"] | ["every", "month"] => Ok((Frequency::Monthly, 1)),
         _ if monthly_by_ordinal => Err(format!("{raw:?}: a day like \"first Tuesday\" is monthly")),
-        _ => Err(format!("{raw:?} is not a frequency (weekly, fortnightly, every N weeks, monthly)")),
+        _ => Err(format!(
+            "{raw:?} is not a frequency (weekly, fortnightly, every N weeks, monthly)"
+        )),
     }
 }
 
@@ -436,8 +497,14 @@ mod tests {
 
     #[test]
     fn needs_by_code_or_label() {
-        assert_eq!(need_of("Strength and balance").map(|n| n.as_str()), Some("strength-and-balance"));
-        assert_eq!(need_of("social-connection").map(|n| n.as_str()), Some("social-connection"));
+        assert_eq!(
+            need_of("Strength and balance").map(|n| n.as_str()),
+            Some("strength-and-balance")
+        );
+        assert_eq!(
+            need_of("social-connection").map(|n| n.as_str()),
+            Some("social-connection")
+        );
         assert_eq!(need_of("knitting"), None);
     }
 }
