@@ -27,11 +27,15 @@
 //! # Layout
 //! - [`record`]: what sources yield, and the per-record report.
 //! - `apply`: one batch into the store.
+//! - [`oruk`]: Open Referral UK files (NDJSON, a saved page, the CSV package) and live APIs.
+//! - [`refresh`]: running a registered source by its kind; the server's refresh loop.
 //! - [`run`]: a run of a source: batches, counts, errors, removals of what a full file no
 //!   longer lists, the summary.
 
 mod apply;
+pub mod oruk;
 pub mod record;
+pub mod refresh;
 pub mod run;
 
 use chrono::Utc;
