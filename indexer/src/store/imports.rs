@@ -268,11 +268,13 @@ impl Store {
         }))
     }
 
-    /// The source (by name) that keeps a listing, when it was created by one and not detached.
+    /// The source (by name) that keeps a listing (or a schedule's service), when one created it
+    /// and it is not detached.
     pub async fn keeping_source(&self, entity_id: Uuid) -> Result<Option<String>> {
         Ok(sqlx::query_scalar(
             "SELECT s.name FROM import_records r JOIN import_sources s ON s.id = r.source_id
-             WHERE r.entity_id = ? AND r.created_by_source = 1 AND r.detached_at IS NULL LIMIT 1",
+             WHERE r.entity_id IN (?1, (SELECT service_id FROM schedules WHERE id = ?1))
+               AND r.created_by_source = 1 AND r.detached_at IS NULL LIMIT 1",
         )
         .bind(entity_id.to_string())
         .fetch_optional(self.pool())
