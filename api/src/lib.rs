@@ -100,11 +100,14 @@ pub async fn serve(
         }
     });
     let refreshing = tokio::spawn(feeds::refresh_sessions_every(state.directory.clone()));
+    // Registered import sources with a refresh interval are run when due.
+    let importing = tokio::spawn(indexer::imports::refresh::refresh_sources(state.directory.clone()));
     let served = axum::serve(listener, app(state).into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown)
         .await;
     forgetting.abort();
     refreshing.abort();
+    importing.abort();
     served
 }
 

@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 mod cli_accounts;
 mod cli_export;
 mod cli_gaps;
+mod cli_import;
 
 /// The community asset directory engine.
 #[derive(Debug, Parser)]
@@ -49,6 +50,11 @@ enum Command {
         #[command(subcommand)]
         command: cli_gaps::PlacesCommand,
     },
+    /// Import listings from other directories, feeds and spreadsheets (with progress and a summary).
+    Import {
+        #[command(subcommand)]
+        command: cli_import::ImportCommand,
+    },
 }
 
 #[tokio::main]
@@ -77,6 +83,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Export(args) => cli_export::export(&directory, args).await?,
         Command::Accounts { command } => cli_accounts::accounts(&directory, command).await?,
         Command::Organizations { name } => cli_accounts::organizations(&directory, name).await?,
+        Command::Import { command } => cli_import::import(&directory, command).await?,
     }
     directory.close().await;
     Ok(())

@@ -10,6 +10,7 @@
 //! - [`gaps`]: gap reports per Place and the gap matrix.
 //! - [`editing`]: mutations: organisations edit their listings, moderators review them.
 //! - [`moderation`]: `me`, the moderation queue, stale listings, history; principals and tokens.
+//! - [`sources`]: import sources (admins) and where a listing came from (`provenance`).
 //! - [`connection`]: Relay connections and cursors.
 //! - [`args`], [`error`]: argument parsing and the error-code mapping.
 
@@ -24,6 +25,7 @@ pub mod needs;
 pub mod places;
 pub mod search;
 pub mod signpost;
+pub mod sources;
 
 use async_graphql::{EmptySubscription, MergedObject, Schema, SchemaBuilder};
 use indexer::Directory;
@@ -38,6 +40,7 @@ pub struct QueryRoot(
     search::SearchQuery,
     signpost::SignpostQuery,
     moderation::ModerationQuery,
+    sources::SourceQuery,
 );
 
 /// Every root mutation field, merged by area.
@@ -46,6 +49,7 @@ pub struct MutationRoot(
     editing::EditingMutation,
     moderation::AccountMutation,
     places::PlaceMutation,
+    sources::SourceMutation,
 );
 
 pub type DirectorySchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;

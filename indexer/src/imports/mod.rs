@@ -27,6 +27,8 @@
 //! # Layout
 //! - [`record`]: what sources yield, and the per-record report.
 //! - `apply`: one batch into the store.
+//! - [`oruk`]: Open Referral UK files (NDJSON, a saved page, the CSV package) and live APIs.
+//! - [`refresh`]: running a registered source by its kind; the server's refresh loop.
 //! - [`run`]: a run of a source: batches, counts, errors, removals of what a full file no
 //!   longer lists, the summary.
 //! - [`openactive`]: the OpenActive RPDE consumer (feeds, dataset sites, split feeds).
@@ -34,7 +36,9 @@
 
 mod apply;
 pub mod openactive;
+pub mod oruk;
 pub mod record;
+pub mod refresh;
 pub mod run;
 pub mod spreadsheet;
 

@@ -3,12 +3,14 @@
 //! API without `modified_after`) may also archive what the source brought in before and no
 //! longer lists.
 
+use std::collections::HashSet;
+
 use chrono::{DateTime, Utc};
 
 use super::apply::SERVICE;
 use super::record::*;
 use crate::error::Result;
-use crate::store::imports::records_not_read_since;
+use crate::store::imports::kept_records;
 use crate::Directory;
 
 /// Rejections kept on a run for admins to read (the CLI prints them all).
@@ -76,10 +78,13 @@ impl ImportRun {
         }
     }
 
-    /// Archives every service this source created that the run did not read: for runs that
-    /// read the whole source (a full file), never for incremental ones.
-    pub async fn archive_unlisted(&mut self, directory: &Directory) -> Result<BatchReport> {
-        let missing = records_not_read_since(directory.store(), self.source.id, SERVICE, self.started_at).await?;
+    /// Archives every service this source created and still keeps whose record id is not in
+    /// `listed` (what the run read, rejected records included: a record the source still
+    /// lists, even badly, is not a removal). For runs that read the whole source (a full
+    /// file), never for incremental ones.
+    pub async fn archive_unlisted(&mut self, directory: &Directory, listed: &HashSet<String>) -> Result<BatchReport> {
+        let kept = kept_records(directory.store(), self.source.id, SERVICE).await?;
+        let missing: Vec<String> = kept.into_iter().filter(|id| !listed.contains(id)).collect();
         let mut total = BatchReport {
             dry_run: self.dry_run,
             ..BatchReport::default()

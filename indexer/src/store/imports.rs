@@ -268,11 +268,13 @@ impl Store {
         }))
     }
 
-    /// The source (by name) that keeps a listing, when it was created by one and not detached.
+    /// The source (by name) that keeps a listing (or a schedule's service), when one created it
+    /// and it is not detached.
     pub async fn keeping_source(&self, entity_id: Uuid) -> Result<Option<String>> {
         Ok(sqlx::query_scalar(
             "SELECT s.name FROM import_records r JOIN import_sources s ON s.id = r.source_id
-             WHERE r.entity_id = ? AND r.created_by_source = 1 AND r.detached_at IS NULL LIMIT 1",
+             WHERE r.entity_id IN (?1, (SELECT service_id FROM schedules WHERE id = ?1))
+               AND r.created_by_source = 1 AND r.detached_at IS NULL LIMIT 1",
         )
         .bind(entity_id.to_string())
         .fetch_optional(self.pool())
@@ -426,22 +428,16 @@ pub async fn existing_ids(
     Ok(found)
 }
 
-/// Records of a source, of one kind, not read since `since` and not archived by it yet: what a
-/// full run (a whole file) no longer lists.
-pub async fn records_not_read_since(
-    store: &Store,
-    source_id: Uuid,
-    kind: &str,
-    since: DateTime<Utc>,
-) -> Result<Vec<String>> {
+/// Records of a source, of one kind, whose listings it created and still keeps (not archived
+/// by it, not detached): what a full run compares against what it read.
+pub async fn kept_records(store: &Store, source_id: Uuid, kind: &str) -> Result<Vec<String>> {
     Ok(sqlx::query_scalar(
         "SELECT source_record_id FROM import_records
-         WHERE source_id = ? AND kind = ? AND last_read_at < ? AND archived_by_source = 0 AND created_by_source = 1 AND detached_at IS NULL
+         WHERE source_id = ? AND kind = ? AND archived_by_source = 0 AND created_by_source = 1 AND detached_at IS NULL
          ORDER BY source_record_id",
     )
     .bind(source_id.to_string())
     .bind(kind)
-    .bind(since)
     .fetch_all(store.pool())
     .await?)
 }

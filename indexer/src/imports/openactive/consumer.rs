@@ -26,7 +26,9 @@ use super::rpde::{text_of, Item, ItemState, Page};
 use super::schedules::SessionTimes;
 use super::series::opportunity;
 use crate::error::{Error, Result};
-use crate::imports::record::{ImportCounts, ImportItem, ImportedRemoval, RejectedRecord, SourceKind, SourceRef, Trust};
+use crate::imports::record::{
+    BatchReport, ImportCounts, ImportItem, ImportedRemoval, RejectedRecord, SourceKind, SourceRef, Trust,
+};
 use crate::imports::run::{ImportRun, ImportSummary};
 use crate::imports::SourceSpec;
 use crate::store::openactive_import::{save_openactive_item, OpenactiveItemKind, StoredOpenactiveItem};
@@ -128,13 +130,15 @@ impl From<Error> for Stop {
 
 impl Directory {
     /// Runs an OpenActive source once: every feed from its cursor to its last page (or
-    /// `max_pages`). Feed failures end the run as `failed` in the summary (the cursor keeps
-    /// every page applied before, so the next run resumes there); only store errors are `Err`.
+    /// `max_pages`). `progress` is called after every page, `on_batch` with each page's report.
+    /// Feed failures end the run as `failed` in the summary (the cursor keeps every page
+    /// applied before, so the next run resumes there); only store errors are `Err`.
     pub async fn import_openactive(
         &self,
         source: &SourceRef,
         options: &OpenactiveOptions,
         mut progress: impl FnMut(&Progress),
+        mut on_batch: impl FnMut(&BatchReport),
     ) -> Result<OpenactiveSummary> {
         let mut run = ImportRun::start(self, source, options.dry_run).await?;
         let mut reader = Reader {
@@ -145,7 +149,10 @@ impl Directory {
             feeds: Vec::new(),
         };
         let stopped = match FeedClient::new(options.fetch()) {
-            Ok(client) => reader.read(&client, options.max_pages, &mut progress).await.err(),
+            Ok(client) => reader
+                .read(&client, options.max_pages, &mut progress, &mut on_batch)
+                .await
+                .err(),
             Err(e) => Some(Stop::Feed(e.to_string())),
         };
         let (pages, items, feeds) = (reader.progress.pages, reader.progress.items, reader.feeds);
@@ -185,6 +192,7 @@ impl Reader<'_> {
         client: &FeedClient,
         max_pages: Option<u64>,
         progress: &mut impl FnMut(&Progress),
+        on_batch: &mut impl FnMut(&BatchReport),
     ) -> Result<(), Stop> {
         let start = self.run.source.location.clone();
         let saved = self.directory.import_cursor(&self.run.source).await?;
@@ -213,6 +221,7 @@ impl Reader<'_> {
                     let report = self.run.apply(self.directory, batch, Some(&cursor_text)).await?;
                     self.progress.items += (page.items.len() + page.bad_items.len()) as u64;
                     self.progress.counts.merge(report.counts);
+                    on_batch(&report);
                 }
                 progress(&self.progress);
                 if last {

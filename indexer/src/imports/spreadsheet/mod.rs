@@ -17,8 +17,6 @@ pub mod row;
 
 use std::path::Path;
 
-use chrono::{DateTime, TimeZone, Utc};
-
 use self::columns::{Column, HeaderMap};
 use self::row::Row;
 use super::openactive::activities::ActivityList;
@@ -26,7 +24,6 @@ use super::record::*;
 use super::run::{ImportRun, ImportSummary};
 use super::SourceSpec;
 use crate::error::{Error, Result};
-use crate::store::imports::records_not_read_since;
 use crate::Directory;
 
 /// Rows applied per batch (one transaction each).
@@ -63,17 +60,31 @@ pub struct RowReport {
     pub reason: Option<String>,
 }
 
-impl std::fmt::Display for RowReport {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl RowReport {
+    /// One line of a report: `row 2: created`, or on a dry run `row 2: would create`;
+    /// `row 4: rejected: column "postcode": "XX1 XXX" is not a UK postcode`.
+    pub fn line(&self, dry_run: bool) -> String {
         let place = match self.row {
             Some(row) => format!("row {row}"),
             None => format!("record {}", self.record_id.as_deref().unwrap_or("?")),
         };
+        let outcome = match (dry_run, self.outcome) {
+            (true, "created") => "would create",
+            (true, "updated") => "would update",
+            (true, "archived") => "would archive",
+            (_, outcome) => outcome,
+        };
         match (&self.column, &self.reason) {
-            (Some(column), Some(reason)) => write!(f, "{place}: {}: column {column:?}: {reason}", self.outcome),
-            (None, Some(reason)) => write!(f, "{place}: {}: {reason}", self.outcome),
-            _ => write!(f, "{place}: {}", self.outcome),
+            (Some(column), Some(reason)) => format!("{place}: {outcome}: column {column:?}: {reason}"),
+            (None, Some(reason)) => format!("{place}: {outcome}: {reason}"),
+            _ => format!("{place}: {outcome}"),
         }
+    }
+}
+
+impl std::fmt::Display for RowReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.line(false))
     }
 }
 
@@ -134,36 +145,14 @@ impl Directory {
             rows.extend(report.records.iter().map(row_report));
             progress(rows.len() as u64, total);
         }
-        let gone: Vec<ImportItem> =
-            records_not_read_since(directory.store(), source.id, "service", every_record_read_before())
-                .await?
-                .into_iter()
-                .filter(|id| !listed.contains(id))
-                .map(|id| {
-                    ImportItem::Removal(ImportedRemoval {
-                        source_record_id: id,
-                        position: None,
-                    })
-                })
-                .collect();
-        if !gone.is_empty() {
-            let report = run.apply(directory, gone, None).await?;
-            rows.extend(report.records.iter().map(row_report));
-        }
+        let archived = run.archive_unlisted(directory, &listed).await?;
+        rows.extend(archived.records.iter().map(row_report));
         Ok(SpreadsheetSummary {
             summary: run.finish(directory, None).await?,
             rows,
             ignored_columns: header.ignored,
         })
     }
-}
-
-/// A time after every read, so `records_not_read_since` answers every live record of the source
-/// (the store compares RFC 3339 text, so a four-digit year).
-fn every_record_read_before() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(9999, 12, 31, 0, 0, 0)
-        .single()
-        .unwrap_or_else(Utc::now)
 }
 
 /// The header and every data row. Rows the CSV reader cannot read (bad UTF-8) become empty

@@ -81,7 +81,7 @@ async fn run(directory: &Directory, name: &str, url: &str) -> (SourceRef, Openac
         ..OpenactiveOptions::default()
     };
     let summary = directory
-        .import_openactive(&source, &options, |_| {})
+        .import_openactive(&source, &options, |_| {}, |_| {})
         .await
         .expect("run");
     (source, summary)

@@ -86,9 +86,10 @@ async fn a_dry_run_reports_each_row_with_the_cell_at_fault_and_writes_nothing() 
         rejected(9)
     );
     assert_eq!(
-        row(&summary, 4).to_string(),
+        row(&summary, 4).line(true),
         format!("row 4: rejected: column \"postcode\": {}", rejected(4).1)
     );
+    assert_eq!(row(&summary, 2).line(true), "row 2: would create");
     assert_eq!(
         count(&test.directory, "SELECT COUNT(*) FROM services").await,
         services,
