@@ -1,0 +1,14 @@
+//! Imports: listings from other directories, feeds and spreadsheets through the common apply
+//! path (provenance, idempotency, removals, local edits, duplicates, trust, dry runs).
+//!
+//! # Layout
+//! - [`oruk_files`]: ORUK NDJSON, saved pages and the CSV package; the export → import round
+//!   trip; the rules every source shares.
+//! - [`oruk_api`]: a live ORUK API served inside the test: paging, nested fetches, a run that
+//!   fails half way and resumes, incremental runs.
+//! - [`idempotency`]: the property that importing twice is importing once.
+
+mod idempotency;
+mod oruk_api;
+mod oruk_files;
+mod support;
