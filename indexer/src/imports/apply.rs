@@ -272,7 +272,7 @@ async fn apply_listing(
     let name = text::plain_text("name", &listing.service.name, text::NAME_MAX)?;
     let description = text::optional_plain_text("description", &listing.service.description, text::DESCRIPTION_MAX)?
         .unwrap_or_default();
-    check_areas(directory, &listing.service_areas)?;
+    let areas = known_areas(directory, &listing.service_areas);
     let (organization_id, organization_linked) =
         resolve_organization(directory, conn, source, state, staged, matcher, listing, now).await?;
     let mut venue_ids: Vec<(String, Uuid)> = Vec::with_capacity(listing.venues.len());
@@ -302,7 +302,7 @@ async fn apply_listing(
     service.name = name;
     service.description = description;
     write::save_service(conn, &service).await?;
-    write::replace_service_areas(conn, service_id, &listing.service_areas).await?;
+    write::replace_service_areas(conn, service_id, &areas).await?;
     let mut location_ids: Vec<Uuid> = venue_ids.iter().map(|(_, id)| *id).collect();
     location_ids.sort();
     location_ids.dedup();
@@ -359,16 +359,16 @@ async fn apply_listing(
     })
 }
 
-/// Service areas must name places the directory holds.
-fn check_areas(directory: &Directory, areas: &[ServiceArea]) -> Result<()> {
+/// The service areas that name places the directory holds: an area elsewhere (a national
+/// source's Suffolk district in a Norfolk directory) cannot be searched by place, so it is left
+/// out rather than rejecting the whole listing.
+fn known_areas(directory: &Directory, areas: &[ServiceArea]) -> Vec<ServiceArea> {
     let places = directory.places();
-    match areas.iter().find(|area| places.get(&area.place_code).is_none()) {
-        Some(unknown) => Err(Error::invalid(
-            "service_areas",
-            format!("no place {} in the directory", unknown.place_code.as_str()),
-        )),
-        None => Ok(()),
-    }
+    areas
+        .iter()
+        .filter(|area| places.get(&area.place_code).is_some())
+        .cloned()
+        .collect()
 }
 
 /// The id for a new listing: the source's UUID when ids are kept and it is free, else derived.
