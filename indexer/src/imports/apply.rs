@@ -14,6 +14,7 @@ use sha2::{Digest, Sha256};
 use sqlx::SqliteConnection;
 use uuid::Uuid;
 
+use super::matcher::OrgMatcher;
 use super::record::*;
 use crate::domain::*;
 use crate::editing::audit;
@@ -58,6 +59,8 @@ struct BatchState {
     services: HashMap<String, RecordLink>,
     organizations: HashMap<String, RecordLink>,
     venues: HashMap<String, RecordLink>,
+    /// Organisations created (id, name, postcode, identifiers), for the run's matcher.
+    created_organizations: Vec<(Uuid, String, Option<String>, Vec<OrganizationIdentifier>)>,
 }
 
 /// Applies (or, with `dry_run`, previews and rolls back) one batch.
@@ -67,6 +70,7 @@ pub(crate) async fn apply_batch(
     items: Vec<ImportItem>,
     dry_run: bool,
     cursor: Option<&str>,
+    mut matcher: Option<&mut OrgMatcher>,
 ) -> Result<BatchReport> {
     let now = Utc::now();
     let mut tx = directory.store().begin_write().await?;
@@ -119,20 +123,26 @@ pub(crate) async fn apply_batch(
                 }
                 let mut savepoint = sqlx::Connection::begin(&mut *tx).await?;
                 let mut staged = BatchState::default();
-                match apply_listing(
+                let outcome = apply_listing(
                     directory,
                     &mut savepoint,
                     source,
                     &state,
                     &mut staged,
+                    matcher.as_deref(),
                     &listing,
                     &hash,
                     now,
                 )
-                .await
-                {
+                .await;
+                match outcome {
                     Ok(record) => {
                         savepoint.commit().await?;
+                        if let (Some(matcher), false) = (matcher.as_deref_mut(), dry_run) {
+                            for (id, name, postcode, identifiers) in &staged.created_organizations {
+                                matcher.add(*id, name, postcode.as_deref(), identifiers);
+                            }
+                        }
                         state.services.extend(staged.services);
                         state.organizations.extend(staged.organizations);
                         state.venues.extend(staged.venues);
@@ -194,6 +204,7 @@ async fn read_links(conn: &mut SqliteConnection, source: &SourceRef, items: &[Im
         services: links::record_links(conn, source.id, SERVICE, &services).await?,
         organizations: links::record_links(conn, source.id, ORGANIZATION, &organizations).await?,
         venues: links::record_links(conn, source.id, LOCATION, &venues).await?,
+        created_organizations: Vec::new(),
     })
 }
 
@@ -253,6 +264,7 @@ async fn apply_listing(
     source: &SourceRef,
     state: &BatchState,
     staged: &mut BatchState,
+    matcher: Option<&OrgMatcher>,
     listing: &ImportedListing,
     hash: &str,
     now: DateTime<Utc>,
@@ -260,18 +272,9 @@ async fn apply_listing(
     let name = text::plain_text("name", &listing.service.name, text::NAME_MAX)?;
     let description = text::optional_plain_text("description", &listing.service.description, text::DESCRIPTION_MAX)?
         .unwrap_or_default();
-    check_areas(directory, &listing.service_areas)?;
-    let (organization_id, organization_linked) = resolve_organization(
-        directory,
-        conn,
-        source,
-        state,
-        staged,
-        &listing.organization,
-        listing,
-        now,
-    )
-    .await?;
+    let areas = known_areas(directory, &listing.service_areas);
+    let (organization_id, organization_linked) =
+        resolve_organization(directory, conn, source, state, staged, matcher, listing, now).await?;
     let mut venue_ids: Vec<(String, Uuid)> = Vec::with_capacity(listing.venues.len());
     for (at, venue) in listing.venues.iter().enumerate() {
         let id = save_venue(directory, conn, source, state, staged, venue, organization_id, at, now).await?;
@@ -299,7 +302,7 @@ async fn apply_listing(
     service.name = name;
     service.description = description;
     write::save_service(conn, &service).await?;
-    write::replace_service_areas(conn, service_id, &listing.service_areas).await?;
+    write::replace_service_areas(conn, service_id, &areas).await?;
     let mut location_ids: Vec<Uuid> = venue_ids.iter().map(|(_, id)| *id).collect();
     location_ids.sort();
     location_ids.dedup();
@@ -356,16 +359,16 @@ async fn apply_listing(
     })
 }
 
-/// Service areas must name places the directory holds.
-fn check_areas(directory: &Directory, areas: &[ServiceArea]) -> Result<()> {
+/// The service areas that name places the directory holds: an area elsewhere (a national
+/// source's Suffolk district in a Norfolk directory) cannot be searched by place, so it is left
+/// out rather than rejecting the whole listing.
+fn known_areas(directory: &Directory, areas: &[ServiceArea]) -> Vec<ServiceArea> {
     let places = directory.places();
-    match areas.iter().find(|area| places.get(&area.place_code).is_none()) {
-        Some(unknown) => Err(Error::invalid(
-            "service_areas",
-            format!("no place {} in the directory", unknown.place_code.as_str()),
-        )),
-        None => Ok(()),
-    }
+    areas
+        .iter()
+        .filter(|area| places.get(&area.place_code).is_some())
+        .cloned()
+        .collect()
 }
 
 /// The id for a new listing: the source's UUID when ids are kept and it is free, else derived.
@@ -453,10 +456,11 @@ async fn resolve_organization(
     source: &SourceRef,
     state: &BatchState,
     staged: &mut BatchState,
-    imported: &ImportedOrganization,
+    matcher: Option<&OrgMatcher>,
     listing: &ImportedListing,
     now: DateTime<Utc>,
 ) -> Result<(Uuid, bool)> {
+    let imported = &listing.organization;
     let record_id = &imported.source_record_id;
     let hash = content_hash(imported);
     if let Some(link) = state.organizations.get(record_id) {
@@ -473,12 +477,17 @@ async fn resolve_organization(
                 .postcode
                 .clone()
                 .or_else(|| listing.venues.iter().find_map(|venue| venue.postcode.clone()));
-            let duplicates =
-                likely_duplicates(directory.store(), &name, postcode.as_deref(), &imported.identifiers).await?;
-            match duplicates.first() {
-                Some(duplicate) => (duplicate.organization.id, true),
-                None => (
-                    choose_id(
+            let duplicate = match matcher {
+                Some(matcher) => matcher.find(&name, postcode.as_deref(), &imported.identifiers),
+                None => likely_duplicates(directory.store(), &name, postcode.as_deref(), &imported.identifiers)
+                    .await?
+                    .first()
+                    .map(|duplicate| duplicate.organization.id),
+            };
+            match duplicate {
+                Some(id) => (id, true),
+                None => {
+                    let id = choose_id(
                         conn,
                         source,
                         "organizations",
@@ -486,9 +495,15 @@ async fn resolve_organization(
                         record_id,
                         imported.preferred_id,
                     )
-                    .await?,
-                    false,
-                ),
+                    .await?;
+                    staged.created_organizations.push((
+                        id,
+                        name.clone(),
+                        postcode.clone(),
+                        imported.identifiers.clone(),
+                    ));
+                    (id, false)
+                }
             }
         }
     };

@@ -27,6 +27,7 @@
 //! # Layout
 //! - [`record`]: what sources yield, and the per-record report.
 //! - `apply`: one batch into the store.
+//! - [`matcher`]: duplicate organisations for a whole run, in memory.
 //! - [`oruk`]: Open Referral UK files (NDJSON, a saved page, the CSV package) and live APIs.
 //! - [`refresh`]: running a registered source by its kind; the server's refresh loop.
 //! - [`run`]: a run of a source: batches, counts, errors, removals of what a full file no
@@ -35,6 +36,7 @@
 //! - [`spreadsheet`]: a spreadsheet saved as CSV, one row per service, with a dry run.
 
 mod apply;
+pub mod matcher;
 pub mod openactive;
 pub mod oruk;
 pub mod record;
@@ -132,7 +134,7 @@ impl Directory {
     /// archived or rejected (with the reason and field). The batch is one transaction; bad
     /// records are rejected alone.
     pub async fn apply_import(&self, source: &SourceRef, batch: Vec<ImportItem>) -> Result<BatchReport> {
-        apply::apply_batch(self, source, batch, false, None).await
+        apply::apply_batch(self, source, batch, false, None, None).await
     }
 
     /// As [`Directory::apply_import`], saving in the same transaction where the source's next
@@ -143,12 +145,12 @@ impl Directory {
         batch: Vec<ImportItem>,
         cursor: &str,
     ) -> Result<BatchReport> {
-        apply::apply_batch(self, source, batch, false, Some(cursor)).await
+        apply::apply_batch(self, source, batch, false, Some(cursor), None).await
     }
 
     /// What [`Directory::apply_import`] would do, without writing anything (a dry run).
     pub async fn preview_import(&self, source: &SourceRef, batch: Vec<ImportItem>) -> Result<BatchReport> {
-        apply::apply_batch(self, source, batch, true, None).await
+        apply::apply_batch(self, source, batch, true, None, None).await
     }
 
     /// Where a source's next run resumes (saved by [`Directory::apply_import_at`]).

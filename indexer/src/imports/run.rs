@@ -7,7 +7,8 @@ use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
 
-use super::apply::SERVICE;
+use super::apply::{apply_batch, SERVICE};
+use super::matcher::OrgMatcher;
 use super::record::*;
 use crate::error::Result;
 use crate::store::imports::kept_records;
@@ -29,6 +30,8 @@ pub struct ImportRun {
     /// The first rejections, `record <id> (line <n>): <field>: <reason>`.
     pub errors: Vec<String>,
     pub dry_run: bool,
+    /// Duplicate organisations, read at the run's first batch.
+    matcher: Option<OrgMatcher>,
 }
 
 impl ImportRun {
@@ -46,6 +49,7 @@ impl ImportRun {
             counts: ImportCounts::default(),
             errors: Vec::new(),
             dry_run,
+            matcher: None,
         })
     }
 
@@ -56,11 +60,19 @@ impl ImportRun {
         batch: Vec<ImportItem>,
         cursor: Option<&str>,
     ) -> Result<BatchReport> {
-        let report = match (self.dry_run, cursor) {
-            (true, _) => directory.preview_import(&self.source, batch).await?,
-            (false, Some(cursor)) => directory.apply_import_at(&self.source, batch, cursor).await?,
-            (false, None) => directory.apply_import(&self.source, batch).await?,
-        };
+        if self.matcher.is_none() {
+            self.matcher = Some(OrgMatcher::load(directory.store()).await?);
+        }
+        let cursor = if self.dry_run { None } else { cursor };
+        let report = apply_batch(
+            directory,
+            &self.source,
+            batch,
+            self.dry_run,
+            cursor,
+            self.matcher.as_mut(),
+        )
+        .await?;
         self.record(&report);
         Ok(report)
     }

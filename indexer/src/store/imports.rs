@@ -268,6 +268,34 @@ impl Store {
         }))
     }
 
+    /// Every organisation that is not archived, for duplicate matching: id, name, postcode,
+    /// identifiers (JSON).
+    pub async fn organizations_for_matching(&self) -> Result<Vec<(Uuid, String, Option<String>, String)>> {
+        let rows: Vec<(String, String, Option<String>, String)> =
+            sqlx::query_as("SELECT id, name, postcode, identifiers FROM organizations WHERE archived_at IS NULL")
+                .fetch_all(self.pool())
+                .await?;
+        rows.into_iter()
+            .map(|(id, name, postcode, identifiers)| Ok((uuid(&id)?, name, postcode, identifiers)))
+            .collect()
+    }
+
+    /// Each organisation (not archived) with the postcodes of its services' venues.
+    pub async fn organization_venue_postcodes(&self) -> Result<Vec<(Uuid, String, String)>> {
+        let rows: Vec<(String, String, String)> = sqlx::query_as(
+            "SELECT DISTINCT o.id, o.name, l.postcode FROM organizations o
+             JOIN services s ON s.organization_id = o.id
+             JOIN service_at_location sal ON sal.service_id = s.id
+             JOIN locations l ON l.id = sal.location_id
+             WHERE o.archived_at IS NULL AND l.postcode IS NOT NULL",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        rows.into_iter()
+            .map(|(id, name, postcode)| Ok((uuid(&id)?, name, postcode)))
+            .collect()
+    }
+
     /// The source (by name) that keeps a listing (or a schedule's service), when one created it
     /// and it is not detached.
     pub async fn keeping_source(&self, entity_id: Uuid) -> Result<Option<String>> {

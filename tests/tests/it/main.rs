@@ -10,8 +10,9 @@
 //!   conflicts, sanitising, duplicates.
 //! - [`data_dir`]: start-up over corrupt or half-written data directories, idempotent seeding.
 //! - [`gaps`]: gap reports, the gap matrix, exports, the map and boundary loads.
+//! - [`imports`]: ORUK, OpenActive and spreadsheet imports: provenance, idempotency, removals,
+//!   local edits, duplicates, dry runs; a live ORUK API served in the test.
 //! - [`http`]: the server over loopback.
-//! - [`imports`]: imports from ORUK, OpenActive feeds and spreadsheets.
 //! - [`oruk`]: the Open Referral UK 3.0 API: schemas, filters, paging, bad input.
 //! - [`openactive`]: OpenActive SessionSeries/ScheduledSession feeds and the dataset site.
 //! - [`rpde`]: RPDE paging rules: ordering, edits during paging, tombstones, bad parameters.
