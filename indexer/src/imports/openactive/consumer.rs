@@ -47,7 +47,8 @@ pub struct OpenactiveOptions {
     /// Stop after this many pages (the next run goes on from there); `None`: read every feed
     /// up to its last page.
     pub max_pages: Option<u64>,
-    /// Report what each item would do and write no listing (the cursor is not saved either).
+    /// Report what each item would do and write no listing (the cursor is not saved either;
+    /// the feed items read are remembered, as a real run would).
     #[serde(skip)]
     pub dry_run: bool,
 }

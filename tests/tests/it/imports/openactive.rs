@@ -264,6 +264,20 @@ async fn a_dataset_site_brings_in_series_with_schedules_needs_venues_and_costs()
         .expect("organisation");
     assert_eq!(organisation.name, "Example Coast Leisure Trust (test)");
 
+    // Republished by this directory's own feed, the imported class is valid OpenActive with
+    // its concept kept.
+    let republished = crate::openactive::walk_series(&test.directory, 500)
+        .await
+        .into_iter()
+        .find(|item| item["id"] == fame.id.to_string())
+        .expect("in the SessionSeries feed");
+    assert_valid(
+        &Models::load().validator("SessionSeries"),
+        &republished["data"],
+        "republished series",
+    );
+    assert_eq!(republished["data"]["activity"][0]["@id"], FAME.0);
+
     // Tai chi has no eventSchedule: its weekly time comes from its sessions (09:00 UTC is
     // 10:00 in London in September), the cancelled one an exception.
     let tai_chi = imported(&test.directory, &source, "taichi-1")
