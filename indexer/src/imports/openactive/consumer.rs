@@ -4,6 +4,8 @@
 //! - **Cursor**: the `next` URL of every feed (JSON, saved by the apply path in the same
 //!   transaction as the page's listings), so a run that stops (an HTTP 500, a crash) resumes
 //!   at the first page not applied, and a run after the last page polls it for new changes.
+//! - **Combined feeds**: a session whose `superEvent` is the whole series (not a URL) brings
+//!   the series in too, keyed by its `@id`.
 //! - **Split feeds**: every series and session read is remembered
 //!   ([`crate::store::openactive_import`]); a page's sessions re-map the series they point at
 //!   (read on an earlier page, in an earlier run, or never yet: then they wait for it), and a
@@ -286,6 +288,17 @@ impl Reader<'_> {
         for (item, key) in &sessions {
             let stored = stored_item(item, key.clone());
             save_openactive_item(&mut tx, source_id, OpenactiveItemKind::Session, &stored, &item.modified).await?;
+            // A combined feed (`ScheduledSession.SessionSeries`) embeds the series in each
+            // session: remembered as a series of its own, named by its key.
+            if let (Some(key), Some(embedded)) = (key, item.data.as_ref().and_then(embedded_series)) {
+                let series = StoredOpenactiveItem {
+                    item_id: key.clone(),
+                    series_key: Some(key.clone()),
+                    deleted: false,
+                    data: Some(embedded.to_string()),
+                };
+                save_openactive_item(&mut tx, source_id, OpenactiveItemKind::Series, &series, &item.modified).await?;
+            }
         }
         tx.commit().await?;
 
@@ -446,6 +459,11 @@ fn super_event(data: &Value) -> Option<String> {
             .or_else(|| embedded.get("identifier"))
             .and_then(text_of),
     }
+}
+
+/// A series embedded whole in a session's `superEvent` (it has a name, not just an id).
+fn embedded_series(data: &Value) -> Option<&Value> {
+    data.get("superEvent").filter(|series| series.get("name").is_some())
 }
 
 /// The key a series' sessions name it by: its `@id`.

@@ -385,6 +385,52 @@ async fn sessions_read_before_their_series_wait_for_it() {
 }
 
 #[tokio::test]
+async fn a_combined_feed_of_sessions_embedding_their_series_brings_the_series_in() {
+    let test = seeded().await;
+    let server = FeedServer::start(10).await;
+    let base = server.base.clone();
+    let embedded = series(
+        &base,
+        "embedded",
+        "Otago group (test)",
+        (
+            "https://openactive.io/activity-list#72871f24-fdcd-4a88-9400-9cb08b911e70",
+            "Otago",
+        ),
+        None,
+    );
+    for (id, start) in [("e1", "2026-10-06T13:00:00Z"), ("e2", "2026-10-13T13:00:00Z")] {
+        let mut data = session(
+            &base,
+            id,
+            "embedded",
+            start,
+            &start.replace("T13", "T14"),
+            "EventScheduled",
+        );
+        data["superEvent"] = embedded.clone();
+        server.put(SERIES_FEED, "ScheduledSession.SessionSeries", id, data);
+    }
+    let (source, outcome) = run(&test.directory, "combined", &server.feed_url(SERIES_FEED)).await;
+    assert_eq!(outcome.summary.counts.created, 1, "{}", outcome.summary);
+    let service = imported(&test.directory, &source, &format!("{base}/series/embedded"))
+        .await
+        .expect("the embedded series");
+    assert!(service.needs.iter().any(|n| n.as_str() == "strength-and-balance"));
+    let schedules = test
+        .directory
+        .store()
+        .schedules_of_service(service.id)
+        .await
+        .expect("schedules");
+    assert_eq!(schedules.len(), 1);
+    assert_eq!(
+        (schedules[0].byday.as_str(), schedules[0].opens_at.as_str()),
+        ("TU", "14:00")
+    );
+}
+
+#[tokio::test]
 async fn importing_twice_changes_nothing_and_tombstones_archive_only_what_the_source_brought() {
     let test = seeded().await;
     let server = publisher(2).await;
