@@ -246,7 +246,11 @@ pub struct SourceMutation;
 #[Object]
 impl SourceMutation {
     /// Registers an import source, or changes the one of that name (admins).
-    async fn register_import_source(&self, ctx: &Context<'_>, input: ImportSourceInput) -> Result<ImportSourceObject> {
+    async fn register_import_source(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The source: its name, kind, location, trust and refresh interval.")] input: ImportSourceInput,
+    ) -> Result<ImportSourceObject> {
         viewer(ctx).require_admin("register import sources").or_gql(None)?;
         let mut spec = SourceSpec::new(
             &input.name,

@@ -7,7 +7,7 @@
 //! and its change-log row, like an edit, so the search index and the feeds follow imports the
 //! same way they follow people.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
@@ -61,6 +61,10 @@ struct BatchState {
     venues: HashMap<String, RecordLink>,
     /// Organisations created (id, name, postcode, identifiers), for the run's matcher.
     created_organizations: Vec<(Uuid, String, Option<String>, Vec<OrganizationIdentifier>)>,
+    /// The batch's preferred (source) ids that already name a row: read once, set-wise.
+    taken: HashSet<Uuid>,
+    /// Ids given to rows created by the record in progress.
+    created_ids: HashSet<Uuid>,
 }
 
 /// Applies (or, with `dry_run`, previews and rolls back) one batch.
@@ -143,6 +147,7 @@ pub(crate) async fn apply_batch(
                                 matcher.add(*id, name, postcode.as_deref(), identifiers);
                             }
                         }
+                        state.taken.extend(staged.created_ids);
                         state.services.extend(staged.services);
                         state.organizations.extend(staged.organizations);
                         state.venues.extend(staged.venues);
@@ -189,18 +194,34 @@ async fn read_links(conn: &mut SqliteConnection, source: &SourceRef, items: &[Im
     let mut services: Vec<&str> = Vec::new();
     let mut organizations: Vec<&str> = Vec::new();
     let mut venues: Vec<&str> = Vec::new();
+    let mut preferred: [Vec<Uuid>; 4] = Default::default();
     for item in items {
         match item {
             ImportItem::Listing(listing) => {
                 services.push(&listing.source_record_id);
                 organizations.push(&listing.organization.source_record_id);
                 venues.extend(listing.venues.iter().map(|venue| venue.source_record_id.as_str()));
+                preferred[0].extend(listing.preferred_id);
+                preferred[1].extend(listing.organization.preferred_id);
+                preferred[2].extend(listing.venues.iter().filter_map(|venue| venue.preferred_id));
+                preferred[3].extend(listing.schedules.iter().filter_map(|schedule| schedule.preferred_id));
             }
             ImportItem::Removal(removal) => services.push(&removal.source_record_id),
             ImportItem::Rejected(_) => {}
         }
     }
+    let mut taken = HashSet::new();
+    if source.keep_ids {
+        for (table, ids) in ["services", "organizations", "locations", "schedules"]
+            .into_iter()
+            .zip(&preferred)
+        {
+            taken.extend(links::existing_ids(conn, table, ids).await?);
+        }
+    }
     Ok(BatchState {
+        taken,
+        created_ids: HashSet::new(),
         services: links::record_links(conn, source.id, SERVICE, &services).await?,
         organizations: links::record_links(conn, source.id, ORGANIZATION, &organizations).await?,
         venues: links::record_links(conn, source.id, LOCATION, &venues).await?,
@@ -283,20 +304,23 @@ async fn apply_listing(
     let existing_link = state.services.get(&listing.source_record_id);
     let service_id = match existing_link {
         Some(link) => link.entity_id,
-        None => {
-            choose_id(
-                conn,
-                source,
-                "services",
-                SERVICE,
-                &listing.source_record_id,
-                listing.preferred_id,
-            )
-            .await?
-        }
+        None => choose_id(
+            source,
+            state,
+            staged,
+            SERVICE,
+            &listing.source_record_id,
+            listing.preferred_id,
+        ),
     };
-    let before = audit::snapshot(conn, ResourceKind::Service, service_id).await?;
-    let stored = service_by_id(&mut *conn, service_id).await?;
+    // A service this source never brought in has no row to read (its id was chosen free).
+    let (before, stored) = match existing_link {
+        Some(_) => (
+            audit::snapshot(conn, ResourceKind::Service, service_id).await?,
+            service_by_id(&mut *conn, service_id).await?,
+        ),
+        None => (None, None),
+    };
     let created = stored.is_none();
     let mut service = build_service(source, listing, service_id, organization_id, stored, now);
     service.name = name;
@@ -307,7 +331,7 @@ async fn apply_listing(
     location_ids.sort();
     location_ids.dedup();
     write::replace_service_locations(conn, service_id, &location_ids).await?;
-    save_schedules(conn, source, listing, service_id, &venue_ids).await?;
+    save_schedules(conn, source, state, listing, service_id, &venue_ids, !created).await?;
     let after = audit::snapshot(conn, ResourceKind::Service, service_id)
         .await?
         .ok_or_else(|| Error::not_found("service", service_id.to_string()))?;
@@ -372,20 +396,22 @@ fn known_areas(directory: &Directory, areas: &[ServiceArea]) -> Vec<ServiceArea>
 }
 
 /// The id for a new listing: the source's UUID when ids are kept and it is free, else derived.
-async fn choose_id(
-    conn: &mut SqliteConnection,
+fn choose_id(
     source: &SourceRef,
-    table: &str,
+    state: &BatchState,
+    staged: &mut BatchState,
     kind: &str,
     record_id: &str,
     preferred: Option<Uuid>,
-) -> Result<Uuid> {
-    if let (true, Some(preferred)) = (source.keep_ids, preferred) {
-        if links::existing_ids(conn, table, &[preferred]).await?.is_empty() {
-            return Ok(preferred);
+) -> Uuid {
+    let id = match (source.keep_ids, preferred) {
+        (true, Some(preferred)) if !state.taken.contains(&preferred) && !staged.created_ids.contains(&preferred) => {
+            preferred
         }
-    }
-    Ok(derived_id(source, kind, record_id))
+        _ => derived_id(source, kind, record_id),
+    };
+    staged.created_ids.insert(id);
+    id
 }
 
 /// The service as it will be stored: the source's content over the directory's state.
@@ -487,15 +513,7 @@ async fn resolve_organization(
             match duplicate {
                 Some(id) => (id, true),
                 None => {
-                    let id = choose_id(
-                        conn,
-                        source,
-                        "organizations",
-                        ORGANIZATION,
-                        record_id,
-                        imported.preferred_id,
-                    )
-                    .await?;
+                    let id = choose_id(source, state, staged, ORGANIZATION, record_id, imported.preferred_id);
                     staged.created_organizations.push((
                         id,
                         name.clone(),
@@ -508,7 +526,7 @@ async fn resolve_organization(
         }
     };
     if !linked {
-        save_organization(conn, source, imported, id, name, now).await?;
+        save_organization(conn, source, imported, id, name, existing.is_some(), now).await?;
     }
     links::save_record_link(conn, source.id, ORGANIZATION, record_id, id, &hash, !linked, now).await?;
     staged.organizations.insert(
@@ -531,10 +549,17 @@ async fn save_organization(
     imported: &ImportedOrganization,
     id: Uuid,
     name: String,
+    existing: bool,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    let before = audit::snapshot(conn, ResourceKind::Organization, id).await?;
-    let stored = organization_by_id(&mut *conn, id).await?;
+    let (before, stored) = if existing {
+        (
+            audit::snapshot(conn, ResourceKind::Organization, id).await?,
+            organization_by_id(&mut *conn, id).await?,
+        )
+    } else {
+        (None, None)
+    };
     let created = stored.is_none();
     let organization = Organization {
         id,
@@ -603,8 +628,12 @@ async fn save_venue(
 ) -> Result<Uuid> {
     let record_id = &venue.source_record_id;
     let hash = content_hash(venue);
-    let known = staged.venues.get(record_id).or_else(|| state.venues.get(record_id));
-    if let Some(link) = known {
+    let known = staged
+        .venues
+        .get(record_id)
+        .or_else(|| state.venues.get(record_id))
+        .cloned();
+    if let Some(link) = &known {
         if link.content_hash == hash {
             return Ok(link.entity_id);
         }
@@ -639,11 +668,14 @@ async fn save_venue(
         }
     };
     let point = GeoPoint::new(latitude, longitude).map_err(|(_, e)| e.for_field(field("latitude")))?;
-    let id = match known {
+    let id = match &known {
         Some(link) => link.entity_id,
-        None => choose_id(conn, source, "locations", LOCATION, record_id, venue.preferred_id).await?,
+        None => choose_id(source, state, staged, LOCATION, record_id, venue.preferred_id),
     };
-    let stored = location_by_id(&mut *conn, id).await?;
+    let stored = match known {
+        Some(_) => location_by_id(&mut *conn, id).await?,
+        None => None,
+    };
     let location = Location {
         id,
         name,
@@ -686,30 +718,35 @@ async fn save_venue(
 }
 
 /// Saves a listing's schedules and archives the service's schedules it no longer lists.
+#[allow(clippy::too_many_arguments)]
 async fn save_schedules(
     conn: &mut SqliteConnection,
     source: &SourceRef,
+    state: &BatchState,
     listing: &ImportedListing,
     service_id: Uuid,
     venue_ids: &[(String, Uuid)],
+    service_existed: bool,
 ) -> Result<()> {
-    let versions: HashMap<String, (String, i64)> = sqlx::query_as::<_, (String, String, i64)>(
-        "SELECT id, service_id, version FROM schedules WHERE service_id = ?",
-    )
-    .bind(service_id.to_string())
-    .fetch_all(&mut *conn)
-    .await?
-    .into_iter()
-    .map(|(id, service, version)| (id, (service, version)))
-    .collect();
+    // A new service has no schedules yet: nothing to read, nothing to archive.
+    let versions: HashMap<String, (String, i64)> = if !service_existed {
+        HashMap::new()
+    } else {
+        sqlx::query_as::<_, (String, String, i64)>("SELECT id, service_id, version FROM schedules WHERE service_id = ?")
+            .bind(service_id.to_string())
+            .fetch_all(&mut *conn)
+            .await?
+            .into_iter()
+            .map(|(id, service, version)| (id, (service, version)))
+            .collect()
+    };
     let mut kept = Vec::with_capacity(listing.schedules.len());
     for (at, imported) in listing.schedules.iter().enumerate() {
         let key = imported.source_record_id.clone().unwrap_or_else(|| at.to_string());
         let derived = Uuid::new_v5(&service_id, format!("schedule:{key}").as_bytes());
         let id = match imported.preferred_id {
             Some(preferred) if source.keep_ids => {
-                let taken = links::existing_ids(conn, "schedules", &[preferred]).await?;
-                if taken.is_empty() || versions.contains_key(&preferred.to_string()) {
+                if !state.taken.contains(&preferred) || versions.contains_key(&preferred.to_string()) {
                     preferred
                 } else {
                     derived
@@ -746,6 +783,9 @@ async fn save_schedules(
         };
         write::save_schedule(conn, &schedule).await?;
         kept.push(id);
+    }
+    if !service_existed {
+        return Ok(());
     }
     links::archive_schedules_except(conn, service_id, &kept).await
 }

@@ -12,7 +12,7 @@ fn lenient_f64<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<f64>
     enum Raw {
         Number(f64),
         Text(String),
-        Other(#[allow(dead_code)] serde_json::Value),
+        Other(serde::de::IgnoredAny),
     }
     Ok(match Option::<Raw>::deserialize(deserializer)? {
         Some(Raw::Number(n)) => Some(n),
