@@ -138,10 +138,13 @@ pub async fn serve(
         }
     });
     let refreshing = tokio::spawn(feeds::refresh_sessions_every(state.directory.clone()));
+    // Registered import sources with a refresh interval are run when due.
+    let importing = tokio::spawn(indexer::imports::refresh::refresh_sources(state.directory.clone()));
     let limits = state.options.connections;
     let served = server::run(listener, app(state), limits, shutdown).await;
     forgetting.abort();
     refreshing.abort();
+    importing.abort();
     served
 }
 

@@ -14,6 +14,7 @@
 //! - [`gaps`]: gap detection per Place (nearest eligible asset per LSOA), exports, boundary loads.
 //! - [`accounts`]: principals, bearer tokens and the [`accounts::Viewer`] reads and writes are decided for.
 //! - [`editing`]: VCSE organisations editing their listings: moderation, audit, archive, freshness.
+//! - [`imports`]: listings from ORUK, OpenActive and spreadsheets: sources, provenance, refresh.
 //! - [`publish`]: the directory in Open Referral UK 3.0 and OpenActive (RPDE feeds, change sync).
 //! - [`directory`]: [`Directory`], the front door over all of the above.
 //! - [`error`]: the one error type.
@@ -25,6 +26,7 @@ pub mod domain;
 pub mod editing;
 pub mod error;
 pub mod gaps;
+pub mod imports;
 pub mod places;
 pub mod publish;
 pub mod search;

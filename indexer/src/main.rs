@@ -9,6 +9,7 @@ mod cli_accounts;
 mod cli_areas;
 mod cli_export;
 mod cli_gaps;
+mod cli_import;
 
 /// The community asset directory engine.
 #[derive(Debug, Parser)]
@@ -55,6 +56,11 @@ enum Command {
         #[command(subcommand)]
         command: cli_areas::AreasCommand,
     },
+    /// Import listings from other directories, feeds and spreadsheets (with progress and a summary).
+    Import {
+        #[command(subcommand)]
+        command: cli_import::ImportCommand,
+    },
 }
 
 #[tokio::main]
@@ -94,6 +100,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Export(args) => cli_export::export(&directory, args).await?,
         Command::Accounts { command } => cli_accounts::accounts(&directory, command).await?,
         Command::Organizations { name } => cli_accounts::organizations(&directory, name).await?,
+        Command::Import { command } => cli_import::import(&directory, command).await?,
     }
     directory.close().await;
     Ok(())

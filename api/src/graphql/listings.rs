@@ -284,6 +284,10 @@ impl OrganizationObject {
     async fn postcode(&self) -> Option<&str> {
         self.0.postcode.as_deref()
     }
+    /// Where it came from when an import source brought it in (null: entered here).
+    async fn provenance(&self, ctx: &Context<'_>) -> Result<Option<super::sources::ProvenanceObject>> {
+        super::sources::provenance(ctx, self.0.id).await
+    }
 }
 
 /// What people take part in or receive: a class, group, drop-in or advice line (HSDS `service`).
@@ -292,6 +296,11 @@ pub struct ServiceObject(pub domain::Service);
 #[Object(name = "Service")]
 /// What people take part in or receive: a class, group, drop-in or advice line (HSDS `service`).
 impl ServiceObject {
+    /// Where it came from when an import source brought it in (null: entered here), with the
+    /// source's own id, when it was last read, and whom to credit.
+    async fn provenance(&self, ctx: &Context<'_>) -> Result<Option<super::sources::ProvenanceObject>> {
+        super::sources::provenance(ctx, self.0.id).await
+    }
     /// Stable UUID.
     pub(crate) async fn id(&self) -> ID {
         ID(self.0.id.to_string())

@@ -11,6 +11,7 @@
 //! - [`areas`]: loading area packs and defining custom Places (admins).
 //! - [`editing`]: mutations: organisations edit their listings, moderators review them.
 //! - [`moderation`]: `me`, the moderation queue, stale listings, history; principals and tokens.
+//! - [`sources`]: import sources (admins) and where a listing came from (`provenance`).
 //! - [`connection`]: Relay connections and cursors.
 //! - [`args`], [`error`]: argument parsing and the error-code mapping; [`codes`] gives the
 //!   errors async-graphql raises itself (parsing, validation, limits) their codes; [`order`]
@@ -30,6 +31,7 @@ pub mod order;
 pub mod places;
 pub mod search;
 pub mod signpost;
+pub mod sources;
 
 use async_graphql::{EmptySubscription, MergedObject, Schema, SchemaBuilder};
 use indexer::Directory;
@@ -44,6 +46,7 @@ pub struct QueryRoot(
     search::SearchQuery,
     signpost::SignpostQuery,
     moderation::ModerationQuery,
+    sources::SourceQuery,
 );
 
 /// Every root mutation field, merged by area.
@@ -53,6 +56,7 @@ pub struct MutationRoot(
     moderation::AccountMutation,
     places::PlaceMutation,
     areas::AreaMutation,
+    sources::SourceMutation,
 );
 
 pub type DirectorySchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;

@@ -94,6 +94,7 @@ impl Directory {
         input: &OrganizationInput,
     ) -> Result<Edited> {
         let kind = ResourceKind::Organization;
+        self.refuse_if_imported(id).await?;
         let mut edit = Edit::existing(self.store(), viewer, kind, id, Some(version)).await?;
         let mut organization = organization_by_id(edit.conn(), id)
             .await?
@@ -162,6 +163,7 @@ impl Directory {
         input: &ServiceInput,
     ) -> Result<Edited> {
         let kind = ResourceKind::Service;
+        self.refuse_if_imported(id).await?;
         let areas = self.service_areas_of(input)?;
         let mut edit = Edit::existing(self.store(), viewer, kind, id, Some(version)).await?;
         let mut service = service_by_id(edit.conn(), id).await?.ok_or_else(|| missing(kind, id))?;
@@ -280,6 +282,7 @@ impl Directory {
         input: &LocationInput,
     ) -> Result<Edited> {
         let kind = ResourceKind::Location;
+        self.refuse_if_imported(id).await?;
         let mut edit = Edit::existing(self.store(), viewer, kind, id, Some(version)).await?;
         let mut location = location_by_id(edit.conn(), id)
             .await?
@@ -321,6 +324,7 @@ impl Directory {
             .service(service_id)
             .await?
             .ok_or_else(|| missing(ResourceKind::Service, service_id))?;
+        self.refuse_if_imported(service_id).await?;
         let mut schedule = Schedule {
             id: Uuid::new_v4(),
             service_id,
@@ -359,6 +363,7 @@ impl Directory {
         input: &ScheduleInput,
     ) -> Result<Edited> {
         let kind = ResourceKind::Schedule;
+        self.refuse_if_imported(id).await?;
         let mut edit = Edit::existing(self.store(), viewer, kind, id, Some(version)).await?;
         let mut schedule = schedule_by_id(edit.conn(), id)
             .await?

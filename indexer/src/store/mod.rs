@@ -6,6 +6,8 @@
 //! - [`read`]: queries, returning domain types.
 //! - [`feed`]: set-wise reads for the search index, and the change log it follows.
 //! - [`rpde`]: services in change-log order and OpenActive's scheduled sessions, for the feeds.
+//! - [`imports`]: import sources, their runs, and which listing each source record became.
+//! - [`openactive_import`]: the OpenActive consumer's memory of the feed items it has read.
 //! - `gaps`: gap detection's queries, unmet-need counts and place replacement with history.
 //! - `areas`: replacing a loaded area's places and postcodes; custom Places and their members.
 
@@ -13,6 +15,8 @@ pub mod accounts;
 mod areas;
 pub mod feed;
 mod gaps;
+pub mod imports;
+pub mod openactive_import;
 pub mod oruk;
 pub mod read;
 pub(crate) mod rows;

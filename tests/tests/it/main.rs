@@ -11,6 +11,8 @@
 //! - [`crash`]: a process killed during index commits leaves a directory that starts again.
 //! - [`data_dir`]: start-up over corrupt or half-written data directories, idempotent seeding.
 //! - [`gaps`]: gap reports, the gap matrix, exports, the map and boundary loads.
+//! - [`imports`]: ORUK, OpenActive and spreadsheet imports: provenance, idempotency, removals,
+//!   local edits, duplicates, dry runs; a live ORUK API served in the test.
 //! - [`http`]: the server over loopback.
 //! - [`hostile`]: hostile and careless clients: made-up tokens, huge bodies, idle connections,
 //!   proxies, malformed GraphQL, time limits.
@@ -30,6 +32,7 @@ mod editing;
 mod gaps;
 mod hostile;
 mod http;
+mod imports;
 mod listings;
 mod openactive;
 mod oruk;

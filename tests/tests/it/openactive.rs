@@ -2,7 +2,7 @@
 //! OpenActive's models, edge cases (monthly schedule, paid, age limits, no venue), sessions on
 //! their schedule's days in London time, the rolling window, and the dataset site.
 
-mod models;
+pub mod models;
 
 use std::collections::{HashMap, HashSet};
 

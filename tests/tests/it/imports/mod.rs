@@ -1,0 +1,21 @@
+//! Imports: listings from other directories, feeds and spreadsheets through the common apply
+//! path (provenance, idempotency, removals, local edits, duplicates, trust, dry runs).
+//!
+//! # Layout
+//! - [`oruk_files`]: ORUK NDJSON, saved pages and the CSV package; the export → import round
+//!   trip; the rules every source shares.
+//! - [`oruk_api`]: a live ORUK API served inside the test: paging, nested fetches, a run that
+//!   fails half way and resumes, incremental runs.
+//! - [`idempotency`]: the property that importing twice is importing once.
+//! - [`openactive`]: OpenActive RPDE feeds served on loopback ([`feed_server`]): dataset sites,
+//!   split feeds out of order, tombstones, a publisher failing half way, the directory's own
+//!   feeds.
+//! - [`spreadsheet`]: spreadsheets: dry-run reports with the cell at fault, edits, removals.
+
+mod feed_server;
+mod idempotency;
+mod openactive;
+mod oruk_api;
+mod oruk_files;
+mod spreadsheet;
+mod support;
