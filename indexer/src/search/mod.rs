@@ -20,6 +20,7 @@ pub mod cells;
 pub mod collector;
 pub mod document;
 pub mod fields;
+mod grouped;
 pub mod hits;
 pub mod request;
 pub mod stemming;
@@ -28,6 +29,7 @@ pub mod term_bitset;
 pub mod term_cache;
 pub mod term_docs;
 pub mod union;
+pub mod words;
 pub mod words_near;
 
 use std::path::Path;
@@ -421,16 +423,33 @@ impl SearchIndex {
 
     /// [`SearchIndex::search`] with the given searcher: hits' addresses are the searcher's.
     pub fn search_in(&self, searcher: &tantivy::Searcher, request: &SearchRequest) -> Result<Collected> {
+        let text = self.read_text(searcher, request);
+        self.search_read(searcher, request, &text)
+    }
+
+    /// The request's text as [`SearchIndex::search_in`] reads it (its words, their typo
+    /// readings, the needs they name): what "why it matched" explains.
+    pub fn read_text(&self, searcher: &tantivy::Searcher, request: &SearchRequest) -> words::ReadText {
+        request.read_text(&self.fields, searcher)
+    }
+
+    /// [`SearchIndex::search_in`] with the request's text already read
+    /// ([`SearchIndex::read_text`]).
+    pub fn search_read(
+        &self,
+        searcher: &tantivy::Searcher,
+        request: &SearchRequest,
+        text: &words::ReadText,
+    ) -> Result<Collected> {
         self.term_caches.follow(searcher);
-        let typos = request.unknown_words(&self.index, &self.fields, searcher);
         let counts = request.exact_total || request.facets;
         if counts && !request.page_skips_matches() {
             // The page visits every match anyway: count in the same pass.
-            return self.pass(searcher, request, &typos, collector::Pass::Everything);
+            return self.pass(searcher, request, text, collector::Pass::Everything);
         }
-        let mut found = self.best_page(searcher, request, &typos)?;
+        let mut found = self.best_page(searcher, request, text)?;
         if counts {
-            let counted = self.pass(searcher, request, &typos, collector::Pass::Count)?;
+            let counted = self.pass(searcher, request, text, collector::Pass::Count)?;
             found.total = counted.total;
             found.need_counts = counted.need_counts;
             found.district_counts = counted.district_counts;
@@ -442,17 +461,17 @@ impl SearchIndex {
     /// must give, and what its tests compare it with.
     pub fn search_exhaustively(&self, request: &SearchRequest) -> Result<Collected> {
         let searcher = self.reader.searcher();
-        let typos = request.unknown_words(&self.index, &self.fields, &searcher);
-        self.pass(&searcher, request, &typos, collector::Pass::Everything)
+        let text = self.read_text(&searcher, request);
+        self.pass(&searcher, request, &text, collector::Pass::Everything)
     }
 
-    /// One pass of the collector over the request's matches (`typos`: see
-    /// [`SearchRequest::unknown_words`]).
+    /// One pass of the collector over the request's matches (`text`: see
+    /// [`SearchIndex::read_text`]).
     fn pass(
         &self,
         searcher: &tantivy::Searcher,
         request: &SearchRequest,
-        typos: &std::collections::HashSet<String>,
+        text: &words::ReadText,
         pass: collector::Pass,
     ) -> Result<Collected> {
         let has_words = request.has_words();
@@ -466,7 +485,7 @@ impl SearchIndex {
             columns: self.columns.for_searcher(searcher).map_err(index_error)?,
             within_notes: within_notes.clone(),
         };
-        let query = request.to_query(searcher, &self.fields, typos, &self.term_caches, within_notes.as_ref());
+        let query = request.to_query(searcher, &self.fields, text, &self.term_caches, within_notes.as_ref());
         searcher.search(query.as_ref(), &collector).map_err(index_error)
     }
 
@@ -475,7 +494,7 @@ impl SearchIndex {
         &self,
         searcher: &tantivy::Searcher,
         request: &SearchRequest,
-        typos: &std::collections::HashSet<String>,
+        text: &words::ReadText,
     ) -> Result<Collected> {
         let has_words = request.has_words();
         // Near a point with no words, the best page is usually close by: try rings doubling
@@ -497,14 +516,14 @@ impl SearchIndex {
                     ring_km: Some(ring),
                     ..request.clone()
                 };
-                let found = self.pass(searcher, &inner, typos, collector::Pass::Page)?;
+                let found = self.pass(searcher, &inner, text, collector::Pass::Page)?;
                 if ring_page_is_final(request, &found, ring) {
                     return Ok(found);
                 }
                 ring *= 2.0;
             }
         }
-        self.pass(searcher, request, typos, collector::Pass::Page)
+        self.pass(searcher, request, text, collector::Pass::Page)
     }
 
     /// For each hit (found by `searcher`), which of `words` each text field of it has, as the

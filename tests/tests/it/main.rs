@@ -16,6 +16,7 @@
 //! - [`rpde`]: RPDE paging rules: ordering, edits during paging, tombstones, bad parameters.
 //! - [`change_sync`]: the RPDE feed of ORUK services a platform mirrors the directory from.
 //! - [`schema`]: the committed `schema.graphql` and its descriptions.
+//! - [`search_words`]: stop words, typos and their reasons over the seed.
 
 mod bad_input;
 mod change_sync;
@@ -30,5 +31,6 @@ mod places;
 mod rpde;
 mod schema;
 mod search;
+mod search_words;
 mod signpost;
 mod support;
