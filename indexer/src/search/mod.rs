@@ -22,6 +22,8 @@ pub mod document;
 pub mod fields;
 mod grouped;
 pub mod hits;
+#[cfg(test)]
+mod oracle;
 pub mod request;
 pub mod stemming;
 pub mod sync;

@@ -367,6 +367,21 @@ impl Weight for TopWordsWeight {
             });
         }
         clauses.sort_by(|a, b| a.max.total_cmp(&b.max));
+        // With words grouped, the listings with enough of them, from bits ([`Grouping::bits`]):
+        // when few, each is scored where it is (a long question often has a few dozen matches
+        // among the hundreds of thousands of listings with one of its words, and MaxScore's
+        // threshold would rise only once the page is full); else they filter what MaxScore visits.
+        let matched = match &self.grouping {
+            Some(grouping) => Some(grouping.bits(reader, &self.terms, &self.caches.documents)?),
+            None => None,
+        };
+        if let (Some(grouping), Some(matched)) = (&self.grouping, &matched) {
+            let matches: u32 = matched.iter().map(|word| word.count_ones()).sum();
+            if matches <= FEW_MATCHES {
+                score_each(&mut clauses, grouping, matched, threshold, callback);
+                return Ok(());
+            }
+        }
         let bounds = Bounds::of(&clauses);
         let mut threshold = threshold;
         let mut split = bounds.split(threshold, &clauses);
@@ -396,6 +411,10 @@ impl Weight for TopWordsWeight {
             if doc == TERMINATED {
                 break;
             }
+            if matched.as_ref().is_some_and(|matched| !has_bit(matched, doc)) {
+                target = doc + 1;
+                continue;
+            }
             let mut possible: f64 = clauses[split.essential..]
                 .iter()
                 .filter(|c| c.doc() == doc)
@@ -424,6 +443,35 @@ impl Weight for TopWordsWeight {
             target = doc + 1;
         }
         Ok(())
+    }
+}
+
+/// Grouped words with at most this many matches in a segment are scored match by match
+/// ([`score_each`]).
+const FEW_MATCHES: u32 = 8_192;
+
+/// Scores each document of `matched` that could beat the threshold at its field lengths,
+/// moving every clause to it; `callback` as in [`Weight::for_each_pruning`].
+fn score_each(
+    clauses: &mut [MaxScoreClause],
+    grouping: &Grouping,
+    matched: &[u64],
+    mut threshold: Score,
+    callback: &mut dyn FnMut(DocId, Score) -> Score,
+) {
+    for doc in super::term_docs::ones(matched) {
+        let bound: f64 = clauses.iter().map(|clause| clause.at_length_of(doc)).sum();
+        if !beats(bound, threshold) {
+            continue;
+        }
+        for clause in clauses.iter_mut().filter(|clause| !clause.lacks(doc)) {
+            clause.move_to(doc);
+        }
+        let on_doc = clauses.iter().filter(|clause| clause.doc() == doc);
+        let score = grouping.score(on_doc.map(|clause| (clause.at, clause.score())));
+        if let Some(score) = score.filter(|score| *score > threshold) {
+            threshold = callback(doc, score);
+        }
     }
 }
 
