@@ -94,6 +94,15 @@ impl Directory {
         })
     }
 
+    /// Names of listings with a word starting with `prefix`, best first (type-ahead), read off
+    /// the async runtime.
+    pub async fn suggest(&self, prefix: &str, limit: usize) -> Result<Vec<super::Suggestion>> {
+        let (index, prefix) = (self.search_index().clone(), prefix.to_string());
+        tokio::task::spawn_blocking(move || index.suggest(&prefix, limit))
+            .await
+            .map_err(|e| Error::Index(format!("suggest task failed: {e}")))?
+    }
+
     /// Public listings of the given kinds with (services) their schedules and areas, from the
     /// store.
     async fn read_assets(&self, ids: &[(AssetKind, Uuid)]) -> Result<Vec<Arc<CachedAsset>>> {

@@ -124,7 +124,7 @@ impl SearchRequest {
     /// Whether a term or range filter (kind, need, place, radius, day, free, feature, delivery
     /// mode, organisation, activity; age bounds, modified since) narrows the matches in the
     /// index itself.
-    fn has_term_filters(&self) -> bool {
+    pub(super) fn has_term_filters(&self) -> bool {
         !self.kinds.is_empty()
             || !self.needs.is_empty()
             || self.within.is_some()
@@ -306,7 +306,7 @@ impl SearchRequest {
     /// (a need, a day, a feature, free only): then the words are best looked up for each
     /// candidate ([`SeekingUnion`]). Among the many listings of a radius or place alone,
     /// reading the words' postings window by window (tantivy's union) costs less.
-    fn narrowed(&self) -> bool {
+    pub(super) fn narrowed(&self) -> bool {
         !self.needs.is_empty()
             || !self.days.is_empty()
             || !self.accessibility.is_empty()
