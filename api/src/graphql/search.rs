@@ -508,7 +508,7 @@ impl SearchQuery {
             })
             .collect();
         let directory = ctx.data_unchecked::<Directory>();
-        let names = directory.search_index().suggest(&prefix, limit).or_gql(None)?;
+        let names = directory.suggest(&prefix, limit).await.or_gql(None)?;
         suggestions.extend(names.into_iter().map(|s: engine::Suggestion| Suggestion {
             text: s.text,
             kind: s.kind.map(Into::into),

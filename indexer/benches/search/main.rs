@@ -198,7 +198,32 @@ fn measure_tantivy(index: &SearchIndex, warm_up: &[Query], queries: &[Query], pa
         totals.push(collected.total as i64);
     }
     report_slowest(queries, &times, &totals);
+    report_reading(index, queries, page_only);
     Ok(percentiles(times, &totals))
+}
+
+/// With `SEARCH_BENCH_SLOWEST` set, how long reading the words takes of a class with words
+/// (stop words, stems, typo readings through the term dictionary): a share of each search.
+fn report_reading(index: &SearchIndex, queries: &[Query], page_only: bool) {
+    if env_number("SEARCH_BENCH_SLOWEST", 0) == 0 || page_only || queries.iter().all(|query| query.text.is_none()) {
+        return;
+    }
+    let searcher = index.searcher();
+    let times: Vec<Duration> = queries
+        .iter()
+        .map(|query| {
+            let request = tantivy_request(query, page_only);
+            let started = Instant::now();
+            std::hint::black_box(index.read_text(&searcher, &request));
+            started.elapsed()
+        })
+        .collect();
+    let reading = percentiles(times, &[]);
+    println!(
+        "    reading the words: p50 {} ms, p99 {} ms",
+        ms(reading.p50),
+        ms(reading.p99)
+    );
 }
 
 async fn measure_sqlite(

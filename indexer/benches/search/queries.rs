@@ -34,6 +34,132 @@ const PHRASES: &[(&str, &str)] = &[
     ("forms", "information-and-advice"),
 ];
 
+/// Longer searches of three to eight words, written the way residents and link workers ask
+/// (questions, "near me", typos, words such as "for", "with" and "people"): issue 22's long
+/// queries. Written from what people type, none tuned on the engine or the synthetic listings.
+const LONG_PHRASES: &[&str] = &[
+    "help with heating bills",
+    "chair based exercise",
+    "exercise class for older people",
+    "memory cafe for people with dementia and carers",
+    "where can i get help with debt",
+    "is there a lunch club near me",
+    "walking group for over 60s",
+    "somewhere to meet people near me",
+    "i feel lonely and want to talk",
+    "yoga for people with back pain",
+    "help filling in benefit forms",
+    "free food bank near me",
+    "support group for carers of dementia",
+    "gentle exercise after a fall",
+    "how do i stop falling over",
+    "coffee morning for older residents",
+    "someone to visit my mum weekly",
+    "help paying energy bills this winter",
+    "advice about pension credit",
+    "computer classes for beginners over 60",
+    "learn to use my smartphone",
+    "tai chi classes for seniors",
+    "singing group for people with dementia",
+    "bereavement support after losing my husband",
+    "counselling for anxiety and depression",
+    "mental health drop in near me",
+    "befriending service for isolated older people",
+    "transport to hospital appointments",
+    "community car scheme for elderly",
+    "handyman for small jobs at home",
+    "help with home repairs for pensioners",
+    "grants for people on low income",
+    "fund for community groups in norfolk",
+    "money advice for older people",
+    "where can i find a food parcel",
+    "hot meals for elderly people",
+    "lunch club with transport provided",
+    "exercize class for older adults",
+    "lonley and need someone to talk to",
+    "balence and strength classes near me",
+    "excercise for people with arthritis",
+    "demenita support for families",
+    "beginers yoga class free",
+    "walkng group on saturday mornings",
+    "falls prevention exercise at home",
+    "strength and balance class for over 65s",
+    "chair yoga for wheelchair users",
+    "dance classes for older people",
+    "swimming sessions for older adults",
+    "knitting group to meet new people",
+    "mens shed near me",
+    "social group for older men",
+    "friendship group for widows",
+    "support for people living alone",
+    "someone to help me with shopping",
+    "help with cleaning and cooking",
+    "meals on wheels in my area",
+    "advice on council tax reduction",
+    "cost of living support near me",
+    "help with water bills",
+    "digital skills for older people",
+    "help getting online for free",
+    "ipad lessons for pensioners",
+    "support for carers looking after parents",
+    "respite for unpaid carers",
+    "carers support group evening",
+    "young carers activities at weekends",
+    "dementia friendly activities in town",
+    "things to do with dad with dementia",
+    "memory problems where to get help",
+    "stroke recovery exercise group",
+    "gentle exercise for heart patients",
+    "pilates class for bad backs",
+    "aqua aerobics for older people",
+    "walking football for over 50s",
+    "bowls club for beginners",
+    "gardening group for mental wellbeing",
+    "art class for people with anxiety",
+    "mindfulness sessions for stress",
+    "talking therapy without a waiting list",
+    "support after the death of a child",
+    "grief support group near me",
+    "hearing loss support and advice",
+    "sight loss help at home",
+    "what is there for lonely older people",
+    "are there any free activities this week",
+    "can someone help me fill in forms",
+    "who can help me with my benefits",
+    "what help is there for carers",
+    "where is the nearest memory cafe",
+    "how can i meet other people my age",
+    "is there a walking group in my area",
+    "what exercise classes are free for over 60s",
+    "where can i get advice about debt",
+    "help for people with long covid",
+    "support for people with diabetes",
+    "cooking on a budget classes",
+    "free hot drink and a chat",
+    "warm space to sit in winter",
+    "warm hubs near me this winter",
+    "lift to the doctors surgery",
+    "volunteer driver to appointments",
+    "help with the garden for older people",
+    "home from hospital support service",
+    "support for older people after hospital",
+    "exercise on prescription near me",
+    "weight loss group for men",
+    "healthy eating class for families",
+    "parent and toddler group near me",
+    "activities for children with autism",
+    "support for adults with learning disabilities",
+    "employment support for over 50s",
+    "volunteering opportunities for retired people",
+    "u3a groups and classes",
+    "book club for older readers",
+    "choir for people with lung conditions",
+    "breathing exercises for copd",
+    "falls and balance assessment",
+    "help to stay living at home",
+    "housing advice for older tenants",
+];
+
 /// The classes measured, in report order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Class {
@@ -45,10 +171,12 @@ pub enum Class {
     Place,
     Facets,
     RadiusFacets,
+    /// Three to eight words alone ([`LONG_PHRASES`]).
+    LongText,
 }
 
 impl Class {
-    pub const ALL: [Class; 8] = [
+    pub const ALL: [Class; 9] = [
         Class::TextOnly,
         Class::Radius2,
         Class::Radius5,
@@ -57,6 +185,7 @@ impl Class {
         Class::Place,
         Class::Facets,
         Class::RadiusFacets,
+        Class::LongText,
     ];
 
     pub fn label(self) -> &'static str {
@@ -69,6 +198,7 @@ impl Class {
             Class::Place => "place (district)",
             Class::Facets => "text+5 km, facets",
             Class::RadiusFacets => "radius 20 km, facets",
+            Class::LongText => "long text (3-8 words)",
         }
     }
 }
@@ -146,6 +276,7 @@ pub fn generate(class: Class, geography: &Geography, count: usize, seed: u64) ->
                     query.near = Some((centre(geography, &mut random), 20.0));
                     query.facets = true;
                 }
+                Class::LongText => query.text = Some(*random.pick(LONG_PHRASES)),
             }
             query
         })

@@ -12,6 +12,9 @@ use tantivy::Index;
 pub const ENGLISH: &str = "directory_english";
 /// Lower case and ASCII folding only: for place names and type-ahead.
 pub const PLAIN: &str = "directory_plain";
+/// [`PLAIN`] with stop words removed: how a search's words are read (never used to index, so
+/// a stop word is no word in any field, place names included).
+pub const WORDS: &str = "directory_words";
 
 /// Every field of the index.
 #[derive(Debug, Clone, Copy)]
@@ -130,7 +133,7 @@ impl Fields {
 
 /// Registers the analysers the schema names.
 pub fn register_tokenizers(index: &Index) {
-    let stop_words = StopWordFilter::new(Language::English).unwrap_or_else(|| StopWordFilter::remove(Vec::new()));
+    let stop_words = english_stop_words();
     let english = TextAnalyzer::builder(SimpleTokenizer::default())
         .filter(RemoveLongFilter::limit(40))
         .filter(LowerCaser)
@@ -143,8 +146,20 @@ pub fn register_tokenizers(index: &Index) {
         .filter(LowerCaser)
         .filter(AsciiFoldingFilter)
         .build();
+    let words = TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(40))
+        .filter(LowerCaser)
+        .filter(AsciiFoldingFilter)
+        .filter(english_stop_words())
+        .build();
     index.tokenizers().register(ENGLISH, english);
     index.tokenizers().register(PLAIN, plain);
+    index.tokenizers().register(WORDS, words);
+}
+
+/// Tantivy's English stop words (Lucene's list: "a", "and", "for", "the", "with" ...).
+fn english_stop_words() -> StopWordFilter {
+    StopWordFilter::new(Language::English).unwrap_or_else(|| StopWordFilter::remove(Vec::new()))
 }
 
 /// The tokens an analyser makes of `text`.

@@ -10,8 +10,8 @@ use uuid::Uuid;
 use super::cache::{CachedAsset, Keyed, ListingCache};
 use super::collector::RawHit;
 use super::document::AssetKind;
-use super::fields::{analyse, PLAIN};
 use super::request::SearchRequest;
+use super::words::ReadText;
 use super::TextField;
 use crate::domain::schedule::{Availability, Session};
 use crate::domain::*;
@@ -67,13 +67,13 @@ impl Directory {
     pub async fn search(&self, request: SearchRequest) -> Result<SearchResults> {
         let index = self.search_index().clone();
         let searched = request.clone();
-        let words = TextWords::of(self, &request);
-        let plain = words.plain.clone();
-        let (collected, found) = tokio::task::spawn_blocking(move || -> Result<_> {
+        let (collected, found, words) = tokio::task::spawn_blocking(move || -> Result<_> {
             let searcher = index.searcher();
-            let collected = index.search_in(&searcher, &searched)?;
-            let found = index.fields_with_words(&searcher, &collected.hits, &plain)?;
-            Ok((collected, found))
+            let read = index.read_text(&searcher, &searched);
+            let collected = index.search_read(&searcher, &searched, &read)?;
+            let words = TextWords::of(&read);
+            let found = index.fields_with_words(&searcher, &collected.hits, &words.plain)?;
+            Ok((collected, found, words))
         })
         .await
         .map_err(|e| Error::Index(format!("search task failed: {e}")))??;
@@ -92,6 +92,15 @@ impl Directory {
             need_counts: sorted_counts(collected.need_counts),
             district_counts: sorted_counts(collected.district_counts),
         })
+    }
+
+    /// Names of listings with a word starting with `prefix`, best first (type-ahead), read off
+    /// the async runtime.
+    pub async fn suggest(&self, prefix: &str, limit: usize) -> Result<Vec<super::Suggestion>> {
+        let (index, prefix) = (self.search_index().clone(), prefix.to_string());
+        tokio::task::spawn_blocking(move || index.suggest(&prefix, limit))
+            .await
+            .map_err(|e| Error::Index(format!("suggest task failed: {e}")))?
     }
 
     /// Public listings of the given kinds with (services) their schedules and areas, from the
@@ -208,6 +217,13 @@ impl Directory {
                     reasons.push(format!("{saying} \"{}\"", here.join(" ")));
                 }
             }
+            // Each typo read as a word this listing has.
+            for (typed, read_as) in &words.read_as {
+                let has = found.iter().any(|&(_, at)| words.plain[at] == *read_as);
+                if has {
+                    reasons.push(format!("\"{typed}\" read as \"{read_as}\""));
+                }
+            }
             for need in needs
                 .iter()
                 .filter(|n| words.needs.contains(n) && !request.needs.contains(n))
@@ -297,30 +313,32 @@ struct Hydrated {
     organization_needs: HashMap<Uuid, Vec<NeedCode>>,
 }
 
-/// The request's words, analysed once for every hit's reasons.
+/// The request's words, read once for every hit's reasons.
 struct TextWords {
-    /// The words as typed (in lower case), each once.
+    /// The words as typed (in lower case, stop words dropped), then the words typos were read
+    /// as, each once.
     plain: Vec<String>,
     needs: Vec<NeedCode>,
+    /// Each typo and a word it was read as.
+    read_as: Vec<(String, String)>,
 }
 
 impl TextWords {
-    fn of(directory: &Directory, request: &SearchRequest) -> TextWords {
-        let index = directory.search_index().index();
+    fn of(read: &ReadText) -> TextWords {
+        let mut plain: Vec<String> = Vec::new();
+        let typed = read.words.iter().map(|word| word.plain.as_str());
+        for word in typed.chain(read.readings().map(|(_, read_as)| read_as)) {
+            if !plain.iter().any(|known| known == word) {
+                plain.push(word.to_string());
+            }
+        }
         TextWords {
-            plain: request
-                .text
-                .as_deref()
-                .map(|text| analyse(index, PLAIN, text))
-                .unwrap_or_default()
-                .into_iter()
-                .fold(Vec::new(), |mut words, word| {
-                    if !words.contains(&word) {
-                        words.push(word);
-                    }
-                    words
-                }),
-            needs: request.text_needs(index),
+            plain,
+            needs: read.needs.clone(),
+            read_as: read
+                .readings()
+                .map(|(typed, read_as)| (typed.to_string(), read_as.to_string()))
+                .collect(),
         }
     }
 }

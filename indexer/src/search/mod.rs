@@ -5,7 +5,34 @@
 //! step by following the change log: each commit records the last change-log row applied in its
 //! payload, so after a restart or crash it catches up from there.
 //!
+//! # Plans
+//!
+//! Each search runs one [`plan::Plan`], chosen once per request ([`plan::Plan::of`]) from the
+//! request and its words read against the index ([`words::ReadText`]), and logged with its
+//! matches and time (`search completed`, at debug level):
+//!
+//! | request | plan | passes |
+//! |---|---|---|
+//! | words, no filter, by relevance | `WordsAlone` | page: MaxScore over every term ([`union::TopWords`]); 3+ words: the listings with half the words from bits, scored one by one when few, else filtering MaxScore. Counts (asked): a second pass, from the terms' bits |
+//! | words and a radius, no narrowing filter | `WordsNear` | one pass: the words' listings folded into the radius's bits, scored there ([`words_near`], or the grouped words beside the bits) |
+//! | words and other filters, or by distance | `WordsFiltered` | one pass over every match: the words sought at each candidate ([`union::SeekingUnion`] or grouped) where a need, day, feature or free only narrows, else tantivy's union |
+//! | a point, no words | `Rings` | page: rings doubling inside the radius, kept once nothing beyond can outrank the page. Counts: a second pass |
+//! | no words, no point | `FirstFresh` | page: the first fresh matches. Counts: a second pass |
+//!
+//! What the pruning relies on, checked in debug builds or by the tests:
+//! - the blended score never exceeds the text score (decay and staleness are at most 1): the
+//!   collector hands the page's worst score to the scorers as the threshold to beat;
+//! - sums of a few dozen `f32` scores are added in `f64` and rounded once, so a listing scores
+//!   the same bits on every path, and a bound that does not beat the threshold proves the score
+//!   does not ([`union`], `grouped`);
+//! - a page is the same whether or not totals are asked (`a_page_without_totals_is_the_page_with_totals`),
+//!   and equal to the brute-force page of stock tantivy queries (the `oracle` tests).
+//!
 //! # Layout
+//! - [`words`]: a search's text read once: words without stop words, stems, typo readings,
+//!   synonyms.
+//! - [`plan`]: which way a search runs.
+//! - `grouped`: three words or more, half of them needed.
 //! - [`fields`]: the schema and text analysers.
 //! - [`document`]: the flat per-listing document and how it is built.
 //! - [`cells`]: grid-cell terms for radius search.
@@ -20,7 +47,11 @@ pub mod cells;
 pub mod collector;
 pub mod document;
 pub mod fields;
+mod grouped;
 pub mod hits;
+#[cfg(test)]
+mod oracle;
+pub mod plan;
 pub mod request;
 pub mod stemming;
 pub mod sync;
@@ -28,6 +59,7 @@ pub mod term_bitset;
 pub mod term_cache;
 pub mod term_docs;
 pub mod union;
+pub mod words;
 pub mod words_near;
 
 use std::path::Path;
@@ -421,20 +453,50 @@ impl SearchIndex {
 
     /// [`SearchIndex::search`] with the given searcher: hits' addresses are the searcher's.
     pub fn search_in(&self, searcher: &tantivy::Searcher, request: &SearchRequest) -> Result<Collected> {
+        let text = self.read_text(searcher, request);
+        self.search_read(searcher, request, &text)
+    }
+
+    /// The request's text as [`SearchIndex::search_in`] reads it (its words, their typo
+    /// readings, the needs they name): what "why it matched" explains.
+    pub fn read_text(&self, searcher: &tantivy::Searcher, request: &SearchRequest) -> words::ReadText {
+        request.read_text(&self.fields, searcher)
+    }
+
+    /// [`SearchIndex::search_in`] with the request's text already read
+    /// ([`SearchIndex::read_text`]).
+    pub fn search_read(
+        &self,
+        searcher: &tantivy::Searcher,
+        request: &SearchRequest,
+        text: &words::ReadText,
+    ) -> Result<Collected> {
+        let started = std::time::Instant::now();
         self.term_caches.follow(searcher);
-        let typos = request.unknown_words(&self.index, &self.fields, searcher);
+        let plan = plan::Plan::of(request, text);
+        debug_assert_eq!(plan.page_skips_matches(), request.page_skips_matches(), "{plan:?}");
         let counts = request.exact_total || request.facets;
-        if counts && !request.page_skips_matches() {
+        let found = if counts && !plan.page_skips_matches() {
             // The page visits every match anyway: count in the same pass.
-            return self.pass(searcher, request, &typos, collector::Pass::Everything);
-        }
-        let mut found = self.best_page(searcher, request, &typos)?;
-        if counts {
-            let counted = self.pass(searcher, request, &typos, collector::Pass::Count)?;
-            found.total = counted.total;
-            found.need_counts = counted.need_counts;
-            found.district_counts = counted.district_counts;
-        }
+            self.pass(searcher, request, text, collector::Pass::Everything)?
+        } else {
+            let mut found = self.best_page(searcher, request, text)?;
+            if counts {
+                let counted = self.pass(searcher, request, text, collector::Pass::Count)?;
+                found.total = counted.total;
+                found.need_counts = counted.need_counts;
+                found.district_counts = counted.district_counts;
+            }
+            found
+        };
+        tracing::debug!(
+            plan = plan.name(),
+            words = text.words.len(),
+            matches = found.total,
+            counted = counts,
+            elapsed_us = started.elapsed().as_micros() as u64,
+            "search completed"
+        );
         Ok(found)
     }
 
@@ -442,17 +504,17 @@ impl SearchIndex {
     /// must give, and what its tests compare it with.
     pub fn search_exhaustively(&self, request: &SearchRequest) -> Result<Collected> {
         let searcher = self.reader.searcher();
-        let typos = request.unknown_words(&self.index, &self.fields, &searcher);
-        self.pass(&searcher, request, &typos, collector::Pass::Everything)
+        let text = self.read_text(&searcher, request);
+        self.pass(&searcher, request, &text, collector::Pass::Everything)
     }
 
-    /// One pass of the collector over the request's matches (`typos`: see
-    /// [`SearchRequest::unknown_words`]).
+    /// One pass of the collector over the request's matches (`text`: see
+    /// [`SearchIndex::read_text`]).
     fn pass(
         &self,
         searcher: &tantivy::Searcher,
         request: &SearchRequest,
-        typos: &std::collections::HashSet<String>,
+        text: &words::ReadText,
         pass: collector::Pass,
     ) -> Result<Collected> {
         let has_words = request.has_words();
@@ -466,7 +528,7 @@ impl SearchIndex {
             columns: self.columns.for_searcher(searcher).map_err(index_error)?,
             within_notes: within_notes.clone(),
         };
-        let query = request.to_query(searcher, &self.fields, typos, &self.term_caches, within_notes.as_ref());
+        let query = request.to_query(searcher, &self.fields, text, &self.term_caches, within_notes.as_ref());
         searcher.search(query.as_ref(), &collector).map_err(index_error)
     }
 
@@ -475,7 +537,7 @@ impl SearchIndex {
         &self,
         searcher: &tantivy::Searcher,
         request: &SearchRequest,
-        typos: &std::collections::HashSet<String>,
+        text: &words::ReadText,
     ) -> Result<Collected> {
         let has_words = request.has_words();
         // Near a point with no words, the best page is usually close by: try rings doubling
@@ -497,14 +559,14 @@ impl SearchIndex {
                     ring_km: Some(ring),
                     ..request.clone()
                 };
-                let found = self.pass(searcher, &inner, typos, collector::Pass::Page)?;
+                let found = self.pass(searcher, &inner, text, collector::Pass::Page)?;
                 if ring_page_is_final(request, &found, ring) {
                     return Ok(found);
                 }
                 ring *= 2.0;
             }
         }
-        self.pass(searcher, request, typos, collector::Pass::Page)
+        self.pass(searcher, request, text, collector::Pass::Page)
     }
 
     /// For each hit (found by `searcher`), which of `words` each text field of it has, as the

@@ -1,28 +1,27 @@
 //! A search request in engine types (already validated), and the tantivy query it becomes.
 //!
-//! User text is never parsed as query syntax: it is analysed into words and each word becomes
-//! term (and, for longer words, fuzzy) queries built here, so quotes, colons, brackets and
-//! `AND`/`OR` typed by a resident are just words.
+//! User text is never parsed as query syntax: it is read into words ([`ReadText`]: stop words
+//! dropped, typos read as the words listings have) and each word becomes term queries built
+//! here, so quotes, colons, brackets and `AND`/`OR` typed by a resident are just words.
 
-use std::collections::HashSet;
 use std::ops::Bound;
 use std::sync::Arc;
 
 use chrono::{NaiveDate, Weekday};
 use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, EmptyQuery, FuzzyTermQuery, Occur, Query, RangeQuery,
-    TermQuery,
+    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, EmptyQuery, Occur, Query, RangeQuery, TermQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption};
-use tantivy::{Index, Searcher, Term};
+use tantivy::{Searcher, Term};
 
 use super::cells::{covering_cells, split_cover};
 use super::document::AssetKind;
-use super::fields::{analyse, Fields, ENGLISH, PLAIN};
+use super::fields::Fields;
+use super::grouped::Grouping;
 use super::term_bitset::{TermBitSetQuery, WithinNotes};
 use super::union::{SeekingUnion, TermCaches, TopWords};
+use super::words::{ReadText, WordTerm};
 use super::words_near::WordsNear;
-use crate::domain::need::needs_for_word;
 use crate::domain::schedule::weekday_code;
 use crate::domain::*;
 
@@ -125,7 +124,7 @@ impl SearchRequest {
     /// Whether a term or range filter (kind, need, place, radius, day, free, feature, delivery
     /// mode, organisation, activity; age bounds, modified since) narrows the matches in the
     /// index itself.
-    fn has_term_filters(&self) -> bool {
+    pub(super) fn has_term_filters(&self) -> bool {
         !self.kinds.is_empty()
             || !self.needs.is_empty()
             || self.within.is_some()
@@ -148,46 +147,16 @@ impl SearchRequest {
         !self.has_words() || (!self.has_term_filters() && self.sort == SortOrder::Relevance)
     }
 
-    /// The words of the text, analysed as the index analyses names and descriptions.
-    pub fn text_terms(&self, index: &Index) -> Vec<String> {
-        self.text
-            .as_deref()
-            .map(|text| analyse(index, ENGLISH, text))
-            .unwrap_or_default()
-    }
-
-    /// Needs the text names through synonyms ("wobbly" → strength-and-balance).
-    pub fn text_needs(&self, index: &Index) -> Vec<NeedCode> {
-        let Some(text) = self.text.as_deref() else {
-            return Vec::new();
-        };
-        let words = analyse(index, PLAIN, text);
-        let mut needs: Vec<NeedCode> = words.iter().flat_map(|word| needs_for_word(word)).collect();
-        for pair in words.windows(2) {
-            needs.extend(needs_for_word(&pair.join(" ")));
+    /// The request's text, read against the index `searcher` sees (see [`ReadText`]).
+    pub fn read_text(&self, fields: &Fields, searcher: &Searcher) -> ReadText {
+        match self.text.as_deref() {
+            Some(text) => ReadText::read(searcher.index(), fields, searcher, text),
+            None => ReadText::default(),
         }
-        needs.sort();
-        needs.dedup();
-        needs
     }
 
-    /// The words of the text long enough for typo tolerance that no listing contains (as typed
-    /// or stemmed): likely typos. Only these are expanded to the words within an edit or two,
-    /// since expanding a word against the term dictionary costs more than the rest of a query.
-    pub fn unknown_words(&self, index: &Index, fields: &Fields, searcher: &Searcher) -> HashSet<String> {
-        self.text_terms(index)
-            .into_iter()
-            .filter(|term| typo_distance(term).is_some())
-            .filter(|term| {
-                [fields.name, fields.topics, fields.organization, fields.description]
-                    .iter()
-                    .all(|field| searcher.doc_freq(&Term::from_field_text(*field, term)).unwrap_or(0) == 0)
-            })
-            .collect()
-    }
-
-    /// The tantivy query: filters as terms; text as scored clauses, where the `typos` words
-    /// also match words within an edit or two (see [`SearchRequest::unknown_words`]).
+    /// The tantivy query: filters as terms; the request's `text` (see
+    /// [`SearchRequest::read_text`]) as scored clauses.
     ///
     /// Words alone become [`TopWords`], which keeps what it reads per term in `caches`. Given
     /// `within_notes`, a radius notes there the listings it finds in cells wholly within reach.
@@ -195,7 +164,7 @@ impl SearchRequest {
         &self,
         searcher: &Searcher,
         fields: &Fields,
-        typos: &HashSet<String>,
+        text: &ReadText,
         caches: &TermCaches,
         within_notes: Option<&Arc<WithinNotes>>,
     ) -> Box<dyn Query> {
@@ -234,7 +203,6 @@ impl SearchRequest {
                 term_set(fields.area, within.overlapping.iter().map(PlaceCode::as_str)),
             ));
         }
-        let words = self.analysed(searcher.index());
         // Whether the words are scored by the near clause ([`WordsNear`]).
         let mut words_scored = false;
         if let Some(near) = &self.near {
@@ -261,21 +229,21 @@ impl SearchRequest {
             for (field, values) in term_filters.drain(..) {
                 near_here = near_here.and_any(field, values, &caches.documents);
             }
-            // And the words' listings, when the words are all exact terms (a word within an edit
-            // or two has terms of its own; a text of no words matches every listing) and no
-            // other filter narrows the radius (a need or a day already leaves few listings, and
-            // ORing the words' bits then costs more than it saves: measured).
-            let weighted = weighted_terms(&words, fields);
-            let folds_words = !weighted.is_empty() && typos.is_empty() && !self.narrowed();
+            // And the words' listings, when there are words (a text of no words matches every
+            // listing) and no other filter narrows the radius (a need or a day already leaves
+            // few listings, and ORing the words' bits then costs more than it saves: measured).
+            let weighted = text.terms(fields);
+            let folds_words = !weighted.is_empty() && !self.narrowed();
             if folds_words {
-                let terms = weighted.iter().map(|(term, _)| term.clone()).collect();
+                let terms = weighted.iter().map(|word| word.term.clone()).collect();
                 near_here = near_here.and_any_term(terms, &caches.documents);
             }
             // Words any one of which matches are then scored at those listings alone.
-            if folds_words && words.is_flat(typos) {
+            if folds_words && text.is_flat() {
                 let terms = weighted
                     .into_iter()
-                    .filter(|(term, _)| searcher.doc_freq(term).unwrap_or(0) > 0)
+                    .filter(|word| searcher.doc_freq(&word.term).unwrap_or(0) > 0)
+                    .map(|word| (word.term, word.boost))
                     .collect();
                 filter(Box::new(WordsNear {
                     terms,
@@ -321,7 +289,7 @@ impl SearchRequest {
             (false, false) => Company::Wide,
         };
         if !words_scored {
-            if let Some(text) = self.text_query(searcher, &words, fields, typos, company) {
+            if let Some(text) = self.text_query(searcher, text, fields, company) {
                 clauses.insert(0, (Occur::Must, text));
             }
         }
@@ -338,7 +306,7 @@ impl SearchRequest {
     /// (a need, a day, a feature, free only): then the words are best looked up for each
     /// candidate ([`SeekingUnion`]). Among the many listings of a radius or place alone,
     /// reading the words' postings window by window (tantivy's union) costs less.
-    fn narrowed(&self) -> bool {
+    pub(super) fn narrowed(&self) -> bool {
         !self.needs.is_empty()
             || !self.days.is_empty()
             || !self.accessibility.is_empty()
@@ -347,66 +315,41 @@ impl SearchRequest {
             || !self.activities.is_empty()
     }
 
-    /// The text's words, analysed for each use.
-    fn analysed(&self, index: &Index) -> Analysed {
-        Analysed {
-            terms: self.text_terms(index),
-            plain_words: self
-                .text
-                .as_deref()
-                .map(|t| analyse(index, PLAIN, t))
-                .unwrap_or_default(),
-            needs: self.text_needs(index),
-        }
-    }
-
-    /// Each word must match some field (exactly, by stem, or within an edit or two for longer
-    /// words); needs named by synonyms add to the score. Names weigh most.
+    /// The words: any one of them (or a need a synonym names) is enough for one or two words,
+    /// half of them for more ([`ReadText::required`]); every term that matches adds to the
+    /// score. Names weigh most. A text of stop words alone matches nothing.
     fn text_query(
         &self,
         searcher: &Searcher,
-        words: &Analysed,
+        text: &ReadText,
         fields: &Fields,
-        typos: &HashSet<String>,
         company: Company,
     ) -> Option<Box<dyn Query>> {
-        let Analysed {
-            terms,
-            plain_words,
-            needs: synonym_needs,
-        } = words;
-        if terms.is_empty() && synonym_needs.is_empty() && plain_words.is_empty() {
+        if !self.has_words() {
             return None;
         }
-        let weighted = weighted_fields(fields);
-        let mut word_clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        for term in terms {
-            let mut alternatives: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-            for (field, boost) in weighted {
-                alternatives.push((Occur::Should, boosted(text_term(field, term), boost)));
-                if let Some(distance) = typo_distance(term).filter(|_| typos.contains(term)) {
-                    let fuzzy = FuzzyTermQuery::new(Term::from_field_text(field, term), distance, true);
-                    alternatives.push((Occur::Should, boosted(Box::new(fuzzy), boost * 0.3)));
-                }
-            }
-            word_clauses.push((Occur::Should, Box::new(BooleanQuery::new(alternatives))));
+        let mut terms = text.terms(fields);
+        // Terms no listing has add nothing.
+        terms.retain(|word| searcher.doc_freq(&word.term).unwrap_or(0) > 0);
+        if terms.is_empty() {
+            return Some(Box::new(EmptyQuery));
         }
-        for word in plain_words {
-            word_clauses.push((Occur::Should, boosted(text_term(fields.place_names, word), 1.5)));
+        if text.is_flat() {
+            return Some(flat_text_query(terms, company));
         }
-        if words.is_flat(typos) {
-            return Some(flat_text_query(searcher, words, fields, company));
-        }
-        let words = BooleanQuery::with_minimum_required_clauses(word_clauses, words.required());
-        if synonym_needs.is_empty() {
-            return Some(Box::new(words));
-        }
-        let need_boost = boosted(term_set(fields.need, synonym_needs.iter().map(|n| n.as_str())), 4.0);
-        // A synonym alone is enough to match ("wobbly" finds balance classes); words add to it.
-        Some(Box::new(BooleanQuery::new(vec![
-            (Occur::Should, Box::new(words)),
-            (Occur::Should, need_boost),
-        ])))
+        let grouping = Grouping {
+            word_of: terms.iter().map(|word| word.word).collect(),
+            required: text.required(),
+        };
+        let caches = match company {
+            Company::Alone(caches) => caches,
+            Company::Narrowing | Company::Wide => TermCaches::default(),
+        };
+        Some(Box::new(TopWords {
+            terms: terms.into_iter().map(|word| (word.term, word.boost)).collect(),
+            caches,
+            grouping: Some(std::sync::Arc::new(grouping)),
+        }))
     }
 }
 
@@ -422,55 +365,17 @@ enum Company {
     Wide,
 }
 
-/// A request's text, analysed.
-struct Analysed {
-    /// Stemmed, for the weighted text fields.
-    terms: Vec<String>,
-    /// As typed, for place names.
-    plain_words: Vec<String>,
-    /// Needs named by synonyms.
-    needs: Vec<NeedCode>,
-}
-
-impl Analysed {
-    /// How many of the words a listing must have: half of them, rounded up.
-    fn required(&self) -> usize {
-        self.terms.len().div_ceil(2).max(usize::from(!self.terms.is_empty()))
-    }
-
-    /// Whether any one word (exactly, with no typos) is enough: then the text is one union of
-    /// its terms ([`flat_text_query`]).
-    fn is_flat(&self, typos: &HashSet<String>) -> bool {
-        self.required() <= 1 && typos.is_empty()
-    }
-}
-
-/// The text fields words are sought in, each with its boost: names weigh most.
-fn weighted_fields(fields: &Fields) -> [(Field, f32); 4] {
-    [
-        (fields.name, 3.0),
-        (fields.topics, 2.0),
-        (fields.organization, 1.2),
-        (fields.description, 1.0),
-    ]
-}
-
-/// One or two words with no typos: any word in any field, or a need its synonyms name, as one
-/// union of term queries. Matches and scores as the nested form (sums of BM25 over the same
-/// terms), and is cheaper to build and advance. Terms no listing has are left out: they add
-/// nothing.
+/// One or two words: any word in any field, or a need its synonyms name, as one union of term
+/// queries.
 ///
 /// How the union runs depends on its [`Company`].
-fn flat_text_query(searcher: &Searcher, words: &Analysed, fields: &Fields, company: Company) -> Box<dyn Query> {
-    let mut weighted_terms = weighted_terms(words, fields);
-    weighted_terms.retain(|(term, _)| searcher.doc_freq(term).unwrap_or(0) > 0);
-    if weighted_terms.is_empty() {
-        return Box::new(EmptyQuery);
-    }
+fn flat_text_query(terms: Vec<WordTerm>, company: Company) -> Box<dyn Query> {
+    let weighted_terms: Vec<(Term, f32)> = terms.into_iter().map(|word| (word.term, word.boost)).collect();
     if let Company::Alone(caches) = company {
         return Box::new(TopWords {
             terms: weighted_terms,
             caches,
+            grouping: None,
         });
     }
     let clauses: Vec<(Occur, Box<dyn Query>)> = weighted_terms
@@ -485,41 +390,6 @@ fn flat_text_query(searcher: &Searcher, words: &Analysed, fields: &Fields, compa
         return Box::new(SeekingUnion { clauses });
     }
     Box::new(BooleanQuery::new(clauses))
-}
-
-/// Every term the words match exactly (a stem in a text field, a word of a place name, a need
-/// a synonym names), each with its boost.
-fn weighted_terms(words: &Analysed, fields: &Fields) -> Vec<(Term, f32)> {
-    let mut weighted_terms: Vec<(Term, f32)> = Vec::new();
-    for term in &words.terms {
-        for (field, boost) in weighted_fields(fields) {
-            weighted_terms.push((Term::from_field_text(field, term), boost));
-        }
-    }
-    for word in &words.plain_words {
-        weighted_terms.push((Term::from_field_text(fields.place_names, word), 1.5));
-    }
-    for need in &words.needs {
-        weighted_terms.push((Term::from_field_text(fields.need, need.as_str()), 4.0));
-    }
-    weighted_terms
-}
-
-/// Edits tolerated in a word: none for short words (too many false friends), one from five
-/// letters, two from nine.
-fn typo_distance(term: &str) -> Option<u8> {
-    match term.chars().count() {
-        0..=4 => None,
-        5..=8 => Some(1),
-        _ => Some(2),
-    }
-}
-
-fn text_term(field: Field, text: &str) -> Box<dyn Query> {
-    Box::new(TermQuery::new(
-        Term::from_field_text(field, text),
-        IndexRecordOption::WithFreqs,
-    ))
 }
 
 fn boosted(query: Box<dyn Query>, boost: f32) -> Box<dyn Query> {

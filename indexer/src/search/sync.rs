@@ -84,7 +84,8 @@ pub async fn rebuild(
     }
     documents.sort_by_cached_key(|document| (document.curve_position(), document.id));
     progress(replacement.add(&documents)?);
-    let added = replacement.commit(seq)?;
+    // The commit merges every segment into one: seconds at national scale.
+    let added = off_the_runtime(|| replacement.commit(seq))?;
     info!(documents = added, seq, "search index rebuilt");
     Ok(added)
 }
@@ -114,8 +115,19 @@ pub async fn catch_up(store: &Store, places: &PlaceIndex, index: &SearchIndex) -
             &ids_of(ChangeKind::Fund),
         )
         .await?;
-        index.apply(&documents, &removed, last)?;
+        off_the_runtime(|| index.apply(&documents, &removed, last))?;
         applied += changes.len();
+    }
+}
+
+/// Runs index writes (a commit, a merge) that block for milliseconds to seconds without
+/// holding up the async runtime's other tasks: on a multi-threaded runtime (the server) its
+/// worker hands them to another thread first; a current-thread runtime (tests, the command
+/// line) has no other worker to hand them to, and runs them as they are.
+fn off_the_runtime<T>(write: impl FnOnce() -> T) -> T {
+    match tokio::runtime::Handle::try_current().map(|handle| handle.runtime_flavor()) {
+        Ok(tokio::runtime::RuntimeFlavor::MultiThread) => tokio::task::block_in_place(write),
+        _ => write(),
     }
 }
 

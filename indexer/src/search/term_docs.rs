@@ -305,7 +305,7 @@ impl DocSet for Bits {
 }
 
 /// The documents whose bits are set.
-fn ones(words: &[u64]) -> impl Iterator<Item = u32> + '_ {
+pub(super) fn ones(words: &[u64]) -> impl Iterator<Item = u32> + '_ {
     words.iter().enumerate().flat_map(|(at, &word)| {
         let mut rest = word;
         std::iter::from_fn(move || {

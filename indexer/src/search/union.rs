@@ -19,6 +19,7 @@ use tantivy::query::{
 use tantivy::schema::IndexRecordOption;
 use tantivy::{DocId, DocSet, Score, Searcher, SegmentReader, Term, TERMINATED};
 
+use super::grouped::{GroupedScorer, Grouping};
 use super::term_cache::SegmentTermCache;
 use super::term_docs::{TermDocs, Words};
 
@@ -170,6 +171,9 @@ fn added_exactly(scores: impl Iterator<Item = Score>) -> Score {
 pub struct TopWords {
     pub terms: Vec<(Term, Score)>,
     pub caches: TermCaches,
+    /// For three words or more, which word each term is a form of (a listing needs half of
+    /// them: [`Grouping`]); `None` when any term is enough.
+    pub grouping: Option<Arc<Grouping>>,
 }
 
 /// What [`TopWords`] reads once per term and segment and keeps between searches: each term's
@@ -216,6 +220,7 @@ impl Query for TopWords {
             union: union.weight(enable_scoring)?,
             bm25,
             caches: self.caches.clone(),
+            grouping: self.grouping.clone(),
         }))
     }
 }
@@ -250,6 +255,7 @@ struct TopWordsWeight {
     /// Each term's BM25 weight as its scorer uses it (`None` when not scoring).
     bm25: Option<Vec<Bm25Weight>>,
     caches: TermCaches,
+    grouping: Option<Arc<Grouping>>,
 }
 
 /// One term of [`TopWords`] in a segment.
@@ -269,11 +275,21 @@ struct MaxScoreClause {
     /// Its documents as bits, for a common word ([`TermDocs`]): a document lacking it is
     /// known by a bit test, without seeking its postings.
     kept: Option<Words>,
+    /// Its position among the query's terms (clauses are reordered by their highest scores).
+    at: usize,
 }
 
 impl Weight for TopWordsWeight {
     fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
-        SeekingUnionScorer::open(&self.weights, reader, boost)
+        let Some(grouping) = &self.grouping else {
+            return SeekingUnionScorer::open(&self.weights, reader, boost);
+        };
+        let scorers = self
+            .weights
+            .iter()
+            .map(|weight| weight.scorer(reader, boost))
+            .collect::<tantivy::Result<Vec<_>>>()?;
+        Ok(Box::new(GroupedScorer::new(scorers, grouping.clone())))
     }
 
     fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
@@ -282,11 +298,26 @@ impl Weight for TopWordsWeight {
 
     /// By the bits of the terms' documents ([`TermDocs`]), not the union's postings.
     fn count(&self, reader: &SegmentReader) -> tantivy::Result<u32> {
-        self.caches.documents.count_any(reader, &self.terms)
+        let Some(grouping) = &self.grouping else {
+            return self.caches.documents.count_any(reader, &self.terms);
+        };
+        let bits = grouping.bits(reader, &self.terms, &self.caches.documents)?;
+        Ok(match reader.alive_bitset() {
+            None => bits.iter().map(|word| word.count_ones()).sum(),
+            Some(alive) => super::term_docs::ones(&bits).filter(|doc| alive.is_alive(*doc)).count() as u32,
+        })
     }
 
     fn for_each_no_score(&self, reader: &SegmentReader, callback: &mut dyn FnMut(&[DocId])) -> tantivy::Result<()> {
-        self.union.for_each_no_score(reader, callback)
+        let Some(grouping) = &self.grouping else {
+            return self.union.for_each_no_score(reader, callback);
+        };
+        let bits = grouping.bits(reader, &self.terms, &self.caches.documents)?;
+        let docs: Vec<DocId> = super::term_docs::ones(&bits).collect();
+        for chunk in docs.chunks(1024) {
+            callback(chunk);
+        }
+        Ok(())
     }
 
     /// MaxScore: clauses in order of their highest score; the longest run of the lowest whose
@@ -310,7 +341,7 @@ impl Weight for TopWordsWeight {
             return self.union.for_each_pruning(threshold, reader, callback);
         };
         let mut clauses = Vec::with_capacity(self.weights.len());
-        for (term, weight) in self.terms.iter().zip(bm25) {
+        for (at, (term, weight)) in self.terms.iter().zip(bm25).enumerate() {
             // As the clause's term query scores it (`weight` is already boosted).
             let Some(postings) = reader
                 .inverted_index(term.field())?
@@ -332,9 +363,25 @@ impl Weight for TopWordsWeight {
                 max: by_length.iter().copied().fold(0.0, f64::max),
                 by_length,
                 kept: self.caches.documents.kept(reader, term)?,
+                at,
             });
         }
         clauses.sort_by(|a, b| a.max.total_cmp(&b.max));
+        // With words grouped, the listings with enough of them, from bits ([`Grouping::bits`]):
+        // when few, each is scored where it is (a long question often has a few dozen matches
+        // among the hundreds of thousands of listings with one of its words, and MaxScore's
+        // threshold would rise only once the page is full); else they filter what MaxScore visits.
+        let matched = match &self.grouping {
+            Some(grouping) => Some(grouping.bits(reader, &self.terms, &self.caches.documents)?),
+            None => None,
+        };
+        if let (Some(grouping), Some(matched)) = (&self.grouping, &matched) {
+            let matches: u32 = matched.iter().map(|word| word.count_ones()).sum();
+            if matches <= FEW_MATCHES {
+                score_each(&mut clauses, grouping, matched, threshold, callback);
+                return Ok(());
+            }
+        }
         let bounds = Bounds::of(&clauses);
         let mut threshold = threshold;
         let mut split = bounds.split(threshold, &clauses);
@@ -364,6 +411,10 @@ impl Weight for TopWordsWeight {
             if doc == TERMINATED {
                 break;
             }
+            if matched.as_ref().is_some_and(|matched| !has_bit(matched, doc)) {
+                target = doc + 1;
+                continue;
+            }
             let mut possible: f64 = clauses[split.essential..]
                 .iter()
                 .filter(|c| c.doc() == doc)
@@ -374,17 +425,53 @@ impl Weight for TopWordsWeight {
                 || (beats(possible + bounds.prefix[split.essential], threshold)
                     && look_up(looked_up, doc, &mut possible, bounds.prefix[split.essential], threshold));
             if looked_up_all && beats(possible, threshold) {
-                // Every clause is now on or past `doc`: its score, as the plain scorer gives it.
-                let score = added_exactly(clauses.iter().filter(|c| c.doc() == doc).map(MaxScoreClause::score));
-                let raised = callback(doc, score);
-                if raised != threshold {
-                    threshold = raised;
-                    split = bounds.split(threshold, &clauses);
+                // Every clause is now on or past `doc`: its score, as the plain scorer gives it
+                // (with words grouped, none if it has too few of them; never more than `possible`).
+                let on_doc = clauses.iter().filter(|c| c.doc() == doc);
+                let score = match &self.grouping {
+                    None => Some(added_exactly(on_doc.map(MaxScoreClause::score))),
+                    Some(grouping) => grouping.score(on_doc.map(|c| (c.at, c.score()))),
+                };
+                if let Some(score) = score.filter(|score| *score > threshold) {
+                    let raised = callback(doc, score);
+                    if raised != threshold {
+                        threshold = raised;
+                        split = bounds.split(threshold, &clauses);
+                    }
                 }
             }
             target = doc + 1;
         }
         Ok(())
+    }
+}
+
+/// Grouped words with at most this many matches in a segment are scored match by match
+/// ([`score_each`]).
+const FEW_MATCHES: u32 = 8_192;
+
+/// Scores each document of `matched` that could beat the threshold at its field lengths,
+/// moving every clause to it; `callback` as in [`Weight::for_each_pruning`].
+fn score_each(
+    clauses: &mut [MaxScoreClause],
+    grouping: &Grouping,
+    matched: &[u64],
+    mut threshold: Score,
+    callback: &mut dyn FnMut(DocId, Score) -> Score,
+) {
+    for doc in super::term_docs::ones(matched) {
+        let bound: f64 = clauses.iter().map(|clause| clause.at_length_of(doc)).sum();
+        if !beats(bound, threshold) {
+            continue;
+        }
+        for clause in clauses.iter_mut().filter(|clause| !clause.lacks(doc)) {
+            clause.move_to(doc);
+        }
+        let on_doc = clauses.iter().filter(|clause| clause.doc() == doc);
+        let score = grouping.score(on_doc.map(|clause| (clause.at, clause.score())));
+        if let Some(score) = score.filter(|score| *score > threshold) {
+            threshold = callback(doc, score);
+        }
     }
 }
 
@@ -780,6 +867,7 @@ mod tests {
             let top_words = TopWords {
                 terms: terms.clone(),
                 caches: caches.clone(),
+                grouping: None,
             };
             let every: Vec<Box<dyn Query>> = terms
                 .iter()

@@ -22,6 +22,7 @@
 //! - [`change_sync`]: the RPDE feed of ORUK services a platform mirrors the directory from.
 //! - [`schema`]: the committed `schema.graphql` and its descriptions.
 //! - [`areas`]: areas loaded from the publishers' files, custom Places, refused packs.
+//! - [`search_words`]: stop words, typos and their reasons over the seed.
 
 mod areas;
 mod bad_input;
@@ -40,5 +41,6 @@ mod places;
 mod rpde;
 mod schema;
 mod search;
+mod search_words;
 mod signpost;
 mod support;

@@ -1,0 +1,236 @@
+//! Three words or more: a listing must have half of them ([`Grouping`]).
+//!
+//! Each word is sought as several terms (its stem in each text field, the word in place names,
+//! its typo readings), and a need named by a synonym matches alone. A listing matches when it
+//! has terms of at least `required` different words, or a need; it then scores the sum of every
+//! matching term (a need alone: the need's terms only), added exactly as [`super::union`] adds.
+//! The three ways of running it ([`GroupedScorer`] at each candidate, MaxScore in
+//! [`super::union::TopWords`], bits to count) share [`Grouping::score`] and [`Grouping::bits`],
+//! so a listing scores the same bits on every path.
+
+use std::sync::Arc;
+
+use tantivy::query::Scorer;
+use tantivy::{DocId, DocSet, Score, SegmentReader, Term, TERMINATED};
+
+use super::term_docs::{word_count, TermDocs};
+
+/// Which word each term of a text is a form of, and how many words a listing needs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Grouping {
+    /// Per term, in the query's order: the word it is a form of (fewer than 64), or `None` for
+    /// a term that matches alone (a need named by a synonym).
+    pub word_of: Vec<Option<usize>>,
+    /// Words a listing must have.
+    pub required: usize,
+}
+
+impl Grouping {
+    /// The score of a listing at which the terms `matched` (each term's position and score)
+    /// match, or `None` if it does not match: every matching term added exactly when it has
+    /// enough words, else the terms that match alone.
+    pub fn score(&self, matched: impl Iterator<Item = (usize, Score)>) -> Option<Score> {
+        let (mut alone, mut alone_sum, mut words, mut words_sum) = (false, 0.0f64, 0u64, 0.0f64);
+        for (at, score) in matched {
+            match self.word_of[at] {
+                None => {
+                    alone = true;
+                    alone_sum += f64::from(score);
+                }
+                Some(word) => {
+                    words |= 1 << word;
+                    words_sum += f64::from(score);
+                }
+            }
+        }
+        let enough = words.count_ones() as usize >= self.required;
+        match (enough, alone) {
+            (true, _) => Some((alone_sum + words_sum) as Score),
+            (false, true) => Some(alone_sum as Score),
+            (false, false) => None,
+        }
+    }
+
+    /// The segment's documents (deleted ones too) that match, as bits: each word's terms ORed,
+    /// then the words counted a bit column at a time (a counter of a few bits per document, kept
+    /// as bit planes), and the terms that match alone ORed in.
+    pub fn bits(&self, reader: &SegmentReader, terms: &[Term], documents: &TermDocs) -> tantivy::Result<Vec<u64>> {
+        let length = word_count(reader);
+        let all = 0..length;
+        let words = self.word_of.iter().flatten().max().map_or(0, |most| most + 1);
+        let mut by_word = vec![vec![0u64; length]; words];
+        let mut matched = vec![0u64; length];
+        for (term, word) in terms.iter().zip(&self.word_of) {
+            let bits = match word {
+                Some(word) => &mut by_word[*word],
+                None => &mut matched,
+            };
+            documents.add(reader, term, bits, std::slice::from_ref(&all))?;
+        }
+        // Bit planes of each document's count of words, wide enough for every word.
+        let planes = (usize::BITS - words.leading_zeros()) as usize;
+        let mut counts = vec![0u64; planes.max(1)];
+        for (at, matched) in matched.iter_mut().enumerate() {
+            counts.iter_mut().for_each(|plane| *plane = 0);
+            for word in &by_word {
+                let mut carry = word[at];
+                for plane in counts.iter_mut() {
+                    let next = *plane & carry;
+                    *plane ^= carry;
+                    carry = next;
+                    if carry == 0 {
+                        break;
+                    }
+                }
+            }
+            *matched |= at_least(&counts, self.required);
+        }
+        Ok(matched)
+    }
+}
+
+/// The documents whose count, held in bit planes (`planes[k]`: bit k of each count), is at least
+/// `least`.
+fn at_least(planes: &[u64], least: usize) -> u64 {
+    if least >> planes.len() != 0 {
+        return 0;
+    }
+    // From the highest plane down: above `least` once a count's bit is set where `least`'s is
+    // not, equal so far while they agree.
+    let (mut above, mut equal) = (0u64, u64::MAX);
+    for (k, plane) in planes.iter().enumerate().rev() {
+        let wanted = if least >> k & 1 == 1 { u64::MAX } else { 0 };
+        above |= equal & plane & !wanted;
+        equal &= !(plane ^ wanted);
+    }
+    above | equal
+}
+
+/// The documents of `scorers` (one per term, in the [`Grouping`]'s order) that match the
+/// grouping, each scored by it; every scorer moves on its own (see `union::SeekingUnion`).
+pub struct GroupedScorer {
+    scorers: Vec<Box<dyn Scorer>>,
+    grouping: Arc<Grouping>,
+    doc: DocId,
+    score: Score,
+}
+
+impl GroupedScorer {
+    /// The scorer on its first match.
+    pub fn new(scorers: Vec<Box<dyn Scorer>>, grouping: Arc<Grouping>) -> GroupedScorer {
+        let mut scorer = GroupedScorer {
+            scorers,
+            grouping,
+            doc: 0,
+            score: 0.0,
+        };
+        let first = scorer.first();
+        scorer.settle(first);
+        scorer
+    }
+
+    /// The first document any scorer is on.
+    fn first(&self) -> DocId {
+        self.scorers
+            .iter()
+            .map(|scorer| scorer.doc())
+            .min()
+            .unwrap_or(TERMINATED)
+    }
+
+    /// Moves to the first match at or after `candidate` (the first document any scorer is on).
+    fn settle(&mut self, mut candidate: DocId) -> DocId {
+        while candidate != TERMINATED {
+            let scorers = &mut self.scorers;
+            let matched = scorers
+                .iter_mut()
+                .enumerate()
+                .filter(|(_, scorer)| scorer.doc() == candidate)
+                .map(|(at, scorer)| (at, scorer.score()));
+            if let Some(score) = self.grouping.score(matched) {
+                self.doc = candidate;
+                self.score = score;
+                return candidate;
+            }
+            for scorer in self.scorers.iter_mut().filter(|scorer| scorer.doc() == candidate) {
+                scorer.advance();
+            }
+            candidate = self.first();
+        }
+        self.doc = TERMINATED;
+        TERMINATED
+    }
+}
+
+impl DocSet for GroupedScorer {
+    fn advance(&mut self) -> DocId {
+        let current = self.doc;
+        for scorer in self.scorers.iter_mut().filter(|scorer| scorer.doc() == current) {
+            scorer.advance();
+        }
+        self.settle(self.first())
+    }
+
+    fn seek(&mut self, target: DocId) -> DocId {
+        if self.doc >= target {
+            return self.doc;
+        }
+        for scorer in self.scorers.iter_mut().filter(|scorer| scorer.doc() < target) {
+            scorer.seek(target);
+        }
+        self.settle(self.first())
+    }
+
+    fn doc(&self) -> DocId {
+        self.doc
+    }
+
+    fn size_hint(&self) -> u32 {
+        self.scorers.iter().map(|scorer| scorer.size_hint()).sum()
+    }
+}
+
+impl Scorer for GroupedScorer {
+    fn score(&mut self) -> Score {
+        self.score
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_in_bit_planes_compare_with_the_least() {
+        // Counts 0..=7 of eight documents, as three planes.
+        let planes: Vec<u64> = (0..3)
+            .map(|k| {
+                (0..8u64)
+                    .filter(|count| count >> k & 1 == 1)
+                    .fold(0, |bits, doc| bits | 1 << doc)
+            })
+            .collect();
+        for least in 0..=9 {
+            let expected = (0..8u64)
+                .filter(|count| *count as usize >= least)
+                .fold(0, |bits, doc| bits | 1 << doc);
+            assert_eq!(at_least(&planes, least) & 0xff, expected, "at least {least}");
+        }
+    }
+
+    #[test]
+    fn a_listing_needs_enough_words_or_a_need() {
+        let grouping = Grouping {
+            word_of: vec![Some(0), Some(0), Some(1), Some(2), None],
+            required: 2,
+        };
+        assert_eq!(grouping.score([(0, 1.0), (1, 2.0)].into_iter()), None, "one word twice");
+        assert_eq!(grouping.score([(0, 1.0), (3, 2.0)].into_iter()), Some(3.0));
+        assert_eq!(
+            grouping.score([(0, 1.0), (4, 4.0)].into_iter()),
+            Some(4.0),
+            "a need alone"
+        );
+        assert_eq!(grouping.score([(1, 1.0), (2, 0.5), (4, 4.0)].into_iter()), Some(5.5));
+    }
+}
