@@ -39,6 +39,7 @@ mod apply;
 pub mod matcher;
 pub mod openactive;
 pub mod oruk;
+mod parts;
 pub mod record;
 pub mod refresh;
 pub mod run;
