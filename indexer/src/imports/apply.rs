@@ -68,6 +68,46 @@ pub(super) struct BatchState {
     pub(super) created_ids: HashSet<Uuid>,
 }
 
+/// A listing part the apply path wrote: which audit trail and change log it goes to.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Written {
+    Service(Uuid),
+    Organization(Uuid),
+}
+
+/// After a part was saved: its audit entry by the source (the fields changed since `before`)
+/// and its change-log row, so search and the feeds follow.
+pub(super) async fn audit_write(
+    conn: &mut SqliteConnection,
+    source: &SourceRef,
+    written: Written,
+    before: Option<audit::Snapshot>,
+    created: bool,
+    version: i64,
+) -> Result<()> {
+    let (kind, link_kind, change_kind, id) = match written {
+        Written::Service(id) => (ResourceKind::Service, SERVICE, ChangeKind::Service, id),
+        Written::Organization(id) => (ResourceKind::Organization, ORGANIZATION, ChangeKind::Organization, id),
+    };
+    let after = audit::snapshot(conn, kind, id)
+        .await?
+        .ok_or_else(|| Error::not_found(link_kind, id.to_string()))?;
+    let changes = audit::diff(before.as_ref(), &after);
+    links::audit_by_source(
+        conn,
+        link_kind,
+        id,
+        if created { "create" } else { "update" },
+        &source.actor(),
+        Some(version),
+        None,
+        &serde_json::to_string(&changes).unwrap_or_else(|_| "[]".into()),
+    )
+    .await?;
+    record_change(conn, change_kind, id).await?;
+    Ok(())
+}
+
 /// Applies (or, with `dry_run`, previews and rolls back) one batch.
 pub(crate) async fn apply_batch(
     directory: &Directory,
@@ -333,22 +373,15 @@ async fn apply_listing(
     location_ids.dedup();
     write::replace_service_locations(conn, service_id, &location_ids).await?;
     save_schedules(conn, source, state, listing, service_id, &venue_ids, !created).await?;
-    let after = audit::snapshot(conn, ResourceKind::Service, service_id)
-        .await?
-        .ok_or_else(|| Error::not_found("service", service_id.to_string()))?;
-    let changes = audit::diff(before.as_ref(), &after);
-    links::audit_by_source(
+    audit_write(
         conn,
-        SERVICE,
-        service_id,
-        if created { "create" } else { "update" },
-        &source.actor(),
-        Some(service.version),
-        None,
-        &serde_json::to_string(&changes).unwrap_or_else(|_| "[]".into()),
+        source,
+        Written::Service(service_id),
+        before,
+        created,
+        service.version,
     )
     .await?;
-    record_change(conn, ChangeKind::Service, service_id).await?;
     links::save_record_link(
         conn,
         source.id,

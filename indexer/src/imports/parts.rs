@@ -233,23 +233,15 @@ pub(super) async fn save_organization(
         postcode: imported.postcode.clone(),
     };
     write::save_organization(conn, &organization).await?;
-    let after = audit::snapshot(conn, ResourceKind::Organization, id)
-        .await?
-        .ok_or_else(|| Error::not_found("organization", id.to_string()))?;
-    let changes = audit::diff(before.as_ref(), &after);
-    links::audit_by_source(
+    audit_write(
         conn,
-        ORGANIZATION,
-        id,
-        if created { "create" } else { "update" },
-        &source.actor(),
-        Some(organization.version),
-        None,
-        &serde_json::to_string(&changes).unwrap_or_else(|_| "[]".into()),
+        source,
+        Written::Organization(id),
+        before,
+        created,
+        organization.version,
     )
-    .await?;
-    record_change(conn, ChangeKind::Organization, id).await?;
-    Ok(())
+    .await
 }
 
 /// Creates or updates a venue (placed at its postcode when it has no point).
