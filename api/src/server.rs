@@ -9,7 +9,6 @@
 //! `header_read_timeout` bounds how long a request's headers may take in all.
 
 use std::future::Future;
-use std::net::SocketAddr;
 use std::pin::pin;
 use std::sync::Arc;
 use std::time::Duration;
@@ -114,6 +113,3 @@ pub async fn run(
     }
     Ok(())
 }
-
-/// The client address a connection was accepted from, as handlers see it.
-pub type PeerAddress = ConnectInfo<SocketAddr>;
