@@ -100,7 +100,8 @@ pub async fn places(directory: &Directory, command: PlacesCommand) -> anyhow::Re
         PlacesCommand::Load { file } => {
             let text = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
             let source = file.display().to_string();
-            let load = directory.load_places(&text, &source).await?;
+            let limits = indexer::gaps::boundaries::PlaceLoadLimits::FILE;
+            let load = directory.load_places_with(&text, &source, limits).await?;
             println!(
                 "{}: {} places added, {} replaced; {} venues placed again",
                 source, load.added, load.replaced, load.relocated_venues

@@ -262,6 +262,34 @@ pub struct ScheduleInput {
     pub valid_to: MaybeUndefined<NaiveDate>,
     /// The schedule in words.
     pub description: Option<String>,
+    /// Replaces every exception date (holiday closures, one-off cancellations) with this list;
+    /// `[]` clears them. Each date 2000 to 2100 and given once; at most 366.
+    pub exceptions: Option<Vec<ScheduleExceptionInput>>,
+    /// Exception dates to add to the schedule's (after `exceptions`, if both are given); a date
+    /// it already has takes the new reason.
+    pub add_exceptions: Option<Vec<ScheduleExceptionInput>>,
+    /// Exception dates to remove (last); dates it does not have are ignored.
+    pub remove_exceptions: Option<Vec<NaiveDate>>,
+}
+
+/// A date a schedule does not run: a holiday closure or a one-off cancellation. Next sessions,
+/// signposting and the OpenActive feeds skip it; search's weekday filters still match the class
+/// on its other dates.
+#[derive(InputObject)]
+pub struct ScheduleExceptionInput {
+    /// The local (Europe/London) date with no session, `YYYY-MM-DD`.
+    pub date: NaiveDate,
+    /// Why, in words for residents (e.g. `Christmas closure`); plain text, up to 500 characters.
+    pub reason: Option<String>,
+}
+
+impl From<ScheduleExceptionInput> for engine::ScheduleExceptionInput {
+    fn from(input: ScheduleExceptionInput) -> Self {
+        engine::ScheduleExceptionInput {
+            date: input.date,
+            reason: input.reason,
+        }
+    }
 }
 
 impl ScheduleInput {
@@ -281,6 +309,13 @@ impl ScheduleInput {
             valid_from: maybe(self.valid_from, |date| date),
             valid_to: maybe(self.valid_to, |date| date),
             description: self.description,
+            exceptions: engine::ExceptionsInput {
+                replace: self.exceptions.map(|list| list.into_iter().map(Into::into).collect()),
+                add: self
+                    .add_exceptions
+                    .map(|list| list.into_iter().map(Into::into).collect()),
+                remove: self.remove_exceptions,
+            },
         })
     }
 }

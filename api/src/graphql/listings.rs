@@ -616,6 +616,28 @@ impl ScheduleObject {
     async fn description(&self) -> Option<&str> {
         self.0.description.as_deref()
     }
+    /// Dates it does not run (holiday closures, one-off cancellations), in date order; next
+    /// sessions, signposting and the OpenActive feeds (`exceptDate`) skip them.
+    async fn exceptions(&self) -> Vec<ScheduleExceptionObject> {
+        self.0.exceptions.iter().cloned().map(ScheduleExceptionObject).collect()
+    }
+    /// The next sessions from now, soonest first, in Europe/London time: on the schedule's
+    /// days, inside its validity and not on an exception date.
+    async fn next_sessions(
+        &self,
+        #[graphql(desc = "How many sessions, 1 to 20 (default 3).", default = 3)] first: i32,
+    ) -> Result<Vec<super::search::SessionTime>> {
+        if !(1..=20).contains(&first) {
+            return Err(super::error::bad_input("first", "must be 1 to 20"));
+        }
+        let count = usize::try_from(first).unwrap_or(3);
+        Ok(self
+            .0
+            .next_sessions(Utc::now(), count)
+            .into_iter()
+            .map(Into::into)
+            .collect())
+    }
     /// Revision number, increased by every change; send it with an update.
     async fn version(&self) -> i64 {
         self.0.version
@@ -634,6 +656,22 @@ impl ScheduleObject {
             .await
             .or_gql(None)?;
         Ok(location.map(LocationObject))
+    }
+}
+
+/// A date a schedule does not run: a holiday closure or a one-off cancellation.
+pub struct ScheduleExceptionObject(pub domain::ScheduleException);
+
+#[Object(name = "ScheduleException")]
+/// A date a schedule does not run: a holiday closure or a one-off cancellation.
+impl ScheduleExceptionObject {
+    /// The local (Europe/London) date with no session.
+    async fn date(&self) -> NaiveDate {
+        self.0.date
+    }
+    /// Why there is no session (e.g. `Christmas closure`), when the organisation said.
+    async fn reason(&self) -> Option<&str> {
+        self.0.reason.as_deref()
     }
 }
 

@@ -630,6 +630,7 @@ fn schedule(service_id: Uuid, location_id: Uuid, index: u64) -> Schedule {
         valid_from: None,
         valid_to: None,
         description: None,
+        exceptions: Vec::new(),
         archived_at: None,
         version: 1,
     }

@@ -253,8 +253,22 @@ pub struct Schedule {
     pub valid_from: Option<NaiveDate>,
     pub valid_to: Option<NaiveDate>,
     pub description: Option<String>,
+    /// Dates it does not run (holiday closures, one-off cancellations), ascending and unique;
+    /// next sessions, signposting and the feeds skip them. ORUK `valid_from`/`valid_to` bound
+    /// the schedule; these are OpenActive's `exceptDate`.
+    pub exceptions: Vec<ScheduleException>,
     pub archived_at: Option<DateTime<Utc>>,
     pub version: i64,
+}
+
+/// A date a schedule does not run, with why (`"Christmas closure"`), when the organisation says.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct ScheduleException {
+    /// The local (Europe/London) date with no session.
+    pub date: NaiveDate,
+    /// Why there is no session, in words, for residents.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 /// A grant or fund that residents or groups can apply to.

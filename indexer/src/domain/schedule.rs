@@ -4,11 +4,15 @@ use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Utc, 
 use chrono_tz::Europe::London;
 use chrono_tz::Tz;
 
-use crate::domain::{Frequency, Schedule};
+use crate::domain::{Frequency, Schedule, ScheduleException};
 use crate::error::ParseError;
 
 /// How far ahead to look for a session (a monthly schedule with interval 12 still fits).
 const HORIZON_DAYS: i64 = 800;
+
+/// Most exception dates one schedule may carry: a year of daily closures. More reads as a
+/// mistake (or a feed listing every past cancellation), and would slow every session lookup.
+pub const EXCEPTIONS_MAX: usize = 366;
 
 /// One occurrence of a schedule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -123,9 +127,21 @@ impl Schedule {
         Some((parse_clock(&self.opens_at).ok()?, parse_clock(&self.closes_at).ok()?))
     }
 
-    /// Whether a session falls on this local date.
+    /// Whether this local date is one of the schedule's exceptions (a closure or cancellation).
+    pub fn is_exception(&self, date: NaiveDate) -> bool {
+        // Ascending by date (`sort_exceptions` on every way in: editing, imports, the store).
+        self.exceptions
+            .binary_search_by_key(&date, |exception| exception.date)
+            .is_ok()
+    }
+
+    /// Whether a session falls on this local date: inside the validity, on the rule's days and
+    /// not an exception.
     pub fn occurs_on(&self, date: NaiveDate) -> bool {
         if self.valid_from.is_some_and(|from| date < from) || self.valid_to.is_some_and(|to| date > to) {
+            return false;
+        }
+        if self.is_exception(date) {
             return false;
         }
         let Ok(days) = parse_byday(&self.byday) else {
@@ -174,6 +190,13 @@ impl Schedule {
         }
         sessions
     }
+}
+
+/// Exceptions in date order, one per date (the first reason given for a date is kept).
+pub fn sort_exceptions(mut exceptions: Vec<ScheduleException>) -> Vec<ScheduleException> {
+    exceptions.sort_by_key(|exception| exception.date);
+    exceptions.dedup_by_key(|exception| exception.date);
+    exceptions
 }
 
 /// When a person can take part: on one of `days` (any day if empty), starting no earlier than
@@ -264,6 +287,7 @@ mod tests {
             valid_from,
             valid_to: None,
             description: None,
+            exceptions: Vec::new(),
             archived_at: None,
             version: 1,
         }
@@ -328,6 +352,92 @@ mod tests {
             fridays.next_sessions(during, 1)[0].starts_at.date_naive(),
             date(2026, 12, 11)
         );
+    }
+
+    fn closed(dates: &[NaiveDate]) -> Vec<ScheduleException> {
+        sort_exceptions(
+            dates
+                .iter()
+                .map(|date| ScheduleException {
+                    date: *date,
+                    reason: Some("closed".into()),
+                })
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn christmas_day_is_skipped_when_it_is_an_exception() {
+        // Friday 25 December 2026 (GMT), and a Friday class.
+        let mut fridays = schedule(Frequency::Weekly, 1, "FR", Some(date(2026, 1, 2)));
+        let now = Utc.with_ymd_and_hms(2026, 12, 14, 9, 0, 0).single().expect("valid");
+        let dates = |schedule: &Schedule| -> Vec<NaiveDate> {
+            schedule
+                .next_sessions(now, 3)
+                .iter()
+                .map(|s| s.starts_at.date_naive())
+                .collect()
+        };
+        assert_eq!(
+            dates(&fridays),
+            [date(2026, 12, 18), date(2026, 12, 25), date(2027, 1, 1)]
+        );
+        fridays.exceptions = closed(&[date(2026, 12, 25)]);
+        assert!(!fridays.occurs_on(date(2026, 12, 25)));
+        assert!(fridays.occurs_on(date(2026, 12, 18)));
+        assert_eq!(
+            dates(&fridays),
+            [date(2026, 12, 18), date(2027, 1, 1), date(2027, 1, 8)]
+        );
+        let first = fridays.next_sessions(now, 3)[1];
+        assert_eq!(
+            first.starts_at.to_rfc3339(),
+            "2027-01-01T10:00:00+00:00",
+            "GMT in winter"
+        );
+    }
+
+    #[test]
+    fn an_exception_in_summer_time_skips_the_local_date() {
+        // Tuesday 14 July 2026 is in BST: the 10:00 session starts at 09:00 UTC. The exception
+        // is a London date, so the session is skipped however late in the UTC day `now` is.
+        let mut tuesdays = schedule(Frequency::Weekly, 1, "TU", Some(date(2026, 1, 6)));
+        tuesdays.exceptions = closed(&[date(2026, 7, 14), date(2026, 7, 28)]);
+        let now = Utc.with_ymd_and_hms(2026, 7, 13, 23, 30, 0).single().expect("valid");
+        let starts: Vec<String> = tuesdays
+            .next_sessions(now, 2)
+            .iter()
+            .map(|s| s.starts_at.to_rfc3339())
+            .collect();
+        assert_eq!(starts, ["2026-07-21T10:00:00+01:00", "2026-08-04T10:00:00+01:00"]);
+        // A weekday filter still finds the class, on its next date that is not an exception.
+        let tuesday_only = Availability {
+            days: vec![Weekday::Tue],
+            ..Availability::default()
+        };
+        let next = tuesday_only.next_sessions([&tuesdays], now, 1);
+        assert_eq!(next[0].starts_at.date_naive(), date(2026, 7, 21));
+    }
+
+    #[test]
+    fn exceptions_sort_and_keep_one_per_date() {
+        let exceptions = sort_exceptions(vec![
+            ScheduleException {
+                date: date(2026, 12, 31),
+                reason: None,
+            },
+            ScheduleException {
+                date: date(2026, 12, 25),
+                reason: Some("Christmas closure".into()),
+            },
+            ScheduleException {
+                date: date(2026, 12, 25),
+                reason: None,
+            },
+        ]);
+        assert_eq!(exceptions.len(), 2);
+        assert_eq!(exceptions[0].reason.as_deref(), Some("Christmas closure"));
+        assert_eq!(exceptions[1].date, date(2026, 12, 31));
     }
 
     #[test]

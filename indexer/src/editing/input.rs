@@ -7,6 +7,7 @@
 use chrono::NaiveDate;
 use uuid::Uuid;
 
+pub use super::exceptions::{apply_exceptions, ExceptionsInput, ScheduleExceptionInput};
 use crate::domain::schedule::{parse_byday, parse_clock};
 use crate::domain::text::{self, DESCRIPTION_MAX, NAME_MAX, SHORT_TEXT_MAX};
 use crate::domain::*;
@@ -76,6 +77,8 @@ pub struct ScheduleInput {
     pub valid_from: Option<Option<NaiveDate>>,
     pub valid_to: Option<Option<NaiveDate>>,
     pub description: Option<String>,
+    /// Dates it does not run: replaced, added to or removed from.
+    pub exceptions: ExceptionsInput,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -467,6 +470,7 @@ pub fn apply_schedule(input: &ScheduleInput, schedule: &mut Schedule, creating: 
         &schedule.description,
         SHORT_TEXT_MAX,
     )?;
+    schedule.exceptions = apply_exceptions(&input.exceptions, &schedule.exceptions)?;
     Ok(())
 }
 

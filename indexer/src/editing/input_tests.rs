@@ -14,6 +14,7 @@ fn blank_schedule() -> Schedule {
         valid_from: None,
         valid_to: None,
         description: None,
+        exceptions: Vec::new(),
         archived_at: None,
         version: 0,
     }

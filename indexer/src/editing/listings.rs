@@ -337,6 +337,7 @@ impl Directory {
             valid_from: None,
             valid_to: None,
             description: None,
+            exceptions: Vec::new(),
             archived_at: None,
             version: 1,
         };

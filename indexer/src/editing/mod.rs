@@ -10,11 +10,13 @@
 //! - this module: [`ResourceKind`], the [`Edit`] every change goes through, and the changes all
 //!   kinds share (archive, restore, mark reviewed, approve, reject, trust).
 //! - [`audit`]: snapshots, field-level diffs and `history`.
+//! - [`exceptions`]: a schedule's exception dates as editors send them.
 //! - [`input`]: what callers send, sanitised and validated into domain types.
 //! - [`listings`]: creating and updating each kind of listing.
 //! - [`review`]: the moderation queue, stale listings and duplicate organisations.
 
 pub mod audit;
+pub mod exceptions;
 pub mod input;
 pub mod listings;
 pub mod review;

@@ -6,6 +6,9 @@
 //! `age_65_plus`). It is checked whole before anything is written; any problem rejects it with
 //! the reason and leaves the places as they were:
 //! - not GeoJSON, not a FeatureCollection, no features, a repeated or malformed code;
+//! - past the limits ([`PlaceLoadLimits`], checked before any geometry work): a coordinate that
+//!   is not a finite WGS84 point in the United Kingdom, too many vertices, checks that would
+//!   run past the time limit;
 //! - a geometry that is not a Polygon/MultiPolygon or is invalid (`geo`'s OGC validity check:
 //!   self-intersections, rings too short, holes outside their shell, overlapping parts);
 //! - inconsistent with the hierarchy: an unknown parent, a place not inside its parent (its
@@ -26,6 +29,8 @@ use geo::{Area, BooleanOps, BoundingRect, InteriorPoint, Intersects, MultiPolygo
 use serde_json::Value;
 use tracing::info;
 
+pub use super::boundary_limits::PlaceLoadLimits;
+use super::boundary_limits::{checked_off_runtime, Deadline, VertexBudget};
 use super::PopulationPoints;
 use crate::directory::Geography;
 use crate::domain::{Place, PlaceCode, PlaceLevel, Population};
@@ -57,31 +62,73 @@ fn rejected(message: impl Into<String>) -> Error {
     Error::invalid("file", message)
 }
 
+/// A load that passed every check, with the places as they will be.
+struct CheckedLoad {
+    incoming: Vec<Incoming>,
+    merged: HashMap<PlaceCode, (Place, String)>,
+    added: usize,
+}
+
+/// Parses and checks a load against the current places (see the module docs), giving up at
+/// `deadline`.
+fn check_load(
+    geojson_text: &str,
+    current: &PlaceIndex,
+    limits: PlaceLoadLimits,
+    deadline: Deadline,
+) -> Result<CheckedLoad> {
+    let incoming = parse_features(geojson_text, current, limits, deadline)?;
+    let mut merged: HashMap<PlaceCode, (Place, String)> = current
+        .list(None, None)
+        .into_iter()
+        .filter_map(|p| {
+            Some((
+                p.code.clone(),
+                (p.clone(), current.boundary_geojson(&p.code)?.to_string()),
+            ))
+        })
+        .collect();
+    let added = incoming.iter().filter(|i| current.get(&i.place.code).is_none()).count();
+    for item in &incoming {
+        merged.insert(
+            item.place.code.clone(),
+            (item.place.clone(), item.boundary_text.clone()),
+        );
+    }
+    deadline.check()?;
+    let new_index = PlaceIndex::build(merged.values().cloned().collect()).map_err(|e| rejected(e.to_string()))?;
+    check_consistency(&incoming, &new_index, deadline)?;
+    Ok(CheckedLoad {
+        incoming,
+        merged,
+        added,
+    })
+}
+
 impl Directory {
-    /// Adds or replaces the places in a GeoJSON FeatureCollection (see the module docs).
-    /// `source` is recorded in the history (e.g. the file name).
+    /// Adds or replaces the places in a GeoJSON FeatureCollection (see the module docs), within
+    /// the limits of a request ([`PlaceLoadLimits::REQUEST`]). `source` is recorded in the
+    /// history (e.g. the file name).
     pub async fn load_places(&self, geojson_text: &str, source: &str) -> Result<BoundaryLoad> {
+        self.load_places_with(geojson_text, source, PlaceLoadLimits::REQUEST)
+            .await
+    }
+
+    /// [`Directory::load_places`] within the given limits. The checks run on a blocking thread
+    /// and give up at the time limit, so a hostile load never holds an async worker.
+    pub async fn load_places_with(
+        &self,
+        geojson_text: &str,
+        source: &str,
+        limits: PlaceLoadLimits,
+    ) -> Result<BoundaryLoad> {
         let current = self.places();
-        let incoming = parse_features(geojson_text, &current)?;
-        let mut merged: HashMap<PlaceCode, (Place, String)> = current
-            .list(None, None)
-            .into_iter()
-            .filter_map(|p| {
-                Some((
-                    p.code.clone(),
-                    (p.clone(), current.boundary_geojson(&p.code)?.to_string()),
-                ))
-            })
-            .collect();
-        let added = incoming.iter().filter(|i| current.get(&i.place.code).is_none()).count();
-        for item in &incoming {
-            merged.insert(
-                item.place.code.clone(),
-                (item.place.clone(), item.boundary_text.clone()),
-            );
-        }
-        let new_index = PlaceIndex::build(merged.values().cloned().collect()).map_err(|e| rejected(e.to_string()))?;
-        check_consistency(&incoming, &new_index)?;
+        let (text, against) = (geojson_text.to_string(), current.clone());
+        let CheckedLoad {
+            incoming,
+            merged,
+            added,
+        } = checked_off_runtime(limits, move |deadline| check_load(&text, &against, limits, deadline)).await?;
 
         let mut places: Vec<Place> = merged.values().map(|(p, _)| p.clone()).collect();
         roll_up_population(&mut places);
@@ -133,7 +180,12 @@ impl Directory {
     }
 }
 
-fn parse_features(text: &str, current: &PlaceIndex) -> Result<Vec<Incoming>> {
+fn parse_features(
+    text: &str,
+    current: &PlaceIndex,
+    limits: PlaceLoadLimits,
+    deadline: Deadline,
+) -> Result<Vec<Incoming>> {
     let parsed: geojson::GeoJson = text.parse().map_err(|e| rejected(format!("not valid GeoJSON: {e}")))?;
     let geojson::GeoJson::FeatureCollection(collection) = parsed else {
         return Err(rejected("expected a GeoJSON FeatureCollection of places"));
@@ -143,8 +195,10 @@ fn parse_features(text: &str, current: &PlaceIndex) -> Result<Vec<Incoming>> {
     }
     let mut seen = HashSet::new();
     let mut incoming = Vec::with_capacity(collection.features.len());
+    let mut budget = VertexBudget::new(limits);
     for (position, feature) in collection.features.into_iter().enumerate() {
-        let item = parse_feature(position, feature, current)?;
+        deadline.check()?;
+        let item = parse_feature(position, feature, current, &mut budget)?;
         if !seen.insert(item.place.code.clone()) {
             return Err(rejected(format!("place {} appears more than once", item.place.code)));
         }
@@ -153,7 +207,12 @@ fn parse_features(text: &str, current: &PlaceIndex) -> Result<Vec<Incoming>> {
     Ok(incoming)
 }
 
-fn parse_feature(position: usize, feature: geojson::Feature, current: &PlaceIndex) -> Result<Incoming> {
+fn parse_feature(
+    position: usize,
+    feature: geojson::Feature,
+    current: &PlaceIndex,
+    budget: &mut VertexBudget,
+) -> Result<Incoming> {
     let properties = Value::Object(feature.properties.clone().unwrap_or_default());
     let text = |key: &str| properties[key].as_str().map(str::trim).filter(|s| !s.is_empty());
     let raw_code = text("code").ok_or_else(|| rejected(format!("feature {position} has no properties.code")))?;
@@ -178,6 +237,7 @@ fn parse_feature(position: usize, feature: geojson::Feature, current: &PlaceInde
         return Err(problem("a new place needs properties.parent_code".into()));
     }
     let geometry = feature.geometry.ok_or_else(|| problem("no geometry".into()))?;
+    budget.check(&geometry.value, &problem)?;
     let boundary_text = geojson::GeoJson::Geometry(geometry).to_string();
     let boundary = parse_boundary(&boundary_text).map_err(problem)?;
     if let Err(invalid) = boundary.check_validation() {
@@ -212,8 +272,9 @@ fn population_of(properties: &Value) -> Option<Population> {
 }
 
 /// Parents exist and hold their children; no two places of a level overlap.
-fn check_consistency(incoming: &[Incoming], index: &PlaceIndex) -> Result<()> {
+fn check_consistency(incoming: &[Incoming], index: &PlaceIndex, deadline: Deadline) -> Result<()> {
     for item in incoming {
+        deadline.check()?;
         let code = &item.place.code;
         if let Some(parent_code) = &item.place.parent_code {
             let parent = index
@@ -236,7 +297,7 @@ fn check_consistency(incoming: &[Incoming], index: &PlaceIndex) -> Result<()> {
                 return Err(rejected(format!("{code} no longer contains its child {}", child.code)));
             }
         }
-        check_overlaps(item, index)?;
+        check_overlaps(item, index, deadline)?;
     }
     Ok(())
 }
@@ -249,7 +310,7 @@ fn holds(index: &PlaceIndex, container: &PlaceCode, boundary: &MultiPolygon<f64>
     container.intersects(&point)
 }
 
-fn check_overlaps(item: &Incoming, index: &PlaceIndex) -> Result<()> {
+fn check_overlaps(item: &Incoming, index: &PlaceIndex, deadline: Deadline) -> Result<()> {
     let Some(bounds) = item.boundary.bounding_rect() else {
         return Ok(());
     };
@@ -267,6 +328,7 @@ fn check_overlaps(item: &Incoming, index: &PlaceIndex) -> Result<()> {
         {
             continue;
         }
+        deadline.check()?;
         let overlap = item.boundary.intersection(other_boundary).unsigned_area();
         let smaller = own_area.min(other_boundary.unsigned_area());
         if smaller > 0.0 && overlap / smaller > OVERLAP_TOLERANCE {

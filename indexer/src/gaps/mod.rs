@@ -15,9 +15,11 @@
 //! - [`report`]: building a report from areas and eligible assets (pure, no I/O).
 //! - [`export`]: the report as GeoJSON and CSV.
 //! - [`boundaries`]: replacing place boundaries at run time, validated, with history.
+//! - `boundary_limits`: what a boundary load may hold (coordinates, vertices, time to check).
 
 pub mod assets;
 pub mod boundaries;
+mod boundary_limits;
 pub mod export;
 pub mod nearest;
 pub mod points;

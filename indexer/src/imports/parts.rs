@@ -409,6 +409,7 @@ pub(super) async fn save_schedules(
             valid_from: imported.valid_from,
             valid_to: imported.valid_to,
             description: imported.description.clone(),
+            exceptions: crate::domain::schedule::sort_exceptions(imported.exceptions.clone()),
             archived_at: None,
             version: versions.get(&id.to_string()).map_or(1, |(_, version)| version + 1),
         };

@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use crate::domain::{
     AccessibilityFeature, ActivityRef, Contact, CostOption, DeliveryMode, Frequency, NeedCode, OrganizationIdentifier,
-    ServiceArea, ServiceStatus,
+    ScheduleException, ServiceArea, ServiceStatus,
 };
 use crate::error::ParseError;
 
@@ -229,6 +229,8 @@ pub struct ImportedSchedule {
     pub valid_from: Option<NaiveDate>,
     pub valid_to: Option<NaiveDate>,
     pub description: Option<String>,
+    /// Dates it does not run (OpenActive `exceptDate`, cancelled sessions).
+    pub exceptions: Vec<ScheduleException>,
 }
 
 /// One service a source lists, with everything it nests.

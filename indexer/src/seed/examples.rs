@@ -391,6 +391,7 @@ fn schedule_of(
         valid_from: example.valid_from,
         valid_to: example.valid_to,
         description: example.description.clone(),
+        exceptions: Vec::new(),
         archived_at: None,
         version: 1,
     })

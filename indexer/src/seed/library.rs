@@ -171,6 +171,7 @@ async fn load_stop(
             "Every 4 weeks on {}, {}-{} (route {}, 2019 timetable: {})",
             stop.day, stop.arrival, stop.departure, stop.route, stop.timetable_url
         )),
+        exceptions: Vec::new(),
         archived_at: None,
         version: 1,
     };

@@ -90,7 +90,7 @@ const SERVICE_FEED_SELECT: &str = "SELECT json_object(
         'id', id, 'service_id', service_id, 'location_id', location_id, 'freq', freq,
         'interval', interval, 'byday', byday, 'opens_at', opens_at, 'closes_at', closes_at,
         'valid_from', valid_from, 'valid_to', valid_to, 'description', description,
-        'archived_at', archived_at, 'version', version))
+        'exceptions', exceptions, 'archived_at', archived_at, 'version', version))
         FROM public_schedules WHERE service_id = s.id)),
     'areas', json((SELECT json_group_array(place_code) FROM service_areas WHERE service_id = s.id)),
     'organization_name', (SELECT name FROM public_organizations o WHERE o.id = s.organization_id))

@@ -298,6 +298,8 @@ pub(crate) struct ScheduleRow {
     pub valid_from: Option<NaiveDate>,
     pub valid_to: Option<NaiveDate>,
     pub description: Option<String>,
+    /// JSON array of `{date, reason}` (migration 0011).
+    pub exceptions: String,
     pub archived_at: Option<DateTime<Utc>>,
     pub version: i64,
 }
@@ -316,6 +318,7 @@ impl ScheduleRow {
             valid_from: self.valid_from,
             valid_to: self.valid_to,
             description: self.description,
+            exceptions: crate::domain::schedule::sort_exceptions(json(&self.exceptions)?),
             archived_at: self.archived_at,
             version: self.version,
         })

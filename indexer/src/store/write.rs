@@ -280,6 +280,7 @@ const SCHEDULE_COLUMNS: &[&str] = &[
     "description",
     "archived_at",
     "version",
+    "exceptions",
 ];
 
 /// Creates a schedule or replaces its row.
@@ -298,6 +299,7 @@ pub async fn save_schedule(conn: &mut SqliteConnection, schedule: &Schedule) -> 
         .bind(&schedule.description)
         .bind(schedule.archived_at)
         .bind(schedule.version)
+        .bind(json(&schedule.exceptions))
         .execute(conn)
         .await?;
     Ok(())

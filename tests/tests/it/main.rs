@@ -11,6 +11,10 @@
 //! - [`crash`]: a process killed during index commits leaves a directory that starts again.
 //! - [`data_dir`]: start-up over corrupt or half-written data directories, idempotent seeding.
 //! - [`gaps`]: gap reports, the gap matrix, exports, the map and boundary loads.
+//! - [`load_places_limits`]: boundary loads refused quickly: coordinates out of range, too many
+//!   vertices, checks past their time limit.
+//! - [`calendar`]: schedule exceptions (closures, cancellations) in next sessions, search,
+//!   signposting, the OpenActive feeds and history.
 //! - [`imports`]: ORUK, OpenActive and spreadsheet imports: provenance, idempotency, removals,
 //!   local edits, duplicates, dry runs; a live ORUK API served in the test.
 //! - [`http`]: the server over loopback.
@@ -26,6 +30,7 @@
 
 mod areas;
 mod bad_input;
+mod calendar;
 mod change_sync;
 mod crash;
 mod data_dir;
@@ -35,6 +40,7 @@ mod hostile;
 mod http;
 mod imports;
 mod listings;
+mod load_places_limits;
 mod openactive;
 mod oruk;
 mod places;

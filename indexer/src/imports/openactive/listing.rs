@@ -26,7 +26,8 @@ pub fn listing_of(opportunity: Opportunity, identifier: Option<&str>, position: 
             closes_at: schedule.closes_at.clone(),
             valid_from: schedule.valid_from,
             valid_to: schedule.valid_to,
-            description: schedule.exceptions_note(),
+            description: None,
+            exceptions: schedule.exceptions(),
         })
         .collect();
     let venues = opportunity

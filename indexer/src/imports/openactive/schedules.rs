@@ -16,8 +16,8 @@ use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, Timelike, Weekday};
 use chrono_tz::Europe::London;
 use serde_json::Value;
 
-use crate::domain::schedule::{parse_byday, weekday_code};
-use crate::domain::Frequency;
+use crate::domain::schedule::{parse_byday, sort_exceptions, weekday_code, EXCEPTIONS_MAX};
+use crate::domain::{Frequency, ScheduleException};
 
 /// A schedule as the directory stores it, before it has an id.
 #[derive(Debug, Clone, PartialEq)]
@@ -36,13 +36,23 @@ pub struct ScheduleRecord {
 }
 
 impl ScheduleRecord {
-    /// The exception dates in words, for a schedule's description: `"Not on 2026-12-24, 2026-12-31"`.
-    pub fn exceptions_note(&self) -> Option<String> {
-        if self.except_dates.is_empty() {
-            return None;
-        }
-        let dates: Vec<String> = self.except_dates.iter().map(NaiveDate::to_string).collect();
-        Some(format!("Not on {}", dates.join(", ")))
+    /// The exception dates as the directory stores them: those from 2000 to 2100 (a feed's
+    /// `0001-01-01` is noise), at most [`EXCEPTIONS_MAX`] of them, the latest kept (a feed that
+    /// lists years of past cancellations still has its coming ones respected).
+    pub fn exceptions(&self) -> Vec<ScheduleException> {
+        let plausible: Vec<ScheduleException> = self
+            .except_dates
+            .iter()
+            .filter(|date| (2000..=2100).contains(&date.year()))
+            .map(|date| ScheduleException {
+                date: *date,
+                reason: None,
+            })
+            .collect();
+        let mut exceptions = sort_exceptions(plausible);
+        let excess = exceptions.len().saturating_sub(EXCEPTIONS_MAX);
+        exceptions.drain(..excess);
+        exceptions
     }
 }
 
@@ -328,9 +338,13 @@ mod tests {
             ("10:00", "11:30")
         );
         assert_eq!(weekly.valid_from, NaiveDate::from_ymd_opt(2026, 9, 1));
+        let dates: Vec<NaiveDate> = weekly.exceptions().iter().map(|e| e.date).collect();
         assert_eq!(
-            weekly.exceptions_note().as_deref(),
-            Some("Not on 2026-12-24, 2026-12-29")
+            dates,
+            [
+                NaiveDate::from_ymd_opt(2026, 12, 24).expect("date"),
+                NaiveDate::from_ymd_opt(2026, 12, 29).expect("date")
+            ]
         );
         assert_eq!(
             (schedules[1].freq, schedules[1].byday.as_str()),
@@ -382,6 +396,31 @@ mod tests {
         assert_eq!(
             (schedules[1].byday.as_str(), schedules[1].opens_at.as_str()),
             ("FR", "13:00")
+        );
+    }
+
+    #[test]
+    fn implausible_and_surplus_exception_dates_are_dropped() {
+        let first = NaiveDate::from_ymd_opt(2026, 1, 1).expect("date");
+        let mut record = ScheduleRecord {
+            freq: Frequency::Weekly,
+            interval: 1,
+            byday: "MO".into(),
+            opens_at: "10:00".into(),
+            closes_at: "11:00".into(),
+            valid_from: None,
+            valid_to: None,
+            except_dates: (0..400).map(|day| first + chrono::Duration::days(day)).collect(),
+        };
+        record
+            .except_dates
+            .push(NaiveDate::from_ymd_opt(1, 1, 1).expect("date"));
+        let exceptions = record.exceptions();
+        assert_eq!(exceptions.len(), EXCEPTIONS_MAX);
+        assert_eq!(
+            exceptions.last().map(|e| e.date),
+            Some(first + chrono::Duration::days(399)),
+            "the latest dates are kept"
         );
     }
 

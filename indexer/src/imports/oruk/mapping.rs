@@ -268,6 +268,7 @@ fn schedules(document: &OrukService) -> Result<Vec<ImportedSchedule>, Fault> {
             valid_from: day(&schedule.valid_from),
             valid_to: day(&schedule.valid_to),
             description: text(&schedule.description),
+            exceptions: Vec::new(),
         });
     }
     Ok(found)

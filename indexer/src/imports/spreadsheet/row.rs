@@ -191,6 +191,7 @@ impl Row<'_> {
             valid_from: None,
             valid_to: None,
             description: None,
+            exceptions: Vec::new(),
         }])
     }
 

@@ -145,6 +145,10 @@ pub struct PartialSchedule {
     pub start_date: Option<NaiveDate>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub end_date: Option<NaiveDate>,
+    /// Dates with no session (the schedule's exceptions: closures, cancellations), as
+    /// `schema:Date`s; the ScheduledSession feed generates none on them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub except_date: Vec<NaiveDate>,
     pub schedule_timezone: &'static str,
 }
 
@@ -396,6 +400,7 @@ fn partial_schedule(schedule: &Schedule) -> PartialSchedule {
             .map(|(start, end)| iso_duration(i64::from(end - start))),
         start_date: schedule.valid_from,
         end_date: schedule.valid_to,
+        except_date: schedule.exceptions.iter().map(|exception| exception.date).collect(),
         schedule_timezone: SCHEDULE_TIMEZONE,
     }
 }

@@ -8,6 +8,9 @@
 //! that changed, closed or were removed) become tombstones, all with one new `modified` above
 //! everything served before. Past sessions are tombstoned rather than dropped, because an item
 //! that leaves an RPDE feed without passing through `deleted` lives on in every consumer's copy.
+//!
+//! No session is generated on a schedule's exception dates (its series' `exceptDate`): a date
+//! made an exception after its session was published turns that session into a tombstone.
 
 use std::collections::HashMap;
 
@@ -75,7 +78,7 @@ pub fn session_id(schedule_id: Uuid, starts_at: DateTime<Utc>) -> Uuid {
 }
 
 /// The sessions of `schedule` on the window's days (`today` and the [`WINDOW_WEEKS`] weeks
-/// after it, Europe/London dates) that have not ended by `now`.
+/// after it, Europe/London dates) that have not ended by `now`, none on an exception date.
 pub fn window_sessions(schedule: &Schedule, today: NaiveDate, now: DateTime<Utc>) -> Vec<WantedSession> {
     let Some((start, end)) = schedule.minutes() else {
         return Vec::new();
@@ -242,6 +245,7 @@ mod tests {
             valid_from: None,
             valid_to: None,
             description: None,
+            exceptions: Vec::new(),
             archived_at: None,
             version: 1,
         };
@@ -259,5 +263,19 @@ mod tests {
             window_sessions(&schedule, today, now)[0].id,
             "ids are stable"
         );
+        let closed = Schedule {
+            exceptions: vec![crate::domain::ScheduleException {
+                date: NaiveDate::from_ymd_opt(2026, 11, 24).expect("date"),
+                reason: Some("Hall closed".into()),
+            }],
+            ..schedule.clone()
+        };
+        let open: Vec<String> = window_sessions(&closed, today, now)
+            .into_iter()
+            .map(|session| session.starts_at)
+            .collect();
+        assert_eq!(open.len(), 7);
+        assert!(!open.contains(&"2026-11-24T10:00:00+00:00".to_string()), "{open:?}");
+        assert!(open.contains(&"2026-12-01T10:00:00+00:00".to_string()), "{open:?}");
     }
 }

@@ -240,11 +240,9 @@ async fn a_dataset_site_brings_in_series_with_schedules_needs_venues_and_costs()
         ),
         (Frequency::Weekly, "MO", "10:00", "11:00")
     );
-    assert_eq!(
-        monday.description.as_deref(),
-        Some("Not on 2026-12-24, 2026-12-31"),
-        "exceptDate kept"
-    );
+    let except: Vec<String> = monday.exceptions.iter().map(|e| e.date.to_string()).collect();
+    assert_eq!(except, ["2026-12-24", "2026-12-31"], "exceptDate kept as exceptions");
+    assert_eq!(monday.description, None, "not written into the description");
     let venues = test
         .directory
         .store()
