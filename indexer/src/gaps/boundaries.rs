@@ -193,12 +193,24 @@ fn parse_features(
     if collection.features.is_empty() {
         return Err(rejected("the FeatureCollection has no features"));
     }
+    // Every coordinate and the vertex counts first, before any feature's geometry is checked.
+    let mut budget = VertexBudget::new(limits);
+    for (position, feature) in collection.features.iter().enumerate() {
+        let Some(geometry) = &feature.geometry else { continue };
+        let code = feature
+            .property("code")
+            .and_then(Value::as_str)
+            .unwrap_or("no code")
+            .trim();
+        budget.check(&geometry.value, &|reason| {
+            rejected(format!("feature {position} ({code}): {reason}"))
+        })?;
+    }
     let mut seen = HashSet::new();
     let mut incoming = Vec::with_capacity(collection.features.len());
-    let mut budget = VertexBudget::new(limits);
     for (position, feature) in collection.features.into_iter().enumerate() {
         deadline.check()?;
-        let item = parse_feature(position, feature, current, &mut budget)?;
+        let item = parse_feature(position, feature, current)?;
         if !seen.insert(item.place.code.clone()) {
             return Err(rejected(format!("place {} appears more than once", item.place.code)));
         }
@@ -207,12 +219,7 @@ fn parse_features(
     Ok(incoming)
 }
 
-fn parse_feature(
-    position: usize,
-    feature: geojson::Feature,
-    current: &PlaceIndex,
-    budget: &mut VertexBudget,
-) -> Result<Incoming> {
+fn parse_feature(position: usize, feature: geojson::Feature, current: &PlaceIndex) -> Result<Incoming> {
     let properties = Value::Object(feature.properties.clone().unwrap_or_default());
     let text = |key: &str| properties[key].as_str().map(str::trim).filter(|s| !s.is_empty());
     let raw_code = text("code").ok_or_else(|| rejected(format!("feature {position} has no properties.code")))?;
@@ -237,7 +244,6 @@ fn parse_feature(
         return Err(problem("a new place needs properties.parent_code".into()));
     }
     let geometry = feature.geometry.ok_or_else(|| problem("no geometry".into()))?;
-    budget.check(&geometry.value, &problem)?;
     let boundary_text = geojson::GeoJson::Geometry(geometry).to_string();
     let boundary = parse_boundary(&boundary_text).map_err(problem)?;
     if let Err(invalid) = boundary.check_validation() {

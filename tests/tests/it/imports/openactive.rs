@@ -296,7 +296,8 @@ async fn a_dataset_site_brings_in_series_with_schedules_needs_venues_and_costs()
         ),
         ("TU", "10:00", "11:00")
     );
-    assert_eq!(schedules[0].description.as_deref(), Some("Not on 2026-09-08"));
+    let cancelled: Vec<String> = schedules[0].exceptions.iter().map(|e| e.date.to_string()).collect();
+    assert_eq!(cancelled, ["2026-09-08"], "a cancelled session is an exception");
     assert!(tai_chi.needs.iter().any(|n| n.as_str() == "strength-and-balance"));
 }
 

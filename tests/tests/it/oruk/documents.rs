@@ -245,6 +245,7 @@ async fn edge_cases_made_through_editing_validate_and_carry_their_details() {
                 valid_from: Some(NaiveDate::from_ymd_opt(2026, 1, 1)),
                 valid_to: Some(None),
                 description: Some("first Tuesday of the month".into()),
+                ..ScheduleInput::default()
             },
         )
         .await
