@@ -142,7 +142,7 @@ fn copy_lines(input: &Path, output: &Path, limit: Option<u64>, changed_every: Op
             break;
         }
         let line = line?;
-        if changed_every.is_some_and(|every| n % every == 0) {
+        if changed_every.is_some_and(|every| n.is_multiple_of(every)) {
             let mut document: Value = serde_json::from_str(&line)?;
             document["description"] = Value::from(format!("Changed at the source ({n})."));
             serde_json::to_writer(&mut out, &document)?;

@@ -110,7 +110,10 @@ enum PlannedOrganization {
     /// An existing organisation this one duplicates: linked, never changed.
     Link { id: Uuid, hash: String },
     /// A new organisation.
-    Create { organization: Organization, hash: String },
+    Create {
+        organization: Box<Organization>,
+        hash: String,
+    },
 }
 
 /// A new listing, validated, ready to become rows.
@@ -318,7 +321,7 @@ impl Context<'_> {
             optional_plain_text("organization.description", &imported.description, text::DESCRIPTION_MAX)?
                 .unwrap_or_default();
         Ok(Some(PlannedOrganization::Create {
-            organization: Organization {
+            organization: Box::new(Organization {
                 id,
                 name,
                 description,
@@ -335,7 +338,7 @@ impl Context<'_> {
                 state: self.publication(),
                 trusted: false,
                 postcode: imported.postcode.clone(),
-            },
+            }),
             hash: hash.to_string(),
         }))
     }
@@ -545,7 +548,7 @@ impl Staged {
                     changes: organization_changes(&organization),
                 });
                 self.rows.changes.push((ChangeKind::Organization, id));
-                self.rows.organizations.push(organization);
+                self.rows.organizations.push(*organization);
                 (id, false)
             }
         };

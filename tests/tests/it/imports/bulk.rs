@@ -124,7 +124,7 @@ async fn an_unchanged_file_writes_nothing_and_one_percent_changed_changes_exactl
     assert_eq!(after, before, "no change-log rows, audit rows or versions");
 
     let mut changed_ids = HashSet::new();
-    for (n, document) in documents.iter_mut().enumerate().filter(|(n, _)| n % 100 == 0) {
+    for (n, document) in documents.iter_mut().enumerate().filter(|(n, _)| n.is_multiple_of(100)) {
         document["description"] = Value::from(format!("Changed at the source ({n})."));
         changed_ids.insert(document["id"].as_str().expect("id").to_string());
     }
