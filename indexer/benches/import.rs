@@ -4,7 +4,9 @@
 //!
 //! Run in release: `cargo bench -p indexer --bench import` with `IMPORT_BENCH_SERVICES`
 //! (default 1,000,000) and `IMPORT_BENCH_DIR` (default `/tmp/import-bench`, kept between runs:
-//! the generated file is reused).
+//! the generated file is reused). `IMPORT_BENCH_FILE=/path/to/file.ndjson` imports that ORUK
+//! NDJSON file instead (its first `IMPORT_BENCH_SERVICES` lines, when that is set); the
+//! 1%-changed copy is written beside the data.
 //!
 //! The file is the seed's export (what `indexer export` writes) copied over and over, every
 //! UUID in copy k replaced by `v5(uuid, k)` and every name suffixed, so each copy is a new set
@@ -118,31 +120,91 @@ async fn import(directory: &Directory, path: &Path, label: &str) -> Result<()> {
         .await?;
     let written = started.elapsed();
     directory.wait_until_searchable().await?;
+    let per_second = summary.counts.total() as f64 / started.elapsed().as_secs_f64();
     println!(
-        "{label}: {summary}; written in {:.1?}, searchable after {:.1?}; peak RSS {:.0} MB",
+        "{label}: {summary}; written in {:.1?}, searchable after {:.1?} ({per_second:.0} records/s); peak RSS {:.0} MB; load average {}",
         written,
         started.elapsed(),
-        peak_rss_mb()
+        peak_rss_mb(),
+        load_average()
     );
     Ok(())
 }
 
+/// Copies the first `limit` lines of `input` (all when `None`) to `output`, giving every
+/// `changed_every`-th line a different description.
+fn copy_lines(input: &Path, output: &Path, limit: Option<u64>, changed_every: Option<u64>) -> Result<()> {
+    let reader = std::io::BufReader::with_capacity(1 << 20, std::fs::File::open(input)?);
+    let mut out = BufWriter::with_capacity(1 << 20, std::fs::File::create(output)?);
+    for (n, line) in reader.lines().enumerate() {
+        let n = n as u64;
+        if limit.is_some_and(|limit| n >= limit) {
+            break;
+        }
+        let line = line?;
+        if changed_every.is_some_and(|every| n.is_multiple_of(every)) {
+            let mut document: Value = serde_json::from_str(&line)?;
+            document["description"] = Value::from(format!("Changed at the source ({n})."));
+            serde_json::to_writer(&mut out, &document)?;
+        } else {
+            out.write_all(line.as_bytes())?;
+        }
+        out.write_all(b"\n")?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// The 1-minute load average (the machine is shared: figures are read beside it).
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|raw| raw.split_whitespace().next().map(str::to_string))
+        .unwrap_or_default()
+}
+
 #[tokio::main]
 async fn main() -> Result<()> {
-    let services: u64 = env_or("IMPORT_BENCH_SERVICES", 1_000_000);
+    let limit: Option<u64> = std::env::var("IMPORT_BENCH_SERVICES")
+        .ok()
+        .and_then(|raw| raw.parse().ok());
+    let services = limit.unwrap_or(1_000_000);
     let dir = PathBuf::from(env_or("IMPORT_BENCH_DIR", "/tmp/import-bench".to_string()));
     std::fs::create_dir_all(&dir)?;
-    let file = dir.join(format!("services-{services}.ndjson"));
-    let changed = dir.join(format!("services-{services}-changed.ndjson"));
-    if !file.exists() || !changed.exists() {
-        let seed = seed_export(&dir).await?;
-        generate(&seed, services, &file, None).context("writing the file")?;
-        generate(&seed, services, &changed, Some(100)).context("writing the changed file")?;
-    }
+    let (file, changed) = match std::env::var("IMPORT_BENCH_FILE").ok() {
+        Some(input) => {
+            let input = PathBuf::from(input);
+            let file = match limit {
+                Some(limit) => {
+                    let file = dir.join(format!("head-{limit}.ndjson"));
+                    if !file.exists() {
+                        copy_lines(&input, &file, Some(limit), None).context("copying the head of the file")?;
+                    }
+                    file
+                }
+                None => input,
+            };
+            let changed = dir.join(format!("changed-{services}.ndjson"));
+            if !changed.exists() {
+                copy_lines(&file, &changed, None, Some(100)).context("writing the changed file")?;
+            }
+            (file, changed)
+        }
+        None => {
+            let file = dir.join(format!("services-{services}.ndjson"));
+            let changed = dir.join(format!("services-{services}-changed.ndjson"));
+            if !file.exists() || !changed.exists() {
+                let seed = seed_export(&dir).await?;
+                generate(&seed, services, &file, None).context("writing the file")?;
+                generate(&seed, services, &changed, Some(100)).context("writing the changed file")?;
+            }
+            (file, changed)
+        }
+    };
     let data = dir.join("data");
     let _ = std::fs::remove_dir_all(&data);
     let directory = Directory::open(&data).await?;
-    println!("importing {services} services from {}", file.display());
+    println!("importing {} (load average {})", file.display(), load_average());
     import(&directory, &file, "first import").await?;
     import(&directory, &changed, "1% changed").await?;
     directory.close().await;

@@ -1,6 +1,6 @@
 //! A deterministic synthetic national set of services, written to the store through the
-//! engine's own insert functions (the path the seed takes), so the index is rebuilt from SQLite
-//! exactly as `indexer reindex` would.
+//! engine's bulk writer (`store::bulk`, the path big imports take), so the index is rebuilt
+//! from SQLite exactly as `indexer reindex` would.
 //!
 //! Every listing is invented and says so: names end in "(synthetic)" and `is_example` is set.
 //! Venues cluster round English towns with density in proportion to each town's catchment
@@ -15,7 +15,7 @@ use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
 use indexer::domain::*;
 use indexer::places::PlaceIndex;
-use indexer::store::write;
+use indexer::store::bulk::{self, BulkRows};
 use indexer::store::Store;
 use uuid::Uuid;
 
@@ -393,7 +393,9 @@ impl Plan {
     }
 }
 
-/// Writes `services` synthetic services (with organisations, venues, schedules and areas).
+/// Writes `services` synthetic services (with organisations, venues, schedules and areas)
+/// through the store's bulk writer ([`bulk::insert_rows`]: multi-row inserts, one
+/// transaction a batch), the fast path imports take too.
 pub async fn insert(store: &Store, places: &PlaceIndex, services: u64) -> Result<Inserted> {
     let started = Instant::now();
     let plan = Plan::new(services, places)?;
@@ -409,18 +411,12 @@ pub async fn insert(store: &Store, places: &PlaceIndex, services: u64) -> Result
     let mut next = 0;
     while next < services {
         let end = (next + BATCH).min(services);
-        let mut transaction = store.begin().await?;
+        let mut rows = BulkRows::default();
         for index in next..end {
-            insert_one(
-                &mut transaction,
-                &plan,
-                places,
-                &mut inserted_venues,
-                &mut counts,
-                index,
-            )
-            .await?;
+            add_one(&mut rows, &plan, places, &mut inserted_venues, &mut counts, index)?;
         }
+        let mut transaction = store.begin().await?;
+        bulk::insert_rows(&mut transaction, &rows).await?;
         transaction.commit().await?;
         next = end;
         eprint!("\r  inserted {next} of {services} services");
@@ -431,8 +427,8 @@ pub async fn insert(store: &Store, places: &PlaceIndex, services: u64) -> Result
     Ok(counts)
 }
 
-async fn insert_one(
-    conn: &mut sqlx::SqliteConnection,
+fn add_one(
+    rows: &mut BulkRows,
     plan: &Plan,
     places: &PlaceIndex,
     inserted_venues: &mut HashSet<Uuid>,
@@ -445,16 +441,14 @@ async fn insert_one(
     let (town_name, _, _, _, in_norfolk) = TOWNS[town];
     let organization_id = synthetic_id(1, organization_index);
     if index.is_multiple_of(SERVICES_PER_ORGANIZATION) {
-        write::save_organization(
-            conn,
-            &organization(plan, organization_id, organization_index, town_name),
-        )
-        .await?;
+        rows.organizations
+            .push(organization(plan, organization_id, organization_index, town_name));
         counts.organizations += 1;
     }
     let service = service(plan, organization_id, index, town_name);
+    let service_id = service.id;
     let remote = !service.delivery_modes.contains(&DeliveryMode::InPerson);
-    write::save_service(conn, &service).await?;
+    rows.services.push(service);
     counts.norfolk_services += u64::from(in_norfolk);
     // Remote services serve a Norfolk district or the county; elsewhere the place codes are
     // not loaded, so a remote service keeps an office venue like any other.
@@ -468,21 +462,27 @@ async fn insert_one(
             place_code: code,
             description: Some("Anyone living in the area (synthetic)".to_string()),
         };
-        write::insert_service_area(conn, service.id, &area).await?;
+        rows.service_areas.push((service_id, area));
         return Ok(());
     }
     let venue_count = if unit(index, 21) < 0.2 { 2 } else { 1 };
+    let mut linked: Vec<Uuid> = Vec::with_capacity(2);
     for slot in 0..venue_count {
         let venue_index = mix(index, 22 + slot) % plan.venues_per_town[town];
         let location = venue(town, venue_index)?;
-        if inserted_venues.insert(location.id) {
+        let location_id = location.id;
+        if inserted_venues.insert(location_id) {
             let point =
                 GeoPoint::new(location.latitude, location.longitude).map_err(|(_, e)| anyhow::anyhow!("{e:?}"))?;
-            write::save_location(conn, &location, &places.location_places(point)).await?;
+            rows.locations.push((location, places.location_places(point)));
         }
-        let link = synthetic_id(4, index * 2 + slot);
-        write::link_service_to_location(conn, link, service.id, location.id).await?;
-        write::save_schedule(conn, &schedule(service.id, location.id, index * 2 + slot)).await?;
+        // A service is linked to a venue once (the second slot may pick the same venue).
+        if !linked.contains(&location_id) {
+            linked.push(location_id);
+            rows.service_locations
+                .push((synthetic_id(4, index * 2 + slot), service_id, location_id));
+        }
+        rows.schedules.push(schedule(service_id, location_id, index * 2 + slot));
     }
     Ok(())
 }

@@ -27,6 +27,7 @@
 //! # Layout
 //! - [`record`]: what sources yield, and the per-record report.
 //! - `apply`: one batch into the store.
+//! - [`bulk`]: the bulk path for whole files: parsed on threads, set-wise, multi-row inserts.
 //! - [`matcher`]: duplicate organisations for a whole run, in memory.
 //! - [`oruk`]: Open Referral UK files (NDJSON, a saved page, the CSV package) and live APIs.
 //! - [`refresh`]: running a registered source by its kind; the server's refresh loop.
@@ -36,6 +37,7 @@
 //! - [`spreadsheet`]: a spreadsheet saved as CSV, one row per service, with a dry run.
 
 mod apply;
+pub mod bulk;
 pub mod matcher;
 pub mod openactive;
 pub mod oruk;

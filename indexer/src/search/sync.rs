@@ -188,6 +188,41 @@ pub async fn bring_up_to_date(store: &Store, places: &PlaceIndex, index: &Search
     Ok(())
 }
 
+/// Indexes (by address) whose follower a bulk import has paused; one entry per pause.
+static PAUSED: std::sync::Mutex<Vec<usize>> = std::sync::Mutex::new(Vec::new());
+
+/// While held, the change-log follower of this index waits (a bulk import writes many
+/// listings and rebuilds the index once at the end, rather than have the follower read them
+/// as they land). Dropping it resumes the follower.
+#[derive(Debug)]
+pub struct FollowPause {
+    key: usize,
+}
+
+/// Pauses `index`'s follower until the returned guard is dropped.
+pub fn pause_following(index: &std::sync::Arc<SearchIndex>) -> FollowPause {
+    let key = std::sync::Arc::as_ptr(index) as usize;
+    PAUSED.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).push(key);
+    FollowPause { key }
+}
+
+impl Drop for FollowPause {
+    fn drop(&mut self) {
+        let mut paused = PAUSED.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(at) = paused.iter().position(|key| *key == self.key) {
+            paused.swap_remove(at);
+        }
+    }
+}
+
+fn is_paused(index: &std::sync::Arc<SearchIndex>) -> bool {
+    let key = std::sync::Arc::as_ptr(index) as usize;
+    PAUSED
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .contains(&key)
+}
+
 /// How often the follower looks at the change log.
 pub const FOLLOW_INTERVAL: std::time::Duration = std::time::Duration::from_millis(200);
 
@@ -216,6 +251,9 @@ pub async fn follow(directory: crate::Directory) {
         interval.tick().await;
         if !index.is_writable() {
             return; // the directory was closed
+        }
+        if is_paused(&index) {
+            continue; // a bulk import writes; it rebuilds the index or resumes us when done
         }
         match store.last_change_seq().await {
             Ok(newest) if newest > index.applied_seq() => {

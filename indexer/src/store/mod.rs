@@ -6,6 +6,7 @@
 //! - [`read`]: queries, returning domain types.
 //! - [`feed`]: set-wise reads for the search index, and the change log it follows.
 //! - [`rpde`]: services in change-log order and OpenActive's scheduled sessions, for the feeds.
+//! - [`bulk`]: many new listings a transaction, multi-row inserts (imports, benches).
 //! - [`imports`]: import sources, their runs, and which listing each source record became.
 //! - [`openactive_import`]: the OpenActive consumer's memory of the feed items it has read.
 //! - `gaps`: gap detection's queries, unmet-need counts and place replacement with history.
@@ -13,6 +14,7 @@
 
 pub mod accounts;
 mod areas;
+pub mod bulk;
 pub mod feed;
 mod gaps;
 pub mod imports;

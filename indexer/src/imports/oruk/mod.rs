@@ -67,6 +67,11 @@ impl Directory {
         mut progress: impl FnMut(&ImportProgress),
         mut on_batch: impl FnMut(&BatchReport),
     ) -> Result<ImportSummary> {
+        if !options.dry_run {
+            return self
+                .import_oruk_file_bulk(source, path, options, progress, on_batch)
+                .await;
+        }
         let format = files::detect_format(path)?;
         let mut run = ImportRun::start(self, source, options.dry_run).await?;
         let mut batches = files::read_batches(path.to_path_buf(), format, options.batch_size.max(1));

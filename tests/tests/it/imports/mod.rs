@@ -6,12 +6,15 @@
 //!   trip; the rules every source shares.
 //! - [`oruk_api`]: a live ORUK API served inside the test: paging, nested fetches, a run that
 //!   fails half way and resumes, incremental runs.
+//! - [`bulk`]: the bulk path of big files: bad records, chunk fallback, unchanged and 1%-changed
+//!   re-imports, change log and feeds.
 //! - [`idempotency`]: the property that importing twice is importing once.
 //! - [`openactive`]: OpenActive RPDE feeds served on loopback ([`feed_server`]): dataset sites,
 //!   split feeds out of order, tombstones, a publisher failing half way, the directory's own
 //!   feeds.
 //! - [`spreadsheet`]: spreadsheets: dry-run reports with the cell at fault, edits, removals.
 
+mod bulk;
 mod feed_server;
 mod idempotency;
 mod openactive;

@@ -1,0 +1,379 @@
+//! The bulk path for big files: what a run of a whole ORUK file takes when it writes (not a dry
+//! run). The rules are the per-record path's ([`super::apply`]); the work is set-wise:
+//!
+//! - the file is parsed and hashed on several threads ([`read`]) while the writer writes;
+//! - the source's links (service, organisation and venue records → listing and content hash)
+//!   and the duplicate matcher are read once for the run and kept in memory, so an unchanged
+//!   record is recognised without touching the database, and new ones are matched in memory;
+//! - new listings are validated and planned in memory ([`plan`]) and written a chunk at a time
+//!   in one transaction of multi-row inserts ([`crate::store::bulk`]), with their audit
+//!   entries, links and change-log rows (so `feed_seq`, the feeds and change sync follow);
+//! - what is not new (a changed listing, a removal, a new listing whose organisation or venue
+//!   the source changed) goes through the per-record path, after the chunk's new listings;
+//!   and when a chunk's transaction fails, its records go through it one savepoint each, so
+//!   one bad record never aborts the run;
+//! - the change-log follower is paused for the run, and a run that wrote many listings
+//!   rebuilds the search index once at the end; a small one lets the follower catch up.
+
+mod plan;
+pub(crate) mod read;
+
+use std::collections::HashSet;
+use std::path::Path;
+
+use chrono::Utc;
+use tracing::{info, warn};
+
+use super::apply::{apply_batch, content_hash, listing_hash, LOCATION, ORGANIZATION, SERVICE};
+use super::oruk::{files, FileImportOptions, ImportProgress};
+use super::record::*;
+use super::run::{ImportRun, ImportSummary};
+use crate::error::{Error, Result};
+use crate::store::bulk::{self as bulk_store, hash_bytes};
+use crate::store::imports::record_links;
+use crate::Directory;
+use plan::{Context, Known, Staged};
+
+/// Records a chunk: parsed together, written in one transaction.
+pub const CHUNK_RECORDS: usize = 5_000;
+
+/// A run that created or changed at least this many listings rebuilds the search index at the
+/// end rather than feeding it the change log (a rebuild reads each listing once, in order).
+pub const REBUILD_AFTER: u64 = 50_000;
+
+/// A parsed record with its content hashes (worked out on the parser threads).
+#[derive(Debug)]
+pub(crate) struct Prepared {
+    pub(crate) item: ImportItem,
+    pub(crate) hashes: Option<Hashes>,
+}
+
+/// A listing's content hashes: the listing's, its organisation's and each venue's.
+#[derive(Debug)]
+pub(crate) struct Hashes {
+    pub(crate) listing: String,
+    pub(crate) organization: String,
+    pub(crate) venues: Vec<String>,
+}
+
+impl Prepared {
+    pub(crate) fn new(item: ImportItem) -> Prepared {
+        let hashes = match &item {
+            ImportItem::Listing(listing) => Some(Hashes {
+                listing: listing_hash(listing),
+                organization: content_hash(&listing.organization),
+                venues: listing.venues.iter().map(content_hash).collect(),
+            }),
+            _ => None,
+        };
+        Prepared { item, hashes }
+    }
+}
+
+impl Directory {
+    /// Imports a whole ORUK file through the bulk path (see the module docs); what
+    /// [`Directory::import_oruk_file`] runs for a file that is written (not a dry run).
+    pub async fn import_oruk_file_bulk(
+        &self,
+        source: &SourceRef,
+        path: &Path,
+        options: FileImportOptions,
+        mut progress: impl FnMut(&ImportProgress),
+        mut on_batch: impl FnMut(&BatchReport),
+    ) -> Result<ImportSummary> {
+        let format = files::detect_format(path)?;
+        let mut run = ImportRun::start(self, source, false).await?;
+        let pause = crate::search::sync::pause_following(self.search_index());
+        let mut written = 0u64;
+        let mut conn = self.store().pool().acquire().await?;
+        let outcome: Result<()> = async {
+            let store = self.store();
+            bulk_store::set_load_pragmas(&mut conn).await?;
+            let mut known = Known {
+                services: store.all_record_links(source.id, SERVICE).await?,
+                organizations: store.all_record_links(source.id, ORGANIZATION).await?,
+                venues: store.all_record_links(source.id, LOCATION).await?,
+                matcher: None,
+            };
+            let mut listed: HashSet<String> = HashSet::new();
+            let mut state = ImportProgress::default();
+            let mut next = Chunks::open(path, format, options.batch_size.max(CHUNK_RECORDS));
+            while let Some((items, bytes)) = next.next().await? {
+                for prepared in &items {
+                    match &prepared.item {
+                        ImportItem::Listing(listing) => listed.insert(listing.source_record_id.clone()),
+                        ImportItem::Rejected(RejectedRecord {
+                            source_record_id: Some(id),
+                            ..
+                        }) => listed.insert(id.clone()),
+                        _ => false,
+                    };
+                }
+                state.records += items.len() as u64;
+                let report = self.apply_chunk(&mut conn, source, &mut known, items).await?;
+                written += report.counts.created + report.counts.updated;
+                run.record(&report);
+                state.bytes = bytes;
+                state.counts = run.counts;
+                on_batch(&report);
+                progress(&state);
+            }
+            if options.archive_unlisted {
+                let report = run.archive_unlisted(self, &listed).await?;
+                written += report.counts.archived;
+                on_batch(&report);
+                state.counts = run.counts;
+                progress(&state);
+            }
+            Ok(())
+        }
+        .await;
+        let restored = bulk_store::restore_load_pragmas(&mut conn).await;
+        drop(conn);
+        if written >= REBUILD_AFTER {
+            info!(written, "bulk import: rebuilding the search index once");
+            if let Err(error) =
+                crate::search::sync::rebuild(self.store(), &self.places(), self.search_index(), |_| {}).await
+            {
+                warn!(%error, "search index rebuild after a bulk import failed; the change log will be followed");
+            }
+        }
+        drop(pause);
+        let outcome = outcome.and(restored);
+        match outcome {
+            Ok(()) => run.finish(self, None).await,
+            Err(e) => {
+                let failure = e.to_string();
+                run.finish(self, Some(&failure)).await?;
+                Err(e)
+            }
+        }
+    }
+
+    /// Applies one chunk: unchanged records skipped, new listings planned and inserted in one
+    /// transaction, the rest through the per-record path. The report is in input order.
+    async fn apply_chunk(
+        &self,
+        conn: &mut sqlx::SqliteConnection,
+        source: &SourceRef,
+        known: &mut Known,
+        items: Vec<Prepared>,
+    ) -> Result<BatchReport> {
+        let now = Utc::now();
+        let mut report = BatchReport::default();
+        let mut unchanged: Vec<String> = Vec::new();
+        let mut new: Vec<(Box<ImportedListing>, Hashes)> = Vec::new();
+        let mut slow: Vec<ImportItem> = Vec::new();
+        let mut seen: HashSet<String> = HashSet::new();
+        for prepared in items {
+            match (prepared.item, prepared.hashes) {
+                (ImportItem::Listing(listing), Some(hashes)) => {
+                    let id = &listing.source_record_id;
+                    match known.services.get(id) {
+                        Some(link) if link.detached => slow.push(ImportItem::Listing(listing)),
+                        Some(link) if link.hash == hash_bytes(&hashes.listing) && !link.archived_by_source => {
+                            report.push(RecordReport {
+                                source_record_id: Some(id.clone()),
+                                position: listing.position,
+                                outcome: RecordOutcome::Unchanged,
+                                service_id: Some(link.entity_id),
+                                organization_id: None,
+                                organization_linked: false,
+                            });
+                            unchanged.push(id.clone());
+                        }
+                        Some(_) => slow.push(ImportItem::Listing(listing)),
+                        // A record listed twice in a chunk: the second is an update of the first.
+                        None if !seen.insert(id.clone()) => slow.push(ImportItem::Listing(listing)),
+                        None => new.push((listing, hashes)),
+                    }
+                }
+                (item, _) => slow.push(item),
+            }
+        }
+        // Duplicate organisations are read when a run first meets a new listing (a re-import
+        // of unchanged and changed records never needs them).
+        if known.matcher.is_none() && !(new.is_empty() && slow.is_empty()) {
+            known.matcher = Some(super::matcher::OrgMatcher::load(self.store()).await?);
+        }
+        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+        crate::store::set_meta(&mut tx, "last_write_at", &now.to_rfc3339()).await?;
+        let context = Context {
+            source,
+            places: self.places(),
+            postcodes: self.postcode_table(),
+            taken: if source.keep_ids {
+                taken_ids(&mut tx, &new).await?
+            } else {
+                HashSet::new()
+            },
+            now,
+        };
+        let mut staged = Staged {
+            rows: bulk_store::BulkRows {
+                audit_by: source.actor(),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let mut planned_listings: Vec<Box<ImportedListing>> = Vec::with_capacity(new.len());
+        for (listing, hashes) in new {
+            match context.plan(known, &staged, &listing, &hashes) {
+                Ok(Some(planned)) => {
+                    let record = staged.add(source, &listing, planned);
+                    staged.reports.push(record);
+                    planned_listings.push(listing);
+                }
+                Ok(None) => slow.push(ImportItem::Listing(listing)),
+                Err(Error::InvalidInput { field, message }) => report.push(RecordReport {
+                    source_record_id: Some(listing.source_record_id.clone()),
+                    position: listing.position,
+                    outcome: RecordOutcome::Rejected {
+                        reason: message,
+                        field: Some(field),
+                    },
+                    service_id: None,
+                    organization_id: None,
+                    organization_linked: false,
+                }),
+                Err(other) => return Err(other),
+            }
+        }
+        let written: Result<()> = async {
+            bulk_store::insert_rows(&mut tx, &staged.rows).await?;
+            bulk_store::touch_links(&mut tx, source.id, SERVICE, &unchanged, now).await
+        }
+        .await;
+        match written {
+            Ok(()) => {
+                tx.commit().await?;
+                for record in std::mem::take(&mut staged.reports) {
+                    report.push(record);
+                }
+                known.merge(staged);
+            }
+            Err(error) => {
+                // One record the checks let through broke the chunk: each goes alone instead.
+                warn!(%error, records = planned_listings.len(), "bulk chunk failed; applying its records one by one");
+                tx.rollback().await?;
+                let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+                bulk_store::touch_links(&mut tx, source.id, SERVICE, &unchanged, now).await?;
+                tx.commit().await?;
+                slow.extend(planned_listings.into_iter().map(ImportItem::Listing));
+            }
+        }
+        if !slow.is_empty() {
+            let ids = slow_record_ids(&slow);
+            let outcome = apply_batch(self, source, slow, false, None, known.matcher.as_mut()).await;
+            for record in outcome?.records {
+                report.push(record);
+            }
+            self.refresh_known(source, known, &ids).await?;
+        }
+        report.records.sort_by_key(|record| record.position.unwrap_or(u64::MAX));
+        Ok(report)
+    }
+
+    /// Reads again the links the per-record path may have written, so the run's memory of
+    /// them stays true.
+    async fn refresh_known(&self, source: &SourceRef, known: &mut Known, ids: &[Vec<String>; 3]) -> Result<()> {
+        let mut conn = self.store().pool().acquire().await?;
+        for (kind, ids) in [SERVICE, ORGANIZATION, LOCATION].into_iter().zip(ids) {
+            let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
+            let links = record_links(&mut conn, source.id, kind, &refs).await?;
+            let map = match kind {
+                SERVICE => &mut known.services,
+                ORGANIZATION => &mut known.organizations,
+                _ => &mut known.venues,
+            };
+            for (record, link) in links {
+                map.insert(
+                    record,
+                    bulk_store::KeptLink {
+                        entity_id: link.entity_id,
+                        hash: hash_bytes(&link.content_hash),
+                        created_by_source: link.created_by_source,
+                        archived_by_source: link.archived_by_source,
+                        detached: link.detached,
+                    },
+                );
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The service, organisation and venue record ids of items going through the per-record path.
+fn slow_record_ids(items: &[ImportItem]) -> [Vec<String>; 3] {
+    let mut ids: [Vec<String>; 3] = Default::default();
+    for item in items {
+        match item {
+            ImportItem::Listing(listing) => {
+                ids[0].push(listing.source_record_id.clone());
+                ids[1].push(listing.organization.source_record_id.clone());
+                ids[2].extend(listing.venues.iter().map(|venue| venue.source_record_id.clone()));
+            }
+            ImportItem::Removal(removal) => ids[0].push(removal.source_record_id.clone()),
+            ImportItem::Rejected(_) => {}
+        }
+    }
+    ids
+}
+
+/// The new listings' preferred ids that already name a row, by table, read set-wise.
+async fn taken_ids(
+    conn: &mut sqlx::SqliteConnection,
+    new: &[(Box<ImportedListing>, Hashes)],
+) -> Result<HashSet<uuid::Uuid>> {
+    let mut preferred: [Vec<uuid::Uuid>; 4] = Default::default();
+    for (listing, _) in new {
+        preferred[0].extend(listing.preferred_id);
+        preferred[1].extend(listing.organization.preferred_id);
+        preferred[2].extend(listing.venues.iter().filter_map(|venue| venue.preferred_id));
+        preferred[3].extend(listing.schedules.iter().filter_map(|schedule| schedule.preferred_id));
+    }
+    let mut taken = HashSet::new();
+    for (table, ids) in ["services", "organizations", "locations", "schedules"]
+        .into_iter()
+        .zip(&preferred)
+    {
+        taken.extend(bulk_store::taken_ids(conn, table, ids).await?);
+    }
+    Ok(taken)
+}
+
+/// Chunks of prepared records: NDJSON parsed on several threads, other formats as
+/// [`files::read_batches`] reads them (hashed here).
+enum Chunks {
+    Ndjson(tokio::sync::mpsc::Receiver<Result<tokio::sync::oneshot::Receiver<read::Chunk>>>),
+    Batches(tokio::sync::mpsc::Receiver<Result<(Vec<ImportItem>, u64)>>),
+}
+
+impl Chunks {
+    fn open(path: &Path, format: SourceKind, records: usize) -> Chunks {
+        match format {
+            SourceKind::OrukNdjson => Chunks::Ndjson(read::read_ndjson(path.to_path_buf(), records)),
+            other => Chunks::Batches(files::read_batches(path.to_path_buf(), other, records)),
+        }
+    }
+
+    async fn next(&mut self) -> Result<Option<read::Chunk>> {
+        match self {
+            Chunks::Ndjson(receiver) => match receiver.recv().await {
+                None => Ok(None),
+                Some(waiting) => Ok(Some(
+                    waiting?
+                        .await
+                        .map_err(|_| Error::invalid("file", "a parser thread stopped"))?,
+                )),
+            },
+            Chunks::Batches(receiver) => match receiver.recv().await {
+                None => Ok(None),
+                Some(batch) => {
+                    let (items, bytes) = batch?;
+                    Ok(Some((items.into_iter().map(Prepared::new).collect(), bytes)))
+                }
+            },
+        }
+    }
+}

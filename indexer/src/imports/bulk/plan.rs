@@ -1,0 +1,633 @@
+//! Planning a new listing for the bulk writer, in memory: the same rules as the per-record
+//! path ([`crate::imports::apply`], [`crate::imports::parts`]) for a listing the source never
+//! brought in before: its organisation found, linked (a duplicate) or created, its venues found
+//! or created, its service and schedules built and validated. Nothing is written here; a plan
+//! becomes rows only when the whole record validated, so a bad record leaves nothing behind.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use serde_json::{Map, Value};
+use uuid::Uuid;
+
+use super::Hashes;
+use crate::areas::PostcodeTable;
+use crate::domain::*;
+use crate::editing::audit;
+use crate::error::{Error, Result};
+use crate::imports::apply::{derived_id, LOCATION, ORGANIZATION, SERVICE};
+use crate::imports::matcher::OrgMatcher;
+use crate::imports::parts::build_service;
+use crate::imports::record::*;
+use crate::places::PlaceIndex;
+use crate::store::bulk::{hash_bytes, BulkRows, KeptLink, NewAudit, NewRecordLink};
+use crate::store::feed::ChangeKind;
+
+/// Whether cleaning `raw` as plain text would give it back unchanged: printable ASCII without
+/// markup (`<`, `&`), runs of spaces or surrounding space. Most imported text is; the rest is
+/// cleaned by [`text::optional_plain_text`] (an HTML parse, too slow for a million records).
+fn already_plain(raw: &str) -> bool {
+    let bytes = raw.as_bytes();
+    bytes
+        .iter()
+        .all(|&b| (0x20..0x7f).contains(&b) && b != b'<' && b != b'&')
+        && bytes.first() != Some(&b' ')
+        && bytes.last() != Some(&b' ')
+        && !raw.contains("  ")
+}
+
+/// [`text::optional_plain_text`], without the HTML parse when the text is already plain.
+fn optional_plain_text(field: &str, raw: &str, max: usize) -> Result<Option<String>> {
+    if !already_plain(raw) {
+        return text::optional_plain_text(field, raw, max);
+    }
+    if raw.len() > max {
+        return Err(Error::invalid(field, format!("must be at most {max} characters long")));
+    }
+    Ok((!raw.is_empty()).then(|| raw.to_string()))
+}
+
+/// [`text::plain_text`], without the HTML parse when the text is already plain.
+fn plain_text(field: &str, raw: &str, max: usize) -> Result<String> {
+    optional_plain_text(field, raw, max)?.ok_or_else(|| Error::invalid(field, "must not be empty"))
+}
+
+/// What a run knows of the source's links (read once, then kept up to date in memory).
+#[derive(Default)]
+pub(super) struct Known {
+    pub(super) services: HashMap<String, KeptLink>,
+    pub(super) organizations: HashMap<String, KeptLink>,
+    pub(super) venues: HashMap<String, KeptLink>,
+    /// Duplicate organisations, read when the run first meets a new listing.
+    pub(super) matcher: Option<OrgMatcher>,
+}
+
+/// A chunk in progress: its rows and what they add to [`Known`] once committed.
+#[derive(Default)]
+pub(super) struct Staged {
+    pub(super) services: HashMap<String, KeptLink>,
+    pub(super) organizations: HashMap<String, KeptLink>,
+    pub(super) venues: HashMap<String, KeptLink>,
+    /// Organisations created in the chunk, for duplicates later in it and, once committed,
+    /// for the run's matcher.
+    pub(super) matcher: OrgMatcher,
+    pub(super) created_organizations: Vec<(Uuid, String, Option<String>, Vec<OrganizationIdentifier>)>,
+    pub(super) created_ids: HashSet<Uuid>,
+    pub(super) rows: BulkRows,
+    pub(super) reports: Vec<RecordReport>,
+}
+
+impl Known {
+    /// Takes in a committed chunk's links and organisations.
+    pub(super) fn merge(&mut self, staged: Staged) {
+        self.services.extend(staged.services);
+        self.organizations.extend(staged.organizations);
+        self.venues.extend(staged.venues);
+        let Some(matcher) = self.matcher.as_mut() else {
+            return;
+        };
+        for (id, name, postcode, identifiers) in &staged.created_organizations {
+            matcher.add(*id, name, postcode.as_deref(), identifiers);
+        }
+    }
+}
+
+/// What planning needs besides the links.
+pub(super) struct Context<'a> {
+    pub(super) source: &'a SourceRef,
+    pub(super) places: Arc<PlaceIndex>,
+    pub(super) postcodes: Arc<PostcodeTable>,
+    /// Preferred ids that already name a row (read set-wise for the chunk).
+    pub(super) taken: HashSet<Uuid>,
+    pub(super) now: DateTime<Utc>,
+}
+
+/// Where a planned listing's organisation comes from.
+enum PlannedOrganization {
+    /// One the source brought in (unchanged) or linked before, or one created earlier.
+    Known { id: Uuid, linked: bool },
+    /// An existing organisation this one duplicates: linked, never changed.
+    Link { id: Uuid, hash: String },
+    /// A new organisation.
+    Create {
+        organization: Box<Organization>,
+        hash: String,
+    },
+}
+
+/// A new listing, validated, ready to become rows.
+pub(super) struct Planned {
+    organization: PlannedOrganization,
+    /// New venues with their places and hashes, keyed by record id.
+    venues: Vec<(String, Location, LocationPlaces, String)>,
+    service: Service,
+    areas: Vec<ServiceArea>,
+    location_ids: Vec<Uuid>,
+    schedules: Vec<Schedule>,
+    hash: String,
+}
+
+fn link(id: Uuid, hash: &str, created_by_source: bool) -> KeptLink {
+    KeptLink {
+        entity_id: id,
+        hash: hash_bytes(hash),
+        created_by_source,
+        archived_by_source: false,
+        detached: false,
+    }
+}
+
+impl Context<'_> {
+    /// The source's UUID when ids are kept and it is free, else the derived id.
+    fn choose_id(
+        &self,
+        staged: &Staged,
+        local: &HashSet<Uuid>,
+        kind: &str,
+        record_id: &str,
+        preferred: Option<Uuid>,
+    ) -> Uuid {
+        match (self.source.keep_ids, preferred) {
+            (true, Some(id))
+                if !self.taken.contains(&id) && !staged.created_ids.contains(&id) && !local.contains(&id) =>
+            {
+                id
+            }
+            _ => derived_id(self.source, kind, record_id),
+        }
+    }
+
+    fn publication(&self) -> ListingState {
+        ListingState {
+            publication: match self.source.trust {
+                Trust::Publish => Publication::Published,
+                Trust::Moderate => Publication::PendingReview,
+            },
+            ..ListingState::default()
+        }
+    }
+
+    /// Plans a listing the source has not brought in before. `Ok(None)`: it touches something
+    /// that changed (an organisation or venue the source brought in before), which the
+    /// per-record path applies; `Err`: the record is rejected with that field and reason.
+    pub(super) fn plan(
+        &self,
+        known: &Known,
+        staged: &Staged,
+        listing: &ImportedListing,
+        hashes: &Hashes,
+    ) -> Result<Option<Planned>> {
+        let mut local: HashSet<Uuid> = HashSet::new();
+        let name = plain_text("name", &listing.service.name, text::NAME_MAX)?;
+        let description = optional_plain_text("description", &listing.service.description, text::DESCRIPTION_MAX)?
+            .unwrap_or_default();
+        let Some(organization) = self.plan_organization(known, staged, &mut local, listing, &hashes.organization)?
+        else {
+            return Ok(None);
+        };
+        let organization_id = match &organization {
+            PlannedOrganization::Known { id, .. } | PlannedOrganization::Link { id, .. } => *id,
+            PlannedOrganization::Create { organization, .. } => organization.id,
+        };
+        let mut venue_ids: Vec<(String, Uuid)> = Vec::with_capacity(listing.venues.len());
+        let mut venues = Vec::new();
+        for (at, (venue, hash)) in listing.venues.iter().zip(&hashes.venues).enumerate() {
+            let record_id = &venue.source_record_id;
+            let known_link = staged.venues.get(record_id).or_else(|| known.venues.get(record_id));
+            let id = match known_link {
+                Some(link) if link.hash == hash_bytes(hash) => link.entity_id,
+                Some(_) => return Ok(None),
+                None => match venues
+                    .iter()
+                    .find(|(id, _, _, _): &&(String, Location, LocationPlaces, String)| id == record_id)
+                {
+                    Some((_, location, _, known_hash)) if known_hash == hash => location.id,
+                    Some(_) => return Ok(None),
+                    None => {
+                        let (location, places) = self.venue(staged, &mut local, venue, organization_id, at)?;
+                        let id = location.id;
+                        venues.push((record_id.clone(), location, places, hash.clone()));
+                        id
+                    }
+                },
+            };
+            venue_ids.push((record_id.clone(), id));
+        }
+        let service_id = self.choose_id(staged, &local, SERVICE, &listing.source_record_id, listing.preferred_id);
+        let mut service = build_service(self.source, listing, service_id, organization_id, None, self.now);
+        service.name = name;
+        service.description = description;
+        let areas: Vec<ServiceArea> = listing
+            .service_areas
+            .iter()
+            .filter(|area| self.places.get(&area.place_code).is_some())
+            .cloned()
+            .collect();
+        let mut location_ids: Vec<Uuid> = venue_ids.iter().map(|(_, id)| *id).collect();
+        location_ids.sort();
+        location_ids.dedup();
+        let mut schedules = Vec::with_capacity(listing.schedules.len());
+        for (at, imported) in listing.schedules.iter().enumerate() {
+            let key = imported.source_record_id.clone().unwrap_or_else(|| at.to_string());
+            let derived = Uuid::new_v5(&service_id, format!("schedule:{key}").as_bytes());
+            let id = match imported.preferred_id {
+                Some(preferred) if self.source.keep_ids && !self.taken.contains(&preferred) => preferred,
+                _ => derived,
+            };
+            let field = |name: &str| format!("schedules[{at}].{name}");
+            let location_id = match &imported.venue_record_id {
+                Some(venue) => Some(
+                    venue_ids
+                        .iter()
+                        .find(|(record, _)| record == venue)
+                        .map(|(_, id)| *id)
+                        .ok_or_else(|| {
+                            Error::invalid(field("location"), format!("no venue {venue:?} in this listing"))
+                        })?,
+                ),
+                None => None,
+            };
+            crate::domain::schedule::parse_byday(&imported.byday).map_err(|e| e.for_field(field("byday")))?;
+            schedules.push(Schedule {
+                id,
+                service_id,
+                location_id,
+                freq: imported.freq,
+                interval: imported.interval.max(1),
+                byday: imported.byday.clone(),
+                opens_at: imported.opens_at.clone(),
+                closes_at: imported.closes_at.clone(),
+                valid_from: imported.valid_from,
+                valid_to: imported.valid_to,
+                description: imported.description.clone(),
+                archived_at: None,
+                version: 1,
+            });
+        }
+        Ok(Some(Planned {
+            organization,
+            venues,
+            service,
+            areas,
+            location_ids,
+            schedules,
+            hash: hashes.listing.clone(),
+        }))
+    }
+
+    fn plan_organization(
+        &self,
+        known: &Known,
+        staged: &Staged,
+        local: &mut HashSet<Uuid>,
+        listing: &ImportedListing,
+        hash: &str,
+    ) -> Result<Option<PlannedOrganization>> {
+        let imported = &listing.organization;
+        let record_id = &imported.source_record_id;
+        if let Some(link) = staged
+            .organizations
+            .get(record_id)
+            .or_else(|| known.organizations.get(record_id))
+        {
+            if link.hash == hash_bytes(hash) || !link.created_by_source || link.detached {
+                return Ok(Some(PlannedOrganization::Known {
+                    id: link.entity_id,
+                    linked: !link.created_by_source,
+                }));
+            }
+            return Ok(None);
+        }
+        let name = plain_text("organization.name", &imported.name, text::NAME_MAX)?;
+        let postcode = imported
+            .postcode
+            .clone()
+            .or_else(|| listing.venues.iter().find_map(|venue| venue.postcode.clone()));
+        let duplicate = known
+            .matcher
+            .as_ref()
+            .and_then(|matcher| matcher.find(&name, postcode.as_deref(), &imported.identifiers))
+            .or_else(|| staged.matcher.find(&name, postcode.as_deref(), &imported.identifiers));
+        if let Some(id) = duplicate {
+            return Ok(Some(PlannedOrganization::Link {
+                id,
+                hash: hash.to_string(),
+            }));
+        }
+        let id = self.choose_id(staged, local, ORGANIZATION, record_id, imported.preferred_id);
+        local.insert(id);
+        let description =
+            optional_plain_text("organization.description", &imported.description, text::DESCRIPTION_MAX)?
+                .unwrap_or_default();
+        Ok(Some(PlannedOrganization::Create {
+            organization: Box::new(Organization {
+                id,
+                name,
+                description,
+                url: imported.url.clone(),
+                email: imported.email.clone(),
+                phone: imported.phone.clone(),
+                identifiers: imported.identifiers.clone(),
+                is_example: false,
+                attribution: self.source.attribution.clone(),
+                created_at: self.now,
+                updated_at: self.now,
+                last_reviewed_at: None,
+                version: 1,
+                state: self.publication(),
+                trusted: false,
+                postcode: imported.postcode.clone(),
+            }),
+            hash: hash.to_string(),
+        }))
+    }
+
+    /// A new venue, validated and placed (at its postcode's centre when it has no point).
+    fn venue(
+        &self,
+        staged: &Staged,
+        local: &mut HashSet<Uuid>,
+        venue: &ImportedVenue,
+        organization_id: Uuid,
+        at: usize,
+    ) -> Result<(Location, LocationPlaces)> {
+        let field = |name: &str| format!("locations[{at}].{name}");
+        let name = plain_text(&field("name"), &venue.name, text::NAME_MAX)?;
+        let postcode = venue
+            .postcode
+            .as_deref()
+            .filter(|raw| !raw.trim().is_empty())
+            .map(|raw| Postcode::parse(raw).map_err(|e| e.for_field(field("postcode"))))
+            .transpose()?;
+        let (latitude, longitude) = match (venue.point, &postcode) {
+            (Some(point), _) => point,
+            (None, Some(postcode)) => match self.postcodes.get(postcode) {
+                Some(record) => (record.latitude, record.longitude),
+                None => {
+                    return Err(Error::invalid(
+                        field("postcode"),
+                        format!(
+                            "{} is not in the directory's postcode table and the venue has no latitude and longitude",
+                            postcode.as_str()
+                        ),
+                    ))
+                }
+            },
+            (None, None) => {
+                return Err(Error::invalid(
+                    field("postcode"),
+                    "a venue needs a postcode or a latitude and longitude",
+                ))
+            }
+        };
+        let point = GeoPoint::new(latitude, longitude).map_err(|(_, e)| e.for_field(field("latitude")))?;
+        let id = self.choose_id(staged, local, LOCATION, &venue.source_record_id, venue.preferred_id);
+        local.insert(id);
+        let location = Location {
+            id,
+            name,
+            address_1: venue.address_1.clone(),
+            city: venue.city.clone(),
+            postcode: postcode.map(|p| p.as_str().to_string()),
+            latitude: point.latitude(),
+            longitude: point.longitude(),
+            accessibility: venue.accessibility.clone(),
+            is_example: false,
+            organization_id: Some(organization_id),
+            archived_at: None,
+            version: 1,
+        };
+        Ok((location, self.places.location_places(point)))
+    }
+}
+
+/// A created listing's audit changes: every field that has a value (what the per-record path
+/// records as the difference from nothing).
+fn creation_changes(fields: Vec<(&str, Value)>) -> String {
+    let after: Map<String, Value> = fields
+        .into_iter()
+        .map(|(name, value)| (name.to_string(), value))
+        .collect();
+    serde_json::to_string(&audit::diff(None, &after)).unwrap_or_else(|_| "[]".into())
+}
+
+fn text_value(value: &Option<String>) -> Value {
+    value.clone().map_or(Value::Null, Value::String)
+}
+
+fn service_changes(service: &Service, areas: &[ServiceArea], location_ids: &[Uuid]) -> String {
+    let json = |value: serde_json::Result<Value>| value.unwrap_or(Value::Null);
+    let mut area_codes: Vec<String> = areas.iter().map(|a| a.place_code.as_str().to_string()).collect();
+    area_codes.sort();
+    creation_changes(vec![
+        ("id", Value::from(service.id.to_string())),
+        ("organization_id", Value::from(service.organization_id.to_string())),
+        ("name", Value::from(service.name.clone())),
+        ("description", Value::from(service.description.clone())),
+        ("url", text_value(&service.url)),
+        ("email", text_value(&service.email)),
+        ("phone", text_value(&service.phone)),
+        ("status", Value::from(service.status.as_str())),
+        ("minimum_age", service.minimum_age.map_or(Value::Null, Value::from)),
+        ("maximum_age", service.maximum_age.map_or(Value::Null, Value::from)),
+        ("eligibility_description", text_value(&service.eligibility_description)),
+        ("delivery_modes", json(serde_json::to_value(&service.delivery_modes))),
+        ("free", Value::from(i64::from(service.free))),
+        ("cost_options", json(serde_json::to_value(&service.cost_options))),
+        ("languages", json(serde_json::to_value(&service.languages))),
+        ("contacts", json(serde_json::to_value(&service.contacts))),
+        ("how_to_join", text_value(&service.how_to_join)),
+        (
+            "activity_concepts",
+            json(serde_json::to_value(&service.activity_concepts)),
+        ),
+        ("is_example", Value::from(0)),
+        ("attribution", text_value(&service.attribution)),
+        ("created_at", Value::from(service.created_at.to_rfc3339())),
+        (
+            "last_reviewed_at",
+            service
+                .last_reviewed_at
+                .map_or(Value::Null, |at| Value::from(at.to_rfc3339())),
+        ),
+        ("publication", Value::from(service.state.publication.as_str())),
+        (
+            "needs",
+            Value::from(service.needs.iter().map(|n| n.as_str().to_string()).collect::<Vec<_>>()),
+        ),
+        ("service_areas", Value::from(area_codes)),
+        (
+            "location_ids",
+            Value::from(location_ids.iter().map(Uuid::to_string).collect::<Vec<_>>()),
+        ),
+    ])
+}
+
+fn organization_changes(organization: &Organization) -> String {
+    creation_changes(vec![
+        ("id", Value::from(organization.id.to_string())),
+        ("name", Value::from(organization.name.clone())),
+        ("description", Value::from(organization.description.clone())),
+        ("url", text_value(&organization.url)),
+        ("email", text_value(&organization.email)),
+        ("phone", text_value(&organization.phone)),
+        (
+            "identifiers",
+            serde_json::to_value(&organization.identifiers).unwrap_or(Value::Null),
+        ),
+        ("is_example", Value::from(0)),
+        ("attribution", text_value(&organization.attribution)),
+        ("created_at", Value::from(organization.created_at.to_rfc3339())),
+        ("publication", Value::from(organization.state.publication.as_str())),
+        ("trusted", Value::from(0)),
+        ("postcode", text_value(&organization.postcode)),
+    ])
+}
+
+impl Staged {
+    /// Turns a plan into the chunk's rows (audit entries and change-log rows included) and
+    /// remembers its links; returns the record's report.
+    pub(super) fn add(&mut self, source: &SourceRef, listing: &ImportedListing, planned: Planned) -> RecordReport {
+        let Planned {
+            organization,
+            venues,
+            service,
+            areas,
+            location_ids,
+            schedules,
+            hash,
+        } = planned;
+        let organization_record = &listing.organization.source_record_id;
+        let (organization_id, linked) = match organization {
+            PlannedOrganization::Known { id, linked } => (id, linked),
+            PlannedOrganization::Link { id, hash } => {
+                self.organizations
+                    .insert(organization_record.clone(), link(id, &hash, false));
+                self.rows.record_links.push(NewRecordLink {
+                    source_id: source.id,
+                    kind: ORGANIZATION,
+                    record_id: organization_record.clone(),
+                    entity_id: id,
+                    content_hash: hash,
+                    created_by_source: false,
+                });
+                (id, true)
+            }
+            PlannedOrganization::Create { organization, hash } => {
+                let id = organization.id;
+                self.created_ids.insert(id);
+                let postcode = listing
+                    .organization
+                    .postcode
+                    .clone()
+                    .or_else(|| listing.venues.iter().find_map(|venue| venue.postcode.clone()));
+                self.matcher
+                    .add(id, &organization.name, postcode.as_deref(), &organization.identifiers);
+                self.created_organizations.push((
+                    id,
+                    organization.name.clone(),
+                    postcode,
+                    organization.identifiers.clone(),
+                ));
+                self.organizations
+                    .insert(organization_record.clone(), link(id, &hash, true));
+                self.rows.record_links.push(NewRecordLink {
+                    source_id: source.id,
+                    kind: ORGANIZATION,
+                    record_id: organization_record.clone(),
+                    entity_id: id,
+                    content_hash: hash,
+                    created_by_source: true,
+                });
+                self.rows.audit.push(NewAudit {
+                    resource_type: ORGANIZATION,
+                    resource_id: id,
+                    action: "create",
+                    version: 1,
+                    changes: organization_changes(&organization),
+                });
+                self.rows.changes.push((ChangeKind::Organization, id));
+                self.rows.organizations.push(*organization);
+                (id, false)
+            }
+        };
+        for (record_id, location, places, hash) in venues {
+            self.created_ids.insert(location.id);
+            self.venues.insert(record_id.clone(), link(location.id, &hash, true));
+            self.rows.record_links.push(NewRecordLink {
+                source_id: source.id,
+                kind: LOCATION,
+                record_id,
+                entity_id: location.id,
+                content_hash: hash,
+                created_by_source: true,
+            });
+            self.rows.locations.push((location, places));
+        }
+        let service_id = service.id;
+        self.created_ids.insert(service_id);
+        for location_id in &location_ids {
+            let link_id = Uuid::new_v5(&Uuid::NAMESPACE_OID, format!("{service_id}:{location_id}").as_bytes());
+            self.rows.service_locations.push((link_id, service_id, *location_id));
+        }
+        self.rows.audit.push(NewAudit {
+            resource_type: SERVICE,
+            resource_id: service_id,
+            action: "create",
+            version: 1,
+            changes: service_changes(&service, &areas, &location_ids),
+        });
+        self.rows
+            .service_areas
+            .extend(areas.into_iter().map(|area| (service_id, area)));
+        self.rows.schedules.extend(schedules);
+        self.rows.changes.push((ChangeKind::Service, service_id));
+        self.services
+            .insert(listing.source_record_id.clone(), link(service_id, &hash, true));
+        self.rows.record_links.push(NewRecordLink {
+            source_id: source.id,
+            kind: SERVICE,
+            record_id: listing.source_record_id.clone(),
+            entity_id: service_id,
+            content_hash: hash,
+            created_by_source: true,
+        });
+        self.rows.services.push(service);
+        RecordReport {
+            source_record_id: Some(listing.source_record_id.clone()),
+            position: listing.position,
+            outcome: RecordOutcome::Created,
+            service_id: Some(service_id),
+            organization_id: Some(organization_id),
+            organization_linked: linked,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_text_gives_what_the_full_cleaning_gives() {
+        for raw in [
+            "Tai chi for better balance, Norwich",
+            "Fish > chips \"quoted\" it's (1/2) 50% #3",
+            "  padded  ",
+            "two  spaces",
+            "<b>bold</b> &amp; more",
+            "line\nbreak",
+            "café",
+            "",
+            "   ",
+        ] {
+            assert_eq!(
+                optional_plain_text("name", raw, 200).ok(),
+                text::optional_plain_text("name", raw, 200).ok(),
+                "{raw:?}"
+            );
+        }
+        assert!(optional_plain_text("name", &"x".repeat(201), 200).is_err());
+    }
+}

@@ -1,0 +1,563 @@
+//! The bulk writer: many new listings in one transaction, each table written with multi-row
+//! `INSERT`s (hundreds of rows a statement, the statements prepared once and cached by the
+//! connection) instead of a statement per row. Imports' fast path and the benches' national
+//! set both write through [`insert_rows`].
+//!
+//! Rows are plain inserts: callers give ids that are free (a conflict fails the statement, and
+//! the caller's transaction with it). The change log is written first, set-wise, so each
+//! listing's `feed_seq` is in its own row as it is inserted (no update after).
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use sqlx::query::Query;
+use sqlx::sqlite::SqliteArguments;
+use sqlx::{Sqlite, SqliteConnection};
+use uuid::Uuid;
+
+use super::feed::ChangeKind;
+use super::rows::uuid;
+use super::Store;
+use crate::domain::*;
+use crate::error::Result;
+
+/// SQLite's limit on variables in one statement is 32,766; rows a statement stay well below.
+const VARIABLES_PER_STATEMENT: usize = 16_000;
+
+/// Most rows in one statement (beyond a few hundred, longer statements gain nothing).
+const ROWS_PER_STATEMENT: usize = 400;
+
+/// A new `import_records` row (a source record and the listing it became).
+#[derive(Debug, Clone)]
+pub struct NewRecordLink {
+    pub source_id: Uuid,
+    pub kind: &'static str,
+    pub record_id: String,
+    pub entity_id: Uuid,
+    pub content_hash: String,
+    pub created_by_source: bool,
+}
+
+/// A new audit entry made by an import (`updated_by` = `import:<source>`).
+#[derive(Debug, Clone)]
+pub struct NewAudit {
+    pub resource_type: &'static str,
+    pub resource_id: Uuid,
+    pub action: &'static str,
+    pub version: i64,
+    /// The field changes, JSON (HSDS `metadata`).
+    pub changes: String,
+}
+
+/// Everything one bulk transaction inserts. Listings here are new: no row has their ids.
+#[derive(Debug, Default)]
+pub struct BulkRows {
+    pub organizations: Vec<Organization>,
+    pub locations: Vec<(Location, LocationPlaces)>,
+    /// Services with their needs (written to `service_needs` in order).
+    pub services: Vec<Service>,
+    pub service_areas: Vec<(Uuid, ServiceArea)>,
+    /// `service_at_location` rows: link id, service id, location id.
+    pub service_locations: Vec<(Uuid, Uuid, Uuid)>,
+    pub schedules: Vec<Schedule>,
+    pub record_links: Vec<NewRecordLink>,
+    pub audit: Vec<NewAudit>,
+    /// Who made the audit entries (`import:<source>`).
+    pub audit_by: String,
+    /// Change-log rows, in order; each listing's `feed_seq` becomes its row's `seq`.
+    pub changes: Vec<(ChangeKind, Uuid)>,
+}
+
+impl BulkRows {
+    /// Whether there is nothing to write.
+    pub fn is_empty(&self) -> bool {
+        self.organizations.is_empty()
+            && self.locations.is_empty()
+            && self.services.is_empty()
+            && self.record_links.is_empty()
+            && self.changes.is_empty()
+    }
+}
+
+type SqliteQuery<'q> = Query<'q, Sqlite, SqliteArguments<'q>>;
+
+/// Inserts `rows` into `table` (`columns`) a few hundred a statement; `tail` follows the
+/// values (e.g. `RETURNING ...`, then each statement's rows are handed to `returned`).
+async fn insert_many<'r, T>(
+    conn: &mut SqliteConnection,
+    table: &str,
+    columns: &[&str],
+    rows: &'r [T],
+    bind: impl for<'q> Fn(SqliteQuery<'q>, &'q T) -> SqliteQuery<'q>,
+) -> Result<()> {
+    let per_statement = (VARIABLES_PER_STATEMENT / columns.len()).clamp(1, ROWS_PER_STATEMENT);
+    let row_sql = format!("({})", vec!["?"; columns.len()].join(", "));
+    for chunk in rows.chunks(per_statement) {
+        let sql = format!(
+            "INSERT INTO {table} ({}) VALUES {}",
+            columns.join(", "),
+            vec![row_sql.as_str(); chunk.len()].join(", ")
+        );
+        let mut query = sqlx::query(&sql);
+        for row in chunk {
+            query = bind(query, row);
+        }
+        query.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+fn json<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_string(value).unwrap_or_else(|_| "[]".to_string())
+}
+
+fn code(code: &Option<PlaceCode>) -> Option<String> {
+    code.as_ref().map(|code| code.as_str().to_string())
+}
+
+/// Appends the change-log rows (one multi-row statement per few hundred) and returns each
+/// entity's `seq` (the newest, if one appears twice).
+async fn append_changes(conn: &mut SqliteConnection, changes: &[(ChangeKind, Uuid)]) -> Result<HashMap<Uuid, i64>> {
+    let mut seqs = HashMap::with_capacity(changes.len());
+    let now = Utc::now();
+    for chunk in changes.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "INSERT INTO change_log (kind, entity_id, changed_at) VALUES {} RETURNING seq, entity_id",
+            vec!["(?, ?, ?)"; chunk.len()].join(", ")
+        );
+        let mut query = sqlx::query_as::<_, (i64, String)>(&sql);
+        for (kind, id) in chunk {
+            query = query.bind(kind.as_str()).bind(id.to_string()).bind(now);
+        }
+        for (seq, id) in query.fetch_all(&mut *conn).await? {
+            let entry = seqs.entry(uuid(&id)?).or_insert(seq);
+            *entry = (*entry).max(seq);
+        }
+    }
+    Ok(seqs)
+}
+
+/// Writes `rows` inside the caller's transaction: change log, organisations, venues, services
+/// with needs, areas and venue links, schedules, import links and audit entries.
+pub async fn insert_rows(conn: &mut SqliteConnection, rows: &BulkRows) -> Result<()> {
+    let seqs = append_changes(conn, &rows.changes).await?;
+    let seq_of = |id: &Uuid| seqs.get(id).copied().unwrap_or(0);
+    insert_many(
+        conn,
+        "organizations",
+        &[
+            "id",
+            "name",
+            "description",
+            "url",
+            "email",
+            "phone",
+            "identifiers",
+            "is_example",
+            "attribution",
+            "created_at",
+            "updated_at",
+            "last_reviewed_at",
+            "version",
+            "publication",
+            "rejection_reason",
+            "archived_at",
+            "trusted",
+            "postcode",
+            "feed_seq",
+        ],
+        &rows.organizations,
+        |query, o| {
+            query
+                .bind(o.id.to_string())
+                .bind(&o.name)
+                .bind(&o.description)
+                .bind(&o.url)
+                .bind(&o.email)
+                .bind(&o.phone)
+                .bind(json(&o.identifiers))
+                .bind(o.is_example)
+                .bind(&o.attribution)
+                .bind(o.created_at)
+                .bind(o.updated_at)
+                .bind(o.last_reviewed_at)
+                .bind(o.version)
+                .bind(o.state.publication.as_str())
+                .bind(&o.state.rejection_reason)
+                .bind(o.state.archived_at)
+                .bind(o.trusted)
+                .bind(&o.postcode)
+                .bind(seq_of(&o.id))
+        },
+    )
+    .await?;
+    insert_many(
+        conn,
+        "locations",
+        &[
+            "id",
+            "name",
+            "address_1",
+            "city",
+            "postcode",
+            "latitude",
+            "longitude",
+            "accessibility",
+            "is_example",
+            "county_code",
+            "district_code",
+            "ward_code",
+            "msoa_code",
+            "lsoa_code",
+            "organization_id",
+            "archived_at",
+            "version",
+        ],
+        &rows.locations,
+        |query, (l, places)| {
+            query
+                .bind(l.id.to_string())
+                .bind(&l.name)
+                .bind(&l.address_1)
+                .bind(&l.city)
+                .bind(&l.postcode)
+                .bind(l.latitude)
+                .bind(l.longitude)
+                .bind(json(&l.accessibility))
+                .bind(l.is_example)
+                .bind(code(&places.county_code))
+                .bind(code(&places.district_code))
+                .bind(code(&places.ward_code))
+                .bind(code(&places.msoa_code))
+                .bind(code(&places.lsoa_code))
+                .bind(l.organization_id.map(|id| id.to_string()))
+                .bind(l.archived_at)
+                .bind(l.version)
+        },
+    )
+    .await?;
+    insert_many(
+        conn,
+        "services",
+        &[
+            "id",
+            "organization_id",
+            "name",
+            "description",
+            "url",
+            "email",
+            "phone",
+            "status",
+            "minimum_age",
+            "maximum_age",
+            "eligibility_description",
+            "delivery_modes",
+            "free",
+            "cost_options",
+            "languages",
+            "contacts",
+            "how_to_join",
+            "activity_concepts",
+            "is_example",
+            "attribution",
+            "created_at",
+            "updated_at",
+            "last_reviewed_at",
+            "version",
+            "publication",
+            "rejection_reason",
+            "archived_at",
+            "feed_seq",
+        ],
+        &rows.services,
+        |query, s| {
+            query
+                .bind(s.id.to_string())
+                .bind(s.organization_id.to_string())
+                .bind(&s.name)
+                .bind(&s.description)
+                .bind(&s.url)
+                .bind(&s.email)
+                .bind(&s.phone)
+                .bind(s.status.as_str())
+                .bind(s.minimum_age)
+                .bind(s.maximum_age)
+                .bind(&s.eligibility_description)
+                .bind(json(&s.delivery_modes))
+                .bind(s.free)
+                .bind(json(&s.cost_options))
+                .bind(json(&s.languages))
+                .bind(json(&s.contacts))
+                .bind(&s.how_to_join)
+                .bind(json(&s.activity_concepts))
+                .bind(s.is_example)
+                .bind(&s.attribution)
+                .bind(s.created_at)
+                .bind(s.updated_at)
+                .bind(s.last_reviewed_at)
+                .bind(s.version)
+                .bind(s.state.publication.as_str())
+                .bind(&s.state.rejection_reason)
+                .bind(s.state.archived_at)
+                .bind(seq_of(&s.id))
+        },
+    )
+    .await?;
+    let needs: Vec<(Uuid, &NeedCode, i64)> = rows
+        .services
+        .iter()
+        .flat_map(|s| {
+            s.needs
+                .iter()
+                .enumerate()
+                .map(move |(position, need)| (s.id, need, position as i64))
+        })
+        .collect();
+    insert_many(
+        conn,
+        "service_needs",
+        &["service_id", "need_code", "position"],
+        &needs,
+        |query, (id, need, position)| query.bind(id.to_string()).bind(need.as_str()).bind(*position),
+    )
+    .await?;
+    insert_many(
+        conn,
+        "service_areas",
+        &["service_id", "place_code", "description"],
+        &rows.service_areas,
+        |query, (id, area)| {
+            query
+                .bind(id.to_string())
+                .bind(area.place_code.as_str())
+                .bind(&area.description)
+        },
+    )
+    .await?;
+    insert_many(
+        conn,
+        "service_at_location",
+        &["id", "service_id", "location_id"],
+        &rows.service_locations,
+        |query, (link, service, location)| {
+            query
+                .bind(link.to_string())
+                .bind(service.to_string())
+                .bind(location.to_string())
+        },
+    )
+    .await?;
+    insert_many(
+        conn,
+        "schedules",
+        &[
+            "id",
+            "service_id",
+            "location_id",
+            "freq",
+            "interval",
+            "byday",
+            "opens_at",
+            "closes_at",
+            "valid_from",
+            "valid_to",
+            "description",
+            "archived_at",
+            "version",
+        ],
+        &rows.schedules,
+        |query, s| {
+            query
+                .bind(s.id.to_string())
+                .bind(s.service_id.to_string())
+                .bind(s.location_id.map(|id| id.to_string()))
+                .bind(s.freq.as_str())
+                .bind(s.interval)
+                .bind(&s.byday)
+                .bind(&s.opens_at)
+                .bind(&s.closes_at)
+                .bind(s.valid_from)
+                .bind(s.valid_to)
+                .bind(&s.description)
+                .bind(s.archived_at)
+                .bind(s.version)
+        },
+    )
+    .await?;
+    let now = Utc::now();
+    insert_many(
+        conn,
+        "import_records",
+        &[
+            "source_id",
+            "kind",
+            "source_record_id",
+            "entity_id",
+            "content_hash",
+            "created_by_source",
+            "last_read_at",
+            "archived_by_source",
+        ],
+        &rows.record_links,
+        |query, link| {
+            query
+                .bind(link.source_id.to_string())
+                .bind(link.kind)
+                .bind(&link.record_id)
+                .bind(link.entity_id.to_string())
+                .bind(&link.content_hash)
+                .bind(link.created_by_source)
+                .bind(now)
+                .bind(false)
+        },
+    )
+    .await?;
+    insert_many(
+        conn,
+        "audit_log",
+        &[
+            "resource_type",
+            "resource_id",
+            "last_action_type",
+            "last_action_date",
+            "actor_id",
+            "updated_by",
+            "version",
+            "reason",
+            "changes",
+        ],
+        &rows.audit,
+        |query, entry| {
+            query
+                .bind(entry.resource_type)
+                .bind(entry.resource_id.to_string())
+                .bind(entry.action)
+                .bind(now)
+                .bind(None::<String>)
+                .bind(rows.audit_by.clone())
+                .bind(entry.version)
+                .bind(None::<String>)
+                .bind(&entry.changes)
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// One source link as the bulk path keeps it in memory for a whole run (compact: a million
+/// of them fit in about 100 MB).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeptLink {
+    pub entity_id: Uuid,
+    /// The SHA-256 of the record's content as last read.
+    pub hash: [u8; 32],
+    pub created_by_source: bool,
+    pub archived_by_source: bool,
+    pub detached: bool,
+}
+
+/// Decodes a stored content hash (64 hex digits; anything else never matches).
+pub fn hash_bytes(hex: &str) -> [u8; 32] {
+    let mut bytes = [0u8; 32];
+    if hex.len() == 64 {
+        for (at, byte) in bytes.iter_mut().enumerate() {
+            *byte = u8::from_str_radix(&hex[at * 2..at * 2 + 2], 16).unwrap_or(0);
+        }
+    }
+    bytes
+}
+
+impl Store {
+    /// Every link of a source's records of one kind (record id → link), read once for a run
+    /// (streamed: a million rows are a few seconds).
+    pub async fn all_record_links(&self, source_id: Uuid, kind: &str) -> Result<HashMap<String, KeptLink>> {
+        use futures_util::TryStreamExt;
+        let mut links = HashMap::new();
+        let mut rows = sqlx::query_as::<_, (String, String, String, bool, bool, bool)>(
+            "SELECT source_record_id, entity_id, content_hash, created_by_source, archived_by_source, detached_at IS NOT NULL
+             FROM import_records WHERE source_id = ? AND kind = ?",
+        )
+        .bind(source_id.to_string())
+        .bind(kind)
+        .fetch(self.pool());
+        while let Some((record, entity, hash, created, archived, detached)) = rows.try_next().await? {
+            links.insert(
+                record,
+                KeptLink {
+                    entity_id: uuid(&entity)?,
+                    hash: hash_bytes(&hash),
+                    created_by_source: created,
+                    archived_by_source: archived,
+                    detached,
+                },
+            );
+        }
+        Ok(links)
+    }
+}
+
+/// Records that unchanged records were read again (provenance's "last read"): one statement
+/// for any number of them.
+pub async fn touch_links(
+    conn: &mut SqliteConnection,
+    source_id: Uuid,
+    kind: &str,
+    record_ids: &[String],
+    now: DateTime<Utc>,
+) -> Result<()> {
+    if record_ids.is_empty() {
+        return Ok(());
+    }
+    sqlx::query(
+        "UPDATE import_records SET last_read_at = ?
+         WHERE source_id = ? AND kind = ? AND source_record_id IN (SELECT value FROM json_each(?))",
+    )
+    .bind(now)
+    .bind(source_id.to_string())
+    .bind(kind)
+    .bind(serde_json::to_string(record_ids).unwrap_or_else(|_| "[]".into()))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Which of `ids` already name a row of `table` (one statement each few thousand).
+pub async fn taken_ids(
+    conn: &mut SqliteConnection,
+    table: &str,
+    ids: &[Uuid],
+) -> Result<std::collections::HashSet<Uuid>> {
+    let table = match table {
+        "services" | "organizations" | "locations" | "schedules" => table,
+        other => return Err(crate::Error::invalid("table", format!("unknown table {other:?}"))),
+    };
+    let mut found = std::collections::HashSet::new();
+    for chunk in ids.chunks(5_000) {
+        let list: Vec<String> = chunk.iter().map(Uuid::to_string).collect();
+        let rows: Vec<String> = sqlx::query_scalar(&format!(
+            "SELECT id FROM {table} WHERE id IN (SELECT value FROM json_each(?))"
+        ))
+        .bind(serde_json::to_string(&list).unwrap_or_else(|_| "[]".into()))
+        .fetch_all(&mut *conn)
+        .await?;
+        for id in rows {
+            found.insert(uuid(&id)?);
+        }
+    }
+    Ok(found)
+}
+
+/// Pragmas for a long load on one connection: a bigger page cache and temporary tables in
+/// memory. [`restore_load_pragmas`] puts them back before the connection returns to the pool.
+pub async fn set_load_pragmas(conn: &mut SqliteConnection) -> Result<()> {
+    sqlx::query("PRAGMA cache_size = -262144").execute(&mut *conn).await?;
+    sqlx::query("PRAGMA temp_store = MEMORY").execute(&mut *conn).await?;
+    Ok(())
+}
+
+/// Puts back the defaults [`set_load_pragmas`] changed.
+pub async fn restore_load_pragmas(conn: &mut SqliteConnection) -> Result<()> {
+    sqlx::query("PRAGMA cache_size = -2000").execute(&mut *conn).await?;
+    sqlx::query("PRAGMA temp_store = DEFAULT").execute(&mut *conn).await?;
+    Ok(())
+}
