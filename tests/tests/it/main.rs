@@ -35,6 +35,7 @@ mod hostile;
 mod http;
 mod imports;
 mod listings;
+mod national_paths;
 mod openactive;
 mod oruk;
 mod places;
