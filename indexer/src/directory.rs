@@ -2,7 +2,7 @@
 //! directory. This is the engine's front door; the API calls nothing else.
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, RwLock};
 
 use tracing::info;
 use uuid::Uuid;
@@ -11,7 +11,6 @@ use crate::accounts::Viewer;
 use crate::areas::PostcodeTable;
 use crate::domain::*;
 use crate::error::{Error, Result};
-use crate::gaps::assets::CandidateService;
 use crate::gaps::PopulationPoints;
 use crate::places::PlaceIndex;
 use crate::search::{sync as search_sync, SearchIndex};
@@ -33,17 +32,14 @@ pub struct Directory {
     /// The postcode table in memory (read on every search near a postcode); swapped whole
     /// when an area is loaded.
     postcodes: Arc<RwLock<Arc<PostcodeTable>>>,
-    /// Gap detection's candidate services, with the change-log position they were read at.
-    gap_candidates: Arc<Mutex<Option<CandidatesAt>>>,
+    /// Gap detection's candidate services and eligible venues, following the change log.
+    gap_candidates: Arc<crate::gaps::cache::GapCache>,
     /// How many service-at-location links the public sees, at a change-log position: counting
     /// them all takes seconds at national scale, and ORUK's unfiltered list needs the total.
     /// An async lock, so one request counts while the others wait for its answer.
     public_link_count: Arc<tokio::sync::Mutex<Option<(i64, i64)>>>,
     data_dir: PathBuf,
 }
-
-/// Gap detection's candidate services as read at a change-log position.
-type CandidatesAt = (i64, Arc<Vec<CandidateService>>);
 
 /// The search index directory inside the data directory.
 pub const INDEX_DIR: &str = "index";
@@ -213,25 +209,10 @@ impl Directory {
         self.store.close().await;
     }
 
-    /// Every service gap detection may count, read once per change-log position: every write
-    /// to a listing or venue (and every boundary load) appends to the change log, so a report
-    /// after one reads them again, and a report between writes reuses them.
-    pub async fn gap_candidates(&self) -> Result<Arc<Vec<CandidateService>>> {
-        let seq = self.store.last_change_seq().await?;
-        let cached = match self.gap_candidates.lock() {
-            Ok(guard) => guard.clone(),
-            Err(poisoned) => poisoned.into_inner().clone(),
-        };
-        if let Some((cached_seq, candidates)) = cached {
-            if cached_seq == seq {
-                return Ok(candidates);
-            }
-        }
-        let candidates = Arc::new(self.store.gap_candidates().await?);
-        if let Ok(mut guard) = self.gap_candidates.lock() {
-            *guard = Some((seq, candidates.clone()));
-        }
-        Ok(candidates)
+    /// Every service gap detection may count, as of the newest change-log position: read whole
+    /// once, then only the services later changes name (see [`crate::gaps::cache`]).
+    pub async fn gap_candidates(&self) -> Result<Arc<crate::gaps::cache::Candidates>> {
+        self.gap_candidates.candidates(&self.store).await
     }
 
     /// How many service-at-location links the public sees, counted once per change-log

@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use super::nearest::NearestIndex;
 use super::{GapAsset, GapCriteria, RemoteService};
-use crate::domain::{is_stale, DeliveryMode, Frequency, GeoPoint, NeedCode, PlaceCode};
+use crate::domain::{is_stale, DeliveryMode, Frequency, GeoPoint, NeedCode, PlaceCode, PlaceLevel};
 
 /// An active service with everything gap detection needs to know about it.
 #[derive(Debug, Clone, PartialEq)]
@@ -39,6 +39,25 @@ pub struct Venue {
     pub name: String,
     pub postcode: Option<String>,
     pub point: GeoPoint,
+    /// The venue's county, district, ward, MSOA and LSOA as stored with it (see [`PlaceSlots`]).
+    pub places: PlaceSlots,
+}
+
+/// A venue's stored county, district, ward, MSOA and LSOA codes, in that order: whether a venue
+/// lies in a Place of those levels is read here, not worked out again from boundaries.
+pub type PlaceSlots = [Option<PlaceCode>; 5];
+
+/// Where a place of `level` sits in [`PlaceSlots`] (`None` for custom places, which venues do
+/// not store: those are tested against their boundary).
+pub fn slot_of(level: PlaceLevel) -> Option<usize> {
+    match level {
+        PlaceLevel::County => Some(0),
+        PlaceLevel::District => Some(1),
+        PlaceLevel::Ward => Some(2),
+        PlaceLevel::Msoa => Some(3),
+        PlaceLevel::Lsoa => Some(4),
+        PlaceLevel::Custom => None,
+    }
 }
 
 /// The part of a schedule that says how often a session happens.
@@ -118,6 +137,28 @@ pub struct EligibleAssets {
     pub remote: Vec<(RemoteService, Vec<PlaceCode>)>,
 }
 
+/// Eligible assets with each venue's stored places, parallel to `assets.venues`.
+#[derive(Debug)]
+pub struct PlacedAssets {
+    pub assets: EligibleAssets,
+    pub places: Vec<PlaceSlots>,
+}
+
+impl PlacedAssets {
+    /// Which venues lie in `place`: from their stored codes, or for a custom place, from its
+    /// boundary.
+    pub fn inside(&self, geography: &crate::directory::Geography, place: &crate::domain::Place) -> Vec<bool> {
+        match slot_of(place.level) {
+            Some(slot) => self
+                .places
+                .iter()
+                .map(|slots| slots[slot].as_ref() == Some(&place.code))
+                .collect(),
+            None => super::report::venues_inside(geography, place, &self.assets.venues),
+        }
+    }
+}
+
 impl EligibleAssets {
     pub fn select(
         candidates: &[CandidateService],
@@ -125,9 +166,21 @@ impl EligibleAssets {
         criteria: &GapCriteria,
         now: DateTime<Utc>,
     ) -> EligibleAssets {
+        EligibleAssets::select_placed(candidates.iter(), need, criteria, now).assets
+    }
+
+    /// [`EligibleAssets::select`] over any candidates (for instance only those with the need),
+    /// keeping each venue's stored places.
+    pub fn select_placed<'a>(
+        candidates: impl IntoIterator<Item = &'a CandidateService>,
+        need: NeedCode,
+        criteria: &GapCriteria,
+        now: DateTime<Utc>,
+    ) -> PlacedAssets {
         let mut venues = Vec::new();
+        let mut places = Vec::new();
         let mut remote = Vec::new();
-        for service in candidates.iter().filter(|s| s.is_eligible(need, criteria, now)) {
+        for service in candidates.into_iter().filter(|s| s.is_eligible(need, criteria, now)) {
             for venue in &service.venues {
                 let weekly_sessions = service.weekly_sessions_at(venue.location_id, criteria.day);
                 if criteria.day.is_some() && weekly_sessions <= 0.0 {
@@ -143,6 +196,7 @@ impl EligibleAssets {
                     weekly_sessions,
                     in_place: false,
                 });
+                places.push(venue.places.clone());
             }
             if criteria.include_remote && service.serves_areas_remotely() && service.runs_on(criteria.day) {
                 let identity = RemoteService {
@@ -153,7 +207,10 @@ impl EligibleAssets {
             }
         }
         let index = NearestIndex::build(venues.iter().map(|venue| venue.point).collect());
-        EligibleAssets { venues, index, remote }
+        PlacedAssets {
+            assets: EligibleAssets { venues, index, remote },
+            places,
+        }
     }
 }
 

@@ -11,6 +11,8 @@
 //! - [`run`]: `Directory::gaps` and `Directory::gap_matrix`.
 //! - [`nearest`]: the nearest-neighbour index (k-d tree on the unit sphere) and its brute-force twin.
 //! - [`assets`]: the candidate services and which of them are eligible for a query.
+//! - [`cache`]: the candidates and each need's eligible venues, kept between requests and in
+//!   step with the change log.
 //! - [`points`]: population-weighted LSOA points.
 //! - [`report`]: building a report from areas and eligible assets (pure, no I/O).
 //! - [`export`]: the report as GeoJSON and CSV.
@@ -20,6 +22,7 @@
 pub mod assets;
 pub mod boundaries;
 mod boundary_limits;
+pub mod cache;
 pub mod export;
 pub mod nearest;
 pub mod points;

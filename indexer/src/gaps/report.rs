@@ -107,6 +107,11 @@ pub fn build(input: &ReportInput<'_>) -> GapReport {
             .collect(),
         None => venues_inside(input.geography, input.place, &input.assets.venues),
     };
+    build_with(input, &in_place)
+}
+
+/// [`build`] with which venues lie inside the Place already known (parallel to the venues).
+pub fn build_with(input: &ReportInput<'_>, in_place: &[bool]) -> GapReport {
     let points: Vec<GeoPoint> = input.areas.iter().map(|area| area.point).collect();
     let nearest_of_areas = input.assets.index.nearest_all(&points);
     let mut nearest_positions = BTreeSet::new();
@@ -119,27 +124,16 @@ pub fn build(input: &ReportInput<'_>) -> GapReport {
             if let Some(found) = nearest {
                 nearest_positions.insert(found.index);
             }
-            let within_reach = nearest.is_some_and(|found| found.distance_km <= input.criteria.max_distance.km());
-            let remote = if input.assets.remote.is_empty() {
-                None
-            } else {
-                remote_service_for(input.geography, area, &input.assets.remote)
-            };
+            let (coverage, remote) = coverage_of(input, area, nearest);
             if let Some(position) = remote {
                 remote_used.insert(position);
             }
-            let coverage = match (within_reach, remote) {
-                (true, _) => Coverage::Venue,
-                (false, Some(_)) => Coverage::Remote,
-                (false, None) => Coverage::None,
-            };
             AreaGap {
                 place: area.place.clone(),
                 point: area.point,
                 point_source: area.point_source,
                 target_population: area.place.population.map_or(0, |p| input.criteria.population.count(&p)),
-                nearest: nearest
-                    .map(|found| (with_place_flag(input.assets, &in_place, found.index), found.distance_km)),
+                nearest: nearest.map(|found| (with_place_flag(input.assets, in_place, found.index), found.distance_km)),
                 coverage,
                 remote_service: remote.map(|position| input.assets.remote[position].0.clone()),
             }
@@ -148,7 +142,7 @@ pub fn build(input: &ReportInput<'_>) -> GapReport {
     sort_most_uncovered_first(&mut areas);
     let assets: Vec<GapAsset> = (0..input.assets.venues.len())
         .filter(|i| in_place[*i] || nearest_positions.contains(i))
-        .map(|i| with_place_flag(input.assets, &in_place, i))
+        .map(|i| with_place_flag(input.assets, in_place, i))
         .collect();
     let remote_services: Vec<RemoteService> = remote_used.iter().map(|&i| input.assets.remote[i].0.clone()).collect();
     let summary = summarise(&areas, &assets, remote_services.len(), input.demand);
@@ -163,6 +157,55 @@ pub fn build(input: &ReportInput<'_>) -> GapReport {
     }
 }
 
+/// The summary [`build`] would give, without building the report: for the cells of a matrix.
+/// `inside` is the count and weekly sessions of the eligible venues inside the Place, summed
+/// in venue order (as [`build`] sums them).
+pub fn summary_only(input: &ReportInput<'_>, inside: (usize, f64)) -> GapSummary {
+    let points: Vec<GeoPoint> = input.areas.iter().map(|area| area.point).collect();
+    let nearest_of_areas = input.assets.index.nearest_all(&points);
+    let mut remote_used = BTreeSet::new();
+    let (mut target_population, mut uncovered_population) = (0, 0);
+    for (area, nearest) in input.areas.iter().zip(nearest_of_areas) {
+        let (coverage, remote) = coverage_of(input, area, nearest);
+        if let Some(position) = remote {
+            remote_used.insert(position);
+        }
+        let target = area.place.population.map_or(0, |p| input.criteria.population.count(&p));
+        target_population += target;
+        if coverage == Coverage::None {
+            uncovered_population += target;
+        }
+    }
+    totals(
+        target_population,
+        uncovered_population,
+        inside,
+        remote_used.len(),
+        input.demand,
+    )
+}
+
+/// How an area is covered given its nearest eligible venue, and the position of the first
+/// area-serving service serving it (reports name it even when a venue is within reach).
+fn coverage_of(
+    input: &ReportInput<'_>,
+    area: &AreaInput,
+    nearest: Option<super::nearest::Nearest>,
+) -> (Coverage, Option<usize>) {
+    let within_reach = nearest.is_some_and(|found| found.distance_km <= input.criteria.max_distance.km());
+    let remote = if input.assets.remote.is_empty() {
+        None
+    } else {
+        remote_service_for(input.geography, area, &input.assets.remote)
+    };
+    let coverage = match (within_reach, remote) {
+        (true, _) => Coverage::Venue,
+        (false, Some(_)) => Coverage::Remote,
+        (false, None) => Coverage::None,
+    };
+    (coverage, remote)
+}
+
 fn with_place_flag(assets: &EligibleAssets, in_place: &[bool], position: usize) -> GapAsset {
     GapAsset {
         in_place: in_place[position],
@@ -171,7 +214,7 @@ fn with_place_flag(assets: &EligibleAssets, in_place: &[bool], position: usize) 
 }
 
 /// Which venues lie inside the Place's boundary (a bounding-box check first).
-fn venues_inside(geography: &Geography, place: &Place, venues: &[GapAsset]) -> Vec<bool> {
+pub(crate) fn venues_inside(geography: &Geography, place: &Place, venues: &[GapAsset]) -> Vec<bool> {
     let Some(boundary) = geography.places.boundary(&place.code) else {
         return vec![false; venues.len()];
     };
@@ -219,18 +262,36 @@ fn sort_most_uncovered_first(areas: &mut [AreaGap]) {
 fn summarise(areas: &[AreaGap], assets: &[GapAsset], remote_service_count: usize, demand: Demand) -> GapSummary {
     let target_population: i64 = areas.iter().map(|a| a.target_population).sum();
     let uncovered_population: i64 = areas.iter().map(AreaGap::uncovered_population).sum();
-    let covered_population = target_population - uncovered_population;
     let inside: Vec<&GapAsset> = assets.iter().filter(|a| a.in_place).collect();
     let weekly_sessions: f64 = inside.iter().map(|a| a.weekly_sessions).sum();
+    totals(
+        target_population,
+        uncovered_population,
+        (inside.len(), weekly_sessions),
+        remote_service_count,
+        demand,
+    )
+}
+
+/// The summary's figures from its counts; `inside` is the count and weekly sessions of the
+/// eligible venues inside the Place.
+fn totals(
+    target_population: i64,
+    uncovered_population: i64,
+    (asset_count, weekly_sessions): (usize, f64),
+    remote_service_count: usize,
+    demand: Demand,
+) -> GapSummary {
+    let covered_population = target_population - uncovered_population;
     let ratio = |part: f64, whole: i64| if whole > 0 { part / whole as f64 } else { 0.0 };
     GapSummary {
         target_population,
         covered_population,
         uncovered_population,
         coverage_percent: 100.0 * ratio(covered_population as f64, target_population),
-        asset_count: inside.len(),
+        asset_count,
         remote_service_count,
-        assets_per_10k: 10_000.0 * ratio(inside.len() as f64, target_population),
+        assets_per_10k: 10_000.0 * ratio(asset_count as f64, target_population),
         weekly_sessions,
         demand,
         weekly_places: weekly_sessions * demand.places_per_session as f64,

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use chrono::{Datelike, Duration, Utc};
 use tracing::info;
 
-use super::assets::EligibleAssets;
+use super::assets::{slot_of, PlacedAssets};
 use super::report::{self, areas_of, ReportInput};
 use super::{Demand, GapCriteria, GapMatrix, GapMatrixRow, GapReport};
 use crate::directory::Geography;
@@ -27,18 +27,21 @@ impl Directory {
         let geography = self.geography();
         let place = lookup(&geography, place)?;
         let areas = areas_of(&geography, &place, "place")?;
-        let candidates = self.gap_candidates().await?;
-        let assets = EligibleAssets::select(&candidates, need, criteria, Utc::now());
-        let report = report::build(&ReportInput {
-            geography: &geography,
-            place: &place,
-            need,
-            criteria,
-            demand,
-            areas: &areas,
-            assets: &assets,
-            location_places: None,
-        });
+        let placed = self.gap_candidates().await?.eligible(need, criteria).await?;
+        let in_place = placed.inside(&geography, &place);
+        let report = report::build_with(
+            &ReportInput {
+                geography: &geography,
+                place: &place,
+                need,
+                criteria,
+                demand,
+                areas: &areas,
+                assets: &placed.assets,
+                location_places: None,
+            },
+            &in_place,
+        );
         info!(
             place = %place.code,
             need = need.as_str(),
@@ -80,31 +83,30 @@ impl Directory {
             .map(|child| areas_of(&geography, child, "parent"))
             .collect::<Result<Vec<_>>>()?;
         let candidates = self.gap_candidates().await?;
-        let now = Utc::now();
-        let per_need: Vec<(NeedCode, EligibleAssets)> = needs
-            .iter()
-            .map(|&need| (need, EligibleAssets::select(&candidates, need, criteria, now)))
-            .collect();
-        let all_assets: Vec<&EligibleAssets> = per_need.iter().map(|(_, assets)| assets).collect();
-        let location_places = report::locations_in(&geography, &children, &all_assets);
         let unmet = self.unmet_by_child(&geography, &children).await?;
         let mut rows = Vec::with_capacity(children.len() * needs.len());
-        for (need, assets) in &per_need {
+        let mut custom_children: Option<HashMap<uuid::Uuid, PlaceCode>> = None;
+        for &need in needs {
+            let placed = candidates.eligible(need, criteria).await?;
+            let inside = inside_children(&geography, &children, &placed, &mut custom_children);
             for (position, (child, child_areas)) in children.iter().zip(&areas).enumerate() {
-                let report = report::build(&ReportInput {
-                    geography: &geography,
-                    place: child,
-                    need: *need,
-                    criteria,
-                    demand: Demand::default(),
-                    areas: child_areas,
-                    assets,
-                    location_places: Some(&location_places),
-                });
+                let summary = report::summary_only(
+                    &ReportInput {
+                        geography: &geography,
+                        place: child,
+                        need,
+                        criteria,
+                        demand: Demand::default(),
+                        areas: child_areas,
+                        assets: &placed.assets,
+                        location_places: None,
+                    },
+                    inside[position],
+                );
                 rows.push(GapMatrixRow {
                     place: child.clone(),
-                    need: *need,
-                    summary: report.summary,
+                    need,
+                    summary,
                     unmet_need_count: unmet.get(&(position, need.as_str())).copied().unwrap_or(0),
                 });
             }
@@ -141,6 +143,43 @@ impl Directory {
         }
         Ok(totals)
     }
+}
+
+/// Per child, the count and weekly sessions of the eligible venues inside it, summed in venue
+/// order (as a report sums them). A venue's child is read from its stored places; children of
+/// a custom level are tested against their boundaries, once per location for all needs.
+fn inside_children(
+    geography: &Geography,
+    children: &[Place],
+    placed: &PlacedAssets,
+    custom: &mut Option<HashMap<uuid::Uuid, PlaceCode>>,
+) -> Vec<(usize, f64)> {
+    let position_of: HashMap<&PlaceCode, usize> = children
+        .iter()
+        .enumerate()
+        .map(|(position, child)| (&child.code, position))
+        .collect();
+    let mut inside = vec![(0usize, 0.0f64); children.len()];
+    for (venue, slots) in placed.assets.venues.iter().zip(&placed.places) {
+        let child = children
+            .iter()
+            .enumerate()
+            .find_map(|(position, child)| match slot_of(child.level) {
+                Some(slot) => (slots[slot].as_ref() == Some(&child.code)).then_some(position),
+                None => {
+                    let known =
+                        custom.get_or_insert_with(|| report::locations_in(geography, children, &[&placed.assets]));
+                    known
+                        .get(&venue.location_id)
+                        .and_then(|code| position_of.get(code).copied())
+                }
+            });
+        if let Some(position) = child {
+            inside[position].0 += 1;
+            inside[position].1 += venue.weekly_sessions;
+        }
+    }
+    inside
 }
 
 fn lookup(geography: &Geography, code: &PlaceCode) -> Result<Place> {

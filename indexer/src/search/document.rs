@@ -156,6 +156,7 @@ impl AssetDocument {
         doc.add_text(fields.kind, kind.as_str());
         doc.add_u64(fields.kind_code, kind.code());
         doc.add_text(fields.name, &self.name);
+        doc.add_text(fields.name_key, &self.name);
         doc.add_text(fields.name_words, &self.name);
         doc.add_text(fields.description, &self.description);
         doc.add_text(fields.organization, &self.organization);

@@ -30,6 +30,9 @@ pub struct Fields {
     /// The kind as a u64 fast field (see `AssetKind::code`).
     pub kind_code: Field,
     pub name: Field,
+    /// The whole name as one term with a fast column, for browsing by name (`browse`): term
+    /// and column ordinals follow the names' byte order, as SQLite's `ORDER BY name` does.
+    pub name_key: Field,
     /// The name's words unstemmed, for type-ahead.
     pub name_words: Field,
     pub description: Field,
@@ -93,6 +96,7 @@ impl Fields {
             kind: builder.add_text_field("kind", STRING | STORED),
             kind_code: builder.add_u64_field("kind_code", FAST),
             name: builder.add_text_field("name", text(ENGLISH, true)),
+            name_key: builder.add_text_field("name_key", STRING | FAST),
             name_words: builder.add_text_field("name_words", text(PLAIN, false)),
             description: builder.add_text_field("description", text(ENGLISH, false)),
             organization: builder.add_text_field("organization", text(ENGLISH, false)),

@@ -37,11 +37,13 @@
 //! - [`document`]: the flat per-listing document and how it is built.
 //! - [`cells`]: grid-cell terms for radius search.
 //! - [`request`]: the request type and the tantivy query built from it.
+//! - [`browse`]: listings by name, a page at a time with exact counts (list pages).
 //! - [`collector`]: exact filters, blended ranking, top hits and facets in one pass.
 //! - [`hits`]: [`crate::Directory::search`]: hydrating and explaining a page of hits.
 //! - [`sync`]: rebuilding from and following the database.
 //! - [`union`]: a scored union of words that follows filters cheaply.
 
+pub mod browse;
 pub mod cache;
 pub mod cells;
 pub mod collector;
@@ -83,7 +85,7 @@ use crate::error::{Error, Result};
 use fields::{Fields, PLAIN};
 
 /// Bumped whenever documents or the schema change shape; an index of another version is rebuilt.
-const INDEX_VERSION: u32 = 5;
+const INDEX_VERSION: u32 = 6;
 
 /// What each commit records.
 #[derive(Debug, Serialize, Deserialize)]

@@ -101,7 +101,7 @@ fn optional_code(raw: Option<String>) -> Result<Option<PlaceCode>> {
 }
 
 /// `NULL` (everything) or a JSON array of ids for `json_each`.
-fn id_filter(ids: Option<&[Uuid]>) -> Option<String> {
+pub(super) fn id_filter(ids: Option<&[Uuid]>) -> Option<String> {
     ids.map(|ids| serde_json::to_string(&ids.iter().map(Uuid::to_string).collect::<Vec<_>>()).unwrap_or_default())
 }
 
@@ -110,7 +110,7 @@ fn id_filter(ids: Option<&[Uuid]>) -> Option<String> {
 ///
 /// Two statements rather than `?1 IS NULL OR column IN (...)`: SQLite cannot use an index for
 /// that `OR`, so a lookup of a few dozen ids would scan the whole table (a million services).
-fn ids_condition(ids: Option<&[Uuid]>, column: &str) -> String {
+pub(super) fn ids_condition(ids: Option<&[Uuid]>, column: &str) -> String {
     match ids {
         None => "?1 IS NULL".to_string(),
         Some(_) => format!("{column} IN (SELECT value FROM json_each(?1))"),

@@ -5,7 +5,9 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use sqlx::SqliteConnection;
+use uuid::Uuid;
 
+use super::feed::{id_filter, ids_condition};
 use super::rows::{json, need_codes, place_code, uuid};
 use super::Store;
 use crate::domain::schedule::byday_weekdays;
@@ -32,6 +34,11 @@ struct VenueRow {
     postcode: Option<String>,
     latitude: f64,
     longitude: f64,
+    county_code: Option<String>,
+    district_code: Option<String>,
+    ward_code: Option<String>,
+    msoa_code: Option<String>,
+    lsoa_code: Option<String>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -48,13 +55,22 @@ fn corrupt(what: &str, reason: impl std::fmt::Display) -> Error {
 }
 
 impl Store {
-    /// Every active service with its venues, weekly rules and service areas.
+    /// Every active service with its venues, weekly rules and service areas, by (name, id).
     pub async fn gap_candidates(&self) -> Result<Vec<CandidateService>> {
-        let rows: Vec<CandidateRow> = sqlx::query_as(
+        self.gap_candidates_of(None).await
+    }
+
+    /// The active public services among `ids` (all of them if `None`) with their venues,
+    /// weekly rules and service areas, by (name, id). Gap detection reads them all once, then
+    /// only those the change log names.
+    pub async fn gap_candidates_of(&self, ids: Option<&[Uuid]>) -> Result<Vec<CandidateService>> {
+        let rows: Vec<CandidateRow> = sqlx::query_as(&format!(
             "SELECT s.id, s.name, s.minimum_age, s.maximum_age, s.delivery_modes, s.last_reviewed_at,
                 (SELECT group_concat(need_code, ',') FROM service_needs WHERE service_id = s.id) AS needs
-             FROM public_services s WHERE s.status = 'active' ORDER BY s.name, s.id",
-        )
+             FROM public_services s WHERE s.status = 'active' AND {} ORDER BY s.name, s.id",
+            ids_condition(ids, "s.id")
+        ))
+        .bind(id_filter(ids))
         .fetch_all(self.pool())
         .await?;
         let mut services = Vec::with_capacity(rows.len());
@@ -74,16 +90,25 @@ impl Store {
                 areas: Vec::new(),
             });
         }
-        self.attach_venues(&mut services, &position).await?;
-        self.attach_rules_and_areas(&mut services, &position).await?;
+        self.attach_venues(&mut services, &position, ids).await?;
+        self.attach_rules_and_areas(&mut services, &position, ids).await?;
         Ok(services)
     }
 
-    async fn attach_venues(&self, services: &mut [CandidateService], position: &HashMap<String, usize>) -> Result<()> {
-        let venues: Vec<VenueRow> = sqlx::query_as(
-            "SELECT sal.service_id, l.id AS location_id, l.name, l.postcode, l.latitude, l.longitude
-             FROM service_at_location sal JOIN public_locations l ON l.id = sal.location_id ORDER BY l.name, l.id",
-        )
+    async fn attach_venues(
+        &self,
+        services: &mut [CandidateService],
+        position: &HashMap<String, usize>,
+        ids: Option<&[Uuid]>,
+    ) -> Result<()> {
+        let venues: Vec<VenueRow> = sqlx::query_as(&format!(
+            "SELECT sal.service_id, l.id AS location_id, l.name, l.postcode, l.latitude, l.longitude,
+                l.county_code, l.district_code, l.ward_code, l.msoa_code, l.lsoa_code
+             FROM service_at_location sal JOIN public_locations l ON l.id = sal.location_id
+             WHERE {} ORDER BY l.name, l.id",
+            ids_condition(ids, "sal.service_id")
+        ))
+        .bind(id_filter(ids))
         .fetch_all(self.pool())
         .await?;
         for row in venues {
@@ -91,11 +116,19 @@ impl Store {
                 continue;
             };
             let point = GeoPoint::new(row.latitude, row.longitude).map_err(|(_, e)| corrupt("location", e))?;
+            let code = |raw: Option<String>| raw.as_deref().map(place_code).transpose();
             services[i].venues.push(Venue {
                 location_id: uuid(&row.location_id)?,
                 name: row.name,
                 postcode: row.postcode,
                 point,
+                places: [
+                    code(row.county_code)?,
+                    code(row.district_code)?,
+                    code(row.ward_code)?,
+                    code(row.msoa_code)?,
+                    code(row.lsoa_code)?,
+                ],
             });
         }
         Ok(())
@@ -105,11 +138,15 @@ impl Store {
         &self,
         services: &mut [CandidateService],
         position: &HashMap<String, usize>,
+        ids: Option<&[Uuid]>,
     ) -> Result<()> {
-        let rules: Vec<RuleRow> =
-            sqlx::query_as("SELECT service_id, location_id, freq, interval, byday FROM public_schedules ORDER BY id")
-                .fetch_all(self.pool())
-                .await?;
+        let rules: Vec<RuleRow> = sqlx::query_as(&format!(
+            "SELECT service_id, location_id, freq, interval, byday FROM public_schedules WHERE {} ORDER BY id",
+            ids_condition(ids, "service_id")
+        ))
+        .bind(id_filter(ids))
+        .fetch_all(self.pool())
+        .await?;
         for row in rules {
             let Some(&i) = position.get(&row.service_id) else {
                 continue;
@@ -121,10 +158,13 @@ impl Store {
                 weekdays: byday_weekdays(&row.byday),
             });
         }
-        let areas: Vec<(String, String)> =
-            sqlx::query_as("SELECT service_id, place_code FROM service_areas ORDER BY service_id, place_code")
-                .fetch_all(self.pool())
-                .await?;
+        let areas: Vec<(String, String)> = sqlx::query_as(&format!(
+            "SELECT service_id, place_code FROM service_areas WHERE {} ORDER BY service_id, place_code",
+            ids_condition(ids, "service_id")
+        ))
+        .bind(id_filter(ids))
+        .fetch_all(self.pool())
+        .await?;
         for (service_id, code) in areas {
             let Some(&i) = position.get(&service_id) else { continue };
             services[i].areas.push(place_code(&code)?);

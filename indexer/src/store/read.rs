@@ -187,6 +187,35 @@ impl Store {
         Ok(page(items, first, total_count))
     }
 
+    /// The (name, id) of every public service that is not active (inactive, defunct or
+    /// temporarily closed) matching `filter`. The search index leaves these out, so list pages
+    /// served from it read them here: they are few, found through the partial index on status,
+    /// and each is checked against the filter on its own rows.
+    pub async fn not_active_service_keys(&self, filter: &ServiceFilter) -> Result<Vec<(String, Uuid)>> {
+        let overlapping = filter
+            .place
+            .as_ref()
+            .map(|scope| serde_json::to_string(&scope.overlapping_codes).unwrap_or_else(|_| "[]".into()));
+        let rows: Vec<(String, String)> = sqlx::query_as(
+            "SELECT s.id, s.name FROM public_services s WHERE s.status <> 'active'
+             AND (?1 IS NULL OR EXISTS (SELECT 1 FROM service_needs n WHERE n.service_id = s.id AND n.need_code = ?1))
+             AND (?2 IS NULL
+                OR EXISTS (SELECT 1 FROM service_at_location sal JOIN public_locations l ON l.id = sal.location_id
+                           WHERE sal.service_id = s.id
+                             AND ?2 IN (l.county_code, l.district_code, l.ward_code, l.msoa_code, l.lsoa_code))
+                OR EXISTS (SELECT 1 FROM service_areas a WHERE a.service_id = s.id
+                           AND a.place_code IN (SELECT value FROM json_each(?3))))",
+        )
+        .bind(filter.need.map(|need| need.as_str()))
+        .bind(filter.place.as_ref().map(|scope| scope.code.as_str().to_string()))
+        .bind(overlapping)
+        .fetch_all(self.pool())
+        .await?;
+        rows.into_iter()
+            .map(|(id, name)| Ok((name, super::rows::uuid(&id)?)))
+            .collect()
+    }
+
     pub async fn service_areas(&self, service_id: Uuid) -> Result<Vec<ServiceArea>> {
         let rows: Vec<(String, Option<String>)> = sqlx::query_as(
             "SELECT place_code, description FROM service_areas WHERE service_id = ? ORDER BY place_code",

@@ -41,6 +41,7 @@ mod http;
 mod imports;
 mod listings;
 mod load_places_limits;
+mod national_paths;
 mod openactive;
 mod oruk;
 mod places;
