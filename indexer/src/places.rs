@@ -35,14 +35,18 @@ const CONTAINING_MEMO_CAPACITY: usize = 100_000;
 impl PlaceIndex {
     /// Builds the index from places and their boundaries as GeoJSON geometry text.
     pub fn build(entries: Vec<(Place, String)>) -> Result<PlaceIndex> {
-        let mut parsed = Vec::with_capacity(entries.len());
-        for (place, geojson_text) in entries {
-            let boundary = parse_boundary(&geojson_text).map_err(|reason| Error::DataDir {
-                path: Default::default(),
-                reason: format!("boundary of {} is not a valid polygon: {reason}", place.code),
-            })?;
-            parsed.push((place, boundary, geojson_text));
-        }
+        use rayon::prelude::*;
+        // All of England is some 50,000 boundaries: parsed over every core.
+        let parsed = entries
+            .into_par_iter()
+            .map(|(place, geojson_text)| {
+                let boundary = parse_boundary(&geojson_text).map_err(|reason| Error::DataDir {
+                    path: Default::default(),
+                    reason: format!("boundary of {} is not a valid polygon: {reason}", place.code),
+                })?;
+                Ok((place, boundary, geojson_text))
+            })
+            .collect::<Result<Vec<_>>>()?;
         Ok(PlaceIndex::assemble(parsed))
     }
 
@@ -213,13 +217,35 @@ impl PlaceIndex {
     /// level first.
     pub fn containing(&self, point: GeoPoint) -> Vec<&Place> {
         let key = (point.latitude().to_bits(), point.longitude().to_bits());
-        let mut memo = match self.containing_memo.lock() {
+        let lock = || match self.containing_memo.lock() {
             Ok(memo) => memo,
             Err(poisoned) => poisoned.into_inner(),
         };
-        if let Some(found) = memo.get(&key) {
+        if let Some(found) = lock().get(&key) {
             return found.iter().map(|i| &self.places[*i]).collect();
         }
+        // Worked out without the lock held, so concurrent lookups do not queue behind it.
+        let found = self.containing_positions(point);
+        let places = found.iter().map(|i| &self.places[*i]).collect();
+        let mut memo = lock();
+        if memo.len() >= CONTAINING_MEMO_CAPACITY {
+            memo.clear();
+        }
+        memo.insert(key, found);
+        places
+    }
+
+    /// Every place whose boundary contains the point, as [`PlaceIndex::containing`] but without
+    /// its memo (for many distinct points at once, from several threads).
+    pub fn containing_uncached(&self, point: GeoPoint) -> Vec<&Place> {
+        self.containing_positions(point)
+            .into_iter()
+            .map(|i| &self.places[i])
+            .collect()
+    }
+
+    /// Positions of the places containing the point, largest level first, then by code.
+    fn containing_positions(&self, point: GeoPoint) -> Vec<usize> {
         let coord = point.to_geo().0;
         // The R-tree already checked the bounding box; `intersects` would compute it again over
         // every vertex (the county has thousands), so ask for the position directly.
@@ -229,12 +255,11 @@ impl PlaceIndex {
             .filter(|entry| self.boundaries[entry.data].coordinate_position(&coord) != CoordPos::Outside)
             .map(|entry| entry.data)
             .collect();
-        found.sort_by_key(|i| (self.places[*i].level, self.places[*i].code.clone()));
-        if memo.len() >= CONTAINING_MEMO_CAPACITY {
-            memo.clear();
-        }
-        memo.insert(key, found.clone());
-        found.iter().map(|i| &self.places[*i]).collect()
+        found.sort_unstable_by(|a, b| {
+            let (a, b) = (&self.places[*a], &self.places[*b]);
+            (a.level, &a.code).cmp(&(b.level, &b.code))
+        });
+        found
     }
 
     /// Places whose bounding box comes within `degrees` of the point (a coarse first cut for a
@@ -270,6 +295,11 @@ impl PlaceIndex {
 /// Parses a GeoJSON Polygon or MultiPolygon geometry.
 pub fn parse_boundary(geojson_text: &str) -> std::result::Result<MultiPolygon<f64>, String> {
     let geometry: geojson::Geometry = geojson_text.parse().map_err(|e: geojson::Error| e.to_string())?;
+    multi_polygon(geometry)
+}
+
+/// A parsed GeoJSON Polygon or MultiPolygon geometry as polygons.
+pub fn multi_polygon(geometry: geojson::Geometry) -> std::result::Result<MultiPolygon<f64>, String> {
     match geo::Geometry::<f64>::try_from(geometry).map_err(|e| e.to_string())? {
         geo::Geometry::Polygon(polygon) => Ok(MultiPolygon::new(vec![polygon])),
         geo::Geometry::MultiPolygon(multi) => Ok(multi),

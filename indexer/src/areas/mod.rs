@@ -23,12 +23,14 @@
 //! - [`problems`]: every problem found, for the refusal.
 //! - [`postcode_table`]: the compact in-memory postcode lookup.
 //! - `load`: `Directory::load_area`.
+//! - [`follow`]: a running directory follows geography another process wrote.
 //! - [`custom`]: custom Places.
 
 pub mod census;
 pub mod codepoint;
 pub mod custom;
 pub mod derive;
+pub mod follow;
 mod load;
 pub mod msoa_names;
 pub mod ons;
