@@ -1,7 +1,10 @@
 //! The place hierarchy in memory: boundaries, parent/child relations and point-in-polygon.
 //!
-//! Point-in-polygon goes through an R-tree of boundary bounding boxes (`rstar`), so a lookup
-//! tests only the few polygons whose box holds the point, then `geo` decides exactly.
+//! Point-in-polygon goes through R-trees of boundary bounding boxes (`rstar`), so a lookup
+//! tests only the few polygons whose box holds the point, then `geo` decides exactly. There is
+//! one tree per level: the places of a level tile the country without overlapping, so their
+//! boxes barely overlap and a lookup walks one path down each tree (one tree of every level
+//! nests each district's box over its wards' and LSOAs', and a lookup had to visit many nodes).
 
 use std::collections::HashMap;
 
@@ -23,7 +26,8 @@ pub struct PlaceIndex {
     boundary_geojson: Vec<String>,
     by_code: HashMap<PlaceCode, usize>,
     children: HashMap<PlaceCode, Vec<usize>>,
-    boxes: RTree<BoxEntry>,
+    /// One R-tree per level.
+    boxes: Vec<(PlaceLevel, RTree<BoxEntry>)>,
     /// Places containing points asked about before (searches near a postcode repeat its
     /// centre), by the point's coordinates' bits. Dropped with the index when places change.
     containing_memo: std::sync::Mutex<HashMap<(u64, u64), Vec<usize>>>,
@@ -63,11 +67,14 @@ impl PlaceIndex {
 
     fn assemble(entries: Vec<(Place, MultiPolygon<f64>, String)>) -> PlaceIndex {
         let mut index = PlaceIndex::default();
-        let mut boxes = Vec::with_capacity(entries.len());
+        let mut boxes: HashMap<PlaceLevel, Vec<BoxEntry>> = HashMap::new();
         for (position, (place, boundary, geojson_text)) in entries.into_iter().enumerate() {
             if let Some(rect) = boundary.bounding_rect() {
                 let corners = Rectangle::from_corners([rect.min().x, rect.min().y], [rect.max().x, rect.max().y]);
-                boxes.push(GeomWithData::new(corners, position));
+                boxes
+                    .entry(place.level)
+                    .or_default()
+                    .push(GeomWithData::new(corners, position));
             }
             index.by_code.insert(place.code.clone(), position);
             if let Some(parent) = &place.parent_code {
@@ -77,7 +84,10 @@ impl PlaceIndex {
             index.boundaries.push(boundary);
             index.boundary_geojson.push(geojson_text);
         }
-        index.boxes = RTree::bulk_load(boxes);
+        index.boxes = boxes
+            .into_iter()
+            .map(|(level, entries)| (level, RTree::bulk_load(entries)))
+            .collect();
         index.attach_custom_members();
         for children in index.children.values_mut() {
             children.sort_by(|a, b| index.places[*a].name.cmp(&index.places[*b].name));
@@ -100,9 +110,10 @@ impl PlaceIndex {
             let envelope = rstar::AABB::from_corners([rect.min().x, rect.min().y], [rect.max().x, rect.max().y]);
             let members: Vec<usize> = self
                 .boxes
-                .locate_in_envelope_intersecting(&envelope)
+                .iter()
+                .filter(|(level, _)| matches!(level, PlaceLevel::Ward | PlaceLevel::Lsoa))
+                .flat_map(|(_, tree)| tree.locate_in_envelope_intersecting(&envelope))
                 .map(|entry| entry.data)
-                .filter(|&i| matches!(self.places[i].level, PlaceLevel::Ward | PlaceLevel::Lsoa))
                 .filter(|&i| {
                     self.boundaries[i]
                         .interior_point()
@@ -138,7 +149,7 @@ impl PlaceIndex {
             + names
             + self.places.capacity() * std::mem::size_of::<Place>()
             + self.by_code.capacity() * (std::mem::size_of::<PlaceCode>() + 8 + 9)
-            + self.boxes.size() * std::mem::size_of::<BoxEntry>() * 2
+            + self.boxes.iter().map(|(_, tree)| tree.size()).sum::<usize>() * std::mem::size_of::<BoxEntry>() * 2
     }
 
     pub fn is_empty(&self) -> bool {
@@ -244,14 +255,31 @@ impl PlaceIndex {
             .collect()
     }
 
+    /// The places of one level whose boundary contains the point (without the memo), by code.
+    pub fn containing_at_level(&self, point: GeoPoint, level: PlaceLevel) -> Vec<&Place> {
+        self.positions_at(point, Some(level))
+            .into_iter()
+            .map(|i| &self.places[i])
+            .collect()
+    }
+
     /// Positions of the places containing the point, largest level first, then by code.
     fn containing_positions(&self, point: GeoPoint) -> Vec<usize> {
+        self.positions_at(point, None)
+    }
+
+    /// Positions of the places (of `level`, or of every level) containing the point, largest
+    /// level first, then by code.
+    fn positions_at(&self, point: GeoPoint, level: Option<PlaceLevel>) -> Vec<usize> {
         let coord = point.to_geo().0;
         // The R-tree already checked the bounding box; `intersects` would compute it again over
         // every vertex (the county has thousands), so ask for the position directly.
+        let at = [point.longitude(), point.latitude()];
         let mut found: Vec<usize> = self
             .boxes
-            .locate_all_at_point(&[point.longitude(), point.latitude()])
+            .iter()
+            .filter(|(of, _)| level.is_none_or(|level| level == *of))
+            .flat_map(|(_, tree)| tree.locate_all_at_point(&at))
             .filter(|entry| self.boundaries[entry.data].coordinate_position(&coord) != CoordPos::Outside)
             .map(|entry| entry.data)
             .collect();
@@ -268,7 +296,8 @@ impl PlaceIndex {
         let (x, y) = (point.longitude(), point.latitude());
         let envelope = rstar::AABB::from_corners([x - degrees, y - degrees], [x + degrees, y + degrees]);
         self.boxes
-            .locate_in_envelope_intersecting(&envelope)
+            .iter()
+            .flat_map(|(_, tree)| tree.locate_in_envelope_intersecting(&envelope))
             .map(|entry| &self.places[entry.data])
             .collect()
     }

@@ -204,7 +204,8 @@ impl Directory {
         self.store()
             .save_custom_place(&place, &geometry, members, &source, Utc::now())
             .await?;
-        self.follow_geography_change(&mut known_generation, false).await?;
+        self.follow_geography_change(&mut known_generation, super::load::PostcodeSource::Unchanged)
+            .await?;
         drop(known_generation);
         info!(code = %place.code, members = members.len(), lsoas = lsoas.len(), replaced, "custom place defined");
         Ok(CustomPlaceDefinition {

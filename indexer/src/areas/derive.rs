@@ -343,9 +343,9 @@ fn place_postcodes(
 /// The LSOA containing the point, or the nearest one within [`NEAREST_LSOA_DEGREES`].
 fn lsoa_at(index: &PlaceIndex, point: GeoPoint, lsoas: &HashMap<PlaceCode, PlaceCode>) -> Option<PlaceCode> {
     if let Some(found) = index
-        .containing_uncached(point)
+        .containing_at_level(point, PlaceLevel::Lsoa)
         .into_iter()
-        .find(|p| p.level == PlaceLevel::Lsoa && lsoas.contains_key(&p.code))
+        .find(|p| lsoas.contains_key(&p.code))
     {
         return Some(found.code.clone());
     }

@@ -28,7 +28,8 @@ impl Directory {
             return Ok(false);
         }
         let from = *known;
-        self.follow_geography_change(&mut known, true).await?;
+        self.follow_geography_change(&mut known, super::load::PostcodeSource::Store)
+            .await?;
         info!(
             from,
             to = *known,

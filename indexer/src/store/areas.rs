@@ -84,8 +84,9 @@ impl Store {
 
     /// Replaces the pack's districts (their places and postcodes) in one transaction. Every
     /// replaced or dropped place is copied into `place_history` first; the load is logged in
-    /// `area_loads`. Returns how many postcodes the districts held before.
-    pub async fn replace_area(&self, pack: &AreaPack, source: &str, at: DateTime<Utc>) -> Result<i64> {
+    /// `area_loads`. Returns how many postcodes the districts held before, and the geography
+    /// generation this write made.
+    pub async fn replace_area(&self, pack: &AreaPack, source: &str, at: DateTime<Utc>) -> Result<(i64, i64)> {
         let districts = json_codes(pack.district_codes().iter());
         let codes = json_codes(pack.places.iter().map(|(p, _)| &p.code));
         let mut tx = self.begin_write().await?;
@@ -154,8 +155,12 @@ impl Store {
             log_load(&mut tx, district, source, at, replaced_postcodes).await?;
         }
         bump_geography_generation(&mut tx).await?;
+        let generation: String = sqlx::query_scalar("SELECT value FROM meta WHERE key = ?")
+            .bind(GEOGRAPHY_GENERATION)
+            .fetch_one(&mut *tx)
+            .await?;
         tx.commit().await?;
-        Ok(replaced_postcodes)
+        Ok((replaced_postcodes, generation.parse().unwrap_or(0)))
     }
 
     /// Loads logged for a district, newest first: (source, loaded at, postcodes, population).
