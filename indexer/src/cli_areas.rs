@@ -14,8 +14,9 @@ pub enum AreasCommand {
     /// boundary GeoJSON for LSOAs, MSOAs, wards and districts, the Census 2021 LSOA age
     /// export, optionally HCL MSOA names). Checked whole first: a pack with problems is
     /// refused with every reason and changes nothing. Replaces the pack's districts and keeps
-    /// the replaced places in history; other areas stay. A running API server sees the new
-    /// area after a restart; the `loadArea` mutation (admins) loads one live.
+    /// the replaced places in history; other areas stay. An API server running on the same
+    /// data directory picks the new area up within a few seconds (or use the `loadArea`
+    /// mutation, admins only).
     Load {
         /// The directory holding the pack's files.
         dir: PathBuf,

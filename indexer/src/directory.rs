@@ -39,6 +39,9 @@ pub struct Directory {
     /// An async lock, so one request counts while the others wait for its answer.
     public_link_count: Arc<tokio::sync::Mutex<Option<(i64, i64)>>>,
     data_dir: PathBuf,
+    /// The store's geography generation the places and postcodes in memory were read at; its
+    /// lock is held while they are rebuilt (see `areas::follow`).
+    pub(crate) geography_generation: Arc<tokio::sync::Mutex<i64>>,
 }
 
 /// The search index directory inside the data directory.
@@ -113,6 +116,7 @@ impl Directory {
                 );
             }
         }
+        let geography_generation = store.geography_generation().await?;
         let places = PlaceIndex::build(store.all_places().await?).map_err(|e| data_dir_error(e.to_string()))?;
         if places.is_empty() {
             return Err(data_dir_error("it holds no places".into()));
@@ -146,9 +150,11 @@ impl Directory {
             geography: Arc::new(RwLock::new(geography)),
             search: Arc::new(search),
             data_dir: data_dir.to_path_buf(),
+            geography_generation: Arc::new(tokio::sync::Mutex::new(geography_generation)),
         };
         if bring_index_up_to_date {
             tokio::spawn(search_sync::follow(directory.clone()));
+            tokio::spawn(crate::areas::follow::follow(directory.clone()));
         }
         Ok(directory)
     }

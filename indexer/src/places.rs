@@ -1,7 +1,10 @@
 //! The place hierarchy in memory: boundaries, parent/child relations and point-in-polygon.
 //!
-//! Point-in-polygon goes through an R-tree of boundary bounding boxes (`rstar`), so a lookup
-//! tests only the few polygons whose box holds the point, then `geo` decides exactly.
+//! Point-in-polygon goes through R-trees of boundary bounding boxes (`rstar`), so a lookup
+//! tests only the few polygons whose box holds the point, then `geo` decides exactly. There is
+//! one tree per level: the places of a level tile the country without overlapping, so their
+//! boxes barely overlap and a lookup walks one path down each tree (one tree of every level
+//! nests each district's box over its wards' and LSOAs', and a lookup had to visit many nodes).
 
 use std::collections::HashMap;
 
@@ -23,7 +26,8 @@ pub struct PlaceIndex {
     boundary_geojson: Vec<String>,
     by_code: HashMap<PlaceCode, usize>,
     children: HashMap<PlaceCode, Vec<usize>>,
-    boxes: RTree<BoxEntry>,
+    /// One R-tree per level.
+    boxes: Vec<(PlaceLevel, RTree<BoxEntry>)>,
     /// Places containing points asked about before (searches near a postcode repeat its
     /// centre), by the point's coordinates' bits. Dropped with the index when places change.
     containing_memo: std::sync::Mutex<HashMap<(u64, u64), Vec<usize>>>,
@@ -35,14 +39,18 @@ const CONTAINING_MEMO_CAPACITY: usize = 100_000;
 impl PlaceIndex {
     /// Builds the index from places and their boundaries as GeoJSON geometry text.
     pub fn build(entries: Vec<(Place, String)>) -> Result<PlaceIndex> {
-        let mut parsed = Vec::with_capacity(entries.len());
-        for (place, geojson_text) in entries {
-            let boundary = parse_boundary(&geojson_text).map_err(|reason| Error::DataDir {
-                path: Default::default(),
-                reason: format!("boundary of {} is not a valid polygon: {reason}", place.code),
-            })?;
-            parsed.push((place, boundary, geojson_text));
-        }
+        use rayon::prelude::*;
+        // All of England is some 50,000 boundaries: parsed over every core.
+        let parsed = entries
+            .into_par_iter()
+            .map(|(place, geojson_text)| {
+                let boundary = parse_boundary(&geojson_text).map_err(|reason| Error::DataDir {
+                    path: Default::default(),
+                    reason: format!("boundary of {} is not a valid polygon: {reason}", place.code),
+                })?;
+                Ok((place, boundary, geojson_text))
+            })
+            .collect::<Result<Vec<_>>>()?;
         Ok(PlaceIndex::assemble(parsed))
     }
 
@@ -59,11 +67,14 @@ impl PlaceIndex {
 
     fn assemble(entries: Vec<(Place, MultiPolygon<f64>, String)>) -> PlaceIndex {
         let mut index = PlaceIndex::default();
-        let mut boxes = Vec::with_capacity(entries.len());
+        let mut boxes: HashMap<PlaceLevel, Vec<BoxEntry>> = HashMap::new();
         for (position, (place, boundary, geojson_text)) in entries.into_iter().enumerate() {
             if let Some(rect) = boundary.bounding_rect() {
                 let corners = Rectangle::from_corners([rect.min().x, rect.min().y], [rect.max().x, rect.max().y]);
-                boxes.push(GeomWithData::new(corners, position));
+                boxes
+                    .entry(place.level)
+                    .or_default()
+                    .push(GeomWithData::new(corners, position));
             }
             index.by_code.insert(place.code.clone(), position);
             if let Some(parent) = &place.parent_code {
@@ -73,7 +84,10 @@ impl PlaceIndex {
             index.boundaries.push(boundary);
             index.boundary_geojson.push(geojson_text);
         }
-        index.boxes = RTree::bulk_load(boxes);
+        index.boxes = boxes
+            .into_iter()
+            .map(|(level, entries)| (level, RTree::bulk_load(entries)))
+            .collect();
         index.attach_custom_members();
         for children in index.children.values_mut() {
             children.sort_by(|a, b| index.places[*a].name.cmp(&index.places[*b].name));
@@ -96,9 +110,10 @@ impl PlaceIndex {
             let envelope = rstar::AABB::from_corners([rect.min().x, rect.min().y], [rect.max().x, rect.max().y]);
             let members: Vec<usize> = self
                 .boxes
-                .locate_in_envelope_intersecting(&envelope)
+                .iter()
+                .filter(|(level, _)| matches!(level, PlaceLevel::Ward | PlaceLevel::Lsoa))
+                .flat_map(|(_, tree)| tree.locate_in_envelope_intersecting(&envelope))
                 .map(|entry| entry.data)
-                .filter(|&i| matches!(self.places[i].level, PlaceLevel::Ward | PlaceLevel::Lsoa))
                 .filter(|&i| {
                     self.boundaries[i]
                         .interior_point()
@@ -134,7 +149,7 @@ impl PlaceIndex {
             + names
             + self.places.capacity() * std::mem::size_of::<Place>()
             + self.by_code.capacity() * (std::mem::size_of::<PlaceCode>() + 8 + 9)
-            + self.boxes.size() * std::mem::size_of::<BoxEntry>() * 2
+            + self.boxes.iter().map(|(_, tree)| tree.size()).sum::<usize>() * std::mem::size_of::<BoxEntry>() * 2
     }
 
     pub fn is_empty(&self) -> bool {
@@ -213,28 +228,66 @@ impl PlaceIndex {
     /// level first.
     pub fn containing(&self, point: GeoPoint) -> Vec<&Place> {
         let key = (point.latitude().to_bits(), point.longitude().to_bits());
-        let mut memo = match self.containing_memo.lock() {
+        let lock = || match self.containing_memo.lock() {
             Ok(memo) => memo,
             Err(poisoned) => poisoned.into_inner(),
         };
-        if let Some(found) = memo.get(&key) {
+        if let Some(found) = lock().get(&key) {
             return found.iter().map(|i| &self.places[*i]).collect();
         }
-        let coord = point.to_geo().0;
-        // The R-tree already checked the bounding box; `intersects` would compute it again over
-        // every vertex (the county has thousands), so ask for the position directly.
-        let mut found: Vec<usize> = self
-            .boxes
-            .locate_all_at_point(&[point.longitude(), point.latitude()])
-            .filter(|entry| self.boundaries[entry.data].coordinate_position(&coord) != CoordPos::Outside)
-            .map(|entry| entry.data)
-            .collect();
-        found.sort_by_key(|i| (self.places[*i].level, self.places[*i].code.clone()));
+        // Worked out without the lock held, so concurrent lookups do not queue behind it.
+        let found = self.containing_positions(point);
+        let places = found.iter().map(|i| &self.places[*i]).collect();
+        let mut memo = lock();
         if memo.len() >= CONTAINING_MEMO_CAPACITY {
             memo.clear();
         }
-        memo.insert(key, found.clone());
-        found.iter().map(|i| &self.places[*i]).collect()
+        memo.insert(key, found);
+        places
+    }
+
+    /// Every place whose boundary contains the point, as [`PlaceIndex::containing`] but without
+    /// its memo (for many distinct points at once, from several threads).
+    pub fn containing_uncached(&self, point: GeoPoint) -> Vec<&Place> {
+        self.containing_positions(point)
+            .into_iter()
+            .map(|i| &self.places[i])
+            .collect()
+    }
+
+    /// The places of one level whose boundary contains the point (without the memo), by code.
+    pub fn containing_at_level(&self, point: GeoPoint, level: PlaceLevel) -> Vec<&Place> {
+        self.positions_at(point, Some(level))
+            .into_iter()
+            .map(|i| &self.places[i])
+            .collect()
+    }
+
+    /// Positions of the places containing the point, largest level first, then by code.
+    fn containing_positions(&self, point: GeoPoint) -> Vec<usize> {
+        self.positions_at(point, None)
+    }
+
+    /// Positions of the places (of `level`, or of every level) containing the point, largest
+    /// level first, then by code.
+    fn positions_at(&self, point: GeoPoint, level: Option<PlaceLevel>) -> Vec<usize> {
+        let coord = point.to_geo().0;
+        // The R-tree already checked the bounding box; `intersects` would compute it again over
+        // every vertex (the county has thousands), so ask for the position directly.
+        let at = [point.longitude(), point.latitude()];
+        let mut found: Vec<usize> = self
+            .boxes
+            .iter()
+            .filter(|(of, _)| level.is_none_or(|level| level == *of))
+            .flat_map(|(_, tree)| tree.locate_all_at_point(&at))
+            .filter(|entry| self.boundaries[entry.data].coordinate_position(&coord) != CoordPos::Outside)
+            .map(|entry| entry.data)
+            .collect();
+        found.sort_unstable_by(|a, b| {
+            let (a, b) = (&self.places[*a], &self.places[*b]);
+            (a.level, &a.code).cmp(&(b.level, &b.code))
+        });
+        found
     }
 
     /// Places whose bounding box comes within `degrees` of the point (a coarse first cut for a
@@ -243,7 +296,8 @@ impl PlaceIndex {
         let (x, y) = (point.longitude(), point.latitude());
         let envelope = rstar::AABB::from_corners([x - degrees, y - degrees], [x + degrees, y + degrees]);
         self.boxes
-            .locate_in_envelope_intersecting(&envelope)
+            .iter()
+            .flat_map(|(_, tree)| tree.locate_in_envelope_intersecting(&envelope))
             .map(|entry| &self.places[entry.data])
             .collect()
     }
@@ -270,6 +324,11 @@ impl PlaceIndex {
 /// Parses a GeoJSON Polygon or MultiPolygon geometry.
 pub fn parse_boundary(geojson_text: &str) -> std::result::Result<MultiPolygon<f64>, String> {
     let geometry: geojson::Geometry = geojson_text.parse().map_err(|e: geojson::Error| e.to_string())?;
+    multi_polygon(geometry)
+}
+
+/// A parsed GeoJSON Polygon or MultiPolygon geometry as polygons.
+pub fn multi_polygon(geometry: geojson::Geometry) -> std::result::Result<MultiPolygon<f64>, String> {
     match geo::Geometry::<f64>::try_from(geometry).map_err(|e| e.to_string())? {
         geo::Geometry::Polygon(polygon) => Ok(MultiPolygon::new(vec![polygon])),
         geo::Geometry::MultiPolygon(multi) => Ok(multi),

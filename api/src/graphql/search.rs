@@ -302,6 +302,7 @@ async fn parse_request(directory: &Directory, a: SearchArgs) -> Result<SearchReq
                 .map_err(|_| bad_input("place", format!("place: no place with code {code}")))?;
             Some(Within {
                 overlapping: directory.places().overlapping_codes(&code),
+                members: directory.custom_place_members(&code).await.or_gql(Some("place"))?,
                 code,
             })
         }

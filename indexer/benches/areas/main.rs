@@ -82,6 +82,13 @@ async fn fresh_directory(dir: &Path) -> Directory {
 
 #[tokio::main]
 async fn main() {
+    // The load logs each stage's time (`RUST_LOG=indexer=info`, the default here).
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("indexer=info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
     let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/areas/E06000061");
     println!(
         "# one unitary authority: North Northamptonshire ({})",

@@ -49,6 +49,10 @@ pub fn looks_like_codepoint(first_line: &str) -> bool {
     first_line.split(',').count() == COLUMNS && Postcode::parse(first_field).is_ok()
 }
 
+/// Lines read before their positions are converted together (OSTN15 is most of the work, so
+/// each batch is converted over every core; batches keep memory bounded for England's files).
+const BATCH_LINES: usize = 65_536;
+
 /// Reads one Code-Point Open file into `read`, adding a problem for every bad line.
 pub fn read_file(path: &Path, read: &mut CodePointRead, problems: &mut Problems) {
     let name = file_name(path);
@@ -63,16 +67,36 @@ pub fn read_file(path: &Path, read: &mut CodePointRead, problems: &mut Problems)
             return;
         }
     };
+    let mut batch: Vec<(usize, csv::StringRecord)> = Vec::with_capacity(BATCH_LINES);
     for (position, record) in reader.records().enumerate() {
         let line = position + 1;
-        let record = match record {
-            Ok(record) => record,
-            Err(error) => {
-                problems.push("codepoint-line", format!("{name} line {line}: not CSV: {error}"));
-                continue;
-            }
-        };
-        match parse_line(&record) {
+        match record {
+            Ok(record) => batch.push((line, record)),
+            Err(error) => problems.push("codepoint-line", format!("{name} line {line}: not CSV: {error}")),
+        }
+        if batch.len() == BATCH_LINES {
+            convert_batch(&name, &mut batch, read, problems);
+        }
+    }
+    convert_batch(&name, &mut batch, read, problems);
+}
+
+/// Parses and converts a batch of lines in parallel, then adds them in file order.
+fn convert_batch(
+    name: &str,
+    batch: &mut Vec<(usize, csv::StringRecord)>,
+    read: &mut CodePointRead,
+    problems: &mut Problems,
+) {
+    use rayon::prelude::*;
+    let parsed: Vec<(usize, LineRead)> = batch
+        .par_iter()
+        .map(|(line, record)| (*line, parse_line(record)))
+        .collect();
+    batch.clear();
+    read.rows.reserve(parsed.len());
+    for (line, result) in parsed {
+        match result {
             Ok(Some(row)) => read.rows.push(row),
             Ok(None) => read.without_coordinates += 1,
             Err((kind, reason)) => problems.push(kind, format!("{name} line {line}: {reason}")),
@@ -80,8 +104,11 @@ pub fn read_file(path: &Path, read: &mut CodePointRead, problems: &mut Problems)
     }
 }
 
+/// What one line gave: a row, nothing (no coordinates), or a problem of a kind.
+type LineRead = Result<Option<CodePointRow>, (&'static str, String)>;
+
 /// One line; `Ok(None)` for a postcode without coordinates.
-fn parse_line(record: &csv::StringRecord) -> Result<Option<CodePointRow>, (&'static str, String)> {
+fn parse_line(record: &csv::StringRecord) -> LineRead {
     if record.len() != COLUMNS {
         return Err((
             "codepoint-columns",

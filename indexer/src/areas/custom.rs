@@ -153,6 +153,15 @@ fn lsoas_inside(places: &PlaceIndex, boundary: &MultiPolygon<f64>) -> Vec<PlaceC
 }
 
 impl Directory {
+    /// A custom Place's member wards or LSOAs (a venue carrying one of their codes is inside
+    /// it); empty for any other place.
+    pub async fn custom_place_members(&self, code: &PlaceCode) -> Result<Vec<PlaceCode>> {
+        if !code.as_str().starts_with(CUSTOM_PLACE_PREFIX) {
+            return Ok(Vec::new());
+        }
+        self.store().custom_place_members(code).await
+    }
+
     /// Defines (or redefines, by name) a custom Place from member codes; gap reports, search
     /// filters, signposting and place lookups follow at once. Bad names or members are
     /// `InvalidInput` naming `name_field` or `members_field`.
@@ -191,10 +200,13 @@ impl Directory {
         };
         let geometry = geojson::Geometry::new(geojson::Value::from(&boundary)).to_string();
         let source = format!("custom place {name}");
+        let mut known_generation = self.geography_generation.lock().await;
         self.store()
             .save_custom_place(&place, &geometry, members, &source, Utc::now())
             .await?;
-        self.follow_geography_change(false).await?;
+        self.follow_geography_change(&mut known_generation, super::load::PostcodeSource::Unchanged)
+            .await?;
+        drop(known_generation);
         info!(code = %place.code, members = members.len(), lsoas = lsoas.len(), replaced, "custom place defined");
         Ok(CustomPlaceDefinition {
             place,

@@ -15,8 +15,13 @@
 
 use std::collections::{HashMap, HashSet};
 
-use geo::{Distance, Euclidean, InteriorPoint};
+use std::time::Instant;
 
+use geo::{Distance, Euclidean, InteriorPoint};
+use rayon::prelude::*;
+use tracing::info;
+
+use super::codepoint::CodePointRow;
 use super::ons::{Boundary, BoundaryKind};
 use super::pack::RawPack;
 use super::problems::Problems;
@@ -51,9 +56,11 @@ pub fn derive(mut raw: RawPack, problems: &mut Problems) -> Option<AreaPack> {
             district.geometry_text.clone(),
         ));
     }
+    let started = Instant::now();
+    let msoa_containers = containers(&index, &by_kind[&BoundaryKind::Msoa], &[PlaceLevel::District]);
     let mut msoa_district: HashMap<PlaceCode, PlaceCode> = HashMap::new();
-    for msoa in &by_kind[&BoundaryKind::Msoa] {
-        let Some(district) = container(&index, msoa, PlaceLevel::District) else {
+    for (msoa, [district]) in by_kind[&BoundaryKind::Msoa].iter().zip(msoa_containers) {
+        let Some(district) = district else {
             summary.outside_areas += 1;
             continue;
         };
@@ -64,14 +71,15 @@ pub fn derive(mut raw: RawPack, problems: &mut Problems) -> Option<AreaPack> {
         msoa_district.insert(msoa.code.clone(), district);
         places.push((msoa_place, msoa.geometry_text.clone()));
     }
+    let ward_containers = containers(&index, &by_kind[&BoundaryKind::Ward], &[PlaceLevel::District]);
     let mut ward_codes = HashSet::new();
-    for ward in &by_kind[&BoundaryKind::Ward] {
+    for (ward, [contained_by]) in by_kind[&BoundaryKind::Ward].iter().zip(ward_containers) {
         let named = ward
             .district_code
             .as_deref()
             .and_then(|raw| PlaceCode::parse(raw).ok())
             .filter(|code| district_codes.contains(code));
-        let Some(district) = named.or_else(|| container(&index, ward, PlaceLevel::District)) else {
+        let Some(district) = named.or(contained_by) else {
             summary.outside_areas += 1;
             continue;
         };
@@ -84,8 +92,13 @@ pub fn derive(mut raw: RawPack, problems: &mut Problems) -> Option<AreaPack> {
     let mut lsoa_district: HashMap<PlaceCode, PlaceCode> = HashMap::new();
     let all_lsoa_codes: HashSet<&str> = by_kind[&BoundaryKind::Lsoa].iter().map(|l| l.code.as_str()).collect();
     let have_msoas = !msoa_district.is_empty();
-    for lsoa in &by_kind[&BoundaryKind::Lsoa] {
-        let Some(district) = container(&index, lsoa, PlaceLevel::District) else {
+    let lsoa_containers = containers(
+        &index,
+        &by_kind[&BoundaryKind::Lsoa],
+        &[PlaceLevel::District, PlaceLevel::Msoa],
+    );
+    for (lsoa, [district, msoa]) in by_kind[&BoundaryKind::Lsoa].iter().zip(lsoa_containers) {
+        let Some(district) = district else {
             summary.outside_areas += 1;
             continue;
         };
@@ -108,7 +121,7 @@ pub fn derive(mut raw: RawPack, problems: &mut Problems) -> Option<AreaPack> {
             ),
         }
         // Without any MSOA file, that one problem is reported, not one per LSOA.
-        match container(&index, lsoa, PlaceLevel::Msoa).filter(|m| msoa_district.contains_key(m)) {
+        match msoa.filter(|m| msoa_district.contains_key(m)) {
             Some(msoa) if msoa_district.get(&msoa) != Some(&district) => problems.push(
                 "nesting",
                 format!(
@@ -150,6 +163,12 @@ pub fn derive(mut raw: RawPack, problems: &mut Problems) -> Option<AreaPack> {
         }
     }
 
+    info!(
+        stage = "nesting",
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "area pack: hierarchy derived"
+    );
+    let started = Instant::now();
     let postcodes = place_postcodes(
         &raw,
         &index,
@@ -158,6 +177,12 @@ pub fn derive(mut raw: RawPack, problems: &mut Problems) -> Option<AreaPack> {
         &lsoa_district,
         &mut summary,
         problems,
+    );
+    info!(
+        stage = "postcodes",
+        postcodes = postcodes.len(),
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "area pack: postcodes placed in LSOAs"
     );
     if !problems.is_empty() {
         return None;
@@ -219,15 +244,25 @@ fn spatial_index(by_kind: &HashMap<BoundaryKind, Vec<Boundary>>) -> PlaceIndex {
     PlaceIndex::from_polygons(entries)
 }
 
-/// The place of `level` containing an interior point of `boundary`.
-fn container(index: &PlaceIndex, boundary: &Boundary, level: PlaceLevel) -> Option<PlaceCode> {
-    let inside = boundary.polygon.interior_point()?;
-    let point = GeoPoint::new(inside.y(), inside.x()).ok()?;
-    index
-        .containing(point)
-        .into_iter()
-        .find(|p| p.level == level)
-        .map(|p| p.code.clone())
+/// For each boundary (over every core), the places of `levels` containing an interior point of
+/// it.
+fn containers<const N: usize>(
+    index: &PlaceIndex,
+    boundaries: &[Boundary],
+    levels: &[PlaceLevel; N],
+) -> Vec<[Option<PlaceCode>; N]> {
+    boundaries
+        .par_iter()
+        .map(|boundary| {
+            let found = boundary
+                .polygon
+                .interior_point()
+                .and_then(|inside| GeoPoint::new(inside.y(), inside.x()).ok())
+                .map(|point| index.containing_uncached(point))
+                .unwrap_or_default();
+            levels.map(|level| found.iter().find(|p| p.level == level).map(|p| p.code.clone()))
+        })
+        .collect()
 }
 
 /// Each postcode of the pack's districts with its LSOA.
@@ -240,13 +275,22 @@ fn place_postcodes(
     summary: &mut AreaSummary,
     problems: &mut Problems,
 ) -> Vec<PostcodeRecord> {
-    let mut records = Vec::with_capacity(raw.codepoint.rows.len());
-    let mut seen = HashSet::with_capacity(raw.codepoint.rows.len());
-    for row in &raw.codepoint.rows {
-        let Some(district) = PlaceCode::parse(&row.district_code)
+    // Point in polygon is most of the work: every postcode's LSOA over every core first.
+    let in_pack = |row: &CodePointRow| {
+        PlaceCode::parse(&row.district_code)
             .ok()
             .filter(|code| district_codes.contains(code))
-        else {
+    };
+    let lsoas: Vec<Option<PlaceCode>> = raw
+        .codepoint
+        .rows
+        .par_iter()
+        .map(|row| in_pack(row).and_then(|_| lsoa_at(index, row.point, lsoa_district)))
+        .collect();
+    let mut records = Vec::with_capacity(raw.codepoint.rows.len());
+    let mut seen = HashSet::with_capacity(raw.codepoint.rows.len());
+    for (row, lsoa) in raw.codepoint.rows.iter().zip(lsoas) {
+        let Some(district) = in_pack(row) else {
             summary.postcodes_in_other_districts += 1;
             continue;
         };
@@ -270,7 +314,7 @@ fn place_postcodes(
             );
             continue;
         };
-        let Some(lsoa) = lsoa_at(index, row.point, lsoa_district) else {
+        let Some(lsoa) = lsoa else {
             problems.push(
                 "postcode-outside",
                 format!(
@@ -299,9 +343,9 @@ fn place_postcodes(
 /// The LSOA containing the point, or the nearest one within [`NEAREST_LSOA_DEGREES`].
 fn lsoa_at(index: &PlaceIndex, point: GeoPoint, lsoas: &HashMap<PlaceCode, PlaceCode>) -> Option<PlaceCode> {
     if let Some(found) = index
-        .containing(point)
+        .containing_at_level(point, PlaceLevel::Lsoa)
         .into_iter()
-        .find(|p| p.level == PlaceLevel::Lsoa && lsoas.contains_key(&p.code))
+        .find(|p| lsoas.contains_key(&p.code))
     {
         return Some(found.code.clone());
     }

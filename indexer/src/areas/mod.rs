@@ -23,13 +23,15 @@
 //! - [`problems`]: every problem found, for the refusal.
 //! - [`postcode_table`]: the compact in-memory postcode lookup.
 //! - `load`: `Directory::load_area`.
+//! - [`follow`]: a running directory follows geography another process wrote.
 //! - [`custom`]: custom Places.
 
 pub mod census;
 pub mod codepoint;
 pub mod custom;
 pub mod derive;
-mod load;
+pub mod follow;
+pub(crate) mod load;
 pub mod msoa_names;
 pub mod ons;
 pub mod pack;
@@ -58,7 +60,7 @@ pub struct AreaPack {
 impl AreaPack {
     /// The pack's district codes: the areas it replaces.
     pub fn district_codes(&self) -> Vec<PlaceCode> {
-        self.summary.districts.iter().map(|d| d.code.clone()).collect()
+        self.summary.district_codes().into_iter().collect()
     }
 }
 
@@ -77,6 +79,10 @@ pub struct AreaSummary {
 }
 
 impl AreaSummary {
+    /// The district codes, in code order.
+    pub fn district_codes(&self) -> std::collections::BTreeSet<PlaceCode> {
+        self.districts.iter().map(|d| d.code.clone()).collect()
+    }
     pub fn wards(&self) -> usize {
         self.districts.iter().map(|d| d.wards).sum()
     }

@@ -16,7 +16,7 @@ use serde_json::{Map, Value};
 use super::codepoint::file_name;
 use super::problems::Problems;
 use crate::domain::PlaceCode;
-use crate::places::parse_boundary;
+use crate::places::multi_polygon;
 
 /// The kind of area a boundary file holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -149,39 +149,48 @@ pub fn read_text(name: &str, text: &str, problems: &mut Problems) -> Option<(Bou
     let district_key = (kind == BoundaryKind::Ward)
         .then(|| property_names(first_properties.keys(), BoundaryKind::District).map(|(code, _)| code))
         .flatten();
-    let mut boundaries = Vec::with_capacity(features.len());
-    for (position, feature) in features.into_iter().enumerate() {
-        let empty = Map::new();
-        let properties = feature["properties"].as_object().unwrap_or(&empty);
-        let text_of = |key: &str| {
-            properties
-                .get(key)
-                .and_then(Value::as_str)
-                .map(str::trim)
-                .unwrap_or_default()
-        };
-        let code = match PlaceCode::parse(text_of(&code_key)) {
-            Ok(code) => code,
-            Err(error) => {
-                problems.push(
+    // Each feature's geometry is converted and validated on its own: over every core.
+    use rayon::prelude::*;
+    let read: Vec<std::result::Result<Boundary, (&'static str, String)>> = features
+        .into_par_iter()
+        .enumerate()
+        .map(|(position, mut feature)| {
+            let empty = Map::new();
+            let properties = feature["properties"].as_object().unwrap_or(&empty);
+            let text_of = |key: &str| {
+                properties
+                    .get(key)
+                    .and_then(Value::as_str)
+                    .map(str::trim)
+                    .unwrap_or_default()
+            };
+            let code = PlaceCode::parse(text_of(&code_key)).map_err(|error| {
+                (
                     "geojson-code",
                     format!("{name} feature {position}: {code_key}: {error}"),
-                );
-                continue;
-            }
-        };
-        match read_geometry(&feature["geometry"]) {
-            Ok((geometry_text, polygon)) => boundaries.push(Boundary {
-                name: Some(text_of(&name_key))
-                    .filter(|n| !n.is_empty())
-                    .unwrap_or(code.as_str())
-                    .to_string(),
-                district_code: district_key.as_deref().map(|key| text_of(key).to_string()),
+                )
+            })?;
+            let area_name = Some(text_of(&name_key))
+                .filter(|n| !n.is_empty())
+                .unwrap_or(code.as_str())
+                .to_string();
+            let district_code = district_key.as_deref().map(|key| text_of(key).to_string());
+            let (geometry_text, polygon) = read_geometry(feature["geometry"].take())
+                .map_err(|reason| ("geometry", format!("{name}: {} {code}: {reason}", kind.label())))?;
+            Ok(Boundary {
+                name: area_name,
+                district_code,
                 code,
                 geometry_text,
                 polygon,
-            }),
-            Err(reason) => problems.push("geometry", format!("{name}: {} {code}: {reason}", kind.label())),
+            })
+        })
+        .collect();
+    let mut boundaries = Vec::with_capacity(read.len());
+    for boundary in read {
+        match boundary {
+            Ok(boundary) => boundaries.push(boundary),
+            Err((kind, message)) => problems.push(kind, message),
         }
     }
     Some((kind, boundaries))
@@ -201,13 +210,15 @@ fn crs_problem(crs: &Value) -> Option<String> {
     })
 }
 
-/// The geometry as text and polygons, if it is a valid WGS84 Polygon or MultiPolygon.
-fn read_geometry(geometry: &Value) -> Result<(String, MultiPolygon<f64>), String> {
+/// The geometry as text and polygons, if it is a valid WGS84 Polygon or MultiPolygon (parsed
+/// once, from the JSON already read).
+fn read_geometry(geometry: Value) -> Result<(String, MultiPolygon<f64>), String> {
     if geometry.is_null() {
         return Err("has no geometry".into());
     }
     let text = geometry.to_string();
-    let polygon = parse_boundary(&text)?;
+    let geometry = geojson::Geometry::from_json_value(geometry).map_err(|e| e.to_string())?;
+    let polygon = multi_polygon(geometry)?;
     if let Some(coordinate) = polygon
         .0
         .iter()

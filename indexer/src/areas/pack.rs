@@ -13,6 +13,9 @@
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use tracing::info;
 
 use super::census::{self, LsoaCounts};
 use super::codepoint::{self, file_name, CodePointRead};
@@ -60,6 +63,8 @@ pub fn read(dir: &Path, problems: &mut Problems) -> RawPack {
     paths.sort();
     for path in paths {
         let name = file_name(&path);
+        let started = Instant::now();
+        let files_before = pack.files.len();
         match recognise(&path) {
             Ok(FileKind::CodePoint) => {
                 codepoint::read_file(&path, &mut pack.codepoint, problems);
@@ -89,6 +94,14 @@ pub fn read(dir: &Path, problems: &mut Problems) -> RawPack {
                 ),
             ),
             Err(error) => problems.push("unreadable", format!("{name}: cannot be read: {error}")),
+        }
+        if let Some((file, kind)) = pack.files.get(files_before) {
+            info!(
+                file = %file,
+                kind,
+                elapsed_ms = started.elapsed().as_millis() as u64,
+                "area pack: file read"
+            );
         }
     }
     for (kind, what) in [

@@ -5,7 +5,7 @@
 //! vectors, the codes as indexes into one list of distinct codes. A lookup is a binary search
 //! (about 21 comparisons) and builds the [`PostcodeRecord`] it returns.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 use crate::domain::{PlaceCode, Postcode, PostcodeRecord};
 
@@ -63,6 +63,22 @@ impl PostcodeTable {
             table.places.push(*places);
         }
         table
+    }
+
+    /// This table with the postcodes of `districts` replaced by `records` (what an area load
+    /// wrote to the store, without reading a million rows back from it).
+    pub fn replacing(&self, districts: &BTreeSet<PlaceCode>, records: Vec<PostcodeRecord>) -> PostcodeTable {
+        let kept = (0..self.keys.len())
+            .filter(|&i| !districts.contains(&self.codes[self.places[i][0] as usize]))
+            .filter_map(|i| self.record_at(i));
+        PostcodeTable::from_records(kept.collect::<Vec<_>>().into_iter().chain(records))
+    }
+
+    /// The record at a position of the table.
+    fn record_at(&self, position: usize) -> Option<PostcodeRecord> {
+        let bytes = self.keys[position].to_be_bytes();
+        let text = std::str::from_utf8(&bytes).ok()?.trim_end_matches('\0');
+        self.get(&Postcode::parse(text).ok()?)
     }
 
     /// The postcode's record, if known.
@@ -137,5 +153,18 @@ mod tests {
             Some("E01026488")
         );
         assert!(found("NR19 1AB").is_none());
+
+        let districts: BTreeSet<PlaceCode> = [PlaceCode::parse("E07000143").expect("code")].into();
+        let mut moved = record("PE30 1AA", "E01026489");
+        moved.district_code = PlaceCode::parse("E07000146").expect("code");
+        let replaced = table.replacing(&districts, vec![record("N1 1AA", "E01026490"), moved]);
+        assert_eq!(replaced.len(), 2, "the district's other postcodes went");
+        let found = |raw: &str| replaced.get(&Postcode::parse(raw).expect("postcode"));
+        assert_eq!(
+            found("N1 1AA").map(|r| r.lsoa_code.to_string()).as_deref(),
+            Some("E01026490")
+        );
+        assert!(found("PE30 1AA").is_some());
+        assert!(found("NR19 1AA").is_none());
     }
 }

@@ -40,6 +40,9 @@ pub struct Near {
 pub struct Within {
     pub code: PlaceCode,
     pub overlapping: Vec<PlaceCode>,
+    /// A custom Place's member wards or LSOAs: a venue carrying one of them is inside it
+    /// (venues carry ONS codes only). Empty for other places.
+    pub members: Vec<PlaceCode>,
 }
 
 /// How to order results.
@@ -199,7 +202,12 @@ impl SearchRequest {
         }
         if let Some(within) = &self.within {
             filter(either(
-                term_set(fields.place, [within.code.as_str()]),
+                term_set(
+                    fields.place,
+                    std::iter::once(&within.code)
+                        .chain(&within.members)
+                        .map(PlaceCode::as_str),
+                ),
                 term_set(fields.area, within.overlapping.iter().map(PlaceCode::as_str)),
             ));
         }

@@ -19,7 +19,33 @@ fn json_codes<'a>(codes: impl IntoIterator<Item = &'a PlaceCode>) -> String {
     serde_json::Value::from(codes.into_iter().map(|c| c.as_str()).collect::<Vec<_>>()).to_string()
 }
 
+/// The `meta` key counting writes of places and postcodes (area loads, custom Places), so
+/// another process on the same data directory (a running server) sees them and reloads.
+const GEOGRAPHY_GENERATION: &str = "geography_generation";
+
+/// Counts one more write of the geography, inside the writing transaction.
+async fn bump_geography_generation(conn: &mut SqliteConnection) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO meta (key, value) VALUES (?1, '1')
+         ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1",
+    )
+    .bind(GEOGRAPHY_GENERATION)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 impl Store {
+    /// How many times places or postcodes were written by an area load or a custom Place (0
+    /// before the first): a process holding them in memory reloads when this grows.
+    pub async fn geography_generation(&self) -> Result<i64> {
+        Ok(self
+            .meta(GEOGRAPHY_GENERATION)
+            .await?
+            .and_then(|value| value.parse().ok())
+            .unwrap_or(0))
+    }
+
     /// Why the pack cannot replace what is stored, if anything: one of its places already
     /// belongs to another loaded area, or a place the load would drop is still named by a
     /// service's or fund's area.
@@ -58,8 +84,9 @@ impl Store {
 
     /// Replaces the pack's districts (their places and postcodes) in one transaction. Every
     /// replaced or dropped place is copied into `place_history` first; the load is logged in
-    /// `area_loads`. Returns how many postcodes the districts held before.
-    pub async fn replace_area(&self, pack: &AreaPack, source: &str, at: DateTime<Utc>) -> Result<i64> {
+    /// `area_loads`. Returns how many postcodes the districts held before, and the geography
+    /// generation this write made.
+    pub async fn replace_area(&self, pack: &AreaPack, source: &str, at: DateTime<Utc>) -> Result<(i64, i64)> {
         let districts = json_codes(pack.district_codes().iter());
         let codes = json_codes(pack.places.iter().map(|(p, _)| &p.code));
         let mut tx = self.begin_write().await?;
@@ -127,8 +154,13 @@ impl Store {
         for district in &pack.summary.districts {
             log_load(&mut tx, district, source, at, replaced_postcodes).await?;
         }
+        bump_geography_generation(&mut tx).await?;
+        let generation: String = sqlx::query_scalar("SELECT value FROM meta WHERE key = ?")
+            .bind(GEOGRAPHY_GENERATION)
+            .fetch_one(&mut *tx)
+            .await?;
         tx.commit().await?;
-        Ok(replaced_postcodes)
+        Ok((replaced_postcodes, generation.parse().unwrap_or(0)))
     }
 
     /// Loads logged for a district, newest first: (source, loaded at, postcodes, population).
@@ -193,6 +225,7 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
         }
+        bump_geography_generation(&mut tx).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -79,7 +79,9 @@ pub(crate) const SERVICE_FILTER_SQL: &str = "
     (?1 IS NULL OR s.id IN (SELECT service_id FROM service_needs WHERE need_code = ?1))
     AND (?2 IS NULL
         OR s.id IN (SELECT sal.service_id FROM service_at_location sal JOIN public_locations l ON l.id = sal.location_id
-                    WHERE ?2 IN (l.county_code, l.district_code, l.ward_code, l.msoa_code, l.lsoa_code))
+                    WHERE ?2 IN (l.county_code, l.district_code, l.ward_code, l.msoa_code, l.lsoa_code)
+                       OR l.ward_code IN (SELECT member_code FROM custom_place_members WHERE place_code = ?2)
+                       OR l.lsoa_code IN (SELECT member_code FROM custom_place_members WHERE place_code = ?2))
         OR s.id IN (SELECT service_id FROM service_areas WHERE place_code IN (SELECT value FROM json_each(?3))))";
 
 impl Store {

@@ -7,9 +7,11 @@
 //! - [`custom_places`]: custom Places in search, signposting, gap reports and the map.
 //! - [`refusals`]: every bad input refused with all reasons, loaded areas untouched.
 //! - [`coverage`]: gap coverage on a loaded area equals brute force.
+//! - [`follow`]: a running server follows an area another process loaded.
 
 mod coverage;
 mod custom_places;
+mod follow;
 mod refusals;
 
 use std::path::PathBuf;

@@ -728,6 +728,7 @@ async fn shortcuts_give_exactly_what_ranking_every_match_gives() {
         let code = PlaceCode::parse(code).expect("code");
         Some(Within {
             overlapping: directory.places().overlapping_codes(&code),
+            members: Vec::new(),
             code,
         })
     };

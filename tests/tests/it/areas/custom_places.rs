@@ -234,3 +234,74 @@ async fn the_gap_map_draws_a_loaded_district_and_a_custom_place() {
         assert!(svg.matches("<path").count() > 20, "{place}: one path per LSOA");
     }
 }
+
+/// Ids of a GraphQL list of `{ node { ... on Service { id } } }` or `{ node { id } }` edges.
+fn edge_ids(edges: &Value) -> std::collections::BTreeSet<String> {
+    edges
+        .as_array()
+        .expect("edges")
+        .iter()
+        .filter_map(|edge| edge["node"]["id"].as_str().map(str::to_string))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_custom_place_of_norfolk_wards_finds_the_listings_with_venues_inside_it() {
+    let test = crate::support::seeded().await;
+    let pool = test.directory.store().pool();
+    // The two Norfolk wards with the most public venues of the example listings.
+    let wards: Vec<String> = sqlx::query_scalar(
+        "SELECT ward_code FROM public_locations WHERE ward_code IS NOT NULL
+         GROUP BY ward_code ORDER BY COUNT(*) DESC, ward_code LIMIT 2",
+    )
+    .fetch_all(pool)
+    .await
+    .expect("wards");
+    let members: Vec<indexer::domain::PlaceCode> = wards.iter().map(|c| code(c)).collect();
+    let defined = test
+        .directory
+        .define_place("Two Norfolk wards (example)", &members, "name", "members")
+        .await
+        .expect("defined");
+    let place = defined.place.code.to_string();
+
+    // Independently, from the tables: public services with a public venue in a member ward.
+    let with_venue_inside: std::collections::BTreeSet<String> = sqlx::query_scalar(&format!(
+        "SELECT DISTINCT s.id FROM public_services s
+         JOIN service_at_location sal ON sal.service_id = s.id
+         JOIN public_locations l ON l.id = sal.location_id
+         WHERE l.ward_code IN ({})",
+        wards.iter().map(|w| format!("'{w}'")).collect::<Vec<_>>().join(", ")
+    ))
+    .fetch_all(pool)
+    .await
+    .expect("services")
+    .into_iter()
+    .collect();
+    assert!(
+        with_venue_inside.len() >= 3,
+        "the seed has listings there: {with_venue_inside:?}"
+    );
+
+    // `services(place:)` lists every one of them.
+    let services = test
+        .data(&format!(
+            r#"{{ services(place: "{place}", first: 100) {{ totalCount pageInfo {{ hasNextPage }} edges {{ node {{ id }} }} }} }}"#
+        ))
+        .await;
+    assert_eq!(services["services"]["pageInfo"]["hasNextPage"], false);
+    let listed = edge_ids(&services["services"]["edges"]);
+    let missing: Vec<&String> = with_venue_inside.difference(&listed).collect();
+    assert!(missing.is_empty(), "services(place:) misses venues inside: {missing:?}");
+
+    // `search(place:)` finds the same services with a venue inside.
+    let search = test
+        .data(&format!(
+            r#"{{ search(place: "{place}", kinds: [SERVICE], first: 100) {{ totalCount edges {{ node {{ ... on Service {{ id }} }} }} }} }}"#
+        ))
+        .await;
+    let found = edge_ids(&search["search"]["edges"]);
+    let missing: Vec<&String> = with_venue_inside.difference(&found).collect();
+    assert!(missing.is_empty(), "search(place:) misses venues inside: {missing:?}");
+    assert_eq!(found, listed, "search and the services list agree on the custom Place");
+}
