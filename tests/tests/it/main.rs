@@ -23,6 +23,8 @@
 //! - [`schema`]: the committed `schema.graphql` and its descriptions.
 //! - [`areas`]: areas loaded from the publishers' files, custom Places, refused packs.
 //! - [`search_words`]: stop words, typos and their reasons over the seed.
+//! - [`pages`]: residents' pages over HTTP (escaping, helpful errors, privacy) and in a real
+//!   browser (`tests/browser`).
 
 mod areas;
 mod bad_input;
@@ -37,6 +39,7 @@ mod imports;
 mod listings;
 mod openactive;
 mod oruk;
+mod pages;
 mod places;
 mod rpde;
 mod schema;
