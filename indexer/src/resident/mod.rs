@@ -167,7 +167,7 @@ impl Directory {
                 if let Some(km) = hit.distance_km {
                     card.distance = Some(distance_words(km));
                 }
-                if card.venue.is_none() && hit.serves_area.is_some() {
+                if card.kind == Some(CardKind::Service) && card.venue.is_none() && hit.serves_area.is_some() {
                     card.reasons
                         .push("Serves your area without a venue near you".to_string());
                 }

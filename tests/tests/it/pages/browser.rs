@@ -47,7 +47,9 @@ fn missing(suite: &Path) -> Option<String> {
     }
     for package in ["puppeteer-core", "axe-core"] {
         if !suite.join("node_modules").join(package).exists() {
-            return Some(format!("tests/browser/node_modules/{package} (npm ci in tests/browser)"));
+            return Some(format!(
+                "tests/browser/node_modules/{package} (npm ci in tests/browser)"
+            ));
         }
     }
     None

@@ -25,7 +25,10 @@ fn assert_page_headers(headers: &reqwest::header::HeaderMap, url: &str) {
     assert!(headers.get("x-frame-options").is_none(), "{url} refuses to be framed");
     let policy = headers["content-security-policy"].to_str().expect("policy");
     assert!(policy.contains("frame-ancestors *"), "{url}: {policy}");
-    assert!(policy.contains("script-src 'self'") && !policy.contains("unsafe-inline"), "{url}: {policy}");
+    assert!(
+        policy.contains("script-src 'self'") && !policy.contains("unsafe-inline"),
+        "{url}: {policy}"
+    );
     assert!(headers["content-type"].to_str().expect("type").starts_with("text/html"));
 }
 
@@ -36,7 +39,10 @@ async fn a_strength_and_balance_class_near_a_norfolk_postcode_in_plain_words() {
     let (status, headers, page) = get(&url).await;
     assert_eq!(status, 200);
     assert_page_headers(&headers, &url);
-    assert!(page.contains("results for strength and balance near NR19 1NY"), "{page}");
+    assert!(
+        page.contains("results for strength and balance near NR19 1NY"),
+        "{page}"
+    );
     assert!(page.contains("Steady Steps chair-based strength and balance, Dereham (example)"));
     // Schedules and sessions in words, distance in miles, the cost as the provider says it.
     assert!(page.contains("Every Thursday, 10am to 11am"), "{page}");
@@ -72,7 +78,10 @@ async fn a_strength_and_balance_class_near_a_norfolk_postcode_in_plain_words() {
     assert_eq!(status, 200);
     assert_page_headers(&headers, &url);
     assert_eq!(page.matches("class=\"card\"").count(), 1, "each listing once: {page}");
-    assert!(page.contains(&format!("/find/shortlist?list={service}\"")), "a link that rebuilds the list");
+    assert!(
+        page.contains(&format!("/find/shortlist?list={service}\"")),
+        "a link that rebuilds the list"
+    );
 }
 
 #[tokio::test]
@@ -98,7 +107,10 @@ async fn hostile_text_is_escaped_everywhere_it_is_shown() {
     let (_, _, page) = get(&format!("{base}/find?where=NR19+1NY&q={encoded}")).await;
     assert!(page.contains("&lt;script&gt;"), "the words are shown, escaped: {page}");
     // The theme stylesheet takes hex colours only.
-    let (_, _, css) = get(&format!("{base}/find/theme.css?accent=000;}}body{{display:none&ink=0b0c0c")).await;
+    let (_, _, css) = get(&format!(
+        "{base}/find/theme.css?accent=000;}}body{{display:none&ink=0b0c0c"
+    ))
+    .await;
     assert_eq!(css, ":root{--ink:#0b0c0c;--muted:#0b0c0c;}");
 }
 
@@ -117,8 +129,14 @@ async fn bad_input_gives_a_page_saying_what_went_wrong_and_what_to_try() {
     let cases = [
         ("where=SW1A+1AA", "We do not have SW1A 1AA in this directory"),
         ("where=Atlantis", "We could not find that place"),
-        ("where=&q=", "Enter a postcode or a place, or type what you are looking for"),
-        ("where=NR19+1NY&miles=7000&day=someday", "Choose a distance from the list"),
+        (
+            "where=&q=",
+            "Enter a postcode or a place, or type what you are looking for",
+        ),
+        (
+            "where=NR19+1NY&miles=7000&day=someday",
+            "Choose a distance from the list",
+        ),
         ("where=NR19+1NY&page=99999", "There are at most 50 pages"),
         ("where=NR19+1NY&need=not-a-need", "We do not know one of the topics"),
     ];
@@ -127,12 +145,21 @@ async fn bad_input_gives_a_page_saying_what_went_wrong_and_what_to_try() {
         assert_eq!(status, 200, "{query}");
         assert_page_headers(&headers, query);
         assert!(page.contains(message), "{query}: {page}");
-        assert!(page.contains("<title>Error: "), "{query}: the title says there is an error");
-        assert!(page.contains("role=\"alert\""), "{query}: the error summary is announced");
+        assert!(
+            page.contains("<title>Error: "),
+            "{query}: the title says there is an error"
+        );
+        assert!(
+            page.contains("role=\"alert\""),
+            "{query}: the error summary is announced"
+        );
     }
     // The error sits next to its field and is tied to it.
     let (_, _, page) = get(&format!("{base}/find?where=SW1A+1AA")).await;
-    assert!(page.contains(r#"aria-describedby="where-hint where-error" aria-invalid="true""#), "{page}");
+    assert!(
+        page.contains(r#"aria-describedby="where-hint where-error" aria-invalid="true""#),
+        "{page}"
+    );
     assert!(page.contains(r#"<p class="error" id="where-error">"#));
 
     let (status, _, page) = get(&format!("{base}/find?where=NR19+1NY&q=xqzvbnmwpt")).await;
@@ -154,7 +181,11 @@ async fn tell_us_what_would_help_answers_from_the_words_and_asks_again_when_it_c
     let client = reqwest::Client::new();
     let answer = client
         .post(format!("{base}/find/help"))
-        .form(&[("about", "I have had two falls and feel lonely"), ("where", "NR19 1NY"), ("age", "74")])
+        .form(&[
+            ("about", "I have had two falls and feel lonely"),
+            ("where", "NR19 1NY"),
+            ("age", "74"),
+        ])
         .send()
         .await
         .expect("post");
@@ -162,7 +193,10 @@ async fn tell_us_what_would_help_answers_from_the_words_and_asks_again_when_it_c
     assert!(answer.headers().get("set-cookie").is_none());
     let page = answer.text().await.expect("body");
     assert!(page.contains("we looked for: Strength and balance"), "{page}");
-    assert!(!page.contains("two falls"), "what was typed is not echoed into the answer");
+    assert!(
+        !page.contains("two falls"),
+        "what was typed is not echoed into the answer"
+    );
 
     let missing = client
         .post(format!("{base}/find/help"))
@@ -191,8 +225,14 @@ async fn pages_stay_within_their_weight_and_the_embed_script_under_15_kb() {
     let total = results.len() + css.len() + frame_js.len();
     assert!(total <= 60 * 1024, "a results page weighs {total} bytes");
     let embed = reqwest::get(format!("{base}/embed.js")).await.expect("embed");
-    assert!(embed.headers()["content-type"].to_str().expect("type").starts_with("text/javascript"));
+    assert!(embed.headers()["content-type"]
+        .to_str()
+        .expect("type")
+        .starts_with("text/javascript"));
     let embed = embed.text().await.expect("body");
     assert!(embed.len() <= 15 * 1024, "embed.js weighs {} bytes", embed.len());
-    assert!(embed.contains("event.origin !== origin"), "the embed checks who sends it messages");
+    assert!(
+        embed.contains("event.origin !== origin"),
+        "the embed checks who sends it messages"
+    );
 }
