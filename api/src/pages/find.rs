@@ -34,7 +34,7 @@ fn place_of(directory: &Directory, form: &mut FindForm) -> Option<Whereabouts> {
             form.errors.push(super::form::FieldError {
                 field: "where",
                 message: format!(
-                    "We do not have {postcode} in this directory. It covers Norfolk: check the postcode, or enter a Norfolk town like Dereham."
+                    "We do not have {postcode} in this directory. It covers Norfolk: check the postcode, or enter a district like Breckland."
                 ),
             });
             None
@@ -192,7 +192,7 @@ fn search_form(form: &FindForm) -> Markup {
         form method="get" action="/find" role="search" aria-label="Find help" {
             (look_fields(&form.look))
             @if !form.list.is_empty() { input type="hidden" name="list" value=(list_value(&form.list)); }
-            (text_field("where", "Your postcode or town", "For example, NR19 1NY or Dereham", &form.place, form.error_for("where"), Some("postal-code")))
+            (text_field("where", "Your postcode or area", "For example, NR19 1NY, or a district like Breckland", &form.place, form.error_for("where"), Some("postal-code")))
             (text_field("q", "What are you looking for? (optional)", "For example, exercise class, lunch club or help with bills", &form.words, form.error_for("q"), None))
             details open[more_open] {
                 summary { "More choices: day, cost, access, distance" }

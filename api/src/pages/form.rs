@@ -113,7 +113,7 @@ impl FindForm {
         };
         form.place = get("where").unwrap_or_default().trim().to_string();
         if form.place.chars().count() > MAX_WHERE_CHARS {
-            form.error("where", format!("A postcode or place is at most {MAX_WHERE_CHARS} letters long. Enter a postcode like NR19 1NY, or a town like Dereham."));
+            form.error("where", format!("A postcode or place is at most {MAX_WHERE_CHARS} letters long. Enter a postcode like NR19 1NY, or a district like Breckland."));
         }
         form.words = get("q").unwrap_or_default().trim().to_string();
         if form.words.chars().count() > MAX_WORDS_CHARS {

@@ -162,6 +162,11 @@ async fn bad_input_gives_a_page_saying_what_went_wrong_and_what_to_try() {
     );
     assert!(page.contains(r#"<p class="error" id="where-error">"#));
 
+    // A place by name (any case) searches inside it.
+    let (status, _, page) = get(&format!("{base}/find?where=breckland&need=social-connection")).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("for social connection in Breckland"), "{page}");
+
     let (status, _, page) = get(&format!("{base}/find?where=NR19+1NY&q=xqzvbnmwpt")).await;
     assert_eq!(status, 200);
     assert!(page.contains("No results for"), "{page}");
