@@ -165,16 +165,14 @@ async fn find_page(State(state): State<AppState>, RawQuery(query): RawQuery) -> 
     }
 }
 
-/// The id in a listing's path, or the page saying the link is wrong.
-fn listing_id(raw: &str, kind: &str, look: &Look) -> Result<Uuid, Response> {
-    Uuid::parse_str(raw).map_err(|_| {
-        problem_page(
-            StatusCode::BAD_REQUEST,
-            "This link is not right",
-            &format!("The link to this {kind} is incomplete or has a mistake in it. Search for it instead."),
-            look,
-        )
-    })
+/// The page saying a listing's link is wrong (its id is not an id).
+fn bad_link(kind: &str, look: &Look) -> Response {
+    problem_page(
+        StatusCode::BAD_REQUEST,
+        "This link is not right",
+        &format!("The link to this {kind} is incomplete or has a mistake in it. Search for it instead."),
+        look,
+    )
 }
 
 fn look_and_list(query: Option<&str>) -> (Look, Vec<Uuid>) {
@@ -189,9 +187,8 @@ fn look_and_list(query: Option<&str>) -> (Look, Vec<Uuid>) {
 
 async fn service_page(State(state): State<AppState>, Path(id): Path<String>, RawQuery(query): RawQuery) -> Response {
     let (look, list) = look_and_list(query.as_deref());
-    let id = match listing_id(&id, "service", &look) {
-        Ok(id) => id,
-        Err(response) => return response,
+    let Ok(id) = Uuid::parse_str(&id) else {
+        return bad_link("service", &look);
     };
     match state.directory.service_page(id).await {
         Ok(listing) => html_response(StatusCode::OK, listing::service(&listing, &look, &list)),
@@ -207,9 +204,8 @@ async fn service_page(State(state): State<AppState>, Path(id): Path<String>, Raw
 
 async fn fund_page(State(state): State<AppState>, Path(id): Path<String>, RawQuery(query): RawQuery) -> Response {
     let (look, list) = look_and_list(query.as_deref());
-    let id = match listing_id(&id, "fund", &look) {
-        Ok(id) => id,
-        Err(response) => return response,
+    let Ok(id) = Uuid::parse_str(&id) else {
+        return bad_link("fund", &look);
     };
     match state.directory.fund_page(id).await {
         Ok(listing) => html_response(StatusCode::OK, listing::fund(&listing, &look, &list)),
