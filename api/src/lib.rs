@@ -9,6 +9,7 @@
 //! - [`server`]: the accept loop with a connection limit, idle and header timeouts.
 //! - [`maps`]: `GET /maps/gaps.svg`, a gap report drawn as a map.
 //! - [`oruk`]: the Open Referral UK 3.0 REST API under `/oruk`.
+//! - [`pages`]: residents' pages under `/find` (search, listings, help, shortlist) and `/embed.js`.
 //! - [`feeds`]: OpenActive RPDE feeds and dataset site under `/openactive`, and the change sync.
 //! - [`serve`]: run the router on a listener until `shutdown` resolves.
 //! - [`config`]: the server's command-line flags and [`config::ServerOptions`].
@@ -22,6 +23,7 @@ pub mod feeds;
 pub mod graphql;
 pub mod maps;
 pub mod oruk;
+pub mod pages;
 pub mod rest;
 pub mod server;
 
@@ -101,10 +103,17 @@ pub fn app(state: AppState) -> Router {
         .route("/", get(|| async { Redirect::temporary("/graphql") }))
         .route("/graphiql/{file}", get(graphiql_asset))
         .route("/healthz", get(healthz))
+        .merge(pages::assets())
         .merge(admitted_routes(state.clone()))
         .layer(cors)
-        .layer(TraceLayer::new_for_http())
+        .layer(TraceLayer::new_for_http().make_span_with(request_span))
         .with_state(state)
+}
+
+/// A request's log span: its method and path, never its query, which holds what residents type
+/// into the search page (and GraphQL GET variables), and is not to be logged.
+fn request_span(request: &axum::http::Request<axum::body::Body>) -> tracing::Span {
+    tracing::debug_span!("request", method = %request.method(), path = %request.uri().path())
 }
 
 /// The routes that answer from the directory (GraphQL, the map, the ORUK API, OpenActive
@@ -117,6 +126,7 @@ fn admitted_routes(state: AppState) -> Router<AppState> {
         .nest("/oruk", oruk::routes())
         .route("/oruk/", get(oruk::info))
         .merge(feeds::routes())
+        .merge(pages::routes())
         .layer(DefaultBodyLimit::max(max_body))
         .layer(RequestBodyLimitLayer::new(max_body))
         .layer(axum::middleware::from_fn_with_state(state, admission::admit))

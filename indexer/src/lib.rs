@@ -10,6 +10,7 @@
 //! - [`seed`]: the bundled Norfolk data, loaded on first start.
 //! - [`search`]: the tantivy index: full text, geo and filters, kept in step with the store.
 //! - [`signpost`]: from a resident's needs to a short, explained list of options.
+//! - [`resident`]: listings in plain English for residents' pages (cards, pages, where they are).
 //! - [`areas`]: any area of England from the publishers' files (area packs), custom Places.
 //! - [`gaps`]: gap detection per Place (nearest eligible asset per LSOA), exports, boundary loads.
 //! - [`accounts`]: principals, bearer tokens and the [`accounts::Viewer`] reads and writes are decided for.
@@ -29,6 +30,7 @@ pub mod gaps;
 pub mod imports;
 pub mod places;
 pub mod publish;
+pub mod resident;
 pub mod search;
 pub mod seed;
 pub mod signpost;

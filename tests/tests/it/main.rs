@@ -27,6 +27,8 @@
 //! - [`schema`]: the committed `schema.graphql` and its descriptions.
 //! - [`areas`]: areas loaded from the publishers' files, custom Places, refused packs.
 //! - [`search_words`]: stop words, typos and their reasons over the seed.
+//! - [`pages`]: residents' pages over HTTP (escaping, helpful errors, privacy) and in a real
+//!   browser (`tests/browser`).
 
 mod areas;
 mod bad_input;
@@ -44,6 +46,7 @@ mod load_places_limits;
 mod national_paths;
 mod openactive;
 mod oruk;
+mod pages;
 mod places;
 mod rpde;
 mod schema;
