@@ -13,6 +13,7 @@
 
 pub mod accounts;
 mod areas;
+mod backup;
 pub mod feed;
 mod gaps;
 pub mod imports;
@@ -44,6 +45,16 @@ pub const COUNTED_TABLES: &[&str] = &[
     "locations",
     "schedules",
     "funds",
+    "service_at_location",
+    "service_areas",
+    "principals",
+    "tokens",
+    "audit_log",
+    "change_log",
+    "scheduled_sessions",
+    "import_sources",
+    "import_records",
+    "area_loads",
 ];
 
 /// A handle on the directory database; cheap to clone.

@@ -23,6 +23,7 @@
 //! - [`schema`]: the committed `schema.graphql` and its descriptions.
 //! - [`areas`]: areas loaded from the publishers' files, custom Places, refused packs.
 //! - [`search_words`]: stop words, typos and their reasons over the seed.
+//! - [`operations`]: `/metrics` and its bounded labels; online backup and restore.
 
 mod areas;
 mod bad_input;
@@ -36,6 +37,7 @@ mod http;
 mod imports;
 mod listings;
 mod openactive;
+mod operations;
 mod oruk;
 mod places;
 mod rpde;
