@@ -301,7 +301,11 @@ impl Context<'_> {
             delivery_modes: parse_all(&example.delivery_modes, DeliveryMode::parse)?,
             free: example.free,
             cost_options: example.cost_options.clone(),
-            languages: example.languages.clone(),
+            languages: example
+                .languages
+                .iter()
+                .map(|name| crate::domain::language::parse_language(name).map_err(bad))
+                .collect::<Result<_>>()?,
             contacts: example.contacts.clone(),
             how_to_join: example.how_to_join.clone(),
             needs,

@@ -113,7 +113,7 @@ fn vehicle_service(organization: &Organization, vehicle: &str, stop_count: usize
         delivery_modes: vec![DeliveryMode::InPerson],
         free: true,
         cost_options: Vec::new(),
-        languages: vec!["English".to_string()],
+        languages: vec!["en".to_string()],
         contacts: Vec::new(),
         how_to_join: Some("Turn up at the stop at the listed time".to_string()),
         needs: NeedCode::parse("information-and-advice").into_iter().collect(),
