@@ -56,6 +56,12 @@ pub struct Config {
     #[arg(long, env = "QUERY_CONCURRENCY", default_value_t = 16)]
     pub query_concurrency: usize,
 
+    /// Web origins whose browser code may call the API (comma-separated, e.g.
+    /// `https://www.norfolk.gov.uk,https://partner.example`). Empty: any origin, as suits a
+    /// public read API.
+    #[arg(long, env = "CORS_ORIGINS", value_delimiter = ',', value_parser = parse_origin)]
+    pub cors_origins: Vec<String>,
+
     /// Print the GraphQL schema (SDL) and exit.
     #[arg(long)]
     pub print_schema: bool,
@@ -82,7 +88,27 @@ impl Config {
             request_timeout: Duration::from_secs(self.request_timeout_secs.max(1)),
             max_body_bytes: self.max_body_bytes,
             query_concurrency: self.query_concurrency.max(1),
+            cors_origins: self.cors_origins.clone(),
         }
+    }
+}
+
+/// An origin as browsers send it: `scheme://host[:port]`, nothing after.
+fn parse_origin(raw: &str) -> Result<String, String> {
+    let rest = raw
+        .strip_prefix("https://")
+        .or_else(|| raw.strip_prefix("http://"))
+        .ok_or_else(|| format!("{raw:?} is not an origin: it must start with https:// or http://"))?;
+    let valid = !rest.is_empty()
+        && rest
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'));
+    if valid {
+        Ok(raw.to_string())
+    } else {
+        Err(format!(
+            "{raw:?} is not an origin: scheme, host and port only (no path, no trailing slash)"
+        ))
     }
 }
 
@@ -96,6 +122,8 @@ pub struct ServerOptions {
     pub request_timeout: Duration,
     pub max_body_bytes: usize,
     pub query_concurrency: usize,
+    /// Origins allowed by CORS; empty allows any.
+    pub cors_origins: Vec<String>,
 }
 
 impl Default for ServerOptions {
@@ -107,6 +135,7 @@ impl Default for ServerOptions {
             request_timeout: Duration::from_secs(30),
             max_body_bytes: 1 << 20,
             query_concurrency: 16,
+            cors_origins: Vec::new(),
         }
     }
 }

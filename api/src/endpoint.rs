@@ -133,11 +133,14 @@ async fn execute(state: &AppState, request: async_graphql::Request, viewer: View
     let Ok(Ok(permit)) = tokio::time::timeout_at(deadline, state.queries.clone().acquire_owned()).await else {
         return timed_out(state);
     };
-    let schema = state.schema.clone();
+    let (schema, metrics) = (state.schema.clone(), state.metrics.clone());
     let runtime = tokio::runtime::Handle::current();
     let task = tokio::task::spawn_blocking(move || {
+        let (query, operation_name) = (request.query.clone(), request.operation_name.clone());
         let response = runtime.block_on(schema.execute(request.data(viewer).data(client)));
         drop(permit);
+        let (operation, outcome) = crate::metrics::operation_label(&query, operation_name.as_deref(), &response);
+        metrics.record_operation(&operation, &outcome);
         serde_json::to_vec(&response)
     });
     match tokio::time::timeout_at(deadline, task).await {

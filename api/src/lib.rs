@@ -13,6 +13,7 @@
 //! - [`feeds`]: OpenActive RPDE feeds and dataset site under `/openactive`, and the change sync.
 //! - [`serve`]: run the router on a listener until `shutdown` resolves.
 //! - [`config`]: the server's command-line flags and [`config::ServerOptions`].
+//! - [`metrics`]: `GET /metrics` (Prometheus) and the access log.
 
 pub mod admission;
 pub mod auth;
@@ -22,6 +23,7 @@ pub mod endpoint;
 pub mod feeds;
 pub mod graphql;
 pub mod maps;
+pub mod metrics;
 pub mod oruk;
 pub mod pages;
 pub mod rest;
@@ -31,14 +33,14 @@ use std::future::Future;
 use std::sync::Arc;
 
 use axum::extract::{DefaultBodyLimit, Path, State};
-use axum::http::{header, HeaderName, Method, StatusCode};
+use axum::http::{header, HeaderName, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use indexer::Directory;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
-use tower_http::cors::{AllowHeaders, AllowMethods, Any, CorsLayer};
+use tower_http::cors::{AllowHeaders, AllowMethods, AllowOrigin, Any, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::trace::TraceLayer;
 
@@ -55,6 +57,8 @@ pub struct AppState {
     pub options: Arc<ServerOptions>,
     /// Turns to execute a GraphQL request (`options.query_concurrency` of them).
     pub queries: Arc<Semaphore>,
+    /// Request counts and latencies for `/metrics`.
+    pub metrics: metrics::Metrics,
 }
 
 impl AppState {
@@ -80,17 +84,29 @@ impl AppState {
             directory,
             limiter: Limiter::new(options.rate_limits),
             queries: Arc::new(Semaphore::new(options.query_concurrency.max(1))),
+            metrics: metrics::Metrics::new(),
             options: Arc::new(options),
         }
     }
 }
 
-/// The HTTP routes. CORS is open to any origin: the read API is public and partner websites
-/// call it from browsers, sending their token in `Authorization` (which a wildcard
+/// The HTTP routes. CORS is open to any origin unless `--cors-origins` lists some: the read
+/// API is public and partner websites call it from browsers, sending their token in `Authorization` (which a wildcard
 /// `Access-Control-Allow-Headers` would not cover under the Fetch standard, so it is listed).
 pub fn app(state: AppState) -> Router {
+    let origins: Vec<HeaderValue> = state
+        .options
+        .cors_origins
+        .iter()
+        .filter_map(|origin| HeaderValue::from_str(origin).ok())
+        .collect();
+    let allowed = if origins.is_empty() {
+        AllowOrigin::from(Any)
+    } else {
+        AllowOrigin::list(origins)
+    };
     let cors = CorsLayer::new()
-        .allow_origin(Any)
+        .allow_origin(allowed)
         .allow_methods(AllowMethods::list([Method::GET, Method::POST, Method::OPTIONS]))
         .allow_headers(AllowHeaders::list([
             header::AUTHORIZATION,
@@ -103,9 +119,11 @@ pub fn app(state: AppState) -> Router {
         .route("/", get(|| async { Redirect::temporary("/graphql") }))
         .route("/graphiql/{file}", get(graphiql_asset))
         .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics::serve_metrics))
         .merge(pages::assets())
         .merge(admitted_routes(state.clone()))
         .layer(cors)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::observe))
         .layer(TraceLayer::new_for_http().make_span_with(request_span))
         .with_state(state)
 }

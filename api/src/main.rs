@@ -12,6 +12,9 @@ async fn main() -> ExitCode {
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| "info,tower_http=warn,tantivy=warn".into()),
         )
+        // Colour codes only for a person at a terminal: a log collector gets plain lines.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_writer(std::io::stderr)
         .init();
     let config = Config::parse();
     if config.print_schema {

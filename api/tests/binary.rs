@@ -134,3 +134,67 @@ async fn a_change_committed_before_the_process_is_killed_is_in_the_index_after_r
         "caught up on restart: {found:#}"
     );
 }
+
+#[tokio::test]
+async fn the_access_log_has_a_line_per_request_and_nothing_the_client_typed() {
+    use std::io::Read;
+    let data_dir = tempfile::tempdir().expect("temp dir");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("free port")
+        .local_addr()
+        .expect("address")
+        .port();
+    let mut server = Command::new(env!("CARGO_BIN_EXE_api"))
+        .args(["--listen", &format!("127.0.0.1:{port}"), "--data-dir"])
+        .arg(data_dir.path())
+        .env_remove("RUST_LOG")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start api");
+    let base = format!("http://127.0.0.1:{port}");
+    let started = Instant::now();
+    while reqwest::get(format!("{base}/healthz")).await.is_err() {
+        assert!(started.elapsed() < Duration::from_secs(60), "server did not start");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let secret = "memory cafe for my mum near NR2 4SZ";
+    let answered = reqwest::Client::new()
+        .get(format!("{base}/graphql"))
+        .query(&[("query", format!(r#"{{ search(text: "{secret}") {{ totalCount }} }}"#))])
+        .header("accept", "application/json")
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(answered.status(), 200);
+    let missing = reqwest::get(format!("{base}/oruk/services/{secret}"))
+        .await
+        .expect("get");
+    assert_eq!(missing.status(), 400);
+    server.kill().expect("stop");
+    let mut log = String::new();
+    server
+        .stderr
+        .take()
+        .expect("stderr")
+        .read_to_string(&mut log)
+        .expect("read the log");
+    let _ = server.wait();
+    let lines: Vec<&str> = log.lines().filter(|line| line.contains("access")).collect();
+    assert!(
+        lines
+            .iter()
+            .any(|line| line.contains("route=/graphql") && line.contains("method=GET") && line.contains("status=200")),
+        "{log}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|line| line.contains("route=/oruk/services/{id}") && line.contains("status=400")),
+        "{log}"
+    );
+    assert!(
+        !lines.iter().any(|line| line.contains("route=/healthz")),
+        "probes at debug: {log}"
+    );
+    assert!(!log.contains("memory cafe") && !log.contains("NR2"), "{log}");
+}

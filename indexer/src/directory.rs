@@ -198,7 +198,6 @@ impl Directory {
         }
     }
 
-    /// Releases the search index (stopping the change-log follower) and closes the database.
     /// Whether the database answers (a trivial statement, no table read): for health checks.
     pub async fn ping(&self) -> Result<()> {
         self.store.ping().await
@@ -209,6 +208,7 @@ impl Directory {
         self.store.authenticate(token).await
     }
 
+    /// Releases the search index (stopping the change-log follower) and closes the database.
     pub async fn close(&self) {
         let search = self.search.clone();
         let _ = tokio::task::spawn_blocking(move || search.release_writer()).await;

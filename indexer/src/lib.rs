@@ -18,6 +18,7 @@
 //! - [`imports`]: listings from ORUK, OpenActive and spreadsheets: sources, provenance, refresh.
 //! - [`publish`]: the directory in Open Referral UK 3.0 and OpenActive (RPDE feeds, change sync).
 //! - [`directory`]: [`Directory`], the front door over all of the above.
+//! - [`operations`]: what operators need: figures for monitoring, online backup and restore.
 //! - [`error`]: the one error type.
 
 pub mod accounts;
@@ -28,6 +29,7 @@ pub mod editing;
 pub mod error;
 pub mod gaps;
 pub mod imports;
+pub mod operations;
 pub mod places;
 pub mod publish;
 pub mod resident;

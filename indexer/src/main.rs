@@ -10,6 +10,7 @@ mod cli_areas;
 mod cli_export;
 mod cli_gaps;
 mod cli_import;
+mod cli_operations;
 
 /// The community asset directory engine.
 #[derive(Debug, Parser)]
@@ -61,6 +62,11 @@ enum Command {
         #[command(subcommand)]
         command: cli_import::ImportCommand,
     },
+    /// Write an online, consistent copy of the data directory (database and search index) into
+    /// a new directory, while the server keeps running.
+    Backup(cli_operations::BackupArgs),
+    /// Make the data directory (new, or empty) from a backup, and check it opens.
+    Restore(cli_operations::RestoreArgs),
 }
 
 #[tokio::main]
@@ -72,6 +78,9 @@ async fn main() -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
+    if let Command::Restore(args) = cli.command {
+        return cli_operations::restore(&cli.data_dir, args).await;
+    }
     // Only `seed` makes a data directory: any other command in the wrong folder would
     // otherwise answer from a fresh seed as if it were the real directory.
     if !matches!(cli.command, Command::Seed) && !cli.data_dir.join(indexer::directory::DATABASE_FILE).exists() {
@@ -101,12 +110,19 @@ async fn main() -> anyhow::Result<()> {
         Command::Accounts { command } => cli_accounts::accounts(&directory, command).await?,
         Command::Organizations { name } => cli_accounts::organizations(&directory, name).await?,
         Command::Import { command } => cli_import::import(&directory, command).await?,
+        Command::Backup(args) => cli_operations::backup(&directory, args).await?,
+        Command::Restore(_) => unreachable!("restore runs before a directory is opened"),
     }
     directory.close().await;
     Ok(())
 }
 
 async fn reindex(directory: &indexer::Directory) -> anyhow::Result<()> {
+    if !directory.search_index().is_writable() {
+        anyhow::bail!(
+            "a running server holds this data directory's search index and keeps it up to date; stop the server to rebuild the index (nothing was changed)"
+        );
+    }
     let store = directory.store();
     let expected = store.count("services").await? + store.count("organizations").await? + store.count("funds").await?;
     let bar = indicatif::ProgressBar::new(expected.max(0) as u64);

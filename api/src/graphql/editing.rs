@@ -128,7 +128,8 @@ pub struct ServiceInput {
     pub free: Option<bool>,
     /// Costs of taking part (replace the stored list).
     pub cost_options: Option<Vec<CostOptionInput>>,
-    /// Languages it is offered in.
+    /// Languages it is offered in: ISO 639 codes or BCP 47 tags (`en`, `pl`, `en-GB`, `bfi`),
+    /// or English names (`Polish`), which are stored as their codes; anything else is refused.
     pub languages: Option<Vec<String>>,
     /// People to contact (replace the stored list).
     pub contacts: Option<Vec<ContactInput>>,

@@ -371,7 +371,9 @@ impl ServiceObject {
             })
             .collect()
     }
-    /// Languages the service is offered in.
+    /// Languages the service is offered in, as BCP 47 tags with ISO 639 primary codes (`en`,
+    /// `pl`, `en-GB`, `bfi` for British Sign Language). Listings saved before tags were required
+    /// may still hold English names.
     async fn languages(&self) -> &[String] {
         &self.0.languages
     }

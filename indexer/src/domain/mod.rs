@@ -6,9 +6,11 @@
 //! - [`place`]: GSS codes, place levels and Census 2021 population bands.
 //! - [`need`]: the need taxonomy signposting and gap detection speak.
 //! - [`schedule`]: next sessions of iCal-like schedules in Europe/London time.
+//! - [`language`]: languages as BCP 47 tags (ISO 639 codes), from codes or English names.
 //! - [`listing`]: organisations, services, locations, schedules and funds (Open Referral UK 3.0 shaped).
 
 pub mod geo_point;
+pub mod language;
 pub mod listing;
 pub mod need;
 pub mod place;

@@ -334,10 +334,15 @@ pub fn apply_service(input: &ServiceInput, service: &mut Service, creating: bool
     }
     if let Some(languages) = &input.languages {
         list_len("input.languages", languages)?;
-        service.languages = languages
-            .iter()
-            .map(|language| text::plain_text("input.languages", language, 60))
-            .collect::<Result<_>>()?;
+        let mut tags: Vec<String> = Vec::with_capacity(languages.len());
+        for language in languages {
+            let tag = crate::domain::language::parse_language(language)
+                .map_err(|e| crate::Error::invalid("input.languages", e.0))?;
+            if !tags.contains(&tag) {
+                tags.push(tag);
+            }
+        }
+        service.languages = tags;
     }
     if let Some(list) = &input.contacts {
         service.contacts = contacts(list)?;

@@ -68,6 +68,17 @@ impl Keyed for CachedService {
 pub struct ListingCache<T> {
     entries: Mutex<HashMap<Uuid, Arc<T>>>,
     generation: AtomicU64,
+    /// Listings asked for and found, and asked for and read from the store, since start
+    /// (operators' `/metrics` turn them into a hit rate).
+    hits: AtomicU64,
+    misses: AtomicU64,
+}
+
+/// How often a cache had what was asked for, since the process started.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CacheCounts {
+    pub hits: u64,
+    pub misses: u64,
 }
 
 impl<T> Default for ListingCache<T> {
@@ -75,6 +86,18 @@ impl<T> Default for ListingCache<T> {
         ListingCache {
             entries: Mutex::new(HashMap::new()),
             generation: AtomicU64::new(0),
+            hits: AtomicU64::new(0),
+            misses: AtomicU64::new(0),
+        }
+    }
+}
+
+impl<T> ListingCache<T> {
+    /// Hits and misses since the process started.
+    pub fn counts(&self) -> CacheCounts {
+        CacheCounts {
+            hits: self.hits.load(Ordering::Relaxed),
+            misses: self.misses.load(Ordering::Relaxed),
         }
     }
 }
@@ -91,6 +114,8 @@ impl<T: Keyed> ListingCache<T> {
                 None => missing.push(*id),
             }
         }
+        self.hits.fetch_add(found.len() as u64, Ordering::Relaxed);
+        self.misses.fetch_add(missing.len() as u64, Ordering::Relaxed);
         (found, missing)
     }
 

@@ -306,6 +306,11 @@ impl SearchIndex {
         self.is_writable().then_some(&self.services)
     }
 
+    /// Hits and misses of the search results' and signposting's hydration caches, since start.
+    pub fn cache_counts(&self) -> (cache::CacheCounts, cache::CacheCounts) {
+        (self.assets.counts(), self.services.counts())
+    }
+
     /// Forgets every cached listing: benchmarks measure the cold path with it.
     pub fn clear_caches(&self) {
         self.assets.clear();

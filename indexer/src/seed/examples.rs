@@ -147,12 +147,15 @@ pub(super) async fn load(
         activities: activity_list()?,
         seeded_at,
     };
+    let mut seen_locations = std::collections::HashSet::new();
     for example in &file.organizations {
         let organization = context.organization(example);
         write::save_organization(conn, &organization).await?;
         report.organizations += 1;
         for service in &example.services {
-            context.load_service(conn, organization.id, service, report).await?;
+            context
+                .load_service(conn, organization.id, service, report, &mut seen_locations)
+                .await?;
         }
     }
     for example in &file.funds {
@@ -225,6 +228,7 @@ impl Context<'_> {
         organization_id: uuid::Uuid,
         example: &ExampleService,
         report: &mut SeedReport,
+        seen_locations: &mut std::collections::HashSet<uuid::Uuid>,
     ) -> Result<()> {
         let service = self.service(organization_id, example)?;
         write::save_service(conn, &service).await?;
@@ -244,7 +248,10 @@ impl Context<'_> {
         for (location_position, example_location) in example.locations.iter().enumerate() {
             let (location, location_places) = self.location(example_location)?;
             write::save_location(conn, &location, &location_places).await?;
-            report.locations += 1;
+            // Several services can meet at one venue: count it once.
+            if seen_locations.insert(location.id) {
+                report.locations += 1;
+            }
             let link_id = seed_id("service_at_location", &format!("{}:{}", service.id, location.id));
             write::link_service_to_location(conn, link_id, service.id, location.id).await?;
             for (position, schedule) in example_location.schedules.iter().enumerate() {
@@ -254,6 +261,7 @@ impl Context<'_> {
                 );
                 let id = seed_id("schedule", &key);
                 write::save_schedule(conn, &schedule_of(id, service.id, location.id, schedule)?).await?;
+                report.schedules += 1;
             }
         }
         Ok(())
@@ -293,7 +301,11 @@ impl Context<'_> {
             delivery_modes: parse_all(&example.delivery_modes, DeliveryMode::parse)?,
             free: example.free,
             cost_options: example.cost_options.clone(),
-            languages: example.languages.clone(),
+            languages: example
+                .languages
+                .iter()
+                .map(|name| crate::domain::language::parse_language(name).map_err(bad))
+                .collect::<Result<_>>()?,
             contacts: example.contacts.clone(),
             how_to_join: example.how_to_join.clone(),
             needs,

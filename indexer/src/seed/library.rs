@@ -51,6 +51,8 @@ pub(super) async fn load(
     seeded_at: DateTime<Utc>,
     report: &mut SeedReport,
 ) -> Result<()> {
+    // A stop visited by several vehicles is one location: count it once.
+    let mut seen_locations = std::collections::HashSet::new();
     let stops: Vec<StopRow> = csv::Reader::from_reader(STOPS.as_bytes())
         .deserialize()
         .collect::<std::result::Result<_, _>>()
@@ -87,7 +89,7 @@ pub(super) async fn load(
         write::save_service(conn, &service).await?;
         report.services += 1;
         for (row, stop) in vehicle_stops {
-            load_stop(conn, places, &service, row, stop, report).await?;
+            load_stop(conn, places, &service, row, stop, report, &mut seen_locations).await?;
         }
     }
     Ok(())
@@ -111,7 +113,7 @@ fn vehicle_service(organization: &Organization, vehicle: &str, stop_count: usize
         delivery_modes: vec![DeliveryMode::InPerson],
         free: true,
         cost_options: Vec::new(),
-        languages: vec!["English".to_string()],
+        languages: vec!["en".to_string()],
         contacts: Vec::new(),
         how_to_join: Some("Turn up at the stop at the listed time".to_string()),
         needs: NeedCode::parse("information-and-advice").into_iter().collect(),
@@ -135,6 +137,7 @@ async fn load_stop(
     row: usize,
     stop: &StopRow,
     report: &mut SeedReport,
+    seen_locations: &mut std::collections::HashSet<uuid::Uuid>,
 ) -> Result<()> {
     let location_key = format!("{}|{}|{}|{}", stop.community, stop.stop, stop.lat, stop.lng);
     let point = GeoPoint::new(stop.lat, stop.lng).map_err(|(_, e)| Error::seed(FILE, e))?;
@@ -153,7 +156,10 @@ async fn load_stop(
         version: 1,
     };
     write::save_location(conn, &location, &places.location_places(point)).await?;
-    report.locations += 1;
+    if seen_locations.insert(location.id) {
+        report.locations += 1;
+    }
+    report.schedules += 1;
     let link_id = seed_id("service_at_location", &format!("{}:{}", service.id, location.id));
     write::link_service_to_location(conn, link_id, service.id, location.id).await?;
     let schedule = Schedule {

@@ -51,7 +51,9 @@ pub struct SeedReport {
     pub postcodes: usize,
     pub organizations: usize,
     pub services: usize,
+    /// Distinct venues (a stop several vehicles visit, or a hall several groups meet in, once).
     pub locations: usize,
+    pub schedules: usize,
     pub funds: usize,
 }
 

@@ -15,6 +15,7 @@
 pub mod accounts;
 mod areas;
 pub mod bulk;
+mod backup;
 pub mod feed;
 mod gaps;
 pub mod imports;
@@ -46,6 +47,16 @@ pub const COUNTED_TABLES: &[&str] = &[
     "locations",
     "schedules",
     "funds",
+    "service_at_location",
+    "service_areas",
+    "principals",
+    "tokens",
+    "audit_log",
+    "change_log",
+    "scheduled_sessions",
+    "import_sources",
+    "import_records",
+    "area_loads",
 ];
 
 /// A handle on the directory database; cheap to clone.

@@ -95,3 +95,39 @@ async fn over_deep_queries_are_refused_not_run() {
     let response = test.execute(&query).await;
     assert!(response["errors"].is_array(), "{response}");
 }
+
+#[tokio::test]
+async fn languages_are_codes_made_up_ones_are_refused_and_names_become_codes() {
+    let test = seeded().await;
+    let moderator = test
+        .principal(indexer::accounts::Role::Moderator, "Languages", None)
+        .await;
+    let organization = test.data(r#"{ organizations(first: 1) { edges { node { id } } } }"#).await["organizations"]
+        ["edges"][0]["node"]["id"]
+        .as_str()
+        .expect("an organisation")
+        .to_string();
+    let create = |languages: &str| {
+        format!(
+            r#"mutation {{ createService(organizationId: "{organization}", input: {{name: "Conversation cafe (example)", description: "Practise English over tea", needs: ["social-connection"], languages: {languages}}}) {{ id languages }} }}"#
+        )
+    };
+    let refused = test.error_as(&moderator, &create(r#"["English", "klingon!!"]"#)).await;
+    assert_eq!(
+        (refused.0.as_str(), refused.1.as_deref()),
+        ("BAD_USER_INPUT", Some("input.languages"))
+    );
+    let created = test
+        .data_as(&moderator, &create(r#"["English", "Polish", "en", "EN-gb", "British Sign Language"]"#))
+        .await;
+    assert_eq!(
+        created["createService"]["languages"],
+        serde_json::json!(["en", "pl", "en-GB", "bfi"])
+    );
+    // The seed's listings carry codes too.
+    let seeded_languages = test
+        .data(r#"{ services(first: 100) { edges { node { languages } } } }"#)
+        .await
+        .to_string();
+    assert!(seeded_languages.contains(r#""en""#) && !seeded_languages.contains("English"), "{seeded_languages}");
+}

@@ -29,6 +29,7 @@
 //! - [`search_words`]: stop words, typos and their reasons over the seed.
 //! - [`pages`]: residents' pages over HTTP (escaping, helpful errors, privacy) and in a real
 //!   browser (`tests/browser`).
+//! - [`operations`]: `/metrics` and its bounded labels; online backup and restore.
 
 mod areas;
 mod bad_input;
@@ -45,6 +46,7 @@ mod listings;
 mod load_places_limits;
 mod national_paths;
 mod openactive;
+mod operations;
 mod oruk;
 mod pages;
 mod places;

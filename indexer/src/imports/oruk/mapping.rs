@@ -132,7 +132,13 @@ fn listing(document: &OrukService, id: &str, position: Option<u64>) -> Result<Im
             languages: document
                 .languages
                 .iter()
-                .filter_map(|l| text(&l.name).or_else(|| text(&l.language)).or_else(|| text(&l.code)))
+                .filter_map(|l| {
+                    // The code when it is one, else the name; a value that is neither is dropped.
+                    [&l.code, &l.language, &l.name]
+                        .into_iter()
+                        .filter_map(text)
+                        .find_map(|value| crate::domain::language::parse_language(&value).ok())
+                })
                 .collect(),
             contacts: document
                 .contacts

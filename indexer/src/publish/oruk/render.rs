@@ -265,26 +265,6 @@ fn service_area(service_id: Uuid, at: usize, area: &ServiceArea, places: &PlaceI
     }
 }
 
-/// ISO 639-1 codes of the languages listings name most.
-const LANGUAGE_CODES: &[(&str, &str)] = &[
-    ("english", "en"),
-    ("welsh", "cy"),
-    ("polish", "pl"),
-    ("portuguese", "pt"),
-    ("lithuanian", "lt"),
-    ("romanian", "ro"),
-    ("russian", "ru"),
-    ("latvian", "lv"),
-    ("bengali", "bn"),
-    ("urdu", "ur"),
-    ("punjabi", "pa"),
-    ("arabic", "ar"),
-    ("spanish", "es"),
-    ("french", "fr"),
-    ("ukrainian", "uk"),
-    ("british sign language", "bfi"),
-];
-
 fn languages(service: &Service) -> Vec<oruk::Language> {
     service
         .languages
@@ -294,11 +274,10 @@ fn languages(service: &Service) -> Vec<oruk::Language> {
         .map(|(at, name)| oruk::Language {
             id: child_id(service.id, "language", at),
             service_id: service.id,
-            code: LANGUAGE_CODES
-                .iter()
-                .find(|(known, _)| known.eq_ignore_ascii_case(name.trim()))
-                .map(|(_, code)| code.to_string()),
-            name: name.trim().to_string(),
+            // Languages are stored as tags; listings from before that hold English names.
+            code: crate::domain::language::tag_of(name),
+            name: crate::domain::language::language_name(name.trim())
+                .map_or_else(|| name.trim().to_string(), str::to_string),
         })
         .collect()
 }
