@@ -70,6 +70,8 @@ fn request(directory: &Directory, form: &FindForm, place: Option<&Whereabouts>) 
             None,
             Some(Within {
                 overlapping: directory.places().overlapping_codes(&place.code),
+                // Residents name postcodes, districts, counties and wards, never custom Places.
+                members: Vec::new(),
                 code: place.code.clone(),
             }),
             None,

@@ -300,6 +300,7 @@ impl Query {
             within: self.place.as_ref().map(|places| Within {
                 code: places.district.clone(),
                 overlapping: vec![places.district.clone(), places.county.clone()],
+                members: Vec::new(),
             }),
             needs: self
                 .need

@@ -108,7 +108,16 @@ mod tests {
 
     #[test]
     fn made_up_languages_and_malformed_tags_are_refused() {
-        for raw in ["klingon!!", "", "xx", "en--GB", "en-GB!", "e", "english-ish", "en-toolongsubtag"] {
+        for raw in [
+            "klingon!!",
+            "",
+            "xx",
+            "en--GB",
+            "en-GB!",
+            "e",
+            "english-ish",
+            "en-toolongsubtag",
+        ] {
             assert!(parse_language(raw).is_err(), "{raw:?}: {:?}", parse_language(raw));
         }
     }

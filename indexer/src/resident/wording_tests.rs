@@ -18,6 +18,7 @@ fn schedule(freq: Frequency, interval: i64, byday: &str, opens: &str, closes: &s
         valid_from: None,
         valid_to: None,
         description: None,
+        exceptions: Vec::new(),
         archived_at: None,
         version: 1,
     }

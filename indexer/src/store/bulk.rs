@@ -362,6 +362,7 @@ pub async fn insert_rows(conn: &mut SqliteConnection, rows: &BulkRows) -> Result
             "valid_from",
             "valid_to",
             "description",
+            "exceptions",
             "archived_at",
             "version",
         ],
@@ -379,6 +380,7 @@ pub async fn insert_rows(conn: &mut SqliteConnection, rows: &BulkRows) -> Result
                 .bind(s.valid_from)
                 .bind(s.valid_to)
                 .bind(&s.description)
+                .bind(json(&s.exceptions))
                 .bind(s.archived_at)
                 .bind(s.version)
         },

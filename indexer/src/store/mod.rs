@@ -14,8 +14,8 @@
 
 pub mod accounts;
 mod areas;
-pub mod bulk;
 mod backup;
+pub mod bulk;
 pub mod feed;
 mod gaps;
 pub mod imports;

@@ -102,8 +102,9 @@ async fn languages_are_codes_made_up_ones_are_refused_and_names_become_codes() {
     let moderator = test
         .principal(indexer::accounts::Role::Moderator, "Languages", None)
         .await;
-    let organization = test.data(r#"{ organizations(first: 1) { edges { node { id } } } }"#).await["organizations"]
-        ["edges"][0]["node"]["id"]
+    let organization = test
+        .data(r#"{ organizations(first: 1) { edges { node { id } } } }"#)
+        .await["organizations"]["edges"][0]["node"]["id"]
         .as_str()
         .expect("an organisation")
         .to_string();
@@ -118,7 +119,10 @@ async fn languages_are_codes_made_up_ones_are_refused_and_names_become_codes() {
         ("BAD_USER_INPUT", Some("input.languages"))
     );
     let created = test
-        .data_as(&moderator, &create(r#"["English", "Polish", "en", "EN-gb", "British Sign Language"]"#))
+        .data_as(
+            &moderator,
+            &create(r#"["English", "Polish", "en", "EN-gb", "British Sign Language"]"#),
+        )
         .await;
     assert_eq!(
         created["createService"]["languages"],
@@ -129,5 +133,8 @@ async fn languages_are_codes_made_up_ones_are_refused_and_names_become_codes() {
         .data(r#"{ services(first: 100) { edges { node { languages } } } }"#)
         .await
         .to_string();
-    assert!(seeded_languages.contains(r#""en""#) && !seeded_languages.contains("English"), "{seeded_languages}");
+    assert!(
+        seeded_languages.contains(r#""en""#) && !seeded_languages.contains("English"),
+        "{seeded_languages}"
+    );
 }

@@ -261,6 +261,7 @@ impl Context<'_> {
                 valid_from: imported.valid_from,
                 valid_to: imported.valid_to,
                 description: imported.description.clone(),
+                exceptions: crate::domain::schedule::sort_exceptions(imported.exceptions.clone()),
                 archived_at: None,
                 version: 1,
             });
