@@ -40,8 +40,9 @@ pub struct BrowseRequest<'a> {
     pub kind: AssetKind,
     /// Only listings for this need.
     pub need: Option<NeedCode>,
-    /// Only listings with a venue in `place`, or serving an area among `overlapping`.
-    pub place: Option<(&'a PlaceCode, &'a [PlaceCode])>,
+    /// Only listings with a venue in one of the first places (the place, and a custom Place's
+    /// member wards or LSOAs), or serving an area among the second (the overlapping places).
+    pub place: Option<(&'a [PlaceCode], &'a [PlaceCode])>,
     /// The keyset position the page starts after.
     pub after: Option<(&'a str, Uuid)>,
     /// How many listings to return.
@@ -137,8 +138,11 @@ impl<'a> SegmentBrowse<'a> {
         if let Some(need) = self.request.need {
             bits.and(&self.postings(&[Term::from_field_text(fields.need, need.as_str())])?);
         }
-        if let Some((place, overlapping)) = self.request.place {
-            let mut terms = vec![Term::from_field_text(fields.place, place.as_str())];
+        if let Some((venue_places, overlapping)) = self.request.place {
+            let mut terms: Vec<Term> = venue_places
+                .iter()
+                .map(|code| Term::from_field_text(fields.place, code.as_str()))
+                .collect();
             terms.extend(
                 overlapping
                     .iter()
@@ -389,10 +393,19 @@ impl Directory {
             need,
             place: scope.clone(),
         };
+        // A custom Place holds no venues itself: its member wards or LSOAs do.
+        let venue_places: Vec<PlaceCode> = match &scope {
+            Some(scope) => std::iter::once(scope.code.clone())
+                .chain(self.custom_place_members(&scope.code).await?)
+                .collect(),
+            None => Vec::new(),
+        };
         let browsed = {
             let after = after.cloned();
             tokio::task::spawn_blocking(move || {
-                let place = scope.as_ref().map(|s| (&s.code, s.overlapping_codes.as_slice()));
+                let place = scope
+                    .as_ref()
+                    .map(|s| (venue_places.as_slice(), s.overlapping_codes.as_slice()));
                 index.browse(&BrowseRequest {
                     kind: AssetKind::Service,
                     need,
