@@ -229,6 +229,9 @@ impl Bench {
                 let cursor = body["data"]["services"]["pageInfo"]["endCursor"]
                     .as_str()
                     .unwrap_or_default();
+                if cursor.is_empty() {
+                    break; // a smaller set than five pages: the last page's cursor is kept
+                }
                 after = format!(r#"after: "{cursor}""#);
             }
             let later = page(&format!("{arguments} {after}"), true);
