@@ -396,23 +396,8 @@ pub(super) async fn save_schedules(
             ),
             None => None,
         };
-        crate::domain::schedule::parse_byday(&imported.byday).map_err(|e| e.for_field(field("byday")))?;
-        let schedule = Schedule {
-            id,
-            service_id,
-            location_id,
-            freq: imported.freq,
-            interval: imported.interval.max(1),
-            byday: imported.byday.clone(),
-            opens_at: imported.opens_at.clone(),
-            closes_at: imported.closes_at.clone(),
-            valid_from: imported.valid_from,
-            valid_to: imported.valid_to,
-            description: imported.description.clone(),
-            exceptions: crate::domain::schedule::sort_exceptions(imported.exceptions.clone()),
-            archived_at: None,
-            version: versions.get(&id.to_string()).map_or(1, |(_, version)| version + 1),
-        };
+        let version = versions.get(&id.to_string()).map_or(1, |(_, version)| version + 1);
+        let schedule = imported.to_schedule(id, service_id, location_id, version, field)?;
         write::save_schedule(conn, &schedule).await?;
         kept.push(id);
     }

@@ -233,6 +233,37 @@ pub struct ImportedSchedule {
     pub exceptions: Vec<ScheduleException>,
 }
 
+impl ImportedSchedule {
+    /// The directory's schedule for this one, at `version`, once its `BYDAY` parses (an error
+    /// names `field("byday")`). The per-record and the bulk import paths both build it here.
+    pub fn to_schedule(
+        &self,
+        id: Uuid,
+        service_id: Uuid,
+        location_id: Option<Uuid>,
+        version: i64,
+        field: impl Fn(&str) -> String,
+    ) -> crate::error::Result<crate::domain::Schedule> {
+        crate::domain::schedule::parse_byday(&self.byday).map_err(|e| e.for_field(field("byday")))?;
+        Ok(crate::domain::Schedule {
+            id,
+            service_id,
+            location_id,
+            freq: self.freq,
+            interval: self.interval.max(1),
+            byday: self.byday.clone(),
+            opens_at: self.opens_at.clone(),
+            closes_at: self.closes_at.clone(),
+            valid_from: self.valid_from,
+            valid_to: self.valid_to,
+            description: self.description.clone(),
+            exceptions: crate::domain::schedule::sort_exceptions(self.exceptions.clone()),
+            archived_at: None,
+            version,
+        })
+    }
+}
+
 /// One service a source lists, with everything it nests.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ImportedListing {

@@ -248,23 +248,7 @@ impl Context<'_> {
                 ),
                 None => None,
             };
-            crate::domain::schedule::parse_byday(&imported.byday).map_err(|e| e.for_field(field("byday")))?;
-            schedules.push(Schedule {
-                id,
-                service_id,
-                location_id,
-                freq: imported.freq,
-                interval: imported.interval.max(1),
-                byday: imported.byday.clone(),
-                opens_at: imported.opens_at.clone(),
-                closes_at: imported.closes_at.clone(),
-                valid_from: imported.valid_from,
-                valid_to: imported.valid_to,
-                description: imported.description.clone(),
-                exceptions: crate::domain::schedule::sort_exceptions(imported.exceptions.clone()),
-                archived_at: None,
-                version: 1,
-            });
+            schedules.push(imported.to_schedule(id, service_id, location_id, 1, field)?);
         }
         Ok(Some(Planned {
             organization,
