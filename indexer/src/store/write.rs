@@ -71,7 +71,8 @@ fn upsert_sql(table: &str, columns: &[&str]) -> String {
     )
 }
 
-const ORGANIZATION_COLUMNS: &[&str] = &[
+/// Also the bulk writer's columns (`store::bulk`), so the two cannot drift apart.
+pub(super) const ORGANIZATION_COLUMNS: &[&str] = &[
     "id",
     "name",
     "description",
@@ -118,7 +119,8 @@ pub async fn save_organization(conn: &mut SqliteConnection, organization: &Organ
     Ok(())
 }
 
-const SERVICE_COLUMNS: &[&str] = &[
+/// Also the bulk writer's columns (`store::bulk`), so the two cannot drift apart.
+pub(super) const SERVICE_COLUMNS: &[&str] = &[
     "id",
     "organization_id",
     "name",
@@ -205,7 +207,8 @@ pub async fn insert_service_area(conn: &mut SqliteConnection, service_id: Uuid, 
     Ok(())
 }
 
-const LOCATION_COLUMNS: &[&str] = &[
+/// Also the bulk writer's columns (`store::bulk`), so the two cannot drift apart.
+pub(super) const LOCATION_COLUMNS: &[&str] = &[
     "id",
     "name",
     "address_1",
