@@ -168,11 +168,16 @@ pub async fn serve(
     let refreshing = tokio::spawn(feeds::refresh_sessions_every(state.directory.clone()));
     // Registered import sources with a refresh interval are run when due.
     let importing = tokio::spawn(indexer::imports::refresh::refresh_sources(state.directory.clone()));
+    let warming = {
+        let directory = state.directory.clone();
+        tokio::spawn(async move { directory.warm_gap_reports().await })
+    };
     let limits = state.options.connections;
     let served = server::run(listener, app(state), limits, shutdown).await;
     forgetting.abort();
     refreshing.abort();
     importing.abort();
+    warming.abort();
     served
 }
 

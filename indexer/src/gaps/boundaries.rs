@@ -22,7 +22,6 @@
 //! whose places changed go through the change log, so search follows too.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
 
 use chrono::Utc;
 use geo::{Area, BooleanOps, BoundingRect, InteriorPoint, Intersects, MultiPolygon, Validation};
@@ -31,8 +30,6 @@ use tracing::info;
 
 pub use super::boundary_limits::PlaceLoadLimits;
 use super::boundary_limits::{checked_off_runtime, Deadline, VertexBudget};
-use super::PopulationPoints;
-use crate::directory::Geography;
 use crate::domain::{Place, PlaceCode, PlaceLevel, Population};
 use crate::error::{Error, Result};
 use crate::places::{parse_boundary, roll_up_population, PlaceIndex};
@@ -152,18 +149,17 @@ impl Directory {
                 )
             })
             .collect();
+        // Held from the write until the lookups follow it, as an area load does: the write
+        // counts one more geography generation, so a server on the same data directory (this
+        // may be the command line) reloads the places too.
+        let mut known_generation = self.geography_generation.lock().await;
         self.store()
             .replace_places(&changed, &population_updates, source, Utc::now())
             .await?;
-
-        let entries = self.store().all_places().await?;
-        let places = Arc::new(PlaceIndex::build(entries)?);
-        let population_points = Arc::new(PopulationPoints::load(self.store(), &places).await?);
-        self.replace_geography(Geography {
-            places: places.clone(),
-            population_points,
-        });
-        let relocated = self.store().relocate_venues(&places).await?;
+        let relocated = self
+            .follow_geography_change(&mut known_generation, crate::areas::load::PostcodeSource::Unchanged)
+            .await?;
+        drop(known_generation);
         let load = BoundaryLoad {
             added,
             replaced: incoming.len() - added,

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use chrono::{Datelike, Duration, Utc};
-use tracing::info;
+use tracing::{info, warn};
 
 use super::assets::{slot_of, PlacedAssets};
 use super::report::{self, areas_of, ReportInput};
@@ -15,6 +15,40 @@ use crate::error::{Error, Result};
 use crate::Directory;
 
 impl Directory {
+    /// Reads the candidate services gap reports are made from, ahead of the first report (the
+    /// server calls it as it starts): at a million services that read takes seconds, and it
+    /// should not be the first user's report that waits for it. A report asked for meanwhile
+    /// waits for this read rather than starting its own.
+    pub async fn warm_gap_reports(&self) {
+        let started = std::time::Instant::now();
+        let candidates = match self.gap_candidates().await {
+            Ok(candidates) => candidates,
+            Err(error) => {
+                warn!(%error, "gap reports: reading the candidates ahead failed; the first report reads them");
+                return;
+            }
+        };
+        // Each need's venues under the default criteria (what most reports and the matrix ask
+        // for; the reach does not change the selection), selected side by side.
+        let Ok(any_reach) = super::MaxDistanceKm::parse(5.0) else {
+            return;
+        };
+        let criteria = GapCriteria::new(any_reach);
+        let needs: Vec<NeedCode> = crate::domain::need::TAXONOMY
+            .iter()
+            .filter_map(|need| NeedCode::parse(need.code).ok())
+            .collect();
+        let selected =
+            futures_util::future::join_all(needs.iter().map(|&need| candidates.eligible(need, &criteria))).await;
+        let failed = selected.iter().filter(|selection| selection.is_err()).count();
+        info!(
+            services = candidates.services.len(),
+            needs = needs.len() - failed,
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "gap reports: candidate services and each need's venues read ahead"
+        );
+    }
+
     /// The gap report for one Place and need. `NOT_FOUND` (field `place`) for an unknown place;
     /// `InvalidInput` (field `place`) for a place without population data.
     pub async fn gaps(
@@ -86,8 +120,11 @@ impl Directory {
         let unmet = self.unmet_by_child(&geography, &children).await?;
         let mut rows = Vec::with_capacity(children.len() * needs.len());
         let mut custom_children: Option<HashMap<uuid::Uuid, PlaceCode>> = None;
-        for &need in needs {
-            let placed = candidates.eligible(need, criteria).await?;
+        // The needs' selections side by side (each on a blocking thread): after an edit, the
+        // needs it touched are selected again, and one at a time they added up.
+        let selections =
+            futures_util::future::try_join_all(needs.iter().map(|&need| candidates.eligible(need, criteria))).await?;
+        for (&need, placed) in needs.iter().zip(selections) {
             let inside = inside_children(&geography, &children, &placed, &mut custom_children);
             for (position, (child, child_areas)) in children.iter().zip(&areas).enumerate() {
                 let summary = report::summary_only(

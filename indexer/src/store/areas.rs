@@ -24,7 +24,7 @@ fn json_codes<'a>(codes: impl IntoIterator<Item = &'a PlaceCode>) -> String {
 const GEOGRAPHY_GENERATION: &str = "geography_generation";
 
 /// Counts one more write of the geography, inside the writing transaction.
-async fn bump_geography_generation(conn: &mut SqliteConnection) -> Result<()> {
+pub(super) async fn bump_geography_generation(conn: &mut SqliteConnection) -> Result<()> {
     sqlx::query(
         "INSERT INTO meta (key, value) VALUES (?1, '1')
          ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1",

@@ -281,14 +281,14 @@ async fn bad_gap_arguments_name_the_argument() {
     }
 }
 
-fn breckland_lsoa(code: &str) -> Value {
+pub(crate) fn breckland_lsoa(code: &str) -> Value {
     lsoa_features()
         .into_iter()
         .find(|f| f["properties"]["code"] == code)
         .expect("LSOA in the seed")
 }
 
-fn collection(features: Vec<Value>) -> String {
+pub(crate) fn collection(features: Vec<Value>) -> String {
     serde_json::json!({ "type": "FeatureCollection", "features": features }).to_string()
 }
 

@@ -304,4 +304,44 @@ async fn a_custom_place_of_norfolk_wards_finds_the_listings_with_venues_inside_i
     let missing: Vec<&String> = with_venue_inside.difference(&found).collect();
     assert!(missing.is_empty(), "search(place:) misses venues inside: {missing:?}");
     assert_eq!(found, listed, "search and the services list agree on the custom Place");
+
+    // A gap report for each of their needs (stale listings counted, so that every venue with
+    // the need is an asset) marks exactly the venues inside the Place as in it.
+    let needs: Vec<(String, String)> = sqlx::query_as(&format!(
+        "SELECT DISTINCT service_id, need_code FROM service_needs WHERE service_id IN ({})",
+        with_venue_inside
+            .iter()
+            .map(|s| format!("'{s}'"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    ))
+    .fetch_all(pool)
+    .await
+    .expect("needs");
+    let mut inside_found = std::collections::BTreeSet::new();
+    for need in needs
+        .iter()
+        .map(|(_, need)| need)
+        .collect::<std::collections::BTreeSet<_>>()
+    {
+        let gaps = test
+            .data(&format!(
+                r#"{{ gaps(place: "{place}", need: "{need}", maxDistanceKm: 5, includeStale: true) {{ assets {{ serviceId inPlace }} }} }}"#
+            ))
+            .await;
+        for asset in gaps["gaps"]["assets"].as_array().expect("assets") {
+            let id = asset["serviceId"].as_str().expect("id").to_string();
+            if asset["inPlace"] == true {
+                assert!(
+                    with_venue_inside.contains(&id),
+                    "{id} is marked in the Place for {need}"
+                );
+                inside_found.insert(id);
+            }
+        }
+    }
+    assert!(
+        !inside_found.is_empty(),
+        "the gap reports count venues inside the Place"
+    );
 }

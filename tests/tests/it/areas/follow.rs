@@ -73,3 +73,76 @@ async fn a_running_server_answers_for_an_area_another_process_loaded() {
         .await;
     assert_eq!(gaps["gaps"]["areas"].as_array().map(Vec::len), Some(205));
 }
+
+const PLACES_LOADER_ENV: &str = "PLACES_LOADER_DATA_DIR";
+
+/// The Breckland LSOA the places loader replaces, and the people aged 65+ it adds.
+const RELOADED_LSOA: &str = "E01026419";
+const ADDED_65_PLUS: i64 = 1_000;
+
+#[tokio::test]
+#[ignore = "run by a_running_server_follows_boundaries_another_process_loaded as its loading process"]
+async fn loader_loads_a_changed_breckland_lsoa() {
+    let Some(data_dir) = std::env::var_os(PLACES_LOADER_ENV) else {
+        return;
+    };
+    let directory = Directory::open(std::path::Path::new(&data_dir))
+        .await
+        .expect("loader opens");
+    let mut feature = crate::gaps::breckland_lsoa(RELOADED_LSOA);
+    let old = feature["properties"]["age_65_plus"].as_i64().expect("65+");
+    feature["properties"]["age_65_plus"] = (old + ADDED_65_PLUS).into();
+    directory
+        .load_places(&crate::gaps::collection(vec![feature]), "places loader")
+        .await
+        .expect("the boundary loads");
+    directory.close().await;
+}
+
+/// `indexer places load` (a GeoJSON boundary load) from another process reaches a running
+/// server as an area load does: the server's places, and so its gap reports, follow it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_running_server_follows_boundaries_another_process_loaded() {
+    let server = crate::support::seeded().await;
+    let query = format!(r#"{{ place(code: "{RELOADED_LSOA}") {{ population {{ age65Plus }} }} }}"#);
+    let age_65_plus = |data: &serde_json::Value| data["place"]["population"]["age65Plus"].as_i64();
+    let before = age_65_plus(&server.data(&query).await).expect("65+ before");
+
+    let status = Command::new(std::env::current_exe().expect("test binary"))
+        .args([
+            "--ignored",
+            "--exact",
+            "areas::follow::loader_loads_a_changed_breckland_lsoa",
+            "--nocapture",
+        ])
+        .env(PLACES_LOADER_ENV, server.data_dir.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .expect("loader runs");
+    assert!(status.success(), "the loading process failed");
+
+    let started = Instant::now();
+    loop {
+        let now = age_65_plus(&server.data(&query).await);
+        if now == Some(before + ADDED_65_PLUS) {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the server never saw the loaded boundary: 65+ still {now:?}, expected {}",
+            before + ADDED_65_PLUS
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let district = server
+        .data(r#"{ place(code: "E07000143") { population { age65Plus } } }"#)
+        .await;
+    let gaps = server
+        .data(r#"{ gaps(place: "E07000143", need: "strength-and-balance", maxDistanceKm: 5) { targetPopulation } }"#)
+        .await;
+    assert_eq!(
+        gaps["gaps"]["targetPopulation"], district["place"]["population"]["age65Plus"],
+        "the gap report uses the reloaded population"
+    );
+}
