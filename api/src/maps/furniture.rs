@@ -65,8 +65,8 @@ fn round_length(px_per_unit: f64) -> (f64, f64) {
     let fits = ROUND_LENGTHS
         .iter()
         .copied()
-        .filter(|length| length * px_per_unit <= SCALE_TARGET_PX)
-        .last()
+        .rev()
+        .find(|length| length * px_per_unit <= SCALE_TARGET_PX)
         .unwrap_or(ROUND_LENGTHS[0]);
     (fits, fits * px_per_unit)
 }
