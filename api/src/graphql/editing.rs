@@ -124,8 +124,10 @@ pub struct ServiceInput {
     pub eligibility_description: Option<String>,
     /// How the service reaches people (default IN_PERSON).
     pub delivery_modes: Option<Vec<DeliveryMode>>,
-    /// Free to take part (default true).
-    pub free: Option<bool>,
+    /// Free to take part: `true` free, `false` it costs something (say what in `costOptions`).
+    /// Left out when creating, the cost is unknown (never shown as free); `null` on update makes
+    /// it unknown again.
+    pub free: MaybeUndefined<bool>,
     /// Costs of taking part (replace the stored list).
     pub cost_options: Option<Vec<CostOptionInput>>,
     /// Languages it is offered in: ISO 639 codes or BCP 47 tags (`en`, `pl`, `en-GB`, `bfi`),
@@ -172,7 +174,7 @@ impl ServiceInput {
             delivery_modes: self
                 .delivery_modes
                 .map(|modes| modes.into_iter().map(Into::into).collect()),
-            free: self.free,
+            free: maybe(self.free, |free| free),
             cost_options: self.cost_options.map(|costs| {
                 costs
                     .into_iter()

@@ -354,8 +354,9 @@ impl ServiceObject {
     async fn delivery_modes(&self) -> Vec<DeliveryMode> {
         self.0.delivery_modes.iter().map(|mode| (*mode).into()).collect()
     }
-    /// Free to take part.
-    async fn free(&self) -> bool {
+    /// Whether taking part is free: `true` free, `false` it costs something (see `costOptions`),
+    /// `null` the organisation has not said (treat as unknown, not as free).
+    async fn free(&self) -> Option<bool> {
         self.0.free
     }
     /// Costs of taking part (empty when free).

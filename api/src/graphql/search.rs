@@ -387,7 +387,10 @@ impl SearchQuery {
         #[graphql(desc = "Only listings with a session on one of these days.")] days: Option<Vec<DayOfWeek>>,
         #[graphql(desc = "Only sessions starting at or after this local time, `HH:MM`.")] time_from: Option<String>,
         #[graphql(desc = "Only sessions ending at or before this local time, `HH:MM`.")] time_to: Option<String>,
-        #[graphql(desc = "Only listings free to take part in (funds count as free).")] free_only: Option<bool>,
+        #[graphql(
+            desc = "Only listings known to be free to take part in: a service whose cost is unknown is left out (funds count as free)."
+        )]
+        free_only: Option<bool>,
         #[graphql(desc = "Only listings with a venue offering every one of these features.")] accessibility: Option<
             Vec<AccessibilityFeature>,
         >,

@@ -47,7 +47,7 @@ pub struct SignpostInput {
     pub time_to: Option<String>,
     /// Acceptable ways of taking part (any if omitted).
     pub delivery_modes: Option<Vec<DeliveryMode>>,
-    /// Only free options.
+    /// Only options known to be free (a service whose cost is unknown is left out).
     pub free_only: Option<bool>,
     /// Accessibility the person needs at a venue (all of them), e.g. STEP_FREE, HEARING_LOOP, SEATED_OPTIONS.
     pub accessibility: Option<Vec<AccessibilityFeature>>,

@@ -5,10 +5,16 @@
 //! `includeStale` (`true`/`false`) are optional. A bad parameter answers 400 and an unknown
 //! place 404, each with a plain-text message.
 //!
+//! The map names towns and larger villages (from the wards' names: see
+//! [`indexer::gaps::labels`]), shades and names the neighbouring Places, has a scale bar and a
+//! north arrow, and names each of the largest gaps by ward and nearest town.
+//!
 //! # Layout
 //! - this module: the handler and its parameters.
 //! - [`render`]: drawing the SVG.
+//! - [`furniture`]: neighbours, place labels, scale bar and north arrow.
 
+mod furniture;
 pub mod render;
 
 use std::collections::HashMap;
@@ -17,7 +23,7 @@ use axum::extract::{Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use indexer::domain::{NeedCode, PlaceCode};
-use indexer::gaps::{Demand, GapCriteria, MaxDistanceKm, PopulationGroup};
+use indexer::gaps::{GapCriteria, MaxDistanceKm, PopulationGroup};
 use indexer::Error;
 
 use crate::AppState;
@@ -120,14 +126,14 @@ pub async fn gaps_svg(State(state): State<AppState>, Query(params): Query<HashMa
         Ok(request) => request,
         Err(message) => return bad_request(message),
     };
-    let report = state
+    let map = state
         .directory
-        .gaps(&request.place, request.need, &request.criteria, Demand::default())
+        .gap_map(&request.place, request.need, &request.criteria)
         .await;
-    match report {
-        Ok(report) => {
+    match map {
+        Ok(map) => {
             let places = state.directory.places();
-            let svg = render::svg(&report, &places);
+            let svg = render::svg(&map, &places);
             ([(header::CONTENT_TYPE, "image/svg+xml; charset=utf-8")], svg).into_response()
         }
         Err(Error::InvalidInput { field, message }) => bad_request(format!("{field}: {message}")),

@@ -1,19 +1,26 @@
 //! Draws a gap report as a self-contained SVG choropleth: the Place's LSOAs coloured by how far
-//! their target population lives from the nearest eligible asset, the assets as dots, a title,
-//! a summary, a legend, the largest gaps and the attributions.
+//! their target population lives from the nearest eligible asset, the assets as dots, the
+//! neighbouring Places lighter and named, town labels, a scale bar and north arrow
+//! ([`super::furniture`]), a title, a summary, a legend, the largest gaps (by ward and nearest
+//! town) and the attributions. The engine ([`indexer::gaps::map`]) decides what is named.
 
 use std::fmt::Write;
 
-use geo::{BoundingRect, LineString, MultiPolygon, Rect};
+use geo::{LineString, MultiPolygon, Rect};
+use indexer::gaps::map::{miles_words, GapMap};
 use indexer::gaps::{AreaGap, Coverage, GapReport};
 use indexer::places::PlaceIndex;
 
-const WIDTH: f64 = 1200.0;
-const MAP_LEFT: f64 = 20.0;
-const MAP_TOP: f64 = 90.0;
+use super::furniture;
+
+pub(super) const WIDTH: f64 = 1200.0;
+pub(super) const MAP_LEFT: f64 = 20.0;
+pub(super) const MAP_TOP: f64 = 90.0;
 const MAP_WIDTH: f64 = 760.0;
 const MAP_MAX_HEIGHT: f64 = 760.0;
 const PANEL_LEFT: f64 = 810.0;
+/// A degree of latitude on the mean Earth (radius 6,371 km), in kilometres.
+const KM_PER_DEGREE_LATITUDE: f64 = 111.195;
 
 /// The coverage bands LSOAs are coloured by, best first.
 const BANDS: [(&str, &str); 5] = [
@@ -36,7 +43,7 @@ fn band(area: &AreaGap, reach_km: f64) -> usize {
 }
 
 /// Maps lng/lat into the map box: equirectangular, x scaled by cos(latitude) at the middle.
-struct Projection {
+pub(super) struct Projection {
     bounds: Rect<f64>,
     scale: f64,
     x_stretch: f64,
@@ -57,7 +64,17 @@ impl Projection {
         (projection, height * scale)
     }
 
-    fn xy(&self, lng: f64, lat: f64) -> (f64, f64) {
+    /// Pixels to a kilometre (north-south, which the projection keeps true).
+    pub(super) fn px_per_km(&self) -> f64 {
+        self.scale / KM_PER_DEGREE_LATITUDE
+    }
+
+    /// Width of the framed area on the page.
+    pub(super) fn width_px(&self) -> f64 {
+        self.bounds.width() * self.x_stretch * self.scale
+    }
+
+    pub(super) fn xy(&self, lng: f64, lat: f64) -> (f64, f64) {
         (
             MAP_LEFT + (lng - self.bounds.min().x) * self.x_stretch * self.scale,
             MAP_TOP + (self.bounds.max().y - lat) * self.scale,
@@ -65,41 +82,40 @@ impl Projection {
     }
 }
 
-/// The whole SVG document.
-pub fn svg(report: &GapReport, places: &PlaceIndex) -> String {
-    let boundaries: Vec<(&AreaGap, &MultiPolygon<f64>)> = report
-        .areas
-        .iter()
-        .filter_map(|area| Some((area, places.boundary(&area.place.code)?)))
-        .collect();
-    let asset_points = report.assets.iter().map(|asset| {
-        let (lng, lat) = (asset.point.longitude(), asset.point.latitude());
-        Rect::new((lng, lat), (lng, lat))
-    });
-    let bounds = boundaries
-        .iter()
-        .filter_map(|(_, boundary)| boundary.bounding_rect())
-        .chain(asset_points)
-        .reduce(union)
-        .unwrap_or_else(|| Rect::new((0.0, 50.0), (1.0, 51.0)));
-    let (projection, map_height) = Projection::fit(bounds);
-    let height = (MAP_TOP + map_height + 90.0).max(720.0);
+/// The whole SVG document: neighbours (lighter, named), the Place's LSOAs, its outline, the
+/// assets, the town labels, a scale bar and north arrow, then the panel beside the map.
+pub fn svg(map: &GapMap, places: &PlaceIndex) -> String {
+    let report = &map.report;
+    let (projection, map_height) = Projection::fit(map.frame);
+    let map_width = projection.width_px();
     let reach = report.criteria.max_distance.km();
+    let mut panel_text = String::with_capacity(8 * 1024);
+    let panel_bottom = panel(&mut panel_text, map, reach);
+    let height = (MAP_TOP + map_height + 90.0).max(panel_bottom + 70.0).max(720.0);
 
     let mut out = String::with_capacity(256 * 1024);
     let _ = write!(
         out,
-        r##"<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height:.0}" viewBox="0 0 {WIDTH} {height:.0}" font-family="Helvetica, Arial, sans-serif">"##
+        r##"<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height:.0}" viewBox="0 0 {WIDTH} {height:.0}" font-family="Helvetica, Arial, sans-serif" role="img" aria-labelledby="map-title map-desc">"##
     );
+    accessible_text(&mut out, map);
     let _ = write!(out, r##"<rect width="100%" height="100%" fill="#ffffff"/>"##);
     title(&mut out, report);
-    for (area, boundary) in &boundaries {
+    let _ = write!(
+        out,
+        r##"<clipPath id="map-frame"><rect x="{MAP_LEFT}" y="{MAP_TOP}" width="{map_width:.1}" height="{map_height:.1}"/></clipPath><g clip-path="url(#map-frame)">"##
+    );
+    furniture::neighbours(&mut out, map, &projection);
+    for area in &report.areas {
+        let Some(boundary) = places.boundary(&area.place.code) else {
+            continue;
+        };
         let (colour, _) = BANDS[band(area, reach)];
         let _ = write!(
             out,
             r##"<path d="{}" fill="{colour}" stroke="#ffffff" stroke-width="0.6" fill-rule="evenodd"><title>{}</title></path>"##,
             path(boundary, &projection),
-            escape(&area_tooltip(area))
+            escape(&area_tooltip(map, area))
         );
     }
     if let Some(outline) = places.boundary(&report.place.code) {
@@ -110,20 +126,42 @@ pub fn svg(report: &GapReport, places: &PlaceIndex) -> String {
         );
     }
     assets(&mut out, report, &projection);
-    panel(&mut out, report, reach);
+    furniture::place_labels(&mut out, map, &projection);
+    out.push_str("</g>");
+    let _ = write!(
+        out,
+        r##"<rect x="{MAP_LEFT}" y="{MAP_TOP}" width="{map_width:.1}" height="{map_height:.1}" fill="none" stroke="#999999" stroke-width="0.8"/>"##
+    );
+    furniture::scale_bar(&mut out, &projection, MAP_TOP + map_height);
+    furniture::north_arrow(&mut out, MAP_LEFT + map_width);
+    out.push_str(&panel_text);
     footer(&mut out, height);
     out.push_str("</svg>");
     out
 }
 
-fn union(a: Rect<f64>, b: Rect<f64>) -> Rect<f64> {
-    Rect::new(
-        (a.min().x.min(b.min().x), a.min().y.min(b.min().y)),
-        (a.max().x.max(b.max().x), a.max().y.max(b.max().y)),
-    )
+/// `<title>` and `<desc>` for screen readers: what the map shows and its headline figures.
+fn accessible_text(out: &mut String, map: &GapMap) {
+    let report = &map.report;
+    let towns: Vec<&str> = map.labels.labels.iter().map(|label| label.name.as_str()).collect();
+    let neighbours: Vec<&str> = map.neighbours.iter().map(|n| n.place.name.as_str()).collect();
+    let _ = write!(
+        out,
+        r##"<title id="map-title">{}</title><desc id="map-desc">{}</desc>"##,
+        escape(&format!("{}: gaps in {}", report.need.need().label, report.place.name)),
+        escape(&format!(
+            "Map of {} by LSOA, coloured by distance to the nearest eligible venue. {}% of {} {} covered. Places named: {}. Neighbouring areas: {}.",
+            report.place.name,
+            format_number(report.summary.coverage_percent, 1),
+            thousands(report.summary.target_population),
+            report.criteria.population.label(),
+            if towns.is_empty() { "none".to_string() } else { towns.join(", ") },
+            if neighbours.is_empty() { "none shown".to_string() } else { neighbours.join(", ") },
+        ))
+    );
 }
 
-fn path(boundary: &MultiPolygon<f64>, projection: &Projection) -> String {
+pub(super) fn path(boundary: &MultiPolygon<f64>, projection: &Projection) -> String {
     let mut d = String::new();
     for polygon in boundary {
         ring(&mut d, polygon.exterior(), projection);
@@ -194,7 +232,7 @@ fn assets(out: &mut String, report: &GapReport, projection: &Projection) {
     }
 }
 
-fn area_tooltip(area: &AreaGap) -> String {
+fn area_tooltip(map: &GapMap, area: &AreaGap) -> String {
     let distance = area
         .nearest_distance_km()
         .map(|km| {
@@ -205,13 +243,17 @@ fn area_tooltip(area: &AreaGap) -> String {
         })
         .unwrap_or_else(|| "no eligible venue".into());
     format!(
-        "{} ({}): {} people, {distance}",
-        area.place.name, area.place.code, area.target_population
+        "{} (LSOA {}, {}): {} people, {distance}",
+        readable_name(map, area),
+        area.place.name,
+        area.place.code,
+        area.target_population
     )
 }
 
-/// The summary, legend and largest gaps, right of the map.
-fn panel(out: &mut String, report: &GapReport, reach: f64) {
+/// The summary, legend and largest gaps, right of the map; returns where it ends.
+fn panel(out: &mut String, map: &GapMap, reach: f64) -> f64 {
+    let report = &map.report;
     let summary = &report.summary;
     let mut y = 110.0;
     let line = |out: &mut String, y: &mut f64, text: &str, size: f64, bold: bool, gap: f64| {
@@ -305,16 +347,36 @@ fn panel(out: &mut String, report: &GapReport, reach: f64) {
         line(out, &mut y, "none: every LSOA is covered", 12.0, false, 18.0);
     }
     for area in report.areas.iter().filter(|a| !a.covered()).take(8) {
-        let distance = area
-            .nearest_distance_km()
-            .map_or("none".into(), |km| format!("{km:.1} km"));
-        let text = format!(
-            "{}: {} people, nearest {distance}",
-            area.place.name,
-            area.uncovered_population()
+        let distance = area.nearest_distance_km().map_or("no venue found".into(), |km| {
+            format!("nearest venue {} away", miles_words(km))
+        });
+        let _ = write!(
+            out,
+            r##"<text class="gap-name" x="{PANEL_LEFT}" y="{y:.0}" font-size="12" font-weight="bold" fill="#222222">{}</text>"##,
+            escape(&readable_name(map, area))
         );
-        line(out, &mut y, &text, 12.0, false, 18.0);
+        y += 15.0;
+        let detail = format!(
+            "{} people, {distance} (LSOA {})",
+            thousands(area.uncovered_population()),
+            area.place.name
+        );
+        let _ = write!(
+            out,
+            r##"<text x="{PANEL_LEFT}" y="{y:.0}" font-size="11" fill="#555555">{}</text>"##,
+            escape(&detail)
+        );
+        y += 20.0;
     }
+    y
+}
+
+/// The name a reader can find: ward and nearest town, else the LSOA's own name.
+fn readable_name(map: &GapMap, area: &AreaGap) -> String {
+    map.area_names
+        .get(&area.place.code)
+        .cloned()
+        .unwrap_or_else(|| area.place.name.clone())
 }
 
 fn band_counts(report: &GapReport, reach: f64) -> [(usize, i64); 5] {
@@ -342,7 +404,7 @@ fn footer(out: &mut String, height: f64) {
     }
 }
 
-fn escape(text: &str) -> String {
+pub(super) fn escape(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")

@@ -554,7 +554,7 @@ fn service(plan: &Plan, organization_id: Uuid, index: u64, town: &str) -> Servic
         maximum_age: None,
         eligibility_description: minimum_age.map(|age| format!("Aged {age} and over")),
         delivery_modes,
-        free,
+        free: Some(free),
         cost_options,
         languages: vec!["en".to_string()],
         contacts: Vec::new(),

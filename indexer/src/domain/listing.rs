@@ -186,7 +186,9 @@ pub struct Service {
     pub maximum_age: Option<i64>,
     pub eligibility_description: Option<String>,
     pub delivery_modes: Vec<DeliveryMode>,
-    pub free: bool,
+    /// Whether taking part is free: `Some(true)` free, `Some(false)` it costs something (see
+    /// `cost_options`), `None` the organisation has not said (never shown as free).
+    pub free: Option<bool>,
     pub cost_options: Vec<CostOption>,
     pub languages: Vec<String>,
     pub contacts: Vec<Contact>,

@@ -42,7 +42,8 @@ pub struct ServiceInput {
     pub maximum_age: Option<Option<i64>>,
     pub eligibility_description: Option<String>,
     pub delivery_modes: Option<Vec<DeliveryMode>>,
-    pub free: Option<bool>,
+    /// Free to take part: `Some(Some(..))` sets it, `Some(None)` makes it unknown again.
+    pub free: Option<Option<bool>>,
     pub cost_options: Option<Vec<CostOption>>,
     pub languages: Option<Vec<String>>,
     pub contacts: Option<Vec<Contact>>,
@@ -326,9 +327,7 @@ pub fn apply_service(input: &ServiceInput, service: &mut Service, creating: bool
     if service.delivery_modes.is_empty() {
         service.delivery_modes = vec![DeliveryMode::InPerson];
     }
-    if let Some(free) = input.free {
-        service.free = free;
-    }
+    service.free = keep_or(&input.free, &service.free);
     if let Some(costs) = &input.cost_options {
         service.cost_options = cost_options(costs)?;
     }

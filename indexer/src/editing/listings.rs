@@ -123,7 +123,7 @@ impl Directory {
             maximum_age: None,
             eligibility_description: None,
             delivery_modes: Vec::new(),
-            free: true,
+            free: None,
             cost_options: Vec::new(),
             languages: Vec::new(),
             contacts: Vec::new(),

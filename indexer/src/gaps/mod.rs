@@ -16,6 +16,8 @@
 //! - [`points`]: population-weighted LSOA points.
 //! - [`report`]: building a report from areas and eligible assets (pure, no I/O).
 //! - [`export`]: the report as GeoJSON and CSV.
+//! - [`map`]: a report with what its map needs: frame, neighbours, readable area names;
+//!   [`labels`]: town and village names from the wards.
 //! - [`boundaries`]: replacing place boundaries at run time, validated, with history.
 //! - `boundary_limits`: what a boundary load may hold (coordinates, vertices, time to check).
 
@@ -24,6 +26,8 @@ pub mod boundaries;
 mod boundary_limits;
 pub mod cache;
 pub mod export;
+pub mod labels;
+pub mod map;
 pub mod nearest;
 pub mod points;
 pub mod report;

@@ -158,7 +158,8 @@ pub struct ImportedService {
     pub maximum_age: Option<i64>,
     pub eligibility_description: Option<String>,
     pub delivery_modes: Vec<DeliveryMode>,
-    pub free: bool,
+    /// Free (`Some(true)`), costs something (`Some(false)`), or the source did not say (`None`).
+    pub free: Option<bool>,
     pub cost_options: Vec<CostOption>,
     pub languages: Vec<String>,
     pub contacts: Vec<Contact>,
@@ -182,7 +183,7 @@ impl Default for ImportedService {
             maximum_age: None,
             eligibility_description: None,
             delivery_modes: Vec::new(),
-            free: false,
+            free: None,
             cost_options: Vec::new(),
             languages: Vec::new(),
             contacts: Vec::new(),

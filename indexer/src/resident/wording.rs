@@ -206,17 +206,22 @@ pub fn money_words(amount: f64) -> String {
     }
 }
 
+/// What a service whose organisation has not said what it costs shows instead of a price.
+pub const COST_NOT_KNOWN: &str = "Cost not known: ask the organiser";
+
 /// What taking part costs, in words: "Free", the provider's own words ("£3 per session, first
-/// session free"), or "£3 per session".
+/// session free"), "£3 per session", or [`COST_NOT_KNOWN`] when nothing was said (a listing
+/// is never shown as free unless its organisation said so).
 pub fn cost_words(service: &Service) -> String {
-    if service.free {
+    if service.free == Some(true) {
         return "Free".to_string();
     }
-    service
-        .cost_options
-        .iter()
-        .find_map(cost_option_words)
-        .unwrap_or_else(|| "There is a cost: ask the organiser".to_string())
+    let words = service.cost_options.iter().find_map(cost_option_words);
+    match (words, service.free) {
+        (Some(words), _) => words,
+        (None, Some(_)) => "There is a cost: ask the organiser".to_string(),
+        (None, None) => COST_NOT_KNOWN.to_string(),
+    }
 }
 
 fn cost_option_words(cost: &CostOption) -> Option<String> {

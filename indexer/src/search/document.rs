@@ -81,6 +81,7 @@ pub struct AssetDocument {
     pub min_age: Option<i64>,
     pub max_age: Option<i64>,
     pub sessions: Vec<SessionSlot>,
+    /// Known to be free (a service whose cost is unknown is not).
     pub free: bool,
     pub accessibility: BTreeSet<AccessibilityFeature>,
     pub delivery_modes: BTreeSet<DeliveryMode>,
@@ -267,7 +268,7 @@ impl DocumentBuilder<'_> {
             activities: service.activity_concepts.iter().map(|a| a.pref_label.clone()).collect(),
             min_age: service.minimum_age,
             max_age: service.maximum_age,
-            free: service.free,
+            free: service.free == Some(true),
             delivery_modes: service.delivery_modes.iter().copied().collect(),
             last_reviewed: service.last_reviewed_at.map(|at| at.date_naive()),
             owner: Some(service.organization_id),

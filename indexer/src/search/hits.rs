@@ -265,7 +265,7 @@ impl Directory {
             reasons.push(format!("next session {}", session.starts_at.format("%a %-d %b %H:%M")));
         }
         match &asset {
-            Asset::Service(s) if s.free => reasons.push("free".into()),
+            Asset::Service(s) if s.free == Some(true) => reasons.push("free".into()),
             Asset::Fund(f) if f.is_open_on(request.today) => {
                 reasons.push(f.closes_on.map_or("open for applications".into(), |d| {
                     format!("open until {}", d.format("%-d %b %Y"))

@@ -53,7 +53,9 @@ struct ExampleService {
     maximum_age: Option<i64>,
     eligibility_description: Option<String>,
     delivery_modes: Vec<String>,
-    free: bool,
+    /// Absent when the listing says nothing about cost: stored as unknown, never as free.
+    #[serde(default)]
+    free: Option<bool>,
     #[serde(default)]
     cost_options: Vec<CostOption>,
     #[serde(default)]

@@ -111,7 +111,8 @@ fn vehicle_service(organization: &Organization, vehicle: &str, stop_count: usize
         maximum_age: None,
         eligibility_description: Some("Everyone; free library membership".to_string()),
         delivery_modes: vec![DeliveryMode::InPerson],
-        free: true,
+        // Public libraries are free to use (the timetable says so of membership).
+        free: Some(true),
         cost_options: Vec::new(),
         languages: vec!["en".to_string()],
         contacts: Vec::new(),

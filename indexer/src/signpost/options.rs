@@ -31,7 +31,7 @@ pub struct Context<'a> {
 }
 
 /// The fit score, stated: 100, less up to 40 for distance (in proportion to the reach), 25 for
-/// a service reached only by phone/online/visits, 10 if it costs, 25 if stale, 5 if no session
+/// a service reached only by phone/online/visits, 10 unless known to be free, 25 if stale, 5 if no session
 /// dates are known. Options are ordered by it, best first (nearer first on ties).
 pub fn fit_score(
     distance_km: Option<f64>,
@@ -325,7 +325,7 @@ impl Directory {
             distance_km,
             context.max_distance_km,
             remote,
-            service.free,
+            service.free == Some(true),
             hit.stale,
             !next_sessions.is_empty(),
         );
@@ -367,19 +367,22 @@ fn sessions_at(request: &SignpostRequest, schedules: &[Schedule], venue: Option<
     availability.next_sessions(at_venue, Utc::now(), count)
 }
 
+/// The cost in words; a service whose organisation has not said is "cost not known", never
+/// free (and scores as one that costs: see [`fit_score`]).
 fn cost_of(service: &Service) -> String {
-    if service.free {
+    if service.free == Some(true) {
         return "Free".to_string();
     }
-    service
-        .cost_options
-        .iter()
-        .find_map(|c| {
-            c.amount_description
-                .clone()
-                .or_else(|| c.amount.map(|a| format!("£{a:.2} {}", c.option.to_lowercase())))
-        })
-        .unwrap_or_else(|| "There is a cost: ask the organiser".to_string())
+    let words = service.cost_options.iter().find_map(|c| {
+        c.amount_description
+            .clone()
+            .or_else(|| c.amount.map(|a| format!("£{a:.2} {}", c.option.to_lowercase())))
+    });
+    match (words, service.free) {
+        (Some(words), _) => words,
+        (None, Some(_)) => "There is a cost: ask the organiser".to_string(),
+        (None, None) => crate::resident::wording::COST_NOT_KNOWN.to_string(),
+    }
 }
 
 fn reasons(

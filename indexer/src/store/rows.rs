@@ -30,6 +30,11 @@ fn sqlite_bool<'de, D: Deserializer<'de>>(deserializer: D) -> std::result::Resul
     Ok(i64::deserialize(deserializer)? != 0)
 }
 
+/// A nullable INTEGER 0/1 column as the service feed's JSON gives it (`null` when unknown).
+fn sqlite_optional_bool<'de, D: Deserializer<'de>>(deserializer: D) -> std::result::Result<Option<bool>, D::Error> {
+    Ok(Option::<i64>::deserialize(deserializer)?.map(|value| value != 0))
+}
+
 /// A REAL column the service feed's JSON gives as text with 17 significant digits: SQLite
 /// writes JSON numbers with 15, which would move a venue by up to a few nanometres and make
 /// its distances differ in the last bits from those of the row read directly.
@@ -195,8 +200,8 @@ pub(crate) struct ServiceRow {
     pub maximum_age: Option<i64>,
     pub eligibility_description: Option<String>,
     pub delivery_modes: String,
-    #[serde(deserialize_with = "sqlite_bool")]
-    pub free: bool,
+    #[serde(deserialize_with = "sqlite_optional_bool")]
+    pub free: Option<bool>,
     pub cost_options: String,
     pub languages: String,
     pub contacts: String,

@@ -6,11 +6,15 @@
 //! - [`places`]: districts, populations, hierarchy, postcodes and point-in-polygon.
 //! - [`listings`]: organisations, services, funds and the seed's contents.
 //! - [`bad_input`]: error codes and fields for wrong arguments.
+//! - [`cost_unknown`]: a service with no cost information is unknown, never free, everywhere;
+//!   migration 0014.
 //! - [`editing`]: organisations editing listings: authorisation, moderation, freshness, audit,
 //!   conflicts, sanitising, duplicates.
 //! - [`crash`]: a process killed during index commits leaves a directory that starts again.
 //! - [`data_dir`]: start-up over corrupt or half-written data directories, idempotent seeding.
 //! - [`gaps`]: gap reports, the gap matrix, exports, the map and boundary loads.
+//! - [`gaps_map`]: the gap map a reader can find their way on: towns, scale bar, north arrow,
+//!   neighbours, gaps by ward and nearest town.
 //! - [`load_places_limits`]: boundary loads refused quickly: coordinates out of range, too many
 //!   vertices, checks past their time limit.
 //! - [`calendar`]: schedule exceptions (closures, cancellations) in next sessions, search,
@@ -35,10 +39,12 @@ mod areas;
 mod bad_input;
 mod calendar;
 mod change_sync;
+mod cost_unknown;
 mod crash;
 mod data_dir;
 mod editing;
 mod gaps;
+mod gaps_map;
 mod hostile;
 mod http;
 mod imports;

@@ -232,7 +232,7 @@ async fn edge_cases_monthly_paid_age_limited_free_and_without_a_venue() {
     let paid = ServiceInput {
         minimum_age: Some(Some(65)),
         maximum_age: Some(Some(90)),
-        free: Some(false),
+        free: Some(Some(false)),
         cost_options: Some(vec![
             CostOption {
                 option: "Per session".into(),
@@ -291,7 +291,7 @@ async fn edge_cases_monthly_paid_age_limited_free_and_without_a_venue() {
     // Free with no cost options: one offer at price 0.
     let service = store.service(id).await.expect("read").expect("service");
     let free = ServiceInput {
-        free: Some(true),
+        free: Some(Some(true)),
         cost_options: Some(Vec::new()),
         minimum_age: Some(None),
         maximum_age: Some(None),

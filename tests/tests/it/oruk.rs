@@ -123,8 +123,8 @@ fn assert_envelope(body: &Value, page: usize, per_page: usize) {
 }
 
 /// The compiled schemas, each compiled once.
-struct Schemas {
-    service: jsonschema::Validator,
+pub(crate) struct Schemas {
+    pub(crate) service: jsonschema::Validator,
     service_list: jsonschema::Validator,
     service_at_location: jsonschema::Validator,
     service_at_location_list: jsonschema::Validator,
@@ -146,7 +146,7 @@ fn validator(schema: &Value) -> jsonschema::Validator {
         .expect("schema compiles")
 }
 
-fn schemas() -> &'static Schemas {
+pub(crate) fn schemas() -> &'static Schemas {
     static SCHEMAS: OnceLock<Schemas> = OnceLock::new();
     SCHEMAS.get_or_init(|| {
         let term = fixture("taxonomy_term.json");
@@ -167,7 +167,7 @@ fn schemas() -> &'static Schemas {
 }
 
 /// Valid against the schema, and with no `null` anywhere (the schemas never allow one).
-fn assert_valid(validator: &jsonschema::Validator, instance: &Value, what: &str) {
+pub(crate) fn assert_valid(validator: &jsonschema::Validator, instance: &Value, what: &str) {
     let errors: Vec<String> = validator
         .iter_errors(instance)
         .map(|error| format!("{} at {}", error, error.instance_path()))

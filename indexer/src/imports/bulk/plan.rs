@@ -418,7 +418,10 @@ fn service_changes(service: &Service, areas: &[ServiceArea], location_ids: &[Uui
         ("maximum_age", service.maximum_age.map_or(Value::Null, Value::from)),
         ("eligibility_description", text_value(&service.eligibility_description)),
         ("delivery_modes", json(serde_json::to_value(&service.delivery_modes))),
-        ("free", Value::from(i64::from(service.free))),
+        (
+            "free",
+            service.free.map_or(Value::Null, |free| Value::from(i64::from(free))),
+        ),
         ("cost_options", json(serde_json::to_value(&service.cost_options))),
         ("languages", json(serde_json::to_value(&service.languages))),
         ("contacts", json(serde_json::to_value(&service.contacts))),

@@ -8,7 +8,7 @@
 //! | `activity` concepts | activity concepts (kept), and needs through the Activity List ([`ActivityList`]) |
 //! | `location` (Place: `geo`, `address`, `name`) | venue (coordinates, street, town, postcode) |
 //! | `eventSchedule`, sessions | schedules ([`super::schedules`]), `exceptDate` as exceptions |
-//! | `offers` | cost options; free when every offer is 0 or `isAccessibleForFree` |
+//! | `offers` | cost options; free when every offer is 0 or `isAccessibleForFree`; unknown when neither says |
 //! | `ageRange` | minimum and maximum age |
 //! | `accessibilitySupport`, `accessibilityInformation` | venue accessibility features |
 //! | `eventStatus`, `eventAttendanceMode` | status; in person and/or online |
@@ -61,7 +61,8 @@ pub struct Opportunity {
     pub minimum_age: Option<i64>,
     pub maximum_age: Option<i64>,
     pub delivery_modes: Vec<DeliveryMode>,
-    pub free: bool,
+    /// `None` when neither `isAccessibleForFree` nor a priced offer says.
+    pub free: Option<bool>,
     pub cost_options: Vec<CostOption>,
     pub needs: Vec<NeedCode>,
     pub activity_concepts: Vec<ActivityRef>,
@@ -229,8 +230,10 @@ fn delivery_modes(data: &Value) -> Vec<DeliveryMode> {
 }
 
 /// Offers as cost options. Free when `isAccessibleForFree` or when every offer costs 0; a free
-/// offer is then not a cost option (the directory says free instead).
-fn costs(data: &Value) -> (bool, Vec<CostOption>) {
+/// offer is then not a cost option (the directory says free instead). Not free when
+/// `isAccessibleForFree` is false or an offer has a price above 0; otherwise unknown, and an
+/// offer with neither a price nor a description (just a name) says nothing worth keeping.
+fn costs(data: &Value) -> (Option<bool>, Vec<CostOption>) {
     let offers: Vec<&Value> = data
         .get("offers")
         .and_then(Value::as_array)
@@ -243,14 +246,17 @@ fn costs(data: &Value) -> (bool, Vec<CostOption>) {
             .and_then(|p| p.as_f64().or_else(|| p.as_str()?.trim().parse().ok()))
     };
     let all_zero = !offers.is_empty() && offers.iter().all(|offer| price(offer) == Some(0.0));
-    let free = data
-        .get("isAccessibleForFree")
-        .and_then(Value::as_bool)
-        .unwrap_or(false)
-        || all_zero;
+    let said = data.get("isAccessibleForFree").and_then(Value::as_bool);
+    let priced = offers.iter().any(|offer| price(offer).is_some_and(|p| p > 0.0));
+    let free = match (said, all_zero, priced) {
+        (Some(true), _, _) | (None, true, _) => Some(true),
+        (Some(false), _, _) | (None, false, true) => Some(false),
+        (None, false, false) => None,
+    };
     let cost_options = offers
         .into_iter()
-        .filter(|offer| !(free && price(offer).is_none_or(|p| p == 0.0)))
+        .filter(|offer| !(free == Some(true) && price(offer).is_none_or(|p| p == 0.0)))
+        .filter(|offer| free.is_some() || text(offer, "description").is_some())
         .map(|offer| CostOption {
             option: text(offer, "name").unwrap_or_else(|| "Price".to_string()),
             amount: price(offer),
@@ -411,7 +417,7 @@ mod tests {
         assert_eq!(venue.postcode.map(|p| p.to_string()).as_deref(), Some("NR2 4AB"));
         assert_eq!(venue.source_id, "V1");
         assert_eq!(venue.accessibility, vec![AccessibilityFeature::HearingLoop]);
-        assert!(!mapped.free);
+        assert_eq!(mapped.free, Some(false));
         assert_eq!(mapped.cost_options[0].amount, Some(3.5));
         assert_eq!((mapped.minimum_age, mapped.maximum_age), (Some(60), None));
         assert_eq!(mapped.schedules[0].byday, "MO");
@@ -422,7 +428,7 @@ mod tests {
         let mut data = fame_class();
         data["offers"] = json!([{"name": "Free", "price": 0, "priceCurrency": "GBP"}]);
         let mapped = opportunity("42", &data, &[], ActivityList::bundled()).expect("maps");
-        assert!(mapped.free);
+        assert_eq!(mapped.free, Some(true));
         assert!(mapped.cost_options.is_empty());
         data["organizer"] = json!({"@type": "Organization"});
         assert_eq!(

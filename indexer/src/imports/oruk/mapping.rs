@@ -1,7 +1,8 @@
 //! An ORUK service document → the source-neutral [`ImportedListing`].
 //!
 //! What maps to what:
-//! - `fees` "Free…" (or every cost option at 0) → `free`; `cost_options` as they are.
+//! - `fees` "Free…" (or every cost option at 0) → `free`; `cost_options` as they are; neither
+//!   fees nor cost options → cost unknown (never free).
 //! - `phones[0]` → the service's phone; contacts keep their first phone.
 //! - venues from `service_at_locations[].location`: first address, point when both coordinates
 //!   are given (else the postcode's centre), accessibility codes the directory knows.
@@ -92,8 +93,16 @@ fn listing(document: &OrukService, id: &str, position: Option<u64>) -> Result<Im
         })
         .collect();
     let fees = text(&document.fees).unwrap_or_default().to_lowercase();
-    let free = fees.starts_with("free")
-        || (fees.is_empty() && !cost_options.is_empty() && cost_options.iter().all(|c| c.amount == Some(0.0)));
+    let free = if fees.starts_with("free")
+        || (fees.is_empty() && !cost_options.is_empty() && cost_options.iter().all(|c| c.amount == Some(0.0)))
+    {
+        Some(true)
+    } else if fees.is_empty() && cost_options.is_empty() {
+        // Neither fees nor cost options: the publisher did not say, which is not "free".
+        None
+    } else {
+        Some(false)
+    };
     let delivery_modes = if !venues.is_empty() {
         vec![DeliveryMode::InPerson]
     } else if phone.is_some() {

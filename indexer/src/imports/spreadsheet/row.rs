@@ -228,13 +228,14 @@ impl Row<'_> {
         Ok((needs, concepts))
     }
 
-    fn cost(&self) -> Result<(bool, Vec<CostOption>), CellError> {
+    /// Free, not free, or (an empty cell) not said: unknown, never free.
+    fn cost(&self) -> Result<(Option<bool>, Vec<CostOption>), CellError> {
         let Some(raw) = self.cell(Column::Cost) else {
-            return Ok((false, Vec::new()));
+            return Ok((None, Vec::new()));
         };
         let lower = raw.to_lowercase();
         if lower == "free" || lower.starts_with("free ") || lower == "0" || lower == "£0" || lower == "£0.00" {
-            return Ok((true, Vec::new()));
+            return Ok((Some(true), Vec::new()));
         }
         let number: String = raw
             .trim_start_matches('£')
@@ -254,7 +255,7 @@ impl Row<'_> {
             )
         };
         Ok((
-            amount == Some(0.0),
+            Some(amount == Some(0.0)),
             vec![CostOption {
                 option: "Cost".to_string(),
                 amount: amount.filter(|amount| *amount > 0.0),

@@ -172,7 +172,9 @@ pub struct SessionSeries {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub age_range: Option<QuantitativeValue>,
     pub offers: Vec<Offer>,
-    pub is_accessible_for_free: bool,
+    /// Only when the organisation has said whether it is free.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub is_accessible_for_free: Option<bool>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub accessibility_support: Vec<Concept>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -323,14 +325,20 @@ fn age_range(service: &Service) -> Option<QuantitativeValue> {
 }
 
 /// One offer per cost option; a free service with none offers a price of 0 (OpenActive's way
-/// of saying free). A cost option without an amount keeps its description and no price.
+/// of saying free). A cost option without an amount keeps its description and no price, and so
+/// does the one offer of a service whose cost is not known (the model requires an offer).
 fn offers(service: &Service) -> Vec<Offer> {
     if service.cost_options.is_empty() {
+        let name = match service.free {
+            Some(true) => "Free",
+            Some(false) => "Price on request",
+            None => "Cost not known: ask the organiser",
+        };
         return vec![Offer {
             kind: "Offer",
-            name: Some(if service.free { "Free" } else { "Price on request" }.to_string()),
+            name: Some(name.to_string()),
             description: None,
-            price: service.free.then_some(0.0),
+            price: (service.free == Some(true)).then_some(0.0),
             price_currency: "GBP".to_string(),
         }];
     }

@@ -57,7 +57,8 @@ pub struct ServiceFields {
     pub email: Option<String>,
     /// `active`, `inactive`, `defunct` or `temporarily closed`.
     pub status: String,
-    /// "Free" for free services; other costs are in `cost_options`.
+    /// "Free" for services known to be free; other costs are in `cost_options`; absent when
+    /// the cost is not known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fees: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -90,7 +91,10 @@ pub struct Service {
     pub schedules: Vec<Schedule>,
     pub service_areas: Vec<ServiceArea>,
     pub languages: Vec<Language>,
-    pub cost_options: Vec<CostOption>,
+    /// Absent when the organisation has not said what taking part costs (neither free nor any
+    /// cost given): an empty list would read as "no costs".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost_options: Option<Vec<CostOption>>,
     pub contacts: Vec<Contact>,
     /// HSDS 3.0 `phone` (not in the UK profile's compiled service; allowed beside it).
     pub phones: Vec<Phone>,

@@ -48,7 +48,7 @@ pub fn service_fields(service: &Service) -> oruk::ServiceFields {
         url: non_empty(&service.url),
         email: non_empty(&service.email),
         status: service.status.as_str().to_string(),
-        fees: service.free.then(|| "Free".to_string()),
+        fees: (service.free == Some(true)).then(|| "Free".to_string()),
         minimum_age: service.minimum_age,
         maximum_age: service.maximum_age,
         assured_date: service
@@ -282,8 +282,13 @@ fn languages(service: &Service) -> Vec<oruk::Language> {
         .collect()
 }
 
-fn cost_options(service: &Service) -> Vec<oruk::CostOption> {
-    service
+/// The service's costs, or `None` when nothing is known of them (not said to be free and no
+/// cost given), so the document leaves `cost_options` out rather than claim there are none.
+fn cost_options(service: &Service) -> Option<Vec<oruk::CostOption>> {
+    if service.free.is_none() && service.cost_options.is_empty() {
+        return None;
+    }
+    let options = service
         .cost_options
         .iter()
         .enumerate()
@@ -295,7 +300,8 @@ fn cost_options(service: &Service) -> Vec<oruk::CostOption> {
             currency: cost.currency.clone(),
             amount_description: non_empty(&cost.amount_description),
         })
-        .collect()
+        .collect();
+    Some(options)
 }
 
 fn contacts(service: &Service) -> Vec<oruk::Contact> {

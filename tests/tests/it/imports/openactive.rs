@@ -221,7 +221,7 @@ async fn a_dataset_site_brings_in_series_with_schedules_needs_venues_and_costs()
     assert_eq!(needs, ["strength-and-balance", "physical-activity"]);
     assert_eq!(fame.activity_concepts[0].pref_label, "Falls and Exercise Management");
     assert_eq!(fame.activity_concepts[0].id, "35f999ac-8ed5-46fa-87d0-1c7721aca77e");
-    assert_eq!((fame.minimum_age, fame.free), (Some(55), false));
+    assert_eq!((fame.minimum_age, fame.free), (Some(55), Some(false)));
     assert_eq!(fame.cost_options[0].amount, Some(3.5));
     let schedules = test
         .directory

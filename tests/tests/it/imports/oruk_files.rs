@@ -368,7 +368,7 @@ async fn a_saved_page_and_a_csv_package_import() {
     let service = test.directory.store().service(id).await.expect("read").expect("stored");
     assert_eq!(
         (service.name.as_str(), service.free, service.minimum_age),
-        ("Tuesday health walk", true, Some(50))
+        ("Tuesday health walk", Some(true), Some(50))
     );
     assert_eq!(service.phone.as_deref(), Some("01953 600000"));
     let venues = test.directory.store().locations_of_service(id).await.expect("venues");

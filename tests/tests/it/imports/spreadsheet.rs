@@ -222,7 +222,7 @@ async fn the_example_spreadsheet_is_found_by_search_signposting_and_gap_reports(
         .await
         .expect("read")
         .expect("service");
-    assert!(chair.free);
+    assert_eq!(chair.free, Some(true));
     assert_eq!(
         chair.last_reviewed_at.map(|at| at.date_naive().to_string()).as_deref(),
         Some("2026-11-20"),

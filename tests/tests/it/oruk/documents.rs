@@ -155,7 +155,7 @@ async fn edge_cases_made_through_editing_validate_and_carry_their_details() {
                 description: Some("A weekly phone call from a volunteer.".into()),
                 phone: Some("01632 960001".into()),
                 delivery_modes: Some(vec![DeliveryMode::Phone]),
-                free: Some(true),
+                free: Some(Some(true)),
                 needs: Some(vec!["befriending".into()]),
                 service_areas: Some(vec![(
                     district.code.as_str().to_string(),
@@ -197,7 +197,7 @@ async fn edge_cases_made_through_editing_validate_and_carry_their_details() {
                 email: Some("tai-chi@example.org".into()),
                 minimum_age: Some(Some(18)),
                 maximum_age: Some(Some(64)),
-                free: Some(false),
+                free: Some(Some(false)),
                 cost_options: Some(vec![CostOption {
                     option: "Per session".into(),
                     amount: Some(3.5),
