@@ -4,16 +4,16 @@
 //! its typo readings), and a need named by a synonym matches alone. A listing matches when it
 //! has terms of at least `required` different words, or a need; it then scores the sum of every
 //! matching term (a need alone: the need's terms only), added exactly as [`super::union`] adds.
-//! The three ways of running it ([`GroupedScorer`] at each candidate, MaxScore in
-//! [`super::union::TopWords`], bits to count) share [`Grouping::score`] and [`Grouping::bits`],
-//! so a listing scores the same bits on every path.
+//! The three ways of running it ([`GroupedScorer`] at each candidate, the listings that could
+//! beat a page in [`super::union::TopWords`] ([`super::candidates`]), bits to count) share
+//! [`Grouping::score`] and [`Grouping::split_bits`], so a listing scores the same bits on every path.
 
 use std::sync::Arc;
 
 use tantivy::query::Scorer;
 use tantivy::{DocId, DocSet, Score, SegmentReader, Term, TERMINATED};
 
-use super::term_docs::{word_count, TermDocs};
+use super::term_docs::{word_count, TermDocs, Words};
 
 /// Which word each term of a text is a form of, and how many words a listing needs.
 #[derive(Debug, Clone, PartialEq)]
@@ -51,26 +51,61 @@ impl Grouping {
         }
     }
 
-    /// The segment's documents (deleted ones too) that match, as bits: each word's terms ORed,
-    /// then the words counted a bit column at a time (a counter of a few bits per document, kept
-    /// as bit planes), and the terms that match alone ORed in.
+    /// The segment's documents (deleted ones too) that match, as bits: those with enough words
+    /// or a term that matches alone ([`Grouping::split_bits`], ORed).
     pub fn bits(&self, reader: &SegmentReader, terms: &[Term], documents: &TermDocs) -> tantivy::Result<Vec<u64>> {
+        let GroupBits { mut enough, alone, .. } = self.split_bits(reader, terms, documents, false)?;
+        for (enough, alone) in enough.iter_mut().zip(&alone) {
+            *enough |= alone;
+        }
+        Ok(enough)
+    }
+
+    /// The segment's documents (deleted ones too) with enough words, and those with a term that
+    /// matches alone, as bits: each word's terms ORed, then the words counted a bit column at a
+    /// time (a counter of a few bits per document, kept as bit planes); with `each_term`, each
+    /// term's documents too.
+    pub fn split_bits(
+        &self,
+        reader: &SegmentReader,
+        terms: &[Term],
+        documents: &TermDocs,
+        each_term: bool,
+    ) -> tantivy::Result<GroupBits> {
         let length = word_count(reader);
         let all = 0..length;
         let words = self.word_of.iter().flatten().max().map_or(0, |most| most + 1);
         let mut by_word = vec![vec![0u64; length]; words];
-        let mut matched = vec![0u64; length];
+        let mut alone = vec![0u64; length];
+        let mut each = Vec::with_capacity(terms.len());
         for (term, word) in terms.iter().zip(&self.word_of) {
             let bits = match word {
                 Some(word) => &mut by_word[*word],
-                None => &mut matched,
+                None => &mut alone,
             };
-            documents.add(reader, term, bits, std::slice::from_ref(&all))?;
+            if !each_term {
+                documents.add(reader, term, bits, std::slice::from_ref(&all))?;
+                continue;
+            }
+            // A common term's kept bits, else its postings read into bits of its own.
+            let own: Words = match documents.kept(reader, term)? {
+                Some(kept) => kept,
+                None => {
+                    let mut own = vec![0u64; length];
+                    documents.add(reader, term, &mut own, std::slice::from_ref(&all))?;
+                    own.into()
+                }
+            };
+            for (bits, own) in bits.iter_mut().zip(own.iter()) {
+                *bits |= own;
+            }
+            each.push(own);
         }
         // Bit planes of each document's count of words, wide enough for every word.
         let planes = (usize::BITS - words.leading_zeros()) as usize;
         let mut counts = vec![0u64; planes.max(1)];
-        for (at, matched) in matched.iter_mut().enumerate() {
+        let mut enough = vec![0u64; length];
+        for (at, enough) in enough.iter_mut().enumerate() {
             counts.iter_mut().for_each(|plane| *plane = 0);
             for word in &by_word {
                 let mut carry = word[at];
@@ -83,10 +118,21 @@ impl Grouping {
                     }
                 }
             }
-            *matched |= at_least(&counts, self.required);
+            *enough = at_least(&counts, self.required);
         }
-        Ok(matched)
+        Ok(GroupBits { enough, alone, each })
     }
+}
+
+/// A segment's matches of a [`Grouping`], as bits (64 documents to a word).
+pub struct GroupBits {
+    /// Documents with terms of at least `required` words: they score every matching term.
+    pub enough: Vec<u64>,
+    /// Documents with a term that matches alone (a need named by a synonym): those without
+    /// enough words score these terms only.
+    pub alone: Vec<u64>,
+    /// Each term's documents, in the query's order (when asked for).
+    pub each: Vec<Words>,
 }
 
 /// The documents whose count, held in bit planes (`planes[k]`: bit k of each count), is at least

@@ -13,7 +13,7 @@
 //!
 //! | request | plan | passes |
 //! |---|---|---|
-//! | words, no filter, by relevance | `WordsAlone` | page: MaxScore over every term ([`union::TopWords`]); 3+ words: the listings with half the words from bits, scored one by one when few, else filtering MaxScore. Counts (asked): a second pass, from the terms' bits |
+//! | words, no filter, by relevance | `WordsAlone` | page: MaxScore over every term ([`union::TopWords`]); 3+ words: the listings that could beat the page, from the terms' bits 64 at a time (enough words, or a need while it could; each term or pair without which the rest cannot), bounded at their field lengths and scored where the bound allows (`candidates`). Counts (asked): a second pass, from the terms' bits |
 //! | words and a radius, no narrowing filter | `WordsNear` | one pass: the words' listings folded into the radius's bits, scored there ([`words_near`], or the grouped words beside the bits) |
 //! | words and other filters, or by distance | `WordsFiltered` | one pass over every match: the words sought at each candidate ([`union::SeekingUnion`] or grouped) where a need, day, feature or free only narrows, else tantivy's union |
 //! | a point, no words | `Rings` | page: rings doubling inside the radius, kept once nothing beyond can outrank the page. Counts: a second pass |
@@ -33,6 +33,7 @@
 //!   synonyms.
 //! - [`plan`]: which way a search runs.
 //! - `grouped`: three words or more, half of them needed.
+//! - `candidates`: which listings of three words or more could still beat a page.
 //! - [`fields`]: the schema and text analysers.
 //! - [`document`]: the flat per-listing document and how it is built.
 //! - [`cells`]: grid-cell terms for radius search.
@@ -45,6 +46,7 @@
 
 pub mod browse;
 pub mod cache;
+mod candidates;
 pub mod cells;
 pub mod collector;
 pub mod document;

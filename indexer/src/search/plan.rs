@@ -8,8 +8,9 @@ use super::words::ReadText;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Plan {
     /// Words and nothing else, by relevance: the page by MaxScore over every term (one or two
-    /// words) or over the words grouped (three or more: the listings with half of them, from
-    /// bits); the counts, when asked, from the terms' bits in a second pass.
+    /// words), or (three or more, grouped) from the listings the terms' bits say could beat
+    /// it, each bounded at its field lengths; the counts, when asked, from the terms' bits in a
+    /// second pass.
     WordsAlone { grouped: bool },
     /// Words within a radius and no filter that narrows it: the words' listings folded into the
     /// radius's bits and scored there; page and counts in one pass over every match.

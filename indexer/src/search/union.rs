@@ -7,7 +7,8 @@
 //!   leads a search, and a costly one when it follows a few candidates that a radius, a need
 //!   and a day already narrowed: every candidate then decodes a window of every word's
 //!   postings. Here a jump costs one skip-list seek per clause.
-//! - [`TopWords`], for words alone: the best page by MaxScore, with exact sums.
+//! - [`TopWords`], for words alone: the best page by MaxScore, with exact sums; three words or
+//!   more from the listings that could beat the page ([`super::candidates`]).
 
 use std::sync::Arc;
 
@@ -19,6 +20,7 @@ use tantivy::query::{
 use tantivy::schema::IndexRecordOption;
 use tantivy::{DocId, DocSet, Score, Searcher, SegmentReader, Term, TERMINATED};
 
+use super::candidates::{Candidates, TermBound};
 use super::grouped::{GroupedScorer, Grouping};
 use super::term_cache::SegmentTermCache;
 use super::term_docs::{TermDocs, Words};
@@ -367,20 +369,17 @@ impl Weight for TopWordsWeight {
             });
         }
         clauses.sort_by(|a, b| a.max.total_cmp(&b.max));
-        // With words grouped, the listings with enough of them, from bits ([`Grouping::bits`]):
-        // when few, each is scored where it is (a long question often has a few dozen matches
-        // among the hundreds of thousands of listings with one of its words, and MaxScore's
-        // threshold would rise only once the page is full); else they filter what MaxScore visits.
-        let matched = match &self.grouping {
-            Some(grouping) => Some(grouping.bits(reader, &self.terms, &self.caches.documents)?),
-            None => None,
-        };
-        if let (Some(grouping), Some(matched)) = (&self.grouping, &matched) {
-            let matches: u32 = matched.iter().map(|word| word.count_ones()).sum();
-            if matches <= FEW_MATCHES {
-                score_each(&mut clauses, grouping, matched, threshold, callback);
-                return Ok(());
+        // With words grouped, the candidates that could beat the page, from bits (see
+        // [`Candidates`]), each bounded at its field lengths and scored where the bound allows:
+        // walking MaxScore's essential terms instead visited (and bounded) a hundred thousand
+        // listings and more for a long question of common words (measured at a million).
+        if let Some(grouping) = &self.grouping {
+            let bits = grouping.split_bits(reader, &self.terms, &self.caches.documents, true)?;
+            for clause in clauses.iter_mut().filter(|clause| clause.kept.is_none()) {
+                clause.kept = Some(bits.each[clause.at].clone());
             }
+            score_candidates(&mut clauses, grouping, Candidates::new(bits), threshold, callback);
+            return Ok(());
         }
         let bounds = Bounds::of(&clauses);
         let mut threshold = threshold;
@@ -411,10 +410,6 @@ impl Weight for TopWordsWeight {
             if doc == TERMINATED {
                 break;
             }
-            if matched.as_ref().is_some_and(|matched| !has_bit(matched, doc)) {
-                target = doc + 1;
-                continue;
-            }
             let mut possible: f64 = clauses[split.essential..]
                 .iter()
                 .filter(|c| c.doc() == doc)
@@ -425,14 +420,10 @@ impl Weight for TopWordsWeight {
                 || (beats(possible + bounds.prefix[split.essential], threshold)
                     && look_up(looked_up, doc, &mut possible, bounds.prefix[split.essential], threshold));
             if looked_up_all && beats(possible, threshold) {
-                // Every clause is now on or past `doc`: its score, as the plain scorer gives it
-                // (with words grouped, none if it has too few of them; never more than `possible`).
+                // Every clause is now on or past `doc`: its score, as the plain scorer gives it.
                 let on_doc = clauses.iter().filter(|c| c.doc() == doc);
-                let score = match &self.grouping {
-                    None => Some(added_exactly(on_doc.map(MaxScoreClause::score))),
-                    Some(grouping) => grouping.score(on_doc.map(|c| (c.at, c.score()))),
-                };
-                if let Some(score) = score.filter(|score| *score > threshold) {
+                let score = added_exactly(on_doc.map(MaxScoreClause::score));
+                if score > threshold {
                     let raised = callback(doc, score);
                     if raised != threshold {
                         threshold = raised;
@@ -446,31 +437,63 @@ impl Weight for TopWordsWeight {
     }
 }
 
-/// Grouped words with at most this many matches in a segment are scored match by match
-/// ([`score_each`]).
-const FEW_MATCHES: u32 = 8_192;
-
-/// Scores each document of `matched` that could beat the threshold at its field lengths,
-/// moving every clause to it; `callback` as in [`Weight::for_each_pruning`].
-fn score_each(
+/// Grouped words: each of the `candidates` that could beat the threshold at its field lengths
+/// (where it lacks enough words, by its terms that match alone) is scored, moving every clause
+/// it has to it (every clause has bits here); `callback` as in [`Weight::for_each_pruning`].
+fn score_candidates(
     clauses: &mut [MaxScoreClause],
     grouping: &Grouping,
-    matched: &[u64],
+    mut candidates: Candidates,
     mut threshold: Score,
     callback: &mut dyn FnMut(DocId, Score) -> Score,
 ) {
-    for doc in super::term_docs::ones(matched) {
-        let bound: f64 = clauses.iter().map(|clause| clause.at_length_of(doc)).sum();
-        if !beats(bound, threshold) {
-            continue;
-        }
-        for clause in clauses.iter_mut().filter(|clause| !clause.lacks(doc)) {
-            clause.move_to(doc);
-        }
-        let on_doc = clauses.iter().filter(|clause| clause.doc() == doc);
-        let score = grouping.score(on_doc.map(|clause| (clause.at, clause.score())));
-        if let Some(score) = score.filter(|score| *score > threshold) {
-            threshold = callback(doc, score);
+    let alone: Vec<bool> = clauses
+        .iter()
+        .map(|clause| grouping.word_of[clause.at].is_none())
+        .collect();
+    let total = Bounds::of(clauses).prefix[clauses.len()];
+    let follow = |candidates: &mut Candidates, threshold: Score, clauses: &[MaxScoreClause]| {
+        let terms: Vec<TermBound<'_>> = clauses
+            .iter()
+            .zip(&alone)
+            .map(|(clause, alone)| TermBound {
+                max: clause.max,
+                kept: clause.kept.as_ref(),
+                alone: *alone,
+            })
+            .collect();
+        candidates.follow(threshold, &terms, total);
+    };
+    follow(&mut candidates, threshold, clauses);
+    for at in 0..candidates.words() {
+        let mut word = candidates.word(at);
+        while word != 0 {
+            let doc = at as DocId * 64 + word.trailing_zeros();
+            word &= word - 1;
+            let enough = candidates.has_enough(doc);
+            let bound: f64 = clauses
+                .iter()
+                .zip(&alone)
+                .filter(|(_, alone)| enough || **alone)
+                .map(|(clause, _)| clause.at_length_of(doc))
+                .sum();
+            if !beats(bound, threshold) {
+                continue;
+            }
+            for clause in clauses.iter_mut().filter(|clause| !clause.lacks(doc)) {
+                clause.move_to(doc);
+            }
+            let on_doc = clauses.iter().filter(|clause| clause.doc() == doc);
+            let score = grouping.score(on_doc.map(|clause| (clause.at, clause.score())));
+            if let Some(score) = score.filter(|score| *score > threshold) {
+                let raised = callback(doc, score);
+                if raised != threshold {
+                    threshold = raised;
+                    follow(&mut candidates, threshold, clauses);
+                    // A higher threshold only rules more out.
+                    word &= candidates.word(at);
+                }
+            }
         }
     }
 }
