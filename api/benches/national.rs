@@ -17,7 +17,8 @@
 //! GraphQL before each), `/maps/gaps.svg`, `/healthz`.
 //!
 //! Issue 24's targets: list pages ≤ 20 ms, `gaps` ≤ 50 ms, `gapMatrix` ≤ 100 ms warm and ≤ 1 s
-//! on the first call after a change, the map ≤ 100 ms, `/healthz` ≤ 1 ms (p99 each).
+//! on the first call after a change, the map ≤ 100 ms, `/healthz` ≤ 1 ms (p99 each), and
+//! `/healthz` ≤ 50 ms while eight clients send the heaviest requests the limits allow.
 
 #[allow(dead_code)]
 #[path = "../../indexer/benches/signpost/national.rs"]
@@ -362,6 +363,80 @@ impl Bench {
             Box::new(|_| Request::Get("/healthz".into())),
         )
         .await?;
+        self.health_under_heavy_work().await
+    }
+
+    /// `/healthz` while eight clients keep sending the heaviest requests the limits let through
+    /// (the county's gap report with its GeoJSON, the gap matrix, a signpost of many needs):
+    /// issue 24 asks for an answer within 50 ms while such work runs. Their outcomes (answers,
+    /// timeouts, refusals) are counted, not required.
+    async fn health_under_heavy_work(&self) -> Result<()> {
+        let heavy = [
+            format!(
+                r#"{{ gaps(place: "{NORFOLK}", need: "social-connection", maxDistanceKm: 3) {{ coveragePercent geojson }} }}"#
+            ),
+            format!(
+                r#"{{ gapMatrix(parent: "{NORFOLK}", maxDistanceKm: 2, day: TUESDAY) {{ rows {{ coveragePercent }} }} }}"#
+            ),
+            r#"{ signpost(input: { postcode: "NR19 1NY", needs: ["strength-and-balance", "social-connection", "memory-and-dementia", "money-advice", "food", "carers"], maxDistanceKm: 20 }) { needs { options { service { id } } } } }"#.to_string(),
+        ];
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let mut workers = Vec::new();
+        for worker in 0..8 {
+            let (stop, address, query) = (stop.clone(), self.address, heavy[worker % heavy.len()].clone());
+            workers.push(tokio::spawn(async move {
+                let client = reqwest::Client::new();
+                let (mut answered, mut other) = (0u32, 0u32);
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    let sent = client
+                        .post(format!("http://{address}/graphql"))
+                        .json(&json!({ "query": query }))
+                        .send()
+                        .await;
+                    match sent {
+                        Ok(response) if response.status().is_success() => {
+                            let body = response.json::<Value>().await.unwrap_or_default();
+                            if body.get("errors").is_some() {
+                                other += 1
+                            } else {
+                                answered += 1
+                            }
+                        }
+                        _ => other += 1,
+                    }
+                }
+                (answered, other)
+            }));
+        }
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        let load = load_average();
+        let mut times = Vec::with_capacity(self.requests * 2);
+        for _ in 0..self.requests * 2 {
+            times.push(self.send(&Request::Get("/healthz".into())).await?.0);
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        let (mut answered, mut other) = (0, 0);
+        for worker in workers {
+            let (a, o) = worker.await?;
+            answered += a;
+            other += o;
+        }
+        times.sort();
+        let p99 = percentile(&times, 0.99);
+        println!(
+            "  {:<58} p50 {:>8.2} ms  p99 {:>8.2} ms  max {:>8.2} ms  (target <= 50 ms: {})",
+            "/healthz while 8 clients send heavy requests",
+            ms(percentile(&times, 0.5)),
+            ms(p99),
+            ms(times[times.len() - 1]),
+            if p99 <= Duration::from_millis(50) {
+                "met"
+            } else {
+                "MISSED"
+            }
+        );
+        println!("      heavy requests meanwhile: {answered} answered, {other} refused or failed; load {load}");
         Ok(())
     }
 }

@@ -28,19 +28,9 @@ struct Served {
 
 async fn serve() -> Served {
     let test = seeded().await;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let address = listener.local_addr().expect("address");
-    tokio::spawn(api::serve(
-        listener,
-        api::AppState::new(test.directory.clone()),
-        std::future::pending(),
-    ));
+    let base = test.serve().await;
     let moderator = test.principal(Role::Moderator, "moderator", None).await;
-    Served {
-        base: format!("http://{address}"),
-        test,
-        moderator,
-    }
+    Served { base, test, moderator }
 }
 
 impl Served {

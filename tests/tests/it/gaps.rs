@@ -392,13 +392,7 @@ fn shift(coordinates: &mut Value, degrees: f64) {
 #[tokio::test]
 async fn the_gap_map_is_an_svg_with_a_legend_and_bad_parameters_are_400() {
     let test = seeded().await;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let base = format!("http://{}", listener.local_addr().expect("address"));
-    tokio::spawn(api::serve(
-        listener,
-        api::AppState::new(test.directory.clone()),
-        std::future::pending(),
-    ));
+    let base = test.serve().await;
     let client = reqwest::Client::new();
     let map = client
         .get(format!(

@@ -8,15 +8,9 @@ use crate::support::{seeded, TestDirectory};
 
 /// The map's SVG for a Place, served over loopback.
 async fn map_svg(test: &TestDirectory, place: &str) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let address = listener.local_addr().expect("address");
-    tokio::spawn(api::serve(
-        listener,
-        api::AppState::new(test.directory.clone()),
-        std::future::pending(),
-    ));
+    let base = test.serve().await;
     let response = reqwest::get(format!(
-        "http://{address}/maps/gaps.svg?place={place}&need=strength-and-balance&maxDistanceKm=3"
+        "{base}/maps/gaps.svg?place={place}&need=strength-and-balance&maxDistanceKm=3"
     ))
     .await
     .expect("map");

@@ -87,6 +87,11 @@ fn copy_tree(from: &Path, to: &Path) {
 
 impl TestDirectory {
     /// Runs a query and returns the whole response as JSON (`data` and `errors`).
+    /// Serves this directory with the default options (see [`serve_state`]); returns the base URL.
+    pub async fn serve(&self) -> String {
+        serve_state(api::AppState::new(self.directory.clone())).await
+    }
+
     pub async fn execute(&self, query: &str) -> Value {
         let response = self.schema.execute(query).await;
         serde_json::to_value(&response).expect("response serialises")
@@ -164,9 +169,15 @@ pub fn strings(array: &Value, key: &str) -> Vec<String> {
 /// base URL and the data directory (kept as long as the caller holds it).
 pub async fn spawn_app() -> (String, TempDir) {
     let test = seeded().await;
+    let base = test.serve().await;
+    (base, test.data_dir)
+}
+
+/// Serves `state` with the real router on an ephemeral loopback port, for as long as the test
+/// runs; returns the base URL (`http://127.0.0.1:PORT`).
+pub async fn serve_state(state: api::AppState) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let address = listener.local_addr().expect("address");
-    let state = api::AppState::new(test.directory.clone());
+    let base = format!("http://{}", listener.local_addr().expect("address"));
     tokio::spawn(api::serve(listener, state, std::future::pending()));
-    (format!("http://{address}"), test.data_dir)
+    base
 }

@@ -205,13 +205,7 @@ async fn the_gap_map_draws_a_loaded_district_and_a_custom_place() {
         .define_place("Corby (example)", &members, "name", "members")
         .await
         .expect("defined");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let address = listener.local_addr().expect("address");
-    tokio::spawn(api::serve(
-        listener,
-        api::AppState::new(test.directory.clone()),
-        std::future::pending(),
-    ));
+    let base = test.serve().await;
     let client = reqwest::Client::new();
     for (place, title) in [
         (
@@ -222,7 +216,7 @@ async fn the_gap_map_draws_a_loaded_district_and_a_custom_place() {
     ] {
         let response = client
             .get(format!(
-                "http://{address}/maps/gaps.svg?place={place}&need=strength-and-balance&maxDistanceKm=5"
+                "{base}/maps/gaps.svg?place={place}&need=strength-and-balance&maxDistanceKm=5"
             ))
             .send()
             .await

@@ -12,6 +12,19 @@ use super::*;
 
 const LOADER_ENV: &str = "AREAS_LOADER_DATA_DIR";
 
+/// Runs the ignored test `test` of this binary as another process (the loader), with the data
+/// directory in the environment variable `env`, and waits for it to succeed.
+fn run_loader(test: &str, env: &str, data_dir: &std::path::Path) {
+    let status = Command::new(std::env::current_exe().expect("test binary"))
+        .args(["--ignored", "--exact", test, "--nocapture"])
+        .env(env, data_dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .expect("loader runs");
+    assert!(status.success(), "the loading process {test} failed");
+}
+
 #[tokio::test]
 #[ignore = "run by a_running_server_answers_for_an_area_another_process_loaded as its loading process"]
 async fn loader_loads_north_northamptonshire() {
@@ -40,19 +53,11 @@ async fn a_running_server_answers_for_an_area_another_process_loaded() {
         "no such place yet"
     );
 
-    let status = Command::new(std::env::current_exe().expect("test binary"))
-        .args([
-            "--ignored",
-            "--exact",
-            "areas::follow::loader_loads_north_northamptonshire",
-            "--nocapture",
-        ])
-        .env(LOADER_ENV, server.data_dir.path())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .expect("loader runs");
-    assert!(status.success(), "the loading process failed");
+    run_loader(
+        "areas::follow::loader_loads_north_northamptonshire",
+        LOADER_ENV,
+        server.data_dir.path(),
+    );
 
     // The server was not restarted: it sees the new area within its follow interval.
     let started = Instant::now();
@@ -108,19 +113,11 @@ async fn a_running_server_follows_boundaries_another_process_loaded() {
     let age_65_plus = |data: &serde_json::Value| data["place"]["population"]["age65Plus"].as_i64();
     let before = age_65_plus(&server.data(&query).await).expect("65+ before");
 
-    let status = Command::new(std::env::current_exe().expect("test binary"))
-        .args([
-            "--ignored",
-            "--exact",
-            "areas::follow::loader_loads_a_changed_breckland_lsoa",
-            "--nocapture",
-        ])
-        .env(PLACES_LOADER_ENV, server.data_dir.path())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .expect("loader runs");
-    assert!(status.success(), "the loading process failed");
+    run_loader(
+        "areas::follow::loader_loads_a_changed_breckland_lsoa",
+        PLACES_LOADER_ENV,
+        server.data_dir.path(),
+    );
 
     let started = Instant::now();
     loop {
