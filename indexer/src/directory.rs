@@ -42,6 +42,8 @@ pub struct Directory {
     /// The store's geography generation the places and postcodes in memory were read at; its
     /// lock is held while they are rebuilt (see `areas::follow`).
     pub(crate) geography_generation: Arc<tokio::sync::Mutex<i64>>,
+    /// The newest database check of [`Directory::watch_database`], for health checks.
+    pub(crate) database_check: Arc<RwLock<Option<crate::operations::DatabaseCheck>>>,
 }
 
 /// The search index directory inside the data directory.
@@ -151,6 +153,7 @@ impl Directory {
             search: Arc::new(search),
             data_dir: data_dir.to_path_buf(),
             geography_generation: Arc::new(tokio::sync::Mutex::new(geography_generation)),
+            database_check: Arc::default(),
         };
         if bring_index_up_to_date {
             tokio::spawn(search_sync::follow(directory.clone()));

@@ -31,6 +31,15 @@ pub struct OperationalStats {
     pub signpost_cache: CacheCounts,
 }
 
+/// What the newest database check found (see [`Directory::watch_database`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DatabaseCheck {
+    /// Whether the database answered within the check's time limit.
+    pub answered: bool,
+    /// When the check finished.
+    pub at: Instant,
+}
+
 /// What a backup wrote.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BackupReport {
@@ -49,6 +58,37 @@ pub struct BackupReport {
 const INDEX_COPY_ATTEMPTS: usize = 5;
 
 impl Directory {
+    /// Checks every `every` that the database answers (within `limit`) and keeps the outcome
+    /// for [`Directory::database_check`]; runs until the task is dropped. A health probe then
+    /// reads memory: while every database connection is busy with heavy reports, a probe
+    /// that asked the database itself would queue behind them and make a busy server look
+    /// dead, and many probes would add to the load.
+    pub async fn watch_database(&self, every: Duration, limit: Duration) {
+        loop {
+            let answered = matches!(tokio::time::timeout(limit, self.ping()).await, Ok(Ok(())));
+            if !answered {
+                tracing::error!("database check failed or timed out");
+            }
+            let check = DatabaseCheck {
+                answered,
+                at: Instant::now(),
+            };
+            match self.database_check.write() {
+                Ok(mut newest) => *newest = Some(check),
+                Err(poisoned) => *poisoned.into_inner() = Some(check),
+            }
+            tokio::time::sleep(every).await;
+        }
+    }
+
+    /// The newest check of [`Directory::watch_database`], if one has finished.
+    pub fn database_check(&self) -> Option<DatabaseCheck> {
+        match self.database_check.read() {
+            Ok(newest) => *newest,
+            Err(poisoned) => *poisoned.into_inner(),
+        }
+    }
+
     /// Figures for `/metrics`: index lag and cache hit counts. One indexed read (the change
     /// log's newest position); everything else is in memory.
     pub async fn operational_stats(&self) -> Result<OperationalStats> {

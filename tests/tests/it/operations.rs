@@ -2,6 +2,8 @@
 //! online backup that restores into a working directory.
 
 use indexer::accounts::Role;
+use std::time::Duration;
+
 use serde_json::json;
 
 use crate::support::seeded;
@@ -211,4 +213,39 @@ async fn backup_and_restore_refuse_to_overwrite_anything() {
         std::fs::read(occupied.path().join("precious.txt")).expect("read"),
         b"keep me"
     );
+}
+
+/// `/healthz` answers from the server's own database checks (so a probe never queues behind
+/// heavy reports for a database connection), and still says when the database is lost.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn health_answers_from_the_servers_database_checks_and_reports_a_lost_database() {
+    let test = crate::support::seeded().await;
+    let base = test.serve().await;
+    let started = std::time::Instant::now();
+    while test.directory.database_check().is_none() {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "the server never checked its database"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(test.directory.database_check().is_some_and(|check| check.answered));
+    let health = reqwest::get(format!("{base}/healthz")).await.expect("healthz");
+    assert_eq!(health.status(), 200);
+
+    // The database goes away: within a few checks, the probe says so.
+    test.directory.store().close().await;
+    let started = std::time::Instant::now();
+    loop {
+        let status = reqwest::get(format!("{base}/healthz")).await.expect("healthz").status();
+        if status == 503 {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "/healthz still answers {status} with the database closed"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(test.directory.database_check().is_some_and(|check| !check.answered));
 }
