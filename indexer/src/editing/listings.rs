@@ -18,6 +18,10 @@ use crate::store::read::{fund_by_id, location_by_id, organization_by_id, schedul
 use crate::store::write;
 use crate::Directory;
 
+/// How far a venue's coordinates may lie from the centre of its postcode. Postcode units
+/// cover a street or a few; even rural ones rarely span a few kilometres.
+pub const POSTCODE_DISTANCE_LIMIT_KM: f64 = 5.0;
+
 /// The moderation state a new listing starts in.
 async fn new_listing_state(edit: &mut Edit<'_>) -> Result<ListingState> {
     let publication = if edit.viewer().is_moderator() || edit.owner_is_trusted().await? {
@@ -295,9 +299,14 @@ impl Directory {
         edit.finish(Action::Update, None).await
     }
 
-    /// Places the venue at the postcode's centre when asked to.
+    /// Places the venue at the postcode's centre when asked to; otherwise, when the venue has
+    /// both coordinates and a postcode the directory knows, refuses coordinates more than
+    /// [`POSTCODE_DISTANCE_LIMIT_KM`] from that postcode (one of them is wrong, and the map,
+    /// distances and gap reports would follow the coordinates).
     async fn geocode(&self, location: &mut Location, postcode: Option<Postcode>) -> Result<()> {
-        let Some(postcode) = postcode else { return Ok(()) };
+        let Some(postcode) = postcode else {
+            return self.check_coordinates_against_postcode(location).await;
+        };
         let Ok(record) = self.postcode(&postcode).await else {
             return Err(Error::invalid(
                 "input.postcode",
@@ -309,6 +318,32 @@ impl Directory {
         };
         location.latitude = record.latitude;
         location.longitude = record.longitude;
+        Ok(())
+    }
+
+    async fn check_coordinates_against_postcode(&self, location: &Location) -> Result<()> {
+        let Some(postcode) = location.postcode.as_deref().and_then(|raw| Postcode::parse(raw).ok()) else {
+            return Ok(());
+        };
+        // A postcode outside the loaded areas cannot be checked; the coordinates stand.
+        let Ok(record) = self.postcode(&postcode).await else {
+            return Ok(());
+        };
+        let Ok(centre) = GeoPoint::new(record.latitude, record.longitude) else {
+            return Ok(());
+        };
+        let km = centre.distance_km_to(location.latitude, location.longitude);
+        if km > POSTCODE_DISTANCE_LIMIT_KM {
+            return Err(Error::invalid(
+                "input.latitude",
+                format!(
+                    "the coordinates ({:.5}, {:.5}) are {km:.1} km from {}, the venue's postcode; correct the coordinates or the postcode",
+                    location.latitude,
+                    location.longitude,
+                    postcode.as_str()
+                ),
+            ));
+        }
         Ok(())
     }
 

@@ -138,3 +138,51 @@ async fn languages_are_codes_made_up_ones_are_refused_and_names_become_codes() {
         "{seeded_languages}"
     );
 }
+
+/// A venue whose coordinates lie kilometres from its own postcode is refused, on creation and
+/// when only the coordinates change; coordinates near the postcode are kept as given.
+#[tokio::test]
+async fn venue_coordinates_that_contradict_the_postcode_are_refused() {
+    let test = seeded().await;
+    let moderator = test.principal(indexer::accounts::Role::Moderator, "Venues", None).await;
+    let locations = || async {
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM locations")
+            .fetch_one(test.directory.store().pool())
+            .await
+            .expect("count")
+    };
+    let before = locations().await;
+    // NR19 1AA is in Dereham (52.6444, 0.9679); 52.6309, 1.2974 is Norwich, 22 km away.
+    let create = |latitude: f64, longitude: f64| {
+        format!(
+            r#"mutation {{ createLocation(input: {{name: "Church hall (example)", postcode: "NR19 1AA", latitude: {latitude}, longitude: {longitude}}}) {{ id version latitude longitude }} }}"#
+        )
+    };
+    let refused = test.error_as(&moderator, &create(52.6309, 1.2974)).await;
+    assert_eq!(
+        (refused.0.as_str(), refused.1.as_deref()),
+        ("BAD_USER_INPUT", Some("input.latitude"))
+    );
+    assert_eq!(locations().await, before, "nothing is stored");
+
+    // A few hundred metres from the postcode's centre: kept exactly as given.
+    let created = test.data_as(&moderator, &create(52.6470, 0.9700)).await["createLocation"].clone();
+    assert_eq!(created["latitude"].as_f64(), Some(52.6470));
+    assert_eq!(locations().await, before + 1);
+
+    // Moving only the coordinates far from the postcode it keeps is refused too.
+    let id = created["id"].as_str().expect("id");
+    let version = created["version"].as_i64().expect("version");
+    let moved = test
+        .error_as(
+            &moderator,
+            &format!(
+                r#"mutation {{ updateLocation(id: "{id}", version: {version}, input: {{latitude: 52.6309, longitude: 1.2974}}) {{ id }} }}"#
+            ),
+        )
+        .await;
+    assert_eq!(
+        (moved.0.as_str(), moved.1.as_deref()),
+        ("BAD_USER_INPUT", Some("input.latitude"))
+    );
+}

@@ -772,11 +772,12 @@ async fn a_committed_edit_is_soon_searchable() {
     // The follower applies the change log every 200 ms; the bound is loose because the test
     // machine may be busy with other tests (speed is for benches, not tests).
     assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
-    // A venue edit reindexes the services held there: moved to Norwich, found near Norwich.
+    // A venue edit reindexes the services held there: moved to Norwich (its postcode and its
+    // coordinates, which must agree), found near Norwich.
     let near_norwich = r#"{ search(text: "aquafit", near: {lat: 52.6309, lng: 1.2974, radiusKm: 2}, first: 5) { edges { node { name } } } }"#;
     assert!(!f.test.data(near_norwich).await.to_string().contains("Aquafit"));
     f.test
-        .data_as(&f.own, &format!(r#"mutation {{ updateLocation(id: "{}", version: 1, input: {{latitude: 52.6309, longitude: 1.2974}}) {{ id }} }}"#, f.location))
+        .data_as(&f.own, &format!(r#"mutation {{ updateLocation(id: "{}", version: 1, input: {{postcode: "NR3 1FH", latitude: 52.6309, longitude: 1.2974}}) {{ id }} }}"#, f.location))
         .await;
     let started = Instant::now();
     while !f.test.data(near_norwich).await.to_string().contains("Aquafit") {
