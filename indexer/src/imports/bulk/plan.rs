@@ -474,6 +474,33 @@ fn organization_changes(organization: &Organization) -> String {
 }
 
 impl Staged {
+    /// Remembers that the source's `record_id` of `kind` became `entity_id` (for later
+    /// records of the run) and stages the link's row.
+    fn keep_link(
+        &mut self,
+        source: &SourceRef,
+        kind: &'static str,
+        record_id: &str,
+        entity_id: Uuid,
+        hash: String,
+        created_by_source: bool,
+    ) {
+        let kept = match kind {
+            ORGANIZATION => &mut self.organizations,
+            LOCATION => &mut self.venues,
+            _ => &mut self.services,
+        };
+        kept.insert(record_id.to_string(), link(entity_id, &hash, created_by_source));
+        self.rows.record_links.push(NewRecordLink {
+            source_id: source.id,
+            kind,
+            record_id: record_id.to_string(),
+            entity_id,
+            content_hash: hash,
+            created_by_source,
+        });
+    }
+
     /// Turns a plan into the chunk's rows (audit entries and change-log rows included) and
     /// remembers its links; returns the record's report.
     pub(super) fn add(&mut self, source: &SourceRef, listing: &ImportedListing, planned: Planned) -> RecordReport {
@@ -490,16 +517,7 @@ impl Staged {
         let (organization_id, linked) = match organization {
             PlannedOrganization::Known { id, linked } => (id, linked),
             PlannedOrganization::Link { id, hash } => {
-                self.organizations
-                    .insert(organization_record.clone(), link(id, &hash, false));
-                self.rows.record_links.push(NewRecordLink {
-                    source_id: source.id,
-                    kind: ORGANIZATION,
-                    record_id: organization_record.clone(),
-                    entity_id: id,
-                    content_hash: hash,
-                    created_by_source: false,
-                });
+                self.keep_link(source, ORGANIZATION, organization_record, id, hash, false);
                 (id, true)
             }
             PlannedOrganization::Create { organization, hash } => {
@@ -518,16 +536,7 @@ impl Staged {
                     postcode,
                     organization.identifiers.clone(),
                 ));
-                self.organizations
-                    .insert(organization_record.clone(), link(id, &hash, true));
-                self.rows.record_links.push(NewRecordLink {
-                    source_id: source.id,
-                    kind: ORGANIZATION,
-                    record_id: organization_record.clone(),
-                    entity_id: id,
-                    content_hash: hash,
-                    created_by_source: true,
-                });
+                self.keep_link(source, ORGANIZATION, organization_record, id, hash, true);
                 self.rows.audit.push(NewAudit {
                     resource_type: ORGANIZATION,
                     resource_id: id,
@@ -542,15 +551,7 @@ impl Staged {
         };
         for (record_id, location, places, hash) in venues {
             self.created_ids.insert(location.id);
-            self.venues.insert(record_id.clone(), link(location.id, &hash, true));
-            self.rows.record_links.push(NewRecordLink {
-                source_id: source.id,
-                kind: LOCATION,
-                record_id,
-                entity_id: location.id,
-                content_hash: hash,
-                created_by_source: true,
-            });
+            self.keep_link(source, LOCATION, &record_id, location.id, hash, true);
             self.rows.locations.push((location, places));
         }
         let service_id = service.id;
@@ -571,16 +572,7 @@ impl Staged {
             .extend(areas.into_iter().map(|area| (service_id, area)));
         self.rows.schedules.extend(schedules);
         self.rows.changes.push((ChangeKind::Service, service_id));
-        self.services
-            .insert(listing.source_record_id.clone(), link(service_id, &hash, true));
-        self.rows.record_links.push(NewRecordLink {
-            source_id: source.id,
-            kind: SERVICE,
-            record_id: listing.source_record_id.clone(),
-            entity_id: service_id,
-            content_hash: hash,
-            created_by_source: true,
-        });
+        self.keep_link(source, SERVICE, &listing.source_record_id, service_id, hash, true);
         self.rows.services.push(service);
         RecordReport {
             source_record_id: Some(listing.source_record_id.clone()),
