@@ -263,7 +263,7 @@ impl Directory {
             version: 1,
         };
         let geocode = apply_location(input, &mut location, true)?;
-        self.geocode(&mut location, geocode).await?;
+        self.geocode(&mut location, geocode, input.latitude.is_some()).await?;
         let places = self.location_places_of(&location)?;
         let mut edit = Edit::create(
             self.store(),
@@ -292,20 +292,29 @@ impl Directory {
             .await?
             .ok_or_else(|| missing(kind, id))?;
         let geocode = apply_location(input, &mut location, false)?;
-        self.geocode(&mut location, geocode).await?;
+        self.geocode(&mut location, geocode, input.latitude.is_some()).await?;
         let places = self.location_places_of(&location)?;
         location.version += 1;
         write::save_location(edit.conn(), &location, &places).await?;
         edit.finish(Action::Update, None).await
     }
 
-    /// Places the venue at the postcode's centre when asked to; otherwise, when the venue has
-    /// both coordinates and a postcode the directory knows, refuses coordinates more than
-    /// [`POSTCODE_DISTANCE_LIMIT_KM`] from that postcode (one of them is wrong, and the map,
-    /// distances and gap reports would follow the coordinates).
-    async fn geocode(&self, location: &mut Location, postcode: Option<Postcode>) -> Result<()> {
+    /// Places the venue at the postcode's centre when asked to; otherwise, when the edit gave
+    /// coordinates and the venue has a postcode the directory knows, refuses coordinates more
+    /// than [`POSTCODE_DISTANCE_LIMIT_KM`] from that postcode (one of them is wrong, and the
+    /// map, distances and gap reports would follow the coordinates). An edit that leaves the
+    /// coordinates alone is not checked, so a venue stored before this rule stays editable.
+    async fn geocode(
+        &self,
+        location: &mut Location,
+        postcode: Option<Postcode>,
+        coordinates_given: bool,
+    ) -> Result<()> {
         let Some(postcode) = postcode else {
-            return self.check_coordinates_against_postcode(location).await;
+            if coordinates_given {
+                return self.check_coordinates_against_postcode(location).await;
+            }
+            return Ok(());
         };
         let Ok(record) = self.postcode(&postcode).await else {
             return Err(Error::invalid(

@@ -185,4 +185,21 @@ async fn venue_coordinates_that_contradict_the_postcode_are_refused() {
         (moved.0.as_str(), moved.1.as_deref()),
         ("BAD_USER_INPUT", Some("input.latitude"))
     );
+
+    // A venue stored before the rule with contradicting coordinates stays editable: an edit
+    // that leaves its coordinates alone is not refused for them.
+    sqlx::query("UPDATE locations SET latitude = 52.6309, longitude = 1.2974 WHERE id = ?")
+        .bind(id)
+        .execute(test.directory.store().pool())
+        .await
+        .expect("old data");
+    let renamed = test
+        .data_as(
+            &moderator,
+            &format!(
+                r#"mutation {{ updateLocation(id: "{id}", version: {version}, input: {{name: "Church hall, renamed (example)"}}) {{ name }} }}"#
+            ),
+        )
+        .await;
+    assert_eq!(renamed["updateLocation"]["name"], "Church hall, renamed (example)");
 }
