@@ -35,6 +35,10 @@ use indexer::accounts::Role;
 use indexer::Directory;
 use serde_json::{json, Value};
 
+/// The allocator the binaries use (see `api/src/main.rs`), so the figures are theirs.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const NORFOLK: &str = "E10000020";
 const DISTRICTS: [&str; 4] = ["E07000143", "E07000148", "E07000146", "E07000144"];
 const NEEDS: [&str; 3] = ["strength-and-balance", "social-connection", "memory-and-dementia"];

@@ -18,6 +18,10 @@ use api::auth::RateLimits;
 use api::AppState;
 use indexer::Directory;
 
+/// The allocator the binaries use (see `api/src/main.rs`), so the figures are theirs.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const PAGE_TARGET: Duration = Duration::from_millis(20);
 const WEIGHT_TARGET: usize = 60 * 1024;
 const EMBED_TARGET: usize = 15 * 1024;

@@ -37,6 +37,10 @@ use indexer::Directory;
 use serde_json::Value;
 use uuid::Uuid;
 
+/// The allocator the binaries use (see `api/src/main.rs`), so the figures are theirs.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const PAGE_TARGET: Duration = Duration::from_millis(20);
 const FEED_TARGET: Duration = Duration::from_millis(50);
 const EXPORT_TARGET: Duration = Duration::from_secs(60);

@@ -16,6 +16,10 @@ use indexer::gaps::nearest::{brute_force_nearest, NearestIndex};
 use indexer::gaps::{Demand, GapCriteria, MaxDistanceKm};
 use indexer::Directory;
 
+/// The allocator the binaries use (see `api/src/main.rs`), so the figures are theirs.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const ENGLAND_LSOAS: usize = 33_755;
 const REACH_KM: f64 = 5.0;
 

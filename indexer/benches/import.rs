@@ -26,6 +26,10 @@ use indexer::Directory;
 use serde_json::Value;
 use uuid::Uuid;
 
+/// The allocator the binaries use (see `api/src/main.rs`), so the figures are theirs.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
     std::env::var(name)
         .ok()

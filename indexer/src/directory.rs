@@ -38,6 +38,9 @@ pub struct Directory {
     /// them all takes seconds at national scale, and ORUK's unfiltered list needs the total.
     /// An async lock, so one request counts while the others wait for its answer.
     public_link_count: Arc<tokio::sync::Mutex<Option<(i64, i64)>>>,
+    /// How many organisations the public sees, at a change-log position (ORUK's
+    /// `/organizations` total), as `public_link_count`.
+    public_organization_count: Arc<tokio::sync::Mutex<Option<(i64, i64)>>>,
     data_dir: PathBuf,
     /// The store's geography generation the places and postcodes in memory were read at; its
     /// lock is held while they are rebuilt (see `areas::follow`).
@@ -148,6 +151,7 @@ impl Directory {
             postcodes: Arc::new(RwLock::new(Arc::new(postcodes))),
             gap_candidates: Arc::default(),
             public_link_count: Arc::default(),
+            public_organization_count: Arc::default(),
             store,
             geography: Arc::new(RwLock::new(geography)),
             search: Arc::new(search),
@@ -227,16 +231,41 @@ impl Directory {
     /// How many service-at-location links the public sees, counted once per change-log
     /// position (every change to a listing, venue or boundary appends to the log).
     pub async fn public_link_count(&self) -> Result<i64> {
-        let mut cached = self.public_link_count.lock().await;
+        self.count_at_newest_change(&self.public_link_count, || {
+            self.store.count_public_service_at_locations()
+        })
+        .await
+    }
+
+    /// How many organisations the public sees, counted once per change-log position.
+    pub async fn public_organization_count(&self) -> Result<i64> {
+        self.count_at_newest_change(&self.public_organization_count, || {
+            self.store.count_public_organizations()
+        })
+        .await
+    }
+
+    /// `cache`'s count if it was made at the newest change-log position, else `count()` (kept
+    /// for that position). Callers wait on the lock for one count rather than each counting.
+    async fn count_at_newest_change<F, C>(
+        &self,
+        cache: &tokio::sync::Mutex<Option<(i64, i64)>>,
+        count: C,
+    ) -> Result<i64>
+    where
+        C: FnOnce() -> F,
+        F: std::future::Future<Output = Result<i64>>,
+    {
+        let mut cached = cache.lock().await;
         let seq = self.store.last_change_seq().await?;
-        if let Some((counted_at, count)) = *cached {
+        if let Some((counted_at, counted)) = *cached {
             if counted_at == seq {
-                return Ok(count);
+                return Ok(counted);
             }
         }
-        let count = self.store.count_public_service_at_locations(None).await?;
-        *cached = Some((seq, count));
-        Ok(count)
+        let counted = count().await?;
+        *cached = Some((seq, counted));
+        Ok(counted)
     }
 
     /// A place by code, or `NOT_FOUND`.

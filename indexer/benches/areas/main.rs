@@ -23,6 +23,10 @@ use std::time::{Duration, Instant};
 use indexer::domain::{GeoPoint, Postcode};
 use indexer::Directory;
 
+/// The allocator the binaries use (see `api/src/main.rs`), so the figures are theirs.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// `VmHWM` (peak resident set) and `VmRSS` of this process, in MB.
 fn memory_mb() -> (f64, f64) {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();

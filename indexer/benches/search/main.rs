@@ -31,6 +31,10 @@ use tantivy::{Index, TantivyDocument};
 use queries::{Class, Query};
 use synthetic::Geography;
 
+/// The allocator the binaries use (see `api/src/main.rs`), so the figures are theirs.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Writer memory for the build: 512 MB shared by the indexing threads (the server's reindex uses
 /// 50 MB; more memory means fewer, larger segments to merge).
 const WRITER_MEMORY_BYTES: usize = 512_000_000;

@@ -26,6 +26,10 @@ use anyhow::{Context, Result};
 use indexer::search::sync;
 use indexer::Directory;
 
+/// The allocator the binaries use (see `api/src/main.rs`), so the figures are theirs.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const WARM_UP_REQUESTS: u64 = 60;
 const TARGET_P99: Duration = Duration::from_millis(20);
 

@@ -13,7 +13,7 @@
 //!
 //! | request | plan | passes |
 //! |---|---|---|
-//! | words, no filter, by relevance | `WordsAlone` | page: MaxScore over every term ([`union::TopWords`]); 3+ words: the listings that could beat the page, from the terms' bits 64 at a time (enough words, or a need while it could; each term or pair without which the rest cannot), bounded at their field lengths and scored where the bound allows (`candidates`). Counts (asked): a second pass, from the terms' bits |
+//! | words, no filter (kinds only mask the words' listings), by relevance | `WordsAlone` | page: MaxScore over every term ([`union::TopWords`]); 3+ words: the listings that could beat the page, from the terms' bits 64 at a time (enough words, or a need while it could; each term or pair without which the rest cannot), bounded at their field lengths and scored where the bound allows (`candidates`). Counts (asked): a second pass, from the terms' bits |
 //! | words and a radius, no narrowing filter | `WordsNear` | one pass: the words' listings folded into the radius's bits, scored there ([`words_near`], or the grouped words beside the bits) |
 //! | words and other filters, or by distance | `WordsFiltered` | one pass over every match: the words sought at each candidate ([`union::SeekingUnion`] or grouped) where a need, day, feature or free only narrows, else tantivy's union |
 //! | a point, no words | `Rings` | page: rings doubling inside the radius, kept once nothing beyond can outrank the page. Counts: a second pass |

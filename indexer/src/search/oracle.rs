@@ -57,7 +57,11 @@ fn listings(count: usize, seed: u64) -> Vec<AssetDocument> {
     };
     (0..count)
         .map(|_| AssetDocument {
-            kind: Some(AssetKind::Service),
+            // A few organisations among the services, for requests of one kind to leave out.
+            kind: Some(match next(10) {
+                0 => AssetKind::Organization,
+                _ => AssetKind::Service,
+            }),
             id: Uuid::from_u64_pair(next(1 << 30) as u64, next(1 << 30) as u64),
             name: words(3, &mut next),
             description: words(12, &mut next),
@@ -175,11 +179,13 @@ fn expected_page(
             let id = id_of(address);
             let document = by_id[&id];
             let kept = (request.needs.is_empty() || document.needs.iter().any(|n| request.needs.contains(n)))
-                && (!request.free_only || document.free);
+                && (!request.free_only || document.free)
+                && (request.kinds.is_empty() || document.kind.is_some_and(|kind| request.kinds.contains(&kind)));
             let stale = document
                 .last_reviewed
                 .is_none_or(|reviewed| (request.today - reviewed).num_days() > 365);
-            // Each filter is a clause of its own scoring a constant 1 beside the words.
+            // Each filter is a clause of its own scoring a constant 1 beside the words (the
+            // kinds asked for add nothing).
             let mut text_score = text_score;
             for _ in 0..usize::from(!request.needs.is_empty()) + usize::from(request.free_only) {
                 text_score += 1.0;
@@ -199,8 +205,8 @@ fn expected_page(
     (page, total)
 }
 
-/// A random request: 1 to 6 words (stop words and typos among them), sometimes a need or free
-/// only, a page somewhere in the first few.
+/// A random request: 1 to 6 words (stop words and typos among them), sometimes a need, free
+/// only or one kind, a page somewhere in the first few.
 fn random_request(next: &mut dyn FnMut(usize) -> usize, today: NaiveDate) -> SearchRequest {
     let words: Vec<&str> = (0..1 + next(6))
         .map(|_| match next(6) {
@@ -216,6 +222,12 @@ fn random_request(next: &mut dyn FnMut(usize) -> usize, today: NaiveDate) -> Sea
             _ => Vec::new(),
         },
         free_only: next(4) == 0,
+        // As ORUK's `/services` asks: services only (a mask beside words alone).
+        kinds: match next(3) {
+            0 => vec![AssetKind::Service],
+            1 if next(4) == 0 => vec![AssetKind::Organization],
+            _ => Vec::new(),
+        },
         offset: [0, 0, 3, 10, 40, 150][next(6)],
         limit: 1 + next(25),
         today,
@@ -240,7 +252,8 @@ fn assert_same_page(case: &str, found: &[super::RawHit], expected: &Expected) {
 }
 
 /// Every plan gives the oracle's page: words alone (MaxScore for one or two words, the
-/// candidates that could beat the page for more), beside a need or free only (seeking unions),
+/// candidates that could beat the page for more; masked by kind or not), beside a need or free
+/// only (seeking unions),
 /// counted or not, and the exhaustive pass; with several segments.
 #[test]
 fn every_plan_gives_the_brute_force_page() {

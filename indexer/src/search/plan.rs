@@ -1,16 +1,16 @@
 //! Which way a search runs, decided once per request from the request and its words read
 //! against the index (see the table in the [module documentation](super)).
 
-use super::request::{SearchRequest, SortOrder};
+use super::request::SearchRequest;
 use super::words::ReadText;
 
 /// The way one search runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Plan {
-    /// Words and nothing else, by relevance: the page by MaxScore over every term (one or two
-    /// words), or (three or more, grouped) from the listings the terms' bits say could beat
-    /// it, each bounded at its field lengths; the counts, when asked, from the terms' bits in a
-    /// second pass.
+    /// Words and no filter but kinds (which mask the words' listings), by relevance: the page
+    /// by MaxScore over every term (one or two words), or (three or more, grouped) from the
+    /// listings the terms' bits say could beat it, each bounded at its field lengths; the
+    /// counts, when asked, from the terms' bits in a second pass.
     WordsAlone { grouped: bool },
     /// Words within a radius and no filter that narrows it: the words' listings folded into the
     /// radius's bits and scored there; page and counts in one pass over every match.
@@ -33,9 +33,7 @@ impl Plan {
         match (request.has_words(), &request.near) {
             (false, Some(_)) => Plan::Rings,
             (false, None) => Plan::FirstFresh,
-            (true, _) if !request.has_term_filters() && request.sort == SortOrder::Relevance => {
-                Plan::WordsAlone { grouped }
-            }
+            (true, _) if request.words_alone() => Plan::WordsAlone { grouped },
             (true, Some(_)) if !request.narrowed() => Plan::WordsNear { grouped },
             (true, _) => Plan::WordsFiltered {
                 grouped,

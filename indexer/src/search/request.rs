@@ -124,12 +124,15 @@ impl SearchRequest {
         self.text.as_deref().is_some_and(|text| !text.trim().is_empty())
     }
 
-    /// Whether a term or range filter (kind, need, place, radius, day, free, feature, delivery
+    /// Whether a term or range filter other than kinds (need, place, radius, day, free, feature, delivery
     /// mode, organisation, activity; age bounds, modified since) narrows the matches in the
     /// index itself.
-    pub(super) fn has_term_filters(&self) -> bool {
-        !self.kinds.is_empty()
-            || !self.needs.is_empty()
+    ///
+    /// Kinds are left out: words by relevance with no other filter mask their listings by
+    /// kind ([`TopWords::only`]) and still run as words alone (nearly every listing is a
+    /// service, so `kinds: [SERVICE]` hardly narrows).
+    pub(super) fn has_term_filters_beside_kinds(&self) -> bool {
+        !self.needs.is_empty()
             || self.within.is_some()
             || self.near.is_some()
             || !self.days.is_empty()
@@ -147,7 +150,12 @@ impl SearchRequest {
     /// near a point, else the first fresh matches), or words alone by relevance (MaxScore, see
     /// [`TopWords`]). Words beside filters are scored at every match.
     pub fn page_skips_matches(&self) -> bool {
-        !self.has_words() || (!self.has_term_filters() && self.sort == SortOrder::Relevance)
+        !self.has_words() || self.words_alone()
+    }
+
+    /// Words by relevance with no filter but kinds: the page by MaxScore ([`TopWords`]).
+    pub(super) fn words_alone(&self) -> bool {
+        self.has_words() && !self.has_term_filters_beside_kinds() && self.sort == SortOrder::Relevance
     }
 
     /// The request's text, read against the index `searcher` sees (see [`ReadText`]).
@@ -175,7 +183,14 @@ impl SearchRequest {
         let mut filter = |query: Box<dyn Query>| clauses.push((Occur::Must, query));
         // Filters on terms, each a field and any of its values.
         let mut term_filters: Vec<(Field, Vec<&str>)> = Vec::new();
-        if !self.kinds.is_empty() {
+        // Beside words alone, the kinds mask the words' listings instead ([`TopWords::only`]).
+        let kinds: Vec<Term> = self
+            .kinds
+            .iter()
+            .map(|kind| Term::from_field_text(fields.kind, kind.as_str()))
+            .collect();
+        let kinds_mask_words = self.words_alone();
+        if !self.kinds.is_empty() && !kinds_mask_words {
             term_filters.push((fields.kind, self.kinds.iter().map(|k| k.as_str()).collect()));
         }
         if !self.needs.is_empty() {
@@ -263,7 +278,13 @@ impl SearchRequest {
             }
         }
         for (field, values) in term_filters {
-            filter(term_set(field, values));
+            // The kinds asked for add nothing to the score: as when they mask words alone
+            // ([`TopWords::only`]), a listing ranks the same whatever kinds are asked for.
+            let query = term_set(field, values);
+            filter(match field == fields.kind {
+                true => Box::new(ConstScoreQuery::new(query, 0.0)),
+                false => query,
+            });
         }
         // Bounds on numbers (ORUK's age bounds and `modified_after`) as range queries on the
         // fast fields, which tantivy reads a block of the column at a time: a bound few
@@ -292,7 +313,7 @@ impl SearchRequest {
             filter(at_least(fields.modified, since));
         }
         let company = match (clauses.is_empty(), self.narrowed()) {
-            (true, _) => Company::Alone(caches.clone()),
+            (true, _) => Company::Alone(caches.clone(), if kinds_mask_words { kinds } else { Vec::new() }),
             (false, true) => Company::Narrowing,
             (false, false) => Company::Wide,
         };
@@ -349,14 +370,15 @@ impl SearchRequest {
             word_of: terms.iter().map(|word| word.word).collect(),
             required: text.required(),
         };
-        let caches = match company {
-            Company::Alone(caches) => caches,
-            Company::Narrowing | Company::Wide => TermCaches::default(),
+        let (caches, only) = match company {
+            Company::Alone(caches, only) => (caches, only),
+            Company::Narrowing | Company::Wide => (TermCaches::default(), Vec::new()),
         };
         Some(Box::new(TopWords {
             terms: terms.into_iter().map(|word| (word.term, word.boost)).collect(),
             caches,
             grouping: Some(std::sync::Arc::new(grouping)),
+            only,
         }))
     }
 }
@@ -364,8 +386,9 @@ impl SearchRequest {
 /// What the words of a search are combined with, which decides how their union is run.
 #[derive(Clone)]
 enum Company {
-    /// Nothing: the words lead, and a page is found by MaxScore ([`TopWords`]).
-    Alone(TermCaches),
+    /// Nothing (but the kinds the words' listings are masked by, [`TopWords::only`]): the
+    /// words lead, and a page is found by MaxScore ([`TopWords`]).
+    Alone(TermCaches, Vec<Term>),
     /// Filters that keep a small share of listings (need, day, feature, free): the words are
     /// looked up for each candidate ([`SeekingUnion`]).
     Narrowing,
@@ -379,11 +402,12 @@ enum Company {
 /// How the union runs depends on its [`Company`].
 fn flat_text_query(terms: Vec<WordTerm>, company: Company) -> Box<dyn Query> {
     let weighted_terms: Vec<(Term, f32)> = terms.into_iter().map(|word| (word.term, word.boost)).collect();
-    if let Company::Alone(caches) = company {
+    if let Company::Alone(caches, only) = company {
         return Box::new(TopWords {
             terms: weighted_terms,
             caches,
             grouping: None,
+            only,
         });
     }
     let clauses: Vec<(Occur, Box<dyn Query>)> = weighted_terms

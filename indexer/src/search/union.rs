@@ -23,7 +23,7 @@ use tantivy::{DocId, DocSet, Score, Searcher, SegmentReader, Term, TERMINATED};
 use super::candidates::{Candidates, TermBound};
 use super::grouped::{GroupedScorer, Grouping};
 use super::term_cache::SegmentTermCache;
-use super::term_docs::{TermDocs, Words};
+use super::term_docs::{word_count, TermDocs, Words};
 
 /// Any of `clauses`, scored by the sum of those that match.
 #[derive(Debug)]
@@ -176,6 +176,11 @@ pub struct TopWords {
     /// For three words or more, which word each term is a form of (a listing needs half of
     /// them: [`Grouping`]); `None` when any term is enough.
     pub grouping: Option<Arc<Grouping>>,
+    /// Only listings with one of these terms (the kinds asked for, as ORUK's `/services` asks
+    /// for services), none left out when empty. Nearly every listing is a service, so the kinds
+    /// mask the words' listings rather than lead a filtered search: the page still comes from
+    /// MaxScore, and the counts from bits.
+    pub only: Vec<Term>,
 }
 
 /// What [`TopWords`] reads once per term and segment and keeps between searches: each term's
@@ -223,6 +228,7 @@ impl Query for TopWords {
             bm25,
             caches: self.caches.clone(),
             grouping: self.grouping.clone(),
+            only: self.only.clone(),
         }))
     }
 }
@@ -258,6 +264,42 @@ struct TopWordsWeight {
     bm25: Option<Vec<Bm25Weight>>,
     caches: TermCaches,
     grouping: Option<Arc<Grouping>>,
+    /// See [`TopWords::only`].
+    only: Vec<Term>,
+}
+
+impl TopWordsWeight {
+    /// The segment's documents with one of the `only` terms (deleted ones too), as bits; `None`
+    /// when no listing is left out.
+    fn mask(&self, reader: &SegmentReader) -> tantivy::Result<Option<Vec<u64>>> {
+        if self.only.is_empty() {
+            return Ok(None);
+        }
+        let mut words = vec![0u64; word_count(reader)];
+        let all = 0..words.len();
+        for term in &self.only {
+            self.caches
+                .documents
+                .add(reader, term, &mut words, std::slice::from_ref(&all))?;
+        }
+        Ok(Some(words))
+    }
+
+    /// The segment's documents with enough of the words (any one of them when not grouped),
+    /// deleted ones too, as bits.
+    fn word_bits(&self, reader: &SegmentReader) -> tantivy::Result<Vec<u64>> {
+        if let Some(grouping) = &self.grouping {
+            return grouping.bits(reader, &self.terms, &self.caches.documents);
+        }
+        let mut words = vec![0u64; word_count(reader)];
+        let all = 0..words.len();
+        for term in &self.terms {
+            self.caches
+                .documents
+                .add(reader, term, &mut words, std::slice::from_ref(&all))?;
+        }
+        Ok(words)
+    }
 }
 
 /// One term of [`TopWords`] in a segment.
@@ -283,15 +325,21 @@ struct MaxScoreClause {
 
 impl Weight for TopWordsWeight {
     fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
-        let Some(grouping) = &self.grouping else {
-            return SeekingUnionScorer::open(&self.weights, reader, boost);
+        let words: Box<dyn Scorer> = match &self.grouping {
+            None => SeekingUnionScorer::open(&self.weights, reader, boost)?,
+            Some(grouping) => {
+                let scorers = self
+                    .weights
+                    .iter()
+                    .map(|weight| weight.scorer(reader, boost))
+                    .collect::<tantivy::Result<Vec<_>>>()?;
+                Box::new(GroupedScorer::new(scorers, grouping.clone()))
+            }
         };
-        let scorers = self
-            .weights
-            .iter()
-            .map(|weight| weight.scorer(reader, boost))
-            .collect::<tantivy::Result<Vec<_>>>()?;
-        Ok(Box::new(GroupedScorer::new(scorers, grouping.clone())))
+        Ok(match self.mask(reader)? {
+            None => words,
+            Some(mask) => Box::new(MaskedScorer::new(words, mask)),
+        })
     }
 
     fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
@@ -300,10 +348,16 @@ impl Weight for TopWordsWeight {
 
     /// By the bits of the terms' documents ([`TermDocs`]), not the union's postings.
     fn count(&self, reader: &SegmentReader) -> tantivy::Result<u32> {
-        let Some(grouping) = &self.grouping else {
+        let mask = self.mask(reader)?;
+        if self.grouping.is_none() && mask.is_none() {
             return self.caches.documents.count_any(reader, &self.terms);
-        };
-        let bits = grouping.bits(reader, &self.terms, &self.caches.documents)?;
+        }
+        let mut bits = self.word_bits(reader)?;
+        if let Some(mask) = &mask {
+            for (word, kept) in bits.iter_mut().zip(mask) {
+                *word &= kept;
+            }
+        }
         Ok(match reader.alive_bitset() {
             None => bits.iter().map(|word| word.count_ones()).sum(),
             Some(alive) => super::term_docs::ones(&bits).filter(|doc| alive.is_alive(*doc)).count() as u32,
@@ -311,10 +365,16 @@ impl Weight for TopWordsWeight {
     }
 
     fn for_each_no_score(&self, reader: &SegmentReader, callback: &mut dyn FnMut(&[DocId])) -> tantivy::Result<()> {
-        let Some(grouping) = &self.grouping else {
+        let mask = self.mask(reader)?;
+        if self.grouping.is_none() && mask.is_none() {
             return self.union.for_each_no_score(reader, callback);
-        };
-        let bits = grouping.bits(reader, &self.terms, &self.caches.documents)?;
+        }
+        let mut bits = self.word_bits(reader)?;
+        if let Some(mask) = &mask {
+            for (word, kept) in bits.iter_mut().zip(mask) {
+                *word &= kept;
+            }
+        }
         let docs: Vec<DocId> = super::term_docs::ones(&bits).collect();
         for chunk in docs.chunks(1024) {
             callback(chunk);
@@ -339,6 +399,16 @@ impl Weight for TopWordsWeight {
         reader: &SegmentReader,
         callback: &mut dyn FnMut(DocId, Score) -> Score,
     ) -> tantivy::Result<()> {
+        // Listings of other kinds never reach the collector (nor raise the threshold).
+        let mask = self.mask(reader)?;
+        let mut last = threshold;
+        let mut masked = |doc: DocId, score: Score| -> Score {
+            if mask.as_ref().is_none_or(|mask| has_bit(mask, doc)) {
+                last = callback(doc, score);
+            }
+            last
+        };
+        let callback: &mut dyn FnMut(DocId, Score) -> Score = &mut masked;
         let Some(bm25) = &self.bm25 else {
             return self.union.for_each_pruning(threshold, reader, callback);
         };
@@ -374,7 +444,13 @@ impl Weight for TopWordsWeight {
         // walking MaxScore's essential terms instead visited (and bounded) a hundred thousand
         // listings and more for a long question of common words (measured at a million).
         if let Some(grouping) = &self.grouping {
-            let bits = grouping.split_bits(reader, &self.terms, &self.caches.documents, true)?;
+            let mut bits = grouping.split_bits(reader, &self.terms, &self.caches.documents, true)?;
+            if let Some(mask) = &mask {
+                for (enough, (alone, kept)) in bits.enough.iter_mut().zip(bits.alone.iter_mut().zip(mask)) {
+                    *enough &= kept;
+                    *alone &= kept;
+                }
+            }
             for clause in clauses.iter_mut().filter(|clause| clause.kept.is_none()) {
                 clause.kept = Some(bits.each[clause.at].clone());
             }
@@ -771,6 +847,56 @@ impl TermMaxima {
     }
 }
 
+/// A scorer's documents that are also in a mask (see [`TopWords::only`]).
+struct MaskedScorer {
+    inner: Box<dyn Scorer>,
+    mask: Vec<u64>,
+}
+
+impl MaskedScorer {
+    /// On the first document of `inner` in `mask`.
+    fn new(inner: Box<dyn Scorer>, mask: Vec<u64>) -> MaskedScorer {
+        let mut scorer = MaskedScorer { inner, mask };
+        scorer.settle();
+        scorer
+    }
+
+    /// Moves on from the current document to the first in the mask.
+    fn settle(&mut self) -> DocId {
+        let mut doc = self.inner.doc();
+        while doc != TERMINATED && !has_bit(&self.mask, doc) {
+            doc = self.inner.advance();
+        }
+        doc
+    }
+}
+
+impl DocSet for MaskedScorer {
+    fn advance(&mut self) -> DocId {
+        self.inner.advance();
+        self.settle()
+    }
+
+    fn seek(&mut self, target: DocId) -> DocId {
+        self.inner.seek(target);
+        self.settle()
+    }
+
+    fn doc(&self) -> DocId {
+        self.inner.doc()
+    }
+
+    fn size_hint(&self) -> u32 {
+        self.inner.size_hint()
+    }
+}
+
+impl Scorer for MaskedScorer {
+    fn score(&mut self) -> Score {
+        self.inner.score()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -891,6 +1017,7 @@ mod tests {
                 terms: terms.clone(),
                 caches: caches.clone(),
                 grouping: None,
+                only: Vec::new(),
             };
             let every: Vec<Box<dyn Query>> = terms
                 .iter()

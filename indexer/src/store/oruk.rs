@@ -122,21 +122,30 @@ impl Store {
             .transpose()
     }
 
-    /// A page of the links of public services to their venues, in link id order; only those
-    /// of `service_ids` when given.
+    /// A page of the links of public services to their venues, in link id order.
     pub async fn public_service_at_locations_page(
         &self,
-        service_ids: Option<&[Uuid]>,
         offset: i64,
         limit: i64,
     ) -> Result<Vec<ServiceAtLocationLink>> {
-        let (condition, ids) = links_of(service_ids);
+        let rows: Vec<(String, String, String)> =
+            sqlx::query_as(&format!("{LINK_SELECT} ORDER BY sal.id LIMIT ?1 OFFSET ?2"))
+                .bind(limit)
+                .bind(offset)
+                .fetch_all(self.pool())
+                .await?;
+        rows.iter()
+            .map(|(id, service_id, location_id)| link(id, service_id, location_id))
+            .collect()
+    }
+
+    /// Every link of the given public services to their venues, in link id order: one read
+    /// for both a filtered list's page and its total (a few thousand services at most).
+    pub async fn public_links_of_services(&self, service_ids: &[Uuid]) -> Result<Vec<ServiceAtLocationLink>> {
         let rows: Vec<(String, String, String)> = sqlx::query_as(&format!(
-            "{LINK_SELECT} WHERE {condition} ORDER BY sal.id LIMIT ?2 OFFSET ?3"
+            "{LINK_SELECT} WHERE sal.service_id IN (SELECT value FROM json_each(?1)) ORDER BY sal.id"
         ))
-        .bind(&ids)
-        .bind(limit)
-        .bind(offset)
+        .bind(id_array(service_ids))
         .fetch_all(self.pool())
         .await?;
         rows.iter()
@@ -144,34 +153,30 @@ impl Store {
             .collect()
     }
 
-    /// How many links of public services to their venues there are (those of `service_ids`
-    /// when given). All of them at a million services takes seconds: callers cache it.
-    pub async fn count_public_service_at_locations(&self, service_ids: Option<&[Uuid]>) -> Result<i64> {
-        let (condition, ids) = links_of(service_ids);
-        Ok(
-            sqlx::query_scalar(&format!("SELECT COUNT(*) FROM ({LINK_SELECT} WHERE {condition})"))
-                .bind(&ids)
-                .fetch_one(self.pool())
-                .await?,
-        )
+    /// How many links of public services to their venues there are. All of them at a million
+    /// services takes seconds: callers cache it.
+    pub async fn count_public_service_at_locations(&self) -> Result<i64> {
+        Ok(sqlx::query_scalar(&format!("SELECT COUNT(*) FROM ({LINK_SELECT})"))
+            .fetch_one(self.pool())
+            .await?)
     }
 
-    /// A page of public organisations by (name, id), and how many there are.
-    pub async fn public_organizations_page(&self, offset: i64, limit: i64) -> Result<(Vec<Organization>, i64)> {
+    /// A page of public organisations by (name, id).
+    pub async fn public_organizations_page(&self, offset: i64, limit: i64) -> Result<Vec<Organization>> {
         let rows: Vec<OrganizationRow> =
             sqlx::query_as("SELECT * FROM public_organizations ORDER BY name, id LIMIT ?1 OFFSET ?2")
                 .bind(limit)
                 .bind(offset)
                 .fetch_all(self.pool())
                 .await?;
-        let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM public_organizations")
+        rows.into_iter().map(OrganizationRow::into_domain).collect()
+    }
+
+    /// How many public organisations there are (a scan of every organisation: callers cache it).
+    pub async fn count_public_organizations(&self) -> Result<i64> {
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM public_organizations")
             .fetch_one(self.pool())
-            .await?;
-        let organizations = rows
-            .into_iter()
-            .map(OrganizationRow::into_domain)
-            .collect::<Result<Vec<_>>>()?;
-        Ok((organizations, total))
+            .await?)
     }
 }
 
@@ -181,16 +186,4 @@ fn link(id: &str, service_id: &str, location_id: &str) -> Result<ServiceAtLocati
         service_id: uuid(service_id)?,
         location_id: uuid(location_id)?,
     })
-}
-
-/// The condition that keeps the links of `service_ids` (bound as `?1`), or every link.
-/// Two statements rather than `?1 IS NULL OR ...`, which SQLite cannot use an index for.
-fn links_of(service_ids: Option<&[Uuid]>) -> (&'static str, Option<String>) {
-    match service_ids {
-        Some(ids) => (
-            "sal.service_id IN (SELECT value FROM json_each(?1))",
-            Some(id_array(ids)),
-        ),
-        None => ("?1 IS NULL", None),
-    }
 }

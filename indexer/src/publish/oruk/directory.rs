@@ -219,10 +219,11 @@ impl Directory {
 
     /// `GET /organizations`: public organisations by name.
     pub async fn oruk_organizations(&self, list: ListQuery) -> Result<oruk::Paged<oruk::OrganizationSummary>> {
-        let (organizations, total) = self
+        let organizations = self
             .store()
             .public_organizations_page(list.offset() as i64, list.per_page as i64)
             .await?;
+        let total = self.public_organization_count().await?;
         let contents = organizations.iter().map(render::organization_summary).collect();
         Ok(oruk::Paged::new(contents, total as usize, list.page, list.per_page))
     }
@@ -260,8 +261,12 @@ impl Directory {
             list,
             ..ServiceQuery::default()
         };
-        let service_ids = if *query == unfiltered {
-            None
+        let (links, total) = if *query == unfiltered {
+            let links = self
+                .store()
+                .public_service_at_locations_page(list.offset() as i64, list.per_page as i64)
+                .await?;
+            (links, self.public_link_count().await? as usize)
         } else {
             let (ids, total) = self.oruk_service_ids(query, 0, MAX_RESULT_WINDOW).await?;
             if total > MAX_RESULT_WINDOW {
@@ -270,15 +275,11 @@ impl Directory {
                     format!("more than {MAX_RESULT_WINDOW} services match; narrow the filters"),
                 ));
             }
-            Some(ids)
-        };
-        let links = self
-            .store()
-            .public_service_at_locations_page(service_ids.as_deref(), list.offset() as i64, list.per_page as i64)
-            .await?;
-        let total = match service_ids.as_deref() {
-            Some(ids) => self.store().count_public_service_at_locations(Some(ids)).await?,
-            None => self.public_link_count().await?,
+            // Every link of the matches in one read: the page is a slice of it, the total its length.
+            let all = self.store().public_links_of_services(&ids).await?;
+            let total = all.len();
+            let page = all.into_iter().skip(list.offset()).take(list.per_page).collect();
+            (page, total)
         };
         let mut linked_services: Vec<Uuid> = links.iter().map(|link| link.service_id).collect();
         linked_services.sort();
@@ -312,7 +313,7 @@ impl Directory {
                 })
             })
             .collect();
-        Ok(oruk::Paged::new(contents, total as usize, list.page, list.per_page))
+        Ok(oruk::Paged::new(contents, total, list.page, list.per_page))
     }
 
     /// `GET /service_at_locations/{id}`: the link with its venue and its service fully nested.

@@ -320,3 +320,67 @@ async fn modified_after_finds_an_edit_and_not_what_came_before_it() {
         .await;
     assert_eq!(since_before, BTreeSet::from([edited.to_string()]));
 }
+
+#[tokio::test]
+async fn service_at_locations_near_a_postcode_page_through_every_link_of_the_services_found() {
+    let api = spawn().await;
+    let near = "postcode=NR2%204AB&proximity=3000";
+    let services = api.service_ids(near).await;
+    assert!(services.len() > 3, "services near Norwich: {}", services.len());
+    // Every link of those services, from their full documents.
+    let mut expected = Vec::new();
+    for id in &services {
+        let service = api.ok(&format!("/oruk/services/{id}")).await;
+        for link in service["service_at_locations"].as_array().expect("links") {
+            expected.push(link["id"].as_str().expect("link id").to_string());
+        }
+    }
+    expected.sort();
+    // Small pages, so the page is a slice at an offset: every link once, in link id order, and
+    // every page giving the same total.
+    let mut listed = Vec::new();
+    for page in 1.. {
+        let body = api
+            .ok(&format!("/oruk/service_at_locations?{near}&per_page=3&page={page}"))
+            .await;
+        assert_eq!(body["total_items"], expected.len(), "page {page}");
+        for link in body["contents"].as_array().expect("contents") {
+            assert!(services.contains(link["service_id"].as_str().expect("service")));
+            listed.push(link["id"].as_str().expect("id").to_string());
+        }
+        if body["last_page"] == true {
+            break;
+        }
+    }
+    assert_eq!(listed, expected);
+}
+
+#[tokio::test]
+async fn the_organizations_total_follows_a_new_organisation() {
+    let api = spawn().await;
+    let directory = &api.test.directory;
+    let listed = api.all("/oruk/organizations").await;
+    let first = api.ok("/oruk/organizations?per_page=1").await;
+    assert_eq!(first["total_items"], listed.len());
+    // Asked again at the same change-log position: the same (kept) count.
+    assert_eq!(
+        api.ok("/oruk/organizations?per_page=1").await["total_items"],
+        listed.len()
+    );
+    let moderator = api.test.principal(Role::Moderator, "moderator", None).await;
+    let (created, _) = directory
+        .create_organization(
+            &moderator,
+            &indexer::editing::input::OrganizationInput {
+                name: Some("Totals Test Group (example)".into()),
+                description: Some("An example group made by a test.".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("create");
+    let after = api.ok("/oruk/organizations?per_page=1").await;
+    assert_eq!(after["total_items"], listed.len() + 1);
+    let everyone = api.all("/oruk/organizations").await;
+    assert!(everyone.iter().any(|o| o["id"] == created.id.to_string()));
+}
