@@ -63,6 +63,7 @@ pub mod term_bitset;
 pub mod term_cache;
 pub mod term_docs;
 pub mod union;
+mod venue_counts;
 pub mod words;
 pub mod words_near;
 

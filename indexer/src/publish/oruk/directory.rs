@@ -18,7 +18,7 @@ use crate::domain::*;
 use crate::error::{Error, Result};
 use crate::search::{AssetKind, Near, SearchRequest};
 use crate::store::feed::Venue;
-use crate::store::oruk::LinkedVenue;
+use crate::store::oruk::{LinkedVenue, ServiceAtLocationLink};
 use crate::Directory;
 
 /// The ORUK API's own OpenAPI definition (the UK profile's, as published), served at
@@ -251,7 +251,7 @@ impl Directory {
 
     /// `GET /service_at_locations`: links of public services to their venues, in link id
     /// order; with service filters, only links of the services matching them (at most
-    /// [`MAX_RESULT_WINDOW`] services).
+    /// [`MAX_RESULT_WINDOW`] services), in the order `/services` ranks those services.
     pub async fn oruk_service_at_locations(
         &self,
         query: &ServiceQuery,
@@ -268,18 +268,7 @@ impl Directory {
                 .await?;
             (links, self.public_link_count().await? as usize)
         } else {
-            let (ids, total) = self.oruk_service_ids(query, 0, MAX_RESULT_WINDOW).await?;
-            if total > MAX_RESULT_WINDOW {
-                return Err(Error::invalid(
-                    "search",
-                    format!("more than {MAX_RESULT_WINDOW} services match; narrow the filters"),
-                ));
-            }
-            // Every link of the matches in one read: the page is a slice of it, the total its length.
-            let all = self.store().public_links_of_services(&ids).await?;
-            let total = all.len();
-            let page = all.into_iter().skip(list.offset()).take(list.per_page).collect();
-            (page, total)
+            self.oruk_links_of_matches(query).await?
         };
         let mut linked_services: Vec<Uuid> = links.iter().map(|link| link.service_id).collect();
         linked_services.sort();
@@ -314,6 +303,58 @@ impl Directory {
             })
             .collect();
         Ok(oruk::Paged::new(contents, total, list.page, list.per_page))
+    }
+
+    /// A page of the links of the services matching `query`, and how many links they have:
+    /// the services in the order `/services` ranks them (nearest first near a postcode), each
+    /// one's links in id order. The index says how many venues each match has, so only the
+    /// page's few services are read from the store.
+    async fn oruk_links_of_matches(&self, query: &ServiceQuery) -> Result<(Vec<ServiceAtLocationLink>, usize)> {
+        let Some(mut request) = self.oruk_search_request(query).await? else {
+            return Ok((Vec::new(), 0));
+        };
+        request.offset = 0;
+        request.limit = MAX_RESULT_WINDOW;
+        let index = self.search_index().clone();
+        let (found, venues) = tokio::task::spawn_blocking(move || index.search_counting_venues(&request))
+            .await
+            .map_err(|e| Error::Index(format!("search task failed: {e}")))??;
+        if found.total > MAX_RESULT_WINDOW {
+            return Err(Error::invalid(
+                "search",
+                format!("more than {MAX_RESULT_WINDOW} services match; narrow the filters"),
+            ));
+        }
+        let total: usize = venues.iter().sum();
+        let (from, to) = (query.list.offset(), query.list.offset() + query.list.per_page);
+        // The services whose links fall in the page, and how many links come before the first.
+        let mut on_page: Vec<Uuid> = Vec::new();
+        let mut before_first = 0;
+        let mut start = 0;
+        for (hit, count) in found.hits.iter().zip(&venues) {
+            let end = start + count;
+            if end > from && start < to {
+                if on_page.is_empty() {
+                    before_first = from - start;
+                }
+                on_page.extend(Uuid::parse_str(&hit.id).ok());
+            }
+            if end >= to {
+                break;
+            }
+            start = end;
+        }
+        let mut by_service: HashMap<Uuid, Vec<ServiceAtLocationLink>> = HashMap::new();
+        for link in self.store().public_links_of_services(&on_page).await? {
+            by_service.entry(link.service_id).or_default().push(link);
+        }
+        let links = on_page
+            .iter()
+            .flat_map(|id| by_service.remove(id).unwrap_or_default())
+            .skip(before_first)
+            .take(query.list.per_page)
+            .collect();
+        Ok((links, total))
     }
 
     /// `GET /service_at_locations/{id}`: the link with its venue and its service fully nested.
