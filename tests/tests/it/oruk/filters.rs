@@ -293,6 +293,13 @@ async fn modified_after_finds_an_edit_and_not_what_came_before_it() {
     let moderator = api.test.principal(Role::Moderator, "moderator", None).await;
     let anonymous = indexer::accounts::Viewer::anonymous();
     let listed: Vec<String> = api.service_ids("").await.into_iter().collect();
+    // A date before every listing (a mirror's first sync) finds every listing, and counts them.
+    let since_long_ago = api.service_ids("modified_after=2000-01-01T00%3A00%3A00Z").await;
+    assert_eq!(since_long_ago.into_iter().collect::<Vec<_>>(), listed);
+    let first = api
+        .ok("/oruk/services?modified_after=2000-01-01T00%3A00%3A00Z&per_page=1")
+        .await;
+    assert_eq!(first["total_items"], listed.len());
     let edited: Uuid = listed[listed.len() / 2].parse().expect("id");
     let before = Utc::now();
     let version = directory.service(&anonymous, edited).await.expect("public").version;
