@@ -8,7 +8,7 @@ use chrono::Utc;
 use uuid::Uuid;
 
 use super::cache::{CachedAsset, Keyed, ListingCache};
-use super::collector::RawHit;
+use super::collect::RawHit;
 use super::document::AssetKind;
 use super::request::SearchRequest;
 use super::words::ReadText;

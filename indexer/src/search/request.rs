@@ -17,11 +17,12 @@ use tantivy::{Searcher, Term};
 use super::cells::{covering_cells, split_cover};
 use super::document::AssetKind;
 use super::fields::Fields;
-use super::grouped::Grouping;
-use super::term_bitset::{TermBitSetQuery, WithinNotes};
-use super::union::{SeekingUnion, TermCaches, TopWords};
+use super::query::grouped::Grouping;
+use super::query::seeking_union::SeekingUnion;
+use super::query::term_bitset::{TermBitSetQuery, WithinNotes};
+use super::query::top_words::{TermCaches, TopWords};
+use super::query::words_near::WordsNear;
 use super::words::{ReadText, WordTerm};
-use super::words_near::WordsNear;
 use crate::domain::schedule::weekday_code;
 use crate::domain::*;
 
