@@ -321,6 +321,11 @@ impl SearchIndex {
         }
     }
 
+    /// Whether a [`Replacement`] is under way (the change log is not applied meanwhile).
+    pub fn is_being_replaced(&self) -> bool {
+        self.replacing.load(Ordering::SeqCst)
+    }
+
     /// Whether this process may write the index (no other process holds it).
     pub fn is_writable(&self) -> bool {
         self.writable.load(Ordering::SeqCst)

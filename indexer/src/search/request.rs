@@ -146,7 +146,7 @@ impl SearchRequest {
 
     /// Whether the best page can be found without visiting every match: with no words (rings
     /// near a point, else the first fresh matches), or words alone by relevance (MaxScore, see
-    /// [`TopWords`]). Words beside filters are scored at every match.
+    /// `TopWords`). Words beside filters are scored at every match.
     pub fn page_skips_matches(&self) -> bool {
         !self.has_words() || (!self.has_term_filters() && self.sort == SortOrder::Relevance)
     }
@@ -162,7 +162,7 @@ impl SearchRequest {
     /// The tantivy query: filters as terms; the request's `text` (see
     /// [`SearchRequest::read_text`]) as scored clauses.
     ///
-    /// Words alone become [`TopWords`], which keeps what it reads per term in `caches`. Given
+    /// Words alone become `TopWords`, which keeps what it reads per term in `caches`. Given
     /// `within_notes`, a radius notes there the listings it finds in cells wholly within reach.
     pub fn to_query(
         &self,
