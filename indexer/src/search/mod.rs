@@ -19,12 +19,16 @@
 //! | a point, no words | `Rings` | page: rings doubling inside the radius, kept once nothing beyond can outrank the page. Counts: a second pass |
 //! | no words, no point | `FirstFresh` | page: the first fresh matches. Counts: a second pass |
 //!
-//! What the pruning relies on, checked in debug builds or by the tests:
+//! What the pruning relies on, checked in debug builds (`debug_assert!`) or by the tests:
 //! - the blended score never exceeds the text score (decay and staleness are at most 1): the
-//!   collector hands the page's worst score to the scorers as the threshold to beat;
+//!   collector hands the page's worst score to the scorers as the threshold to beat (asserted
+//!   at each collected match, `collect::pass`);
 //! - sums of a few dozen `f32` scores are added in `f64` and rounded once, so a listing scores
 //!   the same bits on every path, and a bound that does not beat the threshold proves the score
 //!   does not (`query::top_words`, `grouped`);
+//! - no term scores above its highest score at the listing's field length, so a listing scores
+//!   at most the bound MaxScore and the candidates of three words or more rule it out by
+//!   (asserted at each scored listing, `query::top_words`);
 //! - a page is the same whether or not totals are asked (`a_page_without_totals_is_the_page_with_totals`),
 //!   and equal to the brute-force page of stock tantivy queries (the `oracle` tests).
 //!

@@ -212,6 +212,12 @@ impl SegmentCollector for SegmentSearch {
             (None, _) => 1.0,
         };
         let score = text_score * decay * stale_factor;
+        // What pruning relies on: the threshold handed to the scorers is a blended score, and
+        // a text score at or under it must mean a blended score under it too.
+        debug_assert!(
+            score <= text_score,
+            "the blended score {score} exceeds the text score {text_score}"
+        );
         let hit = PartialHit {
             score,
             text_score,

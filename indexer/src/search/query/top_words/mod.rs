@@ -290,6 +290,12 @@ impl Weight for TopWordsWeight {
                 // Every clause is now on or past `doc`: its score, as the plain scorer gives it.
                 let on_doc = clauses.iter().filter(|c| c.doc() == doc);
                 let score = added_exactly(on_doc.map(MaxScoreClause::score));
+                // What the bounds rely on: no clause scores above its highest at the
+                // document's field length, so neither does the sum (rounding is monotone).
+                debug_assert!(
+                    score <= clauses.iter().map(|c| c.at_length_of(doc)).sum::<f64>() as Score,
+                    "a score above its bound at {doc}"
+                );
                 if score > threshold {
                     let raised = callback(doc, score);
                     if raised != threshold {
@@ -352,6 +358,11 @@ fn score_candidates(
             }
             let on_doc = clauses.iter().filter(|clause| clause.doc() == doc);
             let score = grouping.score(on_doc.map(|clause| (clause.at, clause.score())));
+            // What ruling candidates out relies on: a candidate scores at most its bound.
+            debug_assert!(
+                score.is_none_or(|score| score <= bound as Score),
+                "a candidate scores above its bound at {doc}"
+            );
             if let Some(score) = score.filter(|score| *score > threshold) {
                 let raised = callback(doc, score);
                 if raised != threshold {
