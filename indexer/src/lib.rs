@@ -27,6 +27,7 @@ pub mod accounts;
 pub mod areas;
 pub mod directory;
 mod directory_browse;
+mod directory_lookups;
 mod directory_search;
 pub mod domain;
 pub mod editing;

@@ -67,7 +67,6 @@ async fn load(ctx: &Context<'_>, edited: Edited) -> Result<Listing> {
         ResourceKind::Fund => Listing::Fund(FundObject(directory.fund(viewer, edited.id).await.or_gql(None)?)),
         ResourceKind::Location => Listing::Location(LocationObject(
             directory
-                .store()
                 .location(edited.id)
                 .await
                 .or_gql(None)?
@@ -76,7 +75,6 @@ async fn load(ctx: &Context<'_>, edited: Edited) -> Result<Listing> {
         )),
         ResourceKind::Schedule => Listing::Schedule(ScheduleObject(
             directory
-                .store()
                 .schedule(edited.id)
                 .await
                 .or_gql(None)?

@@ -145,12 +145,7 @@ impl ScheduleObject {
     /// The venue this schedule is for, if it is for one.
     async fn location(&self, ctx: &Context<'_>) -> Result<Option<LocationObject>> {
         let Some(id) = self.0.location_id else { return Ok(None) };
-        let location = ctx
-            .data_unchecked::<Directory>()
-            .store()
-            .location(id)
-            .await
-            .or_gql(None)?;
+        let location = ctx.data_unchecked::<Directory>().location(id).await.or_gql(None)?;
         Ok(location.map(LocationObject))
     }
 }

@@ -246,7 +246,6 @@ impl OrganizationObject {
         let everything = viewer(ctx).can_edit(Some(self.0.id));
         let services = ctx
             .data_unchecked::<Directory>()
-            .store()
             .services_of_organization(self.0.id, everything)
             .await
             .or_gql(None)?;
@@ -257,7 +256,6 @@ impl OrganizationObject {
         let everything = viewer(ctx).can_edit(Some(self.0.id));
         let funds = ctx
             .data_unchecked::<Directory>()
-            .store()
             .funds_of_organization(self.0.id, everything)
             .await
             .or_gql(None)?;

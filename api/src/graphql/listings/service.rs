@@ -129,7 +129,6 @@ impl ServiceObject {
     async fn locations(&self, ctx: &Context<'_>) -> Result<Vec<LocationObject>> {
         let locations = ctx
             .data_unchecked::<Directory>()
-            .store()
             .locations_of_service(self.0.id)
             .await
             .or_gql(None)?;
@@ -139,7 +138,6 @@ impl ServiceObject {
     async fn schedules(&self, ctx: &Context<'_>) -> Result<Vec<ScheduleObject>> {
         let schedules = ctx
             .data_unchecked::<Directory>()
-            .store()
             .schedules_of_service(self.0.id)
             .await
             .or_gql(None)?;
@@ -149,7 +147,6 @@ impl ServiceObject {
     async fn service_areas(&self, ctx: &Context<'_>) -> Result<Vec<ServiceAreaObject>> {
         let areas = ctx
             .data_unchecked::<Directory>()
-            .store()
             .service_areas(self.0.id)
             .await
             .or_gql(None)?;
