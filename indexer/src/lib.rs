@@ -44,4 +44,5 @@ pub mod signpost;
 pub mod store;
 
 pub use directory::Directory;
+pub use directory::DirectoryOptions;
 pub use error::{Error, ParseError, Result};
