@@ -16,8 +16,12 @@
 //! | words, no filter, by relevance | `WordsAlone` | page: MaxScore over every term (`query::top_words::TopWords`); 3+ words: the listings that could beat the page, from the terms' bits 64 at a time (enough words, or a need while it could; each term or pair without which the rest cannot), bounded at their field lengths and scored where the bound allows (`candidates`). Counts (asked): a second pass, from the terms' bits |
 //! | words and a radius, no narrowing filter | `WordsNear` | one pass: the words' listings folded into the radius's bits, scored there (`query::words_near`, or the grouped words beside the bits) |
 //! | words and other filters, or by distance | `WordsFiltered` | one pass over every match: the words sought at each candidate (`query::seeking_union::SeekingUnion` or grouped) where a need, day, feature or free only narrows, else tantivy's union |
-//! | a point, no words | `Rings` | page: rings doubling inside the radius, kept once nothing beyond can outrank the page. Counts: a second pass |
+//! | a point, no words | `Rings` | page: rings doubling inside the radius, kept once nothing beyond can outrank the page. Counts: a second pass; with nothing but the radius to match, the query hands the radius to the collector (`BuiltQuery::radius_alone`), which reads its bits and those of the cells wholly within reach itself and counts them a word at a time |
 //! | no words, no point | `FirstFresh` | page: the first fresh matches. Counts: a second pass |
+//!
+//! Data flows one way: the query describes what matches, the collector decides what is kept;
+//! what the collector needs beyond the matches is handed to it with the query when the query is
+//! built (`request::BuiltQuery`), never through a side channel or by downcasting a scorer.
 //!
 //! What the pruning relies on, checked in debug builds (`debug_assert!`) or by the tests:
 //! - the blended score never exceeds the text score (decay and staleness are at most 1): the

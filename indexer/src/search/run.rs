@@ -91,18 +91,17 @@ impl SearchIndex {
         pass: collect::Pass,
     ) -> Result<Collected> {
         let has_words = request.has_words();
-        // Counting near a point, the radius notes the listings in cells wholly within reach.
-        let within_notes = (pass == collect::Pass::Count).then(std::sync::Arc::default);
+        let counting = pass == collect::Pass::Count;
+        let built = request.to_query(searcher, &self.fields, text, &self.term_caches, counting);
         let collector = collect::SearchCollector {
             request: std::sync::Arc::new(request.clone()),
             fields: self.fields,
-            scoring: has_words && pass != collect::Pass::Count,
+            scoring: has_words && !counting,
             pass,
             columns: self.columns.for_searcher(searcher).map_err(index_error)?,
-            within_notes: within_notes.clone(),
+            radius_alone: built.radius_alone.map(std::sync::Arc::new),
         };
-        let query = request.to_query(searcher, &self.fields, text, &self.term_caches, within_notes.as_ref());
-        searcher.search(query.as_ref(), &collector).map_err(index_error)
+        searcher.search(built.query.as_ref(), &collector).map_err(index_error)
     }
 
     /// The page alone (its `total` counts only the matches seen).

@@ -45,7 +45,6 @@ impl SegmentSearch {
     /// those with a venue in a cell wholly within reach a word (64 documents) at a time, by
     /// their bits; the rest one by one.
     pub(super) fn count_in_range(&mut self, candidates: &Bits) -> usize {
-        self.take_notes();
         let (words, set) = candidates.words();
         let tallies = self.request.facets;
         let mut total = 0;
@@ -161,14 +160,6 @@ impl SegmentSearch {
                 .unwrap_or_else(|| GeoPoint::new(lat, lng).is_ok_and(|venue| near.point.distance_km(&venue) <= reach))
         });
         venue_within || self.serves_here(doc)
-    }
-
-    /// Takes the documents the query found in cells wholly within reach, once it has read the
-    /// segment (its scorer is made before the first match is collected).
-    pub(super) fn take_notes(&mut self) {
-        if let Some((notes, segment)) = self.within_notes.take() {
-            self.within = notes.take(segment);
-        }
     }
 
     /// Whether the document serves an area containing the point (never within a ring).

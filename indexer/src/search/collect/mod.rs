@@ -18,13 +18,12 @@ use std::collections::{BinaryHeap, HashMap};
 use std::sync::Arc;
 
 use tantivy::columnar::StrColumn;
-use tantivy::index::SegmentId;
 use tantivy::{DocId, SegmentOrdinal};
 
 use crate::domain::LocalPlane;
 use crate::search::document::AssetKind;
 use crate::search::fields::Fields;
-use crate::search::query::term_bitset::WithinNotes;
+use crate::search::query::term_bitset::TermBitSetQuery;
 use crate::search::query::term_docs::Bits;
 use crate::search::request::{SearchRequest, SortOrder};
 
@@ -87,9 +86,9 @@ pub struct SearchCollector {
     pub pass: Pass,
     /// The searcher's columns (see [`ColumnCache`]).
     pub columns: SearcherColumns,
-    /// Where the query notes the listings it finds in cells wholly within reach of a radius,
-    /// if it does (see [`SearchRequest::to_query`]).
-    pub within_notes: Option<Arc<WithinNotes>>,
+    /// When counting a radius with nothing else to match, the radius: the collector reads its
+    /// bits itself and counts them a word at a time (see `BuiltQuery::radius_alone`).
+    pub radius_alone: Option<Arc<TermBitSetQuery>>,
 }
 
 /// What the collector needs of a segment, looked up once.
@@ -101,11 +100,9 @@ pub struct SegmentSearch {
     serving_here: Option<Bits>,
     /// The search point's flat map, for counting without exact distances.
     plane: Option<LocalPlane>,
-    /// Near a point: documents with a venue in a cell wholly within reach, in range with no
-    /// distance at all (noted by the query as it read them: see [`SegmentSearch::take_notes`]).
+    /// Counting a radius alone: documents with a venue in a cell wholly within reach, in range
+    /// with no distance at all (read with the radius's bits).
     within: Option<Bits>,
-    /// Where to find `within` once the query has read the segment, until then.
-    within_notes: Option<(Arc<WithinNotes>, SegmentId)>,
     segment: SegmentOrdinal,
     pass: Pass,
     top: BinaryHeap<Ranked>,

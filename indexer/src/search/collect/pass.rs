@@ -10,7 +10,7 @@ use tantivy::{DocId, DocSet, Score, SegmentOrdinal, SegmentReader, TERMINATED};
 
 use crate::domain::{LocalPlane, PlaceCode};
 use crate::search::document::{epoch_day, AssetKind};
-use crate::search::query::term_bitset::{documents_with_any_of, BitsScorer};
+use crate::search::query::term_bitset::documents_with_any_of;
 use crate::search::request::SortOrder;
 
 use super::*;
@@ -44,10 +44,6 @@ impl Collector for SearchCollector {
             serving_here,
             plane: self.request.near.as_ref().map(|near| LocalPlane::new(near.point)),
             within: None,
-            within_notes: match (&self.request.near, &self.within_notes) {
-                (Some(_), Some(notes)) => Some((notes.clone(), reader.segment_id())),
-                _ => None,
-            },
             segment,
             pass: self.pass,
             top: BinaryHeap::new(),
@@ -86,7 +82,24 @@ impl Collector for SearchCollector {
         }
         let alive = reader.alive_bitset();
         let is_alive = |doc: DocId| alive.is_none_or(|alive| alive.is_alive(doc));
-        if segment.prune {
+        if let Some(radius) = self.radius_alone.as_ref().filter(|_| self.pass == Pass::Count) {
+            // The query is this radius alone: its bits (and those of the cells wholly within
+            // reach, whose listings need no distance) are read here, not through a scorer.
+            let (mut matches, within) = radius.documents_and_within(reader)?;
+            segment.within = within;
+            if segment.checks_only_range() && alive.is_none() {
+                // Counted a word at a time.
+                segment.total = segment.count_in_range(&matches);
+            } else {
+                let mut doc = matches.doc();
+                while doc != TERMINATED {
+                    if is_alive(doc) {
+                        segment.collect(doc, 0.0);
+                    }
+                    doc = matches.advance();
+                }
+            }
+        } else if segment.prune {
             weight.for_each_pruning(Score::MIN, reader, &mut |doc, score| {
                 if is_alive(doc) {
                     segment.collect(doc, score);
@@ -101,16 +114,10 @@ impl Collector for SearchCollector {
             })?;
         } else if self.pass == Pass::Count && segment.checks_only_range() && alive.is_none() {
             let mut scorer = weight.scorer(reader, 1.0)?;
-            match scorer.downcast_ref::<BitsScorer>() {
-                // A radius alone: its bits are counted a word at a time.
-                Some(radius) => segment.total = segment.count_in_range(&radius.bits),
-                None => {
-                    let mut doc = scorer.doc();
-                    while doc != TERMINATED {
-                        segment.collect(doc, 0.0);
-                        doc = scorer.advance();
-                    }
-                }
+            let mut doc = scorer.doc();
+            while doc != TERMINATED {
+                segment.collect(doc, 0.0);
+                doc = scorer.advance();
             }
         } else if segment.stops_early() {
             // Every match ranks by staleness, then document order: the first fresh matches are
@@ -167,7 +174,6 @@ impl SegmentCollector for SegmentSearch {
     type Fruit = Collected;
 
     fn collect(&mut self, doc: DocId, text_score: Score) {
-        self.take_notes();
         if !(self.age_fits(doc) && self.modified_fits(doc) && self.sessions_fit(doc) && self.fund_open(doc)) {
             return;
         }
