@@ -62,6 +62,11 @@ pub struct Config {
     #[arg(long, env = "CORS_ORIGINS", value_delimiter = ',', value_parser = parse_origin)]
     pub cors_origins: Vec<String>,
 
+    /// How often, in milliseconds, the search index looks at the database's change log for
+    /// changes to apply (written by this server or another process). At least 1.
+    #[arg(long, env = indexer::search::sync::FOLLOW_INTERVAL_ENV, default_value_t = 200)]
+    pub index_follow_interval_ms: u64,
+
     /// Print the GraphQL schema (SDL) and exit.
     #[arg(long)]
     pub print_schema: bool,
@@ -72,6 +77,13 @@ impl Config {
         RateLimits {
             anonymous_per_minute: self.anonymous_rate_limit,
             authenticated_per_minute: self.token_rate_limit,
+        }
+    }
+
+    /// How the directory runs (the search index's follow interval).
+    pub fn directory_options(&self) -> indexer::DirectoryOptions {
+        indexer::DirectoryOptions {
+            follow_interval: Duration::from_millis(self.index_follow_interval_ms.max(1)),
         }
     }
 
@@ -137,5 +149,27 @@ impl Default for ServerOptions {
             query_concurrency: 16,
             cors_origins: Vec::new(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The search index's follow interval is a setting with a documented default, given on the
+    /// command line (or `INDEX_FOLLOW_INTERVAL_MS`), never below a millisecond.
+    #[test]
+    fn the_follow_interval_is_configured() {
+        let interval = |args: &[&str]| {
+            let config = Config::try_parse_from(std::iter::once("api").chain(args.iter().copied())).expect("config");
+            config.directory_options().follow_interval
+        };
+        assert_eq!(interval(&[]), indexer::search::sync::FOLLOW_INTERVAL);
+        assert_eq!(
+            interval(&["--index-follow-interval-ms", "5000"]),
+            Duration::from_secs(5)
+        );
+        assert_eq!(interval(&["--index-follow-interval-ms", "0"]), Duration::from_millis(1));
+        assert!(Config::try_parse_from(["api", "--index-follow-interval-ms", "soon"]).is_err());
     }
 }

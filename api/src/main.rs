@@ -36,7 +36,7 @@ async fn main() -> ExitCode {
 }
 
 async fn run(config: Config) -> anyhow::Result<()> {
-    let directory = indexer::Directory::open(&config.data_dir).await?;
+    let directory = indexer::Directory::open_with_options(&config.data_dir, config.directory_options()).await?;
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
     tracing::info!(address = %listener.local_addr()?, data_dir = %config.data_dir.display(), "serving GraphQL at /graphql");
     api::serve(

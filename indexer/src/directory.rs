@@ -47,6 +47,24 @@ pub struct Directory {
     pub(crate) geography_generation: Arc<tokio::sync::Mutex<i64>>,
     /// The newest database check of [`Directory::watch_database`], for health checks.
     pub(crate) database_check: Arc<RwLock<Option<crate::operations::DatabaseCheck>>>,
+    /// How it was opened.
+    options: DirectoryOptions,
+}
+
+/// How a directory runs, beyond where its data is ([`Directory::open_with_options`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DirectoryOptions {
+    /// How often the search index looks at the change log for changes to apply (written by
+    /// this process or another); default [`search_sync::FOLLOW_INTERVAL`] (200 ms).
+    pub follow_interval: std::time::Duration,
+}
+
+impl Default for DirectoryOptions {
+    fn default() -> DirectoryOptions {
+        DirectoryOptions {
+            follow_interval: search_sync::FOLLOW_INTERVAL,
+        }
+    }
 }
 
 /// The search index directory inside the data directory.
@@ -68,7 +86,12 @@ impl Directory {
     /// A data directory that is not a directory database, or that holds data from a seed that
     /// never completed, is refused with [`Error::DataDir`]: it is never reseeded over.
     pub async fn open(data_dir: &Path) -> Result<Directory> {
-        Directory::open_with(data_dir, true).await
+        Directory::open_with_options(data_dir, DirectoryOptions::default()).await
+    }
+
+    /// Opens the directory as [`Directory::open`] does, running as `options` say.
+    pub async fn open_with_options(data_dir: &Path, options: DirectoryOptions) -> Result<Directory> {
+        Directory::open_with(data_dir, true, options).await
     }
 
     /// Opens the directory as [`Directory::open`] does, but leaves the search index as it
@@ -76,10 +99,10 @@ impl Directory {
     /// reindex`): a missing index would otherwise be built on opening and then all over again,
     /// or be fed the whole change log while the rebuild reads.
     pub async fn open_to_rebuild_index(data_dir: &Path) -> Result<Directory> {
-        Directory::open_with(data_dir, false).await
+        Directory::open_with(data_dir, false, DirectoryOptions::default()).await
     }
 
-    async fn open_with(data_dir: &Path, bring_index_up_to_date: bool) -> Result<Directory> {
+    async fn open_with(data_dir: &Path, bring_index_up_to_date: bool, options: DirectoryOptions) -> Result<Directory> {
         let data_dir_error = |reason: String| Error::DataDir {
             path: data_dir.to_path_buf(),
             reason,
@@ -158,12 +181,18 @@ impl Directory {
             data_dir: data_dir.to_path_buf(),
             geography_generation: Arc::new(tokio::sync::Mutex::new(geography_generation)),
             database_check: Arc::default(),
+            options,
         };
         if bring_index_up_to_date {
             tokio::spawn(search_sync::follow(directory.clone()));
             tokio::spawn(crate::areas::follow::follow(directory.clone()));
         }
         Ok(directory)
+    }
+
+    /// How this directory was opened to run.
+    pub fn options(&self) -> &DirectoryOptions {
+        &self.options
     }
 
     /// The search index (derived from the store).

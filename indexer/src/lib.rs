@@ -18,12 +18,17 @@
 //! - [`imports`]: listings from ORUK, OpenActive and spreadsheets: sources, provenance, refresh.
 //! - [`publish`]: the directory in Open Referral UK 3.0 and OpenActive (RPDE feeds, change sync).
 //! - [`directory`]: [`Directory`], the front door over all of the above.
+//! - `directory_search`, `directory_browse`: [`Directory::search`] and list pages by name: the
+//!   index finds, the store hydrates (the search engine knows nothing of the store).
 //! - [`operations`]: what operators need: figures for monitoring, online backup and restore.
 //! - [`error`]: the one error type.
 
 pub mod accounts;
 pub mod areas;
 pub mod directory;
+mod directory_browse;
+mod directory_lookups;
+mod directory_search;
 pub mod domain;
 pub mod editing;
 pub mod error;
@@ -39,4 +44,5 @@ pub mod signpost;
 pub mod store;
 
 pub use directory::Directory;
+pub use directory::DirectoryOptions;
 pub use error::{Error, ParseError, Result};

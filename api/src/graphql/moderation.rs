@@ -365,12 +365,7 @@ impl ModerationQuery {
     /// Every principal (admins).
     async fn principals(&self, ctx: &Context<'_>) -> Result<Vec<PrincipalObject>> {
         viewer(ctx).require_admin("list principals").or_gql(None)?;
-        let principals = ctx
-            .data_unchecked::<Directory>()
-            .store()
-            .principals()
-            .await
-            .or_gql(None)?;
+        let principals = ctx.data_unchecked::<Directory>().principals().await.or_gql(None)?;
         Ok(principals.into_iter().map(PrincipalObject).collect())
     }
 
@@ -384,7 +379,6 @@ impl ModerationQuery {
         let id = args::uuid("principalId", &principal_id)?;
         let tokens = ctx
             .data_unchecked::<Directory>()
-            .store()
             .tokens_of(id)
             .await
             .or_gql(Some("principalId"))?;
@@ -417,12 +411,12 @@ impl AccountMutation {
             .map(|raw| indexer::domain::text::email("email", &raw))
             .transpose()
             .or_gql(None)?;
-        let store = ctx.data_unchecked::<Directory>().store();
-        let principal = store
+        let directory = ctx.data_unchecked::<Directory>();
+        let principal = directory
             .create_principal(&name, email.as_deref(), role.into(), organization_id)
             .await
             .or_gql(Some("organizationId"))?;
-        let token = store.issue_token(principal.id).await.or_gql(None)?;
+        let token = directory.issue_token(principal.id).await.or_gql(None)?;
         Ok(issued(principal, token))
     }
 
@@ -434,14 +428,14 @@ impl AccountMutation {
     ) -> Result<IssuedTokenPayload> {
         viewer(ctx).require_admin("issue tokens").or_gql(None)?;
         let id = args::uuid("principalId", &principal_id)?;
-        let store = ctx.data_unchecked::<Directory>().store();
-        let principal = store
+        let directory = ctx.data_unchecked::<Directory>();
+        let principal = directory
             .principal(id)
             .await
             .or_gql(None)?
             .ok_or_else(|| indexer::Error::not_found("principal", id.to_string()))
             .or_gql(Some("principalId"))?;
-        let token = store.issue_token(id).await.or_gql(Some("principalId"))?;
+        let token = directory.issue_token(id).await.or_gql(Some("principalId"))?;
         Ok(issued(principal, token))
     }
 
@@ -455,7 +449,6 @@ impl AccountMutation {
         let id = args::uuid("tokenId", &token_id)?;
         let token = ctx
             .data_unchecked::<Directory>()
-            .store()
             .revoke_token(id)
             .await
             .or_gql(Some("tokenId"))?;

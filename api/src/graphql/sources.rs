@@ -274,8 +274,7 @@ impl SourceMutation {
         let directory = ctx.data_unchecked::<Directory>();
         let source = directory.ensure_source(&spec).await.or_gql(None)?;
         let status = directory
-            .store()
-            .source_by_name(&source.name)
+            .import_source_status(&source.name)
             .await
             .or_gql(None)?
             .ok_or_else(|| indexer::Error::not_found("source", source.name.clone()))
@@ -292,8 +291,7 @@ impl SourceMutation {
         viewer(ctx).require_admin("run import sources").or_gql(None)?;
         let directory = ctx.data_unchecked::<Directory>();
         let status = directory
-            .store()
-            .source_by_name(&name)
+            .import_source_status(&name)
             .await
             .or_gql(None)?
             .ok_or_else(|| indexer::Error::not_found("source", name.clone()))
@@ -301,8 +299,7 @@ impl SourceMutation {
         // A failed run is recorded on the source; the answer shows it.
         let _ = directory.run_import_source(&status, false, |_| {}, |_| {}).await;
         let status = directory
-            .store()
-            .source_by_name(&name)
+            .import_source_status(&name)
             .await
             .or_gql(None)?
             .ok_or_else(|| indexer::Error::not_found("source", name.clone()))

@@ -8,13 +8,9 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
-use sqlx::{Column, Row, SqliteConnection, TypeInfo, ValueRef};
 use uuid::Uuid;
 
-use super::ResourceKind;
-use crate::accounts::Viewer;
-use crate::error::Result;
-use crate::store::Store;
+pub use crate::store::editing_audit::{history, record, snapshot};
 
 /// A listing as stored: column (or child list) name → value.
 pub type Snapshot = Map<String, Value>;
@@ -73,53 +69,6 @@ pub struct AuditEntry {
     pub changes: Vec<FieldChange>,
 }
 
-/// The listing's row and child rows, or `None` if there is no such row.
-pub async fn snapshot(conn: &mut SqliteConnection, kind: ResourceKind, id: Uuid) -> Result<Option<Snapshot>> {
-    let Some(row) = sqlx::query(&format!("SELECT * FROM {} WHERE id = ?", kind.table()))
-        .bind(id.to_string())
-        .fetch_optional(&mut *conn)
-        .await?
-    else {
-        return Ok(None);
-    };
-    let mut snapshot = Snapshot::new();
-    for (i, column) in row.columns().iter().enumerate() {
-        // The feeds' position (migration 0006) is bookkeeping of the change log, not content.
-        if column.name() == "feed_seq" {
-            continue;
-        }
-        snapshot.insert(column.name().to_string(), value_at(&row, i)?);
-    }
-    for (name, sql) in kind.child_lists() {
-        let values: Vec<String> = sqlx::query_scalar(sql)
-            .bind(id.to_string())
-            .fetch_all(&mut *conn)
-            .await?;
-        snapshot.insert(name.to_string(), Value::from(values));
-    }
-    Ok(Some(snapshot))
-}
-
-/// A column's value as JSON; text holding a JSON array or object (costs, contacts) is embedded.
-fn value_at(row: &sqlx::sqlite::SqliteRow, i: usize) -> Result<Value> {
-    let raw = row.try_get_raw(i)?;
-    if raw.is_null() {
-        return Ok(Value::Null);
-    }
-    let type_name = raw.type_info().name().to_string();
-    Ok(match type_name.as_str() {
-        "INTEGER" => Value::from(row.try_get::<i64, _>(i)?),
-        "REAL" => Value::from(row.try_get::<f64, _>(i)?),
-        _ => {
-            let text: String = row.try_get(i)?;
-            match serde_json::from_str::<Value>(&text) {
-                Ok(json @ (Value::Array(_) | Value::Object(_))) => json,
-                _ => Value::String(text),
-            }
-        }
-    })
-}
-
 /// Fields that differ between two snapshots (`None` before: created), in column order.
 pub fn diff(before: Option<&Snapshot>, after: &Snapshot) -> Vec<FieldChange> {
     let empty = Snapshot::new();
@@ -133,74 +82,6 @@ pub fn diff(before: Option<&Snapshot>, after: &Snapshot) -> Vec<FieldChange> {
                 field_name: field.clone(),
                 previous_value: previous,
                 replacement_value: value.clone(),
-            })
-        })
-        .collect()
-}
-
-/// Appends an audit entry.
-#[allow(clippy::too_many_arguments)]
-pub async fn record(
-    conn: &mut SqliteConnection,
-    kind: ResourceKind,
-    id: Uuid,
-    action: Action,
-    viewer: &Viewer,
-    version: Option<i64>,
-    reason: Option<&str>,
-    changes: &[FieldChange],
-) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO audit_log (resource_type, resource_id, last_action_type, last_action_date, actor_id, updated_by, version, reason, changes)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    )
-    .bind(kind.as_str())
-    .bind(id.to_string())
-    .bind(action.as_str())
-    .bind(Utc::now())
-    .bind(viewer.principal.as_ref().map(|p| p.id.to_string()))
-    .bind(viewer.describe())
-    .bind(version)
-    .bind(reason)
-    .bind(serde_json::to_string(changes).unwrap_or_else(|_| "[]".into()))
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
-#[derive(sqlx::FromRow)]
-struct AuditRow {
-    id: i64,
-    resource_type: String,
-    resource_id: String,
-    last_action_type: String,
-    last_action_date: DateTime<Utc>,
-    actor_id: Option<String>,
-    updated_by: String,
-    version: Option<i64>,
-    reason: Option<String>,
-    changes: String,
-}
-
-/// A listing's history, oldest first.
-pub async fn history(store: &Store, id: Uuid) -> Result<Vec<AuditEntry>> {
-    let rows: Vec<AuditRow> = sqlx::query_as("SELECT * FROM audit_log WHERE resource_id = ? ORDER BY id")
-        .bind(id.to_string())
-        .fetch_all(store.pool())
-        .await?;
-    rows.into_iter()
-        .map(|row| {
-            Ok(AuditEntry {
-                id: row.id,
-                resource_type: row.resource_type,
-                resource_id: crate::store::rows::uuid(&row.resource_id)?,
-                action: row.last_action_type,
-                at: row.last_action_date,
-                actor_id: row.actor_id.as_deref().map(crate::store::rows::uuid).transpose()?,
-                updated_by: row.updated_by,
-                version: row.version,
-                reason: row.reason,
-                changes: crate::store::rows::json(&row.changes)?,
             })
         })
         .collect()

@@ -512,13 +512,7 @@ async fn check_schedule_venue(edit: &mut Edit<'_>, schedule: &Schedule) -> Resul
     let Some(location_id) = schedule.location_id else {
         return Ok(());
     };
-    let linked: Option<i64> =
-        sqlx::query_scalar("SELECT 1 FROM service_at_location WHERE service_id = ? AND location_id = ?")
-            .bind(schedule.service_id.to_string())
-            .bind(location_id.to_string())
-            .fetch_optional(edit.conn())
-            .await?;
-    if linked.is_none() {
+    if !crate::store::editing::service_has_location(edit.conn(), schedule.service_id, location_id).await? {
         return Err(Error::invalid(
             "input.locationId",
             format!("venue {location_id} is not one of this service's venues (add it to the service's locationIds)"),

@@ -28,6 +28,7 @@ use uuid::Uuid;
 use crate::accounts::Viewer;
 use crate::domain::text;
 use crate::error::{Error, Result};
+use crate::store::editing as store_editing;
 use crate::store::feed::{record_change, ChangeKind};
 use crate::store::Store;
 use crate::Directory;
@@ -67,70 +68,9 @@ impl ResourceKind {
         ResourceKind::ALL.into_iter().find(|kind| kind.as_str() == name)
     }
 
-    pub(crate) fn table(self) -> &'static str {
-        match self {
-            ResourceKind::Organization => "organizations",
-            ResourceKind::Service => "services",
-            ResourceKind::Location => "locations",
-            ResourceKind::Schedule => "schedules",
-            ResourceKind::Fund => "funds",
-        }
-    }
-
-    /// The organisation that owns a listing of this kind (`?` is the listing's id).
-    fn owner_sql(self) -> &'static str {
-        match self {
-            ResourceKind::Organization => "SELECT id FROM organizations WHERE id = ?",
-            ResourceKind::Service => "SELECT organization_id FROM services WHERE id = ?",
-            ResourceKind::Location => "SELECT organization_id FROM locations WHERE id = ?",
-            ResourceKind::Schedule => {
-                "SELECT s.organization_id FROM schedules sc JOIN services s ON s.id = sc.service_id WHERE sc.id = ?"
-            }
-            ResourceKind::Fund => "SELECT funder_organization_id FROM funds WHERE id = ?",
-        }
-    }
-
     /// The organisation owning listing `id` of this kind (`None`: nobody), or `NOT_FOUND`.
     async fn owner<'e>(self, executor: impl sqlx::SqliteExecutor<'e>, id: Uuid) -> Result<Option<Uuid>> {
-        let owner: Option<Option<String>> = sqlx::query_scalar(self.owner_sql())
-            .bind(id.to_string())
-            .fetch_optional(executor)
-            .await?;
-        let Some(owner) = owner else {
-            return Err(Error::not_found(self.as_str(), id.to_string()));
-        };
-        owner.as_deref().map(crate::store::rows::uuid).transpose()
-    }
-
-    /// Child rows that are part of a listing's state, as (field name, query by listing id).
-    pub(crate) fn child_lists(self) -> &'static [(&'static str, &'static str)] {
-        match self {
-            ResourceKind::Service => &[
-                (
-                    "needs",
-                    "SELECT need_code FROM service_needs WHERE service_id = ? ORDER BY position",
-                ),
-                (
-                    "service_areas",
-                    "SELECT place_code FROM service_areas WHERE service_id = ? ORDER BY place_code",
-                ),
-                (
-                    "location_ids",
-                    "SELECT location_id FROM service_at_location WHERE service_id = ? ORDER BY location_id",
-                ),
-            ],
-            ResourceKind::Fund => &[
-                (
-                    "needs",
-                    "SELECT need_code FROM fund_needs WHERE fund_id = ? ORDER BY need_code",
-                ),
-                (
-                    "beneficiary_locations",
-                    "SELECT place_code FROM fund_beneficiary_locations WHERE fund_id = ? ORDER BY place_code",
-                ),
-            ],
-            _ => &[],
-        }
+        store_editing::owner_of(executor, self, id).await
     }
 
     /// Organisations, services and funds are moderated and reviewed; venues and schedules are
@@ -144,17 +84,9 @@ impl ResourceKind {
 
     /// Which kind of listing `id` is, or `NOT_FOUND`.
     pub async fn of(store: &Store, id: Uuid) -> Result<ResourceKind> {
-        let sql = ResourceKind::ALL
-            .iter()
-            .map(|kind| format!("SELECT '{}' FROM {} WHERE id = ?1", kind.as_str(), kind.table()))
-            .collect::<Vec<_>>()
-            .join(" UNION ALL ");
-        let found: Option<String> = sqlx::query_scalar(&sql)
-            .bind(id.to_string())
-            .fetch_optional(store.pool())
-            .await?;
-        found
-            .and_then(|name| ResourceKind::parse(&name))
+        store
+            .listing_kind(id)
+            .await?
             .ok_or_else(|| Error::not_found("listing", id.to_string()))
     }
 }
@@ -225,11 +157,7 @@ impl<'v> Edit<'v> {
         viewer.require_edit(owner, &format!("this organisation's {}s", kind.as_str()))?;
         let mut tx = store.begin_write().await?;
         if let Some(owner) = owner {
-            let exists: Option<i64> = sqlx::query_scalar("SELECT 1 FROM organizations WHERE id = ?")
-                .bind(owner.to_string())
-                .fetch_optional(&mut *tx)
-                .await?;
-            if exists.is_none() {
+            if !store_editing::organization_exists(&mut tx, owner).await? {
                 return Err(Error::not_found("organization", owner.to_string()));
             }
         }
@@ -263,10 +191,7 @@ impl<'v> Edit<'v> {
     /// Whether the owning organisation's changes publish without moderation.
     pub async fn owner_is_trusted(&mut self) -> Result<bool> {
         let Some(owner) = self.owner else { return Ok(false) };
-        let trusted: Option<bool> = sqlx::query_scalar("SELECT trusted FROM organizations WHERE id = ?")
-            .bind(owner.to_string())
-            .fetch_optional(&mut *self.tx)
-            .await?;
+        let trusted = store_editing::organization_trusted(&mut self.tx, owner).await?;
         Ok(trusted.unwrap_or(false))
     }
 
@@ -301,42 +226,20 @@ impl<'v> Edit<'v> {
 
     /// The search documents this change touches: a venue or schedule changes its services.
     async fn index_changes(&mut self) -> Result<Vec<(ChangeKind, Uuid)>> {
-        let services_sql = match self.kind {
+        match self.kind {
             ResourceKind::Organization => return Ok(vec![(ChangeKind::Organization, self.id)]),
             ResourceKind::Service => return Ok(vec![(ChangeKind::Service, self.id)]),
             ResourceKind::Fund => return Ok(vec![(ChangeKind::Fund, self.id)]),
-            ResourceKind::Location => "SELECT service_id FROM service_at_location WHERE location_id = ?",
-            ResourceKind::Schedule => "SELECT service_id FROM schedules WHERE id = ?",
-        };
-        let ids: Vec<String> = sqlx::query_scalar(services_sql)
-            .bind(self.id.to_string())
-            .fetch_all(&mut *self.tx)
-            .await?;
-        ids.iter()
-            .map(|id| Ok((ChangeKind::Service, crate::store::rows::uuid(id)?)))
-            .collect()
+            ResourceKind::Location | ResourceKind::Schedule => {}
+        }
+        let services = store_editing::services_of_part(&mut self.tx, self.kind, self.id).await?;
+        Ok(services.into_iter().map(|id| (ChangeKind::Service, id)).collect())
     }
 
     /// Sets columns of the listing's row (`assignments` is trusted SQL, values bound in order)
     /// and increases its version.
     async fn set(&mut self, assignments: &str, values: &[Option<String>]) -> Result<()> {
-        let timestamp = match self.kind {
-            ResourceKind::Location | ResourceKind::Schedule => "",
-            _ => ", updated_at = ?",
-        };
-        let sql = format!(
-            "UPDATE {} SET {assignments}, version = version + 1{timestamp} WHERE id = ?",
-            self.kind.table()
-        );
-        let mut query = sqlx::query(&sql);
-        for value in values {
-            query = query.bind(value.clone());
-        }
-        if !timestamp.is_empty() {
-            query = query.bind(Utc::now());
-        }
-        query.bind(self.id.to_string()).execute(&mut *self.tx).await?;
-        Ok(())
+        store_editing::set_columns(&mut self.tx, self.kind, self.id, assignments, values).await
     }
 
     fn field(&self, name: &str) -> Option<&serde_json::Value> {
@@ -385,14 +288,7 @@ impl Directory {
             ));
         }
         let mut edit = Edit::existing(self.store(), viewer, kind, id, None).await?;
-        sqlx::query(&format!(
-            "UPDATE {} SET last_reviewed_at = ? WHERE id = ?",
-            kind.table()
-        ))
-        .bind(Utc::now())
-        .bind(id.to_string())
-        .execute(edit.conn())
-        .await?;
+        store_editing::set_last_reviewed(edit.conn(), kind, id).await?;
         edit.finish(Action::Review, None).await
     }
 
@@ -431,11 +327,7 @@ impl Directory {
     pub async fn set_trusted(&self, viewer: &Viewer, organization_id: Uuid, trusted: bool) -> Result<Edited> {
         viewer.require_moderator("mark organisations trusted")?;
         let mut edit = Edit::existing(self.store(), viewer, ResourceKind::Organization, organization_id, None).await?;
-        sqlx::query("UPDATE organizations SET trusted = ? WHERE id = ?")
-            .bind(trusted)
-            .bind(organization_id.to_string())
-            .execute(edit.conn())
-            .await?;
+        store_editing::set_trusted(edit.conn(), organization_id, trusted).await?;
         edit.finish(Action::Trust, None).await
     }
 

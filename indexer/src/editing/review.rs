@@ -9,8 +9,7 @@ use crate::accounts::{Principal, Viewer};
 use crate::domain::text::{name_similarity, DUPLICATE_NAME_SIMILARITY};
 use crate::domain::*;
 use crate::error::{Error, Result};
-use crate::store::read::SERVICE_FILTER_SQL;
-use crate::store::rows::{uuid, OrganizationRow};
+use crate::store::rows::uuid;
 use crate::store::Store;
 use crate::Directory;
 
@@ -56,19 +55,9 @@ pub async fn likely_duplicates(
 ) -> Result<Vec<DuplicateCandidate>> {
     let mut found: Vec<DuplicateCandidate> = Vec::new();
     for identifier in identifiers {
-        let rows: Vec<OrganizationRow> = sqlx::query_as(
-            "SELECT * FROM organizations o WHERE archived_at IS NULL AND EXISTS (
-                SELECT 1 FROM json_each(o.identifiers) j
-                WHERE json_extract(j.value, '$.identifier_scheme') = ? AND json_extract(j.value, '$.identifier') = ?)
-             ORDER BY name, id",
-        )
-        .bind(&identifier.identifier_scheme)
-        .bind(&identifier.identifier)
-        .fetch_all(store.pool())
-        .await?;
-        for row in rows {
+        for organization in store.organizations_with_identifier(identifier).await? {
             found.push(DuplicateCandidate {
-                organization: row.into_domain()?,
+                organization,
                 reason: format!(
                     "the same register number {} {}",
                     identifier.identifier_scheme, identifier.identifier
@@ -77,18 +66,7 @@ pub async fn likely_duplicates(
         }
     }
     if let Some(postcode) = postcode {
-        let rows: Vec<OrganizationRow> = sqlx::query_as(
-            "SELECT * FROM organizations o WHERE archived_at IS NULL AND (postcode = ?1 OR id IN (
-                SELECT s.organization_id FROM services s
-                JOIN service_at_location sal ON sal.service_id = s.id
-                JOIN locations l ON l.id = sal.location_id WHERE l.postcode = ?1))
-             ORDER BY name, id",
-        )
-        .bind(postcode)
-        .fetch_all(store.pool())
-        .await?;
-        for row in rows {
-            let organization = row.into_domain()?;
+        for organization in store.organizations_at_postcode(postcode).await? {
             let similarity = name_similarity(name, &organization.name);
             if similarity >= DUPLICATE_NAME_SIMILARITY {
                 found.push(DuplicateCandidate {
@@ -101,26 +79,6 @@ pub async fn likely_duplicates(
     let mut seen = std::collections::BTreeSet::new();
     found.retain(|candidate| seen.insert(candidate.organization.id));
     Ok(found)
-}
-
-#[derive(sqlx::FromRow)]
-struct QueueRow {
-    kind: String,
-    id: String,
-    name: String,
-    organization_id: Option<String>,
-    publication: String,
-    rejection_reason: Option<String>,
-    updated_at: DateTime<Utc>,
-}
-
-#[derive(sqlx::FromRow)]
-struct StaleRow {
-    kind: String,
-    id: String,
-    name: String,
-    organization_id: Option<String>,
-    last_reviewed_at: Option<DateTime<Utc>>,
 }
 
 fn kind_named(name: &str) -> Result<ResourceKind> {
@@ -136,22 +94,10 @@ impl Directory {
             Some(principal) if principal.organization_id.is_some() => principal.organization_id,
             _ => return Err(Error::forbidden("the moderation queue is for moderators and editors")),
         };
-        let states = if include_rejected {
-            "('pending_review', 'rejected')"
-        } else {
-            "('pending_review')"
-        };
-        let rows: Vec<QueueRow> = sqlx::query_as(&format!(
-            "SELECT * FROM (
-                SELECT 'organization' AS kind, id, name, id AS organization_id, publication, rejection_reason, updated_at, archived_at FROM organizations
-                UNION ALL SELECT 'service', id, name, organization_id, publication, rejection_reason, updated_at, archived_at FROM services
-                UNION ALL SELECT 'fund', id, name, funder_organization_id, publication, rejection_reason, updated_at, archived_at FROM funds)
-             WHERE publication IN {states} AND archived_at IS NULL AND (?1 IS NULL OR organization_id = ?1)
-             ORDER BY updated_at, id"
-        ))
-        .bind(organization.map(|id| id.to_string()))
-        .fetch_all(self.store().pool())
-        .await?;
+        let rows = self
+            .store()
+            .moderation_queue_rows(include_rejected, organization)
+            .await?;
         rows.into_iter()
             .map(|row| {
                 Ok(QueueItem {
@@ -185,21 +131,7 @@ impl Directory {
             .unwrap_or(now);
         let overlapping =
             serde_json::to_string(&self.places().overlapping_codes(place)).unwrap_or_else(|_| "[]".into());
-        let rows: Vec<StaleRow> = sqlx::query_as(&format!(
-            "SELECT 'service' AS kind, s.id, s.name, s.organization_id, s.last_reviewed_at FROM public_services s
-             WHERE {SERVICE_FILTER_SQL} AND (s.last_reviewed_at IS NULL OR s.last_reviewed_at < ?4)
-             UNION ALL
-             SELECT 'fund', f.id, f.name, f.funder_organization_id, f.last_reviewed_at FROM public_funds f
-             WHERE f.id IN (SELECT fund_id FROM fund_beneficiary_locations WHERE place_code IN (SELECT value FROM json_each(?3)))
-               AND (f.last_reviewed_at IS NULL OR f.last_reviewed_at < ?4)
-             ORDER BY last_reviewed_at, name"
-        ))
-        .bind(None::<String>)
-        .bind(place.as_str())
-        .bind(&overlapping)
-        .bind(cutoff)
-        .fetch_all(self.store().pool())
-        .await?;
+        let rows = self.store().stale_listing_rows(place, &overlapping, cutoff).await?;
         let mut listings = Vec::with_capacity(rows.len());
         for row in rows {
             let organization_id = row.organization_id.as_deref().map(uuid).transpose()?;

@@ -57,7 +57,7 @@ pub fn curve_position(point: &GeoPoint) -> u64 {
 }
 
 /// Cell terms covering every point within `radius_km` of `centre`: the cells of the finest
-/// resolution at which at most [`MAX_COVER_CELLS`] cells reach into the circle.
+/// resolution at which at most `MAX_COVER_CELLS` cells reach into the circle.
 ///
 /// Only cells reaching into the circle are named, not every cell of its bounding box: at the
 /// coarser level a box needs, a 20 km circle in 16 km cells covered three times its own area,

@@ -5,7 +5,6 @@
 //! here, so quotes, colons, brackets and `AND`/`OR` typed by a resident are just words.
 
 use std::ops::Bound;
-use std::sync::Arc;
 
 use chrono::{NaiveDate, Weekday};
 use tantivy::query::{
@@ -17,11 +16,12 @@ use tantivy::{Searcher, Term};
 use super::cells::{covering_cells, split_cover};
 use super::document::AssetKind;
 use super::fields::Fields;
-use super::grouped::Grouping;
-use super::term_bitset::{TermBitSetQuery, WithinNotes};
-use super::union::{SeekingUnion, TermCaches, TopWords};
+use super::query::grouped::Grouping;
+use super::query::seeking_union::SeekingUnion;
+use super::query::term_bitset::TermBitSetQuery;
+use super::query::top_words::{TermCaches, TopWords};
+use super::query::words_near::WordsNear;
 use super::words::{ReadText, WordTerm};
-use super::words_near::WordsNear;
 use crate::domain::schedule::weekday_code;
 use crate::domain::*;
 
@@ -148,7 +148,7 @@ impl SearchRequest {
 
     /// Whether the best page can be found without visiting every match: with no words (rings
     /// near a point, else the first fresh matches), or words alone by relevance (MaxScore, see
-    /// [`TopWords`]). Words beside filters are scored at every match.
+    /// `TopWords`). Words beside filters are scored at every match.
     pub fn page_skips_matches(&self) -> bool {
         !self.has_words() || self.words_alone()
     }
@@ -169,16 +169,18 @@ impl SearchRequest {
     /// The tantivy query: filters as terms; the request's `text` (see
     /// [`SearchRequest::read_text`]) as scored clauses.
     ///
-    /// Words alone become [`TopWords`], which keeps what it reads per term in `caches`. Given
-    /// `within_notes`, a radius notes there the listings it finds in cells wholly within reach.
-    pub fn to_query(
+    /// Words alone become `TopWords`, which keeps what it reads per term in `caches`. For
+    /// `counting` (a pass that only counts), a radius keeps the cells wholly within reach apart,
+    /// and when nothing else is to match it is handed to the collector as well
+    /// ([`BuiltQuery::radius_alone`]).
+    pub(crate) fn to_query(
         &self,
         searcher: &Searcher,
         fields: &Fields,
         text: &ReadText,
         caches: &TermCaches,
-        within_notes: Option<&Arc<WithinNotes>>,
-    ) -> Box<dyn Query> {
+        counting: bool,
+    ) -> BuiltQuery {
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         let mut filter = |query: Box<dyn Query>| clauses.push((Occur::Must, query));
         // Filters on terms, each a field and any of its values.
@@ -228,18 +230,17 @@ impl SearchRequest {
         }
         // Whether the words are scored by the near clause ([`WordsNear`]).
         let mut words_scored = false;
+        // The near clause, when counting with it as a filter (see `BuiltQuery::radius_alone`).
+        let mut radius: Option<TermBitSetQuery> = None;
         if let Some(near) = &self.near {
             let reach = self.reach_km().unwrap_or(near.radius_km);
-            let venues = match within_notes {
-                Some(notes) => {
+            let venues = match counting {
+                true => {
                     let (within, edge) = split_cover(&near.point, reach);
-                    TermBitSetQuery::new(fields.cell, edge.iter().map(String::as_str)).or_within(
-                        fields.cell,
-                        within.iter().map(String::as_str),
-                        notes,
-                    )
+                    TermBitSetQuery::new(fields.cell, edge.iter().map(String::as_str))
+                        .or_within(fields.cell, within.iter().map(String::as_str))
                 }
-                None => TermBitSetQuery::new(
+                false => TermBitSetQuery::new(
                     fields.cell,
                     covering_cells(&near.point, reach).iter().map(String::as_str),
                 ),
@@ -274,6 +275,9 @@ impl SearchRequest {
                 }));
                 words_scored = true;
             } else {
+                if counting {
+                    radius = Some(near_here.clone());
+                }
                 filter(Box::new(near_here));
             }
         }
@@ -333,13 +337,16 @@ impl SearchRequest {
                 clauses.insert(0, (Occur::Must, text));
             }
         }
-        match clauses.len() {
+        // The near clause added is the only clause: the query is the radius alone.
+        let radius_alone = radius.filter(|_| clauses.len() == 1);
+        let query = match clauses.len() {
             0 => Box::new(AllQuery),
             // Unwrapped, not a boolean query of one clause (which scores the same): one
             // scorer less between the collector and the postings.
             1 => clauses.remove(0).1,
             _ => Box::new(BooleanQuery::new(clauses)),
-        }
+        };
+        BuiltQuery { query, radius_alone }
     }
 
     /// Whether filters other than a place or radius narrow the candidates to a small share
@@ -463,4 +470,13 @@ fn term_set<'a>(field: Field, values: impl IntoIterator<Item = &'a str>) -> Box<
 
 fn either(a: Box<dyn Query>, b: Box<dyn Query>) -> Box<dyn Query> {
     Box::new(BooleanQuery::new(vec![(Occur::Should, a), (Occur::Should, b)]))
+}
+
+/// A search's query ([`SearchRequest::to_query`]), and what the collector is handed with it.
+pub(crate) struct BuiltQuery {
+    pub query: Box<dyn Query>,
+    /// Counting near a point with nothing to match but the radius (and the term filters folded
+    /// into it): the radius itself, for the collector to read and count by its bits a word at a
+    /// time, the listings of cells wholly within reach counted without a distance.
+    pub radius_alone: Option<TermBitSetQuery>,
 }

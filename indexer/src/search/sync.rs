@@ -223,20 +223,14 @@ fn is_paused(index: &std::sync::Arc<SearchIndex>) -> bool {
         .contains(&key)
 }
 
-/// How often the follower looks at the change log.
+/// How often the follower looks at the change log, unless the directory's options say
+/// otherwise ([`crate::DirectoryOptions::follow_interval`]).
 pub const FOLLOW_INTERVAL: std::time::Duration = std::time::Duration::from_millis(200);
 
-/// Environment variable overriding [`FOLLOW_INTERVAL`] in milliseconds (the crash-recovery test
-/// sets it high, so a change is in the database but not yet in the index when the process dies).
+/// The environment variable the API's configuration reads the follow interval from, in
+/// milliseconds (`--index-follow-interval-ms`; the crash-recovery test sets it high, so a change
+/// is in the database but not yet in the index when the process dies).
 pub const FOLLOW_INTERVAL_ENV: &str = "INDEX_FOLLOW_INTERVAL_MS";
-
-fn follow_interval() -> std::time::Duration {
-    std::env::var(FOLLOW_INTERVAL_ENV)
-        .ok()
-        .and_then(|raw| raw.parse::<u64>().ok())
-        .filter(|ms| *ms > 0)
-        .map_or(FOLLOW_INTERVAL, std::time::Duration::from_millis)
-}
 
 /// Follows the change log for as long as the runtime runs, so a committed change is searchable
 /// within a second whichever process wrote it.
@@ -245,7 +239,7 @@ pub async fn follow(directory: crate::Directory) {
     if !index.is_writable() {
         return;
     }
-    let mut interval = tokio::time::interval(follow_interval());
+    let mut interval = tokio::time::interval(directory.options().follow_interval);
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         interval.tick().await;

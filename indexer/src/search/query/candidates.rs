@@ -16,7 +16,7 @@
 //!   strongest terms with bits).
 //!
 //! Each is a necessary condition computed with the bounds MaxScore itself uses (exact sums in
-//! `f64`, compared once rounded: see `union::beats`), so a document it rules out could not have
+//! `f64`, compared once rounded: see `top_words::max_score::beats`), so a document it rules out could not have
 //! entered the page.
 
 use tantivy::{DocId, Score};
@@ -119,7 +119,7 @@ impl Candidates {
     }
 }
 
-/// As `union::beats`: whether documents whose scores add up (exactly, in `f64`) to no more
+/// As `top_words::max_score::beats`: whether documents whose scores add up (exactly, in `f64`) to no more
 /// than `bound` could beat `threshold`.
 fn beats(bound: f64, threshold: Score) -> bool {
     bound as Score > threshold

@@ -15,11 +15,9 @@
 //! thousand listings, and a few thousand both). Folded in, each is a bitset (a common term's
 //! kept by [`TermDocs`]) ANDed word by word, and the search walks only what all allow.
 
-use std::fmt;
 use std::ops::Range;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
-use tantivy::index::SegmentId;
 use tantivy::query::{EmptyScorer, EnableScoring, Explanation, Query, Scorer, Weight};
 use tantivy::schema::Field;
 use tantivy::{DocId, DocSet, Score, SegmentReader, TantivyError, Term, TERMINATED};
@@ -32,10 +30,9 @@ use super::term_docs::{read_postings, runs, word_count, Bits, TermDocs};
 #[derive(Clone, Debug, Default)]
 pub struct TermBitSetQuery {
     terms: Vec<Term>,
-    /// More terms (of cells wholly within a radius), whose documents are also noted in
-    /// `within_notes` as they are read.
+    /// More terms (of cells wholly within a radius), whose documents are also given apart
+    /// ([`TermBitSetQuery::documents_and_within`]).
     within: Vec<Term>,
-    within_notes: Option<Arc<WithinNotes>>,
     /// Filters folded in: a document must also have a term of each group.
     all_of: Vec<Vec<Term>>,
     /// How many groups of `all_of` are not scored (the words of a search, which score on
@@ -58,17 +55,11 @@ impl TermBitSetQuery {
     }
 
     /// Also the documents with any of these values of `field` (cells wholly within reach of
-    /// a radius), noted apart in `notes` per segment as they are read: a collector knows them
-    /// to be in range without a distance, at no second read.
-    pub fn or_within<'a>(
-        mut self,
-        field: Field,
-        values: impl IntoIterator<Item = &'a str>,
-        notes: &Arc<WithinNotes>,
-    ) -> TermBitSetQuery {
+    /// a radius), which [`TermBitSetQuery::documents_and_within`] gives apart as it reads them:
+    /// a collector counting a radius alone knows them to be in range without a distance.
+    pub fn or_within<'a>(mut self, field: Field, values: impl IntoIterator<Item = &'a str>) -> TermBitSetQuery {
         self.within
             .extend(values.into_iter().map(|value| Term::from_field_text(field, value)));
-        self.within_notes = Some(notes.clone());
         self
     }
 
@@ -104,19 +95,27 @@ impl TermBitSetQuery {
     /// The segment's documents with any of the terms and one of each group (deleted ones too),
     /// as bits, with the stretch of words that has any set.
     pub(super) fn documents(&self, reader: &SegmentReader) -> tantivy::Result<Bits> {
+        Ok(self.documents_and_within(reader)?.0)
+    }
+
+    /// [`TermBitSetQuery::documents`], and apart the documents of the terms given by
+    /// [`TermBitSetQuery::or_within`] (deleted ones too, before the groups are folded in), if
+    /// there are such terms: one read of each term's postings for both.
+    pub(crate) fn documents_and_within(&self, reader: &SegmentReader) -> tantivy::Result<(Bits, Option<Bits>)> {
         let mut words = vec![0u64; word_count(reader)];
         let mut set = read_any(reader, &self.terms, &mut words)?;
-        if let (Some(notes), false) = (&self.within_notes, self.within.is_empty()) {
+        let mut within_bits = None;
+        if !self.within.is_empty() {
             let mut within = vec![0u64; words.len()];
             let within_set = read_any(reader, &self.within, &mut within)?;
             for (word, within) in words[within_set.clone()].iter_mut().zip(&within[within_set.clone()]) {
                 *word |= within;
             }
             set = span(set, within_set.clone());
-            notes.note(reader.segment_id(), Bits::new(within, within_set));
+            within_bits = Some(Bits::new(within, within_set));
         }
         if set.is_empty() {
-            return Ok(Bits::new(words, 0..0));
+            return Ok((Bits::new(words, 0..0), within_bits));
         }
         // Each group is read, and ANDed, only in the stretches with bits set (bits outside
         // them, from rarer terms' postings, are never read).
@@ -139,7 +138,7 @@ impl TermBitSetQuery {
                 }
             }
         }
-        Ok(Bits::new(words, set))
+        Ok((Bits::new(words, set), within_bits))
     }
 
     /// What each of its documents scores: 1 for the terms and 1 for each scored group, times
@@ -190,34 +189,6 @@ fn span(a: Range<usize>, b: Range<usize>) -> Range<usize> {
     }
 }
 
-/// The documents of each segment a radius query found in cells wholly within reach
-/// ([`TermBitSetQuery::or_within`]), noted as it read them, until the collector takes them.
-#[derive(Default)]
-pub struct WithinNotes {
-    noted: Mutex<Vec<(SegmentId, Bits)>>,
-}
-
-impl WithinNotes {
-    fn note(&self, segment: SegmentId, bits: Bits) {
-        let mut noted = self.noted.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        noted.retain(|(noted, _)| *noted != segment);
-        noted.push((segment, bits));
-    }
-
-    /// The documents noted in the segment, if its documents were read.
-    pub fn take(&self, segment: SegmentId) -> Option<Bits> {
-        let mut noted = self.noted.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        let at = noted.iter().position(|(noted, _)| *noted == segment)?;
-        Some(noted.swap_remove(at).1)
-    }
-}
-
-impl fmt::Debug for WithinNotes {
-    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-        formatter.write_str("WithinNotes")
-    }
-}
-
 /// The segment's documents with these values of one field (deleted ones too), or `None` when
 /// no value is in the segment.
 pub fn documents_with_any_of<'a>(
@@ -230,10 +201,9 @@ pub fn documents_with_any_of<'a>(
     Ok((!set.is_empty()).then(|| Bits::new(words, set)))
 }
 
-/// [`TermBitSetQuery`]'s scorer: its documents, each scoring a constant. A collector that
-/// finds it (by downcasting) can count its bits a word at a time.
+/// [`TermBitSetQuery`]'s scorer: its documents, each scoring a constant.
 pub struct BitsScorer {
-    pub bits: Bits,
+    bits: Bits,
     score: Score,
 }
 
@@ -365,30 +335,28 @@ mod tests {
             assert_eq!(found, expected, "{values:?}");
             assert!(found.len() > 10, "{values:?}");
 
-            // The same with some cells noted apart: the documents of those cells are noted,
-            // per segment, and the query's documents are the same.
+            // The same with some cells given apart: the query's documents are the same, and
+            // those of the cells given apart are given apart (deleted ones too).
             let (edge, within) = values.split_at(values.len() / 2);
-            let notes = Arc::new(WithinNotes::default());
-            let noting = TermBitSetQuery::new(cell, edge.iter().copied())
+            let apart = TermBitSetQuery::new(cell, edge.iter().copied())
                 .or(area, areas)
-                .or_within(cell, within.iter().copied(), &notes);
-            let found = searcher.search(&noting, &DocSetCollector).expect("noting");
-            assert_eq!(found, expected, "{values:?} noting");
+                .or_within(cell, within.iter().copied());
+            let found = searcher.search(&apart, &DocSetCollector).expect("apart");
+            assert_eq!(found, expected, "{values:?} apart");
             let in_within = any_of(within.iter().map(|value| Term::from_field_text(cell, value)));
             let expected_within = searcher.search(&in_within, &DocSetCollector).expect("within");
-            let mut noted = std::collections::HashSet::new();
+            let mut given = std::collections::HashSet::new();
             for (ordinal, reader) in searcher.segment_readers().iter().enumerate() {
-                if let Some(mut bits) = notes.take(reader.segment_id()) {
-                    // Deleted documents are noted too (the collector skips them).
+                if let (_, Some(mut bits)) = apart.documents_and_within(reader).expect("documents") {
                     while bits.doc() != TERMINATED {
                         if reader.alive_bitset().is_none_or(|alive| alive.is_alive(bits.doc())) {
-                            noted.insert(tantivy::DocAddress::new(ordinal as u32, bits.doc()));
+                            given.insert(tantivy::DocAddress::new(ordinal as u32, bits.doc()));
                         }
                         bits.advance();
                     }
                 }
             }
-            assert_eq!(noted, expected_within, "{values:?} noted");
+            assert_eq!(given, expected_within, "{values:?} given apart");
 
             let (common, rare) = (["n0", "n2"], ["rare3", "rare40", "rare96"]);
             let filtered = query

@@ -7,7 +7,7 @@
 //! documents, decoding and scoring every posting of every word in it: most of a search's time
 //! in a town, for a few hundred matches. Here each word's postings are sought at those
 //! listings alone, one word after another, and each listing's scores are added as
-//! [`TopWords`](super::union::TopWords) adds them (exactly, in `f64`): a listing scores what the
+//! [`TopWords`](super::top_words::TopWords) adds them (exactly, in `f64`): a listing scores what the
 //! words alone score it, plus the filter's constant.
 
 use tantivy::postings::BlockSegmentPostings;
@@ -16,7 +16,8 @@ use tantivy::schema::IndexRecordOption;
 use tantivy::{DocId, DocSet, Score, SegmentReader, Term, TERMINATED};
 
 use super::term_bitset::{explain_by_seeking, TermBitSetQuery};
-use super::union::{boosted_bm25, fieldnorms};
+use super::term_maxima::fieldnorms;
+use super::top_words::boosted_bm25;
 
 /// Any of `terms` (each with its boost) among `candidates`, which must have the same terms
 /// folded in: a candidate scores its terms' BM25 added up, plus the candidates' constant.

@@ -3,9 +3,9 @@
 //! Each word is sought as several terms (its stem in each text field, the word in place names,
 //! its typo readings), and a need named by a synonym matches alone. A listing matches when it
 //! has terms of at least `required` different words, or a need; it then scores the sum of every
-//! matching term (a need alone: the need's terms only), added exactly as [`super::union`] adds.
+//! matching term (a need alone: the need's terms only), added exactly as [`super::seeking_union`] adds.
 //! The three ways of running it ([`GroupedScorer`] at each candidate, the listings that could
-//! beat a page in [`super::union::TopWords`] ([`super::candidates`]), bits to count) share
+//! beat a page in [`super::top_words::TopWords`] ([`super::candidates`]), bits to count) share
 //! [`Grouping::score`] and [`Grouping::split_bits`], so a listing scores the same bits on every path.
 
 use std::sync::Arc;
@@ -153,7 +153,7 @@ fn at_least(planes: &[u64], least: usize) -> u64 {
 }
 
 /// The documents of `scorers` (one per term, in the [`Grouping`]'s order) that match the
-/// grouping, each scored by it; every scorer moves on its own (see `union::SeekingUnion`).
+/// grouping, each scored by it; every scorer moves on its own (see `seeking_union::SeekingUnion`).
 pub struct GroupedScorer {
     scorers: Vec<Box<dyn Scorer>>,
     grouping: Arc<Grouping>,
