@@ -368,3 +368,84 @@ async fn the_schema_checks_refuse_broken_documents() {
         assert!(refused, "{what} passes");
     }
 }
+
+/// The schema a `$ref` of the served `openapi.json` names, from the profile's files copied in
+/// `tests/fixtures/oruk3/` (`#/components/...` from the OpenAPI file itself), every reference
+/// inside it resolved the same way.
+fn resolved(schema: &Value, openapi: &Value) -> Value {
+    match schema {
+        Value::Object(object) => {
+            if let Some(reference) = object.get("$ref").and_then(Value::as_str) {
+                let target = match reference.strip_prefix("#/") {
+                    Some(pointer) => openapi
+                        .pointer(&format!("/{pointer}"))
+                        .cloned()
+                        .unwrap_or_else(|| panic!("{reference} is not in the OpenAPI file")),
+                    None => {
+                        let name = reference.rsplit('/').next().expect("file name");
+                        let mut file = fixture(name);
+                        // taxonomy.json names taxonomy_term.json by a relative path.
+                        if name == "taxonomy.json" {
+                            file["properties"]["taxonomy_terms"]["items"] = fixture("taxonomy_term.json");
+                        }
+                        file
+                    }
+                };
+                return resolved(&target, openapi);
+            }
+            Value::Object(
+                object
+                    .iter()
+                    .map(|(key, value)| (key.clone(), resolved(value, openapi)))
+                    .collect(),
+            )
+        }
+        Value::Array(items) => Value::Array(items.iter().map(|item| resolved(item, openapi)).collect()),
+        other => other.clone(),
+    }
+}
+
+/// What the ORUK validator does, walked here over the OpenAPI file the API serves: every path
+/// it lists answers 200 over the seed (an `{id}` taken from the list beside it), and each body
+/// validates against the schema the file gives that path, page envelopes included.
+///
+/// One exception, the profile's own: the file gives `/service_at_locations/{id}` the compiled
+/// *service* schema although it describes (and the profile's example shows) a fully nested
+/// service_at_location; that path is checked against `service_at_location.json`, and its
+/// nested service against `service.json`.
+#[tokio::test]
+async fn every_path_of_the_served_openapi_file_answers_what_the_file_says() {
+    let api = spawn().await;
+    let openapi = api.ok("/oruk/openapi.json").await;
+    let paths = openapi["paths"].as_object().expect("paths");
+    assert!(paths.len() >= 9, "the profile's paths: {}", paths.len());
+    let mut checked = 0;
+    for (path, item) in paths {
+        let (list, concrete) = match path.strip_suffix("/{id}") {
+            Some(list) => {
+                let first = api.ok(&format!("/oruk{list}")).await;
+                let id = id_of(&first["contents"][0]);
+                (false, format!("{list}/{id}"))
+            }
+            None => (true, path.clone()),
+        };
+        let body = api.ok(&format!("/oruk{}", concrete.trim_end_matches('/'))).await;
+        let declared = &item["get"]["responses"]["200"]["content"]["application/json"]["schema"];
+        assert!(declared.is_object(), "{path}: a 200 schema");
+        let schema = if path == "/service_at_locations/{id}" {
+            assert_valid(&schemas().service, &body["service"], "the nested service");
+            fixture("service_at_location.json")
+        } else {
+            resolved(declared, &openapi)
+        };
+        assert_valid(&validator(&schema), &body, &concrete);
+        if list && path != "/" {
+            assert!(
+                body["contents"].as_array().is_some_and(|c| !c.is_empty()),
+                "{path}: items"
+            );
+        }
+        checked += 1;
+    }
+    assert_eq!(checked, paths.len());
+}
