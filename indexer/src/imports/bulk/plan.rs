@@ -61,6 +61,10 @@ pub(super) struct Known {
     pub(super) venues: HashMap<String, KeptLink>,
     /// Duplicate organisations, read when the run first meets a new listing.
     pub(super) matcher: Option<OrgMatcher>,
+    /// The load dropped the secondary indexes, to build them at its end.
+    pub(super) indexes_deferred: bool,
+    /// Records the run sent through the per-record path so far.
+    pub(super) slow_records: usize,
 }
 
 /// A chunk in progress: its rows and what they add to [`Known`] once committed.
