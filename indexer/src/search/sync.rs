@@ -120,10 +120,10 @@ pub async fn catch_up(store: &Store, places: &PlaceIndex, index: &SearchIndex) -
     }
 }
 
-/// [`catch_up`] with `batch` change-log rows an index commit rather than [`CATCH_UP_BATCH`]:
-/// what a bulk import that changed thousands of listings runs at its end. An index commit
-/// costs about the same for a thousand documents as for tens of thousands, and seconds on a
-/// national index, so the follower's small commits made a 1% re-import wait for its index.
+/// [`catch_up`] with `batch` change-log rows an index commit: what a bulk import that changed
+/// listings runs at its end (with the follower paused), so the run returns searchable. A
+/// changed listing brings its organisation's services along, so a big batch can hold far more
+/// documents than changes (memory grows with it).
 pub async fn catch_up_in_batches(store: &Store, places: &PlaceIndex, index: &SearchIndex, batch: i64) -> Result<usize> {
     let mut applied = 0;
     loop {
