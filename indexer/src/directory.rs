@@ -129,6 +129,7 @@ impl Directory {
                 source_text(&e)
             ))
         })?;
+        store.restore_deferred_indexes().await?;
         if store.meta(seed::SEED_MARKER).await?.is_none() {
             if store.holds_any_directory_data().await? {
                 return Err(data_dir_error(

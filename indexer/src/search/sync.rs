@@ -120,6 +120,39 @@ pub async fn catch_up(store: &Store, places: &PlaceIndex, index: &SearchIndex) -
     }
 }
 
+/// [`catch_up`] with `batch` change-log rows an index commit: what a bulk import that changed
+/// listings runs at its end (with the follower paused), so the run returns searchable. A
+/// changed listing brings its organisation's services along, so a big batch can hold far more
+/// documents than changes (memory grows with it).
+pub async fn catch_up_in_batches(store: &Store, places: &PlaceIndex, index: &SearchIndex, batch: i64) -> Result<usize> {
+    let mut applied = 0;
+    loop {
+        let changes = store.changes_after(index.applied_seq(), batch).await?;
+        let Some(last) = changes.last().map(|change| change.seq) else {
+            return Ok(applied);
+        };
+        let ids_of = |kind: ChangeKind| -> Vec<Uuid> {
+            changes
+                .iter()
+                .filter(|c| c.kind == kind)
+                .map(|c| c.id)
+                .collect::<BTreeSet<_>>()
+                .into_iter()
+                .collect()
+        };
+        let (documents, removed) = documents_for(
+            store,
+            places,
+            &ids_of(ChangeKind::Service),
+            &ids_of(ChangeKind::Organization),
+            &ids_of(ChangeKind::Fund),
+        )
+        .await?;
+        off_the_runtime(|| index.apply(&documents, &removed, last))?;
+        applied += changes.len();
+    }
+}
+
 /// Runs index writes (a commit, a merge) that block for milliseconds to seconds without
 /// holding up the async runtime's other tasks: on a multi-threaded runtime (the server) its
 /// worker hands them to another thread first; a current-thread runtime (tests, the command

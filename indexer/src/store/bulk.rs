@@ -403,33 +403,55 @@ pub fn hash_bytes(hex: &str) -> [u8; 32] {
 }
 
 impl Store {
-    /// Every link of a source's records of one kind (record id → link), read once for a run
-    /// (streamed: a million rows are a few seconds).
+    /// Every link of a source's records of one kind (record id → link), read once for a run.
+    ///
+    /// Read in pages of [`LINKS_PER_PAGE`], each page one JSON array in one row (in key order,
+    /// the next page starting after the last record id): sqlx hands rows over one at a time
+    /// between threads, and a row per link cost more than SQLite spent reading them.
     pub async fn all_record_links(&self, source_id: Uuid, kind: &str) -> Result<HashMap<String, KeptLink>> {
-        use futures_util::TryStreamExt;
         let mut links = HashMap::new();
-        let mut rows = sqlx::query_as::<_, (String, String, String, bool, bool, bool)>(
-            "SELECT source_record_id, entity_id, content_hash, created_by_source, archived_by_source, detached_at IS NOT NULL
-             FROM import_records WHERE source_id = ? AND kind = ?",
-        )
-        .bind(source_id.to_string())
-        .bind(kind)
-        .fetch(self.pool());
-        while let Some((record, entity, hash, created, archived, detached)) = rows.try_next().await? {
-            links.insert(
-                record,
-                KeptLink {
-                    entity_id: uuid(&entity)?,
-                    hash: hash_bytes(&hash),
-                    created_by_source: created,
-                    archived_by_source: archived,
-                    detached,
-                },
-            );
+        let mut after = String::new();
+        loop {
+            let page: String = sqlx::query_scalar(
+                "SELECT json_group_array(json_array(source_record_id, entity_id, content_hash,
+                     created_by_source, archived_by_source, detached_at IS NOT NULL))
+                 FROM (SELECT * FROM import_records
+                       WHERE source_id = ? AND kind = ? AND source_record_id > ?
+                       ORDER BY source_record_id LIMIT ?)",
+            )
+            .bind(source_id.to_string())
+            .bind(kind)
+            .bind(&after)
+            .bind(LINKS_PER_PAGE)
+            .fetch_one(self.pool())
+            .await?;
+            let rows: Vec<(String, String, String, i64, i64, i64)> = super::rows::json(&page)?;
+            let Some(last) = rows.last() else {
+                return Ok(links);
+            };
+            after = last.0.clone();
+            let full = rows.len() as i64 == LINKS_PER_PAGE;
+            for (record, entity, hash, created, archived, detached) in rows {
+                links.insert(
+                    record,
+                    KeptLink {
+                        entity_id: uuid(&entity)?,
+                        hash: hash_bytes(&hash),
+                        created_by_source: created != 0,
+                        archived_by_source: archived != 0,
+                        detached: detached != 0,
+                    },
+                );
+            }
+            if !full {
+                return Ok(links);
+            }
         }
-        Ok(links)
     }
 }
+
+/// Links read a page by [`Store::all_record_links`].
+const LINKS_PER_PAGE: i64 = 20_000;
 
 /// Records that unchanged records were read again (provenance's "last read"): one statement
 /// for any number of them.
@@ -482,11 +504,13 @@ pub async fn taken_ids(
     Ok(found)
 }
 
-/// Pragmas for a long load on one connection: a bigger page cache and temporary tables in
-/// memory. [`restore_load_pragmas`] puts them back before the connection returns to the pool.
+/// Pragmas for a long load on one connection: a bigger page cache, temporary tables in
+/// memory and sorts on two threads. [`restore_load_pragmas`] puts them back before the connection returns to the pool.
 pub async fn set_load_pragmas(conn: &mut SqliteConnection) -> Result<()> {
     sqlx::query("PRAGMA cache_size = -262144").execute(&mut *conn).await?;
     sqlx::query("PRAGMA temp_store = MEMORY").execute(&mut *conn).await?;
+    // Helper threads for the sorts that build indexes again at the end of a load.
+    sqlx::query("PRAGMA threads = 2").execute(&mut *conn).await?;
     Ok(())
 }
 
@@ -494,5 +518,122 @@ pub async fn set_load_pragmas(conn: &mut SqliteConnection) -> Result<()> {
 pub async fn restore_load_pragmas(conn: &mut SqliteConnection) -> Result<()> {
     sqlx::query("PRAGMA cache_size = -2000").execute(&mut *conn).await?;
     sqlx::query("PRAGMA temp_store = DEFAULT").execute(&mut *conn).await?;
+    sqlx::query("PRAGMA threads = 0").execute(&mut *conn).await?;
     Ok(())
+}
+
+/// The tables a bulk load writes whose secondary indexes it may build at its end instead.
+const LOADED_TABLES: &[&str] = &[
+    "organizations",
+    "locations",
+    "services",
+    "service_needs",
+    "service_areas",
+    "service_at_location",
+    "schedules",
+    "import_records",
+    "audit_log",
+];
+
+/// The `meta` key holding the definitions of indexes a load dropped and has not built again.
+const DEFERRED_INDEXES: &str = "bulk_deferred_indexes";
+
+/// Drops the secondary indexes of the tables a bulk load writes, to build them once at its end
+/// ([`restore_deferred_indexes`]): each new row with random ids otherwise lands on a random
+/// page of every index, and a load rewrote the same index pages chunk after chunk. Only
+/// non-unique indexes with a definition are dropped (constraints stay enforced), and their
+/// definitions are kept in `meta` first, so a load that dies half way leaves them to be built
+/// on the next opening. Returns how many were dropped.
+pub async fn defer_indexes(conn: &mut SqliteConnection) -> Result<usize> {
+    let tables = serde_json::to_string(LOADED_TABLES).unwrap_or_else(|_| "[]".into());
+    let indexes: Vec<(String, String)> = sqlx::query_as(
+        "SELECT name, sql FROM sqlite_master
+         WHERE type = 'index' AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%'
+           AND tbl_name IN (SELECT value FROM json_each(?))
+         ORDER BY name",
+    )
+    .bind(tables)
+    .fetch_all(&mut *conn)
+    .await?;
+    if indexes.is_empty() {
+        return Ok(0);
+    }
+    let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+    let mut kept: Vec<String> = match sqlx::query_scalar::<_, String>("SELECT value FROM meta WHERE key = ?")
+        .bind(DEFERRED_INDEXES)
+        .fetch_optional(&mut *tx)
+        .await?
+    {
+        Some(raw) => super::rows::json(&raw)?,
+        None => Vec::new(),
+    };
+    kept.extend(indexes.iter().map(|(_, sql)| sql.clone()));
+    super::set_meta(
+        &mut tx,
+        DEFERRED_INDEXES,
+        &serde_json::to_string(&kept).unwrap_or_else(|_| "[]".into()),
+    )
+    .await?;
+    for (name, _) in &indexes {
+        // The name comes from sqlite_master; quoted as an identifier all the same.
+        sqlx::query(&format!("DROP INDEX \"{}\"", name.replace('"', "\"\"")))
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(indexes.len())
+}
+
+/// Builds again every index [`defer_indexes`] dropped (none: nothing to do). Run at the end of
+/// a load, and when a directory opens (a load that died half way).
+pub async fn restore_deferred_indexes(conn: &mut SqliteConnection) -> Result<usize> {
+    let Some(raw) = sqlx::query_scalar::<_, String>("SELECT value FROM meta WHERE key = ?")
+        .bind(DEFERRED_INDEXES)
+        .fetch_optional(&mut *conn)
+        .await?
+    else {
+        return Ok(0);
+    };
+    let definitions: Vec<String> = super::rows::json(&raw)?;
+    let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+    for definition in &definitions {
+        let Some(rest) = definition.strip_prefix("CREATE INDEX ") else {
+            return Err(crate::Error::invalid(
+                DEFERRED_INDEXES,
+                format!("not an index definition: {definition:?}"),
+            ));
+        };
+        sqlx::query(&format!("CREATE INDEX IF NOT EXISTS {rest}"))
+            .execute(&mut *tx)
+            .await?;
+    }
+    sqlx::query("DELETE FROM meta WHERE key = ?")
+        .bind(DEFERRED_INDEXES)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(definitions.len())
+}
+
+/// Whether a load is big beside what the directory holds, so that building the indexes once at
+/// its end beats keeping them up to date: at most `services_below` services now.
+pub async fn few_services(conn: &mut SqliteConnection, services_below: i64) -> Result<bool> {
+    let held: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM (SELECT 1 FROM services LIMIT ?)")
+        .bind(services_below)
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok(held < services_below)
+}
+
+impl Store {
+    /// Builds the indexes a bulk load dropped and never built again (it died half way); what
+    /// opening a directory runs. Returns how many were built.
+    pub async fn restore_deferred_indexes(&self) -> Result<usize> {
+        let mut conn = self.pool().acquire().await?;
+        let built = restore_deferred_indexes(&mut conn).await?;
+        if built > 0 {
+            tracing::warn!(built, "built the indexes an interrupted bulk import had dropped");
+        }
+        Ok(built)
+    }
 }

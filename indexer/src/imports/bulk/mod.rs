@@ -12,14 +12,20 @@
 //!   the source changed) goes through the per-record path, after the chunk's new listings;
 //!   and when a chunk's transaction fails, its records go through it one savepoint each, so
 //!   one bad record never aborts the run;
+//! - a big file into a directory that holds few services has the secondary indexes of the
+//!   tables it writes dropped for the load and built once at its end
+//!   ([`bulk_store::defer_indexes`]; opening a directory builds them should a load die);
+//! - unchanged records are marked read ("last read") once, at the end, in key order;
 //! - the change-log follower is paused for the run, and a run that wrote many listings
-//!   rebuilds the search index once at the end; a small one lets the follower catch up.
+//!   rebuilds the search index once at the end; a smaller one feeds the index its change log
+//!   in a few big commits.
 
 mod plan;
 pub(crate) mod read;
 
 use std::collections::HashSet;
 use std::path::Path;
+use std::time::Instant;
 
 use chrono::Utc;
 use tracing::{info, warn};
@@ -34,12 +40,50 @@ use crate::store::imports::record_links;
 use crate::Directory;
 use plan::{Context, Known, Staged};
 
+/// A file at least this big, imported into a directory holding fewer than
+/// [`DEFER_INDEXES_BELOW`] services, has its tables' secondary indexes dropped for the load and
+/// built once at its end ([`bulk_store::defer_indexes`]).
+pub const DEFER_INDEXES_BYTES: u64 = 64 << 20;
+
+/// See [`DEFER_INDEXES_BYTES`]: a directory this full keeps its indexes up to date (building
+/// them again would read everything it holds, and its searches need them meanwhile).
+pub const DEFER_INDEXES_BELOW: i64 = 20_000;
+
+/// Records a load with deferred indexes sends through the per-record path before it builds the
+/// indexes again (that path reads by them: without, each record scans tables).
+const SLOW_WITHOUT_INDEXES: usize = 100;
+
+/// Change-log rows a search index commit takes after a run too small to rebuild the index: the
+/// follower's own batch. 20,000 at 1M made no faster commits (the changed listings' organisations
+/// bring all their services along) and took the 1%-changed re-import's peak RSS from 1.3 to 2.2 GB.
+const CATCH_UP_BATCH: i64 = 1_000;
+
 /// Records a chunk: parsed together, written in one transaction.
 pub const CHUNK_RECORDS: usize = 5_000;
+
+/// Unchanged records whose "last read" one statement (and transaction) marks at the end of a
+/// run (see [`Directory::touch_unchanged`]).
+const TOUCHED_PER_STATEMENT: usize = 50_000;
 
 /// A run that created or changed at least this many listings rebuilds the search index at the
 /// end rather than feeding it the change log (a rebuild reads each listing once, in order).
 pub const REBUILD_AFTER: u64 = 50_000;
+
+/// How a bulk load goes about its work; the defaults suit real runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BulkLoad {
+    /// Files at least this big, into a directory holding fewer than [`DEFER_INDEXES_BELOW`]
+    /// services, have the indexes deferred (see [`DEFER_INDEXES_BYTES`], the default).
+    pub defer_indexes_bytes: u64,
+}
+
+impl Default for BulkLoad {
+    fn default() -> Self {
+        BulkLoad {
+            defer_indexes_bytes: DEFER_INDEXES_BYTES,
+        }
+    }
+}
 
 /// A parsed record with its content hashes (worked out on the parser threads).
 #[derive(Debug)]
@@ -78,6 +122,20 @@ impl Directory {
         source: &SourceRef,
         path: &Path,
         options: FileImportOptions,
+        progress: impl FnMut(&ImportProgress),
+        on_batch: impl FnMut(&BatchReport),
+    ) -> Result<ImportSummary> {
+        self.import_oruk_file_bulk_with(source, path, options, BulkLoad::default(), progress, on_batch)
+            .await
+    }
+
+    /// [`Directory::import_oruk_file_bulk`] with the load's own settings (tests and benches).
+    pub async fn import_oruk_file_bulk_with(
+        &self,
+        source: &SourceRef,
+        path: &Path,
+        options: FileImportOptions,
+        load: BulkLoad,
         mut progress: impl FnMut(&ImportProgress),
         mut on_batch: impl FnMut(&BatchReport),
     ) -> Result<ImportSummary> {
@@ -86,6 +144,8 @@ impl Directory {
         let pause = crate::search::sync::pause_following(self.search_index());
         let mut written = 0u64;
         let mut conn = self.store().pool().acquire().await?;
+        let started = Instant::now();
+        let mut unchanged: Vec<String> = Vec::new();
         let outcome: Result<()> = async {
             let store = self.store();
             bulk_store::set_load_pragmas(&mut conn).await?;
@@ -94,7 +154,24 @@ impl Directory {
                 organizations: store.all_record_links(source.id, ORGANIZATION).await?,
                 venues: store.all_record_links(source.id, LOCATION).await?,
                 matcher: None,
+                ..Known::default()
             };
+            let file_bytes = std::fs::metadata(path).map_or(0, |meta| meta.len());
+            if file_bytes >= load.defer_indexes_bytes
+                && bulk_store::few_services(&mut conn, DEFER_INDEXES_BELOW).await?
+            {
+                let dropped = bulk_store::defer_indexes(&mut conn).await?;
+                known.indexes_deferred = dropped > 0;
+                info!(
+                    dropped,
+                    file_bytes, "bulk import: indexes dropped, to be built at the end"
+                );
+            }
+            info!(
+                links = known.services.len(),
+                elapsed_ms = started.elapsed().as_millis() as u64,
+                "bulk import: the source's links read"
+            );
             let mut listed: HashSet<String> = HashSet::new();
             let mut state = ImportProgress::default();
             let mut next = Chunks::open(path, format, options.batch_size.max(CHUNK_RECORDS));
@@ -110,7 +187,9 @@ impl Directory {
                     };
                 }
                 state.records += items.len() as u64;
-                let report = self.apply_chunk(&mut conn, source, &mut known, items).await?;
+                let report = self
+                    .apply_chunk(&mut conn, source, &mut known, items, &mut unchanged)
+                    .await?;
                 written += report.counts.created + report.counts.updated;
                 run.record(&report);
                 state.bytes = bytes;
@@ -118,7 +197,15 @@ impl Directory {
                 on_batch(&report);
                 progress(&state);
             }
+            info!(
+                elapsed_ms = started.elapsed().as_millis() as u64,
+                "bulk import: records applied"
+            );
             if options.archive_unlisted {
+                // Archiving goes record by record, reading by the indexes.
+                if known.indexes_deferred {
+                    bulk_store::restore_deferred_indexes(&mut conn).await?;
+                }
                 let report = run.archive_unlisted(self, &listed).await?;
                 written += report.counts.archived;
                 on_batch(&report);
@@ -128,6 +215,18 @@ impl Directory {
             Ok(())
         }
         .await;
+        // Also after a failed run: the records it read unchanged were read.
+        let touched = self.touch_unchanged(&mut conn, source, unchanged).await;
+        info!(
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "bulk import: unchanged records marked read"
+        );
+        // Also after a failed run: searches need them (opening the directory would build them).
+        let indexed = bulk_store::restore_deferred_indexes(&mut conn).await;
+        info!(
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "bulk import: indexes in place"
+        );
         let restored = bulk_store::restore_load_pragmas(&mut conn).await;
         drop(conn);
         if written >= REBUILD_AFTER {
@@ -137,9 +236,25 @@ impl Directory {
             {
                 warn!(%error, "search index rebuild after a bulk import failed; the change log will be followed");
             }
+        } else if written > 0 {
+            // The run returns searchable: its changes are in the index, not left to the follower.
+            if let Err(error) = crate::search::sync::catch_up_in_batches(
+                self.store(),
+                &self.places(),
+                self.search_index(),
+                CATCH_UP_BATCH,
+            )
+            .await
+            {
+                warn!(%error, "search index catch-up after a bulk import failed; the follower will retry");
+            }
         }
+        info!(
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "bulk import: searchable"
+        );
         drop(pause);
-        let outcome = outcome.and(restored);
+        let outcome = outcome.and(touched).and(indexed.map(|_| ())).and(restored);
         match outcome {
             Ok(()) => run.finish(self, None).await,
             Err(e) => {
@@ -150,6 +265,25 @@ impl Directory {
         }
     }
 
+    /// Marks the run's unchanged service records as read now (provenance's "last read"), in key
+    /// order and a few big statements at the end of the run: a statement per chunk touched
+    /// pages all over the table every time, a million records rewriting it many times over.
+    async fn touch_unchanged(
+        &self,
+        conn: &mut sqlx::SqliteConnection,
+        source: &SourceRef,
+        mut unchanged: Vec<String>,
+    ) -> Result<()> {
+        unchanged.sort_unstable();
+        let now = Utc::now();
+        for ids in unchanged.chunks(TOUCHED_PER_STATEMENT) {
+            let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+            bulk_store::touch_links(&mut tx, source.id, SERVICE, ids, now).await?;
+            tx.commit().await?;
+        }
+        Ok(())
+    }
+
     /// Applies one chunk: unchanged records skipped, new listings planned and inserted in one
     /// transaction, the rest through the per-record path. The report is in input order.
     async fn apply_chunk(
@@ -158,10 +292,10 @@ impl Directory {
         source: &SourceRef,
         known: &mut Known,
         items: Vec<Prepared>,
+        unchanged: &mut Vec<String>,
     ) -> Result<BatchReport> {
         let now = Utc::now();
         let mut report = BatchReport::default();
-        let mut unchanged: Vec<String> = Vec::new();
         let mut new: Vec<(Box<ImportedListing>, Hashes)> = Vec::new();
         let mut slow: Vec<ImportItem> = Vec::new();
         let mut seen: HashSet<String> = HashSet::new();
@@ -239,12 +373,7 @@ impl Directory {
                 Err(other) => return Err(other),
             }
         }
-        let written: Result<()> = async {
-            bulk_store::insert_rows(&mut tx, &staged.rows).await?;
-            bulk_store::touch_links(&mut tx, source.id, SERVICE, &unchanged, now).await
-        }
-        .await;
-        match written {
+        match bulk_store::insert_rows(&mut tx, &staged.rows).await {
             Ok(()) => {
                 tx.commit().await?;
                 for record in std::mem::take(&mut staged.reports) {
@@ -256,13 +385,21 @@ impl Directory {
                 // One record the checks let through broke the chunk: each goes alone instead.
                 warn!(%error, records = planned_listings.len(), "bulk chunk failed; applying its records one by one");
                 tx.rollback().await?;
-                let mut tx = sqlx::Connection::begin(&mut *conn).await?;
-                bulk_store::touch_links(&mut tx, source.id, SERVICE, &unchanged, now).await?;
-                tx.commit().await?;
                 slow.extend(planned_listings.into_iter().map(ImportItem::Listing));
             }
         }
         if !slow.is_empty() {
+            known.slow_records += slow.len();
+            if known.indexes_deferred && known.slow_records > SLOW_WITHOUT_INDEXES {
+                // The per-record path reads by secondary indexes (a service's schedules, an
+                // organisation's services): without them each record would scan tables.
+                bulk_store::restore_deferred_indexes(conn).await?;
+                known.indexes_deferred = false;
+                info!(
+                    slow = known.slow_records,
+                    "bulk import: indexes built again for the per-record path"
+                );
+            }
             let ids = slow_record_ids(&slow);
             let outcome = apply_batch(self, source, slow, false, None, known.matcher.as_mut()).await;
             for record in outcome?.records {

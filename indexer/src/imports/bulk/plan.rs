@@ -8,7 +8,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use serde_json::{Map, Value};
+use serde_json::Value;
 use uuid::Uuid;
 
 use super::Hashes;
@@ -61,6 +61,10 @@ pub(super) struct Known {
     pub(super) venues: HashMap<String, KeptLink>,
     /// Duplicate organisations, read when the run first meets a new listing.
     pub(super) matcher: Option<OrgMatcher>,
+    /// The load dropped the secondary indexes, to build them at its end.
+    pub(super) indexes_deferred: bool,
+    /// Records the run sent through the per-record path so far.
+    pub(super) slow_records: usize,
 }
 
 /// A chunk in progress: its rows and what they add to [`Known`] once committed.
@@ -388,13 +392,21 @@ impl Context<'_> {
 }
 
 /// A created listing's audit changes: every field that has a value (what the per-record path
-/// records as the difference from nothing).
-fn creation_changes(fields: Vec<(&str, Value)>) -> String {
-    let after: Map<String, Value> = fields
+/// records as the difference from nothing). The same as [`audit::diff`] from nothing gives (the
+/// fields in name order, bookkeeping and empty ones left out), built without a map and without
+/// cloning each value: a million listings spent a tenth of their load here.
+fn creation_changes(mut fields: Vec<(&str, Value)>) -> String {
+    fields.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    let changes: Vec<audit::FieldChange> = fields
         .into_iter()
-        .map(|(name, value)| (name.to_string(), value))
+        .filter(|(name, value)| !value.is_null() && !matches!(*name, "version" | "updated_at"))
+        .map(|(name, value)| audit::FieldChange {
+            field_name: name.to_string(),
+            previous_value: Value::Null,
+            replacement_value: value,
+        })
         .collect();
-    serde_json::to_string(&audit::diff(None, &after)).unwrap_or_else(|_| "[]".into())
+    serde_json::to_string(&changes).unwrap_or_else(|_| "[]".into())
 }
 
 fn text_value(value: &Option<String>) -> Value {
@@ -588,6 +600,33 @@ impl Staged {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::Map;
+
+    #[test]
+    fn creation_changes_are_what_the_audit_diff_from_nothing_gives() {
+        let fields = || {
+            vec![
+                ("name", Value::from("Tai chi")),
+                ("id", Value::from("a")),
+                ("url", Value::Null),
+                ("version", Value::from(1)),
+                ("updated_at", Value::from("2026-01-01")),
+                ("needs", Value::from(vec!["strength-and-balance"])),
+                ("free", Value::from(1)),
+                ("contacts", serde_json::json!([{"name": "Ann", "phone": null}])),
+            ]
+        };
+        let after: Map<String, Value> = fields()
+            .into_iter()
+            .map(|(name, value)| (name.to_string(), value))
+            .collect();
+        let expected = serde_json::to_string(&audit::diff(None, &after)).expect("json");
+        assert_eq!(creation_changes(fields()), expected);
+        assert!(
+            !expected.contains("updated_at") && !expected.contains("\"url\""),
+            "{expected}"
+        );
+    }
 
     #[test]
     fn plain_text_gives_what_the_full_cleaning_gives() {

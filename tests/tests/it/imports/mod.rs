@@ -8,6 +8,9 @@
 //!   fails half way and resumes, incremental runs.
 //! - [`bulk`]: the bulk path of big files: bad records, chunk fallback, unchanged and 1%-changed
 //!   re-imports, change log and feeds.
+//! - [`bulk_load`]: how the bulk path loads fast without changing what lands: indexes built at
+//!   the end (and on opening after an interrupted load), unchanged records marked read, search
+//!   caught up when a re-import returns.
 //! - [`idempotency`]: the property that importing twice is importing once.
 //! - [`openactive`]: OpenActive RPDE feeds served on loopback ([`feed_server`]): dataset sites,
 //!   split feeds out of order, tombstones, a publisher failing half way, the directory's own
@@ -15,6 +18,7 @@
 //! - [`spreadsheet`]: spreadsheets: dry-run reports with the cell at fault, edits, removals.
 
 mod bulk;
+mod bulk_load;
 mod feed_server;
 mod idempotency;
 mod openactive;
