@@ -92,32 +92,7 @@ pub async fn rebuild(
 
 /// Applies every change-log row the index has not seen. Returns how many rows were applied.
 pub async fn catch_up(store: &Store, places: &PlaceIndex, index: &SearchIndex) -> Result<usize> {
-    let mut applied = 0;
-    loop {
-        let changes = store.changes_after(index.applied_seq(), CATCH_UP_BATCH).await?;
-        let Some(last) = changes.last().map(|change| change.seq) else {
-            return Ok(applied);
-        };
-        let ids_of = |kind: ChangeKind| -> Vec<Uuid> {
-            changes
-                .iter()
-                .filter(|c| c.kind == kind)
-                .map(|c| c.id)
-                .collect::<BTreeSet<_>>()
-                .into_iter()
-                .collect()
-        };
-        let (documents, removed) = documents_for(
-            store,
-            places,
-            &ids_of(ChangeKind::Service),
-            &ids_of(ChangeKind::Organization),
-            &ids_of(ChangeKind::Fund),
-        )
-        .await?;
-        off_the_runtime(|| index.apply(&documents, &removed, last))?;
-        applied += changes.len();
-    }
+    catch_up_in_batches(store, places, index, CATCH_UP_BATCH).await
 }
 
 /// [`catch_up`] with `batch` change-log rows an index commit: what a bulk import that changed
