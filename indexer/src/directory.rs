@@ -376,18 +376,24 @@ impl Directory {
         first: i64,
         after: Option<&NameKey>,
     ) -> Result<Page<Service>> {
-        let place = place
+        let place = self.place_scope(place)?;
+        self.store
+            .services_page(&ServiceFilter { need, place }, first, after)
+            .await
+    }
+
+    /// A known place with the codes of the places overlapping it (what a list page filtered by
+    /// place asks the store or the index for); `NOT_FOUND` for an unknown code.
+    pub(crate) fn place_scope(&self, place: Option<&PlaceCode>) -> Result<Option<PlaceScope>> {
+        place
             .map(|code| {
                 self.place(code)?;
-                Ok::<_, Error>(PlaceScope {
+                Ok(PlaceScope {
                     code: code.clone(),
                     overlapping_codes: self.places().overlapping_codes(code),
                 })
             })
-            .transpose()?;
-        self.store
-            .services_page(&ServiceFilter { need, place }, first, after)
-            .await
+            .transpose()
     }
 
     /// Funds for a need whose beneficiary area overlaps the place (all funds if both are `None`).

@@ -11,7 +11,7 @@ use crate::domain::{NeedCode, Organization, PlaceCode, Service};
 use crate::error::{Error, Result};
 use crate::search::browse::BrowseRequest;
 use crate::search::AssetKind;
-use crate::store::read::{NameKey, Page, PlaceScope, ServiceFilter};
+use crate::store::read::{NameKey, Page, ServiceFilter};
 use crate::Directory;
 
 /// How many listings a page asks the index for: one more than it shows, to learn whether
@@ -34,15 +34,7 @@ impl Directory {
         after: Option<&NameKey>,
         count: bool,
     ) -> Result<Page<Service>> {
-        let scope = place
-            .map(|code| {
-                self.place(code)?;
-                Ok::<_, Error>(PlaceScope {
-                    code: code.clone(),
-                    overlapping_codes: self.places().overlapping_codes(code),
-                })
-            })
-            .transpose()?;
+        let scope = self.place_scope(place)?;
         if !self.index_is_current().await? {
             return self.services(place, need, first, after).await;
         }

@@ -15,6 +15,7 @@ use crate::error::{Error, Result};
 use crate::search::cache::{CachedAsset, Keyed, ListingCache};
 use crate::search::hits::{Asset, SearchHit, SearchResults};
 use crate::search::words::ReadText;
+use crate::search::SearchIndex;
 use crate::search::{AssetKind, RawHit, SearchRequest, Suggestion, TextField};
 use crate::Directory;
 
@@ -25,20 +26,31 @@ fn sorted_counts(counts: HashMap<String, u64>) -> Vec<(String, u64)> {
 }
 
 impl Directory {
+    /// Runs `work` with the search index on a blocking thread: a search is CPU work, and the
+    /// async runtime's threads are kept for I/O.
+    pub(crate) async fn on_search_index<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&SearchIndex) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let index = self.search_index().clone();
+        tokio::task::spawn_blocking(move || work(&index))
+            .await
+            .map_err(|e| Error::Index(format!("search task failed: {e}")))?
+    }
+
     /// Searches the index and hydrates the page from the store.
     pub async fn search(&self, request: SearchRequest) -> Result<SearchResults> {
-        let index = self.search_index().clone();
         let searched = request.clone();
-        let (collected, found, words) = tokio::task::spawn_blocking(move || -> Result<_> {
-            let searcher = index.searcher();
-            let read = index.read_text(&searcher, &searched);
-            let collected = index.search_read(&searcher, &searched, &read)?;
-            let words = TextWords::of(&read);
-            let found = index.fields_with_words(&searcher, &collected.hits, &words.plain)?;
-            Ok((collected, found, words))
-        })
-        .await
-        .map_err(|e| Error::Index(format!("search task failed: {e}")))??;
+        let (collected, found, words) = self
+            .on_search_index(move |index| {
+                let searcher = index.searcher();
+                let read = index.read_text(&searcher, &searched);
+                let collected = index.search_read(&searcher, &searched, &read)?;
+                let words = TextWords::of(&read);
+                let found = index.fields_with_words(&searcher, &collected.hits, &words.plain)?;
+                Ok((collected, found, words))
+            })
+            .await?;
         let hydrated = self.hydrate(&collected.hits).await?;
         let mut hits = Vec::with_capacity(collected.hits.len());
         for (raw, found) in collected.hits.into_iter().zip(found) {
@@ -59,10 +71,8 @@ impl Directory {
     /// Names of listings with a word starting with `prefix`, best first (type-ahead), read off
     /// the async runtime.
     pub async fn suggest(&self, prefix: &str, limit: usize) -> Result<Vec<Suggestion>> {
-        let (index, prefix) = (self.search_index().clone(), prefix.to_string());
-        tokio::task::spawn_blocking(move || index.suggest(&prefix, limit))
-            .await
-            .map_err(|e| Error::Index(format!("suggest task failed: {e}")))?
+        let prefix = prefix.to_string();
+        self.on_search_index(move |index| index.suggest(&prefix, limit)).await
     }
 
     /// Public listings of the given kinds with (services) their schedules and areas, from the

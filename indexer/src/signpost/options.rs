@@ -10,7 +10,7 @@ use uuid::Uuid;
 use super::{NeedResult, SignpostOption, SignpostRequest};
 use crate::domain::schedule::{Availability, Session};
 use crate::domain::*;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::search::cache::{CachedService, ListingCache};
 use crate::search::{AssetKind, Near, RawHit, SearchRequest, SortOrder};
 use crate::Directory;
@@ -221,11 +221,7 @@ impl Directory {
             today: context.today,
             ..SearchRequest::default()
         };
-        let index = self.search_index().clone();
-        let hits = tokio::task::spawn_blocking(move || index.search(&search))
-            .await
-            .map_err(|e| Error::Index(format!("search task failed: {e}")))??
-            .hits;
+        let hits = self.on_search_index(move |index| index.search(&search)).await?.hits;
         let mut queue: Vec<(f64, Uuid, RawHit)> = hits
             .into_iter()
             .filter(|hit| request.include_stale || !hit.stale)

@@ -130,9 +130,8 @@ impl Store {
             // Every service: a row each, as a rebuild reads them.
             None => {
                 let documents: Vec<String> = sqlx::query_scalar(&format!(
-                    "SELECT {SERVICE_FEED_DOCUMENT} FROM public_services s WHERE ?1 IS NULL ORDER BY s.id"
+                    "SELECT {SERVICE_FEED_DOCUMENT} FROM public_services s ORDER BY s.id"
                 ))
-                .bind(None::<String>)
                 .fetch_all(self.pool())
                 .await?;
                 documents.iter().map(|document| json(document)).collect::<Result<_>>()?

@@ -112,10 +112,7 @@ impl Directory {
         };
         request.offset = offset;
         request.limit = limit;
-        let index = self.search_index().clone();
-        let collected = tokio::task::spawn_blocking(move || index.search(&request))
-            .await
-            .map_err(|e| Error::Index(format!("search task failed: {e}")))??;
+        let collected = self.on_search_index(move |index| index.search(&request)).await?;
         let ids = collected
             .hits
             .iter()
@@ -315,10 +312,9 @@ impl Directory {
         };
         request.offset = 0;
         request.limit = MAX_RESULT_WINDOW;
-        let index = self.search_index().clone();
-        let (found, venues) = tokio::task::spawn_blocking(move || index.search_counting_venues(&request))
-            .await
-            .map_err(|e| Error::Index(format!("search task failed: {e}")))??;
+        let (found, venues) = self
+            .on_search_index(move |index| index.search_counting_venues(&request))
+            .await?;
         if found.total > MAX_RESULT_WINDOW {
             return Err(Error::invalid(
                 "search",
