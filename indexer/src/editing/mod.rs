@@ -21,8 +21,8 @@ pub mod input;
 pub mod listings;
 pub mod review;
 
+use crate::store::db::{Conn, Executor};
 use chrono::Utc;
-use sqlx::{Sqlite, SqliteConnection, Transaction};
 use uuid::Uuid;
 
 use crate::accounts::Viewer;
@@ -69,7 +69,7 @@ impl ResourceKind {
     }
 
     /// The organisation owning listing `id` of this kind (`None`: nobody), or `NOT_FOUND`.
-    async fn owner<'e>(self, executor: impl sqlx::SqliteExecutor<'e>, id: Uuid) -> Result<Option<Uuid>> {
+    async fn owner<'e>(self, executor: impl Executor<'e>, id: Uuid) -> Result<Option<Uuid>> {
         store_editing::owner_of(executor, self, id).await
     }
 
@@ -101,7 +101,7 @@ pub struct Edited {
 
 /// One change in progress: a write transaction with the listing's state before it.
 pub(crate) struct Edit<'v> {
-    tx: Transaction<'static, Sqlite>,
+    tx: Conn<'static>,
     viewer: &'v Viewer,
     kind: ResourceKind,
     id: Uuid,
@@ -121,7 +121,7 @@ impl<'v> Edit<'v> {
         expected_version: Option<i64>,
     ) -> Result<Edit<'v>> {
         let mut tx = store.begin_write().await?;
-        let owner = kind.owner(&mut *tx, id).await?;
+        let owner = kind.owner(&mut tx, id).await?;
         viewer.require_edit(owner, &format!("this {}", kind.as_str()))?;
         let before = audit::snapshot(&mut tx, kind, id).await?;
         let edit = Edit {
@@ -171,7 +171,7 @@ impl<'v> Edit<'v> {
         })
     }
 
-    pub fn conn(&mut self) -> &mut SqliteConnection {
+    pub fn conn(&mut self) -> &mut Conn<'static> {
         &mut self.tx
     }
 

@@ -9,9 +9,9 @@
 
 use std::collections::{HashMap, HashSet};
 
+use crate::store::db::Conn;
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
-use sqlx::SqliteConnection;
 use uuid::Uuid;
 
 use super::matcher::OrgMatcher;
@@ -78,7 +78,7 @@ pub(super) enum Written {
 /// After a part was saved: its audit entry by the source (the fields changed since `before`)
 /// and its change-log row, so search and the feeds follow.
 pub(super) async fn audit_write(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn<'_>,
     source: &SourceRef,
     written: Written,
     before: Option<audit::Snapshot>,
@@ -166,7 +166,7 @@ pub(crate) async fn apply_batch(
                         continue;
                     }
                 }
-                let mut savepoint = sqlx::Connection::begin(&mut *tx).await?;
+                let mut savepoint = tx.begin().await?;
                 let mut staged = BatchState::default();
                 let outcome = apply_listing(
                     directory,
@@ -231,7 +231,7 @@ fn rejected_record(listing: &ImportedListing, reason: &str, field: Option<String
 }
 
 /// The batch's links, three set-wise reads.
-async fn read_links(conn: &mut SqliteConnection, source: &SourceRef, items: &[ImportItem]) -> Result<BatchState> {
+async fn read_links(conn: &mut Conn<'_>, source: &SourceRef, items: &[ImportItem]) -> Result<BatchState> {
     let mut services: Vec<&str> = Vec::new();
     let mut organizations: Vec<&str> = Vec::new();
     let mut venues: Vec<&str> = Vec::new();
@@ -272,7 +272,7 @@ async fn read_links(conn: &mut SqliteConnection, source: &SourceRef, items: &[Im
 
 /// Archives what a removal names, when this source brought it in.
 async fn apply_removal(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn<'_>,
     source: &SourceRef,
     state: &mut BatchState,
     removal: &ImportedRemoval,
@@ -322,7 +322,7 @@ async fn apply_removal(
 #[allow(clippy::too_many_arguments)]
 async fn apply_listing(
     directory: &Directory,
-    conn: &mut SqliteConnection,
+    conn: &mut Conn<'_>,
     source: &SourceRef,
     state: &BatchState,
     staged: &mut BatchState,

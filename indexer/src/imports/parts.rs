@@ -4,8 +4,8 @@
 
 use std::collections::HashMap;
 
+use crate::store::db::{self, Conn};
 use chrono::{DateTime, Utc};
-use sqlx::SqliteConnection;
 use uuid::Uuid;
 
 use super::apply::*;
@@ -117,7 +117,7 @@ pub(super) fn build_service(
 #[allow(clippy::too_many_arguments)]
 pub(super) async fn resolve_organization(
     directory: &Directory,
-    conn: &mut SqliteConnection,
+    conn: &mut Conn<'_>,
     source: &SourceRef,
     state: &BatchState,
     staged: &mut BatchState,
@@ -183,7 +183,7 @@ pub(super) async fn resolve_organization(
 
 /// Creates or updates an organisation the source owns, with audit and change log.
 pub(super) async fn save_organization(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn<'_>,
     source: &SourceRef,
     imported: &ImportedOrganization,
     id: Uuid,
@@ -248,7 +248,7 @@ pub(super) async fn save_organization(
 #[allow(clippy::too_many_arguments)]
 pub(super) async fn save_venue(
     directory: &Directory,
-    conn: &mut SqliteConnection,
+    conn: &mut Conn<'_>,
     source: &SourceRef,
     state: &BatchState,
     staged: &mut BatchState,
@@ -325,11 +325,10 @@ pub(super) async fn save_venue(
     write::save_location(conn, &location, &places).await?;
     if stored.is_some() {
         // The venue's other services change with it (this one is recorded by the caller).
-        let others: Vec<String> =
-            sqlx::query_scalar("SELECT service_id FROM service_at_location WHERE location_id = ?")
-                .bind(id.to_string())
-                .fetch_all(&mut *conn)
-                .await?;
+        let others: Vec<String> = db::query_scalar("SELECT service_id FROM service_at_location WHERE location_id = ?")
+            .bind(id.to_string())
+            .fetch_all(&mut *conn)
+            .await?;
         for other in others {
             record_change(conn, ChangeKind::Service, crate::store::rows::uuid(&other)?).await?;
         }
@@ -351,7 +350,7 @@ pub(super) async fn save_venue(
 /// Saves a listing's schedules and archives the service's schedules it no longer lists.
 #[allow(clippy::too_many_arguments)]
 pub(super) async fn save_schedules(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn<'_>,
     source: &SourceRef,
     state: &BatchState,
     listing: &ImportedListing,
@@ -363,7 +362,7 @@ pub(super) async fn save_schedules(
     let versions: HashMap<String, (String, i64)> = if !service_existed {
         HashMap::new()
     } else {
-        sqlx::query_as::<_, (String, String, i64)>("SELECT id, service_id, version FROM schedules WHERE service_id = ?")
+        db::query_as::<(String, String, i64)>("SELECT id, service_id, version FROM schedules WHERE service_id = ?")
             .bind(service_id.to_string())
             .fetch_all(&mut *conn)
             .await?

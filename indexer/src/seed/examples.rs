@@ -3,9 +3,9 @@
 
 use std::collections::HashMap;
 
+use crate::store::db::Conn;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Deserialize;
-use sqlx::SqliteConnection;
 
 use super::{midnight, seed_id, SeedReport};
 use crate::domain::need::need_for_activity_concept;
@@ -136,7 +136,7 @@ struct Context<'a> {
 }
 
 pub(super) async fn load(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn<'_>,
     places: &PlaceIndex,
     postcodes: &HashMap<&str, &PostcodeRecord>,
     seeded_at: DateTime<Utc>,
@@ -226,7 +226,7 @@ impl Context<'_> {
 
     async fn load_service(
         &self,
-        conn: &mut SqliteConnection,
+        conn: &mut Conn<'_>,
         organization_id: uuid::Uuid,
         example: &ExampleService,
         report: &mut SeedReport,

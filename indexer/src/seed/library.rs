@@ -2,8 +2,8 @@
 //! 2019 timetables (compiled by Libraries Hacked): real places and times, but out of date, and
 //! said so in every listing. One service per mobile library vehicle, one location per stop.
 
+use crate::store::db::Conn;
 use chrono::{DateTime, NaiveDate, Utc};
-use sqlx::SqliteConnection;
 
 use super::{midnight, seed_id, SeedReport};
 use crate::domain::*;
@@ -46,7 +46,7 @@ fn byday(day: &str) -> Result<&'static str> {
 }
 
 pub(super) async fn load(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn<'_>,
     places: &PlaceIndex,
     seeded_at: DateTime<Utc>,
     report: &mut SeedReport,
@@ -132,7 +132,7 @@ fn vehicle_service(organization: &Organization, vehicle: &str, stop_count: usize
 /// Stores one timetable row; `row` (its position in the file) keys the schedule, since the
 /// timetable repeats some stops within a route.
 async fn load_stop(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn<'_>,
     places: &PlaceIndex,
     service: &Service,
     row: usize,

@@ -1,5 +1,6 @@
 //! Principals and their tokens.
 
+use crate::store::db::{self};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
@@ -15,6 +16,7 @@ struct PrincipalRow {
     email: Option<String>,
     role: String,
     organization_id: Option<String>,
+    #[sqlx(try_from = "crate::store::db::Stamp")]
     created_at: DateTime<Utc>,
 }
 
@@ -36,7 +38,9 @@ struct TokenRow {
     id: String,
     principal_id: String,
     prefix: String,
+    #[sqlx(try_from = "crate::store::db::Stamp")]
     created_at: DateTime<Utc>,
+    #[sqlx(try_from = "crate::store::db::MaybeStamp")]
     revoked_at: Option<DateTime<Utc>>,
 }
 
@@ -92,7 +96,7 @@ impl Store {
             organization_id,
             created_at: Utc::now(),
         };
-        sqlx::query(
+        db::query(
             "INSERT INTO principals (id, name, email, role, organization_id, created_at) VALUES (?, ?, ?, ?, ?, ?)",
         )
         .bind(principal.id.to_string())
@@ -107,7 +111,7 @@ impl Store {
     }
 
     pub async fn principal(&self, id: Uuid) -> Result<Option<Principal>> {
-        let row: Option<PrincipalRow> = sqlx::query_as("SELECT * FROM principals WHERE id = ?")
+        let row: Option<PrincipalRow> = db::query_as("SELECT * FROM principals WHERE id = ?")
             .bind(id.to_string())
             .fetch_optional(self.pool())
             .await?;
@@ -116,7 +120,7 @@ impl Store {
 
     /// Every principal, by role then name.
     pub async fn principals(&self) -> Result<Vec<Principal>> {
-        let rows: Vec<PrincipalRow> = sqlx::query_as("SELECT * FROM principals ORDER BY role, name, id")
+        let rows: Vec<PrincipalRow> = db::query_as("SELECT * FROM principals ORDER BY role, name, id")
             .fetch_all(self.pool())
             .await?;
         rows.into_iter().map(PrincipalRow::into_domain).collect()
@@ -125,7 +129,7 @@ impl Store {
     /// Editors of an organisation (who to remind about stale listings).
     pub async fn editors_of(&self, organization_id: Uuid) -> Result<Vec<Principal>> {
         let rows: Vec<PrincipalRow> =
-            sqlx::query_as("SELECT * FROM principals WHERE organization_id = ? ORDER BY name, id")
+            db::query_as("SELECT * FROM principals WHERE organization_id = ? ORDER BY name, id")
                 .bind(organization_id.to_string())
                 .fetch_all(self.pool())
                 .await?;
@@ -138,7 +142,7 @@ impl Store {
             return Err(Error::not_found("principal", principal_id.to_string()));
         }
         let (issued, hash) = new_token(principal_id, Utc::now());
-        sqlx::query("INSERT INTO tokens (id, principal_id, token_hash, prefix, created_at) VALUES (?, ?, ?, ?, ?)")
+        db::query("INSERT INTO tokens (id, principal_id, token_hash, prefix, created_at) VALUES (?, ?, ?, ?, ?)")
             .bind(issued.info.id.to_string())
             .bind(principal_id.to_string())
             .bind(hash)
@@ -151,15 +155,15 @@ impl Store {
 
     /// The principal a bearer token belongs to; `UNAUTHENTICATED` if unknown or revoked.
     pub async fn authenticate(&self, secret: &str) -> Result<Principal> {
-        let row: Option<(String, Option<DateTime<Utc>>)> =
-            sqlx::query_as("SELECT principal_id, revoked_at FROM tokens WHERE token_hash = ?")
+        let row: Option<(String, db::MaybeStamp)> =
+            db::query_as("SELECT principal_id, revoked_at FROM tokens WHERE token_hash = ?")
                 .bind(token_hash(secret.trim()))
                 .fetch_optional(self.pool())
                 .await?;
         match row {
             None => Err(Error::Unauthenticated("unknown token".into())),
-            Some((_, Some(_))) => Err(Error::Unauthenticated("this token has been revoked".into())),
-            Some((principal_id, None)) => self
+            Some((_, db::MaybeStamp(Some(_)))) => Err(Error::Unauthenticated("this token has been revoked".into())),
+            Some((principal_id, db::MaybeStamp(None))) => self
                 .principal(uuid(&principal_id)?)
                 .await?
                 .ok_or_else(|| Error::Unauthenticated("unknown token".into())),
@@ -168,7 +172,7 @@ impl Store {
 
     /// Revokes a token (idempotent); returns it.
     pub async fn revoke_token(&self, token_id: Uuid) -> Result<TokenInfo> {
-        sqlx::query("UPDATE tokens SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ?")
+        db::query("UPDATE tokens SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ?")
             .bind(Utc::now())
             .bind(token_id.to_string())
             .execute(self.pool())
@@ -179,7 +183,7 @@ impl Store {
     }
 
     pub async fn token(&self, token_id: Uuid) -> Result<Option<TokenInfo>> {
-        let row: Option<TokenRow> = sqlx::query_as("SELECT * FROM tokens WHERE id = ?")
+        let row: Option<TokenRow> = db::query_as("SELECT * FROM tokens WHERE id = ?")
             .bind(token_id.to_string())
             .fetch_optional(self.pool())
             .await?;
@@ -188,11 +192,10 @@ impl Store {
 
     /// A principal's tokens, newest first.
     pub async fn tokens_of(&self, principal_id: Uuid) -> Result<Vec<TokenInfo>> {
-        let rows: Vec<TokenRow> =
-            sqlx::query_as("SELECT * FROM tokens WHERE principal_id = ? ORDER BY created_at DESC")
-                .bind(principal_id.to_string())
-                .fetch_all(self.pool())
-                .await?;
+        let rows: Vec<TokenRow> = db::query_as("SELECT * FROM tokens WHERE principal_id = ? ORDER BY created_at DESC")
+            .bind(principal_id.to_string())
+            .fetch_all(self.pool())
+            .await?;
         rows.into_iter().map(TokenRow::into_domain).collect()
     }
 }

@@ -2,8 +2,8 @@
 //! one transaction (replaced places kept in `place_history`), the load log, and custom Places
 //! with their members.
 
+use crate::store::db::{self, Conn};
 use chrono::{DateTime, Utc};
-use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 
 use super::rows::place_code;
 use super::Store;
@@ -24,8 +24,8 @@ fn json_codes<'a>(codes: impl IntoIterator<Item = &'a PlaceCode>) -> String {
 const GEOGRAPHY_GENERATION: &str = "geography_generation";
 
 /// Counts one more write of the geography, inside the writing transaction.
-pub(super) async fn bump_geography_generation(conn: &mut SqliteConnection) -> Result<()> {
-    sqlx::query(
+pub(super) async fn bump_geography_generation(conn: &mut Conn<'_>) -> Result<()> {
+    db::query(
         "INSERT INTO meta (key, value) VALUES (?1, '1')
          ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1",
     )
@@ -52,7 +52,7 @@ impl Store {
     pub async fn area_conflicts(&self, pack: &AreaPack) -> Result<Vec<String>> {
         let districts = json_codes(pack.district_codes().iter());
         let codes = json_codes(pack.places.iter().map(|(p, _)| &p.code));
-        let claimed: Vec<(String, String)> = sqlx::query_as(
+        let claimed: Vec<(String, String)> = db::query_as(
             "SELECT code, area_code FROM places
              WHERE code IN (SELECT value FROM json_each(?1)) AND area_code IS NOT NULL
                AND area_code NOT IN (SELECT value FROM json_each(?2))
@@ -66,7 +66,7 @@ impl Store {
             .into_iter()
             .map(|(code, area)| format!("place {code} already belongs to the loaded area {area}"))
             .collect();
-        let named: Vec<String> = sqlx::query_scalar(
+        let named: Vec<String> = db::query_scalar(
             "SELECT code FROM places
              WHERE area_code IN (SELECT value FROM json_each(?1)) AND code NOT IN (SELECT value FROM json_each(?2))
                AND (code IN (SELECT place_code FROM service_areas) OR code IN (SELECT place_code FROM fund_beneficiary_locations))
@@ -91,8 +91,8 @@ impl Store {
         let codes = json_codes(pack.places.iter().map(|(p, _)| &p.code));
         let mut tx = self.begin_write().await?;
         // Parents and children are replaced together: check references at commit.
-        sqlx::query("PRAGMA defer_foreign_keys = ON").execute(&mut *tx).await?;
-        sqlx::query(
+        db::query("PRAGMA defer_foreign_keys = ON").execute(&mut tx).await?;
+        db::query(
             "INSERT INTO place_history (code, name, level, parent_code, age_0_15, age_16_24, age_25_34, age_35_49,
                 age_50_64, age_65_plus, boundary, replaced_at, source)
              SELECT code, name, level, parent_code, age_0_15, age_16_24, age_25_34, age_35_49, age_50_64, age_65_plus,
@@ -103,15 +103,15 @@ impl Store {
         .bind(&codes)
         .bind(at.to_rfc3339())
         .bind(source)
-        .execute(&mut *tx)
+        .execute(&mut tx)
         .await?;
-        sqlx::query(
+        db::query(
             "DELETE FROM places WHERE area_code IN (SELECT value FROM json_each(?1))
                AND code NOT IN (SELECT value FROM json_each(?2))",
         )
         .bind(&districts)
         .bind(&codes)
-        .execute(&mut *tx)
+        .execute(&mut tx)
         .await?;
         let entries: Vec<(&Place, &String, &PlaceCode)> = pack
             .places
@@ -122,42 +122,49 @@ impl Store {
         for chunk in entries.chunks(PLACES_PER_INSERT) {
             upsert_places(&mut tx, chunk).await?;
         }
-        let replaced_postcodes: i64 = sqlx::query_scalar(
+        let replaced_postcodes: i64 = db::query_scalar(
             "SELECT COUNT(*) FROM postcodes WHERE district_code IN (SELECT value FROM json_each(?1))
                 OR area_code IN (SELECT value FROM json_each(?1))",
         )
         .bind(&districts)
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut tx)
         .await?;
-        sqlx::query(
+        db::query(
             "DELETE FROM postcodes WHERE district_code IN (SELECT value FROM json_each(?1))
                 OR area_code IN (SELECT value FROM json_each(?1))",
         )
         .bind(&districts)
-        .execute(&mut *tx)
+        .execute(&mut tx)
         .await?;
         for chunk in pack.postcodes.chunks(POSTCODES_PER_INSERT) {
-            let mut insert: QueryBuilder<Sqlite> = QueryBuilder::new(
-                "INSERT OR REPLACE INTO postcodes (postcode, latitude, longitude, district_code, ward_code, lsoa_code, area_code) ",
+            let sql = format!(
+                "INSERT INTO postcodes (postcode, latitude, longitude, district_code, ward_code, lsoa_code, area_code)
+                 VALUES {}
+                 ON CONFLICT (postcode) DO UPDATE SET latitude = excluded.latitude, longitude = excluded.longitude,
+                    district_code = excluded.district_code, ward_code = excluded.ward_code,
+                    lsoa_code = excluded.lsoa_code, area_code = excluded.area_code",
+                db::value_rows(chunk.len(), 7)
             );
-            insert.push_values(chunk, |mut row, record| {
-                row.push_bind(record.postcode.as_str())
-                    .push_bind(record.latitude)
-                    .push_bind(record.longitude)
-                    .push_bind(record.district_code.as_str())
-                    .push_bind(record.ward_code.as_str())
-                    .push_bind(record.lsoa_code.as_str())
-                    .push_bind(record.district_code.as_str());
-            });
-            insert.build().execute(&mut *tx).await?;
+            let mut insert = db::query(&sql);
+            for record in chunk {
+                insert = insert
+                    .bind(record.postcode.as_str())
+                    .bind(record.latitude)
+                    .bind(record.longitude)
+                    .bind(record.district_code.as_str())
+                    .bind(record.ward_code.as_str())
+                    .bind(record.lsoa_code.as_str())
+                    .bind(record.district_code.as_str());
+            }
+            insert.execute(&mut tx).await?;
         }
         for district in &pack.summary.districts {
             log_load(&mut tx, district, source, at, replaced_postcodes).await?;
         }
         bump_geography_generation(&mut tx).await?;
-        let generation: String = sqlx::query_scalar("SELECT value FROM meta WHERE key = ?")
+        let generation: String = db::query_scalar("SELECT value FROM meta WHERE key = ?")
             .bind(GEOGRAPHY_GENERATION)
-            .fetch_one(&mut *tx)
+            .fetch_one(&mut tx)
             .await?;
         tx.commit().await?;
         Ok((replaced_postcodes, generation.parse().unwrap_or(0)))
@@ -165,7 +172,7 @@ impl Store {
 
     /// Loads logged for a district, newest first: (source, loaded at, postcodes, population).
     pub async fn area_loads(&self, area: &PlaceCode) -> Result<Vec<(String, String, i64, i64)>> {
-        Ok(sqlx::query_as(
+        Ok(db::query_as(
             "SELECT source, loaded_at, postcodes, population FROM area_loads WHERE area_code = ? ORDER BY id DESC",
         )
         .bind(area.as_str())
@@ -175,7 +182,7 @@ impl Store {
 
     /// The code of the custom Place with this name, if one exists.
     pub async fn custom_place_named(&self, name: &str) -> Result<Option<PlaceCode>> {
-        let code: Option<String> = sqlx::query_scalar("SELECT code FROM places WHERE level = ? AND name = ?")
+        let code: Option<String> = db::query_scalar("SELECT code FROM places WHERE level = ? AND name = ?")
             .bind(PlaceLevel::Custom.as_str())
             .bind(name)
             .fetch_optional(self.pool())
@@ -185,7 +192,7 @@ impl Store {
 
     /// The highest number used by a custom Place's code (`P00000007` → 7), 0 if none.
     pub async fn highest_custom_place_number(&self) -> Result<i64> {
-        let highest: Option<String> = sqlx::query_scalar("SELECT MAX(code) FROM places WHERE level = ?")
+        let highest: Option<String> = db::query_scalar("SELECT MAX(code) FROM places WHERE level = ?")
             .bind(PlaceLevel::Custom.as_str())
             .fetch_one(self.pool())
             .await?;
@@ -202,7 +209,7 @@ impl Store {
         at: DateTime<Utc>,
     ) -> Result<()> {
         let mut tx = self.begin_write().await?;
-        sqlx::query(
+        db::query(
             "INSERT INTO place_history (code, name, level, parent_code, age_0_15, age_16_24, age_25_34, age_35_49,
                 age_50_64, age_65_plus, boundary, replaced_at, source)
              SELECT code, name, level, parent_code, age_0_15, age_16_24, age_25_34, age_35_49, age_50_64, age_65_plus,
@@ -211,18 +218,18 @@ impl Store {
         .bind(at.to_rfc3339())
         .bind(source)
         .bind(place.code.as_str())
-        .execute(&mut *tx)
+        .execute(&mut tx)
         .await?;
         super::write::upsert_place(&mut tx, place, boundary).await?;
-        sqlx::query("DELETE FROM custom_place_members WHERE place_code = ?")
+        db::query("DELETE FROM custom_place_members WHERE place_code = ?")
             .bind(place.code.as_str())
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await?;
         for member in members {
-            sqlx::query("INSERT OR IGNORE INTO custom_place_members (place_code, member_code) VALUES (?, ?)")
+            db::query("INSERT OR IGNORE INTO custom_place_members (place_code, member_code) VALUES (?, ?)")
                 .bind(place.code.as_str())
                 .bind(member.as_str())
-                .execute(&mut *tx)
+                .execute(&mut tx)
                 .await?;
         }
         bump_geography_generation(&mut tx).await?;
@@ -232,55 +239,56 @@ impl Store {
 
     /// The member codes of a custom Place, in code order.
     pub async fn custom_place_members(&self, code: &PlaceCode) -> Result<Vec<PlaceCode>> {
-        let members: Vec<String> = sqlx::query_scalar(
-            "SELECT member_code FROM custom_place_members WHERE place_code = ? ORDER BY member_code",
-        )
-        .bind(code.as_str())
-        .fetch_all(self.pool())
-        .await?;
+        let members: Vec<String> =
+            db::query_scalar("SELECT member_code FROM custom_place_members WHERE place_code = ? ORDER BY member_code")
+                .bind(code.as_str())
+                .fetch_all(self.pool())
+                .await?;
         members.iter().map(|m| place_code(m)).collect()
     }
 }
 
-async fn upsert_places(conn: &mut SqliteConnection, chunk: &[(&Place, &String, &PlaceCode)]) -> Result<()> {
-    let mut insert: QueryBuilder<Sqlite> = QueryBuilder::new(
+async fn upsert_places(conn: &mut Conn<'_>, chunk: &[(&Place, &String, &PlaceCode)]) -> Result<()> {
+    let sql = format!(
         "INSERT INTO places (code, name, level, parent_code, age_0_15, age_16_24, age_25_34, age_35_49, age_50_64,
-            age_65_plus, boundary, area_code) ",
-    );
-    insert.push_values(chunk, |mut row, (place, boundary, area)| {
-        let population = place.population;
-        row.push_bind(place.code.as_str())
-            .push_bind(place.name.as_str())
-            .push_bind(place.level.as_str())
-            .push_bind(place.parent_code.as_ref().map(|c| c.as_str()))
-            .push_bind(population.map(|p| p.age_0_15))
-            .push_bind(population.map(|p| p.age_16_24))
-            .push_bind(population.map(|p| p.age_25_34))
-            .push_bind(population.map(|p| p.age_35_49))
-            .push_bind(population.map(|p| p.age_50_64))
-            .push_bind(population.map(|p| p.age_65_plus))
-            .push_bind(boundary.as_str())
-            .push_bind(area.as_str());
-    });
-    insert.push(
-        " ON CONFLICT (code) DO UPDATE SET name = excluded.name, level = excluded.level,
+            age_65_plus, boundary, area_code)
+         VALUES {}
+         ON CONFLICT (code) DO UPDATE SET name = excluded.name, level = excluded.level,
             parent_code = excluded.parent_code, age_0_15 = excluded.age_0_15, age_16_24 = excluded.age_16_24,
             age_25_34 = excluded.age_25_34, age_35_49 = excluded.age_35_49, age_50_64 = excluded.age_50_64,
             age_65_plus = excluded.age_65_plus, boundary = excluded.boundary, area_code = excluded.area_code",
+        db::value_rows(chunk.len(), 12)
     );
-    insert.build().execute(conn).await?;
+    let mut insert = db::query(&sql);
+    for (place, boundary, area) in chunk {
+        let population = place.population;
+        insert = insert
+            .bind(place.code.as_str())
+            .bind(place.name.as_str())
+            .bind(place.level.as_str())
+            .bind(place.parent_code.as_ref().map(|c| c.as_str()))
+            .bind(population.map(|p| p.age_0_15))
+            .bind(population.map(|p| p.age_16_24))
+            .bind(population.map(|p| p.age_25_34))
+            .bind(population.map(|p| p.age_35_49))
+            .bind(population.map(|p| p.age_50_64))
+            .bind(population.map(|p| p.age_65_plus))
+            .bind(boundary.as_str())
+            .bind(area.as_str());
+    }
+    insert.execute(conn).await?;
     Ok(())
 }
 
 async fn log_load(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn<'_>,
     district: &crate::areas::DistrictSummary,
     source: &str,
     at: DateTime<Utc>,
     replaced_postcodes: i64,
 ) -> Result<()> {
     let count = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
-    sqlx::query(
+    db::query(
         "INSERT INTO area_loads (area_code, name, source, loaded_at, wards, msoas, lsoas, postcodes, population, replaced_postcodes)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )

@@ -1,5 +1,6 @@
 //! The database half of an online backup.
 
+use crate::store::db::{self};
 use std::path::Path;
 
 use super::Store;
@@ -13,7 +14,7 @@ impl Store {
             path: destination.to_path_buf(),
             reason: "the path is not valid UTF-8".into(),
         })?;
-        sqlx::query("VACUUM INTO ?1").bind(target).execute(self.pool()).await?;
+        db::query("VACUUM INTO ?1").bind(target).execute(self.pool()).await?;
         Ok(())
     }
 }

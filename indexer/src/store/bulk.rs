@@ -7,12 +7,10 @@
 //! the caller's transaction with it). The change log is written first, set-wise, so each
 //! listing's `feed_seq` is in its own row as it is inserted (no update after).
 
+use crate::store::db::{self, Conn};
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use sqlx::query::Query;
-use sqlx::sqlite::SqliteArguments;
-use sqlx::{Sqlite, SqliteConnection};
 use uuid::Uuid;
 
 use super::feed::ChangeKind;
@@ -79,16 +77,14 @@ impl BulkRows {
     }
 }
 
-type SqliteQuery<'q> = Query<'q, Sqlite, SqliteArguments<'q>>;
-
 /// Inserts `rows` into `table` (`columns`) a few hundred a statement; `tail` follows the
 /// values (e.g. `RETURNING ...`, then each statement's rows are handed to `returned`).
 async fn insert_many<'r, T>(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn<'_>,
     table: &str,
     columns: &[&str],
     rows: &'r [T],
-    bind: impl for<'q> Fn(SqliteQuery<'q>, &'q T) -> SqliteQuery<'q>,
+    bind: impl for<'q> Fn(db::Query<'q>, &'q T) -> db::Query<'q>,
 ) -> Result<()> {
     let per_statement = (VARIABLES_PER_STATEMENT / columns.len()).clamp(1, ROWS_PER_STATEMENT);
     let row_sql = format!("({})", vec!["?"; columns.len()].join(", "));
@@ -98,7 +94,7 @@ async fn insert_many<'r, T>(
             columns.join(", "),
             vec![row_sql.as_str(); chunk.len()].join(", ")
         );
-        let mut query = sqlx::query(&sql);
+        let mut query = db::query(&sql);
         for row in chunk {
             query = bind(query, row);
         }
@@ -117,7 +113,7 @@ fn code(code: &Option<PlaceCode>) -> Option<String> {
 
 /// Appends the change-log rows (one multi-row statement per few hundred) and returns each
 /// entity's `seq` (the newest, if one appears twice).
-async fn append_changes(conn: &mut SqliteConnection, changes: &[(ChangeKind, Uuid)]) -> Result<HashMap<Uuid, i64>> {
+async fn append_changes(conn: &mut Conn<'_>, changes: &[(ChangeKind, Uuid)]) -> Result<HashMap<Uuid, i64>> {
     let mut seqs = HashMap::with_capacity(changes.len());
     let now = Utc::now();
     for chunk in changes.chunks(ROWS_PER_STATEMENT) {
@@ -125,7 +121,7 @@ async fn append_changes(conn: &mut SqliteConnection, changes: &[(ChangeKind, Uui
             "INSERT INTO change_log (kind, entity_id, changed_at) VALUES {} RETURNING seq, entity_id",
             vec!["(?, ?, ?)"; chunk.len()].join(", ")
         );
-        let mut query = sqlx::query_as::<_, (i64, String)>(&sql);
+        let mut query = db::query_as::<(i64, String)>(&sql);
         for (kind, id) in chunk {
             query = query.bind(kind.as_str()).bind(id.to_string()).bind(now);
         }
@@ -139,7 +135,7 @@ async fn append_changes(conn: &mut SqliteConnection, changes: &[(ChangeKind, Uui
 
 /// Writes `rows` inside the caller's transaction: change log, organisations, venues, services
 /// with needs, areas and venue links, schedules, import links and audit entries.
-pub async fn insert_rows(conn: &mut SqliteConnection, rows: &BulkRows) -> Result<()> {
+pub async fn insert_rows(conn: &mut Conn<'_>, rows: &BulkRows) -> Result<()> {
     let seqs = append_changes(conn, &rows.changes).await?;
     let seq_of = |id: &Uuid| seqs.get(id).copied().unwrap_or(0);
     insert_many(
@@ -412,7 +408,7 @@ impl Store {
         let mut links = HashMap::new();
         let mut after = String::new();
         loop {
-            let page: String = sqlx::query_scalar(
+            let page: String = db::query_scalar(
                 "SELECT json_group_array(json_array(source_record_id, entity_id, content_hash,
                      created_by_source, archived_by_source, detached_at IS NOT NULL))
                  FROM (SELECT * FROM import_records
@@ -456,7 +452,7 @@ const LINKS_PER_PAGE: i64 = 20_000;
 /// Records that unchanged records were read again (provenance's "last read"): one statement
 /// for any number of them.
 pub async fn touch_links(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn<'_>,
     source_id: Uuid,
     kind: &str,
     record_ids: &[String],
@@ -465,7 +461,7 @@ pub async fn touch_links(
     if record_ids.is_empty() {
         return Ok(());
     }
-    sqlx::query(
+    db::query(
         "UPDATE import_records SET last_read_at = ?
          WHERE source_id = ? AND kind = ? AND source_record_id IN (SELECT value FROM json_each(?))",
     )
@@ -479,11 +475,7 @@ pub async fn touch_links(
 }
 
 /// Which of `ids` already name a row of `table` (one statement each few thousand).
-pub async fn taken_ids(
-    conn: &mut SqliteConnection,
-    table: &str,
-    ids: &[Uuid],
-) -> Result<std::collections::HashSet<Uuid>> {
+pub async fn taken_ids(conn: &mut Conn<'_>, table: &str, ids: &[Uuid]) -> Result<std::collections::HashSet<Uuid>> {
     let table = match table {
         "services" | "organizations" | "locations" | "schedules" => table,
         other => return Err(crate::Error::invalid("table", format!("unknown table {other:?}"))),
@@ -491,7 +483,7 @@ pub async fn taken_ids(
     let mut found = std::collections::HashSet::new();
     for chunk in ids.chunks(5_000) {
         let list: Vec<String> = chunk.iter().map(Uuid::to_string).collect();
-        let rows: Vec<String> = sqlx::query_scalar(&format!(
+        let rows: Vec<String> = db::query_scalar(&format!(
             "SELECT id FROM {table} WHERE id IN (SELECT value FROM json_each(?))"
         ))
         .bind(serde_json::to_string(&list).unwrap_or_else(|_| "[]".into()))
@@ -506,19 +498,19 @@ pub async fn taken_ids(
 
 /// Pragmas for a long load on one connection: a bigger page cache, temporary tables in
 /// memory and sorts on two threads. [`restore_load_pragmas`] puts them back before the connection returns to the pool.
-pub async fn set_load_pragmas(conn: &mut SqliteConnection) -> Result<()> {
-    sqlx::query("PRAGMA cache_size = -262144").execute(&mut *conn).await?;
-    sqlx::query("PRAGMA temp_store = MEMORY").execute(&mut *conn).await?;
+pub async fn set_load_pragmas(conn: &mut Conn<'_>) -> Result<()> {
+    db::query("PRAGMA cache_size = -262144").execute(&mut *conn).await?;
+    db::query("PRAGMA temp_store = MEMORY").execute(&mut *conn).await?;
     // Helper threads for the sorts that build indexes again at the end of a load.
-    sqlx::query("PRAGMA threads = 2").execute(&mut *conn).await?;
+    db::query("PRAGMA threads = 2").execute(&mut *conn).await?;
     Ok(())
 }
 
 /// Puts back the defaults [`set_load_pragmas`] changed.
-pub async fn restore_load_pragmas(conn: &mut SqliteConnection) -> Result<()> {
-    sqlx::query("PRAGMA cache_size = -2000").execute(&mut *conn).await?;
-    sqlx::query("PRAGMA temp_store = DEFAULT").execute(&mut *conn).await?;
-    sqlx::query("PRAGMA threads = 0").execute(&mut *conn).await?;
+pub async fn restore_load_pragmas(conn: &mut Conn<'_>) -> Result<()> {
+    db::query("PRAGMA cache_size = -2000").execute(&mut *conn).await?;
+    db::query("PRAGMA temp_store = DEFAULT").execute(&mut *conn).await?;
+    db::query("PRAGMA threads = 0").execute(&mut *conn).await?;
     Ok(())
 }
 
@@ -544,9 +536,9 @@ const DEFERRED_INDEXES: &str = "bulk_deferred_indexes";
 /// non-unique indexes with a definition are dropped (constraints stay enforced), and their
 /// definitions are kept in `meta` first, so a load that dies half way leaves them to be built
 /// on the next opening. Returns how many were dropped.
-pub async fn defer_indexes(conn: &mut SqliteConnection) -> Result<usize> {
+pub async fn defer_indexes(conn: &mut Conn<'_>) -> Result<usize> {
     let tables = serde_json::to_string(LOADED_TABLES).unwrap_or_else(|_| "[]".into());
-    let indexes: Vec<(String, String)> = sqlx::query_as(
+    let indexes: Vec<(String, String)> = db::query_as(
         "SELECT name, sql FROM sqlite_master
          WHERE type = 'index' AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%'
            AND tbl_name IN (SELECT value FROM json_each(?))
@@ -558,10 +550,10 @@ pub async fn defer_indexes(conn: &mut SqliteConnection) -> Result<usize> {
     if indexes.is_empty() {
         return Ok(0);
     }
-    let mut tx = sqlx::Connection::begin(&mut *conn).await?;
-    let mut kept: Vec<String> = match sqlx::query_scalar::<_, String>("SELECT value FROM meta WHERE key = ?")
+    let mut tx = conn.begin().await?;
+    let mut kept: Vec<String> = match db::query_scalar::<String>("SELECT value FROM meta WHERE key = ?")
         .bind(DEFERRED_INDEXES)
-        .fetch_optional(&mut *tx)
+        .fetch_optional(&mut tx)
         .await?
     {
         Some(raw) => super::rows::json(&raw)?,
@@ -576,8 +568,8 @@ pub async fn defer_indexes(conn: &mut SqliteConnection) -> Result<usize> {
     .await?;
     for (name, _) in &indexes {
         // The name comes from sqlite_master; quoted as an identifier all the same.
-        sqlx::query(&format!("DROP INDEX \"{}\"", name.replace('"', "\"\"")))
-            .execute(&mut *tx)
+        db::query(&format!("DROP INDEX \"{}\"", name.replace('"', "\"\"")))
+            .execute(&mut tx)
             .await?;
     }
     tx.commit().await?;
@@ -586,8 +578,8 @@ pub async fn defer_indexes(conn: &mut SqliteConnection) -> Result<usize> {
 
 /// Builds again every index [`defer_indexes`] dropped (none: nothing to do). Run at the end of
 /// a load, and when a directory opens (a load that died half way).
-pub async fn restore_deferred_indexes(conn: &mut SqliteConnection) -> Result<usize> {
-    let Some(raw) = sqlx::query_scalar::<_, String>("SELECT value FROM meta WHERE key = ?")
+pub async fn restore_deferred_indexes(conn: &mut Conn<'_>) -> Result<usize> {
+    let Some(raw) = db::query_scalar::<String>("SELECT value FROM meta WHERE key = ?")
         .bind(DEFERRED_INDEXES)
         .fetch_optional(&mut *conn)
         .await?
@@ -595,7 +587,7 @@ pub async fn restore_deferred_indexes(conn: &mut SqliteConnection) -> Result<usi
         return Ok(0);
     };
     let definitions: Vec<String> = super::rows::json(&raw)?;
-    let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+    let mut tx = conn.begin().await?;
     for definition in &definitions {
         let Some(rest) = definition.strip_prefix("CREATE INDEX ") else {
             return Err(crate::Error::invalid(
@@ -603,13 +595,13 @@ pub async fn restore_deferred_indexes(conn: &mut SqliteConnection) -> Result<usi
                 format!("not an index definition: {definition:?}"),
             ));
         };
-        sqlx::query(&format!("CREATE INDEX IF NOT EXISTS {rest}"))
-            .execute(&mut *tx)
+        db::query(&format!("CREATE INDEX IF NOT EXISTS {rest}"))
+            .execute(&mut tx)
             .await?;
     }
-    sqlx::query("DELETE FROM meta WHERE key = ?")
+    db::query("DELETE FROM meta WHERE key = ?")
         .bind(DEFERRED_INDEXES)
-        .execute(&mut *tx)
+        .execute(&mut tx)
         .await?;
     tx.commit().await?;
     Ok(definitions.len())
@@ -617,8 +609,8 @@ pub async fn restore_deferred_indexes(conn: &mut SqliteConnection) -> Result<usi
 
 /// Whether a load is big beside what the directory holds, so that building the indexes once at
 /// its end beats keeping them up to date: at most `services_below` services now.
-pub async fn few_services(conn: &mut SqliteConnection, services_below: i64) -> Result<bool> {
-    let held: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM (SELECT 1 FROM services LIMIT ?)")
+pub async fn few_services(conn: &mut Conn<'_>, services_below: i64) -> Result<bool> {
+    let held: i64 = db::query_scalar("SELECT COUNT(*) FROM (SELECT 1 FROM services LIMIT ?)")
         .bind(services_below)
         .fetch_one(&mut *conn)
         .await?;

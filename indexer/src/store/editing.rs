@@ -2,8 +2,9 @@
 //! and the writes every kind shares, each run on the edit's own write transaction (`conn`) so
 //! the checks, the change, its audit entry and its change-log rows commit together.
 
+use crate::store::db::{self, Conn, Executor};
 use chrono::Utc;
-use sqlx::{SqliteConnection, SqliteExecutor};
+
 use uuid::Uuid;
 
 use super::rows::uuid;
@@ -67,12 +68,8 @@ pub(crate) fn child_lists(kind: ResourceKind) -> &'static [(&'static str, &'stat
 }
 
 /// The organisation owning listing `id` of `kind` (`None`: nobody), or `NOT_FOUND`.
-pub(crate) async fn owner_of<'e>(
-    executor: impl SqliteExecutor<'e>,
-    kind: ResourceKind,
-    id: Uuid,
-) -> Result<Option<Uuid>> {
-    let owner: Option<Option<String>> = sqlx::query_scalar(owner_sql(kind))
+pub(crate) async fn owner_of<'e>(executor: impl Executor<'e>, kind: ResourceKind, id: Uuid) -> Result<Option<Uuid>> {
+    let owner: Option<Option<String>> = db::query_scalar(owner_sql(kind))
         .bind(id.to_string())
         .fetch_optional(executor)
         .await?;
@@ -90,7 +87,7 @@ impl Store {
             .map(|kind| format!("SELECT '{}' FROM {} WHERE id = ?1", kind.as_str(), table(*kind)))
             .collect::<Vec<_>>()
             .join(" UNION ALL ");
-        let found: Option<String> = sqlx::query_scalar(&sql)
+        let found: Option<String> = db::query_scalar(&sql)
             .bind(id.to_string())
             .fetch_optional(self.pool())
             .await?;
@@ -99,8 +96,8 @@ impl Store {
 }
 
 /// Whether organisation `id` exists (archived or not).
-pub(crate) async fn organization_exists(conn: &mut SqliteConnection, id: Uuid) -> Result<bool> {
-    let exists: Option<i64> = sqlx::query_scalar("SELECT 1 FROM organizations WHERE id = ?")
+pub(crate) async fn organization_exists(conn: &mut Conn<'_>, id: Uuid) -> Result<bool> {
+    let exists: Option<i64> = db::query_scalar("SELECT 1 FROM organizations WHERE id = ?")
         .bind(id.to_string())
         .fetch_optional(conn)
         .await?;
@@ -109,29 +106,29 @@ pub(crate) async fn organization_exists(conn: &mut SqliteConnection, id: Uuid) -
 
 /// Whether organisation `id` is trusted (its changes publish without moderation); `None` when
 /// there is no such organisation.
-pub(crate) async fn organization_trusted(conn: &mut SqliteConnection, id: Uuid) -> Result<Option<bool>> {
-    let trusted: Option<bool> = sqlx::query_scalar("SELECT trusted FROM organizations WHERE id = ?")
+pub(crate) async fn organization_trusted(conn: &mut Conn<'_>, id: Uuid) -> Result<Option<bool>> {
+    let trusted: Option<db::Flag> = db::query_scalar("SELECT trusted FROM organizations WHERE id = ?")
         .bind(id.to_string())
         .fetch_optional(conn)
         .await?;
-    Ok(trusted)
+    Ok(trusted.map(bool::from))
 }
 
 /// The services a venue (`Location`) or schedule (`Schedule`) belongs to; none for other kinds.
-pub(crate) async fn services_of_part(conn: &mut SqliteConnection, kind: ResourceKind, id: Uuid) -> Result<Vec<Uuid>> {
+pub(crate) async fn services_of_part(conn: &mut Conn<'_>, kind: ResourceKind, id: Uuid) -> Result<Vec<Uuid>> {
     let sql = match kind {
         ResourceKind::Location => "SELECT service_id FROM service_at_location WHERE location_id = ?",
         ResourceKind::Schedule => "SELECT service_id FROM schedules WHERE id = ?",
         _ => return Ok(Vec::new()),
     };
-    let ids: Vec<String> = sqlx::query_scalar(sql).bind(id.to_string()).fetch_all(conn).await?;
+    let ids: Vec<String> = db::query_scalar(sql).bind(id.to_string()).fetch_all(conn).await?;
     ids.iter().map(|id| uuid(id)).collect()
 }
 
 /// Sets columns of listing `id`'s row (`assignments` is trusted SQL, `values` bound in order)
 /// and increases its version; organisations, services and funds also get `updated_at`.
 pub(crate) async fn set_columns(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn<'_>,
     kind: ResourceKind,
     id: Uuid,
     assignments: &str,
@@ -145,7 +142,7 @@ pub(crate) async fn set_columns(
         "UPDATE {} SET {assignments}, version = version + 1{timestamp} WHERE id = ?",
         table(kind)
     );
-    let mut query = sqlx::query(&sql);
+    let mut query = db::query(&sql);
     for value in values {
         query = query.bind(value.clone());
     }
@@ -157,8 +154,8 @@ pub(crate) async fn set_columns(
 }
 
 /// Records that listing `id` was confirmed accurate now (its version stays).
-pub(crate) async fn set_last_reviewed(conn: &mut SqliteConnection, kind: ResourceKind, id: Uuid) -> Result<()> {
-    sqlx::query(&format!("UPDATE {} SET last_reviewed_at = ? WHERE id = ?", table(kind)))
+pub(crate) async fn set_last_reviewed(conn: &mut Conn<'_>, kind: ResourceKind, id: Uuid) -> Result<()> {
+    db::query(&format!("UPDATE {} SET last_reviewed_at = ? WHERE id = ?", table(kind)))
         .bind(Utc::now())
         .bind(id.to_string())
         .execute(conn)
@@ -167,8 +164,8 @@ pub(crate) async fn set_last_reviewed(conn: &mut SqliteConnection, kind: Resourc
 }
 
 /// Marks organisation `id` trusted or not.
-pub(crate) async fn set_trusted(conn: &mut SqliteConnection, id: Uuid, trusted: bool) -> Result<()> {
-    sqlx::query("UPDATE organizations SET trusted = ? WHERE id = ?")
+pub(crate) async fn set_trusted(conn: &mut Conn<'_>, id: Uuid, trusted: bool) -> Result<()> {
+    db::query("UPDATE organizations SET trusted = ? WHERE id = ?")
         .bind(trusted)
         .bind(id.to_string())
         .execute(conn)
@@ -177,13 +174,9 @@ pub(crate) async fn set_trusted(conn: &mut SqliteConnection, id: Uuid, trusted: 
 }
 
 /// Whether venue `location_id` is one of service `service_id`'s venues.
-pub(crate) async fn service_has_location(
-    conn: &mut SqliteConnection,
-    service_id: Uuid,
-    location_id: Uuid,
-) -> Result<bool> {
+pub(crate) async fn service_has_location(conn: &mut Conn<'_>, service_id: Uuid, location_id: Uuid) -> Result<bool> {
     let linked: Option<i64> =
-        sqlx::query_scalar("SELECT 1 FROM service_at_location WHERE service_id = ? AND location_id = ?")
+        db::query_scalar("SELECT 1 FROM service_at_location WHERE service_id = ? AND location_id = ?")
             .bind(service_id.to_string())
             .bind(location_id.to_string())
             .fetch_optional(conn)

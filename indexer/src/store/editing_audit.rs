@@ -2,9 +2,10 @@
 //! (every column) and child rows inside the edit's transaction, an entry appended per change,
 //! and a listing's history read back.
 
+use crate::store::db::{self, Conn};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
-use sqlx::{Column, Row, SqliteConnection, TypeInfo, ValueRef};
+
 use uuid::Uuid;
 
 use super::editing::{child_lists, table};
@@ -16,56 +17,33 @@ use crate::editing::ResourceKind;
 use crate::error::Result;
 
 /// The listing's row and child rows, or `None` if there is no such row.
-pub async fn snapshot(conn: &mut SqliteConnection, kind: ResourceKind, id: Uuid) -> Result<Option<Snapshot>> {
-    let Some(row) = sqlx::query(&format!("SELECT * FROM {} WHERE id = ?", table(kind)))
+pub async fn snapshot(conn: &mut Conn<'_>, kind: ResourceKind, id: Uuid) -> Result<Option<Snapshot>> {
+    let Some(row) = db::query(&format!("SELECT * FROM {} WHERE id = ?", table(kind)))
         .bind(id.to_string())
-        .fetch_optional(&mut *conn)
+        .fetch_optional_json(&mut *conn)
         .await?
     else {
         return Ok(None);
     };
     let mut snapshot = Snapshot::new();
-    for (i, column) in row.columns().iter().enumerate() {
+    for (name, value) in row {
         // The feeds' position (migration 0006) is bookkeeping of the change log, not content.
-        if column.name() == "feed_seq" {
+        if name == "feed_seq" {
             continue;
         }
-        snapshot.insert(column.name().to_string(), value_at(&row, i)?);
+        snapshot.insert(name, value);
     }
     for (name, sql) in child_lists(kind) {
-        let values: Vec<String> = sqlx::query_scalar(sql)
-            .bind(id.to_string())
-            .fetch_all(&mut *conn)
-            .await?;
+        let values: Vec<String> = db::query_scalar(sql).bind(id.to_string()).fetch_all(&mut *conn).await?;
         snapshot.insert(name.to_string(), Value::from(values));
     }
     Ok(Some(snapshot))
 }
 
-/// A column's value as JSON; text holding a JSON array or object (costs, contacts) is embedded.
-fn value_at(row: &sqlx::sqlite::SqliteRow, i: usize) -> Result<Value> {
-    let raw = row.try_get_raw(i)?;
-    if raw.is_null() {
-        return Ok(Value::Null);
-    }
-    let type_name = raw.type_info().name().to_string();
-    Ok(match type_name.as_str() {
-        "INTEGER" => Value::from(row.try_get::<i64, _>(i)?),
-        "REAL" => Value::from(row.try_get::<f64, _>(i)?),
-        _ => {
-            let text: String = row.try_get(i)?;
-            match serde_json::from_str::<Value>(&text) {
-                Ok(json @ (Value::Array(_) | Value::Object(_))) => json,
-                _ => Value::String(text),
-            }
-        }
-    })
-}
-
 /// Appends an audit entry.
 #[allow(clippy::too_many_arguments)]
 pub async fn record(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn<'_>,
     kind: ResourceKind,
     id: Uuid,
     action: Action,
@@ -74,7 +52,7 @@ pub async fn record(
     reason: Option<&str>,
     changes: &[FieldChange],
 ) -> Result<()> {
-    sqlx::query(
+    db::query(
         "INSERT INTO audit_log (resource_type, resource_id, last_action_type, last_action_date, actor_id, updated_by, version, reason, changes)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
@@ -98,6 +76,7 @@ struct AuditRow {
     resource_type: String,
     resource_id: String,
     last_action_type: String,
+    #[sqlx(try_from = "crate::store::db::Stamp")]
     last_action_date: DateTime<Utc>,
     actor_id: Option<String>,
     updated_by: String,
@@ -108,7 +87,7 @@ struct AuditRow {
 
 /// A listing's history, oldest first.
 pub async fn history(store: &Store, id: Uuid) -> Result<Vec<AuditEntry>> {
-    let rows: Vec<AuditRow> = sqlx::query_as("SELECT * FROM audit_log WHERE resource_id = ? ORDER BY id")
+    let rows: Vec<AuditRow> = db::query_as("SELECT * FROM audit_log WHERE resource_id = ? ORDER BY id")
         .bind(id.to_string())
         .fetch_all(store.pool())
         .await?;

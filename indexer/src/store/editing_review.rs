@@ -2,6 +2,7 @@
 //! waiting for review, listings going stale in a place, and organisations that may be the same
 //! as a new one.
 
+use crate::store::db::{self};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
@@ -20,6 +21,7 @@ pub(crate) struct QueueRow {
     pub organization_id: Option<String>,
     pub publication: String,
     pub rejection_reason: Option<String>,
+    #[sqlx(try_from = "crate::store::db::Stamp")]
     pub updated_at: DateTime<Utc>,
 }
 
@@ -30,6 +32,7 @@ pub(crate) struct StaleRow {
     pub id: String,
     pub name: String,
     pub organization_id: Option<String>,
+    #[sqlx(try_from = "crate::store::db::MaybeStamp")]
     pub last_reviewed_at: Option<DateTime<Utc>>,
 }
 
@@ -46,7 +49,7 @@ impl Store {
         } else {
             "('pending_review')"
         };
-        let rows: Vec<QueueRow> = sqlx::query_as(&format!(
+        let rows: Vec<QueueRow> = db::query_as(&format!(
             "SELECT * FROM (
                 SELECT 'organization' AS kind, id, name, id AS organization_id, publication, rejection_reason, updated_at, archived_at FROM organizations
                 UNION ALL SELECT 'service', id, name, organization_id, publication, rejection_reason, updated_at, archived_at FROM services
@@ -69,7 +72,7 @@ impl Store {
         overlapping: &str,
         cutoff: DateTime<Utc>,
     ) -> Result<Vec<StaleRow>> {
-        let rows: Vec<StaleRow> = sqlx::query_as(&format!(
+        let rows: Vec<StaleRow> = db::query_as(&format!(
             "SELECT 'service' AS kind, s.id, s.name, s.organization_id, s.last_reviewed_at FROM public_services s
              WHERE {SERVICE_FILTER_SQL} AND (s.last_reviewed_at IS NULL OR s.last_reviewed_at < ?4)
              UNION ALL
@@ -92,7 +95,7 @@ impl Store {
         &self,
         identifier: &OrganizationIdentifier,
     ) -> Result<Vec<Organization>> {
-        let rows: Vec<OrganizationRow> = sqlx::query_as(
+        let rows: Vec<OrganizationRow> = db::query_as(
             "SELECT * FROM organizations o WHERE archived_at IS NULL AND EXISTS (
                 SELECT 1 FROM json_each(o.identifiers) j
                 WHERE json_extract(j.value, '$.identifier_scheme') = ? AND json_extract(j.value, '$.identifier') = ?)
@@ -108,7 +111,7 @@ impl Store {
     /// Organisations not archived at `postcode` (their own, or one of their services' venues'),
     /// by name.
     pub(crate) async fn organizations_at_postcode(&self, postcode: &str) -> Result<Vec<Organization>> {
-        let rows: Vec<OrganizationRow> = sqlx::query_as(
+        let rows: Vec<OrganizationRow> = db::query_as(
             "SELECT * FROM organizations o WHERE archived_at IS NULL AND (postcode = ?1 OR id IN (
                 SELECT s.organization_id FROM services s
                 JOIN service_at_location sal ON sal.service_id = s.id

@@ -1,6 +1,7 @@
 //! Reads that feed the search index: everything about a set of listings (or all of them) in a
 //! few set-wise queries, grouped by listing.
 
+use crate::store::db::{self, Conn};
 use std::collections::HashMap;
 
 use futures_util::TryStreamExt;
@@ -129,7 +130,7 @@ impl Store {
         let rows: Vec<FeedRow> = match ids {
             // Every service: a row each, as a rebuild reads them.
             None => {
-                let documents: Vec<String> = sqlx::query_scalar(&format!(
+                let documents: Vec<String> = db::query_scalar(&format!(
                     "SELECT {SERVICE_FEED_DOCUMENT} FROM public_services s ORDER BY s.id"
                 ))
                 .fetch_all(self.pool())
@@ -157,7 +158,7 @@ impl Store {
                     );
                     let ids = id_filter(Some(chunk));
                     async move {
-                        sqlx::query_scalar::<_, String>(&query)
+                        db::query_scalar::<String>(&query)
                             .bind(ids)
                             .fetch_one(self.pool())
                             .await
@@ -227,9 +228,8 @@ impl Store {
     /// The points only order the index, so JSON's 15 significant digits are plenty.
     pub async fn service_venue_points(&self) -> Result<Vec<(Uuid, Vec<GeoPoint>)>> {
         let mut services: Vec<(Uuid, Vec<GeoPoint>)> = Vec::new();
-        let mut chunks =
-            sqlx::query_scalar::<_, String>("SELECT json_group_array(id) FROM services GROUP BY rowid / 50000")
-                .fetch(self.pool());
+        let mut chunks = db::query_scalar::<String>("SELECT json_group_array(id) FROM services GROUP BY rowid / 50000")
+            .fetch(self.pool());
         while let Some(chunk) = chunks.try_next().await? {
             for id in json::<Vec<String>>(&chunk)? {
                 services.push((uuid(&id)?, Vec::new()));
@@ -237,7 +237,7 @@ impl Store {
         }
         drop(chunks);
         services.sort_by_key(|(id, _)| *id);
-        let mut chunks = sqlx::query_scalar::<_, String>(
+        let mut chunks = db::query_scalar::<String>(
             "SELECT json_group_array(json_array(sal.service_id, l.latitude, l.longitude))
              FROM service_at_location sal JOIN public_locations l ON l.id = sal.location_id
              GROUP BY sal.rowid / 20000",
@@ -260,7 +260,7 @@ impl Store {
 
     /// Public organisations with the given ids (all if `None`).
     pub async fn organizations_by_ids(&self, ids: Option<&[Uuid]>) -> Result<Vec<Organization>> {
-        let rows: Vec<OrganizationRow> = sqlx::query_as(&format!(
+        let rows: Vec<OrganizationRow> = db::query_as(&format!(
             "SELECT * FROM public_organizations WHERE {} ORDER BY id",
             ids_condition(ids, "id")
         ))
@@ -285,7 +285,7 @@ impl Store {
 
     /// Ids of the services of these organisations, public or not.
     pub async fn service_ids_of_organizations(&self, organization_ids: &[Uuid]) -> Result<Vec<Uuid>> {
-        let rows: Vec<String> = sqlx::query_scalar(
+        let rows: Vec<String> = db::query_scalar(
             "SELECT id FROM services WHERE organization_id IN (SELECT value FROM json_each(?1)) ORDER BY id",
         )
         .bind(id_filter(Some(organization_ids)))
@@ -296,7 +296,7 @@ impl Store {
 
     /// Public funds with the given ids (all if `None`).
     pub async fn funds_by_ids(&self, ids: Option<&[Uuid]>) -> Result<Vec<Fund>> {
-        let rows: Vec<FundRow> = sqlx::query_as(&format!(
+        let rows: Vec<FundRow> = db::query_as(&format!(
             "{} WHERE {} ORDER BY f.id",
             super::read::FUND_SELECT,
             ids_condition(ids, "f.id")
@@ -315,17 +315,16 @@ impl Store {
         } else {
             super::read::SERVICE_SELECT
         };
-        let rows: Vec<ServiceRow> =
-            sqlx::query_as(&format!("{select} WHERE s.id IN (SELECT value FROM json_each(?1))"))
-                .bind(id_filter(Some(ids)))
-                .fetch_all(self.pool())
-                .await?;
+        let rows: Vec<ServiceRow> = db::query_as(&format!("{select} WHERE s.id IN (SELECT value FROM json_each(?1))"))
+            .bind(id_filter(Some(ids)))
+            .fetch_all(self.pool())
+            .await?;
         rows.into_iter().map(ServiceRow::into_domain).collect()
     }
 
     /// The areas each of the given services serves.
     pub async fn areas_of_services(&self, ids: &[Uuid]) -> Result<HashMap<Uuid, Vec<PlaceCode>>> {
-        let rows: Vec<(String, String)> = sqlx::query_as(
+        let rows: Vec<(String, String)> = db::query_as(
             "SELECT service_id, place_code FROM service_areas WHERE service_id IN (SELECT value FROM json_each(?1))",
         )
         .bind(id_filter(Some(ids)))
@@ -340,7 +339,7 @@ impl Store {
 
     /// The areas the public services of each of the given organisations serve.
     pub async fn areas_of_organizations(&self, ids: &[Uuid]) -> Result<HashMap<Uuid, Vec<PlaceCode>>> {
-        let rows: Vec<(String, String)> = sqlx::query_as(
+        let rows: Vec<(String, String)> = db::query_as(
             "SELECT DISTINCT s.organization_id, sa.place_code FROM service_areas sa
              JOIN public_services s ON s.id = sa.service_id
              WHERE s.organization_id IN (SELECT value FROM json_each(?1))",
@@ -361,7 +360,7 @@ impl Store {
     /// Needs met by the public services of the given organisations (what their search
     /// documents carry), sorted by code.
     pub async fn needs_of_organizations(&self, ids: &[Uuid]) -> Result<HashMap<Uuid, Vec<NeedCode>>> {
-        let rows: Vec<(String, Option<String>)> = sqlx::query_as(
+        let rows: Vec<(String, Option<String>)> = db::query_as(
             "SELECT s.organization_id, group_concat(DISTINCT sn.need_code) FROM service_needs sn
              JOIN public_services s ON s.id = sn.service_id
              WHERE s.organization_id IN (SELECT value FROM json_each(?1))
@@ -381,7 +380,7 @@ impl Store {
 
     /// Schedules of the given services.
     pub async fn schedules_of_services(&self, ids: &[Uuid]) -> Result<Vec<Schedule>> {
-        let rows: Vec<ScheduleRow> = sqlx::query_as(
+        let rows: Vec<ScheduleRow> = db::query_as(
             "SELECT * FROM public_schedules WHERE service_id IN (SELECT value FROM json_each(?1)) ORDER BY service_id, id",
         )
         .bind(id_filter(Some(ids)))
@@ -393,7 +392,7 @@ impl Store {
     /// Change-log rows after `seq`, oldest first, at most `limit`.
     pub async fn changes_after(&self, seq: i64, limit: i64) -> Result<Vec<Change>> {
         let rows: Vec<(i64, String, String)> =
-            sqlx::query_as("SELECT seq, kind, entity_id FROM change_log WHERE seq > ? ORDER BY seq LIMIT ?")
+            db::query_as("SELECT seq, kind, entity_id FROM change_log WHERE seq > ? ORDER BY seq LIMIT ?")
                 .bind(seq)
                 .bind(limit)
                 .fetch_all(self.pool())
@@ -411,7 +410,7 @@ impl Store {
 
     /// The newest change-log sequence number (0 if the log is empty).
     pub async fn last_change_seq(&self) -> Result<i64> {
-        Ok(sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM change_log")
+        Ok(db::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM change_log")
             .fetch_one(self.pool())
             .await?)
     }
@@ -458,9 +457,9 @@ pub struct Change {
 /// An organisation's change also moves its services, whose feed items nest it. SQLite lets one
 /// transaction write at a time, so `seq` follows commit order: a feed reader that has seen
 /// `seq` n never later finds a change with a smaller one (RPDE's "no delayed interleaving").
-pub async fn record_change(conn: &mut sqlx::SqliteConnection, kind: ChangeKind, id: Uuid) -> Result<i64> {
+pub async fn record_change(conn: &mut Conn<'_>, kind: ChangeKind, id: Uuid) -> Result<i64> {
     let seq: i64 =
-        sqlx::query_scalar("INSERT INTO change_log (kind, entity_id, changed_at) VALUES (?, ?, ?) RETURNING seq")
+        db::query_scalar("INSERT INTO change_log (kind, entity_id, changed_at) VALUES (?, ?, ?) RETURNING seq")
             .bind(kind.as_str())
             .bind(id.to_string())
             .bind(chrono::Utc::now())
@@ -471,13 +470,13 @@ pub async fn record_change(conn: &mut sqlx::SqliteConnection, kind: ChangeKind, 
         ChangeKind::Service => "UPDATE services SET feed_seq = ?1 WHERE id = ?2",
         ChangeKind::Fund => "UPDATE funds SET feed_seq = ?1 WHERE id = ?2",
     };
-    sqlx::query(listing)
+    db::query(listing)
         .bind(seq)
         .bind(id.to_string())
         .execute(&mut *conn)
         .await?;
     if kind == ChangeKind::Organization {
-        sqlx::query("UPDATE services SET feed_seq = ?1 WHERE organization_id = ?2")
+        db::query("UPDATE services SET feed_seq = ?1 WHERE organization_id = ?2")
             .bind(seq)
             .bind(id.to_string())
             .execute(&mut *conn)

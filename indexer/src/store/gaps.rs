@@ -3,8 +3,8 @@
 
 use std::collections::HashMap;
 
+use crate::store::db::{self, Conn};
 use chrono::{DateTime, Utc};
-use sqlx::SqliteConnection;
 use uuid::Uuid;
 
 use super::feed::{id_filter, ids_condition};
@@ -22,6 +22,7 @@ struct CandidateRow {
     minimum_age: Option<i64>,
     maximum_age: Option<i64>,
     delivery_modes: String,
+    #[sqlx(try_from = "crate::store::db::MaybeStamp")]
     last_reviewed_at: Option<DateTime<Utc>>,
 }
 
@@ -80,7 +81,7 @@ impl Store {
     /// `public_services`' rule, written with `IN` so that the public organisations are read
     /// once rather than looked up per service.
     pub async fn gap_candidates_of(&self, ids: Option<&[Uuid]>) -> Result<Vec<CandidateService>> {
-        let mut rows: Vec<CandidateRow> = sqlx::query_as(&format!(
+        let mut rows: Vec<CandidateRow> = db::query_as(&format!(
             "SELECT s.id, s.name, s.minimum_age, s.maximum_age, s.delivery_modes, s.last_reviewed_at
              FROM services s
              WHERE s.status = 'active' AND s.publication = 'published' AND s.archived_at IS NULL
@@ -120,7 +121,7 @@ impl Store {
         position: &HashMap<String, usize>,
         ids: Option<&[Uuid]>,
     ) -> Result<()> {
-        let needs: Vec<(String, String)> = sqlx::query_as(&format!(
+        let needs: Vec<(String, String)> = db::query_as(&format!(
             "SELECT service_id, need_code FROM service_needs WHERE {}",
             ids_condition(ids, "service_id")
         ))
@@ -144,14 +145,14 @@ impl Store {
         position: &HashMap<String, usize>,
         ids: Option<&[Uuid]>,
     ) -> Result<()> {
-        let links: Vec<(String, String)> = sqlx::query_as(&format!(
+        let links: Vec<(String, String)> = db::query_as(&format!(
             "SELECT service_id, location_id FROM service_at_location WHERE {}",
             ids_condition(ids, "service_id")
         ))
         .bind(id_filter(ids))
         .fetch_all(self.pool())
         .await?;
-        let rows: Vec<VenueRow> = sqlx::query_as(&format!(
+        let rows: Vec<VenueRow> = db::query_as(&format!(
             "SELECT id, name, postcode, latitude, longitude, county_code, district_code, ward_code, msoa_code, lsoa_code
              FROM public_locations WHERE {}",
             venues_condition(ids)
@@ -199,7 +200,7 @@ impl Store {
         position: &HashMap<String, usize>,
         ids: Option<&[Uuid]>,
     ) -> Result<()> {
-        let mut rules: Vec<RuleRow> = sqlx::query_as(&format!(
+        let mut rules: Vec<RuleRow> = db::query_as(&format!(
             "SELECT id, service_id, location_id, freq, interval, byday FROM public_schedules WHERE {}",
             ids_condition(ids, "service_id")
         ))
@@ -218,7 +219,7 @@ impl Store {
                 weekdays: byday_weekdays(&row.byday),
             });
         }
-        let areas: Vec<(String, String)> = sqlx::query_as(&format!(
+        let areas: Vec<(String, String)> = db::query_as(&format!(
             "SELECT service_id, place_code FROM service_areas WHERE {} ORDER BY service_id, place_code",
             ids_condition(ids, "service_id")
         ))
@@ -234,7 +235,7 @@ impl Store {
 
     /// The mean postcode point and postcode count of every LSOA that has postcodes.
     pub async fn lsoa_postcode_means(&self) -> Result<Vec<(PlaceCode, f64, f64, i64)>> {
-        let rows: Vec<(String, f64, f64, i64)> = sqlx::query_as(
+        let rows: Vec<(String, f64, f64, i64)> = db::query_as(
             "SELECT lsoa_code, AVG(latitude), AVG(longitude), COUNT(*) FROM postcodes GROUP BY lsoa_code ORDER BY lsoa_code",
         )
         .fetch_all(self.pool())
@@ -247,7 +248,7 @@ impl Store {
     /// Unmet needs signposting recorded per place and need, in ISO weeks from `since_week`
     /// (e.g. `2025-W48`) on. Rows with a need code no longer in the taxonomy are skipped.
     pub async fn unmet_need_counts_since(&self, since_week: &str) -> Result<Vec<(PlaceCode, NeedCode, i64)>> {
-        let rows: Vec<(String, String, i64)> = sqlx::query_as(
+        let rows: Vec<(String, String, i64)> = db::query_as(
             "SELECT place_code, need_code, SUM(count) FROM unmet_need_counts WHERE week >= ?
              GROUP BY place_code, need_code ORDER BY place_code, need_code",
         )
@@ -264,7 +265,7 @@ impl Store {
 
     /// How many replaced versions of places are kept.
     pub async fn place_history_count(&self) -> Result<i64> {
-        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM place_history")
+        Ok(db::query_scalar("SELECT COUNT(*) FROM place_history")
             .fetch_one(self.pool())
             .await?)
     }
@@ -292,8 +293,8 @@ impl Store {
     }
 }
 
-async fn archive_place(conn: &mut SqliteConnection, code: &PlaceCode, source: &str, at: DateTime<Utc>) -> Result<()> {
-    sqlx::query(
+async fn archive_place(conn: &mut Conn<'_>, code: &PlaceCode, source: &str, at: DateTime<Utc>) -> Result<()> {
+    db::query(
         "INSERT INTO place_history (code, name, level, parent_code, age_0_15, age_16_24, age_25_34, age_35_49,
             age_50_64, age_65_plus, boundary, replaced_at, source)
          SELECT code, name, level, parent_code, age_0_15, age_16_24, age_25_34, age_35_49, age_50_64, age_65_plus,
@@ -307,9 +308,9 @@ async fn archive_place(conn: &mut SqliteConnection, code: &PlaceCode, source: &s
     Ok(())
 }
 
-async fn update_population(conn: &mut SqliteConnection, place: &Place) -> Result<()> {
+async fn update_population(conn: &mut Conn<'_>, place: &Place) -> Result<()> {
     let population = place.population;
-    sqlx::query(
+    db::query(
         "UPDATE places SET age_0_15 = ?, age_16_24 = ?, age_25_34 = ?, age_35_49 = ?, age_50_64 = ?, age_65_plus = ?
          WHERE code = ?",
     )
@@ -340,7 +341,7 @@ impl Store {
             Option<String>,
             Option<String>,
         );
-        let rows: Vec<Row> = sqlx::query_as(
+        let rows: Vec<Row> = db::query_as(
             "SELECT id, latitude, longitude, county_code, district_code, ward_code, msoa_code, lsoa_code FROM locations",
         )
         .fetch_all(self.pool())
@@ -363,7 +364,7 @@ impl Store {
             if new == [county, district, ward, msoa, lsoa] {
                 continue;
             }
-            sqlx::query(
+            db::query(
                 "UPDATE locations SET county_code = ?, district_code = ?, ward_code = ?, msoa_code = ?, lsoa_code = ? WHERE id = ?",
             )
             .bind(&new[0])
@@ -372,12 +373,12 @@ impl Store {
             .bind(&new[3])
             .bind(&new[4])
             .bind(&id)
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await?;
             let services: Vec<String> =
-                sqlx::query_scalar("SELECT service_id FROM service_at_location WHERE location_id = ?")
+                db::query_scalar("SELECT service_id FROM service_at_location WHERE location_id = ?")
                     .bind(&id)
-                    .fetch_all(&mut *tx)
+                    .fetch_all(&mut tx)
                     .await?;
             for service in services {
                 super::feed::record_change(&mut tx, super::feed::ChangeKind::Service, super::rows::uuid(&service)?)

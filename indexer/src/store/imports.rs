@@ -4,8 +4,8 @@
 
 use std::collections::HashMap;
 
+use crate::store::db::{self, Conn};
 use chrono::{DateTime, Utc};
-use sqlx::SqliteConnection;
 use uuid::Uuid;
 
 use super::rows::uuid;
@@ -47,9 +47,9 @@ type ProvenanceRow = (
     String,
     String,
     Option<String>,
-    DateTime<Utc>,
-    bool,
-    Option<DateTime<Utc>>,
+    db::Stamp,
+    db::Flag,
+    db::MaybeStamp,
 );
 
 /// A registered source with its last run, as admins see it.
@@ -75,12 +75,16 @@ struct SourceRow {
     location: String,
     trust: String,
     attribution: Option<String>,
+    #[sqlx(try_from = "crate::store::db::Flag")]
     keep_ids: bool,
     refresh_minutes: Option<i64>,
     config: String,
     cursor: Option<String>,
+    #[sqlx(try_from = "crate::store::db::Stamp")]
     created_at: DateTime<Utc>,
+    #[sqlx(try_from = "crate::store::db::MaybeStamp")]
     last_run_started_at: Option<DateTime<Utc>>,
+    #[sqlx(try_from = "crate::store::db::MaybeStamp")]
     last_run_finished_at: Option<DateTime<Utc>>,
     last_run_status: Option<String>,
     last_run_counts: Option<String>,
@@ -129,7 +133,7 @@ impl Store {
         refresh_minutes: Option<i64>,
         config: &serde_json::Value,
     ) -> Result<()> {
-        sqlx::query(
+        db::query(
             "INSERT INTO import_sources (id, name, kind, location, trust, attribution, keep_ids, refresh_minutes, config, created_at)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
              ON CONFLICT (name) DO UPDATE SET kind = excluded.kind, location = excluded.location, trust = excluded.trust,
@@ -153,7 +157,7 @@ impl Store {
 
     /// A source by its name.
     pub async fn source_by_name(&self, name: &str) -> Result<Option<SourceStatus>> {
-        let row: Option<SourceRow> = sqlx::query_as("SELECT * FROM import_sources WHERE name = ?")
+        let row: Option<SourceRow> = db::query_as("SELECT * FROM import_sources WHERE name = ?")
             .bind(name)
             .fetch_optional(self.pool())
             .await?;
@@ -162,7 +166,7 @@ impl Store {
 
     /// Every registered source, by name.
     pub async fn sources(&self) -> Result<Vec<SourceStatus>> {
-        let rows: Vec<SourceRow> = sqlx::query_as("SELECT * FROM import_sources ORDER BY name")
+        let rows: Vec<SourceRow> = db::query_as("SELECT * FROM import_sources ORDER BY name")
             .fetch_all(self.pool())
             .await?;
         rows.into_iter().map(SourceRow::into_status).collect()
@@ -170,7 +174,7 @@ impl Store {
 
     /// Removes a source's registration; refused by the caller while it has links.
     pub async fn delete_source(&self, source_id: Uuid) -> Result<bool> {
-        let done = sqlx::query("DELETE FROM import_sources WHERE id = ? AND NOT EXISTS (SELECT 1 FROM import_records WHERE source_id = ?1)")
+        let done = db::query("DELETE FROM import_sources WHERE id = ? AND NOT EXISTS (SELECT 1 FROM import_records WHERE source_id = ?1)")
             .bind(source_id.to_string())
             .execute(self.pool())
             .await?;
@@ -181,17 +185,17 @@ impl Store {
     pub async fn start_import_run(&self, source_id: Uuid) -> Result<i64> {
         let now = Utc::now();
         let mut tx = self.begin_write().await?;
-        let id: i64 = sqlx::query_scalar(
+        let id: i64 = db::query_scalar(
             "INSERT INTO import_runs (source_id, started_at, status) VALUES (?, ?, 'running') RETURNING id",
         )
         .bind(source_id.to_string())
         .bind(now)
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut tx)
         .await?;
-        sqlx::query("UPDATE import_sources SET last_run_started_at = ?, last_run_finished_at = NULL, last_run_status = 'running' WHERE id = ?")
+        db::query("UPDATE import_sources SET last_run_started_at = ?, last_run_finished_at = NULL, last_run_status = 'running' WHERE id = ?")
             .bind(now)
             .bind(source_id.to_string())
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await?;
         tx.commit().await?;
         Ok(id)
@@ -210,15 +214,15 @@ impl Store {
         let counts = serde_json::to_string(counts).unwrap_or_else(|_| "{}".into());
         let errors = serde_json::to_string(errors).unwrap_or_else(|_| "[]".into());
         let mut tx = self.begin_write().await?;
-        sqlx::query("UPDATE import_runs SET finished_at = ?, status = ?, counts = ?, errors = ? WHERE id = ?")
+        db::query("UPDATE import_runs SET finished_at = ?, status = ?, counts = ?, errors = ? WHERE id = ?")
             .bind(now)
             .bind(status)
             .bind(&counts)
             .bind(&errors)
             .bind(run_id)
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await?;
-        sqlx::query(
+        db::query(
             "UPDATE import_sources SET last_run_finished_at = ?, last_run_status = ?, last_run_counts = ?, last_run_errors = ? WHERE id = ?",
         )
         .bind(now)
@@ -226,7 +230,7 @@ impl Store {
         .bind(&counts)
         .bind(&errors)
         .bind(source_id.to_string())
-        .execute(&mut *tx)
+        .execute(&mut tx)
         .await?;
         tx.commit().await?;
         Ok(())
@@ -234,7 +238,7 @@ impl Store {
 
     /// Where the source's next run resumes.
     pub async fn source_cursor(&self, source_id: Uuid) -> Result<Option<String>> {
-        let cursor: Option<Option<String>> = sqlx::query_scalar("SELECT cursor FROM import_sources WHERE id = ?")
+        let cursor: Option<Option<String>> = db::query_scalar("SELECT cursor FROM import_sources WHERE id = ?")
             .bind(source_id.to_string())
             .fetch_optional(self.pool())
             .await?;
@@ -244,7 +248,7 @@ impl Store {
     /// Where the source's records came from, for an entity (a service or organisation).
     pub async fn provenance(&self, entity_id: Uuid) -> Result<Option<Provenance>> {
         let row: Option<ProvenanceRow> =
-            sqlx::query_as(
+            db::query_as(
                 "SELECT s.id, s.name, s.kind, r.source_record_id, s.attribution, r.last_read_at, r.created_by_source, r.detached_at
                  FROM import_records r JOIN import_sources s ON s.id = r.source_id
                  WHERE r.entity_id = ? ORDER BY r.created_by_source DESC, r.last_read_at DESC LIMIT 1",
@@ -262,9 +266,9 @@ impl Store {
                 .map_err(|e| crate::Error::Database(sqlx::Error::Decode(e.0.into())))?,
             source_record_id: record,
             attribution,
-            last_read_at,
-            created_by_source: created,
-            detached_at,
+            last_read_at: last_read_at.0,
+            created_by_source: created.0,
+            detached_at: detached_at.0,
         }))
     }
 
@@ -272,7 +276,7 @@ impl Store {
     /// identifiers (JSON).
     pub async fn organizations_for_matching(&self) -> Result<Vec<(Uuid, String, Option<String>, String)>> {
         let rows: Vec<(String, String, Option<String>, String)> =
-            sqlx::query_as("SELECT id, name, postcode, identifiers FROM organizations WHERE archived_at IS NULL")
+            db::query_as("SELECT id, name, postcode, identifiers FROM organizations WHERE archived_at IS NULL")
                 .fetch_all(self.pool())
                 .await?;
         rows.into_iter()
@@ -282,7 +286,7 @@ impl Store {
 
     /// Each organisation (not archived) with the postcodes of its services' venues.
     pub async fn organization_venue_postcodes(&self) -> Result<Vec<(Uuid, String, String)>> {
-        let rows: Vec<(String, String, String)> = sqlx::query_as(
+        let rows: Vec<(String, String, String)> = db::query_as(
             "SELECT DISTINCT o.id, o.name, l.postcode FROM organizations o
              JOIN services s ON s.organization_id = o.id
              JOIN service_at_location sal ON sal.service_id = s.id
@@ -299,7 +303,7 @@ impl Store {
     /// The source (by name) that keeps a listing (or a schedule's service), when one created it
     /// and it is not detached.
     pub async fn keeping_source(&self, entity_id: Uuid) -> Result<Option<String>> {
-        Ok(sqlx::query_scalar(
+        Ok(db::query_scalar(
             "SELECT s.name FROM import_records r JOIN import_sources s ON s.id = r.source_id
              WHERE r.entity_id IN (?1, (SELECT service_id FROM schedules WHERE id = ?1))
                AND r.created_by_source = 1 AND r.detached_at IS NULL LIMIT 1",
@@ -312,8 +316,8 @@ impl Store {
 
 /// Saves where the source's next run resumes (inside the batch's transaction, so a batch and
 /// its cursor commit together).
-pub async fn set_source_cursor(conn: &mut SqliteConnection, source_id: Uuid, cursor: Option<&str>) -> Result<()> {
-    sqlx::query("UPDATE import_sources SET cursor = ? WHERE id = ?")
+pub async fn set_source_cursor(conn: &mut Conn<'_>, source_id: Uuid, cursor: Option<&str>) -> Result<()> {
+    db::query("UPDATE import_sources SET cursor = ? WHERE id = ?")
         .bind(cursor)
         .bind(source_id.to_string())
         .execute(conn)
@@ -323,7 +327,7 @@ pub async fn set_source_cursor(conn: &mut SqliteConnection, source_id: Uuid, cur
 
 /// The links of a source's records of one kind, for a batch of record ids.
 pub async fn record_links(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn<'_>,
     source_id: Uuid,
     kind: &str,
     record_ids: &[&str],
@@ -335,7 +339,7 @@ pub async fn record_links(
              FROM import_records WHERE source_id = ? AND kind = ? AND source_record_id IN ({})",
             vec!["?"; chunk.len()].join(", ")
         );
-        let mut query = sqlx::query_as::<_, (String, String, String, bool, bool, bool)>(&sql)
+        let mut query = db::query_as::<(String, String, String, db::Flag, db::Flag, db::Flag)>(&sql)
             .bind(source_id.to_string())
             .bind(kind);
         for id in chunk {
@@ -347,9 +351,9 @@ pub async fn record_links(
                 RecordLink {
                     entity_id: uuid(&entity)?,
                     content_hash: hash,
-                    created_by_source: created,
-                    archived_by_source: archived,
-                    detached,
+                    created_by_source: created.0,
+                    archived_by_source: archived.0,
+                    detached: detached.0,
                 },
             );
         }
@@ -360,7 +364,7 @@ pub async fn record_links(
 /// Saves (or replaces) one record's link.
 #[allow(clippy::too_many_arguments)]
 pub async fn save_record_link(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn<'_>,
     source_id: Uuid,
     kind: &str,
     record_id: &str,
@@ -369,7 +373,7 @@ pub async fn save_record_link(
     created_by_source: bool,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    sqlx::query(
+    db::query(
         "INSERT INTO import_records (source_id, kind, source_record_id, entity_id, content_hash, created_by_source, last_read_at, archived_by_source)
          VALUES (?, ?, ?, ?, ?, ?, ?, 0)
          ON CONFLICT (source_id, kind, source_record_id) DO UPDATE SET entity_id = excluded.entity_id,
@@ -390,7 +394,7 @@ pub async fn save_record_link(
 
 /// Records that unchanged records were read again (provenance's "last read"), set-wise.
 pub async fn touch_record_links(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn<'_>,
     source_id: Uuid,
     kind: &str,
     record_ids: &[&str],
@@ -401,7 +405,7 @@ pub async fn touch_record_links(
             "UPDATE import_records SET last_read_at = ? WHERE source_id = ? AND kind = ? AND source_record_id IN ({})",
             vec!["?"; chunk.len()].join(", ")
         );
-        let mut query = sqlx::query(&sql).bind(now).bind(source_id.to_string()).bind(kind);
+        let mut query = db::query(&sql).bind(now).bind(source_id.to_string()).bind(kind);
         for id in chunk {
             query = query.bind(*id);
         }
@@ -411,13 +415,8 @@ pub async fn touch_record_links(
 }
 
 /// Marks a record's listing as archived by its source.
-pub async fn mark_archived_by_source(
-    conn: &mut SqliteConnection,
-    source_id: Uuid,
-    kind: &str,
-    record_id: &str,
-) -> Result<()> {
-    sqlx::query(
+pub async fn mark_archived_by_source(conn: &mut Conn<'_>, source_id: Uuid, kind: &str, record_id: &str) -> Result<()> {
+    db::query(
         "UPDATE import_records SET archived_by_source = 1 WHERE source_id = ? AND kind = ? AND source_record_id = ?",
     )
     .bind(source_id.to_string())
@@ -430,11 +429,7 @@ pub async fn mark_archived_by_source(
 
 /// Which of `ids` already name a row of `table` (`services`, `organizations`, `locations`,
 /// `schedules`).
-pub async fn existing_ids(
-    conn: &mut SqliteConnection,
-    table: &str,
-    ids: &[Uuid],
-) -> Result<std::collections::HashSet<Uuid>> {
+pub async fn existing_ids(conn: &mut Conn<'_>, table: &str, ids: &[Uuid]) -> Result<std::collections::HashSet<Uuid>> {
     let table = match table {
         "services" | "organizations" | "locations" | "schedules" => table,
         other => return Err(crate::Error::invalid("table", format!("unknown table {other:?}"))),
@@ -445,7 +440,7 @@ pub async fn existing_ids(
             "SELECT id FROM {table} WHERE id IN ({})",
             vec!["?"; chunk.len()].join(", ")
         );
-        let mut query = sqlx::query_scalar::<_, String>(&sql);
+        let mut query = db::query_scalar::<String>(&sql);
         for id in chunk {
             query = query.bind(id.to_string());
         }
@@ -459,7 +454,7 @@ pub async fn existing_ids(
 /// Records of a source, of one kind, whose listings it created and still keeps (not archived
 /// by it, not detached): what a full run compares against what it read.
 pub async fn kept_records(store: &Store, source_id: Uuid, kind: &str) -> Result<Vec<String>> {
-    Ok(sqlx::query_scalar(
+    Ok(db::query_scalar(
         "SELECT source_record_id FROM import_records
          WHERE source_id = ? AND kind = ? AND archived_by_source = 0 AND created_by_source = 1 AND detached_at IS NULL
          ORDER BY source_record_id",
@@ -471,8 +466,8 @@ pub async fn kept_records(store: &Store, source_id: Uuid, kind: &str) -> Result<
 }
 
 /// Cuts a listing loose from the sources that created it; returns how many links were cut.
-pub async fn detach(conn: &mut SqliteConnection, entity_id: Uuid, now: DateTime<Utc>) -> Result<u64> {
-    let done = sqlx::query("UPDATE import_records SET detached_at = ? WHERE entity_id = ? AND detached_at IS NULL AND created_by_source = 1")
+pub async fn detach(conn: &mut Conn<'_>, entity_id: Uuid, now: DateTime<Utc>) -> Result<u64> {
+    let done = db::query("UPDATE import_records SET detached_at = ? WHERE entity_id = ? AND detached_at IS NULL AND created_by_source = 1")
         .bind(now)
         .bind(entity_id.to_string())
         .execute(conn)
@@ -483,7 +478,7 @@ pub async fn detach(conn: &mut SqliteConnection, entity_id: Uuid, now: DateTime<
 /// Appends an audit entry made by a source (`updated_by` is `import:<source>`) or about one.
 #[allow(clippy::too_many_arguments)]
 pub async fn audit_by_source(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn<'_>,
     resource_type: &str,
     resource_id: Uuid,
     action: &str,
@@ -492,7 +487,7 @@ pub async fn audit_by_source(
     reason: Option<&str>,
     changes: &str,
 ) -> Result<()> {
-    sqlx::query(
+    db::query(
         "INSERT INTO audit_log (resource_type, resource_id, last_action_type, last_action_date, actor_id, updated_by, version, reason, changes)
          VALUES (?, ?, ?, ?, NULL, ?, ?, ?, ?)",
     )
@@ -510,8 +505,8 @@ pub async fn audit_by_source(
 }
 
 /// Archives a schedule of a service that its source no longer lists.
-pub async fn archive_schedules_except(conn: &mut SqliteConnection, service_id: Uuid, keep: &[Uuid]) -> Result<()> {
-    let ids: Vec<String> = sqlx::query_scalar("SELECT id FROM schedules WHERE service_id = ? AND archived_at IS NULL")
+pub async fn archive_schedules_except(conn: &mut Conn<'_>, service_id: Uuid, keep: &[Uuid]) -> Result<()> {
+    let ids: Vec<String> = db::query_scalar("SELECT id FROM schedules WHERE service_id = ? AND archived_at IS NULL")
         .bind(service_id.to_string())
         .fetch_all(&mut *conn)
         .await?;
@@ -520,7 +515,7 @@ pub async fn archive_schedules_except(conn: &mut SqliteConnection, service_id: U
         if keep.iter().any(|kept| kept.to_string() == id) {
             continue;
         }
-        sqlx::query("UPDATE schedules SET archived_at = ?, version = version + 1 WHERE id = ?")
+        db::query("UPDATE schedules SET archived_at = ?, version = version + 1 WHERE id = ?")
             .bind(now)
             .bind(&id)
             .execute(&mut *conn)
@@ -530,12 +525,12 @@ pub async fn archive_schedules_except(conn: &mut SqliteConnection, service_id: U
 }
 
 /// Archives a listing row (services or organizations) on its source's word; returns its version.
-pub async fn archive_listing(conn: &mut SqliteConnection, table: &str, id: Uuid) -> Result<Option<i64>> {
+pub async fn archive_listing(conn: &mut Conn<'_>, table: &str, id: Uuid) -> Result<Option<i64>> {
     let table = match table {
         "services" | "organizations" => table,
         other => return Err(crate::Error::invalid("table", format!("unknown table {other:?}"))),
     };
-    Ok(sqlx::query_scalar(&format!(
+    Ok(db::query_scalar(&format!(
         "UPDATE {table} SET archived_at = ?, version = version + 1, updated_at = ? WHERE id = ? AND archived_at IS NULL RETURNING version"
     ))
     .bind(Utc::now())

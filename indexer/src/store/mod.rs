@@ -16,6 +16,7 @@ pub mod accounts;
 mod areas;
 mod backup;
 pub mod bulk;
+pub mod db;
 pub mod editing;
 pub mod editing_audit;
 pub(crate) mod editing_review;
@@ -34,8 +35,10 @@ use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Sqlite, Transaction};
+use sqlx::postgres::PgPoolOptions;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+
+pub use db::{Backend, Conn, Pool};
 
 use crate::error::Result;
 
@@ -65,7 +68,7 @@ pub const COUNTED_TABLES: &[&str] = &[
 /// A handle on the directory database; cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Store {
-    pool: SqlitePool,
+    pool: Pool,
 }
 
 impl Store {
@@ -82,34 +85,62 @@ impl Store {
             .max_connections(8)
             .connect_with(options)
             .await?;
-        Ok(Store { pool })
+        Ok(Store {
+            pool: Pool::Sqlite(pool),
+        })
     }
 
-    /// Applies the embedded migrations that have not run yet.
+    /// Connects to the PostgreSQL database at `url` (`postgres://user:password@host/database`),
+    /// the store several API replicas share.
+    pub async fn connect_postgres(url: &str, max_connections: u32) -> Result<Store> {
+        let pool = PgPoolOptions::new()
+            .max_connections(max_connections)
+            .acquire_timeout(Duration::from_secs(5))
+            .connect(url)
+            .await?;
+        Ok(Store {
+            pool: Pool::Postgres(pool),
+        })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.pool.backend()
+    }
+
+    /// Applies the embedded migrations that have not run yet (each backend has its own set,
+    /// the same schema in its dialect).
     pub async fn migrate(&self) -> Result<()> {
-        sqlx::migrate!("./migrations").run(&self.pool).await?;
+        match &self.pool {
+            Pool::Sqlite(pool) => sqlx::migrate!("./migrations").run(pool).await?,
+            Pool::Postgres(pool) => sqlx::migrate!("./migrations_postgres").run(pool).await?,
+        }
         Ok(())
     }
 
-    pub async fn begin(&self) -> Result<Transaction<'static, Sqlite>> {
+    pub async fn begin(&self) -> Result<Conn<'static>> {
         Ok(self.pool.begin().await?)
+    }
+
+    /// A connection outside any transaction.
+    pub async fn acquire(&self) -> Result<Conn<'static>> {
+        Ok(self.pool.acquire().await?)
     }
 
     /// A transaction that holds SQLite's write lock from its first statement, so one that reads
     /// before it writes (check the version, then update) never fails to upgrade its lock when
     /// another writer got in between: writers queue (up to the busy timeout) instead.
-    pub async fn begin_write(&self) -> Result<Transaction<'static, Sqlite>> {
+    pub async fn begin_write(&self) -> Result<Conn<'static>> {
         let mut tx = self.pool.begin().await?;
         set_meta(&mut tx, "last_write_at", &chrono::Utc::now().to_rfc3339()).await?;
         Ok(tx)
     }
 
-    pub fn pool(&self) -> &SqlitePool {
+    pub fn pool(&self) -> &Pool {
         &self.pool
     }
 
     pub async fn meta(&self, key: &str) -> Result<Option<String>> {
-        let value = sqlx::query_scalar("SELECT value FROM meta WHERE key = ?")
+        let value = db::query_scalar("SELECT value FROM meta WHERE key = ?")
             .bind(key)
             .fetch_optional(&self.pool)
             .await?;
@@ -119,7 +150,7 @@ impl Store {
     /// Whether any table that seeding fills holds rows (used to tell a half-written directory
     /// from an empty one).
     pub async fn holds_any_directory_data(&self) -> Result<bool> {
-        let rows: i64 = sqlx::query_scalar(
+        let rows: i64 = db::query_scalar(
             "SELECT (SELECT COUNT(*) FROM places) + (SELECT COUNT(*) FROM postcodes) + (SELECT COUNT(*) FROM organizations)",
         )
         .fetch_one(&self.pool)
@@ -132,7 +163,7 @@ impl Store {
         let Some(table) = COUNTED_TABLES.iter().find(|known| **known == table) else {
             return Err(crate::Error::invalid("table", format!("unknown table {table:?}")));
         };
-        Ok(sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
+        Ok(db::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
             .fetch_one(&self.pool)
             .await?)
     }
@@ -140,17 +171,17 @@ impl Store {
     /// Whether the database holds tables but no migration record of ours: another
     /// application's SQLite file, which must not be migrated and seeded over.
     pub async fn belongs_to_another_application(&self) -> Result<bool> {
-        let (tables, ours): (i64, i64) = sqlx::query_as(
-            "SELECT COUNT(*), COALESCE(SUM(name = '_sqlx_migrations'), 0) FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
-        )
-        .fetch_one(&self.pool)
-        .await?;
+        let sql = match self.backend() {
+            Backend::Sqlite => "SELECT COUNT(*), COALESCE(SUM(name = '_sqlx_migrations'), 0) FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
+            Backend::Postgres => "SELECT COUNT(*), COUNT(*) FILTER (WHERE table_name = '_sqlx_migrations') FROM information_schema.tables WHERE table_schema = current_schema()",
+        };
+        let (tables, ours): (i64, i64) = db::query_as(sql).fetch_one(&self.pool).await?;
         Ok(tables > 0 && ours == 0)
     }
 
     /// Runs `SELECT 1`: the database answers.
     pub async fn ping(&self) -> Result<()> {
-        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        db::query("SELECT 1").execute(&self.pool).await?;
         Ok(())
     }
 
@@ -160,8 +191,8 @@ impl Store {
 }
 
 /// Sets a `meta` value inside a transaction.
-pub async fn set_meta(conn: &mut sqlx::SqliteConnection, key: &str, value: &str) -> Result<()> {
-    sqlx::query("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+pub async fn set_meta(conn: &mut Conn<'_>, key: &str, value: &str) -> Result<()> {
+    db::query("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
         .bind(key)
         .bind(value)
         .execute(conn)

@@ -2,7 +2,7 @@
 //! version of every series and session read, so a split feed's parts join whatever order they
 //! arrive in, within a run and across runs.
 
-use sqlx::SqliteConnection;
+use crate::store::db::{self, Conn};
 use uuid::Uuid;
 
 use super::Store;
@@ -36,13 +36,13 @@ pub struct StoredOpenactiveItem {
 
 /// Saves an item's newest version (replacing the one before).
 pub async fn save_openactive_item(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn<'_>,
     source_id: Uuid,
     kind: OpenactiveItemKind,
     item: &StoredOpenactiveItem,
     modified: &str,
 ) -> Result<()> {
-    sqlx::query(
+    db::query(
         "INSERT INTO openactive_items (source_id, kind, item_id, modified, series_key, deleted, data)
          VALUES (?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (source_id, kind, item_id) DO UPDATE SET modified = excluded.modified,
@@ -61,13 +61,13 @@ pub async fn save_openactive_item(
     Ok(())
 }
 
-type ItemRow = (String, Option<String>, bool, Option<String>);
+type ItemRow = (String, Option<String>, db::Flag, Option<String>);
 
 fn item_of((item_id, series_key, deleted, data): ItemRow) -> StoredOpenactiveItem {
     StoredOpenactiveItem {
         item_id,
         series_key,
-        deleted,
+        deleted: deleted.0,
         data,
     }
 }
@@ -83,7 +83,7 @@ impl Store {
         if item_ids.is_empty() {
             return Ok(Vec::new());
         }
-        let rows: Vec<ItemRow> = sqlx::query_as(
+        let rows: Vec<ItemRow> = db::query_as(
             "SELECT item_id, series_key, deleted, data FROM openactive_items
              WHERE source_id = ? AND kind = ? AND item_id IN (SELECT value FROM json_each(?))",
         )
@@ -104,7 +104,7 @@ impl Store {
         if keys.is_empty() {
             return Ok(Vec::new());
         }
-        let rows: Vec<ItemRow> = sqlx::query_as(
+        let rows: Vec<ItemRow> = db::query_as(
             "SELECT item_id, series_key, deleted, data FROM openactive_items
              WHERE source_id = ?1 AND kind = 'series'
                AND (series_key IN (SELECT value FROM json_each(?2)) OR item_id IN (SELECT value FROM json_each(?2)))",
@@ -121,7 +121,7 @@ impl Store {
         if keys.is_empty() {
             return Ok(Vec::new());
         }
-        let rows: Vec<ItemRow> = sqlx::query_as(
+        let rows: Vec<ItemRow> = db::query_as(
             "SELECT item_id, series_key, deleted, data FROM openactive_items
              WHERE source_id = ? AND kind = 'session' AND deleted = 0
                AND series_key IN (SELECT value FROM json_each(?))
@@ -136,7 +136,7 @@ impl Store {
 
     /// Sessions of a source waiting for a series it has never read (for the run's summary).
     pub async fn openactive_orphan_sessions(&self, source_id: Uuid) -> Result<i64> {
-        Ok(sqlx::query_scalar(
+        Ok(db::query_scalar(
             "SELECT COUNT(*) FROM openactive_items s
              WHERE s.source_id = ?1 AND s.kind = 'session' AND s.deleted = 0
                AND NOT EXISTS (SELECT 1 FROM openactive_items p WHERE p.source_id = ?1 AND p.kind = 'series'

@@ -2,6 +2,7 @@
 //! their service-at-location ids) and areas, service-at-location links, and id-ordered paging
 //! over public services. Each read is one statement however many services it covers.
 
+use crate::store::db::{self};
 use std::collections::HashMap;
 
 use uuid::Uuid;
@@ -68,7 +69,7 @@ impl Store {
     /// Up to `limit` ids of public services after `after` (from the start if `None`), in id
     /// order: how a full copy (export, a mirror's first sync) walks every public service.
     pub async fn public_service_ids_after(&self, after: Option<Uuid>, limit: i64) -> Result<Vec<Uuid>> {
-        let ids: Vec<String> = sqlx::query_scalar("SELECT id FROM public_services WHERE id > ?1 ORDER BY id LIMIT ?2")
+        let ids: Vec<String> = db::query_scalar("SELECT id FROM public_services WHERE id > ?1 ORDER BY id LIMIT ?2")
             .bind(after.map(|id| id.to_string()).unwrap_or_default())
             .bind(limit)
             .fetch_all(self.pool())
@@ -79,7 +80,7 @@ impl Store {
     /// The unarchived venues of the given services with their link ids, by service, each
     /// service's in (name, id) order.
     pub async fn linked_venues_of_services(&self, ids: &[Uuid]) -> Result<HashMap<Uuid, Vec<LinkedVenue>>> {
-        let rows: Vec<LinkedVenueRow> = sqlx::query_as(&format!(
+        let rows: Vec<LinkedVenueRow> = db::query_as(&format!(
             "{LINKED_VENUE_SELECT} WHERE sal.service_id IN (SELECT value FROM json_each(?1)) ORDER BY sal.service_id, l.name, l.id"
         ))
         .bind(id_array(ids))
@@ -95,7 +96,7 @@ impl Store {
 
     /// The areas the given services serve, with what each listing says of them, by service.
     pub async fn service_areas_of_services(&self, ids: &[Uuid]) -> Result<HashMap<Uuid, Vec<ServiceArea>>> {
-        let rows: Vec<(String, String, Option<String>)> = sqlx::query_as(
+        let rows: Vec<(String, String, Option<String>)> = db::query_as(
             "SELECT service_id, place_code, description FROM service_areas
              WHERE service_id IN (SELECT value FROM json_each(?1)) ORDER BY service_id, place_code",
         )
@@ -114,7 +115,7 @@ impl Store {
 
     /// A service-at-location link by id, if both its service and its venue are public.
     pub async fn public_service_at_location(&self, id: Uuid) -> Result<Option<ServiceAtLocationLink>> {
-        let row: Option<(String, String, String)> = sqlx::query_as(&format!("{LINK_SELECT} WHERE sal.id = ?1"))
+        let row: Option<(String, String, String)> = db::query_as(&format!("{LINK_SELECT} WHERE sal.id = ?1"))
             .bind(id.to_string())
             .fetch_optional(self.pool())
             .await?;
@@ -129,7 +130,7 @@ impl Store {
         limit: i64,
     ) -> Result<Vec<ServiceAtLocationLink>> {
         let rows: Vec<(String, String, String)> =
-            sqlx::query_as(&format!("{LINK_SELECT} ORDER BY sal.id LIMIT ?1 OFFSET ?2"))
+            db::query_as(&format!("{LINK_SELECT} ORDER BY sal.id LIMIT ?1 OFFSET ?2"))
                 .bind(limit)
                 .bind(offset)
                 .fetch_all(self.pool())
@@ -142,7 +143,7 @@ impl Store {
     /// Every link of the given public services to their venues, in link id order: one read
     /// for both a filtered list's page and its total (a few thousand services at most).
     pub async fn public_links_of_services(&self, service_ids: &[Uuid]) -> Result<Vec<ServiceAtLocationLink>> {
-        let rows: Vec<(String, String, String)> = sqlx::query_as(&format!(
+        let rows: Vec<(String, String, String)> = db::query_as(&format!(
             "{LINK_SELECT} WHERE sal.service_id IN (SELECT value FROM json_each(?1)) ORDER BY sal.id"
         ))
         .bind(id_array(service_ids))
@@ -156,7 +157,7 @@ impl Store {
     /// How many links of public services to their venues there are. All of them at a million
     /// services takes seconds: callers cache it.
     pub async fn count_public_service_at_locations(&self) -> Result<i64> {
-        Ok(sqlx::query_scalar(&format!("SELECT COUNT(*) FROM ({LINK_SELECT})"))
+        Ok(db::query_scalar(&format!("SELECT COUNT(*) FROM ({LINK_SELECT})"))
             .fetch_one(self.pool())
             .await?)
     }
@@ -164,7 +165,7 @@ impl Store {
     /// A page of public organisations by (name, id).
     pub async fn public_organizations_page(&self, offset: i64, limit: i64) -> Result<Vec<Organization>> {
         let rows: Vec<OrganizationRow> =
-            sqlx::query_as("SELECT * FROM public_organizations ORDER BY name, id LIMIT ?1 OFFSET ?2")
+            db::query_as("SELECT * FROM public_organizations ORDER BY name, id LIMIT ?1 OFFSET ?2")
                 .bind(limit)
                 .bind(offset)
                 .fetch_all(self.pool())
@@ -174,7 +175,7 @@ impl Store {
 
     /// How many public organisations there are (a scan of every organisation: callers cache it).
     pub async fn count_public_organizations(&self) -> Result<i64> {
-        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM public_organizations")
+        Ok(db::query_scalar("SELECT COUNT(*) FROM public_organizations")
             .fetch_one(self.pool())
             .await?)
     }

@@ -1,6 +1,6 @@
 //! Queries, one intent per function, returning domain types.
 
-use sqlx::SqliteExecutor;
+use crate::store::db::{self, Executor};
 use uuid::Uuid;
 
 use super::rows::*;
@@ -87,7 +87,7 @@ pub(crate) const SERVICE_FILTER_SQL: &str = "
 impl Store {
     /// Every place with its boundary as GeoJSON text.
     pub async fn all_places(&self) -> Result<Vec<(Place, String)>> {
-        let rows: Vec<PlaceRow> = sqlx::query_as("SELECT * FROM places ORDER BY code")
+        let rows: Vec<PlaceRow> = db::query_as("SELECT * FROM places ORDER BY code")
             .fetch_all(self.pool())
             .await?;
         rows.into_iter().map(PlaceRow::into_place).collect()
@@ -95,12 +95,12 @@ impl Store {
 
     /// Every postcode (about 30,000 for Norfolk: the directory keeps them in memory).
     pub async fn all_postcodes(&self) -> Result<Vec<PostcodeRecord>> {
-        let rows: Vec<PostcodeRow> = sqlx::query_as("SELECT * FROM postcodes").fetch_all(self.pool()).await?;
+        let rows: Vec<PostcodeRow> = db::query_as("SELECT * FROM postcodes").fetch_all(self.pool()).await?;
         rows.into_iter().map(PostcodeRow::into_record).collect()
     }
 
     pub async fn postcode(&self, postcode: &Postcode) -> Result<Option<PostcodeRecord>> {
-        let row: Option<PostcodeRow> = sqlx::query_as("SELECT * FROM postcodes WHERE postcode = ?")
+        let row: Option<PostcodeRow> = db::query_as("SELECT * FROM postcodes WHERE postcode = ?")
             .bind(postcode.as_str())
             .fetch_optional(self.pool())
             .await?;
@@ -113,7 +113,7 @@ impl Store {
     }
 
     pub async fn organizations_page(&self, first: i64, after: Option<&NameKey>) -> Result<Page<Organization>> {
-        let rows: Vec<OrganizationRow> = sqlx::query_as(
+        let rows: Vec<OrganizationRow> = db::query_as(
             "SELECT * FROM public_organizations WHERE (?1 IS NULL OR name > ?1 OR (name = ?1 AND id > ?2)) ORDER BY name, id LIMIT ?3",
         )
         .bind(after.map(|key| key.name.clone()))
@@ -121,7 +121,7 @@ impl Store {
         .bind(first + 1)
         .fetch_all(self.pool())
         .await?;
-        let total_count = sqlx::query_scalar("SELECT COUNT(*) FROM public_organizations")
+        let total_count = db::query_scalar("SELECT COUNT(*) FROM public_organizations")
             .fetch_one(self.pool())
             .await?;
         let items = rows
@@ -141,7 +141,7 @@ impl Store {
     pub async fn services_of_organization(&self, organization_id: Uuid, everything: bool) -> Result<Vec<Service>> {
         let select = if everything { ANY_SERVICE_SELECT } else { SERVICE_SELECT };
         let rows: Vec<ServiceRow> =
-            sqlx::query_as(&format!("{select} WHERE s.organization_id = ? ORDER BY s.name, s.id"))
+            db::query_as(&format!("{select} WHERE s.organization_id = ? ORDER BY s.name, s.id"))
                 .bind(organization_id.to_string())
                 .fetch_all(self.pool())
                 .await?;
@@ -162,7 +162,7 @@ impl Store {
             .as_ref()
             .map(|scope| serde_json::to_string(&scope.overlapping_codes).unwrap_or_else(|_| "[]".into()))
             .unwrap_or_else(|| "[]".into());
-        let rows: Vec<ServiceRow> = sqlx::query_as(&format!(
+        let rows: Vec<ServiceRow> = db::query_as(&format!(
             "{SERVICE_SELECT} WHERE {SERVICE_FILTER_SQL}
              AND (?4 IS NULL OR s.name > ?4 OR (s.name = ?4 AND s.id > ?5)) ORDER BY s.name, s.id LIMIT ?6"
         ))
@@ -174,7 +174,7 @@ impl Store {
         .bind(first + 1)
         .fetch_all(self.pool())
         .await?;
-        let total_count = sqlx::query_scalar(&format!(
+        let total_count = db::query_scalar(&format!(
             "SELECT COUNT(*) FROM public_services s WHERE {SERVICE_FILTER_SQL}"
         ))
         .bind(need)
@@ -198,7 +198,7 @@ impl Store {
             .place
             .as_ref()
             .map(|scope| serde_json::to_string(&scope.overlapping_codes).unwrap_or_else(|_| "[]".into()));
-        let rows: Vec<(String, String)> = sqlx::query_as(
+        let rows: Vec<(String, String)> = db::query_as(
             "SELECT s.id, s.name FROM public_services s WHERE s.status <> 'active'
              AND (?1 IS NULL OR EXISTS (SELECT 1 FROM service_needs n WHERE n.service_id = s.id AND n.need_code = ?1))
              AND (?2 IS NULL
@@ -219,12 +219,11 @@ impl Store {
     }
 
     pub async fn service_areas(&self, service_id: Uuid) -> Result<Vec<ServiceArea>> {
-        let rows: Vec<(String, Option<String>)> = sqlx::query_as(
-            "SELECT place_code, description FROM service_areas WHERE service_id = ? ORDER BY place_code",
-        )
-        .bind(service_id.to_string())
-        .fetch_all(self.pool())
-        .await?;
+        let rows: Vec<(String, Option<String>)> =
+            db::query_as("SELECT place_code, description FROM service_areas WHERE service_id = ? ORDER BY place_code")
+                .bind(service_id.to_string())
+                .fetch_all(self.pool())
+                .await?;
         rows.into_iter()
             .map(|(code, description)| {
                 Ok(ServiceArea {
@@ -236,7 +235,7 @@ impl Store {
     }
 
     pub async fn locations_of_service(&self, service_id: Uuid) -> Result<Vec<Location>> {
-        let rows: Vec<LocationRow> = sqlx::query_as(
+        let rows: Vec<LocationRow> = db::query_as(
             "SELECT l.* FROM public_locations l JOIN service_at_location sal ON sal.location_id = l.id
              WHERE sal.service_id = ? ORDER BY l.name, l.id",
         )
@@ -252,7 +251,7 @@ impl Store {
     }
 
     pub async fn schedules_of_service(&self, service_id: Uuid) -> Result<Vec<Schedule>> {
-        let rows: Vec<ScheduleRow> = sqlx::query_as(
+        let rows: Vec<ScheduleRow> = db::query_as(
             "SELECT * FROM public_schedules WHERE service_id = ? ORDER BY location_id, byday, opens_at, id",
         )
         .bind(service_id.to_string())
@@ -275,7 +274,7 @@ impl Store {
     /// (any place, if `None`), ordered by name.
     pub async fn funds(&self, need: Option<NeedCode>, place_codes: Option<&[PlaceCode]>) -> Result<Vec<Fund>> {
         let places = place_codes.map(|codes| serde_json::to_string(codes).unwrap_or_else(|_| "[]".into()));
-        let rows: Vec<FundRow> = sqlx::query_as(&format!(
+        let rows: Vec<FundRow> = db::query_as(&format!(
             "{FUND_SELECT} WHERE (?1 IS NULL OR f.id IN (SELECT fund_id FROM fund_needs WHERE need_code = ?1))
              AND (?2 IS NULL OR f.id IN (SELECT fund_id FROM fund_beneficiary_locations WHERE place_code IN (SELECT value FROM json_each(?2))))
              ORDER BY f.name, f.id"
@@ -290,7 +289,7 @@ impl Store {
     /// Funds the organisation offers: public ones, or with `everything` all of them.
     pub async fn funds_of_organization(&self, organization_id: Uuid, everything: bool) -> Result<Vec<Fund>> {
         let select = if everything { ANY_FUND_SELECT } else { FUND_SELECT };
-        let rows: Vec<FundRow> = sqlx::query_as(&format!(
+        let rows: Vec<FundRow> = db::query_as(&format!(
             "{select} WHERE f.funder_organization_id = ? ORDER BY f.name, f.id"
         ))
         .bind(organization_id.to_string())
@@ -303,43 +302,40 @@ impl Store {
 // Reads by id on any executor: the pool, or the connection of a write transaction (an edit reads
 // the listing it changes on its own connection, so it never waits for a second one).
 
-pub(crate) async fn organization_by_id<'e>(
-    executor: impl SqliteExecutor<'e>,
-    id: Uuid,
-) -> Result<Option<Organization>> {
-    let row: Option<OrganizationRow> = sqlx::query_as("SELECT * FROM organizations WHERE id = ?")
+pub(crate) async fn organization_by_id<'e>(executor: impl Executor<'e>, id: Uuid) -> Result<Option<Organization>> {
+    let row: Option<OrganizationRow> = db::query_as("SELECT * FROM organizations WHERE id = ?")
         .bind(id.to_string())
         .fetch_optional(executor)
         .await?;
     row.map(OrganizationRow::into_domain).transpose()
 }
 
-pub(crate) async fn service_by_id<'e>(executor: impl SqliteExecutor<'e>, id: Uuid) -> Result<Option<Service>> {
-    let row: Option<ServiceRow> = sqlx::query_as(&format!("{ANY_SERVICE_SELECT} WHERE s.id = ?"))
+pub(crate) async fn service_by_id<'e>(executor: impl Executor<'e>, id: Uuid) -> Result<Option<Service>> {
+    let row: Option<ServiceRow> = db::query_as(&format!("{ANY_SERVICE_SELECT} WHERE s.id = ?"))
         .bind(id.to_string())
         .fetch_optional(executor)
         .await?;
     row.map(ServiceRow::into_domain).transpose()
 }
 
-pub(crate) async fn location_by_id<'e>(executor: impl SqliteExecutor<'e>, id: Uuid) -> Result<Option<Location>> {
-    let row: Option<LocationRow> = sqlx::query_as("SELECT * FROM locations WHERE id = ?")
+pub(crate) async fn location_by_id<'e>(executor: impl Executor<'e>, id: Uuid) -> Result<Option<Location>> {
+    let row: Option<LocationRow> = db::query_as("SELECT * FROM locations WHERE id = ?")
         .bind(id.to_string())
         .fetch_optional(executor)
         .await?;
     row.map(LocationRow::into_domain).transpose()
 }
 
-pub(crate) async fn schedule_by_id<'e>(executor: impl SqliteExecutor<'e>, id: Uuid) -> Result<Option<Schedule>> {
-    let row: Option<ScheduleRow> = sqlx::query_as("SELECT * FROM schedules WHERE id = ?")
+pub(crate) async fn schedule_by_id<'e>(executor: impl Executor<'e>, id: Uuid) -> Result<Option<Schedule>> {
+    let row: Option<ScheduleRow> = db::query_as("SELECT * FROM schedules WHERE id = ?")
         .bind(id.to_string())
         .fetch_optional(executor)
         .await?;
     row.map(ScheduleRow::into_domain).transpose()
 }
 
-pub(crate) async fn fund_by_id<'e>(executor: impl SqliteExecutor<'e>, id: Uuid) -> Result<Option<Fund>> {
-    let row: Option<FundRow> = sqlx::query_as(&format!("{ANY_FUND_SELECT} WHERE f.id = ?"))
+pub(crate) async fn fund_by_id<'e>(executor: impl Executor<'e>, id: Uuid) -> Result<Option<Fund>> {
+    let row: Option<FundRow> = db::query_as(&format!("{ANY_FUND_SELECT} WHERE f.id = ?"))
         .bind(id.to_string())
         .fetch_optional(executor)
         .await?;

@@ -127,6 +127,7 @@ impl PostcodeRow {
 pub(crate) struct StateRow {
     pub publication: String,
     pub rejection_reason: Option<String>,
+    #[sqlx(try_from = "crate::store::db::MaybeStamp")]
     pub archived_at: Option<DateTime<Utc>>,
 }
 
@@ -149,14 +150,19 @@ pub(crate) struct OrganizationRow {
     pub email: Option<String>,
     pub phone: Option<String>,
     pub identifiers: String,
+    #[sqlx(try_from = "crate::store::db::Flag")]
     pub is_example: bool,
     pub attribution: Option<String>,
+    #[sqlx(try_from = "crate::store::db::Stamp")]
     pub created_at: DateTime<Utc>,
+    #[sqlx(try_from = "crate::store::db::Stamp")]
     pub updated_at: DateTime<Utc>,
+    #[sqlx(try_from = "crate::store::db::MaybeStamp")]
     pub last_reviewed_at: Option<DateTime<Utc>>,
     pub version: i64,
     #[sqlx(flatten)]
     pub state: StateRow,
+    #[sqlx(try_from = "crate::store::db::Flag")]
     pub trusted: bool,
     pub postcode: Option<String>,
 }
@@ -201,6 +207,7 @@ pub(crate) struct ServiceRow {
     pub eligibility_description: Option<String>,
     pub delivery_modes: String,
     #[serde(deserialize_with = "sqlite_optional_bool")]
+    #[sqlx(try_from = "crate::store::db::MaybeFlag")]
     pub free: Option<bool>,
     pub cost_options: String,
     pub languages: String,
@@ -208,10 +215,14 @@ pub(crate) struct ServiceRow {
     pub how_to_join: Option<String>,
     pub activity_concepts: String,
     #[serde(deserialize_with = "sqlite_bool")]
+    #[sqlx(try_from = "crate::store::db::Flag")]
     pub is_example: bool,
     pub attribution: Option<String>,
+    #[sqlx(try_from = "crate::store::db::Stamp")]
     pub created_at: DateTime<Utc>,
+    #[sqlx(try_from = "crate::store::db::Stamp")]
     pub updated_at: DateTime<Utc>,
+    #[sqlx(try_from = "crate::store::db::MaybeStamp")]
     pub last_reviewed_at: Option<DateTime<Utc>>,
     pub version: i64,
     #[sqlx(flatten)]
@@ -265,8 +276,10 @@ pub(crate) struct LocationRow {
     pub longitude: f64,
     pub accessibility: String,
     #[serde(deserialize_with = "sqlite_bool")]
+    #[sqlx(try_from = "crate::store::db::Flag")]
     pub is_example: bool,
     pub organization_id: Option<String>,
+    #[sqlx(try_from = "crate::store::db::MaybeStamp")]
     pub archived_at: Option<DateTime<Utc>>,
     pub version: i64,
 }
@@ -305,6 +318,7 @@ pub(crate) struct ScheduleRow {
     pub description: Option<String>,
     /// JSON array of `{date, reason}` (migration 0011).
     pub exceptions: String,
+    #[sqlx(try_from = "crate::store::db::MaybeStamp")]
     pub archived_at: Option<DateTime<Utc>>,
     pub version: i64,
 }
@@ -349,9 +363,13 @@ pub(crate) struct FundRow {
     pub closes_on: Option<NaiveDate>,
     pub how_to_apply: Option<String>,
     pub url: Option<String>,
+    #[sqlx(try_from = "crate::store::db::Flag")]
     pub is_example: bool,
+    #[sqlx(try_from = "crate::store::db::Stamp")]
     pub created_at: DateTime<Utc>,
+    #[sqlx(try_from = "crate::store::db::Stamp")]
     pub updated_at: DateTime<Utc>,
+    #[sqlx(try_from = "crate::store::db::MaybeStamp")]
     pub last_reviewed_at: Option<DateTime<Utc>>,
     pub version: i64,
     #[sqlx(flatten)]

@@ -1,6 +1,7 @@
 //! Reads and writes behind the RPDE feeds: services in change-log order (`feed_seq`, id), and
 //! the materialised OpenActive scheduled sessions with their own `modified` counter.
 
+use crate::store::db::{self};
 use chrono::{DateTime, FixedOffset};
 use uuid::Uuid;
 
@@ -95,7 +96,7 @@ impl Store {
                         AND o.publication = 'published' AND o.archived_at IS NULL)";
         let rows: Vec<(String, i64, bool)> = match after {
             None => {
-                sqlx::query_as(&format!(
+                db::query_as(&format!(
                     "SELECT s.id, s.feed_seq, {PUBLIC} FROM services s ORDER BY s.feed_seq, s.id LIMIT ?1"
                 ))
                 .bind(limit)
@@ -103,7 +104,7 @@ impl Store {
                 .await?
             }
             Some((modified, id)) => {
-                sqlx::query_as(&format!(
+                db::query_as(&format!(
                     "SELECT s.id, s.feed_seq, {PUBLIC} FROM services s
                      WHERE (s.feed_seq, s.id) > (?1, ?2) ORDER BY s.feed_seq, s.id LIMIT ?3"
                 ))
@@ -127,14 +128,14 @@ impl Store {
 
     /// The largest service `feed_seq` (0 when none has changed since it was loaded).
     pub async fn max_service_feed_seq(&self) -> Result<i64> {
-        Ok(sqlx::query_scalar("SELECT COALESCE(MAX(feed_seq), 0) FROM services")
+        Ok(db::query_scalar("SELECT COALESCE(MAX(feed_seq), 0) FROM services")
             .fetch_one(self.pool())
             .await?)
     }
 
     /// Ids of the services whose `feed_seq` is above `seq` (changed since then).
     pub async fn services_changed_since(&self, seq: i64) -> Result<Vec<Uuid>> {
-        let rows: Vec<String> = sqlx::query_scalar("SELECT id FROM services WHERE feed_seq > ? ORDER BY id")
+        let rows: Vec<String> = db::query_scalar("SELECT id FROM services WHERE feed_seq > ? ORDER BY id")
             .bind(seq)
             .fetch_all(self.pool())
             .await?;
@@ -144,7 +145,7 @@ impl Store {
     /// Ids of the services that may have sessions: public, active and with an activity and a
     /// schedule, and those that have live sessions now (which may have to become tombstones).
     pub async fn services_with_sessions(&self) -> Result<Vec<Uuid>> {
-        let rows: Vec<String> = sqlx::query_scalar(
+        let rows: Vec<String> = db::query_scalar(
             "SELECT s.id FROM public_services s
              WHERE s.status = 'active' AND s.activity_concepts <> '[]'
                AND EXISTS (SELECT 1 FROM public_schedules sc WHERE sc.service_id = s.id)
@@ -158,7 +159,7 @@ impl Store {
 
     /// The live (not deleted) sessions of the given services.
     pub async fn live_sessions_of(&self, service_ids: &[Uuid]) -> Result<Vec<StoredSession>> {
-        let rows: Vec<SessionTuple> = sqlx::query_as(&format!(
+        let rows: Vec<SessionTuple> = db::query_as(&format!(
             "SELECT {SESSION_COLUMNS} FROM scheduled_sessions
              WHERE deleted = 0 AND service_id IN (SELECT value FROM json_each(?1))"
         ))
@@ -173,7 +174,7 @@ impl Store {
     pub async fn sessions_after(&self, after: Option<(i64, Uuid)>, limit: i64) -> Result<Vec<StoredSession>> {
         let rows: Vec<SessionTuple> = match after {
             None => {
-                sqlx::query_as(&format!(
+                db::query_as(&format!(
                     "SELECT {SESSION_COLUMNS} FROM scheduled_sessions ORDER BY modified, id LIMIT ?1"
                 ))
                 .bind(limit)
@@ -181,7 +182,7 @@ impl Store {
                 .await?
             }
             Some((modified, id)) => {
-                sqlx::query_as(&format!(
+                db::query_as(&format!(
                     "SELECT {SESSION_COLUMNS} FROM scheduled_sessions
                      WHERE (modified, id) > (?1, ?2) ORDER BY modified, id LIMIT ?3"
                 ))
@@ -201,19 +202,19 @@ impl Store {
     /// back (that refresh saw at least as much; the next one catches up).
     pub async fn save_session_changes(&self, changes: &SessionChanges) -> Result<bool> {
         let mut tx = self.begin_write().await?;
-        let marker: Option<String> = sqlx::query_scalar("SELECT value FROM meta WHERE key = ?")
+        let marker: Option<String> = db::query_scalar("SELECT value FROM meta WHERE key = ?")
             .bind(SESSIONS_MARKER_KEY)
-            .fetch_optional(&mut *tx)
+            .fetch_optional(&mut tx)
             .await?;
         if marker != changes.based_on {
             return Ok(false);
         }
-        let modified: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(modified), 0) + 1 FROM scheduled_sessions")
-            .fetch_one(&mut *tx)
+        let modified: i64 = db::query_scalar("SELECT COALESCE(MAX(modified), 0) + 1 FROM scheduled_sessions")
+            .fetch_one(&mut tx)
             .await?;
         if !changes.upserts.is_empty() {
             let upserts = serde_json::to_string(&changes.upserts).unwrap_or_default();
-            sqlx::query(
+            db::query(
                 "INSERT INTO scheduled_sessions (id, service_id, schedule_id, starts_at, ends_at, modified, deleted)
                  SELECT value ->> 'id', value ->> 'service_id', value ->> 'schedule_id',
                         value ->> 'starts_at', value ->> 'ends_at', ?2, 0
@@ -223,17 +224,17 @@ impl Store {
             )
             .bind(upserts)
             .bind(modified)
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await?;
         }
         if !changes.tombstones.is_empty() {
-            sqlx::query(
+            db::query(
                 "UPDATE scheduled_sessions SET deleted = 1, modified = ?2
                  WHERE id IN (SELECT value FROM json_each(?1)) AND deleted = 0",
             )
             .bind(ids_json(&changes.tombstones))
             .bind(modified)
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await?;
         }
         set_meta(&mut tx, SESSIONS_MARKER_KEY, &changes.marker).await?;

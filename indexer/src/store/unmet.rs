@@ -1,5 +1,6 @@
 //! The anonymous unmet-need counter signposting writes and gap reports read.
 
+use crate::store::db::{self, Conn};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
@@ -33,33 +34,33 @@ impl Store {
                 .chain_update([0])
                 .chain_update(asker.as_bytes())
                 .finalize();
-            let inserted = sqlx::query(
+            let inserted = db::query(
                 "INSERT OR IGNORE INTO unmet_need_askers (place_code, need_code, week, asker_digest) VALUES (?, ?, ?, ?)",
             )
             .bind(place.as_str())
             .bind(need.as_str())
             .bind(week)
             .bind(digest.as_slice())
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await?
             .rows_affected();
             if inserted == 0 {
                 tx.commit().await?;
                 return Ok(false);
             }
-            sqlx::query("DELETE FROM unmet_need_askers WHERE week < ?")
+            db::query("DELETE FROM unmet_need_askers WHERE week < ?")
                 .bind(week)
-                .execute(&mut *tx)
+                .execute(&mut tx)
                 .await?;
         }
-        sqlx::query(
+        db::query(
             "INSERT INTO unmet_need_counts (place_code, need_code, week, count) VALUES (?, ?, ?, 1)
              ON CONFLICT (place_code, need_code, week) DO UPDATE SET count = count + 1",
         )
         .bind(place.as_str())
         .bind(need.as_str())
         .bind(week)
-        .execute(&mut *tx)
+        .execute(&mut tx)
         .await?;
         tx.commit().await?;
         Ok(true)
@@ -67,8 +68,8 @@ impl Store {
 }
 
 /// The data directory's secret for asker digests, made on first use.
-async fn asker_key(conn: &mut sqlx::SqliteConnection) -> Result<String> {
-    let stored: Option<String> = sqlx::query_scalar("SELECT value FROM meta WHERE key = ?")
+async fn asker_key(conn: &mut Conn<'_>) -> Result<String> {
+    let stored: Option<String> = db::query_scalar("SELECT value FROM meta WHERE key = ?")
         .bind(ASKER_KEY)
         .fetch_optional(&mut *conn)
         .await?;

@@ -1,7 +1,7 @@
 //! Writes, each run on a connection the caller holds (usually inside one transaction). Listings
 //! are saved with one upsert that creates or replaces the row in place; links ignore repeats.
 
-use sqlx::SqliteConnection;
+use crate::store::db::{self, Conn};
 use uuid::Uuid;
 
 use crate::domain::*;
@@ -17,9 +17,9 @@ fn code(code: &Option<PlaceCode>) -> Option<&str> {
 
 /// Inserts a place, or updates it in place (never delete and insert: children, service areas
 /// and funds refer to it).
-pub async fn upsert_place(conn: &mut SqliteConnection, place: &Place, boundary_geojson: &str) -> Result<()> {
+pub async fn upsert_place(conn: &mut Conn<'_>, place: &Place, boundary_geojson: &str) -> Result<()> {
     let population = place.population;
-    sqlx::query(
+    db::query(
         "INSERT INTO places (code, name, level, parent_code, age_0_15, age_16_24, age_25_34, age_35_49, age_50_64, age_65_plus, boundary)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (code) DO UPDATE SET name = excluded.name, level = excluded.level,
@@ -43,8 +43,8 @@ pub async fn upsert_place(conn: &mut SqliteConnection, place: &Place, boundary_g
     Ok(())
 }
 
-pub async fn insert_postcode(conn: &mut SqliteConnection, record: &PostcodeRecord) -> Result<()> {
-    sqlx::query("INSERT INTO postcodes (postcode, latitude, longitude, district_code, ward_code, lsoa_code) VALUES (?, ?, ?, ?, ?, ?)")
+pub async fn insert_postcode(conn: &mut Conn<'_>, record: &PostcodeRecord) -> Result<()> {
+    db::query("INSERT INTO postcodes (postcode, latitude, longitude, district_code, ward_code, lsoa_code) VALUES (?, ?, ?, ?, ?, ?)")
         .bind(record.postcode.as_str())
         .bind(record.latitude)
         .bind(record.longitude)
@@ -94,8 +94,8 @@ pub(super) const ORGANIZATION_COLUMNS: &[&str] = &[
 ];
 
 /// Creates an organisation or replaces its row.
-pub async fn save_organization(conn: &mut SqliteConnection, organization: &Organization) -> Result<()> {
-    sqlx::query(&upsert_sql("organizations", ORGANIZATION_COLUMNS))
+pub async fn save_organization(conn: &mut Conn<'_>, organization: &Organization) -> Result<()> {
+    db::query(&upsert_sql("organizations", ORGANIZATION_COLUMNS))
         .bind(organization.id.to_string())
         .bind(&organization.name)
         .bind(&organization.description)
@@ -151,8 +151,8 @@ pub(super) const SERVICE_COLUMNS: &[&str] = &[
 ];
 
 /// Creates a service or replaces its row, with its needs (in order: the first is the primary need).
-pub async fn save_service(conn: &mut SqliteConnection, service: &Service) -> Result<()> {
-    sqlx::query(&upsert_sql("services", SERVICE_COLUMNS))
+pub async fn save_service(conn: &mut Conn<'_>, service: &Service) -> Result<()> {
+    db::query(&upsert_sql("services", SERVICE_COLUMNS))
         .bind(service.id.to_string())
         .bind(service.organization_id.to_string())
         .bind(&service.name)
@@ -182,12 +182,12 @@ pub async fn save_service(conn: &mut SqliteConnection, service: &Service) -> Res
         .bind(service.state.archived_at)
         .execute(&mut *conn)
         .await?;
-    sqlx::query("DELETE FROM service_needs WHERE service_id = ?")
+    db::query("DELETE FROM service_needs WHERE service_id = ?")
         .bind(service.id.to_string())
         .execute(&mut *conn)
         .await?;
     for (position, need) in service.needs.iter().enumerate() {
-        sqlx::query("INSERT INTO service_needs (service_id, need_code, position) VALUES (?, ?, ?)")
+        db::query("INSERT INTO service_needs (service_id, need_code, position) VALUES (?, ?, ?)")
             .bind(service.id.to_string())
             .bind(need.as_str())
             .bind(position as i64)
@@ -197,8 +197,8 @@ pub async fn save_service(conn: &mut SqliteConnection, service: &Service) -> Res
     Ok(())
 }
 
-pub async fn insert_service_area(conn: &mut SqliteConnection, service_id: Uuid, area: &ServiceArea) -> Result<()> {
-    sqlx::query("INSERT INTO service_areas (service_id, place_code, description) VALUES (?, ?, ?)")
+pub async fn insert_service_area(conn: &mut Conn<'_>, service_id: Uuid, area: &ServiceArea) -> Result<()> {
+    db::query("INSERT INTO service_areas (service_id, place_code, description) VALUES (?, ?, ?)")
         .bind(service_id.to_string())
         .bind(area.place_code.as_str())
         .bind(&area.description)
@@ -229,8 +229,8 @@ pub(super) const LOCATION_COLUMNS: &[&str] = &[
 ];
 
 /// Creates a venue or replaces its row (seeding saves a shared venue once per service: same data).
-pub async fn save_location(conn: &mut SqliteConnection, location: &Location, places: &LocationPlaces) -> Result<()> {
-    sqlx::query(&upsert_sql("locations", LOCATION_COLUMNS))
+pub async fn save_location(conn: &mut Conn<'_>, location: &Location, places: &LocationPlaces) -> Result<()> {
+    db::query(&upsert_sql("locations", LOCATION_COLUMNS))
         .bind(location.id.to_string())
         .bind(&location.name)
         .bind(&location.address_1)
@@ -255,12 +255,12 @@ pub async fn save_location(conn: &mut SqliteConnection, location: &Location, pla
 
 /// Records that a service is delivered at a location (HSDS `service_at_location`).
 pub async fn link_service_to_location(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn<'_>,
     id: Uuid,
     service_id: Uuid,
     location_id: Uuid,
 ) -> Result<()> {
-    sqlx::query("INSERT OR IGNORE INTO service_at_location (id, service_id, location_id) VALUES (?, ?, ?)")
+    db::query("INSERT OR IGNORE INTO service_at_location (id, service_id, location_id) VALUES (?, ?, ?)")
         .bind(id.to_string())
         .bind(service_id.to_string())
         .bind(location_id.to_string())
@@ -287,8 +287,8 @@ const SCHEDULE_COLUMNS: &[&str] = &[
 ];
 
 /// Creates a schedule or replaces its row.
-pub async fn save_schedule(conn: &mut SqliteConnection, schedule: &Schedule) -> Result<()> {
-    sqlx::query(&upsert_sql("schedules", SCHEDULE_COLUMNS))
+pub async fn save_schedule(conn: &mut Conn<'_>, schedule: &Schedule) -> Result<()> {
+    db::query(&upsert_sql("schedules", SCHEDULE_COLUMNS))
         .bind(schedule.id.to_string())
         .bind(schedule.service_id.to_string())
         .bind(schedule.location_id.map(|id| id.to_string()))
@@ -336,8 +336,8 @@ const FUND_COLUMNS: &[&str] = &[
 ];
 
 /// Creates a fund or replaces its row, with its needs and beneficiary places.
-pub async fn save_fund(conn: &mut SqliteConnection, fund: &Fund) -> Result<()> {
-    sqlx::query(&upsert_sql("funds", FUND_COLUMNS))
+pub async fn save_fund(conn: &mut Conn<'_>, fund: &Fund) -> Result<()> {
+    db::query(&upsert_sql("funds", FUND_COLUMNS))
         .bind(fund.id.to_string())
         .bind(&fund.name)
         .bind(&fund.description)
@@ -366,20 +366,20 @@ pub async fn save_fund(conn: &mut SqliteConnection, fund: &Fund) -> Result<()> {
         .await?;
     let id = fund.id.to_string();
     for table in ["fund_needs", "fund_beneficiary_locations"] {
-        sqlx::query(&format!("DELETE FROM {table} WHERE fund_id = ?"))
+        db::query(&format!("DELETE FROM {table} WHERE fund_id = ?"))
             .bind(&id)
             .execute(&mut *conn)
             .await?;
     }
     for need in &fund.needs {
-        sqlx::query("INSERT INTO fund_needs (fund_id, need_code) VALUES (?, ?)")
+        db::query("INSERT INTO fund_needs (fund_id, need_code) VALUES (?, ?)")
             .bind(&id)
             .bind(need.as_str())
             .execute(&mut *conn)
             .await?;
     }
     for place in &fund.beneficiary_locations {
-        sqlx::query("INSERT INTO fund_beneficiary_locations (fund_id, place_code) VALUES (?, ?)")
+        db::query("INSERT INTO fund_beneficiary_locations (fund_id, place_code) VALUES (?, ?)")
             .bind(&id)
             .bind(place.as_str())
             .execute(&mut *conn)
@@ -389,8 +389,8 @@ pub async fn save_fund(conn: &mut SqliteConnection, fund: &Fund) -> Result<()> {
 }
 
 /// Replaces the areas a service serves.
-pub async fn replace_service_areas(conn: &mut SqliteConnection, service_id: Uuid, areas: &[ServiceArea]) -> Result<()> {
-    sqlx::query("DELETE FROM service_areas WHERE service_id = ?")
+pub async fn replace_service_areas(conn: &mut Conn<'_>, service_id: Uuid, areas: &[ServiceArea]) -> Result<()> {
+    db::query("DELETE FROM service_areas WHERE service_id = ?")
         .bind(service_id.to_string())
         .execute(&mut *conn)
         .await?;
@@ -402,12 +402,8 @@ pub async fn replace_service_areas(conn: &mut SqliteConnection, service_id: Uuid
 
 /// Replaces the venues a service is delivered at; link ids are derived from the pair, so a
 /// link that stays keeps its id.
-pub async fn replace_service_locations(
-    conn: &mut SqliteConnection,
-    service_id: Uuid,
-    location_ids: &[Uuid],
-) -> Result<()> {
-    sqlx::query("DELETE FROM service_at_location WHERE service_id = ?")
+pub async fn replace_service_locations(conn: &mut Conn<'_>, service_id: Uuid, location_ids: &[Uuid]) -> Result<()> {
+    db::query("DELETE FROM service_at_location WHERE service_id = ?")
         .bind(service_id.to_string())
         .execute(&mut *conn)
         .await?;

@@ -2,6 +2,7 @@
 //! crashes and nothing stored changes.
 
 use crate::support::seeded;
+use indexer::store::db;
 
 fn expect(actual: (String, Option<String>), code: &str, field: Option<&str>, query: &str) {
     assert_eq!((actual.0.as_str(), actual.1.as_deref()), (code, field), "{query}");
@@ -146,7 +147,7 @@ async fn venue_coordinates_that_contradict_the_postcode_are_refused() {
     let test = seeded().await;
     let moderator = test.principal(indexer::accounts::Role::Moderator, "Venues", None).await;
     let locations = || async {
-        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM locations")
+        db::query_scalar::<i64>("SELECT COUNT(*) FROM locations")
             .fetch_one(test.directory.store().pool())
             .await
             .expect("count")
@@ -188,7 +189,7 @@ async fn venue_coordinates_that_contradict_the_postcode_are_refused() {
 
     // A venue stored before the rule with contradicting coordinates stays editable: an edit
     // that leaves its coordinates alone is not refused for them.
-    sqlx::query("UPDATE locations SET latitude = 52.6309, longitude = 1.2974 WHERE id = ?")
+    db::query("UPDATE locations SET latitude = 52.6309, longitude = 1.2974 WHERE id = ?")
         .bind(id)
         .execute(test.directory.store().pool())
         .await

@@ -3,13 +3,13 @@
 //! `isAccessibleForFree`; set to free and back to unknown through the editing API; and
 //! migration 0014 keeping every existing service's value and the table's keys, indexes and view.
 
+use indexer::store::db;
 use std::path::Path;
 use std::str::FromStr;
 
 use indexer::accounts::{Role, Viewer};
 use serde_json::Value;
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
-use sqlx::Row;
 use uuid::Uuid;
 
 use crate::openactive::models::Models;
@@ -265,14 +265,14 @@ async fn database_before_0014(folder: &Path) -> std::path::PathBuf {
         .await
         .expect("migrate to 0013");
     let now = "2026-01-01T00:00:00Z";
-    sqlx::query("INSERT INTO organizations (id, name, description, is_example, created_at, updated_at) VALUES ('00000000-0000-0000-0000-00000000000a', 'Group', 'A group', 0, ?1, ?1)")
+    db::query("INSERT INTO organizations (id, name, description, is_example, created_at, updated_at) VALUES ('00000000-0000-0000-0000-00000000000a', 'Group', 'A group', 0, ?1, ?1)")
         .bind(now)
         .execute(&pool)
         .await
         .expect("organisation");
     for (id, free, status) in [("1", 1, "active"), ("2", 0, "inactive")] {
         let id = format!("00000000-0000-0000-0000-00000000000{id}");
-        sqlx::query("INSERT INTO services (id, organization_id, name, description, status, free, is_example, created_at, updated_at) VALUES (?1, '00000000-0000-0000-0000-00000000000a', 'Class', 'A class', ?2, ?3, 0, ?4, ?4)")
+        db::query("INSERT INTO services (id, organization_id, name, description, status, free, is_example, created_at, updated_at) VALUES (?1, '00000000-0000-0000-0000-00000000000a', 'Class', 'A class', ?2, ?3, 0, ?4, ?4)")
             .bind(&id)
             .bind(status)
             .bind(free)
@@ -280,14 +280,12 @@ async fn database_before_0014(folder: &Path) -> std::path::PathBuf {
             .execute(&pool)
             .await
             .expect("service");
-        sqlx::query(
-            "INSERT INTO service_needs (service_id, need_code, position) VALUES (?1, 'strength-and-balance', 0)",
-        )
-        .bind(&id)
-        .execute(&pool)
-        .await
-        .expect("need");
-        sqlx::query("INSERT INTO schedules (id, service_id, freq, interval, byday, opens_at, closes_at) VALUES (?1, ?2, 'WEEKLY', 1, 'TU', '10:00', '11:00')")
+        db::query("INSERT INTO service_needs (service_id, need_code, position) VALUES (?1, 'strength-and-balance', 0)")
+            .bind(&id)
+            .execute(&pool)
+            .await
+            .expect("need");
+        db::query("INSERT INTO schedules (id, service_id, freq, interval, byday, opens_at, closes_at) VALUES (?1, ?2, 'WEEKLY', 1, 'TU', '10:00', '11:00')")
             .bind(Uuid::new_v4().to_string())
             .bind(&id)
             .execute(&pool)
@@ -299,8 +297,8 @@ async fn database_before_0014(folder: &Path) -> std::path::PathBuf {
 }
 
 /// The schema objects that belong to `services` (indexes, triggers) and every view, by name.
-async fn schema_around_services(pool: &sqlx::SqlitePool) -> Vec<(String, String)> {
-    sqlx::query_as("SELECT type || ' ' || name, COALESCE(sql, '') FROM sqlite_master WHERE (tbl_name = 'services' AND type IN ('index', 'trigger')) OR type = 'view' ORDER BY name")
+async fn schema_around_services(pool: &indexer::store::Pool) -> Vec<(String, String)> {
+    db::query_as("SELECT type || ' ' || name, COALESCE(sql, '') FROM sqlite_master WHERE (tbl_name = 'services' AND type IN ('index', 'trigger')) OR type = 'view' ORDER BY name")
         .fetch_all(pool)
         .await
         .expect("schema")
@@ -323,12 +321,12 @@ async fn migration_0014_keeps_every_services_cost_and_the_tables_keys_indexes_an
         before,
         "indexes, triggers and views kept"
     );
-    let problems = sqlx::query("PRAGMA foreign_key_check")
+    let problems = db::query_scalar::<String>("SELECT \"table\" FROM pragma_foreign_key_check")
         .fetch_all(store.pool())
         .await
         .expect("check");
     assert!(problems.is_empty(), "foreign keys broken: {} rows", problems.len());
-    let kept: Vec<(String, Option<i64>)> = sqlx::query_as("SELECT id, free FROM public_services ORDER BY id")
+    let kept: Vec<(String, Option<i64>)> = db::query_as("SELECT id, free FROM public_services ORDER BY id")
         .fetch_all(store.pool())
         .await
         .expect("read the view");
@@ -337,15 +335,12 @@ async fn migration_0014_keeps_every_services_cost_and_the_tables_keys_indexes_an
         [Some(1), Some(0)],
         "existing values kept"
     );
-    let columns = sqlx::query("PRAGMA table_info(services)")
+    let columns = db::query_as::<(String, i64)>("SELECT name, \"notnull\" FROM pragma_table_info('services')")
         .fetch_all(store.pool())
         .await
         .expect("columns");
-    let free = columns
-        .iter()
-        .find(|column| column.get::<String, _>("name") == "free")
-        .expect("a free column");
-    assert_eq!(free.get::<i64, _>("notnull"), 0, "free is nullable");
+    let free = columns.iter().find(|(name, _)| name == "free").expect("a free column");
+    assert_eq!(free.1, 0, "free is nullable");
     let service = store
         .service(Uuid::parse_str(&kept[0].0).expect("uuid"))
         .await
@@ -359,7 +354,7 @@ async fn migration_0014_keeps_every_services_cost_and_the_tables_keys_indexes_an
         .expect("service");
     assert_eq!(paid.free, Some(false));
     let not_active: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM services INDEXED BY services_not_active WHERE status <> 'active'")
+        db::query_scalar("SELECT COUNT(*) FROM services INDEXED BY services_not_active WHERE status <> 'active'")
             .fetch_one(store.pool())
             .await
             .expect("the partial index still answers");

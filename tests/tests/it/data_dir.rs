@@ -3,6 +3,7 @@
 
 use indexer::directory::DATABASE_FILE;
 use indexer::seed::seed_id;
+use indexer::store::db;
 use indexer::{Directory, Error};
 
 use crate::support::{copy_of_template, seeded};
@@ -71,7 +72,7 @@ async fn a_half_written_directory_is_refused_not_reseeded() {
     let data_dir = copy_of_template();
     {
         let directory = Directory::open(data_dir.path()).await.expect("open");
-        sqlx::query("DELETE FROM meta WHERE key = 'seed_version'")
+        db::query("DELETE FROM meta WHERE key = 'seed_version'")
             .execute(directory.store().pool())
             .await
             .expect("drop marker");
@@ -99,7 +100,7 @@ async fn another_applications_database_is_refused_not_migrated() {
             .filename(&database)
             .create_if_missing(true);
         let pool = sqlx::SqlitePool::connect_with(options).await.expect("sqlite");
-        sqlx::query("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)")
+        db::query("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)")
             .execute(&pool)
             .await
             .expect("create");
@@ -113,7 +114,7 @@ async fn another_applications_database_is_refused_not_migrated() {
         .await
         .expect("reopen");
     let tables: Vec<String> =
-        sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+        db::query_scalar("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
             .fetch_all(&pool)
             .await
             .expect("tables");

@@ -1,6 +1,7 @@
 //! Organisations editing their own listings: the authorisation matrix, moderation, freshness,
 //! audit and restore, version conflicts, concurrent edits, sanitising and duplicates.
 
+use indexer::store::db;
 use std::time::{Duration, Instant};
 
 use indexer::accounts::{Role, Viewer};
@@ -116,7 +117,7 @@ async fn fixture() -> Fixture {
 
 impl Fixture {
     async fn scalar(&self, sql: &str, id: &str) -> i64 {
-        sqlx::query_scalar(sql)
+        db::query_scalar(sql)
             .bind(id)
             .fetch_one(self.test.directory.store().pool())
             .await
@@ -131,11 +132,11 @@ impl Fixture {
     /// Everything a change writes: audit entries and change-log rows.
     async fn writes(&self) -> (i64, i64) {
         let pool = self.test.directory.store().pool();
-        let audit: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_log")
+        let audit: i64 = db::query_scalar("SELECT COUNT(*) FROM audit_log")
             .fetch_one(pool)
             .await
             .expect("audit");
-        let changes: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM change_log")
+        let changes: i64 = db::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM change_log")
             .fetch_one(pool)
             .await
             .expect("changes");
@@ -383,7 +384,7 @@ async fn editors_new_listings_wait_for_a_moderator_and_rejections_carry_a_reason
 #[tokio::test]
 async fn stale_listings_are_flagged_listed_per_place_with_who_to_remind_and_mark_reviewed_clears_them() {
     let f = fixture().await;
-    sqlx::query("UPDATE services SET last_reviewed_at = '2024-01-01T00:00:00+00:00' WHERE id = ?")
+    db::query("UPDATE services SET last_reviewed_at = '2024-01-01T00:00:00+00:00' WHERE id = ?")
         .bind(&f.service)
         .execute(f.test.directory.store().pool())
         .await
@@ -811,7 +812,7 @@ async fn admins_manage_principals_and_load_places_and_no_one_else_may() {
         .await
         .expect("the token works");
     assert_eq!(principal.organization_id.map(|id| id.to_string()), Some(f.org.clone()));
-    let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM tokens WHERE token_hash = ?")
+    let stored: i64 = db::query_scalar("SELECT COUNT(*) FROM tokens WHERE token_hash = ?")
         .bind(secret)
         .fetch_one(f.test.directory.store().pool())
         .await

@@ -1,6 +1,7 @@
 //! Gap detection on the real Norfolk data: reports, the matrix, exports, the map, bad input,
 //! and replacing place boundaries at run time.
 
+use indexer::store::db;
 use std::collections::HashMap;
 
 use indexer::domain::PlaceCode;
@@ -165,7 +166,7 @@ async fn remote_services_cover_only_when_included() {
 async fn gap_matrix_for_norfolk_has_every_district_for_every_need_with_unmet_counts() {
     let test = seeded().await;
     let week = chrono_week();
-    sqlx::query(
+    db::query(
         "INSERT INTO unmet_need_counts (place_code, need_code, week, count) VALUES (?, 'strength-and-balance', ?, 3)",
     )
     .bind("E01026419")
@@ -446,11 +447,11 @@ async fn reloading_the_seed_districts_replaces_them_and_keeps_reports_unchanged(
     // A venue whose stored places are wrong is placed again from the loaded boundaries.
     let pool = test.directory.store().pool();
     let (venue, lsoa): (String, String) =
-        sqlx::query_as("SELECT id, lsoa_code FROM locations WHERE lsoa_code IS NOT NULL ORDER BY id LIMIT 1")
+        db::query_as("SELECT id, lsoa_code FROM locations WHERE lsoa_code IS NOT NULL ORDER BY id LIMIT 1")
             .fetch_one(pool)
             .await
             .expect("a venue");
-    sqlx::query("UPDATE locations SET lsoa_code = NULL, ward_code = NULL WHERE id = ?")
+    db::query("UPDATE locations SET lsoa_code = NULL, ward_code = NULL WHERE id = ?")
         .bind(&venue)
         .execute(pool)
         .await
@@ -461,7 +462,7 @@ async fn reloading_the_seed_districts_replaces_them_and_keeps_reports_unchanged(
         .await
         .expect("accepted");
     assert_eq!((load.added, load.replaced, load.relocated_venues), (0, 7, 1));
-    let placed_again: Option<String> = sqlx::query_scalar("SELECT lsoa_code FROM locations WHERE id = ?")
+    let placed_again: Option<String> = db::query_scalar("SELECT lsoa_code FROM locations WHERE id = ?")
         .bind(&venue)
         .fetch_one(pool)
         .await

@@ -1,6 +1,7 @@
 //! Hostile and careless clients over real loopback HTTP: made-up tokens, huge bodies, idle
 //! connections, clients behind proxies, malformed GraphQL, requests past their time.
 
+use indexer::store::db;
 use std::time::Duration;
 
 use api::client::TrustedProxies;
@@ -431,7 +432,7 @@ async fn repeating_a_signpost_request_cannot_inflate_the_gap_statistics() {
             .expect("post");
     }
     assert_eq!(unmet().await, before + 2);
-    let stored: Vec<Vec<u8>> = sqlx::query_scalar("SELECT asker_digest FROM unmet_need_askers")
+    let stored: Vec<Vec<u8>> = db::query_scalar("SELECT asker_digest FROM unmet_need_askers")
         .fetch_all(test.directory.store().pool())
         .await
         .expect("askers");

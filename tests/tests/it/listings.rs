@@ -1,5 +1,6 @@
 //! Listings: the seed's contents and the read API over them.
 
+use indexer::store::db;
 use std::collections::HashSet;
 
 use indexer::seed::seed_id;
@@ -284,7 +285,7 @@ async fn the_service_feed_gives_what_row_reads_give() {
     let test = seeded().await;
     let store = test.directory.store();
     // Coordinates that need all 17 significant digits, and a quote and a backslash in text.
-    sqlx::query(
+    db::query(
         "UPDATE locations SET latitude = latitude + 1.0 / 3e7, longitude = longitude - 2.0 / 3e9,
          name = name || ' \"quoted\" \\ back'",
     )

@@ -2,6 +2,7 @@
 //! or repeated while edits happen between page reads, tombstones without data, the last-page
 //! rule, and 400s naming the bad paging parameter.
 
+use indexer::store::db;
 use std::collections::{HashMap, HashSet};
 
 use indexer::accounts::Role;
@@ -306,7 +307,7 @@ async fn migration_0006_backfills_each_listing_from_its_newest_change() {
         .expect("archive");
     let positions =
         "SELECT json_group_array(json_array(id, feed_seq)) FROM (SELECT id, feed_seq FROM services ORDER BY id)";
-    let expected: String = sqlx::query_scalar(positions)
+    let expected: String = db::query_scalar(positions)
         .fetch_one(store.pool())
         .await
         .expect("positions");
@@ -323,11 +324,11 @@ async fn migration_0006_backfills_each_listing_from_its_newest_change() {
         "ALTER TABLE funds DROP COLUMN feed_seq",
         "DELETE FROM _sqlx_migrations WHERE version = 6",
     ] {
-        sqlx::query(statement).execute(store.pool()).await.expect(statement);
+        db::query(statement).execute(store.pool()).await.expect(statement);
     }
     test.directory.close().await;
     let reopened = indexer::Directory::open(test.data_dir.path()).await.expect("reopen");
-    let backfilled: String = sqlx::query_scalar(positions)
+    let backfilled: String = db::query_scalar(positions)
         .fetch_one(reopened.store().pool())
         .await
         .expect("positions");

@@ -1,6 +1,7 @@
 //! Search: relevance over the seed as a link worker would judge it, filters, geo, bad input,
 //! and the index staying in step with the database.
 
+use indexer::store::db;
 use std::time::{Duration, Instant};
 
 use indexer::store::feed::{record_change, ChangeKind};
@@ -500,10 +501,10 @@ async fn bad_search_input_is_bad_user_input_naming_the_argument() {
 /// write path does).
 async fn rename_service(directory: &indexer::Directory, id: &str, name: &str) {
     let mut tx = directory.store().begin().await.expect("begin");
-    sqlx::query("UPDATE services SET name = ? WHERE id = ?")
+    db::query("UPDATE services SET name = ? WHERE id = ?")
         .bind(name)
         .bind(id)
-        .execute(&mut *tx)
+        .execute(&mut tx)
         .await
         .expect("update");
     record_change(&mut tx, ChangeKind::Service, id.parse().expect("uuid"))
@@ -560,9 +561,9 @@ async fn after_a_crash_the_index_catches_up_on_start_and_a_lost_index_is_rebuilt
             .await
             .expect("store");
         let mut tx = store.begin().await.expect("begin");
-        sqlx::query("UPDATE services SET name = 'Quokka memory club (example)' WHERE id = ?")
+        db::query("UPDATE services SET name = 'Quokka memory club (example)' WHERE id = ?")
             .bind(&target)
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await
             .expect("update");
         record_change(&mut tx, ChangeKind::Service, target.parse().expect("uuid"))

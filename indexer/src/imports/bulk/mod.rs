@@ -23,6 +23,7 @@
 mod plan;
 pub(crate) mod read;
 
+use crate::store::db::Conn;
 use std::collections::HashSet;
 use std::path::Path;
 use std::time::Instant;
@@ -268,16 +269,11 @@ impl Directory {
     /// Marks the run's unchanged service records as read now (provenance's "last read"), in key
     /// order and a few big statements at the end of the run: a statement per chunk touched
     /// pages all over the table every time, a million records rewriting it many times over.
-    async fn touch_unchanged(
-        &self,
-        conn: &mut sqlx::SqliteConnection,
-        source: &SourceRef,
-        mut unchanged: Vec<String>,
-    ) -> Result<()> {
+    async fn touch_unchanged(&self, conn: &mut Conn<'_>, source: &SourceRef, mut unchanged: Vec<String>) -> Result<()> {
         unchanged.sort_unstable();
         let now = Utc::now();
         for ids in unchanged.chunks(TOUCHED_PER_STATEMENT) {
-            let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+            let mut tx = conn.begin().await?;
             bulk_store::touch_links(&mut tx, source.id, SERVICE, ids, now).await?;
             tx.commit().await?;
         }
@@ -288,7 +284,7 @@ impl Directory {
     /// transaction, the rest through the per-record path. The report is in input order.
     async fn apply_chunk(
         &self,
-        conn: &mut sqlx::SqliteConnection,
+        conn: &mut Conn<'_>,
         source: &SourceRef,
         known: &mut Known,
         items: Vec<Prepared>,
@@ -330,7 +326,7 @@ impl Directory {
         if known.matcher.is_none() && !(new.is_empty() && slow.is_empty()) {
             known.matcher = Some(super::matcher::OrgMatcher::load(self.store()).await?);
         }
-        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+        let mut tx = conn.begin().await?;
         crate::store::set_meta(&mut tx, "last_write_at", &now.to_rfc3339()).await?;
         let context = Context {
             source,
@@ -458,10 +454,7 @@ fn slow_record_ids(items: &[ImportItem]) -> [Vec<String>; 3] {
 }
 
 /// The new listings' preferred ids that already name a row, by table, read set-wise.
-async fn taken_ids(
-    conn: &mut sqlx::SqliteConnection,
-    new: &[(Box<ImportedListing>, Hashes)],
-) -> Result<HashSet<uuid::Uuid>> {
+async fn taken_ids(conn: &mut Conn<'_>, new: &[(Box<ImportedListing>, Hashes)]) -> Result<HashSet<uuid::Uuid>> {
     let mut preferred: [Vec<uuid::Uuid>; 4] = Default::default();
     for (listing, _) in new {
         preferred[0].extend(listing.preferred_id);

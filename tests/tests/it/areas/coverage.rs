@@ -4,6 +4,7 @@
 //! mean of each LSOA's postcode positions read from the store, haversine to every venue, and
 //! the Census 65+ counts from `truth.json`.
 
+use indexer::store::db;
 use std::collections::HashMap;
 
 use indexer::domain::{GeoPoint, NeedCode};
@@ -57,7 +58,7 @@ async fn coverage_on_north_northamptonshire_equals_brute_force() {
 
     // The oracle's LSOA points: the mean of the LSOA's postcode positions.
     let rows: Vec<(String, f64, f64)> =
-        sqlx::query_as("SELECT lsoa_code, latitude, longitude FROM postcodes WHERE district_code = ?")
+        db::query_as("SELECT lsoa_code, latitude, longitude FROM postcodes WHERE district_code = ?")
             .bind(NORTH_NORTHAMPTONSHIRE)
             .fetch_all(test.directory.store().pool())
             .await

@@ -3,6 +3,7 @@
 
 use indexer::accounts::Role;
 use indexer::areas::custom::parse_members;
+use indexer::store::db;
 use serde_json::Value;
 
 use super::*;
@@ -59,7 +60,7 @@ async fn a_place_of_wards_has_their_lsoas_population_and_works_in_gaps_search_an
 
     // Each LSOA's postcodes lie mostly in the member wards (Code-Point's own ward codes).
     let ward_of_lsoa: Vec<(String, String)> =
-        sqlx::query_as("SELECT lsoa_code, ward_code FROM postcodes WHERE district_code = ?")
+        db::query_as("SELECT lsoa_code, ward_code FROM postcodes WHERE district_code = ?")
             .bind(NORTH_NORTHAMPTONSHIRE)
             .fetch_all(test.directory.store().pool())
             .await
@@ -98,7 +99,7 @@ async fn a_place_of_wards_has_their_lsoas_population_and_works_in_gaps_search_an
 
     // A point inside it is in it (placesAt), and signposting from a postcode there works.
     let record: (String, f64, f64) =
-        sqlx::query_as("SELECT postcode, latitude, longitude FROM postcodes WHERE lsoa_code = ? LIMIT 1")
+        db::query_as("SELECT postcode, latitude, longitude FROM postcodes WHERE lsoa_code = ? LIMIT 1")
             .bind(lsoa_codes[0])
             .fetch_one(test.directory.store().pool())
             .await
@@ -244,7 +245,7 @@ async fn a_custom_place_of_norfolk_wards_finds_the_listings_with_venues_inside_i
     let test = crate::support::seeded().await;
     let pool = test.directory.store().pool();
     // The two Norfolk wards with the most public venues of the example listings.
-    let wards: Vec<String> = sqlx::query_scalar(
+    let wards: Vec<String> = db::query_scalar(
         "SELECT ward_code FROM public_locations WHERE ward_code IS NOT NULL
          GROUP BY ward_code ORDER BY COUNT(*) DESC, ward_code LIMIT 2",
     )
@@ -260,7 +261,7 @@ async fn a_custom_place_of_norfolk_wards_finds_the_listings_with_venues_inside_i
     let place = defined.place.code.to_string();
 
     // Independently, from the tables: public services with a public venue in a member ward.
-    let with_venue_inside: std::collections::BTreeSet<String> = sqlx::query_scalar(&format!(
+    let with_venue_inside: std::collections::BTreeSet<String> = db::query_scalar(&format!(
         "SELECT DISTINCT s.id FROM public_services s
          JOIN service_at_location sal ON sal.service_id = s.id
          JOIN public_locations l ON l.id = sal.location_id
@@ -301,7 +302,7 @@ async fn a_custom_place_of_norfolk_wards_finds_the_listings_with_venues_inside_i
 
     // A gap report for each of their needs (stale listings counted, so that every venue with
     // the need is an asset) marks exactly the venues inside the Place as in it.
-    let needs: Vec<(String, String)> = sqlx::query_as(&format!(
+    let needs: Vec<(String, String)> = db::query_as(&format!(
         "SELECT DISTINCT service_id, need_code FROM service_needs WHERE service_id IN ({})",
         with_venue_inside
             .iter()

@@ -4,6 +4,7 @@
 //! services, and what lands has its change-log rows and feed positions (so search, the RPDE
 //! feeds and change sync see it).
 
+use indexer::store::db;
 use std::collections::HashSet;
 
 use serde_json::Value;
@@ -55,7 +56,7 @@ fn lines(documents: &[Value]) -> Vec<String> {
 }
 
 async fn max_version(directory: &indexer::Directory) -> i64 {
-    sqlx::query_scalar("SELECT COALESCE(SUM(version), 0) FROM services")
+    db::query_scalar("SELECT COALESCE(SUM(version), 0) FROM services")
         .fetch_one(directory.store().pool())
         .await
         .expect("versions")
@@ -159,7 +160,7 @@ async fn an_unchanged_file_writes_nothing_and_one_percent_changed_changes_exactl
         "an audit entry each"
     );
     assert_eq!(max_version(&test.directory).await, before.2 + 10, "a new version each");
-    let changed_services: i64 = sqlx::query_scalar("SELECT COUNT(DISTINCT entity_id) FROM change_log WHERE seq > ?")
+    let changed_services: i64 = db::query_scalar("SELECT COUNT(DISTINCT entity_id) FROM change_log WHERE seq > ?")
         .bind(before.0)
         .fetch_one(test.directory.store().pool())
         .await
@@ -181,7 +182,7 @@ async fn imported_services_are_in_the_change_log_feeds_and_search() {
     let summary = import_file(&test.directory, &source, &path).await;
     assert_eq!(summary.counts.created, 300, "{summary}");
     // Every service the run created has its own change-log row, and its feed position is it.
-    let (services, positioned, logged): (i64, i64, i64) = sqlx::query_as(
+    let (services, positioned, logged): (i64, i64, i64) = db::query_as(
         "SELECT COUNT(*), SUM(s.feed_seq > ?1),
                 SUM(EXISTS (SELECT 1 FROM change_log c WHERE c.kind = 'service' AND c.entity_id = s.id AND c.seq = s.feed_seq))
          FROM services s JOIN import_records r ON r.entity_id = s.id AND r.kind = 'service'

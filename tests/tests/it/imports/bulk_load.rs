@@ -4,6 +4,7 @@
 //! directory opens; a re-import marks its unchanged records read; and a re-import that changed
 //! listings leaves the search index caught up when it returns.
 
+use indexer::store::db;
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -49,7 +50,7 @@ fn renew(value: &mut Value, copy: u64) {
 
 /// Every index of the database: name and definition.
 async fn indexes(directory: &Directory) -> Vec<(String, Option<String>)> {
-    sqlx::query_as("SELECT name, sql FROM sqlite_master WHERE type = 'index' ORDER BY name")
+    db::query_as("SELECT name, sql FROM sqlite_master WHERE type = 'index' ORDER BY name")
         .fetch_all(directory.store().pool())
         .await
         .expect("indexes")
@@ -70,7 +71,7 @@ async fn landed(directory: &Directory) -> Vec<Vec<String>> {
         "SELECT resource_type || '|' || resource_id || '|' || last_action_type || '|' || version || '|' || updated_by FROM audit_log",
         "SELECT seq || '|' || kind || '|' || entity_id FROM change_log",
     ] {
-        let mut rows: Vec<String> = sqlx::query_scalar(query)
+        let mut rows: Vec<String> = db::query_scalar(query)
             .fetch_all(directory.store().pool())
             .await
             .expect(query);
@@ -125,7 +126,7 @@ async fn a_load_that_builds_the_indexes_at_its_end_lands_the_same_rows_and_leave
 
     // And the indexes are used again: a query by organisation plans on its index.
     let plan: Vec<(i64, i64, i64, String)> =
-        sqlx::query_as("EXPLAIN QUERY PLAN SELECT id FROM services WHERE organization_id = 'x'")
+        db::query_as("EXPLAIN QUERY PLAN SELECT id FROM services WHERE organization_id = 'x'")
             .fetch_all(deferring.directory.store().pool())
             .await
             .expect("plan");
@@ -168,7 +169,7 @@ async fn a_reimport_marks_its_unchanged_records_read_and_leaves_search_caught_up
     let path = write_ndjson(folder.path(), "first.ndjson", &lines);
     let source = source(&test.directory, "again", SourceKind::OrukNdjson).await;
     assert_eq!(import_file(&test.directory, &source, &path).await.counts.created, 300);
-    let first_read: String = sqlx::query_scalar("SELECT MAX(last_read_at) FROM import_records WHERE kind = 'service'")
+    let first_read: String = db::query_scalar("SELECT MAX(last_read_at) FROM import_records WHERE kind = 'service'")
         .fetch_one(test.directory.store().pool())
         .await
         .expect("last read");
@@ -193,7 +194,7 @@ async fn a_reimport_marks_its_unchanged_records_read_and_leaves_search_caught_up
         "the index has applied every change"
     );
     let unread: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM import_records WHERE kind = 'service' AND last_read_at <= ?")
+        db::query_scalar("SELECT COUNT(*) FROM import_records WHERE kind = 'service' AND last_read_at <= ?")
             .bind(&first_read)
             .fetch_one(test.directory.store().pool())
             .await

@@ -1,6 +1,7 @@
 //! Importing the same data twice is importing it once: the second run writes nothing (no
 //! versions, no audit rows, no change-log rows), whatever the data.
 
+use indexer::store::db;
 use proptest::prelude::*;
 use serde_json::Value;
 
@@ -47,7 +48,7 @@ proptest! {
                 rows(&test.directory, "audit_log").await,
                 rows(&test.directory, "services").await,
                 rows(&test.directory, "organizations").await,
-                sqlx::query_scalar::<_, i64>(versions_sql()).fetch_one(test.directory.store().pool()).await.expect("versions"),
+                db::query_scalar::<i64>(versions_sql()).fetch_one(test.directory.store().pool()).await.expect("versions"),
             );
             let second = import_file(&test.directory, &source, &path).await;
             assert_eq!(second.counts.unchanged as usize, lines.len(), "{second}");
@@ -57,7 +58,7 @@ proptest! {
                 rows(&test.directory, "audit_log").await,
                 rows(&test.directory, "services").await,
                 rows(&test.directory, "organizations").await,
-                sqlx::query_scalar::<_, i64>(versions_sql()).fetch_one(test.directory.store().pool()).await.expect("versions"),
+                db::query_scalar::<i64>(versions_sql()).fetch_one(test.directory.store().pool()).await.expect("versions"),
             );
             assert_eq!(before, after, "a second import of the same data wrote something");
             test.directory.close().await;

@@ -7,6 +7,7 @@
 use indexer::domain::{Frequency, Service};
 use indexer::imports::openactive::{openactive_source, OpenactiveOptions, OpenactiveSummary};
 use indexer::imports::{SourceRef, Trust};
+use indexer::store::db;
 use indexer::Directory;
 use serde_json::{json, Value};
 use uuid::Uuid;
@@ -89,7 +90,7 @@ async fn run(directory: &Directory, name: &str, url: &str) -> (SourceRef, Openac
 
 /// The directory's service a source record became.
 async fn imported(directory: &Directory, source: &SourceRef, record: &str) -> Option<Service> {
-    let id: Option<String> = sqlx::query_scalar(
+    let id: Option<String> = db::query_scalar(
         "SELECT entity_id FROM import_records WHERE source_id = ? AND kind = 'service' AND source_record_id = ?",
     )
     .bind(source.id.to_string())
@@ -102,7 +103,7 @@ async fn imported(directory: &Directory, source: &SourceRef, record: &str) -> Op
 }
 
 async fn audit_rows(directory: &Directory) -> i64 {
-    sqlx::query_scalar("SELECT COUNT(*) FROM audit_log")
+    db::query_scalar("SELECT COUNT(*) FROM audit_log")
         .fetch_one(directory.store().pool())
         .await
         .expect("count")

@@ -2,6 +2,7 @@
 //! service documents: list pages that are not fully nested (so each service is fetched by id),
 //! three pages, a page that fails, `modified_after` on incremental runs.
 
+use indexer::store::db;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
@@ -230,7 +231,7 @@ async fn a_run_that_fails_half_way_resumes_where_it_stopped() {
 }
 
 async fn rows_of_source(directory: &indexer::Directory, name: &str) -> i64 {
-    sqlx::query_scalar(
+    db::query_scalar(
         "SELECT COUNT(*) FROM import_records r JOIN import_sources s ON s.id = r.source_id WHERE s.name = ? AND r.kind = 'service'",
     )
     .bind(name)

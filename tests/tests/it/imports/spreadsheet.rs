@@ -3,6 +3,7 @@
 //! changing nothing, edits and removed rows, and the imported classes in search, signposting
 //! and gap reports. The example spreadsheet shipped in `seed/imports/` is the happy path.
 
+use indexer::store::db;
 use std::path::PathBuf;
 
 use indexer::imports::spreadsheet::{spreadsheet_source, RowReport, SpreadsheetSummary};
@@ -46,7 +47,7 @@ fn row(summary: &SpreadsheetSummary, number: u64) -> &RowReport {
 }
 
 async fn count(directory: &Directory, sql: &str) -> i64 {
-    sqlx::query_scalar(sql)
+    db::query_scalar(sql)
         .fetch_one(directory.store().pool())
         .await
         .expect("count")
@@ -176,7 +177,7 @@ async fn edited_rows_update_and_removed_rows_archive_but_rejected_rows_do_not() 
         "{archived:?}"
     );
     assert!(archived.row.is_none());
-    let chair: String = sqlx::query_scalar("SELECT entity_id FROM import_records WHERE source_id = ? AND source_record_id LIKE '%chair-based%' AND kind = 'service'")
+    let chair: String = db::query_scalar("SELECT entity_id FROM import_records WHERE source_id = ? AND source_record_id LIKE '%chair-based%' AND kind = 'service'")
         .bind(source.id.to_string())
         .fetch_one(test.directory.store().pool())
         .await
@@ -210,7 +211,7 @@ async fn the_example_spreadsheet_is_found_by_search_signposting_and_gap_reports(
 
     // The chair class: fortnightly on Thursdays 14:00-15:00, free, strength and balance from
     // its activity; the lunch club on the first Wednesday of the month.
-    let id: String = sqlx::query_scalar("SELECT entity_id FROM import_records WHERE source_id = ? AND kind = 'service' AND source_record_id LIKE '%chair-based%'")
+    let id: String = db::query_scalar("SELECT entity_id FROM import_records WHERE source_id = ? AND kind = 'service' AND source_record_id LIKE '%chair-based%'")
         .bind(source.id.to_string())
         .fetch_one(test.directory.store().pool())
         .await

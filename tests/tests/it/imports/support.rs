@@ -1,5 +1,6 @@
 //! Shared helpers of the import tests: an export of the seed as ORUK NDJSON, sources, counts.
 
+use indexer::store::db;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
@@ -62,7 +63,7 @@ pub async fn import_file(directory: &Directory, source: &SourceRef, path: &Path)
 
 /// Rows in a table (the change log, the audit log...).
 pub async fn rows(directory: &Directory, table: &str) -> i64 {
-    sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
+    db::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
         .fetch_one(directory.store().pool())
         .await
         .expect("count")

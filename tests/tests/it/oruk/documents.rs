@@ -2,6 +2,7 @@
 //! every endpoint over the seed, edge cases made through editing, and broken documents refused.
 
 use super::*;
+use indexer::store::db;
 
 /// What the ORUK validator checks first (Level 1): `/` names the version and an OpenAPI file
 /// that can be read, `/services` is a page of services, and `/services/{id}` of the first
@@ -219,7 +220,7 @@ async fn edge_cases_made_through_editing_validate_and_carry_their_details() {
         .await
         .expect("create the paid service")
         .id;
-    sqlx::query("UPDATE services SET activity_concepts = ? WHERE id = ?")
+    db::query("UPDATE services SET activity_concepts = ? WHERE id = ?")
         .bind(
             serde_json::to_string(&[ActivityRef {
                 id: "c16df6ed-a4a0-4275-a8c3-1c8cff56856f".into(),
