@@ -67,6 +67,13 @@ pub struct Config {
     #[arg(long, env = indexer::search::sync::FOLLOW_INTERVAL_ENV, default_value_t = 200)]
     pub index_follow_interval_ms: u64,
 
+    /// A PostgreSQL database shared by several API replicas
+    /// (`postgres://user:password@host:5432/directory`). Without it the directory lives in
+    /// the embedded SQLite file in the data directory. Each replica keeps its own search index
+    /// in its own data directory either way.
+    #[arg(long, env = "DATABASE_URL", value_parser = parse_database_url)]
+    pub database_url: Option<String>,
+
     /// Print the GraphQL schema (SDL) and exit.
     #[arg(long)]
     pub print_schema: bool,
@@ -84,6 +91,7 @@ impl Config {
     pub fn directory_options(&self) -> indexer::DirectoryOptions {
         indexer::DirectoryOptions {
             follow_interval: Duration::from_millis(self.index_follow_interval_ms.max(1)),
+            database_url: self.database_url.clone(),
         }
     }
 
@@ -106,6 +114,16 @@ impl Config {
 }
 
 /// An origin as browsers send it: `scheme://host[:port]`, nothing after.
+/// A `postgres://` or `postgresql://` URL (the only shared database the directory runs on).
+fn parse_database_url(raw: &str) -> Result<String, String> {
+    let url = raw.trim();
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(url.to_string())
+    } else {
+        Err("expected a postgres:// URL (leave it unset for the embedded SQLite database)".into())
+    }
+}
+
 fn parse_origin(raw: &str) -> Result<String, String> {
     let rest = raw
         .strip_prefix("https://")

@@ -18,7 +18,7 @@ CREATE TABLE places (
     code        TEXT PRIMARY KEY,
     name        TEXT NOT NULL,
     level       TEXT NOT NULL,
-    parent_code TEXT REFERENCES places(code),
+    parent_code TEXT REFERENCES places(code) DEFERRABLE,
     age_0_15    BIGINT,
     age_16_24   BIGINT,
     age_25_34   BIGINT,
@@ -58,7 +58,7 @@ CREATE INDEX organizations_by_name ON organizations(name, id);
 
 CREATE TABLE services (
     id                      TEXT PRIMARY KEY,
-    organization_id         TEXT NOT NULL REFERENCES organizations(id),
+    organization_id         TEXT NOT NULL REFERENCES organizations(id) DEFERRABLE,
     name                    TEXT NOT NULL,
     description             TEXT NOT NULL,
     url                     TEXT,
@@ -86,7 +86,7 @@ CREATE INDEX services_by_organization ON services(organization_id);
 CREATE INDEX services_by_name ON services(name, id);
 
 CREATE TABLE service_needs (
-    service_id TEXT NOT NULL REFERENCES services(id),
+    service_id TEXT NOT NULL REFERENCES services(id) DEFERRABLE,
     need_code  TEXT NOT NULL,
     position   BIGINT NOT NULL,
     PRIMARY KEY (service_id, need_code)
@@ -94,8 +94,8 @@ CREATE TABLE service_needs (
 CREATE INDEX service_needs_by_need ON service_needs(need_code, service_id);
 
 CREATE TABLE service_areas (
-    service_id  TEXT NOT NULL REFERENCES services(id),
-    place_code  TEXT NOT NULL REFERENCES places(code),
+    service_id  TEXT NOT NULL REFERENCES services(id) DEFERRABLE,
+    place_code  TEXT NOT NULL REFERENCES places(code) DEFERRABLE,
     description TEXT,
     PRIMARY KEY (service_id, place_code)
 );
@@ -124,16 +124,16 @@ CREATE INDEX locations_by_lsoa ON locations(lsoa_code);
 
 CREATE TABLE service_at_location (
     id          TEXT PRIMARY KEY,
-    service_id  TEXT NOT NULL REFERENCES services(id),
-    location_id TEXT NOT NULL REFERENCES locations(id),
+    service_id  TEXT NOT NULL REFERENCES services(id) DEFERRABLE,
+    location_id TEXT NOT NULL REFERENCES locations(id) DEFERRABLE,
     UNIQUE (service_id, location_id)
 );
 CREATE INDEX service_at_location_by_location ON service_at_location(location_id);
 
 CREATE TABLE schedules (
     id          TEXT PRIMARY KEY,
-    service_id  TEXT NOT NULL REFERENCES services(id),
-    location_id TEXT REFERENCES locations(id),
+    service_id  TEXT NOT NULL REFERENCES services(id) DEFERRABLE,
+    location_id TEXT REFERENCES locations(id) DEFERRABLE,
     freq        TEXT NOT NULL,
     interval    BIGINT NOT NULL,
     byday       TEXT NOT NULL,
@@ -149,7 +149,7 @@ CREATE TABLE funds (
     id                      TEXT PRIMARY KEY,
     name                    TEXT NOT NULL,
     description             TEXT NOT NULL,
-    funder_organization_id  TEXT REFERENCES organizations(id),
+    funder_organization_id  TEXT REFERENCES organizations(id) DEFERRABLE,
     funder_name             TEXT NOT NULL,
     applicant_type          TEXT NOT NULL,
     minimum_amount          DOUBLE PRECISION,
@@ -171,14 +171,14 @@ CREATE TABLE funds (
 CREATE INDEX funds_by_name ON funds(name, id);
 
 CREATE TABLE fund_needs (
-    fund_id   TEXT NOT NULL REFERENCES funds(id),
+    fund_id   TEXT NOT NULL REFERENCES funds(id) DEFERRABLE,
     need_code TEXT NOT NULL,
     PRIMARY KEY (fund_id, need_code)
 );
 
 CREATE TABLE fund_beneficiary_locations (
-    fund_id    TEXT NOT NULL REFERENCES funds(id),
-    place_code TEXT NOT NULL REFERENCES places(code),
+    fund_id    TEXT NOT NULL REFERENCES funds(id) DEFERRABLE,
+    place_code TEXT NOT NULL REFERENCES places(code) DEFERRABLE,
     PRIMARY KEY (fund_id, place_code)
 );
 CREATE INDEX fund_beneficiary_locations_by_place ON fund_beneficiary_locations(place_code);
@@ -232,7 +232,7 @@ CREATE TABLE principals (
     name            TEXT NOT NULL,
     email           TEXT,
     role            TEXT NOT NULL CHECK (role IN ('partner', 'editor', 'moderator', 'admin')),
-    organization_id TEXT REFERENCES organizations(id),
+    organization_id TEXT REFERENCES organizations(id) DEFERRABLE,
     created_at      TEXT NOT NULL,
     CHECK ((role = 'editor') = (organization_id IS NOT NULL))
 );
@@ -241,7 +241,7 @@ CREATE INDEX principals_by_organization ON principals(organization_id);
 -- Bearer tokens: only a SHA-256 hash is stored; the token itself is shown once.
 CREATE TABLE tokens (
     id           TEXT PRIMARY KEY,
-    principal_id TEXT NOT NULL REFERENCES principals(id),
+    principal_id TEXT NOT NULL REFERENCES principals(id) DEFERRABLE,
     token_hash   TEXT NOT NULL UNIQUE,
     -- The first characters of the token, so a person can tell their tokens apart.
     prefix       TEXT NOT NULL,
@@ -267,7 +267,7 @@ ALTER TABLE funds ADD COLUMN rejection_reason TEXT;
 ALTER TABLE funds ADD COLUMN archived_at TEXT;
 
 -- Venues created by an organisation belong to it; seeded venues belong to nobody (moderators).
-ALTER TABLE locations ADD COLUMN organization_id TEXT REFERENCES organizations(id);
+ALTER TABLE locations ADD COLUMN organization_id TEXT REFERENCES organizations(id) DEFERRABLE;
 ALTER TABLE locations ADD COLUMN archived_at TEXT;
 ALTER TABLE locations ADD COLUMN version BIGINT NOT NULL DEFAULT 1;
 
@@ -363,7 +363,7 @@ CREATE INDEX area_loads_by_area ON area_loads(area_code, id);
 
 -- The ward or LSOA codes an operator grouped into a custom Place (`places.level = 'custom'`).
 CREATE TABLE custom_place_members (
-    place_code  TEXT NOT NULL REFERENCES places(code),
+    place_code  TEXT NOT NULL REFERENCES places(code) DEFERRABLE,
     member_code TEXT NOT NULL,
     PRIMARY KEY (place_code, member_code)
 );
@@ -403,7 +403,7 @@ CREATE TABLE import_sources (
 -- record as last read, so the same data again writes nothing. `detached_at`: an admin cut the
 -- listing loose from the source (local edits win from then on).
 CREATE TABLE import_records (
-    source_id          TEXT NOT NULL REFERENCES import_sources(id),
+    source_id          TEXT NOT NULL REFERENCES import_sources(id) DEFERRABLE,
     kind               TEXT NOT NULL,
     source_record_id   TEXT NOT NULL,
     entity_id          TEXT NOT NULL,
@@ -419,7 +419,7 @@ CREATE INDEX import_records_by_entity ON import_records(entity_id);
 -- Every run of a source, newest last (what admins read besides the source's last run).
 CREATE TABLE import_runs (
     id          BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
-    source_id   TEXT NOT NULL REFERENCES import_sources(id),
+    source_id   TEXT NOT NULL REFERENCES import_sources(id) DEFERRABLE,
     started_at  TEXT NOT NULL,
     finished_at TEXT,
     status      TEXT NOT NULL,
@@ -499,3 +499,18 @@ CREATE VIEW public_funds AS
                       WHERE o.id = f.funder_organization_id AND o.publication = 'published' AND o.archived_at IS NULL));
 CREATE VIEW public_locations AS SELECT * FROM locations WHERE archived_at IS NULL;
 CREATE VIEW public_schedules AS SELECT * FROM schedules WHERE archived_at IS NULL;
+
+-- SQLite's functions that the store's portable SQL uses, for PostgreSQL: `json_each` over a
+-- JSON array given as text (one `value` per element, as text), and `group_concat`.
+CREATE FUNCTION json_each(array_text TEXT) RETURNS TABLE (value TEXT)
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$ SELECT json_array_elements_text(array_text::json) $$;
+
+CREATE FUNCTION group_concat_step(joined TEXT, item TEXT, separator TEXT) RETURNS TEXT
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$ SELECT CASE WHEN item IS NULL THEN joined WHEN joined IS NULL THEN item ELSE joined || separator || item END $$;
+CREATE FUNCTION group_concat_step(joined TEXT, item TEXT) RETURNS TEXT
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$ SELECT group_concat_step(joined, item, ',') $$;
+CREATE AGGREGATE group_concat(TEXT, TEXT) (SFUNC = group_concat_step, STYPE = TEXT);
+CREATE AGGREGATE group_concat(TEXT) (SFUNC = group_concat_step, STYPE = TEXT);

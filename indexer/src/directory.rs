@@ -57,15 +57,23 @@ pub struct DirectoryOptions {
     /// How often the search index looks at the change log for changes to apply (written by
     /// this process or another); default [`search_sync::FOLLOW_INTERVAL`] (200 ms).
     pub follow_interval: std::time::Duration,
+    /// The shared PostgreSQL database (`postgres://user:password@host:port/database`) several
+    /// API replicas use; `None` (the default) keeps the embedded SQLite file in the data
+    /// directory. Each replica keeps its own search index in its data directory either way.
+    pub database_url: Option<String>,
 }
 
 impl Default for DirectoryOptions {
     fn default() -> DirectoryOptions {
         DirectoryOptions {
             follow_interval: search_sync::FOLLOW_INTERVAL,
+            database_url: None,
         }
     }
 }
+
+/// Connections each replica keeps to a shared PostgreSQL (SQLite's pool is set in the store).
+const POSTGRES_CONNECTIONS: u32 = 16;
 
 /// The search index directory inside the data directory.
 pub const INDEX_DIR: &str = "index";
@@ -108,14 +116,28 @@ impl Directory {
             reason,
         };
         std::fs::create_dir_all(data_dir).map_err(|e| data_dir_error(format!("cannot create it: {e}")))?;
-        let database = data_dir.join(DATABASE_FILE);
-        let store = Store::open(&database).await.map_err(|e| {
-            data_dir_error(format!(
-                "{} is not a usable directory database: {}",
-                database.display(),
-                source_text(&e)
-            ))
-        })?;
+        let (store, database) = match &options.database_url {
+            Some(url) => {
+                let store = Store::connect_postgres(url, POSTGRES_CONNECTIONS)
+                    .await
+                    .map_err(|e| data_dir_error(format!("cannot connect to the PostgreSQL database: {}", source_text(&e))))?;
+                (store, Path::new("the PostgreSQL database").to_path_buf())
+            }
+            None => {
+                let database = data_dir.join(DATABASE_FILE);
+                let store = Store::open(&database).await.map_err(|e| {
+                    data_dir_error(format!(
+                        "{} is not a usable directory database: {}",
+                        database.display(),
+                        source_text(&e)
+                    ))
+                })?;
+                (store, database)
+            }
+        };
+        // Replicas starting together against one PostgreSQL: one migrates and seeds, the others
+        // wait here and then find it done (SQLite: one process, nothing to wait for).
+        let first_start = store.first_start_lock().await?;
         if store.belongs_to_another_application().await? {
             return Err(data_dir_error(format!(
                 "{} is another application's database (it has tables but was never a directory's); use another data directory",
@@ -145,6 +167,7 @@ impl Directory {
                 );
             }
         }
+        drop(first_start);
         let geography_generation = store.geography_generation().await?;
         let places = PlaceIndex::build(store.all_places().await?).map_err(|e| data_dir_error(e.to_string()))?;
         if places.is_empty() {
@@ -167,7 +190,7 @@ impl Directory {
                     .map_err(|e| data_dir_error(format!("cannot remove the unusable search index: {e}")))?;
                 open_index(&store, &geography, &index_dir, bring_index_up_to_date)
                     .await
-                    .map_err(|e| data_dir_error(format!("search index cannot be rebuilt: {e}")))?
+                    .map_err(|e| data_dir_error(format!("search index cannot be rebuilt: {e} {e:?}")))?
             }
         };
         let postcodes = PostcodeTable::from_records(store.all_postcodes().await?);

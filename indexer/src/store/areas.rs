@@ -2,7 +2,7 @@
 //! one transaction (replaced places kept in `place_history`), the load log, and custom Places
 //! with their members.
 
-use crate::store::db::{self, Conn};
+use crate::store::db::{self, Backend, Conn};
 use chrono::{DateTime, Utc};
 
 use super::rows::place_code;
@@ -91,7 +91,11 @@ impl Store {
         let codes = json_codes(pack.places.iter().map(|(p, _)| &p.code));
         let mut tx = self.begin_write().await?;
         // Parents and children are replaced together: check references at commit.
-        db::query("PRAGMA defer_foreign_keys = ON").execute(&mut tx).await?;
+        let defer = match tx.backend() {
+            Backend::Sqlite => "PRAGMA defer_foreign_keys = ON",
+            Backend::Postgres => "SET CONSTRAINTS ALL DEFERRED",
+        };
+        db::query(defer).execute(&mut tx).await?;
         db::query(
             "INSERT INTO place_history (code, name, level, parent_code, age_0_15, age_16_24, age_25_34, age_35_49,
                 age_50_64, age_65_plus, boundary, replaced_at, source)
@@ -226,7 +230,7 @@ impl Store {
             .execute(&mut tx)
             .await?;
         for member in members {
-            db::query("INSERT OR IGNORE INTO custom_place_members (place_code, member_code) VALUES (?, ?)")
+            db::query("INSERT INTO custom_place_members (place_code, member_code) VALUES (?, ?) ON CONFLICT DO NOTHING")
                 .bind(place.code.as_str())
                 .bind(member.as_str())
                 .execute(&mut tx)

@@ -7,7 +7,7 @@
 //! the caller's transaction with it). The change log is written first, set-wise, so each
 //! listing's `feed_seq` is in its own row as it is inserted (no update after).
 
-use crate::store::db::{self, Conn};
+use crate::store::db::{self, Backend, Conn};
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
@@ -114,6 +114,7 @@ fn code(code: &Option<PlaceCode>) -> Option<String> {
 /// Appends the change-log rows (one multi-row statement per few hundred) and returns each
 /// entity's `seq` (the newest, if one appears twice).
 async fn append_changes(conn: &mut Conn<'_>, changes: &[(ChangeKind, Uuid)]) -> Result<HashMap<Uuid, i64>> {
+    conn.lock_writes().await?;
     let mut seqs = HashMap::with_capacity(changes.len());
     let now = Utc::now();
     for chunk in changes.chunks(ROWS_PER_STATEMENT) {
@@ -407,14 +408,25 @@ impl Store {
     pub async fn all_record_links(&self, source_id: Uuid, kind: &str) -> Result<HashMap<String, KeptLink>> {
         let mut links = HashMap::new();
         let mut after = String::new();
-        loop {
-            let page: String = db::query_scalar(
+        let sql = match self.backend() {
+            Backend::Sqlite => {
                 "SELECT json_group_array(json_array(source_record_id, entity_id, content_hash,
                      created_by_source, archived_by_source, detached_at IS NOT NULL))
                  FROM (SELECT * FROM import_records
                        WHERE source_id = ? AND kind = ? AND source_record_id > ?
-                       ORDER BY source_record_id LIMIT ?)",
-            )
+                       ORDER BY source_record_id LIMIT ?) AS page"
+            }
+            Backend::Postgres => {
+                "SELECT COALESCE(json_agg(json_build_array(source_record_id, entity_id, content_hash,
+                     created_by_source, archived_by_source, CASE WHEN detached_at IS NULL THEN 0 ELSE 1 END)
+                     ORDER BY source_record_id), '[]')::text
+                 FROM (SELECT * FROM import_records
+                       WHERE source_id = ? AND kind = ? AND source_record_id > ?
+                       ORDER BY source_record_id LIMIT ?) AS page"
+            }
+        };
+        loop {
+            let page: String = db::query_scalar(sql)
             .bind(source_id.to_string())
             .bind(kind)
             .bind(&after)
@@ -499,6 +511,9 @@ pub async fn taken_ids(conn: &mut Conn<'_>, table: &str, ids: &[Uuid]) -> Result
 /// Pragmas for a long load on one connection: a bigger page cache, temporary tables in
 /// memory and sorts on two threads. [`restore_load_pragmas`] puts them back before the connection returns to the pool.
 pub async fn set_load_pragmas(conn: &mut Conn<'_>) -> Result<()> {
+    if conn.backend() != Backend::Sqlite {
+        return Ok(());
+    }
     db::query("PRAGMA cache_size = -262144").execute(&mut *conn).await?;
     db::query("PRAGMA temp_store = MEMORY").execute(&mut *conn).await?;
     // Helper threads for the sorts that build indexes again at the end of a load.
@@ -508,6 +523,9 @@ pub async fn set_load_pragmas(conn: &mut Conn<'_>) -> Result<()> {
 
 /// Puts back the defaults [`set_load_pragmas`] changed.
 pub async fn restore_load_pragmas(conn: &mut Conn<'_>) -> Result<()> {
+    if conn.backend() != Backend::Sqlite {
+        return Ok(());
+    }
     db::query("PRAGMA cache_size = -2000").execute(&mut *conn).await?;
     db::query("PRAGMA temp_store = DEFAULT").execute(&mut *conn).await?;
     db::query("PRAGMA threads = 0").execute(&mut *conn).await?;
@@ -536,7 +554,13 @@ const DEFERRED_INDEXES: &str = "bulk_deferred_indexes";
 /// non-unique indexes with a definition are dropped (constraints stay enforced), and their
 /// definitions are kept in `meta` first, so a load that dies half way leaves them to be built
 /// on the next opening. Returns how many were dropped.
+///
+/// SQLite only: PostgreSQL builds its indexes as rows arrive at no such cost to a load, and a
+/// shared database keeps serving the other replicas' reads while one loads.
 pub async fn defer_indexes(conn: &mut Conn<'_>) -> Result<usize> {
+    if conn.backend() != Backend::Sqlite {
+        return Ok(0);
+    }
     let tables = serde_json::to_string(LOADED_TABLES).unwrap_or_else(|_| "[]".into());
     let indexes: Vec<(String, String)> = db::query_as(
         "SELECT name, sql FROM sqlite_master
@@ -610,7 +634,7 @@ pub async fn restore_deferred_indexes(conn: &mut Conn<'_>) -> Result<usize> {
 /// Whether a load is big beside what the directory holds, so that building the indexes once at
 /// its end beats keeping them up to date: at most `services_below` services now.
 pub async fn few_services(conn: &mut Conn<'_>, services_below: i64) -> Result<bool> {
-    let held: i64 = db::query_scalar("SELECT COUNT(*) FROM (SELECT 1 FROM services LIMIT ?)")
+    let held: i64 = db::query_scalar("SELECT COUNT(*) FROM (SELECT 1 FROM services LIMIT ?) AS held")
         .bind(services_below)
         .fetch_one(&mut *conn)
         .await?;

@@ -75,6 +75,29 @@ impl Pool {
     }
 }
 
+/// Held while one process migrates and seeds a new shared database; released when dropped
+/// (its connection closes, and PostgreSQL ends the session's lock with it).
+#[derive(Debug)]
+pub struct FirstStartLock(#[allow(dead_code)] Option<PgConnection>);
+
+impl Pool {
+    /// Waits until no other process is migrating or seeding this database (PostgreSQL), and
+    /// holds that role until the lock is dropped. SQLite: one process, nothing to wait for.
+    pub async fn first_start_lock(&self) -> Result<FirstStartLock, sqlx::Error> {
+        match self {
+            Pool::Sqlite(_) => Ok(FirstStartLock(None)),
+            Pool::Postgres(pool) => {
+                let mut conn = pool.acquire().await?.detach();
+                query("SELECT pg_advisory_lock(?)")
+                    .bind(lock_keys::FIRST_START)
+                    .execute(&mut conn)
+                    .await?;
+                Ok(FirstStartLock(Some(conn)))
+            }
+        }
+    }
+}
+
 /// A connection the caller holds: inside a transaction (from [`Pool::begin`]) or not (from
 /// [`Pool::acquire`]), or a nested transaction (a savepoint) of one ([`Conn::begin`]). Store
 /// functions that must run together take `&mut Conn`.
@@ -89,7 +112,31 @@ enum Held<'c> {
     Postgres(PoolConnection<Postgres>),
 }
 
+/// PostgreSQL advisory lock keys (SQLite needs none: it has one writer at a time).
+mod lock_keys {
+    /// Held by every writing transaction until it commits, so change-log `seq` values are taken
+    /// in commit order (see [`super::Conn::lock_writes`]).
+    pub const WRITES: i64 = 0x6469_7265_6374_0001;
+    /// Held by the replica that migrates and seeds a new database.
+    pub const FIRST_START: i64 = 0x6469_7265_6374_0002;
+}
+
 impl Conn<'_> {
+    /// Makes this transaction the only writer until it commits, as SQLite's write lock does.
+    ///
+    /// PostgreSQL hands out sequence values when rows are inserted, not when their
+    /// transactions commit: without this, a follower that read "every change after the
+    /// highest `seq` seen" could pass over a change whose transaction committed after one with
+    /// a larger `seq` (the outbox trap). Taken before a transaction's first change-log row,
+    /// the lock makes `seq` order the commit order. Taking it again in the same transaction is
+    /// free; SQLite needs nothing (its transactions write one at a time).
+    pub async fn lock_writes(&mut self) -> Result<(), sqlx::Error> {
+        if self.backend() == Backend::Postgres {
+            query("SELECT pg_advisory_xact_lock(?)").bind(lock_keys::WRITES).execute(self).await?;
+        }
+        Ok(())
+    }
+
     /// A transaction inside this one (a savepoint), or on this connection if it is in none.
     pub async fn begin(&mut self) -> Result<Conn<'_>, sqlx::Error> {
         use sqlx::Connection;
@@ -166,6 +213,12 @@ impl<'c> Executor<'c> for &'c SqlitePool {
 impl<'c> Executor<'c> for &'c PgPool {
     fn target(self) -> Target<'c> {
         Target::PostgresPool(self)
+    }
+}
+
+impl<'c> Executor<'c> for &'c mut PgConnection {
+    fn target(self) -> Target<'c> {
+        Target::Postgres(self)
     }
 }
 
@@ -389,6 +442,16 @@ pub struct Stamp(pub DateTime<Utc>);
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MaybeStamp(pub Option<DateTime<Utc>>);
 
+/// A nullable date column (`YYYY-MM-DD` text on both backends): `NULL` is `None`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MaybeDay(pub Option<NaiveDate>);
+
+impl From<MaybeDay> for Option<NaiveDate> {
+    fn from(day: MaybeDay) -> Option<NaiveDate> {
+        day.0
+    }
+}
+
 impl From<Flag> for bool {
     fn from(flag: Flag) -> bool {
         flag.0
@@ -458,6 +521,17 @@ mod decode_wrappers {
         parse_timestamp(<&str as Decode<Postgres>>::decode(value)?)
     }
 
+    fn pg_day(value: PgValueRef<'_>) -> Result<NaiveDate, BoxDynError> {
+        if value.type_info().name() == "DATE" {
+            return <NaiveDate as Decode<Postgres>>::decode(value);
+        }
+        Ok(NaiveDate::parse_from_str(<&str as Decode<Postgres>>::decode(value)?, "%F")?)
+    }
+
+    fn pg_day_compatible(ty: &PgTypeInfo) -> bool {
+        matches!(ty.name(), "TEXT" | "VARCHAR" | "DATE")
+    }
+
     fn pg_flag_compatible(ty: &PgTypeInfo) -> bool {
         matches!(ty.name(), "INT8" | "INT4" | "INT2" | "BOOL")
     }
@@ -524,6 +598,14 @@ mod decode_wrappers {
         pg_stamp_compatible,
         |v| Ok(Stamp(<DateTime<Utc> as Decode<Sqlite>>::decode(v)?)),
         |v| Ok(Stamp(pg_stamp(v)?))
+    );
+    wrapper!(
+        MaybeDay,
+        NaiveDate,
+        String,
+        pg_day_compatible,
+        |v| Ok(MaybeDay(if v.is_null() { None } else { Some(<NaiveDate as Decode<Sqlite>>::decode(v)?) })),
+        |v| Ok(MaybeDay(if v.is_null() { None } else { Some(pg_day(v)?) }))
     );
     wrapper!(
         MaybeStamp,

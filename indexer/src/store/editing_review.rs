@@ -2,7 +2,7 @@
 //! waiting for review, listings going stale in a place, and organisations that may be the same
 //! as a new one.
 
-use crate::store::db::{self};
+use crate::store::db::{self, Backend};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
@@ -95,12 +95,21 @@ impl Store {
         &self,
         identifier: &OrganizationIdentifier,
     ) -> Result<Vec<Organization>> {
-        let rows: Vec<OrganizationRow> = db::query_as(
-            "SELECT * FROM organizations o WHERE archived_at IS NULL AND EXISTS (
-                SELECT 1 FROM json_each(o.identifiers) j
-                WHERE json_extract(j.value, '$.identifier_scheme') = ? AND json_extract(j.value, '$.identifier') = ?)
-             ORDER BY name, id",
-        )
+        let sql = match self.backend() {
+            Backend::Sqlite => {
+                "SELECT * FROM organizations o WHERE archived_at IS NULL AND EXISTS (
+                    SELECT 1 FROM json_each(o.identifiers) j
+                    WHERE json_extract(j.value, '$.identifier_scheme') = ? AND json_extract(j.value, '$.identifier') = ?)
+                 ORDER BY name, id"
+            }
+            Backend::Postgres => {
+                "SELECT * FROM organizations o WHERE archived_at IS NULL AND EXISTS (
+                    SELECT 1 FROM json_array_elements(CAST(o.identifiers AS json)) j
+                    WHERE j.value ->> 'identifier_scheme' = ? AND j.value ->> 'identifier' = ?)
+                 ORDER BY name, id"
+            }
+        };
+        let rows: Vec<OrganizationRow> = db::query_as(sql)
         .bind(&identifier.identifier_scheme)
         .bind(&identifier.identifier)
         .fetch_all(self.pool())

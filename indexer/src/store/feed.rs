@@ -1,7 +1,7 @@
 //! Reads that feed the search index: everything about a set of listings (or all of them) in a
 //! few set-wise queries, grouped by listing.
 
-use crate::store::db::{self, Conn};
+use crate::store::db::{self, Backend, Conn};
 use std::collections::HashMap;
 
 use futures_util::TryStreamExt;
@@ -75,7 +75,7 @@ const SERVICE_FEED_DOCUMENT: &str = "json_object(
         'state', json_object('publication', s.publication,
             'rejection_reason', s.rejection_reason, 'archived_at', s.archived_at),
         'needs', (SELECT group_concat(need_code, ',') FROM
-            (SELECT need_code FROM service_needs WHERE service_id = s.id ORDER BY position))),
+            (SELECT need_code FROM service_needs WHERE service_id = s.id ORDER BY position) AS needs)),
     'venues', json((SELECT json_group_array(json_object(
         'link_id', sal.id, 'location', json_object('id', l.id, 'name', l.name, 'address_1', l.address_1,
             'city', l.city, 'postcode', l.postcode,
@@ -94,6 +94,43 @@ const SERVICE_FEED_DOCUMENT: &str = "json_object(
         'exceptions', exceptions, 'archived_at', archived_at, 'version', version))
         FROM public_schedules WHERE service_id = s.id)),
     'areas', json((SELECT json_group_array(place_code) FROM service_areas WHERE service_id = s.id)),
+    'organization_name', (SELECT name FROM public_organizations o WHERE o.id = s.organization_id))";
+
+/// [`SERVICE_FEED_DOCUMENT`] in PostgreSQL's JSON functions (coordinates as `float8::text`, the
+/// shortest text that reads back exactly).
+const SERVICE_FEED_DOCUMENT_POSTGRES: &str = "json_build_object(
+    'service', json_build_object(
+        'id', s.id, 'organization_id', s.organization_id, 'name', s.name,
+        'description', s.description, 'url', s.url, 'email', s.email, 'phone', s.phone,
+        'status', s.status, 'minimum_age', s.minimum_age, 'maximum_age', s.maximum_age,
+        'eligibility_description', s.eligibility_description, 'delivery_modes', s.delivery_modes,
+        'free', s.free, 'cost_options', s.cost_options, 'languages', s.languages,
+        'contacts', s.contacts, 'how_to_join', s.how_to_join,
+        'activity_concepts', s.activity_concepts, 'is_example', s.is_example,
+        'attribution', s.attribution, 'created_at', s.created_at, 'updated_at', s.updated_at,
+        'last_reviewed_at', s.last_reviewed_at, 'version', s.version,
+        'state', json_build_object('publication', s.publication,
+            'rejection_reason', s.rejection_reason, 'archived_at', s.archived_at),
+        'needs', (SELECT group_concat(need_code, ',') FROM
+            (SELECT need_code FROM service_needs WHERE service_id = s.id ORDER BY position) AS needs)),
+    'venues', (SELECT COALESCE(json_agg(json_build_object(
+        'link_id', sal.id, 'location', json_build_object('id', l.id, 'name', l.name, 'address_1', l.address_1,
+            'city', l.city, 'postcode', l.postcode,
+            'latitude', l.latitude::text, 'longitude', l.longitude::text,
+            'accessibility', l.accessibility, 'is_example', l.is_example,
+            'organization_id', l.organization_id, 'archived_at', l.archived_at,
+            'version', l.version),
+        'county_code', l.county_code, 'district_code', l.district_code,
+        'ward_code', l.ward_code, 'msoa_code', l.msoa_code, 'lsoa_code', l.lsoa_code)), '[]')
+        FROM service_at_location sal JOIN public_locations l ON l.id = sal.location_id
+        WHERE sal.service_id = s.id),
+    'schedules', (SELECT COALESCE(json_agg(json_build_object(
+        'id', id, 'service_id', service_id, 'location_id', location_id, 'freq', freq,
+        'interval', interval, 'byday', byday, 'opens_at', opens_at, 'closes_at', closes_at,
+        'valid_from', valid_from, 'valid_to', valid_to, 'description', description,
+        'exceptions', exceptions, 'archived_at', archived_at, 'version', version)), '[]')
+        FROM public_schedules WHERE service_id = s.id),
+    'areas', (SELECT COALESCE(json_agg(place_code), '[]') FROM service_areas WHERE service_id = s.id),
     'organization_name', (SELECT name FROM public_organizations o WHERE o.id = s.organization_id))";
 
 /// Services read as one JSON array at most (see [`Store::service_feed`]).
@@ -130,9 +167,13 @@ impl Store {
         let rows: Vec<FeedRow> = match ids {
             // Every service: a row each, as a rebuild reads them.
             None => {
-                let documents: Vec<String> = db::query_scalar(&format!(
-                    "SELECT {SERVICE_FEED_DOCUMENT} FROM public_services s ORDER BY s.id"
-                ))
+                let sql = match self.backend() {
+                    Backend::Sqlite => format!("SELECT {SERVICE_FEED_DOCUMENT} FROM public_services s ORDER BY s.id"),
+                    Backend::Postgres => {
+                        format!("SELECT ({SERVICE_FEED_DOCUMENT_POSTGRES})::text FROM public_services s ORDER BY s.id")
+                    }
+                };
+                let documents: Vec<String> = db::query_scalar(&sql)
                 .fetch_all(self.pool())
                 .await?;
                 documents.iter().map(|document| json(document)).collect::<Result<_>>()?
@@ -152,10 +193,16 @@ impl Store {
                 let arrays = futures_util::future::try_join_all(ids.chunks(chunk).map(|chunk| {
                     // The documents aggregated where they are made, so SQLite keeps them as
                     // JSON rather than parsing each again (`json()` around a subquery's column).
-                    let query = format!(
-                        "SELECT json_group_array({SERVICE_FEED_DOCUMENT}) FROM public_services s
-                         WHERE s.id IN (SELECT value FROM json_each(?1))"
-                    );
+                    let query = match self.backend() {
+                        Backend::Sqlite => format!(
+                            "SELECT json_group_array({SERVICE_FEED_DOCUMENT}) FROM public_services s
+                             WHERE s.id IN (SELECT value FROM json_each(?1))"
+                        ),
+                        Backend::Postgres => format!(
+                            "SELECT COALESCE(json_agg({SERVICE_FEED_DOCUMENT_POSTGRES}), '[]')::text FROM public_services s
+                             WHERE s.id IN (SELECT value FROM json_each(?1))"
+                        ),
+                    };
                     let ids = id_filter(Some(chunk));
                     async move {
                         db::query_scalar::<String>(&query)
@@ -228,8 +275,23 @@ impl Store {
     /// The points only order the index, so JSON's 15 significant digits are plenty.
     pub async fn service_venue_points(&self) -> Result<Vec<(Uuid, Vec<GeoPoint>)>> {
         let mut services: Vec<(Uuid, Vec<GeoPoint>)> = Vec::new();
-        let mut chunks = db::query_scalar::<String>("SELECT json_group_array(id) FROM services GROUP BY rowid / 50000")
-            .fetch(self.pool());
+        let (ids_sql, points_sql) = match self.backend() {
+            Backend::Sqlite => (
+                "SELECT json_group_array(id) FROM services GROUP BY rowid / 50000",
+                "SELECT json_group_array(json_array(sal.service_id, l.latitude, l.longitude))
+                 FROM service_at_location sal JOIN public_locations l ON l.id = sal.location_id
+                 GROUP BY sal.rowid / 20000",
+            ),
+            Backend::Postgres => (
+                "SELECT json_agg(id)::text FROM (SELECT id, row_number() OVER () / 50000 AS chunk FROM services) AS numbered
+                 GROUP BY chunk",
+                "SELECT json_agg(json_build_array(service_id, latitude, longitude))::text
+                 FROM (SELECT sal.service_id, l.latitude, l.longitude, row_number() OVER () / 20000 AS chunk
+                       FROM service_at_location sal JOIN public_locations l ON l.id = sal.location_id) AS numbered
+                 GROUP BY chunk",
+            ),
+        };
+        let mut chunks = db::query_scalar::<String>(ids_sql).fetch(self.pool());
         while let Some(chunk) = chunks.try_next().await? {
             for id in json::<Vec<String>>(&chunk)? {
                 services.push((uuid(&id)?, Vec::new()));
@@ -237,12 +299,7 @@ impl Store {
         }
         drop(chunks);
         services.sort_by_key(|(id, _)| *id);
-        let mut chunks = db::query_scalar::<String>(
-            "SELECT json_group_array(json_array(sal.service_id, l.latitude, l.longitude))
-             FROM service_at_location sal JOIN public_locations l ON l.id = sal.location_id
-             GROUP BY sal.rowid / 20000",
-        )
-        .fetch(self.pool());
+        let mut chunks = db::query_scalar::<String>(points_sql).fetch(self.pool());
         while let Some(chunk) = chunks.try_next().await? {
             for (service_id, latitude, longitude) in json::<Vec<(String, f64, f64)>>(&chunk)? {
                 let id = uuid(&service_id)?;
@@ -454,10 +511,12 @@ pub struct Change {
 /// Appends a change-log row and moves the listing's feed position (`feed_seq`) to it; call
 /// inside the transaction that made the change. Returns the row's `seq`.
 ///
-/// An organisation's change also moves its services, whose feed items nest it. SQLite lets one
-/// transaction write at a time, so `seq` follows commit order: a feed reader that has seen
-/// `seq` n never later finds a change with a smaller one (RPDE's "no delayed interleaving").
+/// An organisation's change also moves its services, whose feed items nest it. One
+/// transaction writes at a time (SQLite's lock, PostgreSQL's [`Conn::lock_writes`]), so `seq`
+/// follows commit order: a reader that has seen `seq` n never later finds a change with a
+/// smaller one (RPDE's "no delayed interleaving", and no change a replica's follower skips).
 pub async fn record_change(conn: &mut Conn<'_>, kind: ChangeKind, id: Uuid) -> Result<i64> {
+    conn.lock_writes().await?;
     let seq: i64 =
         db::query_scalar("INSERT INTO change_log (kind, entity_id, changed_at) VALUES (?, ?, ?) RETURNING seq")
             .bind(kind.as_str())

@@ -117,8 +117,17 @@ impl Store {
         Ok(())
     }
 
+    /// A writing transaction: on PostgreSQL it holds the write lock until it commits
+    /// ([`Conn::lock_writes`]), so writers take turns as on SQLite.
     pub async fn begin(&self) -> Result<Conn<'static>> {
-        Ok(self.pool.begin().await?)
+        let mut tx = self.pool.begin().await?;
+        tx.lock_writes().await?;
+        Ok(tx)
+    }
+
+    /// See [`Pool::first_start_lock`].
+    pub async fn first_start_lock(&self) -> Result<db::FirstStartLock> {
+        Ok(self.pool.first_start_lock().await?)
     }
 
     /// A connection outside any transaction.
@@ -130,7 +139,7 @@ impl Store {
     /// before it writes (check the version, then update) never fails to upgrade its lock when
     /// another writer got in between: writers queue (up to the busy timeout) instead.
     pub async fn begin_write(&self) -> Result<Conn<'static>> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         set_meta(&mut tx, "last_write_at", &chrono::Utc::now().to_rfc3339()).await?;
         Ok(tx)
     }

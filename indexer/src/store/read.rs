@@ -13,7 +13,7 @@ macro_rules! service_select {
     ($table:literal) => {
         concat!(
             "SELECT s.*, (SELECT group_concat(need_code, ',') FROM
-            (SELECT need_code FROM service_needs WHERE service_id = s.id ORDER BY position)) AS needs FROM ",
+            (SELECT need_code FROM service_needs WHERE service_id = s.id ORDER BY position) AS ordered) AS needs FROM ",
             $table,
             " s"
         )

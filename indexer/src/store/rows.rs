@@ -313,7 +313,9 @@ pub(crate) struct ScheduleRow {
     pub byday: String,
     pub opens_at: String,
     pub closes_at: String,
+    #[sqlx(try_from = "crate::store::db::MaybeDay")]
     pub valid_from: Option<NaiveDate>,
+    #[sqlx(try_from = "crate::store::db::MaybeDay")]
     pub valid_to: Option<NaiveDate>,
     pub description: Option<String>,
     /// JSON array of `{date, reason}` (migration 0011).
@@ -359,7 +361,9 @@ pub(crate) struct FundRow {
     pub minimum_age: Option<i64>,
     pub maximum_age: Option<i64>,
     pub eligibility_description: Option<String>,
+    #[sqlx(try_from = "crate::store::db::MaybeDay")]
     pub opens_on: Option<NaiveDate>,
+    #[sqlx(try_from = "crate::store::db::MaybeDay")]
     pub closes_on: Option<NaiveDate>,
     pub how_to_apply: Option<String>,
     pub url: Option<String>,

@@ -1,7 +1,7 @@
 //! Reads and writes behind the RPDE feeds: services in change-log order (`feed_seq`, id), and
 //! the materialised OpenActive scheduled sessions with their own `modified` counter.
 
-use crate::store::db::{self};
+use crate::store::db::{self, Backend};
 use chrono::{DateTime, FixedOffset};
 use uuid::Uuid;
 
@@ -214,14 +214,19 @@ impl Store {
             .await?;
         if !changes.upserts.is_empty() {
             let upserts = serde_json::to_string(&changes.upserts).unwrap_or_default();
-            db::query(
+            // The array's elements as JSON values (SQLite's `json_each`; PostgreSQL's own).
+            let elements = match tx.backend() {
+                Backend::Sqlite => "json_each(?1)",
+                Backend::Postgres => "json_array_elements(CAST(?1 AS json)) AS element(value)",
+            };
+            db::query(&format!(
                 "INSERT INTO scheduled_sessions (id, service_id, schedule_id, starts_at, ends_at, modified, deleted)
                  SELECT value ->> 'id', value ->> 'service_id', value ->> 'schedule_id',
                         value ->> 'starts_at', value ->> 'ends_at', ?2, 0
-                 FROM json_each(?1) WHERE true
+                 FROM {elements} WHERE true
                  ON CONFLICT (id) DO UPDATE SET starts_at = excluded.starts_at, ends_at = excluded.ends_at,
-                     modified = excluded.modified, deleted = 0",
-            )
+                     modified = excluded.modified, deleted = 0"
+            ))
             .bind(upserts)
             .bind(modified)
             .execute(&mut tx)

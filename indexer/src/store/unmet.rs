@@ -35,7 +35,7 @@ impl Store {
                 .chain_update(asker.as_bytes())
                 .finalize();
             let inserted = db::query(
-                "INSERT OR IGNORE INTO unmet_need_askers (place_code, need_code, week, asker_digest) VALUES (?, ?, ?, ?)",
+                "INSERT INTO unmet_need_askers (place_code, need_code, week, asker_digest) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
             )
             .bind(place.as_str())
             .bind(need.as_str())

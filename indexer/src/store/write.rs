@@ -260,7 +260,7 @@ pub async fn link_service_to_location(
     service_id: Uuid,
     location_id: Uuid,
 ) -> Result<()> {
-    db::query("INSERT OR IGNORE INTO service_at_location (id, service_id, location_id) VALUES (?, ?, ?)")
+    db::query("INSERT INTO service_at_location (id, service_id, location_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING")
         .bind(id.to_string())
         .bind(service_id.to_string())
         .bind(location_id.to_string())

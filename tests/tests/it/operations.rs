@@ -177,6 +177,7 @@ async fn a_backup_taken_while_writing_restores_into_a_directory_that_finds_every
         schema: api::graphql::build_schema(restored.clone()),
         directory: restored.clone(),
         data_dir: tempfile::tempdir().expect("unused"),
+        database: None,
     };
     let restored_moderator = restored_test.principal(Role::Moderator, "Restorer", None).await;
     create_service(&restored_test, &restored_moderator, "After restore tai chi").await;

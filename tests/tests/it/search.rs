@@ -626,6 +626,7 @@ async fn reindex_opens_without_building_then_builds_once() {
         data_dir: tempfile::tempdir().expect("unused"),
         directory,
         schema,
+        database: None,
     };
     assert!(first_hit_name(&rebuilt, "memory cafe").await.is_some());
     rebuilt.directory.close().await;
@@ -638,6 +639,7 @@ async fn open_test_directory(path: &std::path::Path) -> TestDirectory {
         data_dir: tempfile::tempdir().expect("unused"),
         directory,
         schema,
+        database: None,
     }
 }
 

@@ -1,5 +1,11 @@
 //! Test support: every test gets its own copy of one seeded data directory, so tests are
 //! independent and the (few-second) seeding runs once per test binary.
+//!
+//! With `TEST_DATABASE_URL` set (a PostgreSQL URL whose user may create databases, e.g.
+//! `postgres://postgres@127.0.0.1:5432/postgres`), [`seeded`] directories run on PostgreSQL:
+//! the template is seeded once into its own database, and each test gets a database copied
+//! from it (`CREATE DATABASE ... TEMPLATE`), dropped when the test's directory is dropped.
+//! Tests that open a data directory themselves stay on SQLite.
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -17,6 +23,108 @@ pub struct TestDirectory {
     pub data_dir: TempDir,
     pub directory: Directory,
     pub schema: DirectorySchema,
+    /// The test's own PostgreSQL database (PostgreSQL runs only), held for its `Drop`.
+    #[allow(dead_code)]
+    pub database: Option<TestDatabase>,
+}
+
+/// The PostgreSQL server the suite runs against, if `TEST_DATABASE_URL` names one.
+pub fn postgres_admin_url() -> Option<String> {
+    std::env::var("TEST_DATABASE_URL").ok().filter(|url| !url.trim().is_empty())
+}
+
+/// `admin_url` with its database name replaced by `database`.
+fn url_of_database(admin_url: &str, database: &str) -> String {
+    let (base, query) = match admin_url.split_once('?') {
+        Some((base, query)) => (base, format!("?{query}")),
+        None => (admin_url, String::new()),
+    };
+    let server = base.rsplit_once('/').map_or(base, |(server, _)| server);
+    format!("{server}/{database}{query}")
+}
+
+/// Runs one statement on the admin database, on a runtime of its own (callable from `Drop`
+/// and from synchronous set-up).
+fn admin_statement(admin_url: &str, sql: String) {
+    let admin_url = admin_url.to_string();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        runtime.block_on(async {
+            use sqlx::Connection;
+            let mut conn = sqlx::PgConnection::connect(&admin_url).await.expect("connect to TEST_DATABASE_URL");
+            sqlx::raw_sql(&sql).execute(&mut conn).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+            let _ = conn.close().await;
+        });
+    })
+    .join()
+    .expect("admin statement thread");
+}
+
+/// A database of this test run on the PostgreSQL server; dropped (connections and all) when
+/// this value is.
+#[derive(Debug)]
+pub struct TestDatabase {
+    admin_url: String,
+    name: String,
+}
+
+impl TestDatabase {
+    /// A new database copied from the seeded template database.
+    fn from_template(admin_url: &str, template: &str) -> TestDatabase {
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let name = format!(
+            "test_{}_{}",
+            std::process::id(),
+            NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        );
+        admin_statement(admin_url, format!("CREATE DATABASE {name} TEMPLATE {template}"));
+        TestDatabase {
+            admin_url: admin_url.to_string(),
+            name,
+        }
+    }
+
+    pub fn url(&self) -> String {
+        url_of_database(&self.admin_url, &self.name)
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        admin_statement(&self.admin_url, format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name));
+    }
+}
+
+/// The seeded PostgreSQL template: its database name and its data directory (the index).
+fn postgres_template(admin_url: &str) -> &'static (String, PathBuf) {
+    static TEMPLATE: OnceLock<(String, PathBuf)> = OnceLock::new();
+    TEMPLATE.get_or_init(|| {
+        let name = format!("directory_template_{}", std::process::id());
+        admin_statement(admin_url, format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+        admin_statement(admin_url, format!("CREATE DATABASE {name}"));
+        let path = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("seeded-template-pg-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&path);
+        let seeding_path = path.clone();
+        let options = indexer::DirectoryOptions {
+            database_url: Some(url_of_database(admin_url, &name)),
+            ..indexer::DirectoryOptions::default()
+        };
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Runtime::new().expect("runtime");
+            runtime.block_on(async {
+                let directory = Directory::open_with_options(&seeding_path, options)
+                    .await
+                    .expect("seed the PostgreSQL template directory");
+                directory.close().await;
+            });
+        })
+        .join()
+        .expect("seeding thread");
+        (name, path)
+    })
 }
 
 /// The workspace root (for reading `seed/` and `schema.graphql`).
@@ -52,6 +160,26 @@ fn template() -> &'static Path {
 
 /// A private copy of the seeded template, opened.
 pub async fn seeded() -> TestDirectory {
+    if let Some(admin_url) = postgres_admin_url() {
+        let (template, template_dir) = postgres_template(&admin_url);
+        let database = TestDatabase::from_template(&admin_url, template);
+        let data_dir = tempfile::tempdir().expect("temp dir");
+        copy_tree(template_dir, data_dir.path());
+        let options = indexer::DirectoryOptions {
+            database_url: Some(database.url()),
+            ..indexer::DirectoryOptions::default()
+        };
+        let directory = Directory::open_with_options(data_dir.path(), options)
+            .await
+            .expect("open a copy of the seeded PostgreSQL directory");
+        let schema = api::graphql::build_schema(directory.clone());
+        return TestDirectory {
+            data_dir,
+            directory,
+            schema,
+            database: Some(database),
+        };
+    }
     let data_dir = copy_of_template();
     let directory = Directory::open(data_dir.path())
         .await
@@ -61,6 +189,7 @@ pub async fn seeded() -> TestDirectory {
         data_dir,
         directory,
         schema,
+        database: None,
     }
 }
 
