@@ -255,6 +255,18 @@ async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
                 "searchable": state.directory.search_index().num_docs(),
             })),
         )
+    } else if state.directory.shares_its_database() {
+        // A replica of a shared PostgreSQL keeps answering searches from its own index while the
+        // database is away: degraded, not out of service (writes get `UNAVAILABLE`).
+        (
+            StatusCode::OK,
+            Json(serde_json::json!({
+                "status": "degraded",
+                "database": "unavailable",
+                "places": state.directory.places().len(),
+                "searchable": state.directory.search_index().num_docs(),
+            })),
+        )
     } else {
         (
             StatusCode::SERVICE_UNAVAILABLE,

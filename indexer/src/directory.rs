@@ -118,9 +118,12 @@ impl Directory {
         std::fs::create_dir_all(data_dir).map_err(|e| data_dir_error(format!("cannot create it: {e}")))?;
         let (store, database) = match &options.database_url {
             Some(url) => {
-                let store = Store::connect_postgres(url, POSTGRES_CONNECTIONS)
-                    .await
-                    .map_err(|e| data_dir_error(format!("cannot connect to the PostgreSQL database: {}", source_text(&e))))?;
+                let store = Store::connect_postgres(url, POSTGRES_CONNECTIONS).await.map_err(|e| {
+                    data_dir_error(format!(
+                        "cannot connect to the PostgreSQL database: {}",
+                        source_text(&e)
+                    ))
+                })?;
                 (store, Path::new("the PostgreSQL database").to_path_buf())
             }
             None => {
@@ -256,6 +259,12 @@ impl Directory {
             Ok(mut current) => *current = geography,
             Err(poisoned) => *poisoned.into_inner() = geography,
         }
+    }
+
+    /// Whether the store is a database several replicas share (PostgreSQL): while it is
+    /// unreachable, a replica still answers searches from its own index.
+    pub fn shares_its_database(&self) -> bool {
+        self.store.backend() == crate::store::Backend::Postgres
     }
 
     /// Whether the database answers (a trivial statement, no table read): for health checks.

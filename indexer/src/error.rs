@@ -54,6 +54,22 @@ pub enum Error {
 }
 
 impl Error {
+    /// Whether the database could not be reached (connection refused or lost, no connection
+    /// free in time): a shared PostgreSQL that is down or restarting. Nothing was written.
+    pub fn is_database_unreachable(&self) -> bool {
+        match self {
+            Error::Database(
+                sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Tls(_),
+            ) => true,
+            // PostgreSQL's own refusals: a connection exception (class 08), the server shutting
+            // down or starting (57P01-57P03), the database gone (3D000).
+            Error::Database(sqlx::Error::Database(error)) => error
+                .code()
+                .is_some_and(|code| code.starts_with("08") || matches!(&*code, "57P01" | "57P02" | "57P03" | "3D000")),
+            _ => false,
+        }
+    }
+
     pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
         Error::InvalidInput {
             field: field.into(),

@@ -5,7 +5,9 @@
 //! do this; nothing changed), `UNAUTHENTICATED` (an unknown or revoked token), `CONFLICT` (an
 //! update based on an old `version`; `extensions.currentVersion` says the stored one),
 //! `RATE_LIMITED` (too many requests; `extensions.retryAfterSeconds`), `BAD_REQUEST` (the HTTP
-//! body is not a GraphQL request), `INTERNAL` (details logged, never sent).
+//! body is not a GraphQL request), `UNAVAILABLE` (the database cannot be reached: a shared
+//! PostgreSQL is down or restarting; retry shortly, searches keep working), `INTERNAL` (details
+//! logged, never sent).
 
 use async_graphql::{Error as GqlError, ErrorExtensions};
 use indexer::Error;
@@ -18,6 +20,7 @@ pub const UNAUTHENTICATED: &str = "UNAUTHENTICATED";
 pub const CONFLICT: &str = "CONFLICT";
 pub const RATE_LIMITED: &str = "RATE_LIMITED";
 pub const BAD_REQUEST: &str = "BAD_REQUEST";
+pub const UNAVAILABLE: &str = "UNAVAILABLE";
 
 /// A GraphQL error with a code and, where known, the argument at fault.
 pub fn coded(message: impl Into<String>, code: &'static str, field: Option<&str>) -> GqlError {
@@ -45,6 +48,14 @@ pub fn engine_error(error: Error, field: Option<&str>) -> GqlError {
             .extend_with(|_, extensions| {
                 extensions.set("currentVersion", current);
             }),
+        other if other.is_database_unreachable() => {
+            tracing::warn!(error = ?other, "the database cannot be reached");
+            coded(
+                "the database cannot be reached just now; try again shortly",
+                UNAVAILABLE,
+                None,
+            )
+        }
         other => {
             tracing::error!(error = ?other, "request failed");
             coded("internal error", INTERNAL, None)

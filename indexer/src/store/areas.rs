@@ -27,7 +27,7 @@ const GEOGRAPHY_GENERATION: &str = "geography_generation";
 pub(super) async fn bump_geography_generation(conn: &mut Conn<'_>) -> Result<()> {
     db::query(
         "INSERT INTO meta (key, value) VALUES (?1, '1')
-         ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1",
+         ON CONFLICT (key) DO UPDATE SET value = CAST(CAST(meta.value AS INTEGER) + 1 AS TEXT)",
     )
     .bind(GEOGRAPHY_GENERATION)
     .execute(conn)
@@ -230,11 +230,13 @@ impl Store {
             .execute(&mut tx)
             .await?;
         for member in members {
-            db::query("INSERT INTO custom_place_members (place_code, member_code) VALUES (?, ?) ON CONFLICT DO NOTHING")
-                .bind(place.code.as_str())
-                .bind(member.as_str())
-                .execute(&mut tx)
-                .await?;
+            db::query(
+                "INSERT INTO custom_place_members (place_code, member_code) VALUES (?, ?) ON CONFLICT DO NOTHING",
+            )
+            .bind(place.code.as_str())
+            .bind(member.as_str())
+            .execute(&mut tx)
+            .await?;
         }
         bump_geography_generation(&mut tx).await?;
         tx.commit().await?;

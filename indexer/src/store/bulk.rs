@@ -427,12 +427,12 @@ impl Store {
         };
         loop {
             let page: String = db::query_scalar(sql)
-            .bind(source_id.to_string())
-            .bind(kind)
-            .bind(&after)
-            .bind(LINKS_PER_PAGE)
-            .fetch_one(self.pool())
-            .await?;
+                .bind(source_id.to_string())
+                .bind(kind)
+                .bind(&after)
+                .bind(LINKS_PER_PAGE)
+                .fetch_one(self.pool())
+                .await?;
             let rows: Vec<(String, String, String, i64, i64, i64)> = super::rows::json(&page)?;
             let Some(last) = rows.last() else {
                 return Ok(links);

@@ -132,7 +132,10 @@ impl Conn<'_> {
     /// free; SQLite needs nothing (its transactions write one at a time).
     pub async fn lock_writes(&mut self) -> Result<(), sqlx::Error> {
         if self.backend() == Backend::Postgres {
-            query("SELECT pg_advisory_xact_lock(?)").bind(lock_keys::WRITES).execute(self).await?;
+            query("SELECT pg_advisory_xact_lock(?)")
+                .bind(lock_keys::WRITES)
+                .execute(self)
+                .await?;
         }
         Ok(())
     }
@@ -231,10 +234,10 @@ impl<'c> Executor<'c> for &'c mut SqliteConnection {
 impl<'c> Executor<'c> for &'c mut Conn<'_> {
     fn target(self) -> Target<'c> {
         match &mut self.0 {
-            Held::SqliteTx(tx) => Target::Sqlite(&mut **tx),
-            Held::PostgresTx(tx) => Target::Postgres(&mut **tx),
-            Held::Sqlite(conn) => Target::Sqlite(&mut **conn),
-            Held::Postgres(conn) => Target::Postgres(&mut **conn),
+            Held::SqliteTx(tx) => Target::Sqlite(tx),
+            Held::PostgresTx(tx) => Target::Postgres(tx),
+            Held::Sqlite(conn) => Target::Sqlite(conn),
+            Held::Postgres(conn) => Target::Postgres(conn),
         }
     }
 }
@@ -525,7 +528,10 @@ mod decode_wrappers {
         if value.type_info().name() == "DATE" {
             return <NaiveDate as Decode<Postgres>>::decode(value);
         }
-        Ok(NaiveDate::parse_from_str(<&str as Decode<Postgres>>::decode(value)?, "%F")?)
+        Ok(NaiveDate::parse_from_str(
+            <&str as Decode<Postgres>>::decode(value)?,
+            "%F",
+        )?)
     }
 
     fn pg_day_compatible(ty: &PgTypeInfo) -> bool {
@@ -604,7 +610,11 @@ mod decode_wrappers {
         NaiveDate,
         String,
         pg_day_compatible,
-        |v| Ok(MaybeDay(if v.is_null() { None } else { Some(<NaiveDate as Decode<Sqlite>>::decode(v)?) })),
+        |v| Ok(MaybeDay(if v.is_null() {
+            None
+        } else {
+            Some(<NaiveDate as Decode<Sqlite>>::decode(v)?)
+        })),
         |v| Ok(MaybeDay(if v.is_null() { None } else { Some(pg_day(v)?) }))
     );
     wrapper!(

@@ -97,7 +97,7 @@ impl Store {
 
 /// Whether organisation `id` exists (archived or not).
 pub(crate) async fn organization_exists(conn: &mut Conn<'_>, id: Uuid) -> Result<bool> {
-    let exists: Option<i64> = db::query_scalar("SELECT 1 FROM organizations WHERE id = ?")
+    let exists: Option<i64> = db::query_scalar("SELECT CAST(1 AS BIGINT) FROM organizations WHERE id = ?")
         .bind(id.to_string())
         .fetch_optional(conn)
         .await?;
@@ -176,7 +176,7 @@ pub(crate) async fn set_trusted(conn: &mut Conn<'_>, id: Uuid, trusted: bool) ->
 /// Whether venue `location_id` is one of service `service_id`'s venues.
 pub(crate) async fn service_has_location(conn: &mut Conn<'_>, service_id: Uuid, location_id: Uuid) -> Result<bool> {
     let linked: Option<i64> =
-        db::query_scalar("SELECT 1 FROM service_at_location WHERE service_id = ? AND location_id = ?")
+        db::query_scalar("SELECT CAST(1 AS BIGINT) FROM service_at_location WHERE service_id = ? AND location_id = ?")
             .bind(service_id.to_string())
             .bind(location_id.to_string())
             .fetch_optional(conn)

@@ -53,7 +53,7 @@ impl Store {
             "SELECT * FROM (
                 SELECT 'organization' AS kind, id, name, id AS organization_id, publication, rejection_reason, updated_at, archived_at FROM organizations
                 UNION ALL SELECT 'service', id, name, organization_id, publication, rejection_reason, updated_at, archived_at FROM services
-                UNION ALL SELECT 'fund', id, name, funder_organization_id, publication, rejection_reason, updated_at, archived_at FROM funds)
+                UNION ALL SELECT 'fund', id, name, funder_organization_id, publication, rejection_reason, updated_at, archived_at FROM funds) AS listings
              WHERE publication IN {states} AND archived_at IS NULL AND (?1 IS NULL OR organization_id = ?1)
              ORDER BY updated_at, id"
         ))
@@ -110,10 +110,10 @@ impl Store {
             }
         };
         let rows: Vec<OrganizationRow> = db::query_as(sql)
-        .bind(&identifier.identifier_scheme)
-        .bind(&identifier.identifier)
-        .fetch_all(self.pool())
-        .await?;
+            .bind(&identifier.identifier_scheme)
+            .bind(&identifier.identifier)
+            .fetch_all(self.pool())
+            .await?;
         rows.into_iter().map(OrganizationRow::into_domain).collect()
     }
 

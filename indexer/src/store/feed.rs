@@ -173,9 +173,7 @@ impl Store {
                         format!("SELECT ({SERVICE_FEED_DOCUMENT_POSTGRES})::text FROM public_services s ORDER BY s.id")
                     }
                 };
-                let documents: Vec<String> = db::query_scalar(&sql)
-                .fetch_all(self.pool())
-                .await?;
+                let documents: Vec<String> = db::query_scalar(&sql).fetch_all(self.pool()).await?;
                 documents.iter().map(|document| json(document)).collect::<Result<_>>()?
             }
             // A batch (a feed page, an export batch, changed listings): one JSON array, so sqlx

@@ -249,7 +249,7 @@ impl Store {
     /// (e.g. `2025-W48`) on. Rows with a need code no longer in the taxonomy are skipped.
     pub async fn unmet_need_counts_since(&self, since_week: &str) -> Result<Vec<(PlaceCode, NeedCode, i64)>> {
         let rows: Vec<(String, String, i64)> = db::query_as(
-            "SELECT place_code, need_code, SUM(count) FROM unmet_need_counts WHERE week >= ?
+            "SELECT place_code, need_code, CAST(SUM(count) AS BIGINT) FROM unmet_need_counts WHERE week >= ?
              GROUP BY place_code, need_code ORDER BY place_code, need_code",
         )
         .bind(since_week)

@@ -157,9 +157,11 @@ impl Store {
     /// How many links of public services to their venues there are. All of them at a million
     /// services takes seconds: callers cache it.
     pub async fn count_public_service_at_locations(&self) -> Result<i64> {
-        Ok(db::query_scalar(&format!("SELECT COUNT(*) FROM ({LINK_SELECT})"))
-            .fetch_one(self.pool())
-            .await?)
+        Ok(
+            db::query_scalar(&format!("SELECT COUNT(*) FROM ({LINK_SELECT}) AS links"))
+                .fetch_one(self.pool())
+                .await?,
+        )
     }
 
     /// A page of public organisations by (name, id).

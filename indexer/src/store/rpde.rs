@@ -60,7 +60,7 @@ pub const SESSIONS_MARKER_KEY: &str = "openactive_sessions_refreshed";
 /// Live-session columns, in [`session_of`]'s order.
 const SESSION_COLUMNS: &str = "id, service_id, schedule_id, starts_at, ends_at, modified, deleted";
 
-type SessionTuple = (String, String, String, String, String, i64, bool);
+type SessionTuple = (String, String, String, String, String, i64, db::Flag);
 
 fn session_of(row: SessionTuple) -> Result<StoredSession> {
     let time = |raw: &str| {
@@ -77,7 +77,7 @@ fn session_of(row: SessionTuple) -> Result<StoredSession> {
         starts_at: time(&row.3)?,
         ends_at: time(&row.4)?,
         modified: row.5,
-        deleted: row.6,
+        deleted: row.6 .0,
     })
 }
 
@@ -94,7 +94,7 @@ impl Store {
         const PUBLIC: &str = "s.publication = 'published' AND s.archived_at IS NULL
             AND EXISTS (SELECT 1 FROM organizations o WHERE o.id = s.organization_id
                         AND o.publication = 'published' AND o.archived_at IS NULL)";
-        let rows: Vec<(String, i64, bool)> = match after {
+        let rows: Vec<(String, i64, db::Flag)> = match after {
             None => {
                 db::query_as(&format!(
                     "SELECT s.id, s.feed_seq, {PUBLIC} FROM services s ORDER BY s.feed_seq, s.id LIMIT ?1"
@@ -120,7 +120,7 @@ impl Store {
                 Ok(FeedEntry {
                     id: uuid(&id)?,
                     modified,
-                    is_public,
+                    is_public: is_public.0,
                 })
             })
             .collect()

@@ -55,7 +55,7 @@ impl Store {
         }
         db::query(
             "INSERT INTO unmet_need_counts (place_code, need_code, week, count) VALUES (?, ?, ?, 1)
-             ON CONFLICT (place_code, need_code, week) DO UPDATE SET count = count + 1",
+             ON CONFLICT (place_code, need_code, week) DO UPDATE SET count = unmet_need_counts.count + 1",
         )
         .bind(place.as_str())
         .bind(need.as_str())

@@ -232,7 +232,9 @@ async fn areas_live_side_by_side_with_norfolk_and_reload_alone() {
 
     // A reopened directory reads the same geography from the store.
     test.directory.close().await;
-    let reopened = indexer::Directory::open(test.data_dir.path()).await.expect("reopen");
+    let reopened = indexer::Directory::open_with_options(test.data_dir.path(), test.options())
+        .await
+        .expect("reopen");
     assert_eq!(reopened.postcode_count(), second.postcodes_known);
     let record = reopened
         .postcode(&Postcode::parse("BA1 0AA").expect("pc"))

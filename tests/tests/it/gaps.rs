@@ -373,7 +373,9 @@ async fn a_boundary_load_changes_reports_and_keeps_the_old_boundary_in_history()
     );
     assert_eq!(test.directory.store().place_history_count().await.expect("count"), 1);
 
-    let reopened = indexer::Directory::open(test.data_dir.path()).await.expect("reopen");
+    let reopened = indexer::Directory::open_with_options(test.data_dir.path(), test.options())
+        .await
+        .expect("reopen");
     let code = PlaceCode::parse("E01026419").expect("code");
     let population = reopened.place(&code).expect("place").population.expect("population");
     assert_eq!(population.age_65_plus, old_65_plus + added_65_plus, "persisted");

@@ -56,6 +56,7 @@ mod operations;
 mod oruk;
 mod pages;
 mod places;
+mod postgres;
 mod rpde;
 mod schema;
 mod search;

@@ -270,6 +270,10 @@ async fn bad_paging_parameters_answer_400_naming_the_parameter() {
 #[tokio::test]
 async fn migration_0006_backfills_each_listing_from_its_newest_change() {
     let test = seeded().await;
+    if test.on_postgres() {
+        eprintln!("skipped on PostgreSQL: its schema never had a directory without feed positions");
+        return;
+    }
     let viewer = test.principal(Role::Moderator, "moderator", None).await;
     let store = test.directory.store();
     let items = walk_series(&test.directory, 500).await;
@@ -306,7 +310,7 @@ async fn migration_0006_backfills_each_listing_from_its_newest_change() {
         .await
         .expect("archive");
     let positions =
-        "SELECT json_group_array(json_array(id, feed_seq)) FROM (SELECT id, feed_seq FROM services ORDER BY id)";
+        "SELECT json_group_array(json_array(id, feed_seq)) FROM (SELECT id, feed_seq FROM services ORDER BY id) AS ordered";
     let expected: String = db::query_scalar(positions)
         .fetch_one(store.pool())
         .await
@@ -327,7 +331,9 @@ async fn migration_0006_backfills_each_listing_from_its_newest_change() {
         db::query(statement).execute(store.pool()).await.expect(statement);
     }
     test.directory.close().await;
-    let reopened = indexer::Directory::open(test.data_dir.path()).await.expect("reopen");
+    let reopened = indexer::Directory::open_with_options(test.data_dir.path(), test.options())
+        .await
+        .expect("reopen");
     let backfilled: String = db::query_scalar(positions)
         .fetch_one(reopened.store().pool())
         .await

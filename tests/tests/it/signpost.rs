@@ -140,7 +140,7 @@ async fn nothing_within_reach_is_a_counted_gap_with_the_nearest_beyond() {
     let count = |test: &TestDirectory| {
         let pool = test.directory.store().pool().clone();
         async move {
-            db::query_scalar::<i64>("SELECT COALESCE(SUM(count), 0) FROM unmet_need_counts WHERE place_code = 'E07000143' AND need_code = 'memory-and-dementia'")
+            db::query_scalar::<i64>("SELECT CAST(COALESCE(SUM(count), 0) AS BIGINT) FROM unmet_need_counts WHERE place_code = 'E07000143' AND need_code = 'memory-and-dementia'")
                 .fetch_one(&pool)
                 .await
                 .expect("count")

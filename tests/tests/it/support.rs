@@ -4,7 +4,7 @@
 //! With `TEST_DATABASE_URL` set (a PostgreSQL URL whose user may create databases, e.g.
 //! `postgres://postgres@127.0.0.1:5432/postgres`), [`seeded`] directories run on PostgreSQL:
 //! the template is seeded once into its own database, and each test gets a database copied
-//! from it (`CREATE DATABASE ... TEMPLATE`), dropped when the test's directory is dropped.
+//! from it (`CREATE DATABASE ... TEMPLATE`); a run drops the databases earlier runs left.
 //! Tests that open a data directory themselves stay on SQLite.
 
 use std::path::{Path, PathBuf};
@@ -23,14 +23,15 @@ pub struct TestDirectory {
     pub data_dir: TempDir,
     pub directory: Directory,
     pub schema: DirectorySchema,
-    /// The test's own PostgreSQL database (PostgreSQL runs only), held for its `Drop`.
-    #[allow(dead_code)]
+    /// The test's own PostgreSQL database (PostgreSQL runs only).
     pub database: Option<TestDatabase>,
 }
 
 /// The PostgreSQL server the suite runs against, if `TEST_DATABASE_URL` names one.
 pub fn postgres_admin_url() -> Option<String> {
-    std::env::var("TEST_DATABASE_URL").ok().filter(|url| !url.trim().is_empty())
+    std::env::var("TEST_DATABASE_URL")
+        .ok()
+        .filter(|url| !url.trim().is_empty())
 }
 
 /// `admin_url` with its database name replaced by `database`.
@@ -45,7 +46,7 @@ fn url_of_database(admin_url: &str, database: &str) -> String {
 
 /// Runs one statement on the admin database, on a runtime of its own (callable from `Drop`
 /// and from synchronous set-up).
-fn admin_statement(admin_url: &str, sql: String) {
+pub fn admin_statement(admin_url: &str, sql: String) {
     let admin_url = admin_url.to_string();
     std::thread::spawn(move || {
         let runtime = tokio::runtime::Builder::new_current_thread()
@@ -54,8 +55,13 @@ fn admin_statement(admin_url: &str, sql: String) {
             .expect("runtime");
         runtime.block_on(async {
             use sqlx::Connection;
-            let mut conn = sqlx::PgConnection::connect(&admin_url).await.expect("connect to TEST_DATABASE_URL");
-            sqlx::raw_sql(&sql).execute(&mut conn).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+            let mut conn = sqlx::PgConnection::connect(&admin_url)
+                .await
+                .expect("connect to TEST_DATABASE_URL");
+            sqlx::raw_sql(&sql)
+                .execute(&mut conn)
+                .await
+                .unwrap_or_else(|e| panic!("{sql}: {e}"));
             let _ = conn.close().await;
         });
     })
@@ -63,8 +69,9 @@ fn admin_statement(admin_url: &str, sql: String) {
     .expect("admin statement thread");
 }
 
-/// A database of this test run on the PostgreSQL server; dropped (connections and all) when
-/// this value is.
+/// A database of this test run on the PostgreSQL server. It outlives the value (a test may keep
+/// its `Directory` after dropping the rest of its `TestDirectory`); the next run drops the
+/// databases of runs that have finished.
 #[derive(Debug)]
 pub struct TestDatabase {
     admin_url: String,
@@ -72,6 +79,13 @@ pub struct TestDatabase {
 }
 
 impl TestDatabase {
+    /// A new database holding the seeded directory, and the template's data directory (its
+    /// search index) to copy for a replica that should start with one.
+    pub fn seeded(admin_url: &str) -> (TestDatabase, &'static Path) {
+        let (template, template_dir) = postgres_template(admin_url);
+        (TestDatabase::from_template(admin_url, template), template_dir.as_path())
+    }
+
     /// A new database copied from the seeded template database.
     fn from_template(admin_url: &str, template: &str) -> TestDatabase {
         static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
@@ -87,14 +101,53 @@ impl TestDatabase {
         }
     }
 
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
     pub fn url(&self) -> String {
         url_of_database(&self.admin_url, &self.name)
     }
 }
 
-impl Drop for TestDatabase {
-    fn drop(&mut self) {
-        admin_statement(&self.admin_url, format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name));
+/// Drops the template and test databases of test processes that are no longer running (a run
+/// stopped before its `Drop`s), so the server does not fill up run after run.
+fn drop_databases_of_finished_runs(admin_url: &str) {
+    let listing_url = admin_url.to_string();
+    let names: Vec<String> = std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        runtime.block_on(async {
+            use sqlx::Connection;
+            let mut conn = sqlx::PgConnection::connect(&listing_url)
+                .await
+                .expect("connect to TEST_DATABASE_URL");
+            let names = sqlx::query_scalar::<_, String>(
+                "SELECT datname FROM pg_database WHERE datname LIKE 'directory_template_%' OR datname LIKE 'test_%'",
+            )
+            .fetch_all(&mut conn)
+            .await
+            .expect("list databases");
+            let _ = conn.close().await;
+            names
+        })
+    })
+    .join()
+    .expect("listing thread");
+    for name in names {
+        let pid = name
+            .trim_start_matches("directory_template_")
+            .trim_start_matches("test_")
+            .split('_')
+            .next()
+            .and_then(|pid| pid.parse::<u32>().ok());
+        if let Some(pid) = pid {
+            if !Path::new(&format!("/proc/{pid}")).exists() {
+                admin_statement(admin_url, format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+            }
+        }
     }
 }
 
@@ -102,6 +155,7 @@ impl Drop for TestDatabase {
 fn postgres_template(admin_url: &str) -> &'static (String, PathBuf) {
     static TEMPLATE: OnceLock<(String, PathBuf)> = OnceLock::new();
     TEMPLATE.get_or_init(|| {
+        drop_databases_of_finished_runs(admin_url);
         let name = format!("directory_template_{}", std::process::id());
         admin_statement(admin_url, format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
         admin_statement(admin_url, format!("CREATE DATABASE {name}"));
@@ -201,7 +255,7 @@ pub fn copy_of_template() -> TempDir {
     data_dir
 }
 
-fn copy_tree(from: &Path, to: &Path) {
+pub fn copy_tree(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).expect("create dir");
     for entry in std::fs::read_dir(from).expect("template exists") {
         let entry = entry.expect("dir entry");
@@ -215,6 +269,19 @@ fn copy_tree(from: &Path, to: &Path) {
 }
 
 impl TestDirectory {
+    /// How to open this directory again (its PostgreSQL database, if it has one).
+    pub fn options(&self) -> indexer::DirectoryOptions {
+        indexer::DirectoryOptions {
+            database_url: self.database.as_ref().map(TestDatabase::url),
+            ..indexer::DirectoryOptions::default()
+        }
+    }
+
+    /// Whether this directory's store is PostgreSQL (a `TEST_DATABASE_URL` run).
+    pub fn on_postgres(&self) -> bool {
+        self.database.is_some()
+    }
+
     /// Runs a query and returns the whole response as JSON (`data` and `errors`).
     /// Serves this directory with the default options (see [`serve_state`]); returns the base URL.
     pub async fn serve(&self) -> String {

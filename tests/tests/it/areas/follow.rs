@@ -11,11 +11,26 @@ use indexer::Directory;
 use super::*;
 
 const LOADER_ENV: &str = "AREAS_LOADER_DATA_DIR";
+/// The server's PostgreSQL database, for a loader of a `TEST_DATABASE_URL` run.
+const LOADER_DATABASE_ENV: &str = "AREAS_LOADER_DATABASE_URL";
+
+/// How the loading process opens the server's directory.
+fn loader_options() -> indexer::DirectoryOptions {
+    indexer::DirectoryOptions {
+        database_url: std::env::var(LOADER_DATABASE_ENV).ok(),
+        ..indexer::DirectoryOptions::default()
+    }
+}
 
 /// Runs the ignored test `test` of this binary as another process (the loader), with the data
 /// directory in the environment variable `env`, and waits for it to succeed.
-fn run_loader(test: &str, env: &str, data_dir: &std::path::Path) {
-    let status = Command::new(std::env::current_exe().expect("test binary"))
+fn run_loader(test: &str, env: &str, server: &TestDirectory) {
+    let mut command = Command::new(std::env::current_exe().expect("test binary"));
+    if let Some(url) = server.options().database_url {
+        command.env(LOADER_DATABASE_ENV, url);
+    }
+    let data_dir = server.data_dir.path();
+    let status = command
         .args(["--ignored", "--exact", test, "--nocapture"])
         .env(env, data_dir)
         .stdout(Stdio::null())
@@ -31,7 +46,7 @@ async fn loader_loads_north_northamptonshire() {
     let Some(data_dir) = std::env::var_os(LOADER_ENV) else {
         return;
     };
-    let directory = Directory::open(std::path::Path::new(&data_dir))
+    let directory = Directory::open_with_options(std::path::Path::new(&data_dir), loader_options())
         .await
         .expect("loader opens");
     directory
@@ -56,7 +71,7 @@ async fn a_running_server_answers_for_an_area_another_process_loaded() {
     run_loader(
         "areas::follow::loader_loads_north_northamptonshire",
         LOADER_ENV,
-        server.data_dir.path(),
+        &server,
     );
 
     // The server was not restarted: it sees the new area within its follow interval.
@@ -91,7 +106,7 @@ async fn loader_loads_a_changed_breckland_lsoa() {
     let Some(data_dir) = std::env::var_os(PLACES_LOADER_ENV) else {
         return;
     };
-    let directory = Directory::open(std::path::Path::new(&data_dir))
+    let directory = Directory::open_with_options(std::path::Path::new(&data_dir), loader_options())
         .await
         .expect("loader opens");
     let mut feature = crate::gaps::breckland_lsoa(RELOADED_LSOA);
@@ -116,7 +131,7 @@ async fn a_running_server_follows_boundaries_another_process_loaded() {
     run_loader(
         "areas::follow::loader_loads_a_changed_breckland_lsoa",
         PLACES_LOADER_ENV,
-        server.data_dir.path(),
+        &server,
     );
 
     let started = Instant::now();

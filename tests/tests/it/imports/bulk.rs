@@ -56,7 +56,7 @@ fn lines(documents: &[Value]) -> Vec<String> {
 }
 
 async fn max_version(directory: &indexer::Directory) -> i64 {
-    db::query_scalar("SELECT COALESCE(SUM(version), 0) FROM services")
+    db::query_scalar("SELECT CAST(COALESCE(SUM(version), 0) AS BIGINT) FROM services")
         .fetch_one(directory.store().pool())
         .await
         .expect("versions")
@@ -183,8 +183,9 @@ async fn imported_services_are_in_the_change_log_feeds_and_search() {
     assert_eq!(summary.counts.created, 300, "{summary}");
     // Every service the run created has its own change-log row, and its feed position is it.
     let (services, positioned, logged): (i64, i64, i64) = db::query_as(
-        "SELECT COUNT(*), SUM(s.feed_seq > ?1),
-                SUM(EXISTS (SELECT 1 FROM change_log c WHERE c.kind = 'service' AND c.entity_id = s.id AND c.seq = s.feed_seq))
+        "SELECT COUNT(*), COUNT(*) FILTER (WHERE s.feed_seq > ?1),
+                COUNT(*) FILTER (WHERE EXISTS (SELECT 1 FROM change_log c
+                                               WHERE c.kind = 'service' AND c.entity_id = s.id AND c.seq = s.feed_seq))
          FROM services s JOIN import_records r ON r.entity_id = s.id AND r.kind = 'service'
          WHERE r.source_id = ?2",
     )

@@ -23,7 +23,7 @@ fn variant(index: usize, change: u8) -> String {
 }
 
 fn versions_sql() -> &'static str {
-    "SELECT COALESCE(SUM(version), 0) FROM services"
+    "SELECT CAST(COALESCE(SUM(version), 0) AS BIGINT) FROM services"
 }
 
 proptest! {

@@ -1,0 +1,285 @@
+//! PostgreSQL as the store several API replicas share (issue 21): a write on one replica is
+//! found on another, a new replica builds its index from the database, and the change log's
+//! `seq` follows commit order when transactions overlap (the outbox trap).
+//!
+//! These run when `TEST_DATABASE_URL` names a PostgreSQL server (`.ci/run` starts one); with
+//! `POSTGRES_TESTS=required` a run without one fails rather than skipping them.
+
+use std::time::{Duration, Instant};
+
+use indexer::accounts::{Role, Viewer};
+use indexer::store::feed::{record_change, ChangeKind};
+use indexer::{Directory, DirectoryOptions};
+use uuid::Uuid;
+
+use crate::support::{admin_statement, copy_tree, postgres_admin_url, TestDatabase, TestDirectory};
+
+/// The server's admin URL, or `None` (the test is skipped) when there is none to use.
+fn admin_url() -> Option<String> {
+    let url = postgres_admin_url();
+    if url.is_none() {
+        assert_ne!(
+            std::env::var("POSTGRES_TESTS").as_deref(),
+            Ok("required"),
+            "POSTGRES_TESTS=required but TEST_DATABASE_URL is not set"
+        );
+        eprintln!("skipped: TEST_DATABASE_URL is not set");
+    }
+    url
+}
+
+/// A replica: its own data directory (and so its own search index) on the shared database.
+async fn replica(database: &TestDatabase, index_from: Option<&std::path::Path>) -> TestDirectory {
+    let data_dir = tempfile::tempdir().expect("temp dir");
+    if let Some(template) = index_from {
+        copy_tree(template, data_dir.path());
+    }
+    let options = DirectoryOptions {
+        database_url: Some(database.url()),
+        ..DirectoryOptions::default()
+    };
+    let directory = Directory::open_with_options(data_dir.path(), options)
+        .await
+        .expect("a replica opens on the shared database");
+    TestDirectory {
+        schema: api::graphql::build_schema(directory.clone()),
+        directory,
+        data_dir,
+        database: None,
+    }
+}
+
+async fn finds(test: &TestDirectory, text: &str) -> bool {
+    let data = test
+        .data(&format!(
+            r#"{{ search(text: "{text}") {{ edges {{ node {{ name }} }} }} }}"#
+        ))
+        .await;
+    data.to_string().contains(text)
+}
+
+async fn moderator(test: &TestDirectory) -> Viewer {
+    test.principal(Role::Moderator, "Replica moderator", None).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_write_on_one_replica_is_found_on_another_within_a_second() {
+    let Some(admin) = admin_url() else { return };
+    let (database, template_dir) = TestDatabase::seeded(&admin);
+    let a = replica(&database, Some(template_dir)).await;
+    // B starts with no index at all: it builds its own from the database, as a new replica does.
+    let b = replica(&database, None).await;
+    assert_eq!(
+        a.directory.search_index().num_docs(),
+        b.directory.search_index().num_docs(),
+        "the new replica indexed what the database holds"
+    );
+    // The same matches (ties may be ordered differently: each index is its own build).
+    let walking = r#"{ search(text: "walking", first: 100) { totalCount edges { node { id } } } }"#;
+    let ids = |data: &serde_json::Value| {
+        let mut ids: Vec<String> = data["search"]["edges"]
+            .as_array()
+            .expect("edges")
+            .iter()
+            .map(|edge| edge["node"]["id"].as_str().expect("id").to_string())
+            .collect();
+        ids.sort();
+        (data["search"]["totalCount"].as_i64().expect("total"), ids)
+    };
+    let on_a = ids(&a.data(walking).await);
+    assert!(on_a.0 > 0, "{on_a:?}");
+    assert_eq!(
+        ids(&b.data(walking).await),
+        on_a,
+        "the new replica finds what the first does"
+    );
+
+    let name = "Replicated chair yoga";
+    assert!(!finds(&b, name).await);
+    let organization = a.data(r#"{ organizations(first: 1) { edges { node { id } } } }"#).await["organizations"]
+        ["edges"][0]["node"]["id"]
+        .as_str()
+        .expect("an organisation")
+        .to_string();
+    let moderator = moderator(&a).await;
+    let created = a
+        .data_as(
+            &moderator,
+            &format!(
+                r#"mutation {{ createService(organizationId: "{organization}", input: {{name: "{name}", description: "Seated yoga (example listing for a test)", needs: ["strength-and-balance"]}}) {{ id publication }} }}"#
+            ),
+        )
+        .await;
+    assert_eq!(created["createService"]["publication"], "PUBLISHED", "{created:#}");
+    let written = Instant::now();
+    while !finds(&a, name).await {
+        assert!(
+            written.elapsed() < Duration::from_secs(1),
+            "not searchable where it was written"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    while !finds(&b, name).await {
+        assert!(
+            written.elapsed() < Duration::from_secs(1),
+            "not searchable on the other replica within a second"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // And the other way round: an edit on B reaches A.
+    let id = created["createService"]["id"].as_str().expect("id").to_string();
+    let moderator_b = moderator.clone();
+    let renamed = "Replicated seated yoga";
+    let edit = b
+        .execute_as(
+            &moderator_b,
+            &format!(
+                r#"mutation {{ updateService(id: "{id}", version: 1, input: {{name: "{renamed}"}}) {{ name }} }}"#
+            ),
+        )
+        .await;
+    assert!(edit.get("errors").is_none(), "{edit:#}");
+    let edited = Instant::now();
+    while !finds(&a, renamed).await {
+        assert!(
+            edited.elapsed() < Duration::from_secs(1),
+            "the edit did not reach replica A within a second"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    a.directory.close().await;
+    b.directory.close().await;
+}
+
+/// Two transactions that overlap: the one that appends to the change log second must not
+/// commit a smaller `seq` after a reader has seen the larger one. The second writer waits for
+/// the first to commit (the write lock), so its `seq` is larger and every reader that has seen
+/// a `seq` has seen every smaller one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn overlapping_transactions_commit_change_log_rows_in_seq_order() {
+    let Some(admin) = admin_url() else { return };
+    let (database, template_dir) = TestDatabase::seeded(&admin);
+    let test = replica(&database, Some(template_dir)).await;
+    let store = test.directory.store().clone();
+    let head_before = store.last_change_seq().await.expect("head");
+
+    // The first transaction appends and stays open.
+    let mut first = store.begin().await.expect("first transaction");
+    let first_seq = record_change(&mut first, ChangeKind::Service, Uuid::new_v4())
+        .await
+        .expect("first append");
+
+    // The second starts meanwhile; it must wait for the first rather than commit beside it.
+    let second_store = store.clone();
+    let second = tokio::spawn(async move {
+        let mut tx = second_store.begin().await.expect("second transaction");
+        let seq = record_change(&mut tx, ChangeKind::Service, Uuid::new_v4())
+            .await
+            .expect("second append");
+        tx.commit().await.expect("second commit");
+        seq
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        !second.is_finished(),
+        "the second writer committed while the first was open"
+    );
+    // A follower reading now sees nothing new: neither change is committed.
+    assert_eq!(store.last_change_seq().await.expect("head"), head_before);
+
+    first.commit().await.expect("first commit");
+    let second_seq = second.await.expect("second writer");
+    assert!(
+        second_seq > first_seq,
+        "seq follows commit order: {first_seq} then {second_seq}"
+    );
+    assert_eq!(store.last_change_seq().await.expect("head"), second_seq);
+    test.directory.close().await;
+}
+
+/// The shared database goes away (connections ended, and the name it is reached by gone) and
+/// comes back: meanwhile the replica answers searches it has served before from its index and
+/// listing cache, says "degraded" in `/healthz`, and refuses writes with `UNAVAILABLE`; once
+/// the database is back, writes work again without a restart.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn while_the_database_is_away_searches_answer_writes_are_unavailable_and_it_recovers() {
+    let Some(admin) = admin_url() else { return };
+    let (database, template_dir) = TestDatabase::seeded(&admin);
+    let test = replica(&database, Some(template_dir)).await;
+    let base = test.serve().await;
+    let moderator = moderator(&test).await;
+    let organization = test
+        .data(r#"{ organizations(first: 1) { edges { node { id } } } }"#)
+        .await["organizations"]["edges"][0]["node"]["id"]
+        .as_str()
+        .expect("an organisation")
+        .to_string();
+    let search = r#"{ search(text: "walking", first: 5) { edges { node { name } } } }"#;
+    let before = test.data(search).await;
+    assert!(before.to_string().contains("alk"), "{before:#}");
+    let health = || async {
+        let response = reqwest::get(format!("{base}/healthz")).await.expect("healthz answers");
+        (
+            response.status().as_u16(),
+            response.json::<serde_json::Value>().await.expect("json"),
+        )
+    };
+    assert_eq!(health().await.0, 200);
+
+    let name = database.name().to_string();
+    admin_statement(
+        &admin,
+        format!(
+            "ALTER DATABASE {name} ALLOW_CONNECTIONS false;
+             SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}';
+             ALTER DATABASE {name} RENAME TO {name}_away;"
+        ),
+    );
+
+    assert_eq!(
+        test.data(search).await,
+        before,
+        "searches it served before still answer"
+    );
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let (status, body) = health().await;
+        if body["status"] == "degraded" {
+            assert_eq!(status, 200, "a degraded replica stays in the load balancer: {body}");
+            assert_eq!(body["database"], "unavailable");
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "healthz never said degraded: {status} {body}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let create = format!(
+        r#"mutation {{ createService(organizationId: "{organization}", input: {{name: "Written after the outage", description: "Example listing for a test", needs: ["social-connection"]}}) {{ id }} }}"#
+    );
+    let refused = test.execute_as(&moderator, &create).await;
+    assert_eq!(refused["errors"][0]["extensions"]["code"], "UNAVAILABLE", "{refused:#}");
+
+    admin_statement(
+        &admin,
+        format!("ALTER DATABASE {name}_away RENAME TO {name}; ALTER DATABASE {name} ALLOW_CONNECTIONS true;"),
+    );
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let attempt = test.execute_as(&moderator, &create).await;
+        if attempt.get("errors").is_none() {
+            break;
+        }
+        assert_eq!(attempt["errors"][0]["extensions"]["code"], "UNAVAILABLE", "{attempt:#}");
+        assert!(Instant::now() < deadline, "writes did not recover: {attempt:#}");
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while health().await.1["status"] != "ok" {
+        assert!(Instant::now() < deadline, "healthz did not recover");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(finds(&test, "Written after the outage").await);
+    test.directory.close().await;
+}
