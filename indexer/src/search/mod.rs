@@ -89,7 +89,7 @@ use uuid::Uuid;
 pub use collect::{Collected, RawHit};
 pub use document::{AssetDocument, AssetKind};
 pub use explain::TextField;
-pub use request::{Near, SearchRequest, SortOrder, Within};
+pub use request::{Near, SearchOptions, SearchRequest, SortOrder, Within};
 pub use suggest::Suggestion;
 
 use crate::error::{Error, Result};
