@@ -12,8 +12,9 @@ pub enum Plan {
     /// listings the terms' bits say could beat it, each bounded at its field lengths; the
     /// counts, when asked, from the terms' bits in a second pass.
     WordsAlone { grouped: bool },
-    /// Words within a radius and no filter that narrows it: the words' listings folded into the
-    /// radius's bits and scored there; page and counts in one pass over every match.
+    /// Words within a radius and no filter that narrows it: the words' listings (three words or
+    /// more: those with enough of the words) folded into the radius's bits and scored there
+    /// alone; page and counts in one pass over every match.
     WordsNear { grouped: bool },
     /// Words beside other filters (or ordered by distance): every match scored in one pass,
     /// the words sought at each candidate when the filters narrow (`narrowing`).

@@ -290,12 +290,10 @@ impl SearchRequest {
             // few listings, and ORing the words' bits then costs more than it saves: measured).
             let weighted = text.terms(fields);
             let folds_words = !weighted.is_empty() && !self.narrowed();
-            if folds_words {
+            if folds_words && text.is_flat() {
+                // Any one word: its listings folded in, and scored there alone.
                 let terms = weighted.iter().map(|word| word.term.clone()).collect();
                 near_here = near_here.and_any_term(terms, &caches.documents);
-            }
-            // Words any one of which matches are then scored at those listings alone.
-            if folds_words && text.is_flat() {
                 let terms = weighted
                     .into_iter()
                     .filter(|word| searcher.doc_freq(&word.term).unwrap_or(0) > 0)
@@ -304,6 +302,26 @@ impl SearchRequest {
                 filter(Box::new(WordsNear {
                     terms,
                     candidates: near_here,
+                    grouping: None,
+                }));
+                words_scored = true;
+            } else if folds_words {
+                // Three words or more: the listings with enough of them folded in (terms no
+                // listing has add nothing, as in `text_query`), and scored there alone.
+                let terms: Vec<WordTerm> = weighted
+                    .into_iter()
+                    .filter(|word| searcher.doc_freq(&word.term).unwrap_or(0) > 0)
+                    .collect();
+                let grouping = std::sync::Arc::new(Grouping {
+                    word_of: terms.iter().map(|word| word.word).collect(),
+                    required: text.required(),
+                });
+                let folded = terms.iter().map(|word| word.term.clone()).collect();
+                near_here = near_here.and_grouped(folded, grouping.clone(), &caches.documents);
+                filter(Box::new(WordsNear {
+                    terms: terms.into_iter().map(|word| (word.term, word.boost)).collect(),
+                    candidates: near_here,
+                    grouping: Some(grouping),
                 }));
                 words_scored = true;
             } else {

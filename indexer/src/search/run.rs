@@ -217,7 +217,8 @@ mod tests {
     /// Words near a point (the words' listings folded into the radius's bits, and scored there
     /// alone: [`super::query::words_near`]) find exactly the listings with the words and a venue within the
     /// radius, each scoring its words' score plus the radius filter's constant 1, as words
-    /// alone score it: words given more than once, and needs named by a synonym ("lunch club").
+    /// alone score it: words given more than once, needs named by a synonym ("lunch club"), and
+    /// three words or more, of which a listing needs enough.
     #[test]
     fn words_near_a_point_find_the_listings_with_the_words_in_range() {
         use crate::domain::GeoPoint;
@@ -272,6 +273,10 @@ mod tests {
             ("lunch club", 4.0),
             ("club walking", 5.0),
             ("yoga", 20.0),
+            // Three words or more: listings with enough of them ([`super::query::grouped`]).
+            ("chair yoga lunch", 4.0),
+            ("walking group with lunch and yoga", 6.0),
+            ("tai chi chair exercise class", 3.0),
         ] {
             let words = SearchRequest {
                 text: Some(text.to_string()),

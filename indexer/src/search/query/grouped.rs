@@ -8,6 +8,7 @@
 //! beat a page in [`super::top_words::TopWords`] ([`super::candidates`]), bits to count) share
 //! [`Grouping::score`] and [`Grouping::split_bits`], so a listing scores the same bits on every path.
 
+use std::ops::Range;
 use std::sync::Arc;
 
 use tantivy::query::Scorer;
@@ -30,23 +31,33 @@ impl Grouping {
     /// match, or `None` if it does not match: every matching term added exactly when it has
     /// enough words, else the terms that match alone.
     pub fn score(&self, matched: impl Iterator<Item = (usize, Score)>) -> Option<Score> {
-        let (mut alone, mut alone_sum, mut words, mut words_sum) = (false, 0.0f64, 0u64, 0.0f64);
+        let mut sum = GroupSum::default();
         for (at, score) in matched {
-            match self.word_of[at] {
-                None => {
-                    alone = true;
-                    alone_sum += f64::from(score);
-                }
-                Some(word) => {
-                    words |= 1 << word;
-                    words_sum += f64::from(score);
-                }
+            self.add(&mut sum, at, score);
+        }
+        self.finish(&sum)
+    }
+
+    /// Adds the score of term `at` to a listing's `sum` (terms in the query's order).
+    pub fn add(&self, sum: &mut GroupSum, at: usize, score: Score) {
+        match self.word_of[at] {
+            None => {
+                sum.alone = true;
+                sum.alone_sum += f64::from(score);
+            }
+            Some(word) => {
+                sum.words |= 1 << word;
+                sum.words_sum += f64::from(score);
             }
         }
-        let enough = words.count_ones() as usize >= self.required;
-        match (enough, alone) {
-            (true, _) => Some((alone_sum + words_sum) as Score),
-            (false, true) => Some(alone_sum as Score),
+    }
+
+    /// A listing's score from its terms' `sum` ([`Grouping::score`]).
+    pub fn finish(&self, sum: &GroupSum) -> Option<Score> {
+        let enough = sum.words.count_ones() as usize >= self.required;
+        match (enough, sum.alone) {
+            (true, _) => Some((sum.alone_sum + sum.words_sum) as Score),
+            (false, true) => Some(sum.alone_sum as Score),
             (false, false) => None,
         }
     }
@@ -72,6 +83,38 @@ impl Grouping {
         documents: &TermDocs,
         each_term: bool,
     ) -> tantivy::Result<GroupBits> {
+        let all = 0..word_count(reader);
+        self.split_bits_in(reader, terms, documents, each_term, std::slice::from_ref(&all))
+    }
+
+    /// The segment's documents that match, as bits, read and counted only in the stretches of
+    /// words `runs` (in order; the bits outside them are left unset): a radius's listings lie
+    /// in a few dozen stretches of a national index's words.
+    pub fn bits_in(
+        &self,
+        reader: &SegmentReader,
+        terms: &[Term],
+        documents: &TermDocs,
+        runs: &[Range<usize>],
+    ) -> tantivy::Result<Vec<u64>> {
+        let GroupBits { mut enough, alone, .. } = self.split_bits_in(reader, terms, documents, false, runs)?;
+        for run in runs {
+            for (enough, alone) in enough[run.clone()].iter_mut().zip(&alone[run.clone()]) {
+                *enough |= alone;
+            }
+        }
+        Ok(enough)
+    }
+
+    /// [`Grouping::split_bits`] in the stretches of words `runs` (in order) alone.
+    fn split_bits_in(
+        &self,
+        reader: &SegmentReader,
+        terms: &[Term],
+        documents: &TermDocs,
+        each_term: bool,
+        runs: &[Range<usize>],
+    ) -> tantivy::Result<GroupBits> {
         let length = word_count(reader);
         let all = 0..length;
         let words = self.word_of.iter().flatten().max().map_or(0, |most| most + 1);
@@ -84,7 +127,7 @@ impl Grouping {
                 None => &mut alone,
             };
             if !each_term {
-                documents.add(reader, term, bits, std::slice::from_ref(&all))?;
+                documents.add(reader, term, bits, runs)?;
                 continue;
             }
             // A common term's kept bits, else its postings read into bits of its own.
@@ -105,7 +148,7 @@ impl Grouping {
         let planes = (usize::BITS - words.leading_zeros()) as usize;
         let mut counts = vec![0u64; planes.max(1)];
         let mut enough = vec![0u64; length];
-        for (at, enough) in enough.iter_mut().enumerate() {
+        for at in runs.iter().flat_map(|run| run.start.min(length)..run.end.min(length)) {
             counts.iter_mut().for_each(|plane| *plane = 0);
             for word in &by_word {
                 let mut carry = word[at];
@@ -118,10 +161,20 @@ impl Grouping {
                     }
                 }
             }
-            *enough = at_least(&counts, self.required);
+            enough[at] = at_least(&counts, self.required);
         }
         Ok(GroupBits { enough, alone, each })
     }
+}
+
+/// What a listing's matching terms add up to so far ([`Grouping::add`]): the terms that match
+/// alone and the words' terms apart, each added exactly (in `f64`), and which words it has.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct GroupSum {
+    alone: bool,
+    alone_sum: f64,
+    words: u64,
+    words_sum: f64,
 }
 
 /// A segment's matches of a [`Grouping`], as bits (64 documents to a word).
