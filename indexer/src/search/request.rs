@@ -287,9 +287,12 @@ impl SearchRequest {
             }
             // And the words' listings, when there are words (a text of no words matches every
             // listing) and no other filter narrows the radius (a need or a day already leaves
-            // few listings, and ORing the words' bits then costs more than it saves: measured).
+            // few listings, and ORing one or two words' bits then costs more than it saves:
+            // measured). Three words or more are folded in whatever the filters: scored beside
+            // the bits instead, they walk every word's postings from each listing in range to
+            // the next with enough words, anywhere in the index.
             let weighted = text.terms(fields);
-            let folds_words = !weighted.is_empty() && !self.narrowed();
+            let folds_words = !weighted.is_empty() && (!self.narrowed() || !text.is_flat());
             if folds_words && text.is_flat() {
                 // Any one word: its listings folded in, and scored there alone.
                 let terms = weighted.iter().map(|word| word.term.clone()).collect();

@@ -267,16 +267,19 @@ mod tests {
         let index = SearchIndex::in_memory(15_000_000).expect("index");
         index.replace_all(documents.clone(), 1, |_| {}).expect("build");
         let today = chrono::NaiveDate::from_ymd_opt(2026, 6, 1).expect("date");
-        for (text, radius_km) in [
-            ("chair exercise", 3.0),
-            ("lunch", 4.0),
-            ("lunch club", 4.0),
-            ("club walking", 5.0),
-            ("yoga", 20.0),
-            // Three words or more: listings with enough of them ([`super::query::grouped`]).
-            ("chair yoga lunch", 4.0),
-            ("walking group with lunch and yoga", 6.0),
-            ("tai chi chair exercise class", 3.0),
+        let social = crate::domain::NeedCode::parse("social-connection").expect("need");
+        for (text, radius_km, need) in [
+            ("chair exercise", 3.0, None),
+            ("lunch", 4.0, None),
+            ("lunch club", 4.0, None),
+            ("club walking", 5.0, None),
+            ("yoga", 20.0, None),
+            // Three words or more: listings with enough of them ([`super::query::grouped`]),
+            // beside a need too (folded in whatever the filters).
+            ("chair yoga lunch", 4.0, None),
+            ("walking group with lunch and yoga", 6.0, None),
+            ("tai chi chair exercise class", 3.0, None),
+            ("lunch yoga again", 20.0, Some(&social)),
         ] {
             let words = SearchRequest {
                 text: Some(text.to_string()),
@@ -293,15 +296,18 @@ mod tests {
                             .venues
                             .iter()
                             .any(|venue| centre.distance_km(venue) <= radius_km)
+                            && need.is_none_or(|need| document.needs.contains(need))
                     })
             };
+            // The radius's constant 1, and the need's.
+            let filters = 1.0 + need.map_or(0.0, |_| 1.0);
             let expected: std::collections::HashMap<String, f32> = index
                 .search_exhaustively(&words, SearchOptions::COUNTED)
                 .expect("words alone")
                 .hits
                 .into_iter()
                 .filter(|hit| in_range(&hit.id))
-                .map(|hit| (hit.id, hit.text_score + 1.0))
+                .map(|hit| (hit.id, hit.text_score + filters))
                 .collect();
             let near = SearchRequest {
                 near: Some(Near {
@@ -309,6 +315,7 @@ mod tests {
                     radius_km,
                     containing_places: Vec::new(),
                 }),
+                needs: need.into_iter().cloned().collect(),
                 ..words.clone()
             };
             let found = index.search(&near, SearchOptions::COUNTED).expect("words near");
