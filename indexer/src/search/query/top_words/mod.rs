@@ -415,22 +415,42 @@ fn score_candidates(
         candidates.follow(threshold, &terms, total);
     };
     follow(&mut candidates, threshold, clauses);
+    // Which of the 64 documents of a word of bits each clause has.
+    let mut has = vec![0u64; clauses.len()];
     for at in 0..candidates.words() {
         let mut word = candidates.word(at);
+        if word == 0 {
+            continue;
+        }
+        // Read once for the word's candidates, every clause's bits at once: the reads do not
+        // wait on each other, where a bit test per clause and candidate waited on each miss
+        // in turn (half the time of a long question at a million listings, measured).
+        for (has, clause) in has.iter_mut().zip(clauses.iter()) {
+            *has = clause
+                .kept
+                .as_ref()
+                .map_or(u64::MAX, |kept| kept.get(at).copied().unwrap_or(0));
+        }
         while word != 0 {
             let doc = at as DocId * 64 + word.trailing_zeros();
+            let bit = word & word.wrapping_neg();
             word &= word - 1;
             let enough = candidates.has_enough(doc);
+            // As `at_length_of` bounds each clause (0 where it lacks the document).
             let bound: f64 = clauses
                 .iter()
                 .zip(&alone)
-                .filter(|(_, alone)| enough || **alone)
-                .map(|(clause, _)| clause.at_length_of(doc))
+                .zip(&has)
+                .filter(|((_, alone), _)| enough || **alone)
+                .map(|((clause, _), has)| match has & bit {
+                    0 => 0.0,
+                    _ => clause.at_length(doc),
+                })
                 .sum();
             if !beats(bound, threshold) {
                 continue;
             }
-            for clause in clauses.iter_mut().filter(|clause| !clause.lacks(doc)) {
+            for (clause, _) in clauses.iter_mut().zip(&has).filter(|(_, has)| *has & bit != 0) {
                 clause.move_to(doc);
             }
             let on_doc = clauses.iter().filter(|clause| clause.doc() == doc);
