@@ -16,7 +16,7 @@ use crate::search::cache::{CachedAsset, Keyed, ListingCache};
 use crate::search::hits::{Asset, SearchHit, SearchResults};
 use crate::search::words::ReadText;
 use crate::search::SearchIndex;
-use crate::search::{AssetKind, RawHit, SearchRequest, Suggestion, TextField};
+use crate::search::{AssetKind, RawHit, SearchOptions, SearchRequest, Suggestion, TextField};
 use crate::Directory;
 
 fn sorted_counts(counts: HashMap<String, u64>) -> Vec<(String, u64)> {
@@ -38,14 +38,15 @@ impl Directory {
             .map_err(|e| Error::Index(format!("search task failed: {e}")))?
     }
 
-    /// Searches the index and hydrates the page from the store.
-    pub async fn search(&self, request: SearchRequest) -> Result<SearchResults> {
+    /// Searches the index and hydrates the page from the store; `options` say what is counted
+    /// besides the page (the exact total, facets).
+    pub async fn search(&self, request: SearchRequest, options: SearchOptions) -> Result<SearchResults> {
         let searched = request.clone();
         let (collected, found, words) = self
             .on_search_index(move |index| {
                 let searcher = index.searcher();
                 let read = index.read_text(&searcher, &searched);
-                let collected = index.search_read(&searcher, &searched, &read)?;
+                let collected = index.search_read(&searcher, &searched, &read, options)?;
                 let words = TextWords::of(&read);
                 let found = index.fields_with_words(&searcher, &collected.hits, &words.plain)?;
                 Ok((collected, found, words))

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Europe::London;
 use indexer::domain::schedule::Session;
 use indexer::search::hits::{Asset, SearchHit};
-use indexer::search::{self as engine, Near, SearchRequest, Within};
+use indexer::search::{self as engine, Near, SearchOptions, SearchRequest, Within};
 use indexer::Directory;
 
 use super::args;
@@ -348,9 +348,6 @@ async fn parse_request(directory: &Directory, a: SearchArgs) -> Result<SearchReq
             .transpose()?
             .map_or(0, |offset| offset + 1),
         limit,
-        facets: true,
-        exact_total: true,
-        ring_km: None,
         today: Utc::now().with_timezone(&London).date_naive(),
         ..SearchRequest::default()
     })
@@ -423,13 +420,15 @@ impl SearchQuery {
             first,
             after,
         };
-        let mut request = parse_request(directory, search_args).await?;
+        let request = parse_request(directory, search_args).await?;
         // Count every match and the facets only when asked for: a page alone is much cheaper.
         let look_ahead = ctx.look_ahead();
-        request.exact_total = look_ahead.field("totalCount").exists();
-        request.facets = look_ahead.field("facets").exists();
+        let options = SearchOptions {
+            exact_total: look_ahead.field("totalCount").exists(),
+            facets: look_ahead.field("facets").exists(),
+        };
         let offset = request.offset;
-        let results = directory.search(request).await.or_gql(None)?;
+        let results = directory.search(request, options).await.or_gql(None)?;
         let places = directory.places();
         let facets = SearchFacets {
             needs: results

@@ -7,7 +7,7 @@ use indexer::domain::schedule::Availability;
 use indexer::domain::{AccessibilityFeature, DeliveryMode, GeoPoint, TAXONOMY};
 use indexer::resident::wording::miles_to_km;
 use indexer::resident::{Card, NotFoundWhere, Whereabouts};
-use indexer::search::{AssetKind, Near, SearchRequest, Within};
+use indexer::search::{AssetKind, Near, SearchOptions, SearchRequest, Within};
 use indexer::Directory;
 use maud::{html, Markup};
 
@@ -98,7 +98,6 @@ fn request(directory: &Directory, form: &FindForm, place: Option<&Whereabouts>) 
         },
         offset: (form.page - 1) * PAGE_SIZE,
         limit: PAGE_SIZE,
-        exact_total: true,
         today: Utc::now().with_timezone(&London).date_naive(),
         ..SearchRequest::default()
     };
@@ -116,7 +115,7 @@ pub async fn search(directory: &Directory, form: &mut FindForm) -> indexer::Resu
         return Ok(None);
     }
     let (request, point) = request(directory, form, place.as_ref());
-    let results = directory.search(request).await?;
+    let results = directory.search(request, SearchOptions::COUNTED).await?;
     let availability = Availability {
         days: form.day.into_iter().collect(),
         from: None,

@@ -25,7 +25,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
-use indexer::search::SearchIndex;
+use indexer::search::{SearchIndex, SearchOptions};
 use tantivy::{Index, TantivyDocument};
 
 use queries::{Class, Query};
@@ -161,12 +161,12 @@ fn reuse_tantivy(dir: &Path, count: u64) -> Result<Option<TantivyBuild>> {
 
 /// The request as the API sends it: with `page_only`, no `totalCount` (search keeps the best
 /// page and skips what cannot enter it); else every match counted, as SQLite's `COUNT(*) OVER ()`.
-fn tantivy_request(query: &Query, page_only: bool) -> indexer::search::SearchRequest {
-    let mut request = query.to_request();
-    if page_only && !request.facets {
-        request.exact_total = false;
-    }
-    request
+fn tantivy_request(query: &Query, page_only: bool) -> (indexer::search::SearchRequest, SearchOptions) {
+    let options = match page_only && !query.facets {
+        true => SearchOptions::PAGE,
+        false => query.options(),
+    };
+    (query.to_request(), options)
 }
 
 /// With `SEARCH_BENCH_SLOWEST=n`, prints the `n` slowest queries of a class: where its p99 comes from.
@@ -190,14 +190,15 @@ fn report_slowest(queries: &[Query], times: &[Duration], totals: &[i64]) {
 
 fn measure_tantivy(index: &SearchIndex, warm_up: &[Query], queries: &[Query], page_only: bool) -> Result<Latency> {
     for query in warm_up {
-        index.search(&tantivy_request(query, page_only))?;
+        let (request, options) = tantivy_request(query, page_only);
+        index.search(&request, options)?;
     }
     let mut times = Vec::with_capacity(queries.len());
     let mut totals = Vec::with_capacity(queries.len());
     for query in queries {
-        let request = tantivy_request(query, page_only);
+        let (request, options) = tantivy_request(query, page_only);
         let started = Instant::now();
-        let collected = index.search(&request)?;
+        let collected = index.search(&request, options)?;
         times.push(started.elapsed());
         totals.push(collected.total as i64);
     }
@@ -216,7 +217,7 @@ fn report_reading(index: &SearchIndex, queries: &[Query], page_only: bool) {
     let times: Vec<Duration> = queries
         .iter()
         .map(|query| {
-            let request = tantivy_request(query, page_only);
+            let (request, _) = tantivy_request(query, page_only);
             let started = Instant::now();
             std::hint::black_box(index.read_text(&searcher, &request));
             started.elapsed()

@@ -3,7 +3,7 @@
 
 use chrono::{NaiveDate, Weekday};
 use indexer::domain::{GeoPoint, NeedCode};
-use indexer::search::{Near, SearchRequest, Within};
+use indexer::search::{Near, SearchOptions, SearchRequest, Within};
 
 use crate::synthetic::{places_of, Geography, PlaceCodes, Random};
 
@@ -284,6 +284,15 @@ pub fn generate(class: Class, geography: &Geography, count: usize, seed: u64) ->
 }
 
 impl Query {
+    /// What the tantivy search counts: every match (as SQLite's `COUNT(*) OVER ()`), and the
+    /// facets when the class asks.
+    pub fn options(&self) -> SearchOptions {
+        match self.facets {
+            true => SearchOptions::COUNTED_WITH_FACETS,
+            false => SearchOptions::COUNTED,
+        }
+    }
+
     /// The tantivy request: first page of 10, relevance order.
     pub fn to_request(&self) -> SearchRequest {
         SearchRequest {
@@ -311,8 +320,6 @@ impl Query {
                 .day
                 .map(|day| vec![Weekday::try_from(day).expect("0..7")])
                 .unwrap_or_default(),
-            facets: self.facets,
-            exact_total: true,
             limit: 10,
             today: today(),
             ..SearchRequest::default()

@@ -8,7 +8,7 @@ use anyhow::Result;
 use chrono::Utc;
 use chrono_tz::Europe::London;
 use indexer::domain::{DeliveryMode, PlaceCode};
-use indexer::search::{AssetKind, Near, SearchRequest, SortOrder};
+use indexer::search::{AssetKind, Near, SearchOptions, SearchRequest, SortOrder};
 use indexer::signpost::{SignpostRequest, SignpostResult};
 use indexer::Directory;
 
@@ -72,7 +72,7 @@ pub async fn replay(
                 ..SearchRequest::default()
             };
             let started = Instant::now();
-            directory.search_index().search(&search_request)?;
+            directory.search_index().search(&search_request, SearchOptions::PAGE)?;
             let searched = started.elapsed();
             match pass {
                 0 => search += searched,

@@ -14,8 +14,8 @@
 //! | request | plan | passes |
 //! |---|---|---|
 //! | words, no filter (kinds only mask the words' listings), by relevance | `WordsAlone` | page: MaxScore over every term (`query::top_words::TopWords`); 3+ words: the listings that could beat the page, from the terms' bits 64 at a time (enough words, or a need while it could; each term or pair without which the rest cannot), bounded at their field lengths and scored where the bound allows (`candidates`). Counts (asked): a second pass, from the terms' bits |
-//! | words and a radius, no narrowing filter | `WordsNear` | one pass: the words' listings folded into the radius's bits, scored there (`query::words_near`, or the grouped words beside the bits) |
-//! | words and other filters, or by distance | `WordsFiltered` | one pass over every match: the words sought at each candidate (`query::seeking_union::SeekingUnion` or grouped) where a need, day, feature or free only narrows, else tantivy's union |
+//! | words and a radius, no narrowing filter; 3+ words and a radius, any filters | `WordsNear` | one pass: the words' listings folded into the radius's bits (3+ words: those with enough of the words), scored there alone (`query::words_near`) |
+//! | words and other filters (1-2 words, or no radius), or by distance | `WordsFiltered` | one pass over every match: the words sought at each candidate (`query::seeking_union::SeekingUnion` or grouped) where a need, day, feature or free only narrows, else tantivy's union |
 //! | a point, no words | `Rings` | page: rings doubling inside the radius, kept once nothing beyond can outrank the page. Counts: a second pass; with nothing but the radius to match, the query hands the radius to the collector (`BuiltQuery::radius_alone`), which reads its bits and those of the cells wholly within reach itself and counts them a word at a time |
 //! | no words, no point | `FirstFresh` | page: the first fresh matches. Counts: a second pass |
 //!
@@ -89,7 +89,7 @@ use uuid::Uuid;
 pub use collect::{Collected, RawHit};
 pub use document::{AssetDocument, AssetKind};
 pub use explain::TextField;
-pub use request::{Near, SearchRequest, SortOrder, Within};
+pub use request::{Near, SearchOptions, SearchRequest, SortOrder, Within};
 pub use suggest::Suggestion;
 
 use crate::error::{Error, Result};

@@ -18,7 +18,7 @@ use tantivy::{DocAddress, Searcher, TantivyDocument};
 use uuid::Uuid;
 
 use super::words::ReadText;
-use super::{random, AssetDocument, AssetKind, SearchIndex, SearchRequest};
+use super::{random, AssetDocument, AssetKind, SearchIndex, SearchOptions, SearchRequest};
 use crate::domain::NeedCode;
 
 /// Words the generated listings are made of, and the words requests are made of (with stop
@@ -274,17 +274,19 @@ fn every_plan_gives_the_brute_force_page() {
         let case = format!("case {case}: {request:?}");
         grouped += usize::from(index.read_text(&searcher, &request).required() > 1 && total > 0);
         for exact_total in [false, true] {
-            let asked = SearchRequest {
+            let options = SearchOptions {
                 exact_total,
-                ..request.clone()
+                ..SearchOptions::default()
             };
-            let found = index.search_in(&searcher, &asked).expect("search");
+            let found = index.search_in(&searcher, &request, options).expect("search");
             assert_same_page(&format!("{case}, exact total {exact_total}"), &found.hits, &expected);
             if exact_total {
                 assert_eq!(found.total, total, "{case}: total");
             }
         }
-        let exhaustive = index.search_exhaustively(&request).expect("exhaustive");
+        let exhaustive = index
+            .search_exhaustively(&request, SearchOptions::PAGE)
+            .expect("exhaustive");
         assert_same_page(&format!("{case}, exhaustive"), &exhaustive.hits, &expected);
         assert_eq!(exhaustive.total, total, "{case}: exhaustive total");
     }

@@ -12,11 +12,14 @@ pub enum Plan {
     /// listings the terms' bits say could beat it, each bounded at its field lengths; the
     /// counts, when asked, from the terms' bits in a second pass.
     WordsAlone { grouped: bool },
-    /// Words within a radius and no filter that narrows it: the words' listings folded into the
-    /// radius's bits and scored there; page and counts in one pass over every match.
+    /// Words within a radius and no filter that narrows it, or three words or more within a
+    /// radius whatever the filters: the words' listings (three words or more: those with
+    /// enough of the words) folded into the radius's bits and scored there alone; page and
+    /// counts in one pass over every match.
     WordsNear { grouped: bool },
-    /// Words beside other filters (or ordered by distance): every match scored in one pass,
-    /// the words sought at each candidate when the filters narrow (`narrowing`).
+    /// Words beside other filters (or ordered by distance), but for three words or more within a
+    /// radius: every match scored in one pass, the words sought at each candidate when the
+    /// filters narrow (`narrowing`).
     WordsFiltered { grouped: bool, narrowing: bool },
     /// No words, near a point: the page from rings growing inside the radius; the counts,
     /// when asked, in a second pass.
@@ -34,7 +37,7 @@ impl Plan {
             (false, Some(_)) => Plan::Rings,
             (false, None) => Plan::FirstFresh,
             (true, _) if request.words_alone() => Plan::WordsAlone { grouped },
-            (true, Some(_)) if !request.narrowed() => Plan::WordsNear { grouped },
+            (true, Some(_)) if !request.narrowed() || grouped => Plan::WordsNear { grouped },
             (true, _) => Plan::WordsFiltered {
                 grouped,
                 narrowing: request.narrowed(),

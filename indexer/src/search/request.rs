@@ -93,24 +93,53 @@ pub struct SearchRequest {
     pub sort: SortOrder,
     pub offset: usize,
     pub limit: usize,
-    /// Facet counts by need and district.
-    pub facets: bool,
-    /// Count every match exactly (`totalCount`). Without it (and without facets) search keeps
-    /// only the best page and skips, unchecked, every document whose text score cannot beat the
-    /// page's worst: a page of a broad query costs a fraction of counting all its matches.
-    pub exact_total: bool,
-    /// Search only venues this far from `near` (never further than its radius), ranking as
-    /// for the whole radius, and no listing by the area it serves: search tries growing rings
-    /// first (see `SearchIndex::search`), and area matches never change with the ring.
-    pub ring_km: Option<f64>,
     pub today: NaiveDate,
 }
 
+/// How a search is run, beside what it asks ([`SearchRequest`]): what is counted besides the
+/// page. Neither changes the page, only what else is found and how long it takes.
+///
+/// The default, [`SearchOptions::PAGE`], counts nothing but the page: a search then keeps only
+/// the best page and skips, unchecked, every document whose text score cannot beat the page's
+/// worst, and its `total` counts only the matches it saw.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SearchOptions {
+    /// Count every match exactly (`totalCount`): a pass over every match, where a page of a
+    /// broad query alone costs a fraction of that.
+    pub exact_total: bool,
+    /// Count the matches by need and by district (facets); every match is counted too.
+    pub facets: bool,
+}
+
+impl SearchOptions {
+    /// The page alone (the default).
+    pub const PAGE: SearchOptions = SearchOptions {
+        exact_total: false,
+        facets: false,
+    };
+    /// The page and the exact number of matches.
+    pub const COUNTED: SearchOptions = SearchOptions {
+        exact_total: true,
+        facets: false,
+    };
+    /// The page, the exact number of matches and their facets.
+    pub const COUNTED_WITH_FACETS: SearchOptions = SearchOptions {
+        exact_total: true,
+        facets: true,
+    };
+
+    /// Whether every match is counted (a total or facets asked).
+    pub fn counts(self) -> bool {
+        self.exact_total || self.facets
+    }
+}
+
 impl SearchRequest {
-    /// How far from `near` a venue may be: the ring being tried, else the radius.
-    pub fn reach_km(&self) -> Option<f64> {
+    /// How far from `near` a venue may be: `ring_km`, the ring being tried (see
+    /// `SearchIndex::search`; never further than the radius), else the radius.
+    pub fn reach_km(&self, ring_km: Option<f64>) -> Option<f64> {
         let near = self.near.as_ref()?;
-        Some(self.ring_km.map_or(near.radius_km, |ring| ring.min(near.radius_km)))
+        Some(ring_km.map_or(near.radius_km, |ring| ring.min(near.radius_km)))
     }
 
     /// The distance decay ranking applies (1 at the point, 0.5 far beyond the radius).
@@ -172,7 +201,9 @@ impl SearchRequest {
     /// Words alone become `TopWords`, which keeps what it reads per term in `caches`. For
     /// `counting` (a pass that only counts), a radius keeps the cells wholly within reach apart,
     /// and when nothing else is to match it is handed to the collector as well
-    /// ([`BuiltQuery::radius_alone`]).
+    /// ([`BuiltQuery::radius_alone`]). With `ring_km` (a ring tried inside the radius by
+    /// `SearchIndex::search`), only venues that far from `near` match, and no listing by the
+    /// area it serves (area matches never change with the ring).
     pub(crate) fn to_query(
         &self,
         searcher: &Searcher,
@@ -180,6 +211,7 @@ impl SearchRequest {
         text: &ReadText,
         caches: &TermCaches,
         counting: bool,
+        ring_km: Option<f64>,
     ) -> BuiltQuery {
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         let mut filter = |query: Box<dyn Query>| clauses.push((Occur::Must, query));
@@ -233,7 +265,7 @@ impl SearchRequest {
         // The near clause, when counting with it as a filter (see `BuiltQuery::radius_alone`).
         let mut radius: Option<TermBitSetQuery> = None;
         if let Some(near) = &self.near {
-            let reach = self.reach_km().unwrap_or(near.radius_km);
+            let reach = self.reach_km(ring_km).unwrap_or(near.radius_km);
             let venues = match counting {
                 true => {
                     let (within, edge) = split_cover(&near.point, reach);
@@ -245,7 +277,7 @@ impl SearchRequest {
                     covering_cells(&near.point, reach).iter().map(String::as_str),
                 ),
             };
-            let mut near_here = match self.ring_km {
+            let mut near_here = match ring_km {
                 Some(_) => venues,
                 None => venues.or(fields.area, near.containing_places.iter().map(PlaceCode::as_str)),
             };
@@ -255,15 +287,16 @@ impl SearchRequest {
             }
             // And the words' listings, when there are words (a text of no words matches every
             // listing) and no other filter narrows the radius (a need or a day already leaves
-            // few listings, and ORing the words' bits then costs more than it saves: measured).
+            // few listings, and ORing one or two words' bits then costs more than it saves:
+            // measured). Three words or more are folded in whatever the filters: scored beside
+            // the bits instead, they walk every word's postings from each listing in range to
+            // the next with enough words, anywhere in the index.
             let weighted = text.terms(fields);
-            let folds_words = !weighted.is_empty() && !self.narrowed();
-            if folds_words {
+            let folds_words = !weighted.is_empty() && (!self.narrowed() || !text.is_flat());
+            if folds_words && text.is_flat() {
+                // Any one word: its listings folded in, and scored there alone.
                 let terms = weighted.iter().map(|word| word.term.clone()).collect();
                 near_here = near_here.and_any_term(terms, &caches.documents);
-            }
-            // Words any one of which matches are then scored at those listings alone.
-            if folds_words && text.is_flat() {
                 let terms = weighted
                     .into_iter()
                     .filter(|word| searcher.doc_freq(&word.term).unwrap_or(0) > 0)
@@ -272,6 +305,26 @@ impl SearchRequest {
                 filter(Box::new(WordsNear {
                     terms,
                     candidates: near_here,
+                    grouping: None,
+                }));
+                words_scored = true;
+            } else if folds_words {
+                // Three words or more: the listings with enough of them folded in (terms no
+                // listing has add nothing, as in `text_query`), and scored there alone.
+                let terms: Vec<WordTerm> = weighted
+                    .into_iter()
+                    .filter(|word| searcher.doc_freq(&word.term).unwrap_or(0) > 0)
+                    .collect();
+                let grouping = std::sync::Arc::new(Grouping {
+                    word_of: terms.iter().map(|word| word.word).collect(),
+                    required: text.required(),
+                });
+                let folded = terms.iter().map(|word| word.term.clone()).collect();
+                near_here = near_here.and_grouped(folded, grouping.clone(), &caches.documents);
+                filter(Box::new(WordsNear {
+                    terms: terms.into_iter().map(|word| (word.term, word.boost)).collect(),
+                    candidates: near_here,
+                    grouping: Some(grouping),
                 }));
                 words_scored = true;
             } else {

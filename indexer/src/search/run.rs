@@ -12,10 +12,10 @@ impl SearchIndex {
     ///
     /// Where the page can skip matches (MaxScore for words alone, growing rings near a
     /// point with no words, the first fresh matches otherwise), the page and the counts are two
-    /// passes, and only a request for `exact_total` or facets adds the unscored pass over every
-    /// match. Either way a page is the same whether or not the totals are asked for.
-    pub fn search(&self, request: &SearchRequest) -> Result<Collected> {
-        self.search_in(&self.reader.searcher(), request)
+    /// passes, and only `options` asking for the exact total or facets add the unscored pass
+    /// over every match. Either way a page is the same whether or not the totals are asked for.
+    pub fn search(&self, request: &SearchRequest, options: SearchOptions) -> Result<Collected> {
+        self.search_in(&self.reader.searcher(), request, options)
     }
 
     /// The index as it is now, to search and explain with ([`SearchIndex::search_in`],
@@ -25,9 +25,14 @@ impl SearchIndex {
     }
 
     /// [`SearchIndex::search`] with the given searcher: hits' addresses are the searcher's.
-    pub fn search_in(&self, searcher: &tantivy::Searcher, request: &SearchRequest) -> Result<Collected> {
+    pub fn search_in(
+        &self,
+        searcher: &tantivy::Searcher,
+        request: &SearchRequest,
+        options: SearchOptions,
+    ) -> Result<Collected> {
         let text = self.read_text(searcher, request);
-        self.search_read(searcher, request, &text)
+        self.search_read(searcher, request, &text, options)
     }
 
     /// The request's text as [`SearchIndex::search_in`] reads it (its words, their typo
@@ -43,19 +48,20 @@ impl SearchIndex {
         searcher: &tantivy::Searcher,
         request: &SearchRequest,
         text: &words::ReadText,
+        options: SearchOptions,
     ) -> Result<Collected> {
         let started = std::time::Instant::now();
         self.term_caches.follow(searcher);
         let plan = plan::Plan::of(request, text);
         debug_assert_eq!(plan.page_skips_matches(), request.page_skips_matches(), "{plan:?}");
-        let counts = request.exact_total || request.facets;
+        let counts = options.counts();
         let found = if counts && !plan.page_skips_matches() {
             // The page visits every match anyway: count in the same pass.
-            self.pass(searcher, request, text, collect::Pass::Everything)?
+            self.pass(searcher, request, text, options, collect::Pass::Everything, None)?
         } else {
-            let mut found = self.best_page(searcher, request, text)?;
+            let mut found = self.best_page(searcher, request, text, options)?;
             if counts {
-                let counted = self.pass(searcher, request, text, collect::Pass::Count)?;
+                let counted = self.pass(searcher, request, text, options, collect::Pass::Count, None)?;
                 found.total = counted.total;
                 found.need_counts = counted.need_counts;
                 found.district_counts = counted.district_counts;
@@ -73,28 +79,33 @@ impl SearchIndex {
         Ok(found)
     }
 
-    /// Ranks and counts every match in one pass with no shortcut: what [`SearchIndex::search`]
-    /// must give, and what its tests compare it with.
-    pub fn search_exhaustively(&self, request: &SearchRequest) -> Result<Collected> {
+    /// Ranks and counts every match in one pass with no shortcut (and tallies the facets when
+    /// `options` ask): what [`SearchIndex::search`] must give, and what its tests compare it with.
+    pub fn search_exhaustively(&self, request: &SearchRequest, options: SearchOptions) -> Result<Collected> {
         let searcher = self.reader.searcher();
         let text = self.read_text(&searcher, request);
-        self.pass(&searcher, request, &text, collect::Pass::Everything)
+        self.pass(&searcher, request, &text, options, collect::Pass::Everything, None)
     }
 
     /// One pass of the collector over the request's matches (`text`: see
-    /// [`SearchIndex::read_text`]).
+    /// [`SearchIndex::read_text`]), within `ring_km` of the request's point when a ring is
+    /// tried (see [`SearchIndex::best_page`]).
     fn pass(
         &self,
         searcher: &tantivy::Searcher,
         request: &SearchRequest,
         text: &words::ReadText,
+        options: SearchOptions,
         pass: collect::Pass,
+        ring_km: Option<f64>,
     ) -> Result<Collected> {
         let has_words = request.has_words();
         let counting = pass == collect::Pass::Count;
-        let built = request.to_query(searcher, &self.fields, text, &self.term_caches, counting);
+        let built = request.to_query(searcher, &self.fields, text, &self.term_caches, counting, ring_km);
         let collector = collect::SearchCollector {
             request: std::sync::Arc::new(request.clone()),
+            options,
+            ring_km,
             fields: self.fields,
             scoring: has_words && !counting,
             pass,
@@ -110,6 +121,7 @@ impl SearchIndex {
         searcher: &tantivy::Searcher,
         request: &SearchRequest,
         text: &words::ReadText,
+        options: SearchOptions,
     ) -> Result<Collected> {
         let has_words = request.has_words();
         // Near a point with no words, the best page is usually close by: try rings doubling
@@ -127,18 +139,14 @@ impl SearchIndex {
                     ring *= 2.0;
                     continue;
                 }
-                let inner = SearchRequest {
-                    ring_km: Some(ring),
-                    ..request.clone()
-                };
-                let found = self.pass(searcher, &inner, text, collect::Pass::Page)?;
+                let found = self.pass(searcher, request, text, options, collect::Pass::Page, Some(ring))?;
                 if ring_page_is_final(request, &found, ring) {
                     return Ok(found);
                 }
                 ring *= 2.0;
             }
         }
-        self.pass(searcher, request, text, collect::Pass::Page)
+        self.pass(searcher, request, text, options, collect::Pass::Page, None)
     }
 }
 
@@ -209,7 +217,8 @@ mod tests {
     /// Words near a point (the words' listings folded into the radius's bits, and scored there
     /// alone: [`super::query::words_near`]) find exactly the listings with the words and a venue within the
     /// radius, each scoring its words' score plus the radius filter's constant 1, as words
-    /// alone score it: words given more than once, and needs named by a synonym ("lunch club").
+    /// alone score it: words given more than once, needs named by a synonym ("lunch club"), and
+    /// three words or more, of which a listing needs enough.
     #[test]
     fn words_near_a_point_find_the_listings_with_the_words_in_range() {
         use crate::domain::GeoPoint;
@@ -258,17 +267,23 @@ mod tests {
         let index = SearchIndex::in_memory(15_000_000).expect("index");
         index.replace_all(documents.clone(), 1, |_| {}).expect("build");
         let today = chrono::NaiveDate::from_ymd_opt(2026, 6, 1).expect("date");
-        for (text, radius_km) in [
-            ("chair exercise", 3.0),
-            ("lunch", 4.0),
-            ("lunch club", 4.0),
-            ("club walking", 5.0),
-            ("yoga", 20.0),
+        let social = crate::domain::NeedCode::parse("social-connection").expect("need");
+        for (text, radius_km, need) in [
+            ("chair exercise", 3.0, None),
+            ("lunch", 4.0, None),
+            ("lunch club", 4.0, None),
+            ("club walking", 5.0, None),
+            ("yoga", 20.0, None),
+            // Three words or more: listings with enough of them ([`super::query::grouped`]),
+            // beside a need too (folded in whatever the filters).
+            ("chair yoga lunch", 4.0, None),
+            ("walking group with lunch and yoga", 6.0, None),
+            ("tai chi chair exercise class", 3.0, None),
+            ("lunch yoga again", 20.0, Some(&social)),
         ] {
             let words = SearchRequest {
                 text: Some(text.to_string()),
                 limit: 2_000,
-                exact_total: true,
                 today,
                 ..SearchRequest::default()
             };
@@ -281,15 +296,18 @@ mod tests {
                             .venues
                             .iter()
                             .any(|venue| centre.distance_km(venue) <= radius_km)
+                            && need.is_none_or(|need| document.needs.contains(need))
                     })
             };
+            // The radius's constant 1, and the need's.
+            let filters = 1.0 + need.map_or(0.0, |_| 1.0);
             let expected: std::collections::HashMap<String, f32> = index
-                .search_exhaustively(&words)
+                .search_exhaustively(&words, SearchOptions::COUNTED)
                 .expect("words alone")
                 .hits
                 .into_iter()
                 .filter(|hit| in_range(&hit.id))
-                .map(|hit| (hit.id, hit.text_score + 1.0))
+                .map(|hit| (hit.id, hit.text_score + filters))
                 .collect();
             let near = SearchRequest {
                 near: Some(Near {
@@ -297,9 +315,10 @@ mod tests {
                     radius_km,
                     containing_places: Vec::new(),
                 }),
+                needs: need.into_iter().cloned().collect(),
                 ..words.clone()
             };
-            let found = index.search(&near).expect("words near");
+            let found = index.search(&near, SearchOptions::COUNTED).expect("words near");
             assert!(
                 expected.len() > 20 && expected.len() < 1_000,
                 "{text}: {}",

@@ -5,15 +5,19 @@
 
 use tantivy::Searcher;
 
-use super::{index_error, Collected, SearchIndex, SearchRequest};
+use super::{index_error, Collected, SearchIndex, SearchOptions, SearchRequest};
 use crate::error::Result;
 
 impl SearchIndex {
     /// [`SearchIndex::search`], with the number of venues (public, as the index holds them) of
     /// each hit, in the hits' order.
-    pub fn search_counting_venues(&self, request: &SearchRequest) -> Result<(Collected, Vec<usize>)> {
+    pub fn search_counting_venues(
+        &self,
+        request: &SearchRequest,
+        options: SearchOptions,
+    ) -> Result<(Collected, Vec<usize>)> {
         let searcher = self.searcher();
-        let found = self.search_in(&searcher, request)?;
+        let found = self.search_in(&searcher, request, options)?;
         let counts = venue_counts(&searcher, &found)?;
         Ok((found, counts))
     }

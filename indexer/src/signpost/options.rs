@@ -12,7 +12,7 @@ use crate::domain::schedule::{Availability, Session};
 use crate::domain::*;
 use crate::error::Result;
 use crate::search::cache::{CachedService, ListingCache};
-use crate::search::{AssetKind, Near, RawHit, SearchRequest, SortOrder};
+use crate::search::{AssetKind, Near, RawHit, SearchOptions, SearchRequest, SortOrder};
 use crate::Directory;
 
 /// Candidates looked at per need before ranking by fit.
@@ -221,7 +221,10 @@ impl Directory {
             today: context.today,
             ..SearchRequest::default()
         };
-        let hits = self.on_search_index(move |index| index.search(&search)).await?.hits;
+        let hits = self
+            .on_search_index(move |index| index.search(&search, SearchOptions::PAGE))
+            .await?
+            .hits;
         let mut queue: Vec<(f64, Uuid, RawHit)> = hits
             .into_iter()
             .filter(|hit| request.include_stale || !hit.stale)

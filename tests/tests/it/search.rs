@@ -714,7 +714,7 @@ async fn a_page_without_totals_is_the_page_with_totals() {
 #[tokio::test]
 async fn shortcuts_give_exactly_what_ranking_every_match_gives() {
     use indexer::domain::{GeoPoint, NeedCode, PlaceCode};
-    use indexer::search::{Near, SearchRequest, SortOrder, Within};
+    use indexer::search::{Near, SearchOptions, SearchRequest, SortOrder, Within};
 
     let test = seeded().await;
     let directory = &test.directory;
@@ -925,29 +925,17 @@ async fn shortcuts_give_exactly_what_ranking_every_match_gives() {
     };
     let mut tied = 0;
     for request in &requests {
-        let exhaustive = index.search_exhaustively(request).expect("exhaustive");
+        let exhaustive = index
+            .search_exhaustively(request, SearchOptions::PAGE)
+            .expect("exhaustive");
         assert!(!exhaustive.hits.is_empty(), "nothing to compare for {request:?}");
-        let page = index
-            .search(&SearchRequest {
-                exact_total: false,
-                facets: false,
-                ..request.clone()
-            })
-            .expect("page");
+        let page = index.search(request, SearchOptions::PAGE).expect("page");
         let counted = index
-            .search(&SearchRequest {
-                exact_total: true,
-                facets: true,
-                ..request.clone()
-            })
+            .search(request, SearchOptions::COUNTED_WITH_FACETS)
             .expect("counted");
         // Counted without facets: where nothing is checked match by match, tantivy counts.
         let counted_alone = index
-            .search(&SearchRequest {
-                exact_total: true,
-                facets: false,
-                ..request.clone()
-            })
+            .search(request, SearchOptions::COUNTED)
             .expect("counted without facets");
         assert_eq!(summary(&page), summary(&exhaustive), "page of {request:?}");
         assert_eq!(summary(&counted), summary(&exhaustive), "counted page of {request:?}");
@@ -958,10 +946,7 @@ async fn shortcuts_give_exactly_what_ranking_every_match_gives() {
         );
         assert_eq!(counted_alone.total, exhaustive.total, "{request:?}");
         let facets_exhaustive = index
-            .search_exhaustively(&SearchRequest {
-                facets: true,
-                ..request.clone()
-            })
+            .search_exhaustively(request, SearchOptions::COUNTED_WITH_FACETS)
             .expect("exhaustive facets");
         assert_eq!(counted.total, facets_exhaustive.total, "{request:?}");
         assert_eq!(counted.need_counts, facets_exhaustive.need_counts, "{request:?}");

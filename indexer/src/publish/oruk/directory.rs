@@ -16,7 +16,7 @@ use super::taxonomies::{vocabularies, Vocabulary};
 use super::{HSDS_VERSION, MAX_RESULT_WINDOW, PROFILE_URL};
 use crate::domain::*;
 use crate::error::{Error, Result};
-use crate::search::{AssetKind, Near, SearchRequest};
+use crate::search::{AssetKind, Near, SearchOptions, SearchRequest};
 use crate::store::feed::Venue;
 use crate::store::oruk::{LinkedVenue, ServiceAtLocationLink};
 use crate::Directory;
@@ -112,7 +112,9 @@ impl Directory {
         };
         request.offset = offset;
         request.limit = limit;
-        let collected = self.on_search_index(move |index| index.search(&request)).await?;
+        let collected = self
+            .on_search_index(move |index| index.search(&request, SearchOptions::COUNTED))
+            .await?;
         let ids = collected
             .hits
             .iter()
@@ -170,7 +172,6 @@ impl Directory {
             time_to: query.end_time,
             organization_ids: query.organization_id.into_iter().collect(),
             modified_since: query.modified_after,
-            exact_total: true,
             limit: query.list.per_page,
             today: Utc::now().with_timezone(&London).date_naive(),
             ..SearchRequest::default()
@@ -313,7 +314,7 @@ impl Directory {
         request.offset = 0;
         request.limit = MAX_RESULT_WINDOW;
         let (found, venues) = self
-            .on_search_index(move |index| index.search_counting_venues(&request))
+            .on_search_index(move |index| index.search_counting_venues(&request, SearchOptions::COUNTED))
             .await?;
         if found.total > MAX_RESULT_WINDOW {
             return Err(Error::invalid(

@@ -16,7 +16,7 @@ impl SegmentSearch {
     /// so a count of a million listings changed since a date is tantivy's, not a visit to each.
     pub(super) fn checks_each_match(&self) -> bool {
         let request = &self.request;
-        request.facets
+        self.facets
             || request.near.is_some()
             || request.age.is_some()
             || request.minimum_age_at_least.is_some()
@@ -47,7 +47,7 @@ impl SegmentSearch {
     /// their bits; the rest one by one.
     pub(super) fn count_in_range(&mut self, candidates: &Bits) -> usize {
         let (words, set) = candidates.words();
-        let tallies = self.request.facets;
+        let tallies = self.facets;
         let mut total = 0;
         for at in set {
             let candidate = words[at];
@@ -125,7 +125,7 @@ impl SegmentSearch {
         let (Some(near), Some(plane)) = (&self.request.near, &self.plane) else {
             return Some(None);
         };
-        let reach = self.request.reach_km().unwrap_or(near.radius_km);
+        let reach = self.request.reach_km(self.ring_km).unwrap_or(near.radius_km);
         // Venues the flat map puts clearly beyond reach cannot be the nearest within it.
         let nearest = self
             .columns
@@ -153,7 +153,7 @@ impl SegmentSearch {
         if self.within.as_ref().is_some_and(|within| within.contains(doc)) {
             return true;
         }
-        let reach = self.request.reach_km().unwrap_or(near.radius_km);
+        let reach = self.request.reach_km(self.ring_km).unwrap_or(near.radius_km);
         let venue_within = self.columns.venues.of(doc).iter().any(|&packed| {
             let (lat, lng) = unpack_venue(packed);
             plane

@@ -25,7 +25,7 @@ use crate::search::document::AssetKind;
 use crate::search::fields::Fields;
 use crate::search::query::term_bitset::TermBitSetQuery;
 use crate::search::query::term_docs::Bits;
-use crate::search::request::{SearchRequest, SortOrder};
+use crate::search::request::{SearchOptions, SearchRequest, SortOrder};
 
 pub use columns::{ColumnCache, SearcherColumns};
 use columns::{SegmentColumns, MIXED, WORD_TALLY_FROM};
@@ -56,7 +56,8 @@ pub struct RawHit {
 #[derive(Debug, Clone, Default)]
 pub struct Collected {
     pub hits: Vec<RawHit>,
-    /// Matches counted: all of them with `exact_total` or facets, else at least those kept.
+    /// Matches counted: all of them when [`SearchOptions`] ask for the exact total or facets,
+    /// else at least those kept.
     pub total: usize,
     /// More matches follow this page.
     pub has_more: bool,
@@ -80,6 +81,11 @@ pub enum Pass {
 
 pub struct SearchCollector {
     pub request: Arc<SearchRequest>,
+    /// What is counted besides the page (facets are tallied by passes that count).
+    pub options: SearchOptions,
+    /// Only venues this far from the request's point, and no listing by the area it serves:
+    /// a ring tried inside the radius (see `SearchIndex::search`).
+    pub ring_km: Option<f64>,
     pub fields: Fields,
     /// Text relevance is computed (the request has words and the pass ranks).
     pub scoring: bool,
@@ -94,6 +100,10 @@ pub struct SearchCollector {
 /// What the collector needs of a segment, looked up once.
 pub struct SegmentSearch {
     request: Arc<SearchRequest>,
+    /// Facets asked ([`SearchOptions::facets`]).
+    facets: bool,
+    /// The ring tried, if any ([`SearchCollector::ring_km`]).
+    ring_km: Option<f64>,
     scoring: bool,
     columns: Arc<SegmentColumns>,
     /// Documents serving an area that contains the search point (none within a ring).

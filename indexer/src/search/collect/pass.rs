@@ -27,18 +27,20 @@ impl Collector for SearchCollector {
         // Documents serving an area that contains the point (a few thousand at most): one bit
         // test per match instead of the area column's lookups.
         let serving_here = match &self.request.near {
-            Some(near) if self.request.ring_km.is_none() => documents_with_any_of(
+            Some(near) if self.ring_km.is_none() => documents_with_any_of(
                 reader,
                 self.fields.area,
                 near.containing_places.iter().map(PlaceCode::as_str),
             )?,
             _ => None,
         };
-        let counts_facets = self.request.facets && self.pass != Pass::Page;
+        let counts_facets = self.options.facets && self.pass != Pass::Page;
         let need_counts = facet_slots(&columns.need, counts_facets);
         let district_counts = facet_slots(&columns.district, counts_facets);
         Ok(SegmentSearch {
             request: self.request.clone(),
+            facets: self.options.facets,
+            ring_km: self.ring_km,
             scoring: self.scoring,
             columns,
             serving_here,
@@ -181,7 +183,7 @@ impl SegmentCollector for SegmentSearch {
             return;
         }
         self.total += 1;
-        if self.request.facets && self.pass != Pass::Page {
+        if self.facets && self.pass != Pass::Page {
             self.count_facets(doc);
         }
         if self.pass == Pass::Count {

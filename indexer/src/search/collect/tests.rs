@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::domain::{GeoPoint, NeedCode, PlaceCode};
-use crate::search::{AssetDocument, Near, SearchIndex, SearchRequest};
+use crate::search::{AssetDocument, Near, SearchIndex, SearchOptions, SearchRequest};
 
 /// Counting facets a word (64 documents) at a time, by the needs' bits and by words of one
 /// district, gives the counts of tallying match by match, and of counting listing by listing:
@@ -106,13 +106,15 @@ fn facets_counted_by_words_are_those_counted_by_match() {
                 radius_km,
                 containing_places: Vec::new(),
             }),
-            facets: true,
-            exact_total: true,
             limit: 10,
             ..SearchRequest::default()
         };
-        let counted = index.search(&request).expect("search");
-        let every = index.search_exhaustively(&request).expect("every match");
+        let counted = index
+            .search(&request, SearchOptions::COUNTED_WITH_FACETS)
+            .expect("search");
+        let every = index
+            .search_exhaustively(&request, SearchOptions::COUNTED_WITH_FACETS)
+            .expect("every match");
         assert!(counted.total > 50, "{radius_km} km: {} matches", counted.total);
         assert_eq!(counted.total, every.total, "{radius_km} km");
         assert_eq!(counted.need_counts, every.need_counts, "{radius_km} km");

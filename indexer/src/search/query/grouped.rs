@@ -8,11 +8,13 @@
 //! beat a page in [`super::top_words::TopWords`] ([`super::candidates`]), bits to count) share
 //! [`Grouping::score`] and [`Grouping::split_bits`], so a listing scores the same bits on every path.
 
+use std::ops::Range;
 use std::sync::Arc;
 
 use tantivy::query::Scorer;
 use tantivy::{DocId, DocSet, Score, SegmentReader, Term, TERMINATED};
 
+use super::scratch::ScratchWords;
 use super::term_docs::{word_count, TermDocs, Words};
 
 /// Which word each term of a text is a form of, and how many words a listing needs.
@@ -30,30 +32,40 @@ impl Grouping {
     /// match, or `None` if it does not match: every matching term added exactly when it has
     /// enough words, else the terms that match alone.
     pub fn score(&self, matched: impl Iterator<Item = (usize, Score)>) -> Option<Score> {
-        let (mut alone, mut alone_sum, mut words, mut words_sum) = (false, 0.0f64, 0u64, 0.0f64);
+        let mut sum = GroupSum::default();
         for (at, score) in matched {
-            match self.word_of[at] {
-                None => {
-                    alone = true;
-                    alone_sum += f64::from(score);
-                }
-                Some(word) => {
-                    words |= 1 << word;
-                    words_sum += f64::from(score);
-                }
+            self.add(&mut sum, at, score);
+        }
+        self.finish(&sum)
+    }
+
+    /// Adds the score of term `at` to a listing's `sum` (terms in the query's order).
+    pub fn add(&self, sum: &mut GroupSum, at: usize, score: Score) {
+        match self.word_of[at] {
+            None => {
+                sum.alone = true;
+                sum.alone_sum += f64::from(score);
+            }
+            Some(word) => {
+                sum.words |= 1 << word;
+                sum.words_sum += f64::from(score);
             }
         }
-        let enough = words.count_ones() as usize >= self.required;
-        match (enough, alone) {
-            (true, _) => Some((alone_sum + words_sum) as Score),
-            (false, true) => Some(alone_sum as Score),
+    }
+
+    /// A listing's score from its terms' `sum` ([`Grouping::score`]).
+    pub fn finish(&self, sum: &GroupSum) -> Option<Score> {
+        let enough = sum.words.count_ones() as usize >= self.required;
+        match (enough, sum.alone) {
+            (true, _) => Some((sum.alone_sum + sum.words_sum) as Score),
+            (false, true) => Some(sum.alone_sum as Score),
             (false, false) => None,
         }
     }
 
     /// The segment's documents (deleted ones too) that match, as bits: those with enough words
     /// or a term that matches alone ([`Grouping::split_bits`], ORed).
-    pub fn bits(&self, reader: &SegmentReader, terms: &[Term], documents: &TermDocs) -> tantivy::Result<Vec<u64>> {
+    pub fn bits(&self, reader: &SegmentReader, terms: &[Term], documents: &TermDocs) -> tantivy::Result<ScratchWords> {
         let GroupBits { mut enough, alone, .. } = self.split_bits(reader, terms, documents, false)?;
         for (enough, alone) in enough.iter_mut().zip(&alone) {
             *enough |= alone;
@@ -72,11 +84,54 @@ impl Grouping {
         documents: &TermDocs,
         each_term: bool,
     ) -> tantivy::Result<GroupBits> {
+        let all = 0..word_count(reader);
+        self.split_bits_in(reader, terms, documents, each_term, std::slice::from_ref(&all))
+    }
+
+    /// The segment's documents that match, as bits, read and counted only in the stretches of
+    /// words `runs` (in order; the bits outside them are left unset): a radius's listings lie
+    /// in a few dozen stretches of a national index's words.
+    pub fn bits_in(
+        &self,
+        reader: &SegmentReader,
+        terms: &[Term],
+        documents: &TermDocs,
+        runs: &[Range<usize>],
+    ) -> tantivy::Result<ScratchWords> {
+        let GroupBits { mut enough, alone, .. } = self.split_bits_in(reader, terms, documents, false, runs)?;
+        for run in runs {
+            for (enough, alone) in enough[run.clone()].iter_mut().zip(&alone[run.clone()]) {
+                *enough |= alone;
+            }
+        }
+        Ok(enough)
+    }
+
+    /// [`Grouping::split_bits`] in the stretches of words `runs` (in order) alone.
+    fn split_bits_in(
+        &self,
+        reader: &SegmentReader,
+        terms: &[Term],
+        documents: &TermDocs,
+        each_term: bool,
+        runs: &[Range<usize>],
+    ) -> tantivy::Result<GroupBits> {
         let length = word_count(reader);
         let all = 0..length;
         let words = self.word_of.iter().flatten().max().map_or(0, |most| most + 1);
-        let mut by_word = vec![vec![0u64; length]; words];
-        let mut alone = vec![0u64; length];
+        // Terms are read from the first stretch to the last (`TermDocs::add`), and counted
+        // in the stretches alone.
+        let dirty = match (runs.first(), runs.last()) {
+            (Some(first), Some(last)) => first.start..last.end,
+            _ => 0..0,
+        };
+        let scratch = || {
+            let mut words = ScratchWords::zeroed(length);
+            words.set_dirty(dirty.clone());
+            words
+        };
+        let mut by_word: Vec<ScratchWords> = (0..words).map(|_| scratch()).collect();
+        let mut alone = scratch();
         let mut each = Vec::with_capacity(terms.len());
         for (term, word) in terms.iter().zip(&self.word_of) {
             let bits = match word {
@@ -84,16 +139,16 @@ impl Grouping {
                 None => &mut alone,
             };
             if !each_term {
-                documents.add(reader, term, bits, std::slice::from_ref(&all))?;
+                documents.add(reader, term, bits, runs)?;
                 continue;
             }
             // A common term's kept bits, else its postings read into bits of its own.
             let own: Words = match documents.kept(reader, term)? {
                 Some(kept) => kept,
                 None => {
-                    let mut own = vec![0u64; length];
+                    let mut own = ScratchWords::zeroed(length);
                     documents.add(reader, term, &mut own, std::slice::from_ref(&all))?;
-                    own.into()
+                    Words::from(&own[..])
                 }
             };
             for (bits, own) in bits.iter_mut().zip(own.iter()) {
@@ -104,8 +159,8 @@ impl Grouping {
         // Bit planes of each document's count of words, wide enough for every word.
         let planes = (usize::BITS - words.leading_zeros()) as usize;
         let mut counts = vec![0u64; planes.max(1)];
-        let mut enough = vec![0u64; length];
-        for (at, enough) in enough.iter_mut().enumerate() {
+        let mut enough = scratch();
+        for at in runs.iter().flat_map(|run| run.start.min(length)..run.end.min(length)) {
             counts.iter_mut().for_each(|plane| *plane = 0);
             for word in &by_word {
                 let mut carry = word[at];
@@ -118,19 +173,29 @@ impl Grouping {
                     }
                 }
             }
-            *enough = at_least(&counts, self.required);
+            enough[at] = at_least(&counts, self.required);
         }
         Ok(GroupBits { enough, alone, each })
     }
 }
 
+/// What a listing's matching terms add up to so far ([`Grouping::add`]): the terms that match
+/// alone and the words' terms apart, each added exactly (in `f64`), and which words it has.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct GroupSum {
+    alone: bool,
+    alone_sum: f64,
+    words: u64,
+    words_sum: f64,
+}
+
 /// A segment's matches of a [`Grouping`], as bits (64 documents to a word).
 pub struct GroupBits {
     /// Documents with terms of at least `required` words: they score every matching term.
-    pub enough: Vec<u64>,
+    pub enough: ScratchWords,
     /// Documents with a term that matches alone (a need named by a synonym): those without
     /// enough words score these terms only.
-    pub alone: Vec<u64>,
+    pub alone: ScratchWords,
     /// Each term's documents, in the query's order (when asked for).
     pub each: Vec<Words>,
 }

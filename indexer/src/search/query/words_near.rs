@@ -8,23 +8,32 @@
 //! in a town, for a few hundred matches. Here each word's postings are sought at those
 //! listings alone, one word after another, and each listing's scores are added as
 //! [`TopWords`](super::top_words::TopWords) adds them (exactly, in `f64`): a listing scores what the
-//! words alone score it, plus the filter's constant.
+//! words alone score it, plus the filter's constant. Three words or more are scored as
+//! [`Grouping`] scores them, among the listings with enough of the words
+//! ([`TermBitSetQuery::and_grouped`]).
+
+use std::sync::Arc;
 
 use tantivy::postings::BlockSegmentPostings;
 use tantivy::query::{Bm25Weight, EnableScoring, Explanation, Query, Scorer, Weight};
 use tantivy::schema::IndexRecordOption;
 use tantivy::{DocId, DocSet, Score, SegmentReader, Term, TERMINATED};
 
+use super::grouped::{GroupSum, Grouping};
 use super::term_bitset::{explain_by_seeking, TermBitSetQuery};
 use super::term_maxima::fieldnorms;
 use super::top_words::boosted_bm25;
 
 /// Any of `terms` (each with its boost) among `candidates`, which must have the same terms
 /// folded in: a candidate scores its terms' BM25 added up, plus the candidates' constant.
+/// With a `grouping` (three words or more), `candidates` must have the grouped terms folded
+/// in ([`TermBitSetQuery::and_grouped`]), and a candidate scores as [`Grouping::score`] adds
+/// its terms' BM25.
 #[derive(Clone, Debug)]
 pub struct WordsNear {
     pub terms: Vec<(Term, Score)>,
     pub candidates: TermBitSetQuery,
+    pub grouping: Option<Arc<Grouping>>,
 }
 
 impl Query for WordsNear {
@@ -59,8 +68,10 @@ impl Weight for WordsNearWeight {
             docs.push(bits.doc());
             bits.advance();
         }
-        let mut sums = vec![0f64; docs.len()];
-        for ((term, _), weight) in self.query.terms.iter().zip(bm25) {
+        let grouping = self.query.grouping.as_deref();
+        let mut sums = vec![0f64; if grouping.is_some() { 0 } else { docs.len() }];
+        let mut group_sums = vec![GroupSum::default(); if grouping.is_some() { docs.len() } else { 0 }];
+        for (at, ((term, _), weight)) in self.query.terms.iter().zip(bm25).enumerate() {
             let inverted = reader.inverted_index(term.field())?;
             let Some(info) = inverted.get_term_info(term)? else {
                 continue;
@@ -68,15 +79,27 @@ impl Weight for WordsNearWeight {
             let weight = weight.boost_by(boost);
             let fieldnorms = fieldnorms(reader, term)?;
             let mut postings = inverted.read_block_postings_from_terminfo(&info, IndexRecordOption::WithFreqs)?;
-            let score = |doc: DocId, term_freq: u32| f64::from(weight.score(fieldnorms.fieldnorm_id(doc), term_freq));
-            add_scores(&docs, &mut sums, &mut postings, score);
+            let score = |doc: DocId, term_freq: u32| weight.score(fieldnorms.fieldnorm_id(doc), term_freq);
+            match grouping {
+                None => add_scores(&docs, &mut postings, |slot, doc, freq| {
+                    sums[slot] += f64::from(score(doc, freq))
+                }),
+                Some(grouping) => add_scores(&docs, &mut postings, |slot, doc, freq| {
+                    grouping.add(&mut group_sums[slot], at, score(doc, freq))
+                }),
+            }
         }
         let constant = self.query.candidates.constant(boost);
-        Ok(Box::new(WordsNearScorer {
-            scores: sums.into_iter().map(|sum| sum as Score + constant).collect(),
-            docs,
-            at: 0,
-        }))
+        let (docs, scores) = match grouping {
+            None => (docs, sums.into_iter().map(|sum| sum as Score + constant).collect()),
+            // Every candidate has enough words (they are folded in): each scores.
+            Some(grouping) => docs
+                .into_iter()
+                .zip(&group_sums)
+                .filter_map(|(doc, sum)| Some((doc, grouping.finish(sum)? + constant)))
+                .unzip(),
+        };
+        Ok(Box::new(WordsNearScorer { scores, docs, at: 0 }))
     }
 
     fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
@@ -84,17 +107,12 @@ impl Weight for WordsNearWeight {
     }
 }
 
-/// Adds to each of `docs`' sums its `score` for the term of `postings` (its frequency there),
-/// where it has the term: a block of postings is decoded only where it may hold one of `docs`,
-/// and read beside them (`docs` and the postings are both in order), never sought document by
-/// document (where most listings in range have the word, ten words' seeks cost more than the
-/// rest of the search).
-fn add_scores(
-    docs: &[DocId],
-    sums: &mut [f64],
-    postings: &mut BlockSegmentPostings,
-    score: impl Fn(DocId, u32) -> f64,
-) {
+/// Calls `add` with each of `docs` that has the term of `postings` (its slot in `docs`, the
+/// document, its frequency there): a block of postings is decoded only where it may hold one
+/// of `docs`, and read beside them (`docs` and the postings are both in order), never sought
+/// document by document (where most listings in range have the word, ten words' seeks cost
+/// more than the rest of the search).
+fn add_scores(docs: &[DocId], postings: &mut BlockSegmentPostings, mut add: impl FnMut(usize, DocId, u32)) {
     let mut slot = 0;
     while let Some(&target) = docs.get(slot) {
         postings.seek(target);
@@ -109,7 +127,7 @@ fn add_scores(
             }
             match docs.get(slot) {
                 Some(&candidate) if candidate == doc => {
-                    sums[slot] += score(doc, postings.freq(at));
+                    add(slot, doc, postings.freq(at));
                     slot += 1;
                 }
                 Some(_) => {}

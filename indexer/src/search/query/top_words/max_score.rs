@@ -26,6 +26,11 @@ impl MaxScoreClause {
         if self.lacks(doc) {
             return 0.0;
         }
+        self.at_length(doc)
+    }
+
+    /// The most it can score at `doc` if `doc` has it, given the length of `doc`'s field.
+    pub(super) fn at_length(&self, doc: DocId) -> f64 {
         self.by_length[usize::from(self.fieldnorms.fieldnorm_id(doc))]
     }
 
