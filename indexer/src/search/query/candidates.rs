@@ -149,8 +149,8 @@ mod tests {
         let enough: Vec<u64> = bits(&all[..100]).to_vec();
         let alone: Vec<u64> = bits(&all[100..]).to_vec();
         let mut candidates = Candidates::new(GroupBits {
-            enough: enough.into(),
-            alone: alone.into(),
+            enough,
+            alone,
             each: Vec::new(),
         });
         let terms = [

@@ -14,7 +14,6 @@ use std::sync::Arc;
 use tantivy::query::Scorer;
 use tantivy::{DocId, DocSet, Score, SegmentReader, Term, TERMINATED};
 
-use super::scratch::ScratchWords;
 use super::term_docs::{word_count, TermDocs, Words};
 
 /// Which word each term of a text is a form of, and how many words a listing needs.
@@ -65,7 +64,7 @@ impl Grouping {
 
     /// The segment's documents (deleted ones too) that match, as bits: those with enough words
     /// or a term that matches alone ([`Grouping::split_bits`], ORed).
-    pub fn bits(&self, reader: &SegmentReader, terms: &[Term], documents: &TermDocs) -> tantivy::Result<ScratchWords> {
+    pub fn bits(&self, reader: &SegmentReader, terms: &[Term], documents: &TermDocs) -> tantivy::Result<Vec<u64>> {
         let GroupBits { mut enough, alone, .. } = self.split_bits(reader, terms, documents, false)?;
         for (enough, alone) in enough.iter_mut().zip(&alone) {
             *enough |= alone;
@@ -97,7 +96,7 @@ impl Grouping {
         terms: &[Term],
         documents: &TermDocs,
         runs: &[Range<usize>],
-    ) -> tantivy::Result<ScratchWords> {
+    ) -> tantivy::Result<Vec<u64>> {
         let GroupBits { mut enough, alone, .. } = self.split_bits_in(reader, terms, documents, false, runs)?;
         for run in runs {
             for (enough, alone) in enough[run.clone()].iter_mut().zip(&alone[run.clone()]) {
@@ -119,19 +118,8 @@ impl Grouping {
         let length = word_count(reader);
         let all = 0..length;
         let words = self.word_of.iter().flatten().max().map_or(0, |most| most + 1);
-        // Terms are read from the first stretch to the last (`TermDocs::add`), and counted
-        // in the stretches alone.
-        let dirty = match (runs.first(), runs.last()) {
-            (Some(first), Some(last)) => first.start..last.end,
-            _ => 0..0,
-        };
-        let scratch = || {
-            let mut words = ScratchWords::zeroed(length);
-            words.set_dirty(dirty.clone());
-            words
-        };
-        let mut by_word: Vec<ScratchWords> = (0..words).map(|_| scratch()).collect();
-        let mut alone = scratch();
+        let mut by_word = vec![vec![0u64; length]; words];
+        let mut alone = vec![0u64; length];
         let mut each = Vec::with_capacity(terms.len());
         for (term, word) in terms.iter().zip(&self.word_of) {
             let bits = match word {
@@ -146,9 +134,9 @@ impl Grouping {
             let own: Words = match documents.kept(reader, term)? {
                 Some(kept) => kept,
                 None => {
-                    let mut own = ScratchWords::zeroed(length);
+                    let mut own = vec![0u64; length];
                     documents.add(reader, term, &mut own, std::slice::from_ref(&all))?;
-                    Words::from(&own[..])
+                    own.into()
                 }
             };
             for (bits, own) in bits.iter_mut().zip(own.iter()) {
@@ -159,7 +147,7 @@ impl Grouping {
         // Bit planes of each document's count of words, wide enough for every word.
         let planes = (usize::BITS - words.leading_zeros()) as usize;
         let mut counts = vec![0u64; planes.max(1)];
-        let mut enough = scratch();
+        let mut enough = vec![0u64; length];
         for at in runs.iter().flat_map(|run| run.start.min(length)..run.end.min(length)) {
             counts.iter_mut().for_each(|plane| *plane = 0);
             for word in &by_word {
@@ -192,10 +180,10 @@ pub struct GroupSum {
 /// A segment's matches of a [`Grouping`], as bits (64 documents to a word).
 pub struct GroupBits {
     /// Documents with terms of at least `required` words: they score every matching term.
-    pub enough: ScratchWords,
+    pub enough: Vec<u64>,
     /// Documents with a term that matches alone (a need named by a synonym): those without
     /// enough words score these terms only.
-    pub alone: ScratchWords,
+    pub alone: Vec<u64>,
     /// Each term's documents, in the query's order (when asked for).
     pub each: Vec<Words>,
 }

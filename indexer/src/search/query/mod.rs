@@ -7,12 +7,10 @@
 //! - `grouped`, `candidates`: three words or more, half of them needed, and which listings
 //!   could still beat a page;
 //! - [`term_bitset`]: filters (a radius's cells, needs, days) as bits;
-//! - `term_docs`, `term_cache`, `term_maxima`: what is read once per term and segment and kept;
-//! - `scratch`: bitsets borrowed per thread, zeroed again only where they were set.
+//! - `term_docs`, `term_cache`, `term_maxima`: what is read once per term and segment and kept.
 
 pub(crate) mod candidates;
 pub(crate) mod grouped;
-pub(crate) mod scratch;
 pub(crate) mod seeking_union;
 pub(crate) mod term_bitset;
 pub(crate) mod term_cache;

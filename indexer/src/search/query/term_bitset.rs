@@ -23,7 +23,6 @@ use tantivy::schema::Field;
 use tantivy::{DocId, DocSet, Score, SegmentReader, TantivyError, Term, TERMINATED};
 
 use super::grouped::Grouping;
-use super::scratch::ScratchWords;
 use super::term_docs::{read_postings, runs, word_count, Bits, TermDocs};
 
 /// Documents with any of the terms (and with one of each group folded in), each scoring a
@@ -125,11 +124,11 @@ impl TermBitSetQuery {
     /// [`TermBitSetQuery::or_within`] (deleted ones too, before the groups are folded in), if
     /// there are such terms: one read of each term's postings for both.
     pub(crate) fn documents_and_within(&self, reader: &SegmentReader) -> tantivy::Result<(Bits, Option<Bits>)> {
-        let mut words = ScratchWords::zeroed(word_count(reader));
+        let mut words = vec![0u64; word_count(reader)];
         let mut set = read_any(reader, &self.terms, &mut words)?;
         let mut within_bits = None;
         if !self.within.is_empty() {
-            let mut within = ScratchWords::zeroed(words.len());
+            let mut within = vec![0u64; words.len()];
             let within_set = read_any(reader, &self.within, &mut within)?;
             for (word, within) in words[within_set.clone()].iter_mut().zip(&within[within_set.clone()]) {
                 *word |= within;
@@ -143,14 +142,10 @@ impl TermBitSetQuery {
         // Each group is read, and ANDed, only in the stretches with bits set (bits outside
         // them, from rarer terms' postings, are never read).
         let (runs, mut group_words) = match (self.all_of.is_empty(), self.grouped.is_some()) {
-            (true, false) => (Vec::new(), ScratchWords::from(Vec::new())),
-            (true, true) => (runs(&words, set.clone()), ScratchWords::from(Vec::new())),
-            (false, _) => (runs(&words, set.clone()), ScratchWords::zeroed(words.len())),
+            (true, false) => (Vec::new(), Vec::new()),
+            (true, true) => (runs(&words, set.clone()), Vec::new()),
+            (false, _) => (runs(&words, set.clone()), vec![0u64; words.len()]),
         };
-        // A group's terms are read from the first stretch to the last (`TermDocs::add`).
-        if let (Some(first), Some(last)) = (runs.first(), runs.last()) {
-            group_words.set_dirty(first.start..last.end);
-        }
         for (at, group) in self.all_of.iter().enumerate() {
             if at > 0 {
                 for run in &runs {
@@ -233,7 +228,7 @@ pub fn documents_with_any_of<'a>(
     field: Field,
     values: impl IntoIterator<Item = &'a str>,
 ) -> tantivy::Result<Option<Bits>> {
-    let mut words = ScratchWords::zeroed(word_count(reader));
+    let mut words = vec![0u64; word_count(reader)];
     let set = read_any(reader, &TermBitSetQuery::new(field, values).terms, &mut words)?;
     Ok((!set.is_empty()).then(|| Bits::new(words, set)))
 }

@@ -15,7 +15,6 @@ use tantivy::postings::TermInfo;
 use tantivy::schema::IndexRecordOption;
 use tantivy::{DocId, DocSet, Searcher, SegmentReader, Term, TERMINATED};
 
-use super::scratch::ScratchWords;
 use super::term_cache::SegmentTermCache;
 
 /// A word is kept as a bitset when at least one listing in this many has it.
@@ -49,7 +48,7 @@ impl TermDocs {
 
     /// The live documents of the segment with any of `terms`, counted.
     pub fn count_any(&self, reader: &SegmentReader, terms: &[Term]) -> tantivy::Result<u32> {
-        let mut words = ScratchWords::zeroed(word_count(reader));
+        let mut words = vec![0u64; word_count(reader)];
         let all = 0..words.len();
         for term in terms {
             self.add(reader, term, &mut words, std::slice::from_ref(&all))?;
@@ -207,7 +206,7 @@ fn set_range(words: &mut [u64], first: DocId, last: DocId) {
 
 /// A segment's documents given as bits (64 to a word), walked as a doc set.
 pub struct Bits {
-    words: ScratchWords,
+    words: Vec<u64>,
     /// The words that may have a bit set (none after them).
     set: Range<usize>,
     /// The word being walked, and its bits not yet walked.
@@ -220,10 +219,9 @@ pub struct Bits {
 impl Bits {
     /// On the first document; `set` holds every word with a bit set (a radius sets a few
     /// stretches of a national index's words: the rest are neither counted nor walked).
-    pub fn new(mut words: ScratchWords, set: Range<usize>) -> Bits {
+    pub fn new(words: Vec<u64>, set: Range<usize>) -> Bits {
         let end = set.end.min(words.len());
         let at = set.start.min(end);
-        words.set_dirty(at..end);
         let len = words[at..end].iter().map(|word| word.count_ones()).sum();
         let rest = if at < end { words[at] } else { 0 };
         let mut bits = Bits {

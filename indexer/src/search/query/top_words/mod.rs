@@ -20,7 +20,6 @@ use tantivy::{DocId, DocSet, Score, Searcher, SegmentReader, Term, TERMINATED};
 
 use crate::search::query::candidates::{Candidates, TermBound};
 use crate::search::query::grouped::{GroupedScorer, Grouping};
-use crate::search::query::scratch::ScratchWords;
 use crate::search::query::seeking_union::{added_exactly, SeekingUnionScorer};
 use crate::search::query::term_docs::{word_count, TermDocs, Words};
 use crate::search::query::term_maxima::{fieldnorms, TermMaxima};
@@ -139,11 +138,11 @@ struct TopWordsWeight {
 impl TopWordsWeight {
     /// The segment's documents with one of the `only` terms (deleted ones too), as bits; `None`
     /// when no listing is left out.
-    fn mask(&self, reader: &SegmentReader) -> tantivy::Result<Option<ScratchWords>> {
+    fn mask(&self, reader: &SegmentReader) -> tantivy::Result<Option<Vec<u64>>> {
         if self.only.is_empty() {
             return Ok(None);
         }
-        let mut words = ScratchWords::zeroed(word_count(reader));
+        let mut words = vec![0u64; word_count(reader)];
         let all = 0..words.len();
         for term in &self.only {
             self.caches
@@ -155,11 +154,11 @@ impl TopWordsWeight {
 
     /// The segment's documents with enough of the words (any one of them when not grouped),
     /// deleted ones too, as bits.
-    fn word_bits(&self, reader: &SegmentReader) -> tantivy::Result<ScratchWords> {
+    fn word_bits(&self, reader: &SegmentReader) -> tantivy::Result<Vec<u64>> {
         if let Some(grouping) = &self.grouping {
             return grouping.bits(reader, &self.terms, &self.caches.documents);
         }
-        let mut words = ScratchWords::zeroed(word_count(reader));
+        let mut words = vec![0u64; word_count(reader)];
         let all = 0..words.len();
         for term in &self.terms {
             self.caches
@@ -476,12 +475,12 @@ fn score_candidates(
 /// A scorer's documents that are also in a mask (see [`TopWords::only`]).
 struct MaskedScorer {
     inner: Box<dyn Scorer>,
-    mask: ScratchWords,
+    mask: Vec<u64>,
 }
 
 impl MaskedScorer {
     /// On the first document of `inner` in `mask`.
-    fn new(inner: Box<dyn Scorer>, mask: ScratchWords) -> MaskedScorer {
+    fn new(inner: Box<dyn Scorer>, mask: Vec<u64>) -> MaskedScorer {
         let mut scorer = MaskedScorer { inner, mask };
         scorer.settle();
         scorer
