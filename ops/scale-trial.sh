@@ -41,11 +41,12 @@ trap cleanup EXIT
 # PostgreSQL runs as an ordinary user (as root: the postgres user Debian's package creates).
 run_pg() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 if [ ! -d "$WORK/pg" ]; then
-  mkdir -p "$WORK/pg" && [ "$(id -u)" -ne 0 ] || chown postgres "$WORK/pg"
+  mkdir -p "$WORK/pg"
+  if [ "$(id -u)" -eq 0 ]; then chown postgres "$WORK/pg"; fi
   run_pg "$PG_BIN/initdb" -D "$WORK/pg" -A trust -U postgres >/dev/null
 fi
 chmod 755 "$WORK"
-run_pg "$PG_BIN/pg_ctl" -D "$WORK/pg" -l "$WORK/pg.log" -w \
+run_pg "$PG_BIN/pg_ctl" -D "$WORK/pg" -l "$WORK/pg/server.log" -w \
   -o "-p $PG_PORT -k /tmp -c listen_addresses=127.0.0.1" start >/dev/null
 "$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'directory'" | grep -q 1 \
   || "$PG_BIN/createdb" -h 127.0.0.1 -p "$PG_PORT" -U postgres directory

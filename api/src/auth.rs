@@ -150,6 +150,15 @@ pub async fn admit(
                     limiter.charge_failed_token(client).map_err(too_many_requests)?;
                     return Err(unauthenticated(&message));
                 }
+                Err(error) if error.is_database_unreachable() => {
+                    tracing::warn!(?error, "token check: the database cannot be reached");
+                    return Err(error_response(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        "the database cannot be reached just now; try again shortly",
+                        crate::graphql::error::UNAVAILABLE,
+                        serde_json::Value::Null,
+                    ));
+                }
                 Err(error) => {
                     tracing::error!(?error, "token check failed");
                     return Err(error_response(

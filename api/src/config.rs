@@ -33,7 +33,7 @@ pub struct Config {
 
     /// Proxies whose `X-Forwarded-For`/`Forwarded` headers name the client, as addresses or
     /// networks (comma-separated, e.g. `127.0.0.1,10.0.0.0/8`). Empty: none are believed.
-    #[arg(long, env = "TRUSTED_PROXIES", value_delimiter = ',')]
+    #[arg(long, env = "TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_proxy)]
     pub trusted_proxies: Vec<IpNet>,
 
     /// Connections open at once; further clients wait until one closes.
@@ -114,6 +114,14 @@ impl Config {
 }
 
 /// An origin as browsers send it: `scheme://host[:port]`, nothing after.
+/// A proxy's address (`127.0.0.1`, one host) or network (`10.0.0.0/8`).
+fn parse_proxy(raw: &str) -> Result<IpNet, String> {
+    let raw = raw.trim();
+    raw.parse::<IpNet>()
+        .or_else(|_| raw.parse::<std::net::IpAddr>().map(IpNet::from))
+        .map_err(|_| format!("{raw:?} is neither an IP address nor a network like 10.0.0.0/8"))
+}
+
 /// A `postgres://` or `postgresql://` URL (the only shared database the directory runs on).
 fn parse_database_url(raw: &str) -> Result<String, String> {
     let url = raw.trim();
@@ -176,6 +184,22 @@ mod tests {
 
     /// The search index's follow interval is a setting with a documented default, given on the
     /// command line (or `INDEX_FOLLOW_INTERVAL_MS`), never below a millisecond.
+    #[test]
+    fn trusted_proxies_are_addresses_or_networks() {
+        let proxies = |value: &str| {
+            Config::try_parse_from(["api", "--trusted-proxies", value]).map(|config| config.trusted_proxies)
+        };
+        assert_eq!(
+            proxies("127.0.0.1,10.0.0.0/8").expect("both forms"),
+            vec!["127.0.0.1/32".parse::<IpNet>().unwrap(), "10.0.0.0/8".parse().unwrap()]
+        );
+        assert_eq!(
+            proxies("::1").expect("ipv6 host"),
+            vec!["::1/128".parse::<IpNet>().unwrap()]
+        );
+        assert!(proxies("proxy.internal").is_err());
+    }
+
     #[test]
     fn the_follow_interval_is_configured() {
         let interval = |args: &[&str]| {

@@ -107,7 +107,12 @@ impl Directory {
     /// reindex`): a missing index would otherwise be built on opening and then all over again,
     /// or be fed the whole change log while the rebuild reads.
     pub async fn open_to_rebuild_index(data_dir: &Path) -> Result<Directory> {
-        Directory::open_with(data_dir, false, DirectoryOptions::default()).await
+        Directory::open_to_rebuild_index_with(data_dir, DirectoryOptions::default()).await
+    }
+
+    /// [`Directory::open_to_rebuild_index`] with `options` (a shared database, say).
+    pub async fn open_to_rebuild_index_with(data_dir: &Path, options: DirectoryOptions) -> Result<Directory> {
+        Directory::open_with(data_dir, false, options).await
     }
 
     async fn open_with(data_dir: &Path, bring_index_up_to_date: bool, options: DirectoryOptions) -> Result<Directory> {

@@ -25,6 +25,12 @@ struct Cli {
     #[arg(long, env = "DATA_DIR", default_value = "./data", global = true)]
     data_dir: PathBuf,
 
+    /// The shared PostgreSQL database of a scaled-out directory (`postgres://...`); without it
+    /// the commands work on the SQLite file in the data directory (whose search index they
+    /// then keep up to date too).
+    #[arg(long, env = "DATABASE_URL", global = true)]
+    database_url: Option<String>,
+
     #[command(subcommand)]
     command: Command,
 }
@@ -88,7 +94,10 @@ async fn main() -> anyhow::Result<()> {
     }
     // Only `seed` makes a data directory: any other command in the wrong folder would
     // otherwise answer from a fresh seed as if it were the real directory.
-    if !matches!(cli.command, Command::Seed) && !cli.data_dir.join(indexer::directory::DATABASE_FILE).exists() {
+    if cli.database_url.is_none()
+        && !matches!(cli.command, Command::Seed)
+        && !cli.data_dir.join(indexer::directory::DATABASE_FILE).exists()
+    {
         anyhow::bail!(
             "no directory database in {} (looked for {}); run `indexer --data-dir {} seed` or start the server there to create one",
             cli.data_dir.display(),
@@ -96,9 +105,13 @@ async fn main() -> anyhow::Result<()> {
             cli.data_dir.display()
         );
     }
+    let options = indexer::DirectoryOptions {
+        database_url: cli.database_url.clone(),
+        ..indexer::DirectoryOptions::default()
+    };
     let open = match cli.command {
-        Command::Reindex => indexer::Directory::open_to_rebuild_index(&cli.data_dir).await,
-        _ => indexer::Directory::open(&cli.data_dir).await,
+        Command::Reindex => indexer::Directory::open_to_rebuild_index_with(&cli.data_dir, options).await,
+        _ => indexer::Directory::open_with_options(&cli.data_dir, options).await,
     };
     let directory = open.with_context(|| format!("opening data directory {}", cli.data_dir.display()))?;
     match cli.command {

@@ -208,6 +208,14 @@ async fn while_the_database_is_away_searches_answer_writes_are_unavailable_and_i
     let test = replica(&database, Some(template_dir)).await;
     let base = test.serve().await;
     let moderator = moderator(&test).await;
+    let principal = moderator.principal.as_ref().expect("a principal").id;
+    let token = test
+        .directory
+        .store()
+        .issue_token(principal)
+        .await
+        .expect("token")
+        .secret;
     let organization = test
         .data(r#"{ organizations(first: 1) { edges { node { id } } } }"#)
         .await["organizations"]["edges"][0]["node"]["id"]
@@ -260,6 +268,17 @@ async fn while_the_database_is_away_searches_answer_writes_are_unavailable_and_i
     );
     let refused = test.execute_as(&moderator, &create).await;
     assert_eq!(refused["errors"][0]["extensions"]["code"], "UNAVAILABLE", "{refused:#}");
+    // Over HTTP with a bearer token (checked against the database first): 503, `UNAVAILABLE`.
+    let response = reqwest::Client::new()
+        .post(format!("{base}/graphql"))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({ "query": create }))
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(response.status(), 503);
+    let body: serde_json::Value = response.json().await.expect("json");
+    assert_eq!(body["errors"][0]["extensions"]["code"], "UNAVAILABLE", "{body:#}");
 
     admin_statement(
         &admin,
