@@ -191,11 +191,14 @@ mod tests {
         };
         assert_eq!(
             proxies("127.0.0.1,10.0.0.0/8").expect("both forms"),
-            vec!["127.0.0.1/32".parse::<IpNet>().unwrap(), "10.0.0.0/8".parse().unwrap()]
+            vec![
+                "127.0.0.1/32".parse::<IpNet>().expect("net"),
+                "10.0.0.0/8".parse().expect("net")
+            ]
         );
         assert_eq!(
             proxies("::1").expect("ipv6 host"),
-            vec!["::1/128".parse::<IpNet>().unwrap()]
+            vec!["::1/128".parse::<IpNet>().expect("net")]
         );
         assert!(proxies("proxy.internal").is_err());
     }
