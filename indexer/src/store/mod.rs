@@ -1,7 +1,9 @@
-//! The store: SQLite through sqlx, the source of truth for everything the directory holds.
+//! The store: the source of truth for everything the directory holds, on SQLite (the embedded
+//! default, one file in WAL mode) or on a PostgreSQL that several API replicas share.
 //!
 //! # Layout
-//! - this module: opening the database (WAL), migrations, the `meta` key/value table.
+//! - [`db`]: the two backends behind one query API; where their SQL differs, the caller picks.
+//! - this module: opening the database, migrations, the `meta` key/value table.
 //! - [`write`]: inserts, one intent per function, run inside a caller's transaction.
 //! - [`read`]: queries, returning domain types.
 //! - [`feed`]: set-wise reads for the search index, and the change log it follows.
