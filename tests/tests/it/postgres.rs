@@ -302,3 +302,172 @@ async fn while_the_database_is_away_searches_answer_writes_are_unavailable_and_i
     assert!(finds(&test, "Written after the outage").await);
     test.directory.close().await;
 }
+
+const VICTIM_DATA_DIR_ENV: &str = "PG_VICTIM_DATA_DIR";
+const VICTIM_DATABASE_ENV: &str = "PG_VICTIM_DATABASE_URL";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "run by a_replica_killed_during_writes_restarts_with_every_listing_once as its victim process"]
+async fn victim_replica_writes_until_killed() {
+    let (Some(data_dir), Ok(url)) = (
+        std::env::var_os(VICTIM_DATA_DIR_ENV),
+        std::env::var(VICTIM_DATABASE_ENV),
+    ) else {
+        return;
+    };
+    let options = DirectoryOptions {
+        database_url: Some(url),
+        ..DirectoryOptions::default()
+    };
+    let directory = Directory::open_with_options(std::path::Path::new(&data_dir), options)
+        .await
+        .expect("victim opens");
+    let test = TestDirectory {
+        schema: api::graphql::build_schema(directory.clone()),
+        directory,
+        data_dir: tempfile::tempdir().expect("unused"),
+        database: None,
+    };
+    let moderator = moderator(&test).await;
+    let organization = test
+        .data(r#"{ organizations(first: 1) { edges { node { id } } } }"#)
+        .await["organizations"]["edges"][0]["node"]["id"]
+        .as_str()
+        .expect("an organisation")
+        .to_string();
+    for n in 0.. {
+        let created = test
+            .data_as(
+                &moderator,
+                &format!(
+                    r#"mutation {{ createService(organizationId: "{organization}", input: {{name: "Victim class {n}", description: "Example listing written until the process is killed", needs: ["social-connection"]}}) {{ id }} }}"#
+                ),
+            )
+            .await;
+        // Printed only once the write is acknowledged.
+        println!("acknowledged {}", created["createService"]["id"].as_str().expect("id"));
+    }
+}
+
+/// A replica killed with SIGKILL while it writes, and started again on its own data directory:
+/// every acknowledged listing is in the database and searchable once, on it and on a replica
+/// that watched, and both indexes hold exactly what the database holds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replica_killed_during_writes_restarts_with_every_listing_once() {
+    use std::io::BufRead;
+    let Some(admin) = admin_url() else { return };
+    let (database, template_dir) = TestDatabase::seeded(&admin);
+    let observer = replica(&database, Some(template_dir)).await;
+    let before = observer.directory.search_index().num_docs();
+    let services_before = observer.directory.store().count("services").await.expect("count");
+    let victim_dir = tempfile::tempdir().expect("temp dir");
+    copy_tree(template_dir, victim_dir.path());
+
+    let mut victim = std::process::Command::new(std::env::current_exe().expect("test binary"))
+        .args([
+            "--ignored",
+            "--exact",
+            "postgres::victim_replica_writes_until_killed",
+            "--nocapture",
+        ])
+        .env(VICTIM_DATA_DIR_ENV, victim_dir.path())
+        .env(VICTIM_DATABASE_ENV, database.url())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("victim starts");
+    let stdout = victim.stdout.take().expect("stdout");
+    let (sender, receiver) = std::sync::mpsc::channel::<String>();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(std::result::Result::ok)
+        {
+            if let Some(id) = line.strip_prefix("acknowledged ") {
+                let _ = sender.send(id.to_string());
+            }
+        }
+    });
+    // Let it write for a while (at least a few acknowledged listings), then kill it mid-stream.
+    let started = Instant::now();
+    let mut acknowledged: Vec<String> = Vec::new();
+    while acknowledged.len() < 20 || started.elapsed() < Duration::from_secs(2) {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the victim wrote too little"
+        );
+        if let Ok(id) = receiver.recv_timeout(Duration::from_millis(100)) {
+            acknowledged.push(id);
+        }
+    }
+    victim.kill().expect("SIGKILL");
+    victim.wait().expect("victim ended");
+    acknowledged.extend(receiver.try_iter());
+
+    let restarted = replica_at(&database, victim_dir.path()).await;
+    // What the database holds: every acknowledged write, and perhaps one committed as the
+    // process died, before it could print.
+    let committed = restarted.directory.store().count("services").await.expect("count") - services_before;
+    let acknowledged_count = i64::try_from(acknowledged.len()).expect("small");
+    assert!(
+        committed == acknowledged_count || committed == acknowledged_count + 1,
+        "{committed} committed for {acknowledged_count} acknowledged"
+    );
+    // Both indexes hold exactly that: the seed plus each committed listing once.
+    let expected = before + u64::try_from(committed).expect("small");
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let (a, b) = (
+            observer.directory.search_index().num_docs(),
+            restarted.directory.search_index().num_docs(),
+        );
+        if a == expected && b == expected {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "indexes never held the database: observer {a}, restarted {b}, expected {expected}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    for id in &acknowledged {
+        for test in [&observer, &restarted] {
+            let data = test.data(&format!(r#"{{ service(id: "{id}") {{ id name }} }}"#)).await;
+            assert_eq!(data["service"]["id"], id.as_str(), "acknowledged {id} is stored");
+        }
+    }
+    let victims = r#"{ search(text: "victim class", first: 100) { totalCount } }"#;
+    let on_observer = observer.data(victims).await["search"]["totalCount"]
+        .as_i64()
+        .expect("total");
+    let on_restarted = restarted.data(victims).await["search"]["totalCount"]
+        .as_i64()
+        .expect("total");
+    assert_eq!(
+        on_observer, on_restarted,
+        "the same listings, once each, on both replicas"
+    );
+    assert!(
+        on_observer >= committed,
+        "every committed listing searchable: {on_observer} < {committed}"
+    );
+    observer.directory.close().await;
+    restarted.directory.close().await;
+}
+
+/// A replica on `data_dir` (which already holds an index) and the shared database.
+async fn replica_at(database: &TestDatabase, data_dir: &std::path::Path) -> TestDirectory {
+    let options = DirectoryOptions {
+        database_url: Some(database.url()),
+        ..DirectoryOptions::default()
+    };
+    let directory = Directory::open_with_options(data_dir, options)
+        .await
+        .expect("the killed replica starts again");
+    TestDirectory {
+        schema: api::graphql::build_schema(directory.clone()),
+        directory,
+        data_dir: tempfile::tempdir().expect("unused"),
+        database: None,
+    }
+}
