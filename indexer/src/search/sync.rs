@@ -241,16 +241,22 @@ pub const FOLLOW_INTERVAL: std::time::Duration = std::time::Duration::from_milli
 pub const FOLLOW_INTERVAL_ENV: &str = "INDEX_FOLLOW_INTERVAL_MS";
 
 /// Follows the change log for as long as the runtime runs, so a committed change is searchable
-/// within a second whichever process wrote it.
+/// within a second whichever process wrote it. On a shared PostgreSQL, a write's notice wakes
+/// the follower at once ([`listen_for_changes`]); polling every interval stays the fallback.
 pub async fn follow(directory: crate::Directory) {
     let (store, index) = (directory.store().clone(), directory.search_index().clone());
     if !index.is_writable() {
         return;
     }
+    let wake = std::sync::Arc::new(tokio::sync::Notify::new());
+    tokio::spawn(listen_for_changes(directory.clone(), wake.clone()));
     let mut interval = tokio::time::interval(directory.options().follow_interval);
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
-        interval.tick().await;
+        tokio::select! {
+            _ = interval.tick() => {}
+            () = wake.notified() => {}
+        }
         if !index.is_writable() {
             return; // the directory was closed
         }
@@ -265,6 +271,31 @@ pub async fn follow(directory: crate::Directory) {
             }
             Ok(_) => {}
             Err(error) => warn!(?error, "change log unreadable; will retry"),
+        }
+    }
+}
+
+/// Wakes the follower on each notice that another writer's change committed (PostgreSQL's
+/// LISTEN/NOTIFY; nothing on SQLite). Ends when the directory closes.
+async fn listen_for_changes(directory: crate::Directory, wake: std::sync::Arc<tokio::sync::Notify>) {
+    let index = directory.search_index().clone();
+    let mut listener = match directory.store().change_listener().await {
+        Ok(Some(listener)) => listener,
+        Ok(None) => return,
+        Err(error) => {
+            warn!(?error, "cannot listen for change notices; following by polling alone");
+            return;
+        }
+    };
+    while index.is_writable() {
+        match listener.recv().await {
+            Ok(_notice) => wake.notify_one(),
+            // Closing the directory closes its pool, which ends the wait.
+            Err(sqlx::Error::PoolClosed) => return,
+            Err(error) => {
+                warn!(?error, "change notices interrupted; reconnecting (polling meanwhile)");
+                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+            }
         }
     }
 }

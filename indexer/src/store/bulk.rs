@@ -115,6 +115,7 @@ fn code(code: &Option<PlaceCode>) -> Option<String> {
 /// entity's `seq` (the newest, if one appears twice).
 async fn append_changes(conn: &mut Conn<'_>, changes: &[(ChangeKind, Uuid)]) -> Result<HashMap<Uuid, i64>> {
     conn.lock_writes().await?;
+    conn.announce_changes().await?;
     let mut seqs = HashMap::with_capacity(changes.len());
     let now = Utc::now();
     for chunk in changes.chunks(ROWS_PER_STATEMENT) {

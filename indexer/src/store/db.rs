@@ -75,6 +75,22 @@ impl Pool {
     }
 }
 
+impl Pool {
+    /// Notices of change-log growth from every replica of a shared PostgreSQL (`None` on SQLite,
+    /// where one process writes and its follower polls). The listener reconnects by itself after
+    /// a lost connection; followers keep polling as the fallback.
+    pub async fn change_listener(&self) -> Result<Option<sqlx::postgres::PgListener>, sqlx::Error> {
+        match self {
+            Pool::Sqlite(_) => Ok(None),
+            Pool::Postgres(pool) => {
+                let mut listener = sqlx::postgres::PgListener::connect_with(pool).await?;
+                listener.listen(CHANGES_CHANNEL).await?;
+                Ok(Some(listener))
+            }
+        }
+    }
+}
+
 /// Held while one process migrates and seeds a new shared database; released when dropped
 /// (its connection closes, and PostgreSQL ends the session's lock with it).
 #[derive(Debug)]
@@ -112,6 +128,9 @@ enum Held<'c> {
     Postgres(PoolConnection<Postgres>),
 }
 
+/// The PostgreSQL notification channel a change-log append announces itself on.
+pub const CHANGES_CHANNEL: &str = "directory_changes";
+
 /// PostgreSQL advisory lock keys (SQLite needs none: it has one writer at a time).
 mod lock_keys {
     /// Held by every writing transaction until it commits, so change-log `seq` values are taken
@@ -134,6 +153,19 @@ impl Conn<'_> {
         if self.backend() == Backend::Postgres {
             query("SELECT pg_advisory_xact_lock(?)")
                 .bind(lock_keys::WRITES)
+                .execute(self)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Tells the replicas listening on a shared PostgreSQL that the change log grew, when this
+    /// transaction commits (PostgreSQL sends one notice per transaction however often this is
+    /// called, and none if it rolls back). SQLite: nothing to tell, its one process polls.
+    pub async fn announce_changes(&mut self) -> Result<(), sqlx::Error> {
+        if self.backend() == Backend::Postgres {
+            query("SELECT pg_notify(?, '')")
+                .bind(CHANGES_CHANNEL)
                 .execute(self)
                 .await?;
         }

@@ -515,6 +515,7 @@ pub struct Change {
 /// smaller one (RPDE's "no delayed interleaving", and no change a replica's follower skips).
 pub async fn record_change(conn: &mut Conn<'_>, kind: ChangeKind, id: Uuid) -> Result<i64> {
     conn.lock_writes().await?;
+    conn.announce_changes().await?;
     let seq: i64 =
         db::query_scalar("INSERT INTO change_log (kind, entity_id, changed_at) VALUES (?, ?, ?) RETURNING seq")
             .bind(kind.as_str())

@@ -127,6 +127,11 @@ impl Store {
         Ok(tx)
     }
 
+    /// See [`Pool::change_listener`].
+    pub async fn change_listener(&self) -> Result<Option<sqlx::postgres::PgListener>> {
+        Ok(self.pool.change_listener().await?)
+    }
+
     /// See [`Pool::first_start_lock`].
     pub async fn first_start_lock(&self) -> Result<db::FirstStartLock> {
         Ok(self.pool.first_start_lock().await?)

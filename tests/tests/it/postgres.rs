@@ -471,3 +471,61 @@ async fn replica_at(database: &TestDatabase, data_dir: &std::path::Path) -> Test
         database: None,
     }
 }
+
+/// With polling slowed to once a minute, a write on one replica still reaches another within a
+/// second: the writer's commit notifies (LISTEN/NOTIFY) and wakes the other's follower.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_write_notice_wakes_another_replica_without_waiting_for_its_poll() {
+    let Some(admin) = admin_url() else { return };
+    let (database, template_dir) = TestDatabase::seeded(&admin);
+    let slow = |dir: &std::path::Path| {
+        copy_tree(template_dir, dir);
+        DirectoryOptions {
+            database_url: Some(database.url()),
+            follow_interval: Duration::from_secs(60),
+        }
+    };
+    let (dir_a, dir_b) = (tempfile::tempdir().expect("dir"), tempfile::tempdir().expect("dir"));
+    let open = |dir: &std::path::Path, options: DirectoryOptions| {
+        let dir = dir.to_path_buf();
+        async move {
+            let directory = Directory::open_with_options(&dir, options).await.expect("opens");
+            TestDirectory {
+                schema: api::graphql::build_schema(directory.clone()),
+                directory,
+                data_dir: tempfile::tempdir().expect("unused"),
+                database: None,
+            }
+        }
+    };
+    let a = open(dir_a.path(), slow(dir_a.path())).await;
+    let b = open(dir_b.path(), slow(dir_b.path())).await;
+    // The first poll of each follower happens at once; let it pass.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let name = "Notified chair yoga";
+    let organization = a.data(r#"{ organizations(first: 1) { edges { node { id } } } }"#).await["organizations"]
+        ["edges"][0]["node"]["id"]
+        .as_str()
+        .expect("an organisation")
+        .to_string();
+    let moderator = moderator(&a).await;
+    let created = a
+        .data_as(
+            &moderator,
+            &format!(
+                r#"mutation {{ createService(organizationId: "{organization}", input: {{name: "{name}", description: "Example listing for a test", needs: ["strength-and-balance"]}}) {{ id }} }}"#
+            ),
+        )
+        .await;
+    assert!(created["createService"]["id"].is_string(), "{created:#}");
+    let written = Instant::now();
+    while !finds(&b, name).await {
+        assert!(
+            written.elapsed() < Duration::from_secs(1),
+            "the other replica waited for its minute-long poll: no notice woke it"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    a.directory.close().await;
+    b.directory.close().await;
+}
