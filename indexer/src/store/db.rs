@@ -11,14 +11,11 @@
 //! The values a query binds are collected as [`Value`]s and handed to the driver at execution,
 //! typed even when `NULL` (PostgreSQL needs a parameter's type).
 
-use std::borrow::Cow;
-
-use chrono::{DateTime, NaiveDate, Utc};
 use futures_util::stream::{self, BoxStream, StreamExt};
 use sqlx::pool::PoolConnection;
-use sqlx::postgres::{PgArguments, PgConnection, PgPool, PgRow, Postgres};
-use sqlx::sqlite::{SqliteArguments, SqliteConnection, SqlitePool, SqliteRow};
-use sqlx::{Arguments, Decode, FromRow, Sqlite, Transaction, Type};
+use sqlx::postgres::{PgConnection, PgPool, PgRow, Postgres};
+use sqlx::sqlite::{SqliteConnection, SqlitePool, SqliteRow};
+use sqlx::{Decode, FromRow, Sqlite, Transaction, Type};
 
 /// Which database a pool or connection talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -274,121 +271,9 @@ impl<'c> Executor<'c> for &'c mut Conn<'_> {
     }
 }
 
-/// A bound value, typed even when `NULL`.
-#[derive(Debug, Clone)]
-pub enum Value<'q> {
-    Bool(Option<bool>),
-    Int(Option<i64>),
-    Real(Option<f64>),
-    Text(Option<Cow<'q, str>>),
-    Timestamp(Option<DateTime<Utc>>),
-    Date(Option<NaiveDate>),
-    Blob(Option<Cow<'q, [u8]>>),
-}
-
-/// A Rust value a query can bind.
-pub trait Bind<'q> {
-    fn value(self) -> Value<'q>;
-    /// `NULL` of this type (what `None` binds).
-    fn null() -> Value<'q>;
-}
-
-macro_rules! bind_as {
-    ($variant:ident: $($ty:ty => |$v:ident| $convert:expr),* $(,)?) => {$(
-        impl<'q> Bind<'q> for $ty {
-            fn value(self) -> Value<'q> {
-                let $v = self;
-                Value::$variant(Some($convert))
-            }
-            fn null() -> Value<'q> {
-                Value::$variant(None)
-            }
-        }
-    )*};
-}
-
-bind_as!(Bool: bool => |v| v);
-bind_as!(Int: i64 => |v| v, i32 => |v| i64::from(v), u32 => |v| i64::from(v), i16 => |v| i64::from(v), u16 => |v| i64::from(v), u8 => |v| i64::from(v));
-bind_as!(Real: f64 => |v| v, f32 => |v| f64::from(v));
-bind_as!(Text: String => |v| Cow::Owned(v), &'q str => |v| Cow::Borrowed(v), &'q String => |v| Cow::Borrowed(v.as_str()), Cow<'q, str> => |v| v);
-bind_as!(Timestamp: DateTime<Utc> => |v| v);
-bind_as!(Date: NaiveDate => |v| v);
-bind_as!(Blob: &'q [u8] => |v| Cow::Borrowed(v), Vec<u8> => |v| Cow::Owned(v));
-
-impl<'q, T: Bind<'q>> Bind<'q> for Option<T> {
-    fn value(self) -> Value<'q> {
-        match self {
-            Some(value) => value.value(),
-            None => T::null(),
-        }
-    }
-    fn null() -> Value<'q> {
-        T::null()
-    }
-}
-
-impl<'q> Bind<'q> for &'q i64 {
-    fn value(self) -> Value<'q> {
-        Value::Int(Some(*self))
-    }
-    fn null() -> Value<'q> {
-        Value::Int(None)
-    }
-}
-
-impl<'q> Bind<'q> for &'q Option<String> {
-    fn value(self) -> Value<'q> {
-        Value::Text(self.as_deref().map(Cow::Borrowed))
-    }
-    fn null() -> Value<'q> {
-        Value::Text(None)
-    }
-}
-
-fn encode_error(error: sqlx::error::BoxDynError) -> sqlx::Error {
-    sqlx::Error::Encode(error)
-}
-
-fn sqlite_arguments(values: Vec<Value<'_>>) -> Result<SqliteArguments<'_>, sqlx::Error> {
-    let mut arguments = SqliteArguments::default();
-    for value in values {
-        match value {
-            Value::Bool(v) => arguments.add(v),
-            Value::Int(v) => arguments.add(v),
-            Value::Real(v) => arguments.add(v),
-            Value::Text(v) => arguments.add(v),
-            Value::Timestamp(v) => arguments.add(v),
-            Value::Date(v) => arguments.add(v),
-            Value::Blob(v) => arguments.add(v.map(Cow::into_owned)),
-        }
-        .map_err(encode_error)?;
-    }
-    Ok(arguments)
-}
-
-/// The text SQLite's driver stores for a timestamp, so both backends hold the same strings.
-fn timestamp_text(at: DateTime<Utc>) -> String {
-    at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, false)
-}
-
-/// PostgreSQL's arguments in SQLite's storage types: flags as 0/1 `BIGINT`, timestamps and dates
-/// as the text SQLite's driver writes (the schema mirrors SQLite's, see `migrations_postgres`).
-fn postgres_arguments(values: Vec<Value<'_>>) -> Result<PgArguments, sqlx::Error> {
-    let mut arguments = PgArguments::default();
-    for value in values {
-        match value {
-            Value::Bool(v) => arguments.add(v.map(i64::from)),
-            Value::Int(v) => arguments.add(v),
-            Value::Real(v) => arguments.add(v),
-            Value::Text(v) => arguments.add(v.as_deref().map(str::to_owned)),
-            Value::Timestamp(v) => arguments.add(v.map(timestamp_text)),
-            Value::Date(v) => arguments.add(v.map(|date| date.format("%F").to_string())),
-            Value::Blob(v) => arguments.add(v.map(Cow::into_owned)),
-        }
-        .map_err(encode_error)?;
-    }
-    Ok(arguments)
-}
+mod values;
+use values::{postgres_arguments, sqlite_arguments};
+pub use values::{Bind, Value};
 
 /// SQLite's placeholders rewritten for PostgreSQL: `?N` becomes `$N`, and a bare `?` takes the
 /// number after the largest so far (SQLite's own rule). Quoted text and identifiers are copied
@@ -460,208 +345,8 @@ impl<T> Scalar for T where
 {
 }
 
-/// A 0/1 flag column read as `bool` on both backends (PostgreSQL holds flags as `BIGINT`, as
-/// SQLite does); row types use it as `#[sqlx(try_from = "Flag")]`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Flag(pub bool);
-
-/// A nullable flag column: `NULL` is `None`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct MaybeFlag(pub Option<bool>);
-
-/// A timestamp column (RFC 3339 text on both backends) read as `DateTime<Utc>`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Stamp(pub DateTime<Utc>);
-
-/// A nullable timestamp column: `NULL` is `None`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct MaybeStamp(pub Option<DateTime<Utc>>);
-
-/// A nullable date column (`YYYY-MM-DD` text on both backends): `NULL` is `None`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct MaybeDay(pub Option<NaiveDate>);
-
-impl From<MaybeDay> for Option<NaiveDate> {
-    fn from(day: MaybeDay) -> Option<NaiveDate> {
-        day.0
-    }
-}
-
-impl From<Flag> for bool {
-    fn from(flag: Flag) -> bool {
-        flag.0
-    }
-}
-
-impl From<MaybeFlag> for Option<bool> {
-    fn from(flag: MaybeFlag) -> Option<bool> {
-        flag.0
-    }
-}
-
-impl From<Stamp> for DateTime<Utc> {
-    fn from(stamp: Stamp) -> DateTime<Utc> {
-        stamp.0
-    }
-}
-
-impl From<MaybeStamp> for Option<DateTime<Utc>> {
-    fn from(stamp: MaybeStamp) -> Option<DateTime<Utc>> {
-        stamp.0
-    }
-}
-
-/// Parses the timestamp texts SQLite's driver writes and reads (RFC 3339, or `YYYY-MM-DD
-/// HH:MM:SS[.f]` in UTC).
-fn parse_timestamp(text: &str) -> Result<DateTime<Utc>, sqlx::error::BoxDynError> {
-    if let Ok(at) = DateTime::parse_from_rfc3339(text) {
-        return Ok(at.with_timezone(&Utc));
-    }
-    for format in ["%F %T%.f%:z", "%F %T%.f%#z"] {
-        if let Ok(at) = DateTime::parse_from_str(text, format) {
-            return Ok(at.with_timezone(&Utc));
-        }
-    }
-    for format in ["%F %T%.f", "%FT%T%.f"] {
-        if let Ok(at) = chrono::NaiveDateTime::parse_from_str(text, format) {
-            return Ok(at.and_utc());
-        }
-    }
-    Err(format!("not a timestamp: {text:?}").into())
-}
-
-mod decode_wrappers {
-    //! `Type` and `Decode` of the wrappers for each backend: the integer or text the column
-    //! holds, also accepting PostgreSQL's own `BOOL` and `TIMESTAMPTZ` from expressions.
-    use super::*;
-    use sqlx::error::BoxDynError;
-    use sqlx::postgres::{PgTypeInfo, PgValueRef};
-    use sqlx::sqlite::{SqliteTypeInfo, SqliteValueRef};
-    use sqlx::{TypeInfo, ValueRef};
-
-    fn pg_flag(value: PgValueRef<'_>) -> Result<bool, BoxDynError> {
-        let type_name = value.type_info().name().to_string();
-        Ok(match type_name.as_str() {
-            "BOOL" => <bool as Decode<Postgres>>::decode(value)?,
-            "INT4" => <i32 as Decode<Postgres>>::decode(value)? != 0,
-            "INT2" => <i16 as Decode<Postgres>>::decode(value)? != 0,
-            _ => <i64 as Decode<Postgres>>::decode(value)? != 0,
-        })
-    }
-
-    fn pg_stamp(value: PgValueRef<'_>) -> Result<DateTime<Utc>, BoxDynError> {
-        if value.type_info().name() == "TIMESTAMPTZ" {
-            return <DateTime<Utc> as Decode<Postgres>>::decode(value);
-        }
-        parse_timestamp(<&str as Decode<Postgres>>::decode(value)?)
-    }
-
-    fn pg_day(value: PgValueRef<'_>) -> Result<NaiveDate, BoxDynError> {
-        if value.type_info().name() == "DATE" {
-            return <NaiveDate as Decode<Postgres>>::decode(value);
-        }
-        Ok(NaiveDate::parse_from_str(
-            <&str as Decode<Postgres>>::decode(value)?,
-            "%F",
-        )?)
-    }
-
-    fn pg_day_compatible(ty: &PgTypeInfo) -> bool {
-        matches!(ty.name(), "TEXT" | "VARCHAR" | "DATE")
-    }
-
-    fn pg_flag_compatible(ty: &PgTypeInfo) -> bool {
-        matches!(ty.name(), "INT8" | "INT4" | "INT2" | "BOOL")
-    }
-
-    fn pg_stamp_compatible(ty: &PgTypeInfo) -> bool {
-        matches!(ty.name(), "TEXT" | "VARCHAR" | "TIMESTAMPTZ")
-    }
-
-    macro_rules! wrapper {
-        ($ty:ty, $sqlite_as:ty, $pg_as:ty, $compatible:ident, |$sv:ident| $sqlite:expr, |$pv:ident| $pg:expr) => {
-            impl Type<Sqlite> for $ty {
-                fn type_info() -> SqliteTypeInfo {
-                    <$sqlite_as as Type<Sqlite>>::type_info()
-                }
-                fn compatible(ty: &SqliteTypeInfo) -> bool {
-                    <$sqlite_as as Type<Sqlite>>::compatible(ty)
-                }
-            }
-            impl<'r> Decode<'r, Sqlite> for $ty {
-                fn decode($sv: SqliteValueRef<'r>) -> Result<Self, BoxDynError> {
-                    $sqlite
-                }
-            }
-            impl Type<Postgres> for $ty {
-                fn type_info() -> PgTypeInfo {
-                    <$pg_as as Type<Postgres>>::type_info()
-                }
-                fn compatible(ty: &PgTypeInfo) -> bool {
-                    $compatible(ty)
-                }
-            }
-            impl<'r> Decode<'r, Postgres> for $ty {
-                fn decode($pv: PgValueRef<'r>) -> Result<Self, BoxDynError> {
-                    $pg
-                }
-            }
-        };
-    }
-
-    wrapper!(
-        Flag,
-        bool,
-        i64,
-        pg_flag_compatible,
-        |v| Ok(Flag(<bool as Decode<Sqlite>>::decode(v)?)),
-        |v| Ok(Flag(pg_flag(v)?))
-    );
-    wrapper!(
-        MaybeFlag,
-        bool,
-        i64,
-        pg_flag_compatible,
-        |v| Ok(MaybeFlag(if v.is_null() {
-            None
-        } else {
-            Some(<bool as Decode<Sqlite>>::decode(v)?)
-        })),
-        |v| Ok(MaybeFlag(if v.is_null() { None } else { Some(pg_flag(v)?) }))
-    );
-    wrapper!(
-        Stamp,
-        DateTime<Utc>,
-        String,
-        pg_stamp_compatible,
-        |v| Ok(Stamp(<DateTime<Utc> as Decode<Sqlite>>::decode(v)?)),
-        |v| Ok(Stamp(pg_stamp(v)?))
-    );
-    wrapper!(
-        MaybeDay,
-        NaiveDate,
-        String,
-        pg_day_compatible,
-        |v| Ok(MaybeDay(if v.is_null() {
-            None
-        } else {
-            Some(<NaiveDate as Decode<Sqlite>>::decode(v)?)
-        })),
-        |v| Ok(MaybeDay(if v.is_null() { None } else { Some(pg_day(v)?) }))
-    );
-    wrapper!(
-        MaybeStamp,
-        DateTime<Utc>,
-        String,
-        pg_stamp_compatible,
-        |v| Ok(MaybeStamp(if v.is_null() {
-            None
-        } else {
-            Some(<DateTime<Utc> as Decode<Sqlite>>::decode(v)?)
-        })),
-        |v| Ok(MaybeStamp(if v.is_null() { None } else { Some(pg_stamp(v)?) }))
-    );
-}
+mod columns;
+pub use columns::{Flag, MaybeDay, MaybeFlag, MaybeStamp, Stamp};
 
 /// A statement and its bound values.
 #[must_use = "a query does nothing until it is executed or fetched"]
@@ -732,6 +417,42 @@ macro_rules! on_target {
             }
         }
     }};
+}
+
+/// `fetch_all`, `fetch_one` and `fetch_optional` of a typed query, built by sqlx's `$builder`
+/// (`query_as_with` or `query_scalar_with`) for whichever backend the executor is.
+macro_rules! fetch_methods {
+    ($builder:ident) => {
+        pub async fn fetch_all<'c>(self, executor: impl Executor<'c>) -> Result<Vec<O>, sqlx::Error> {
+            let query = self.query;
+            on_target!(
+                query,
+                executor,
+                |sql, args| sqlx::$builder::<_, O, _>(sql, args),
+                |q, ex| q.fetch_all(ex).await
+            )
+        }
+
+        pub async fn fetch_one<'c>(self, executor: impl Executor<'c>) -> Result<O, sqlx::Error> {
+            let query = self.query;
+            on_target!(
+                query,
+                executor,
+                |sql, args| sqlx::$builder::<_, O, _>(sql, args),
+                |q, ex| q.fetch_one(ex).await
+            )
+        }
+
+        pub async fn fetch_optional<'c>(self, executor: impl Executor<'c>) -> Result<Option<O>, sqlx::Error> {
+            let query = self.query;
+            on_target!(
+                query,
+                executor,
+                |sql, args| sqlx::$builder::<_, O, _>(sql, args),
+                |q, ex| q.fetch_optional(ex).await
+            )
+        }
+    };
 }
 
 impl<'q> Query<'q> {
@@ -812,35 +533,7 @@ impl<'q, O: Record> QueryAs<'q, O> {
         self
     }
 
-    pub async fn fetch_all<'c>(self, executor: impl Executor<'c>) -> Result<Vec<O>, sqlx::Error> {
-        let query = self.query;
-        on_target!(
-            query,
-            executor,
-            |sql, args| sqlx::query_as_with::<_, O, _>(sql, args),
-            |q, ex| q.fetch_all(ex).await
-        )
-    }
-
-    pub async fn fetch_one<'c>(self, executor: impl Executor<'c>) -> Result<O, sqlx::Error> {
-        let query = self.query;
-        on_target!(
-            query,
-            executor,
-            |sql, args| sqlx::query_as_with::<_, O, _>(sql, args),
-            |q, ex| q.fetch_one(ex).await
-        )
-    }
-
-    pub async fn fetch_optional<'c>(self, executor: impl Executor<'c>) -> Result<Option<O>, sqlx::Error> {
-        let query = self.query;
-        on_target!(
-            query,
-            executor,
-            |sql, args| sqlx::query_as_with::<_, O, _>(sql, args),
-            |q, ex| q.fetch_optional(ex).await
-        )
-    }
+    fetch_methods!(query_as_with);
 }
 
 /// A statement whose first column decodes into `O`.
@@ -856,35 +549,7 @@ impl<'q, O: Scalar + 'q> QueryScalar<'q, O> {
         self
     }
 
-    pub async fn fetch_all<'c>(self, executor: impl Executor<'c>) -> Result<Vec<O>, sqlx::Error> {
-        let query = self.query;
-        on_target!(
-            query,
-            executor,
-            |sql, args| sqlx::query_scalar_with::<_, O, _>(sql, args),
-            |q, ex| q.fetch_all(ex).await
-        )
-    }
-
-    pub async fn fetch_one<'c>(self, executor: impl Executor<'c>) -> Result<O, sqlx::Error> {
-        let query = self.query;
-        on_target!(
-            query,
-            executor,
-            |sql, args| sqlx::query_scalar_with::<_, O, _>(sql, args),
-            |q, ex| q.fetch_one(ex).await
-        )
-    }
-
-    pub async fn fetch_optional<'c>(self, executor: impl Executor<'c>) -> Result<Option<O>, sqlx::Error> {
-        let query = self.query;
-        on_target!(
-            query,
-            executor,
-            |sql, args| sqlx::query_scalar_with::<_, O, _>(sql, args),
-            |q, ex| q.fetch_optional(ex).await
-        )
-    }
+    fetch_methods!(query_scalar_with);
 
     /// The values one at a time. SQLite streams them; PostgreSQL reads them all first (its
     /// statement text is rewritten, and the stream cannot borrow it), so callers keep the
