@@ -15,7 +15,7 @@ async fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,tower_http=warn,tantivy=warn".into()),
+                .unwrap_or_else(|_| "info,tower_http=warn,tantivy=warn,sqlx::postgres::notice=warn".into()),
         )
         // Colour codes only for a person at a terminal: a log collector gets plain lines.
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))

@@ -5,7 +5,8 @@
 //!
 //! # Layout
 //! - [`domain`]: types parsed at the boundary (postcodes, points, place codes, needs, listings).
-//! - [`store`]: SQLite through sqlx, the source of truth; migrations live in `migrations/`.
+//! - [`store`]: SQLite (embedded) or PostgreSQL (shared by replicas) through sqlx, the source of
+//!   truth; migrations live in `migrations/` and `migrations_postgres/`.
 //! - [`places`]: the place hierarchy in memory, with R-tree point-in-polygon.
 //! - [`seed`]: the bundled Norfolk data, loaded on first start.
 //! - [`search`]: the tantivy index: full text, geo and filters, kept in step with the store.
@@ -21,6 +22,7 @@
 //! - `directory_search`, `directory_browse`: [`Directory::search`] and list pages by name: the
 //!   index finds, the store hydrates (the search engine knows nothing of the store).
 //! - [`operations`]: what operators need: figures for monitoring, online backup and restore.
+//! - [`migrate_store`]: moving a directory from its SQLite file onto a shared PostgreSQL.
 //! - [`error`]: the one error type.
 
 pub mod accounts;
@@ -34,6 +36,7 @@ pub mod editing;
 pub mod error;
 pub mod gaps;
 pub mod imports;
+pub mod migrate_store;
 pub mod operations;
 pub mod places;
 pub mod publish;

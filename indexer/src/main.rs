@@ -78,19 +78,26 @@ enum Command {
     Backup(cli_operations::BackupArgs),
     /// Make the data directory (new, or empty) from a backup, and check it opens.
     Restore(cli_operations::RestoreArgs),
+    /// Copy a directory (listings, history, accounts, change log) from its SQLite file into a
+    /// new PostgreSQL database, for API replicas to share.
+    MigrateStore(cli_operations::MigrateStoreArgs),
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,tantivy=warn".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,tantivy=warn,sqlx::postgres::notice=warn".into()),
         )
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
     if let Command::Restore(args) = cli.command {
         return cli_operations::restore(&cli.data_dir, args).await;
+    }
+    if let Command::MigrateStore(args) = cli.command {
+        return cli_operations::migrate_store(args, cli.database_url).await;
     }
     // Only `seed` makes a data directory: any other command in the wrong folder would
     // otherwise answer from a fresh seed as if it were the real directory.
@@ -129,7 +136,9 @@ async fn main() -> anyhow::Result<()> {
         Command::Organizations { name } => cli_accounts::organizations(&directory, name).await?,
         Command::Import { command } => cli_import::import(&directory, command).await?,
         Command::Backup(args) => cli_operations::backup(&directory, args).await?,
-        Command::Restore(_) => unreachable!("restore runs before a directory is opened"),
+        Command::Restore(_) | Command::MigrateStore(_) => {
+            unreachable!("restore and migrate-store run before a directory is opened")
+        }
     }
     directory.close().await;
     Ok(())

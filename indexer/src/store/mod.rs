@@ -8,6 +8,7 @@
 //! - [`read`]: queries, returning domain types.
 //! - [`feed`]: set-wise reads for the search index, and the change log it follows.
 //! - [`rpde`]: services in change-log order and OpenActive's scheduled sessions, for the feeds.
+//! - [`copy`]: a whole directory from SQLite into a new PostgreSQL database (`migrate-store`).
 //! - [`bulk`]: many new listings a transaction, multi-row inserts (imports, benches).
 //! - [`imports`]: import sources, their runs, and which listing each source record became.
 //! - [`openactive_import`]: the OpenActive consumer's memory of the feed items it has read.
@@ -18,6 +19,7 @@ pub mod accounts;
 mod areas;
 mod backup;
 pub mod bulk;
+pub mod copy;
 pub mod db;
 pub mod editing;
 pub mod editing_audit;

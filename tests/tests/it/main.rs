@@ -50,6 +50,7 @@ mod http;
 mod imports;
 mod listings;
 mod load_places_limits;
+mod migrate_store;
 mod national_paths;
 mod openactive;
 mod operations;

@@ -15,7 +15,7 @@ use uuid::Uuid;
 use crate::support::{admin_statement, copy_tree, postgres_admin_url, TestDatabase, TestDirectory};
 
 /// The server's admin URL, or `None` (the test is skipped) when there is none to use.
-fn admin_url() -> Option<String> {
+pub fn admin_url() -> Option<String> {
     let url = postgres_admin_url();
     if url.is_none() {
         assert_ne!(

@@ -86,6 +86,12 @@ impl TestDatabase {
         (TestDatabase::from_template(admin_url, template), template_dir.as_path())
     }
 
+    /// A new, empty database (no schema).
+    pub fn empty(admin_url: &str) -> TestDatabase {
+        postgres_template(admin_url);
+        TestDatabase::from_template(admin_url, "template0")
+    }
+
     /// A new database copied from the seeded template database.
     fn from_template(admin_url: &str, template: &str) -> TestDatabase {
         static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
