@@ -4,9 +4,11 @@
 #
 #   ops/scale-trial.sh            # builds the release api, starts everything, waits for Ctrl-C
 #   PORT=9000 ops/scale-trial.sh  # the load balancer's port (default 8080)
+#   FROM=/copy/of/data-dir ops/scale-trial.sh   # a SQLite directory moved in first (migrate-store)
 #
-# Everything lives under $WORK (default /tmp/directory-scale) and stops on Ctrl-C. The first
-# replica to start migrates and seeds the database; the others wait for it, then build their
+# Everything lives under $WORK (default /tmp/directory-scale) and stops on Ctrl-C. With FROM,
+# a new database is first filled from that SQLite data directory (`indexer migrate-store`);
+# otherwise the first replica to start migrates and seeds it; the others wait for it, then build their
 # own index from the database. A write through any replica is searchable through the others
 # within a second (each follows the database's change log).
 set -euo pipefail
@@ -28,7 +30,7 @@ need_package initdb postgresql
 need_package haproxy haproxy
 PG_BIN=$(dirname "$(ls /usr/lib/postgresql/*/bin/initdb | sort -V | tail -1)")
 
-cargo build --release -p api
+cargo build --release -p api -p indexer
 
 mkdir -p "$WORK"
 pids=()
@@ -48,9 +50,15 @@ fi
 chmod 755 "$WORK"
 run_pg "$PG_BIN/pg_ctl" -D "$WORK/pg" -l "$WORK/pg/server.log" -w \
   -o "-p $PG_PORT -k /tmp -c listen_addresses=127.0.0.1" start >/dev/null
-"$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'directory'" | grep -q 1 \
-  || "$PG_BIN/createdb" -h 127.0.0.1 -p "$PG_PORT" -U postgres directory
 DATABASE_URL="postgres://postgres@127.0.0.1:$PG_PORT/directory"
+if ! "$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'directory'" | grep -q 1; then
+  "$PG_BIN/createdb" -h 127.0.0.1 -p "$PG_PORT" -U postgres directory
+  if [ -n "${FROM:-}" ]; then
+    /usr/bin/time -f "migrate-store: %e s, peak RSS %M KB" \
+      ./target/release/indexer migrate-store --from "sqlite:$FROM" --to "$DATABASE_URL"
+  fi
+fi
+started=$(date +%s)
 
 backends=""
 for n in $(seq 1 "$REPLICAS"); do
@@ -90,7 +98,7 @@ for n in $(seq 1 "$REPLICAS"); do
     fi
     sleep 1
   done
-  echo "replica $n ready on 127.0.0.1:$((PORT + n))"
+  echo "replica $n ready on 127.0.0.1:$((PORT + n)) after $(($(date +%s) - started)) s"
 done
 echo "directory on http://127.0.0.1:$PORT/graphql (haproxy over $REPLICAS replicas, PostgreSQL $DATABASE_URL)"
 echo "logs in $WORK; Ctrl-C stops everything"

@@ -132,6 +132,9 @@ pub async fn copy_sqlite_into_postgres(
     }
     write.commit().await?;
     read.rollback().await?;
+    // Statistics now, not when autovacuum gets round to it: a replica joining meanwhile would
+    // plan its reads over a million rows blind (measured: minutes for a batch, not a second).
+    sqlx::query("ANALYZE").execute(target_pool).await?;
     Ok(copied)
 }
 
