@@ -74,6 +74,13 @@ pub struct Config {
     #[arg(long, env = "DATABASE_URL", value_parser = parse_database_url)]
     pub database_url: Option<String>,
 
+    /// A read-only streaming replica of `--database-url` (same URL form): the reads that may
+    /// lag the primary by the replication delay go there (building and following the search
+    /// index, hydrating search hits, the ORUK and OpenActive feeds); writes, accounts and what
+    /// an edit reads back stay on the primary. Needs `--database-url`.
+    #[arg(long, env = "READ_DATABASE_URL", value_parser = parse_database_url, requires = "database_url")]
+    pub read_database_url: Option<String>,
+
     /// Print the GraphQL schema (SDL) and exit.
     #[arg(long)]
     pub print_schema: bool,
@@ -92,6 +99,7 @@ impl Config {
         indexer::DirectoryOptions {
             follow_interval: Duration::from_millis(self.index_follow_interval_ms.max(1)),
             database_url: self.database_url.clone(),
+            read_database_url: self.read_database_url.clone(),
         }
     }
 

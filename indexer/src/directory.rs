@@ -61,6 +61,10 @@ pub struct DirectoryOptions {
     /// API replicas use; `None` (the default) keeps the embedded SQLite file in the data
     /// directory. Each replica keeps its own search index in its data directory either way.
     pub database_url: Option<String>,
+    /// A read-only streaming replica of that PostgreSQL database (same URL form), taking the
+    /// reads that may lag: the search index's build and follow, hit hydration, publishing
+    /// feeds (see [`Store::with_read_database`]). Ignored without `database_url`.
+    pub read_database_url: Option<String>,
 }
 
 impl Default for DirectoryOptions {
@@ -68,6 +72,7 @@ impl Default for DirectoryOptions {
         DirectoryOptions {
             follow_interval: search_sync::FOLLOW_INTERVAL,
             database_url: None,
+            read_database_url: None,
         }
     }
 }
@@ -129,6 +134,18 @@ impl Directory {
                         source_text(&e)
                     ))
                 })?;
+                let store = match &options.read_database_url {
+                    Some(read_url) => store
+                        .with_read_database(read_url, POSTGRES_CONNECTIONS)
+                        .await
+                        .map_err(|e| {
+                            data_dir_error(format!(
+                                "cannot connect to the PostgreSQL read database: {}",
+                                source_text(&e)
+                            ))
+                        })?,
+                    None => store,
+                };
                 (store, Path::new("the PostgreSQL database").to_path_buf())
             }
             None => {

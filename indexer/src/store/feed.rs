@@ -173,7 +173,7 @@ impl Store {
                         format!("SELECT ({SERVICE_FEED_DOCUMENT_POSTGRES})::text FROM public_services s ORDER BY s.id")
                     }
                 };
-                let documents: Vec<String> = db::query_scalar(&sql).fetch_all(self.pool()).await?;
+                let documents: Vec<String> = db::query_scalar(&sql).fetch_all(self.read_pool()).await?;
                 documents.iter().map(|document| json(document)).collect::<Result<_>>()?
             }
             // A batch (a feed page, an export batch, changed listings): one JSON array, so sqlx
@@ -205,7 +205,7 @@ impl Store {
                     async move {
                         db::query_scalar::<String>(&query)
                             .bind(ids)
-                            .fetch_one(self.pool())
+                            .fetch_one(self.read_pool())
                             .await
                     }
                 }))
@@ -289,7 +289,7 @@ impl Store {
                  GROUP BY chunk",
             ),
         };
-        let mut chunks = db::query_scalar::<String>(ids_sql).fetch(self.pool());
+        let mut chunks = db::query_scalar::<String>(ids_sql).fetch(self.read_pool());
         while let Some(chunk) = chunks.try_next().await? {
             for id in json::<Vec<String>>(&chunk)? {
                 services.push((uuid(&id)?, Vec::new()));
@@ -297,7 +297,7 @@ impl Store {
         }
         drop(chunks);
         services.sort_by_key(|(id, _)| *id);
-        let mut chunks = db::query_scalar::<String>(points_sql).fetch(self.pool());
+        let mut chunks = db::query_scalar::<String>(points_sql).fetch(self.read_pool());
         while let Some(chunk) = chunks.try_next().await? {
             for (service_id, latitude, longitude) in json::<Vec<(String, f64, f64)>>(&chunk)? {
                 let id = uuid(&service_id)?;
@@ -320,7 +320,7 @@ impl Store {
             ids_condition(ids, "id")
         ))
         .bind(id_filter(ids))
-        .fetch_all(self.pool())
+        .fetch_all(self.read_pool())
         .await?;
         rows.into_iter().map(OrganizationRow::into_domain).collect()
     }
@@ -344,7 +344,7 @@ impl Store {
             "SELECT id FROM services WHERE organization_id IN (SELECT value FROM json_each(?1)) ORDER BY id",
         )
         .bind(id_filter(Some(organization_ids)))
-        .fetch_all(self.pool())
+        .fetch_all(self.read_pool())
         .await?;
         rows.iter().map(|id| uuid(id)).collect()
     }
@@ -357,7 +357,7 @@ impl Store {
             ids_condition(ids, "f.id")
         ))
         .bind(id_filter(ids))
-        .fetch_all(self.pool())
+        .fetch_all(self.read_pool())
         .await?;
         rows.into_iter().map(FundRow::into_domain).collect()
     }
@@ -372,7 +372,7 @@ impl Store {
         };
         let rows: Vec<ServiceRow> = db::query_as(&format!("{select} WHERE s.id IN (SELECT value FROM json_each(?1))"))
             .bind(id_filter(Some(ids)))
-            .fetch_all(self.pool())
+            .fetch_all(self.read_pool())
             .await?;
         rows.into_iter().map(ServiceRow::into_domain).collect()
     }
@@ -383,7 +383,7 @@ impl Store {
             "SELECT service_id, place_code FROM service_areas WHERE service_id IN (SELECT value FROM json_each(?1))",
         )
         .bind(id_filter(Some(ids)))
-        .fetch_all(self.pool())
+        .fetch_all(self.read_pool())
         .await?;
         let mut areas: HashMap<Uuid, Vec<PlaceCode>> = HashMap::new();
         for (service_id, code) in rows {
@@ -400,7 +400,7 @@ impl Store {
              WHERE s.organization_id IN (SELECT value FROM json_each(?1))",
         )
         .bind(id_filter(Some(ids)))
-        .fetch_all(self.pool())
+        .fetch_all(self.read_pool())
         .await?;
         let mut areas: HashMap<Uuid, Vec<PlaceCode>> = HashMap::new();
         for (organization_id, code) in rows {
@@ -422,7 +422,7 @@ impl Store {
              GROUP BY s.organization_id",
         )
         .bind(id_filter(Some(ids)))
-        .fetch_all(self.pool())
+        .fetch_all(self.read_pool())
         .await?;
         let mut needs = HashMap::new();
         for (organization_id, codes) in rows {
@@ -439,7 +439,7 @@ impl Store {
             "SELECT * FROM public_schedules WHERE service_id IN (SELECT value FROM json_each(?1)) ORDER BY service_id, id",
         )
         .bind(id_filter(Some(ids)))
-        .fetch_all(self.pool())
+        .fetch_all(self.read_pool())
         .await?;
         rows.into_iter().map(ScheduleRow::into_domain).collect()
     }
@@ -450,7 +450,7 @@ impl Store {
             db::query_as("SELECT seq, kind, entity_id FROM change_log WHERE seq > ? ORDER BY seq LIMIT ?")
                 .bind(seq)
                 .bind(limit)
-                .fetch_all(self.pool())
+                .fetch_all(self.read_pool())
                 .await?;
         rows.into_iter()
             .map(|(seq, kind, id)| {
@@ -466,7 +466,7 @@ impl Store {
     /// The newest change-log sequence number (0 if the log is empty).
     pub async fn last_change_seq(&self) -> Result<i64> {
         Ok(db::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM change_log")
-            .fetch_one(self.pool())
+            .fetch_one(self.read_pool())
             .await?)
     }
 }

@@ -73,7 +73,13 @@ pub const COUNTED_TABLES: &[&str] = &[
 #[derive(Debug, Clone)]
 pub struct Store {
     pool: Pool,
+    /// A read-only copy of a shared PostgreSQL (a streaming replica), if one was given: the
+    /// reads that may lag the primary by the replication delay go there ([`Store::read_pool`]).
+    read: Option<Pool>,
 }
+
+/// The `application_name` of connections to the read database (visible in `pg_stat_activity`).
+pub const READER_APPLICATION_NAME: &str = "directory-reader";
 
 impl Store {
     /// Opens (creating if missing) the SQLite database at `path` in WAL mode.
@@ -91,6 +97,7 @@ impl Store {
             .await?;
         Ok(Store {
             pool: Pool::Sqlite(pool),
+            read: None,
         })
     }
 
@@ -104,7 +111,43 @@ impl Store {
             .await?;
         Ok(Store {
             pool: Pool::Postgres(pool),
+            read: None,
         })
+    }
+
+    /// Sends the reads that can lag to the PostgreSQL database at `url`, a read-only streaming
+    /// replica of this store's primary: building and following the search index (the change
+    /// log and the listings it reads), hydrating search hits, and the ORUK and OpenActive
+    /// publishing reads. Writes, accounts and everything an edit reads back stay on the
+    /// primary. Its sessions are read-only, so a write sent there by mistake fails loudly.
+    pub async fn with_read_database(self, url: &str, max_connections: u32) -> Result<Store> {
+        let options = sqlx::postgres::PgConnectOptions::from_str(url)?
+            .application_name(READER_APPLICATION_NAME)
+            .options([("default_transaction_read_only", "on")]);
+        let pool = PgPoolOptions::new()
+            .max_connections(max_connections)
+            .acquire_timeout(Duration::from_secs(5))
+            .connect_with(options)
+            .await?;
+        Ok(Store {
+            read: Some(Pool::Postgres(pool)),
+            ..self
+        })
+    }
+
+    /// Where the reads that may lag the primary go: the read database if there is one, else
+    /// the store's own. The search index is built and followed from it alone, so the index is
+    /// always a prefix of the read database's commits (a replica replays them in order).
+    pub fn read_pool(&self) -> &Pool {
+        self.read.as_ref().unwrap_or(&self.pool)
+    }
+
+    /// This store with every read on the primary: for reads that decide a write.
+    pub fn primary_only(&self) -> Store {
+        Store {
+            pool: self.pool.clone(),
+            read: None,
+        }
     }
 
     pub fn backend(&self) -> Backend {
@@ -204,6 +247,9 @@ impl Store {
     }
 
     pub async fn close(&self) {
+        if let Some(read) = &self.read {
+            read.close().await;
+        }
         self.pool.close().await;
     }
 }

@@ -72,7 +72,7 @@ impl Store {
         let ids: Vec<String> = db::query_scalar("SELECT id FROM public_services WHERE id > ?1 ORDER BY id LIMIT ?2")
             .bind(after.map(|id| id.to_string()).unwrap_or_default())
             .bind(limit)
-            .fetch_all(self.pool())
+            .fetch_all(self.read_pool())
             .await?;
         ids.iter().map(|id| uuid(id)).collect()
     }
@@ -84,7 +84,7 @@ impl Store {
             "{LINKED_VENUE_SELECT} WHERE sal.service_id IN (SELECT value FROM json_each(?1)) ORDER BY sal.service_id, l.name, l.id"
         ))
         .bind(id_array(ids))
-        .fetch_all(self.pool())
+        .fetch_all(self.read_pool())
         .await?;
         let mut venues: HashMap<Uuid, Vec<LinkedVenue>> = HashMap::new();
         for row in rows {
@@ -101,7 +101,7 @@ impl Store {
              WHERE service_id IN (SELECT value FROM json_each(?1)) ORDER BY service_id, place_code",
         )
         .bind(id_array(ids))
-        .fetch_all(self.pool())
+        .fetch_all(self.read_pool())
         .await?;
         let mut areas: HashMap<Uuid, Vec<ServiceArea>> = HashMap::new();
         for (service_id, code, description) in rows {
@@ -117,7 +117,7 @@ impl Store {
     pub async fn public_service_at_location(&self, id: Uuid) -> Result<Option<ServiceAtLocationLink>> {
         let row: Option<(String, String, String)> = db::query_as(&format!("{LINK_SELECT} WHERE sal.id = ?1"))
             .bind(id.to_string())
-            .fetch_optional(self.pool())
+            .fetch_optional(self.read_pool())
             .await?;
         row.map(|(id, service_id, location_id)| link(&id, &service_id, &location_id))
             .transpose()
@@ -133,7 +133,7 @@ impl Store {
             db::query_as(&format!("{LINK_SELECT} ORDER BY sal.id LIMIT ?1 OFFSET ?2"))
                 .bind(limit)
                 .bind(offset)
-                .fetch_all(self.pool())
+                .fetch_all(self.read_pool())
                 .await?;
         rows.iter()
             .map(|(id, service_id, location_id)| link(id, service_id, location_id))
@@ -147,7 +147,7 @@ impl Store {
             "{LINK_SELECT} WHERE sal.service_id IN (SELECT value FROM json_each(?1)) ORDER BY sal.id"
         ))
         .bind(id_array(service_ids))
-        .fetch_all(self.pool())
+        .fetch_all(self.read_pool())
         .await?;
         rows.iter()
             .map(|(id, service_id, location_id)| link(id, service_id, location_id))
@@ -159,7 +159,7 @@ impl Store {
     pub async fn count_public_service_at_locations(&self) -> Result<i64> {
         Ok(
             db::query_scalar(&format!("SELECT COUNT(*) FROM ({LINK_SELECT}) AS links"))
-                .fetch_one(self.pool())
+                .fetch_one(self.read_pool())
                 .await?,
         )
     }
@@ -170,7 +170,7 @@ impl Store {
             db::query_as("SELECT * FROM public_organizations ORDER BY name, id LIMIT ?1 OFFSET ?2")
                 .bind(limit)
                 .bind(offset)
-                .fetch_all(self.pool())
+                .fetch_all(self.read_pool())
                 .await?;
         rows.into_iter().map(OrganizationRow::into_domain).collect()
     }
@@ -178,7 +178,7 @@ impl Store {
     /// How many public organisations there are (a scan of every organisation: callers cache it).
     pub async fn count_public_organizations(&self) -> Result<i64> {
         Ok(db::query_scalar("SELECT COUNT(*) FROM public_organizations")
-            .fetch_one(self.pool())
+            .fetch_one(self.read_pool())
             .await?)
     }
 }

@@ -100,7 +100,7 @@ impl Store {
                     "SELECT s.id, s.feed_seq, {PUBLIC} FROM services s ORDER BY s.feed_seq, s.id LIMIT ?1"
                 ))
                 .bind(limit)
-                .fetch_all(self.pool())
+                .fetch_all(self.read_pool())
                 .await?
             }
             Some((modified, id)) => {
@@ -111,7 +111,7 @@ impl Store {
                 .bind(modified)
                 .bind(id.to_string())
                 .bind(limit)
-                .fetch_all(self.pool())
+                .fetch_all(self.read_pool())
                 .await?
             }
         };
@@ -178,7 +178,7 @@ impl Store {
                     "SELECT {SESSION_COLUMNS} FROM scheduled_sessions ORDER BY modified, id LIMIT ?1"
                 ))
                 .bind(limit)
-                .fetch_all(self.pool())
+                .fetch_all(self.read_pool())
                 .await?
             }
             Some((modified, id)) => {
@@ -189,7 +189,7 @@ impl Store {
                 .bind(modified)
                 .bind(id.to_string())
                 .bind(limit)
-                .fetch_all(self.pool())
+                .fetch_all(self.read_pool())
                 .await?
             }
         };

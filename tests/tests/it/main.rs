@@ -58,6 +58,7 @@ mod oruk;
 mod pages;
 mod places;
 mod postgres;
+mod read_replica;
 mod rpde;
 mod schema;
 mod search;

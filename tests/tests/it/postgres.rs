@@ -483,6 +483,7 @@ async fn a_write_notice_wakes_another_replica_without_waiting_for_its_poll() {
         DirectoryOptions {
             database_url: Some(database.url()),
             follow_interval: Duration::from_secs(60),
+            ..DirectoryOptions::default()
         }
     };
     let (dir_a, dir_b) = (tempfile::tempdir().expect("dir"), tempfile::tempdir().expect("dir"));

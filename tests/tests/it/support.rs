@@ -35,7 +35,7 @@ pub fn postgres_admin_url() -> Option<String> {
 }
 
 /// `admin_url` with its database name replaced by `database`.
-fn url_of_database(admin_url: &str, database: &str) -> String {
+pub fn url_of_database(admin_url: &str, database: &str) -> String {
     let (base, query) = match admin_url.split_once('?') {
         Some((base, query)) => (base, format!("?{query}")),
         None => (admin_url, String::new()),
@@ -105,6 +105,11 @@ impl TestDatabase {
             admin_url: admin_url.to_string(),
             name,
         }
+    }
+
+    /// A new database copied from this one (nothing may be connected to this one meanwhile).
+    pub fn copy(&self) -> TestDatabase {
+        TestDatabase::from_template(&self.admin_url, &self.name)
     }
 
     pub fn name(&self) -> &str {

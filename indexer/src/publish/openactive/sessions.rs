@@ -187,7 +187,8 @@ impl Directory {
         now: DateTime<Utc>,
         changes: &mut SessionChanges,
     ) -> Result<()> {
-        let store = self.store();
+        // From the primary: what is written back must be decided on what is committed there.
+        let store = &self.store().primary_only();
         let feed = store.service_feed(Some(service_ids)).await?;
         let organizations = store.organizations_of_services(&feed.services).await?;
         let mut wanted: HashMap<Uuid, WantedSession> = HashMap::new();
