@@ -8,6 +8,8 @@
 #   bench/http.sh            # 2 threads, 50 connections, 30 s, bench/search.lua, Norfolk
 #   PORT=8099 DURATION=20s CONNECTIONS=50 bench/http.sh
 #   DATA_DIR=/copy/of/nat1m LUA=bench/search-mixed.lua CONNECTIONS=16 bench/http.sh
+#   DATABASE_URL=postgres://... DATA_DIR=/replica/dir LUA=bench/search-mixed.lua CONNECTIONS=16 bench/http.sh
+#     (a replica on a shared PostgreSQL, e.g. one `indexer migrate-store` filled from nat1m)
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -27,8 +29,10 @@ else
 fi
 
 # One client address makes every request: lift the per-client rate limit for the measurement.
+database=()
+if [ -n "${DATABASE_URL:-}" ]; then database=(--database-url "$DATABASE_URL"); fi
 RUST_LOG=warn "$TARGET_DIR/release/api" --data-dir "$DATA_DIR" --listen "127.0.0.1:$PORT" \
-  --anonymous-rate-limit 1000000000 &
+  --anonymous-rate-limit 1000000000 "${database[@]}" &
 SERVER=$!
 # A large data directory takes a while to open (the national set: about half a minute).
 for _ in $(seq 1 600); do
