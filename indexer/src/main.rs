@@ -85,10 +85,12 @@ enum Command {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    // sqlx's "slow statement" warnings are quiet here: a command that reads a whole national
+    // directory (migrate-store, export, reindex) makes them by design, and they read as faults.
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,tantivy=warn,sqlx::postgres::notice=warn".into()),
+                .unwrap_or_else(|_| "info,tantivy=warn,sqlx::postgres::notice=warn,sqlx::query=error".into()),
         )
         .with_writer(std::io::stderr)
         .init();
