@@ -56,6 +56,12 @@ pub struct Config {
     #[arg(long, env = "QUERY_CONCURRENCY", default_value_t = 16)]
     pub query_concurrency: usize,
 
+    /// Searches run on the search index at once (search, suggestions, list pages); more wait
+    /// their turn. A search is CPU work, so more than the cores only stretches each one.
+    /// Default: twice the cores.
+    #[arg(long, env = "SEARCH_CONCURRENCY")]
+    pub search_concurrency: Option<usize>,
+
     /// Web origins whose browser code may call the API (comma-separated, e.g.
     /// `https://www.norfolk.gov.uk,https://partner.example`). Empty: any origin, as suits a
     /// public read API.
@@ -100,6 +106,10 @@ impl Config {
             follow_interval: Duration::from_millis(self.index_follow_interval_ms.max(1)),
             database_url: self.database_url.clone(),
             read_database_url: self.read_database_url.clone(),
+            search_concurrency: self
+                .search_concurrency
+                .unwrap_or_else(indexer::directory::default_search_concurrency)
+                .max(1),
         }
     }
 
@@ -224,5 +234,18 @@ mod tests {
         );
         assert_eq!(interval(&["--index-follow-interval-ms", "0"]), Duration::from_millis(1));
         assert!(Config::try_parse_from(["api", "--index-follow-interval-ms", "soon"]).is_err());
+    }
+
+    #[test]
+    fn searches_at_once_default_to_twice_the_cores() {
+        let turns = |args: &[&str]| {
+            let config = Config::try_parse_from(std::iter::once("api").chain(args.iter().copied())).expect("config");
+            config.directory_options().search_concurrency
+        };
+        let cores = std::thread::available_parallelism().map_or(1, |cores| cores.get());
+        assert_eq!(turns(&[]), 2 * cores);
+        assert_eq!(turns(&["--search-concurrency", "3"]), 3);
+        assert_eq!(turns(&["--search-concurrency", "0"]), 1, "never none at all");
+        assert!(Config::try_parse_from(["api", "--search-concurrency", "many"]).is_err());
     }
 }

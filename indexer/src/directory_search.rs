@@ -27,11 +27,18 @@ fn sorted_counts(counts: HashMap<String, u64>) -> Vec<(String, u64)> {
 
 impl Directory {
     /// Runs `work` with the search index on a blocking thread: a search is CPU work, and the
-    /// async runtime's threads are kept for I/O.
+    /// async runtime's threads are kept for I/O. It waits for one of the directory's search
+    /// turns first (`DirectoryOptions::search_concurrency`), so searches queue rather than
+    /// share the cores many ways; requests that wait on the database are not held up.
     pub(crate) async fn on_search_index<T: Send + 'static>(
         &self,
         work: impl FnOnce(&SearchIndex) -> Result<T> + Send + 'static,
     ) -> Result<T> {
+        let _turn = self
+            .search_slots
+            .acquire()
+            .await
+            .map_err(|e| Error::Index(format!("search turns closed: {e}")))?;
         let index = self.search_index().clone();
         tokio::task::spawn_blocking(move || work(&index))
             .await
