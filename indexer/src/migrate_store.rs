@@ -99,12 +99,19 @@ pub async fn migrate_store(from: &str, to: &str, progress: impl FnMut(&str, u64)
             "the PostgreSQL database holds another application's tables",
         ));
     }
-    target.migrate().await?;
-    if !copy::holds_no_rows(&target).await? {
-        return Err(Error::invalid(
+    // Asked before migrating too, so a database holding an older directory is left as it is.
+    let refuse_non_empty = || {
+        Error::invalid(
             "to",
             "the PostgreSQL database already holds a directory; migrate-store copies only into a new, empty database (nothing was changed)",
-        ));
+        )
+    };
+    if !copy::holds_no_rows(&target).await? {
+        return Err(refuse_non_empty());
+    }
+    target.migrate().await?;
+    if !copy::holds_no_rows(&target).await? {
+        return Err(refuse_non_empty());
     }
     let tables = copy::copy_sqlite_into_postgres(&source, &target, progress).await?;
     let stored = copy::row_counts(&target).await?;
