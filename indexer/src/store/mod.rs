@@ -78,6 +78,13 @@ pub struct Store {
     read: Option<Pool>,
 }
 
+/// How the store pools its PostgreSQL connections (to the primary and to a read database alike).
+fn postgres_pool(max_connections: u32) -> PgPoolOptions {
+    PgPoolOptions::new()
+        .max_connections(max_connections)
+        .acquire_timeout(Duration::from_secs(5))
+}
+
 /// The `application_name` of connections to the read database (visible in `pg_stat_activity`).
 pub const READER_APPLICATION_NAME: &str = "directory-reader";
 
@@ -104,11 +111,7 @@ impl Store {
     /// Connects to the PostgreSQL database at `url` (`postgres://user:password@host/database`),
     /// the store several API replicas share.
     pub async fn connect_postgres(url: &str, max_connections: u32) -> Result<Store> {
-        let pool = PgPoolOptions::new()
-            .max_connections(max_connections)
-            .acquire_timeout(Duration::from_secs(5))
-            .connect(url)
-            .await?;
+        let pool = postgres_pool(max_connections).connect(url).await?;
         Ok(Store {
             pool: Pool::Postgres(pool),
             read: None,
@@ -124,11 +127,7 @@ impl Store {
         let options = sqlx::postgres::PgConnectOptions::from_str(url)?
             .application_name(READER_APPLICATION_NAME)
             .options([("default_transaction_read_only", "on")]);
-        let pool = PgPoolOptions::new()
-            .max_connections(max_connections)
-            .acquire_timeout(Duration::from_secs(5))
-            .connect_with(options)
-            .await?;
+        let pool = postgres_pool(max_connections).connect_with(options).await?;
         Ok(Store {
             read: Some(Pool::Postgres(pool)),
             ..self

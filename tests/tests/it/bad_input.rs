@@ -103,12 +103,7 @@ async fn languages_are_codes_made_up_ones_are_refused_and_names_become_codes() {
     let moderator = test
         .principal(indexer::accounts::Role::Moderator, "Languages", None)
         .await;
-    let organization = test
-        .data(r#"{ organizations(first: 1) { edges { node { id } } } }"#)
-        .await["organizations"]["edges"][0]["node"]["id"]
-        .as_str()
-        .expect("an organisation")
-        .to_string();
+    let organization = test.first_organization_id().await;
     let create = |languages: &str| {
         format!(
             r#"mutation {{ createService(organizationId: "{organization}", input: {{name: "Conversation cafe (example)", description: "Practise English over tea", needs: ["social-connection"], languages: {languages}}}) {{ id languages }} }}"#

@@ -18,12 +18,7 @@ const EDITED_NAME: &str = "Moved walking group (example edit)";
 async fn sqlite_directory_with_history() -> (TestDirectory, String, String) {
     let data_dir = copy_of_template();
     let directory = Directory::open(data_dir.path()).await.expect("open SQLite copy");
-    let test = TestDirectory {
-        schema: api::graphql::build_schema(directory.clone()),
-        directory,
-        data_dir,
-        database: None,
-    };
+    let test = TestDirectory::of(directory, data_dir, None);
     let moderator = test.principal(Role::Moderator, "Moving moderator", None).await;
     let token = test
         .directory
@@ -86,12 +81,7 @@ async fn a_sqlite_directory_moves_to_postgres_with_its_history_accounts_and_chan
     let directory = Directory::open_with_options(replica_dir.path(), options)
         .await
         .expect("a replica opens on the moved store");
-    let replica = TestDirectory {
-        schema: api::graphql::build_schema(directory.clone()),
-        directory,
-        data_dir: replica_dir,
-        database: Some(database),
-    };
+    let replica = TestDirectory::of(directory, replica_dir, Some(database));
     assert_eq!(
         row_counts(replica.directory.store()).await.expect("counts"),
         counts_with_admin,

@@ -14,12 +14,7 @@ async fn create_service(
     viewer: &indexer::accounts::Viewer,
     name: &str,
 ) -> String {
-    let organization = test
-        .data(r#"{ organizations(first: 1) { edges { node { id } } } }"#)
-        .await["organizations"]["edges"][0]["node"]["id"]
-        .as_str()
-        .expect("an organisation")
-        .to_string();
+    let organization = test.first_organization_id().await;
     let created = test
         .data_as(
             viewer,

@@ -41,12 +41,7 @@ async fn replica(database: &TestDatabase, index_from: Option<&std::path::Path>) 
     let directory = Directory::open_with_options(data_dir.path(), options)
         .await
         .expect("a replica opens on the shared database");
-    TestDirectory {
-        schema: api::graphql::build_schema(directory.clone()),
-        directory,
-        data_dir,
-        database: None,
-    }
+    TestDirectory::of(directory, data_dir, None)
 }
 
 async fn finds(test: &TestDirectory, text: &str) -> bool {
@@ -96,11 +91,7 @@ async fn a_write_on_one_replica_is_found_on_another_within_a_second() {
 
     let name = "Replicated chair yoga";
     assert!(!finds(&b, name).await);
-    let organization = a.data(r#"{ organizations(first: 1) { edges { node { id } } } }"#).await["organizations"]
-        ["edges"][0]["node"]["id"]
-        .as_str()
-        .expect("an organisation")
-        .to_string();
+    let organization = a.first_organization_id().await;
     let moderator = moderator(&a).await;
     let created = a
         .data_as(
@@ -216,12 +207,7 @@ async fn while_the_database_is_away_searches_answer_writes_are_unavailable_and_i
         .await
         .expect("token")
         .secret;
-    let organization = test
-        .data(r#"{ organizations(first: 1) { edges { node { id } } } }"#)
-        .await["organizations"]["edges"][0]["node"]["id"]
-        .as_str()
-        .expect("an organisation")
-        .to_string();
+    let organization = test.first_organization_id().await;
     let search = r#"{ search(text: "walking", first: 5) { edges { node { name } } } }"#;
     let before = test.data(search).await;
     assert!(before.to_string().contains("alk"), "{before:#}");
@@ -322,19 +308,9 @@ async fn victim_replica_writes_until_killed() {
     let directory = Directory::open_with_options(std::path::Path::new(&data_dir), options)
         .await
         .expect("victim opens");
-    let test = TestDirectory {
-        schema: api::graphql::build_schema(directory.clone()),
-        directory,
-        data_dir: tempfile::tempdir().expect("unused"),
-        database: None,
-    };
+    let test = TestDirectory::of(directory, tempfile::tempdir().expect("unused"), None);
     let moderator = moderator(&test).await;
-    let organization = test
-        .data(r#"{ organizations(first: 1) { edges { node { id } } } }"#)
-        .await["organizations"]["edges"][0]["node"]["id"]
-        .as_str()
-        .expect("an organisation")
-        .to_string();
+    let organization = test.first_organization_id().await;
     for n in 0.. {
         let created = test
             .data_as(
@@ -464,12 +440,7 @@ async fn replica_at(database: &TestDatabase, data_dir: &std::path::Path) -> Test
     let directory = Directory::open_with_options(data_dir, options)
         .await
         .expect("the killed replica starts again");
-    TestDirectory {
-        schema: api::graphql::build_schema(directory.clone()),
-        directory,
-        data_dir: tempfile::tempdir().expect("unused"),
-        database: None,
-    }
+    TestDirectory::of(directory, tempfile::tempdir().expect("unused"), None)
 }
 
 /// With polling slowed to once a minute, a write on one replica still reaches another within a
@@ -491,12 +462,7 @@ async fn a_write_notice_wakes_another_replica_without_waiting_for_its_poll() {
         let dir = dir.to_path_buf();
         async move {
             let directory = Directory::open_with_options(&dir, options).await.expect("opens");
-            TestDirectory {
-                schema: api::graphql::build_schema(directory.clone()),
-                directory,
-                data_dir: tempfile::tempdir().expect("unused"),
-                database: None,
-            }
+            TestDirectory::of(directory, tempfile::tempdir().expect("unused"), None)
         }
     };
     let a = open(dir_a.path(), slow(dir_a.path())).await;
@@ -504,11 +470,7 @@ async fn a_write_notice_wakes_another_replica_without_waiting_for_its_poll() {
     // The first poll of each follower happens at once; let it pass.
     tokio::time::sleep(Duration::from_millis(300)).await;
     let name = "Notified chair yoga";
-    let organization = a.data(r#"{ organizations(first: 1) { edges { node { id } } } }"#).await["organizations"]
-        ["edges"][0]["node"]["id"]
-        .as_str()
-        .expect("an organisation")
-        .to_string();
+    let organization = a.first_organization_id().await;
     let moderator = moderator(&a).await;
     let created = a
         .data_as(

@@ -31,12 +31,7 @@ async fn the_index_follows_the_read_database_and_writes_go_to_the_primary() {
     let directory = Directory::open_with_options(data_dir.path(), options)
         .await
         .expect("a replica with a read database opens");
-    let test = TestDirectory {
-        schema: api::graphql::build_schema(directory.clone()),
-        directory,
-        data_dir,
-        database: Some(primary),
-    };
+    let test = TestDirectory::of(directory, data_dir, Some(primary));
     let walking = r#"{ search(text: "walking", first: 3) { totalCount edges { node { id name } } } }"#;
     let before = test.data(walking).await;
     assert!(
@@ -45,12 +40,7 @@ async fn the_index_follows_the_read_database_and_writes_go_to_the_primary() {
     );
 
     let moderator = test.principal(Role::Moderator, "Routing moderator", None).await;
-    let organization = test
-        .data(r#"{ organizations(first: 1) { edges { node { id } } } }"#)
-        .await["organizations"]["edges"][0]["node"]["id"]
-        .as_str()
-        .expect("an organisation")
-        .to_string();
+    let organization = test.first_organization_id().await;
     let name = "Routed walking netball";
     let created = test
         .data_as(
@@ -147,23 +137,13 @@ async fn a_write_reaches_a_replica_that_reads_a_streaming_standby() {
             let directory = Directory::open_with_options(data_dir.path(), options)
                 .await
                 .expect("a replica opens");
-            TestDirectory {
-                schema: api::graphql::build_schema(directory.clone()),
-                directory,
-                data_dir,
-                database: None,
-            }
+            TestDirectory::of(directory, data_dir, None)
         }
     };
     let writer = open(None).await;
     let reader = open(Some(read_url.clone())).await;
     let moderator = writer.principal(Role::Moderator, "Standby moderator", None).await;
-    let organization = writer
-        .data(r#"{ organizations(first: 1) { edges { node { id } } } }"#)
-        .await["organizations"]["edges"][0]["node"]["id"]
-        .as_str()
-        .expect("an organisation")
-        .to_string();
+    let organization = writer.first_organization_id().await;
     let name = "Standby chair pilates";
     let created = writer
         .data_as(

@@ -237,25 +237,13 @@ pub async fn seeded() -> TestDirectory {
         let directory = Directory::open_with_options(data_dir.path(), options)
             .await
             .expect("open a copy of the seeded PostgreSQL directory");
-        let schema = api::graphql::build_schema(directory.clone());
-        return TestDirectory {
-            data_dir,
-            directory,
-            schema,
-            database: Some(database),
-        };
+        return TestDirectory::of(directory, data_dir, Some(database));
     }
     let data_dir = copy_of_template();
     let directory = Directory::open(data_dir.path())
         .await
         .expect("open a copy of the seeded directory");
-    let schema = api::graphql::build_schema(directory.clone());
-    TestDirectory {
-        data_dir,
-        directory,
-        schema,
-        database: None,
-    }
+    TestDirectory::of(directory, data_dir, None)
 }
 
 /// A private copy of the seeded template, not opened.
@@ -280,6 +268,26 @@ pub fn copy_tree(from: &Path, to: &Path) {
 }
 
 impl TestDirectory {
+    /// An opened directory with its schema, its data directory and its PostgreSQL database (if
+    /// it has one of its own).
+    pub fn of(directory: Directory, data_dir: TempDir, database: Option<TestDatabase>) -> TestDirectory {
+        TestDirectory {
+            schema: api::graphql::build_schema(directory.clone()),
+            directory,
+            data_dir,
+            database,
+        }
+    }
+
+    /// The id of the first organisation the public list shows.
+    pub async fn first_organization_id(&self) -> String {
+        self.data(r#"{ organizations(first: 1) { edges { node { id } } } }"#)
+            .await["organizations"]["edges"][0]["node"]["id"]
+            .as_str()
+            .expect("an organisation")
+            .to_string()
+    }
+
     /// How to open this directory again (its PostgreSQL database, if it has one).
     pub fn options(&self) -> indexer::DirectoryOptions {
         indexer::DirectoryOptions {
