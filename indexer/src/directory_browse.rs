@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use uuid::Uuid;
 
 use crate::domain::{NeedCode, Organization, PlaceCode, Service};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::search::browse::BrowseRequest;
 use crate::search::AssetKind;
 use crate::store::read::{NameKey, Page, ServiceFilter};
@@ -39,7 +39,6 @@ impl Directory {
             return self.services(place, need, first, after).await;
         }
         let limit = with_one_more(first);
-        let index = self.search_index().clone();
         let filter = ServiceFilter {
             need,
             place: scope.clone(),
@@ -53,7 +52,7 @@ impl Directory {
         };
         let browsed = {
             let after = after.cloned();
-            tokio::task::spawn_blocking(move || {
+            self.on_search_index(move |index| {
                 let place = scope
                     .as_ref()
                     .map(|s| (venue_places.as_slice(), s.overlapping_codes.as_slice()));
@@ -66,8 +65,7 @@ impl Directory {
                     count,
                 })
             })
-            .await
-            .map_err(|e| Error::Index(format!("browsing services: {e}")))??
+            .await?
         };
         // Services that are not active are public and listed, but not in the index.
         let not_active = self.store().not_active_service_keys(&filter).await?;
@@ -97,20 +95,19 @@ impl Directory {
             return self.store().organizations_page(first, after).await;
         }
         let limit = with_one_more(first);
-        let index = self.search_index().clone();
         let after = after.cloned();
-        let browsed = tokio::task::spawn_blocking(move || {
-            index.browse(&BrowseRequest {
-                kind: AssetKind::Organization,
-                need: None,
-                place: None,
-                after: after.as_ref().map(|key| (key.name.as_str(), key.id)),
-                limit,
-                count,
+        let browsed = self
+            .on_search_index(move |index| {
+                index.browse(&BrowseRequest {
+                    kind: AssetKind::Organization,
+                    need: None,
+                    place: None,
+                    after: after.as_ref().map(|key| (key.name.as_str(), key.id)),
+                    limit,
+                    count,
+                })
             })
-        })
-        .await
-        .map_err(|e| Error::Index(format!("browsing organisations: {e}")))??;
+            .await?;
         let ids: Vec<Uuid> = browsed.keys.iter().map(|(_, id)| *id).collect();
         let found = self.store().organizations_by_ids(Some(&ids)).await?;
         let total = browsed.total.unwrap_or(0);
