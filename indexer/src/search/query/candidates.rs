@@ -11,22 +11,27 @@
 //!
 //! - enough of the words ([`GroupBits::enough`]), or a term that matches alone while those
 //!   terms' highest scores, added up, could still beat the threshold;
-//! - each term without which the others' highest scores cannot beat it (`singles`);
-//! - one of each pair of terms without both of which the others' cannot (`pairs`, among the
-//!   strongest terms with bits).
+//! - one of each set of terms without all of which the others' highest scores cannot beat it
+//!   (`covers`: a single term, a pair, or a few of the eight strongest terms with bits), the
+//!   sets with fewest listings first. For "gentle exercise after a fall" at a million listings
+//!   (twelve terms, 265,000 listings with enough of the words), covers of three and four terms
+//!   leave 46,000 of them to bound one by one.
 //!
 //! Each is a necessary condition computed with the bounds MaxScore itself uses (exact sums in
 //! `f64`, compared once rounded: see `top_words::max_score::beats`), so a document it rules out could not have
 //! entered the page.
 
-use tantivy::{DocId, Score};
+use tantivy::Score;
 
 use super::grouped::GroupBits;
 use super::term_docs::Words;
 
-/// Terms with bits considered for pairs (the strongest): 28 pairs at most, a few operations
-/// per 64 documents each.
-const PAIRED_TERMS: usize = 8;
+/// Terms with bits considered for covers (the strongest): 255 sets of them, weighed once per
+/// segment and search.
+const COVERING_TERMS: usize = 8;
+
+/// Covers kept (those with fewest listings): a few operations per 64 documents each.
+const COVERS: usize = 8;
 
 /// One term as the candidates see it: its highest score in the segment, and its documents as
 /// bits when kept (a rarer term may be on any document).
@@ -35,52 +40,95 @@ pub(super) struct TermBound<'a> {
     pub kept: Option<&'a Words>,
     /// Whether it matches alone (a need named by a synonym).
     pub alone: bool,
+    /// How many documents have it (to weigh covers by).
+    pub docs: u32,
 }
 
 /// The documents that could beat the current threshold (see the module documentation).
 pub(super) struct Candidates {
     pub bits: GroupBits,
+    /// The highest scores of the terms that match alone, added up.
+    alone: f64,
     /// Whether a document without enough words (its terms that match alone) could beat it.
     alone_beats: bool,
-    singles: Vec<Words>,
-    pairs: Vec<(Words, Words)>,
+    /// The strongest terms' bits (see [`COVERING_TERMS`]), strongest first.
+    strongest: Vec<Words>,
+    /// Every set of the strongest terms that may cover, fewest listings first.
+    sets: Vec<CoveringSet>,
+    /// The sets that cover now, and their terms' bits: a document must have one of each.
+    chosen: Vec<u32>,
+    covers: Vec<Vec<Words>>,
+}
+
+/// A set of the strongest terms (bit `k`: the `k`th strongest) and the thresholds at which it
+/// is a minimal cover: it covers from `from` on, and its subset without its weakest term
+/// covers from `until` on (then it is no longer minimal).
+struct CoveringSet {
+    set: u32,
+    from: Score,
+    until: Option<Score>,
 }
 
 impl Candidates {
-    pub fn new(bits: GroupBits) -> Candidates {
+    /// The candidates of `bits`, for `terms` (in the clauses' order) whose highest scores add
+    /// up to `total` (in `f64`, as MaxScore adds them); none ruled out until [`Candidates::follow`].
+    pub fn new(bits: GroupBits, terms: &[TermBound<'_>], total: f64) -> Candidates {
+        let mut strongest: Vec<&TermBound<'_>> = terms.iter().filter(|term| term.kept.is_some()).collect();
+        strongest.sort_by(|a, b| b.max.total_cmp(&a.max));
+        strongest.truncate(COVERING_TERMS);
+        let members = |set: u32| (0..strongest.len()).filter(move |at| set >> at & 1 == 1);
+        // A set covers once the threshold is at least what the other terms' highest scores add
+        // up to (rounded as `beats` rounds): below it, a document with none of it could beat it.
+        let covers_from = |set: u32| (total - members(set).map(|at| strongest[at].max).sum::<f64>()) as Score;
+        let mut sets: Vec<(u64, CoveringSet)> = (1..1u32 << strongest.len())
+            .map(|set| {
+                // Its weakest term is the last of it (the strongest come first).
+                let weakest = 1 << (u32::BITS - 1 - set.leading_zeros());
+                let until = (set != weakest).then(|| covers_from(set & !weakest));
+                let listings = members(set).map(|at| u64::from(strongest[at].docs)).sum();
+                let from = covers_from(set);
+                (listings, CoveringSet { set, from, until })
+            })
+            .filter(|(_, set)| set.until.is_none_or(|until| set.from < until))
+            .collect();
+        sets.sort_by_key(|(listings, set)| (*listings, set.set));
         Candidates {
             bits,
+            alone: terms.iter().filter(|term| term.alone).map(|term| term.max).sum(),
             alone_beats: true,
-            singles: Vec::new(),
-            pairs: Vec::new(),
+            strongest: strongest.iter().filter_map(|term| term.kept.cloned()).collect(),
+            sets: sets.into_iter().map(|(_, set)| set).collect(),
+            chosen: Vec::new(),
+            covers: Vec::new(),
         }
     }
 
-    /// Sets what a document must have to beat `threshold`, given every term's highest score
-    /// (`total`: their sum, added in `f64` as MaxScore adds them).
-    pub fn follow(&mut self, threshold: Score, terms: &[TermBound<'_>], total: f64) {
-        let alone: f64 = terms.iter().filter(|term| term.alone).map(|term| term.max).sum();
-        self.alone_beats = beats(alone, threshold);
-        self.singles.clear();
-        self.pairs.clear();
-        let mut kept: Vec<(f64, &Words)> = Vec::new();
-        for term in terms {
-            let Some(bits) = term.kept else { continue };
-            if !beats(total - term.max, threshold) {
-                self.singles.push(bits.clone());
-            } else {
-                kept.push((term.max, bits));
-            }
+    /// Sets what a document must have to beat `threshold`.
+    ///
+    /// A set of terms covers when the other terms' highest scores cannot beat the threshold: a
+    /// document without any of them could not. Of the strongest terms with bits, the minimal
+    /// covers (none of their subsets covers: without its weakest term, a set no longer does)
+    /// are kept, those whose terms have fewest listings first.
+    pub fn follow(&mut self, threshold: Score) {
+        self.alone_beats = beats(self.alone, threshold);
+        let chosen: Vec<u32> = self
+            .sets
+            .iter()
+            .filter(|set| set.from <= threshold && set.until.is_none_or(|until| threshold < until))
+            .map(|set| set.set)
+            .take(COVERS)
+            .collect();
+        if chosen == self.chosen {
+            return;
         }
-        kept.sort_by(|a, b| b.0.total_cmp(&a.0));
-        kept.truncate(PAIRED_TERMS);
-        for (at, (first, first_bits)) in kept.iter().enumerate() {
-            for (second, second_bits) in &kept[at + 1..] {
-                if !beats(total - first - second, threshold) {
-                    self.pairs.push(((*first_bits).clone(), (*second_bits).clone()));
-                }
-            }
-        }
+        self.covers = chosen
+            .iter()
+            .map(|set| {
+                let members = (0..self.strongest.len()).filter(|at| set >> at & 1 == 1);
+                members.map(|at| self.strongest[at].clone()).collect()
+            })
+            .collect();
+        self.chosen = chosen;
     }
 
     /// How many words of 64 documents the segment has.
@@ -88,12 +136,9 @@ impl Candidates {
         self.bits.enough.len()
     }
 
-    /// Whether `doc` has enough of the words (else it scores its terms that match alone).
-    pub fn has_enough(&self, doc: DocId) -> bool {
-        self.bits
-            .enough
-            .get(doc as usize / 64)
-            .is_some_and(|word| word & (1 << (doc % 64)) != 0)
+    /// Which of the 64 documents of word `at` have enough of the words.
+    pub fn enough_word(&self, at: usize) -> u64 {
+        self.bits.enough.get(at).copied().unwrap_or(0)
     }
 
     /// The candidates among the 64 documents of word `at`.
@@ -103,17 +148,11 @@ impl Candidates {
         if self.alone_beats {
             word |= bit(&self.bits.alone);
         }
-        for single in &self.singles {
+        for cover in &self.covers {
             if word == 0 {
                 return 0;
             }
-            word &= bit(single);
-        }
-        for (first, second) in &self.pairs {
-            if word == 0 {
-                return 0;
-            }
-            word &= bit(first) | bit(second);
+            word &= cover.iter().fold(0, |any, bits| any | bit(bits));
         }
         word
     }
@@ -127,6 +166,8 @@ fn beats(bound: f64, threshold: Score) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use tantivy::DocId;
+
     use super::*;
 
     fn bits(docs: &[DocId]) -> Words {
@@ -148,36 +189,41 @@ mod tests {
         let c = bits(&all.iter().copied().filter(|d| d.is_multiple_of(5)).collect::<Vec<_>>());
         let enough: Vec<u64> = bits(&all[..100]).to_vec();
         let alone: Vec<u64> = bits(&all[100..]).to_vec();
-        let mut candidates = Candidates::new(GroupBits {
-            enough,
-            alone,
-            each: Vec::new(),
-        });
         let terms = [
             TermBound {
                 max: 4.0,
                 kept: Some(&a),
                 alone: false,
+                docs: 64,
             },
             TermBound {
                 max: 3.0,
                 kept: Some(&b),
                 alone: false,
+                docs: 43,
             },
             TermBound {
                 max: 2.0,
                 kept: Some(&c),
                 alone: false,
+                docs: 26,
             },
             TermBound {
                 max: 1.5,
                 kept: None,
                 alone: true,
+                docs: 0,
             },
         ];
         let total = 10.5;
+        let bits = GroupBits {
+            enough,
+            alone,
+            each: Vec::new(),
+        };
+        let mut candidates = Candidates::new(bits, &terms, total);
         for threshold in [f32::MIN, 1.0, 1.6, 4.0, 5.0, 7.0, 8.4, 9.0, 10.4, 10.5] {
-            candidates.follow(threshold, &terms, total);
+            candidates.follow(threshold);
             let found: Vec<DocId> = (0..candidates.words() as DocId * 64)
                 .filter(|doc| candidates.word(*doc as usize / 64) & (1 << (doc % 64)) != 0)
                 .collect();
@@ -208,6 +254,43 @@ mod tests {
                     found.iter().all(|d| d.is_multiple_of(30)),
                     "threshold {threshold}: {found:?}"
                 );
+            }
+        }
+    }
+
+    /// Five terms of equal weight, a threshold only three of them beat: every set of three covers
+    /// (of the eight kept, none a subset of another), so a document with one term is ruled out
+    /// and one with three is not.
+    #[test]
+    fn a_cover_may_be_a_set_of_several_terms() {
+        let has = |term: u32, doc: DocId| (doc >> term) & 1 == 1;
+        let term_bits: Vec<Words> = (0..5)
+            .map(|term| bits(&(0..128).filter(|doc| has(term, *doc)).collect::<Vec<_>>()))
+            .collect();
+        let terms: Vec<TermBound<'_>> = term_bits
+            .iter()
+            .map(|kept| TermBound {
+                max: 1.0,
+                kept: Some(kept),
+                alone: false,
+                docs: 64,
+            })
+            .collect();
+        let bits = GroupBits {
+            enough: vec![u64::MAX; 2],
+            alone: vec![0; 2],
+            each: Vec::new(),
+        };
+        let mut candidates = Candidates::new(bits, &terms, 5.0);
+        candidates.follow(2.0);
+        for doc in 0..128 {
+            let count = (0..5).filter(|term| has(*term, doc)).count();
+            let found = candidates.word(doc as usize / 64) & (1 << (doc % 64)) != 0;
+            if count >= 3 {
+                assert!(found, "{doc} has {count} terms");
+            }
+            if count <= 1 {
+                assert!(!found, "{doc} has {count} terms");
             }
         }
     }

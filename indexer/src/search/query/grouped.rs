@@ -14,7 +14,7 @@ use std::sync::Arc;
 use tantivy::query::Scorer;
 use tantivy::{DocId, DocSet, Score, SegmentReader, Term, TERMINATED};
 
-use super::term_docs::{word_count, TermDocs, Words};
+use super::term_docs::{read_postings, word_count, TermDocs, TermSource, Words};
 
 /// Which word each term of a text is a form of, and how many words a listing needs.
 #[derive(Debug, Clone, PartialEq)]
@@ -107,6 +107,11 @@ impl Grouping {
     }
 
     /// [`Grouping::split_bits`] in the stretches of words `runs` (in order) alone.
+    ///
+    /// Each word's documents are its terms' bits ORed: common terms' kept bits read in place,
+    /// rarer ones' postings read into bits of the word's own (with `each_term`, of the term's
+    /// own). The words are then counted a stretch of [`COUNTED_WORDS`] words at a time, so the
+    /// count's bit planes stay in the first-level cache and no word's bits are copied whole.
     fn split_bits_in(
         &self,
         reader: &SegmentReader,
@@ -116,54 +121,133 @@ impl Grouping {
         runs: &[Range<usize>],
     ) -> tantivy::Result<GroupBits> {
         let length = word_count(reader);
-        let all = 0..length;
+        let span = match (runs.first(), runs.last()) {
+            (Some(first), Some(last)) => first.start.min(length)..last.end.min(length),
+            _ => 0..0,
+        };
         let words = self.word_of.iter().flatten().max().map_or(0, |most| most + 1);
-        let mut by_word = vec![vec![0u64; length]; words];
+        // Each word's kept bits, and the bits its rarer terms' postings were read into.
+        let mut sources: Vec<Vec<Words>> = vec![Vec::new(); words];
+        let mut read: Vec<Option<Vec<u64>>> = vec![None; words];
         let mut alone = vec![0u64; length];
         let mut each = Vec::with_capacity(terms.len());
         for (term, word) in terms.iter().zip(&self.word_of) {
-            let bits = match word {
-                Some(word) => &mut by_word[*word],
-                None => &mut alone,
-            };
-            if !each_term {
-                documents.add(reader, term, bits, runs)?;
-                continue;
-            }
-            // A common term's kept bits, else its postings read into bits of its own.
-            let own: Words = match documents.kept(reader, term)? {
-                Some(kept) => kept,
-                None => {
-                    let mut own = vec![0u64; length];
-                    documents.add(reader, term, &mut own, std::slice::from_ref(&all))?;
-                    own.into()
-                }
-            };
-            for (bits, own) in bits.iter_mut().zip(own.iter()) {
-                *bits |= own;
-            }
-            each.push(own);
-        }
-        // Bit planes of each document's count of words, wide enough for every word.
-        let planes = (usize::BITS - words.leading_zeros()) as usize;
-        let mut counts = vec![0u64; planes.max(1)];
-        let mut enough = vec![0u64; length];
-        for at in runs.iter().flat_map(|run| run.start.min(length)..run.end.min(length)) {
-            counts.iter_mut().for_each(|plane| *plane = 0);
-            for word in &by_word {
-                let mut carry = word[at];
-                for plane in counts.iter_mut() {
-                    let next = *plane & carry;
-                    *plane ^= carry;
-                    carry = next;
-                    if carry == 0 {
-                        break;
+            let source = documents.source(reader, term)?;
+            let Some(word) = *word else {
+                match (&source, each_term) {
+                    (Some(TermSource::Kept(kept)), true) => {
+                        or_into(&mut alone, kept, 0..length);
+                        each.push(kept.clone());
                     }
+                    (Some(TermSource::Postings(info)), true) => {
+                        let mut own = vec![0u64; length];
+                        read_postings(reader, term, info, &mut own, 0..length)?;
+                        or_into(&mut alone, &own, 0..length);
+                        each.push(own.into());
+                    }
+                    (None, true) => each.push(vec![0u64; length].into()),
+                    (_, false) => documents.add(reader, term, &mut alone, runs)?,
                 }
+                continue;
+            };
+            match source {
+                Some(TermSource::Kept(kept)) => {
+                    if each_term {
+                        each.push(kept.clone());
+                    }
+                    sources[word].push(kept);
+                }
+                Some(TermSource::Postings(info)) if each_term => {
+                    let mut own = vec![0u64; length];
+                    read_postings(reader, term, &info, &mut own, 0..length)?;
+                    let own: Words = own.into();
+                    each.push(own.clone());
+                    sources[word].push(own);
+                }
+                Some(TermSource::Postings(info)) => {
+                    let bits = read[word].get_or_insert_with(|| vec![0u64; length]);
+                    read_postings(reader, term, &info, bits, span.clone())?;
+                }
+                None if each_term => each.push(vec![0u64; length].into()),
+                None => {}
             }
-            enough[at] = at_least(&counts, self.required);
+        }
+        let by_word: Vec<Vec<&[u64]>> = sources
+            .iter()
+            .zip(&read)
+            .map(|(kept, read)| kept.iter().map(|bits| &bits[..]).chain(read.as_deref()).collect())
+            .collect();
+        let mut enough = vec![0u64; length];
+        let mut counter = WordCounter::new(words);
+        for run in runs {
+            let run = run.start.min(length)..run.end.min(length);
+            for start in run.clone().step_by(COUNTED_WORDS) {
+                let stretch = start..(start + COUNTED_WORDS).min(run.end);
+                counter.count(&by_word, stretch.clone(), self.required, &mut enough[stretch]);
+            }
         }
         Ok(GroupBits { enough, alone, each })
+    }
+}
+
+/// Words of documents counted at a time (see [`Grouping::split_bits_in`]): 2 KB a bit plane.
+const COUNTED_WORDS: usize = 256;
+
+/// How many of a query's words each document of a stretch has, as bit planes (`planes[k]`: bit
+/// k of each count) a word at a time.
+struct WordCounter {
+    planes: Vec<[u64; COUNTED_WORDS]>,
+    carry: [u64; COUNTED_WORDS],
+}
+
+impl WordCounter {
+    /// Planes wide enough to count `words` words.
+    fn new(words: usize) -> WordCounter {
+        let planes = ((usize::BITS - words.leading_zeros()) as usize).max(1);
+        WordCounter {
+            planes: vec![[0u64; COUNTED_WORDS]; planes],
+            carry: [0u64; COUNTED_WORDS],
+        }
+    }
+
+    /// Sets in `enough` (the words of `stretch`) the documents with at least `least` of the
+    /// words, each given by the bits it is the OR of.
+    fn count(&mut self, by_word: &[Vec<&[u64]>], stretch: Range<usize>, least: usize, enough: &mut [u64]) {
+        let n = stretch.len();
+        for plane in self.planes.iter_mut() {
+            plane[..n].fill(0);
+        }
+        for sources in by_word {
+            let carry = &mut self.carry[..n];
+            carry.fill(0);
+            for bits in sources {
+                for (carry, bits) in carry.iter_mut().zip(&bits[stretch.clone()]) {
+                    *carry |= bits;
+                }
+            }
+            // A ripple-carry add of one to each document's count that has the word.
+            for plane in self.planes.iter_mut() {
+                for (plane, carry) in plane[..n].iter_mut().zip(carry.iter_mut()) {
+                    let next = *plane & *carry;
+                    *plane ^= *carry;
+                    *carry = next;
+                }
+            }
+        }
+        let mut column = vec![0u64; self.planes.len()];
+        for (at, enough) in enough.iter_mut().enumerate() {
+            for (column, plane) in column.iter_mut().zip(&self.planes) {
+                *column = plane[at];
+            }
+            *enough = at_least(&column, least);
+        }
+    }
+}
+
+/// ORs `bits` into `into`, in the words `within`.
+fn or_into(into: &mut [u64], bits: &[u64], within: Range<usize>) {
+    for (into, bits) in into[within.clone()].iter_mut().zip(&bits[within]) {
+        *into |= bits;
     }
 }
 

@@ -26,6 +26,14 @@ const KEPT_BYTES: usize = 64 << 20;
 /// A segment's documents, a bit each, 64 to a word.
 pub type Words = Arc<[u64]>;
 
+/// Where a term's documents in a segment are read from ([`TermDocs::source`]).
+pub enum TermSource {
+    /// A common word's documents, kept as bits.
+    Kept(Words),
+    /// A rarer word's postings, read when asked ([`read_postings`]).
+    Postings(TermInfo),
+}
+
 /// Common words' documents per segment (see the module documentation).
 #[derive(Debug)]
 pub struct TermDocs {
@@ -73,20 +81,34 @@ impl TermDocs {
         let (Some(first), Some(last)) = (runs.first(), runs.last()) else {
             return Ok(());
         };
-        let Some(info) = reader.inverted_index(term.field())?.get_term_info(term)? else {
-            return Ok(());
-        };
-        let Some(kept) = self.kept_of(reader, term, &info)? else {
-            return read_postings(reader, term, &info, words, first.start..last.end).map(|_| ());
-        };
-        for run in runs {
-            let end = run.end.min(words.len()).min(kept.len());
-            let run = run.start.min(end)..end;
-            for (word, kept) in words[run.clone()].iter_mut().zip(&kept[run]) {
-                *word |= kept;
+        match self.source(reader, term)? {
+            None => Ok(()),
+            Some(TermSource::Postings(info)) => {
+                read_postings(reader, term, &info, words, first.start..last.end).map(|_| ())
+            }
+            Some(TermSource::Kept(kept)) => {
+                for run in runs {
+                    let end = run.end.min(words.len()).min(kept.len());
+                    let run = run.start.min(end)..end;
+                    for (word, kept) in words[run.clone()].iter_mut().zip(&kept[run]) {
+                        *word |= kept;
+                    }
+                }
+                Ok(())
             }
         }
-        Ok(())
+    }
+
+    /// Where `term`'s documents in the segment are read from: a common word's kept bits, or a
+    /// rarer word's postings; `None` when the segment lacks it.
+    pub fn source(&self, reader: &SegmentReader, term: &Term) -> tantivy::Result<Option<TermSource>> {
+        let Some(info) = reader.inverted_index(term.field())?.get_term_info(term)? else {
+            return Ok(None);
+        };
+        Ok(Some(match self.kept_of(reader, term, &info)? {
+            Some(kept) => TermSource::Kept(kept),
+            None => TermSource::Postings(info),
+        }))
     }
 
     /// A common word's documents in the segment (deleted ones too), kept as bits (read once);

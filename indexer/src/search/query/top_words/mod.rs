@@ -19,7 +19,7 @@ use tantivy::schema::IndexRecordOption;
 use tantivy::{DocId, DocSet, Score, Searcher, SegmentReader, Term, TERMINATED};
 
 use crate::search::query::candidates::{Candidates, TermBound};
-use crate::search::query::grouped::{GroupedScorer, Grouping};
+use crate::search::query::grouped::{GroupBits, GroupedScorer, Grouping};
 use crate::search::query::seeking_union::{added_exactly, SeekingUnionScorer};
 use crate::search::query::term_docs::{word_count, TermDocs, Words};
 use crate::search::query::term_maxima::{fieldnorms, TermMaxima};
@@ -321,7 +321,7 @@ impl Weight for TopWordsWeight {
             for clause in clauses.iter_mut().filter(|clause| clause.kept.is_none()) {
                 clause.kept = Some(bits.each[clause.at].clone());
             }
-            score_candidates(&mut clauses, grouping, Candidates::new(bits), threshold, callback);
+            score_candidates(&mut clauses, grouping, bits, threshold, callback);
             return Ok(());
         }
         let bounds = Bounds::of(&clauses);
@@ -386,13 +386,13 @@ impl Weight for TopWordsWeight {
     }
 }
 
-/// Grouped words: each of the `candidates` that could beat the threshold at its field lengths
+/// Grouped words: each of the candidates of `bits` that could beat the threshold at its field lengths
 /// (where it lacks enough words, by its terms that match alone) is scored, moving every clause
 /// it has to it (every clause has bits here); `callback` as in [`Weight::for_each_pruning`].
 fn score_candidates(
     clauses: &mut [MaxScoreClause],
     grouping: &Grouping,
-    mut candidates: Candidates,
+    bits: GroupBits,
     mut threshold: Score,
     callback: &mut dyn FnMut(DocId, Score) -> Score,
 ) {
@@ -401,51 +401,76 @@ fn score_candidates(
         .map(|clause| grouping.word_of[clause.at].is_none())
         .collect();
     let total = Bounds::of(clauses).prefix[clauses.len()];
-    let follow = |candidates: &mut Candidates, threshold: Score, clauses: &[MaxScoreClause]| {
-        let terms: Vec<TermBound<'_>> = clauses
-            .iter()
-            .zip(&alone)
-            .map(|(clause, alone)| TermBound {
-                max: clause.max,
-                kept: clause.kept.as_ref(),
-                alone: *alone,
-            })
-            .collect();
-        candidates.follow(threshold, &terms, total);
-    };
-    follow(&mut candidates, threshold, clauses);
-    // Which of the 64 documents of a word of bits each clause has.
+    let terms: Vec<TermBound<'_>> = clauses
+        .iter()
+        .zip(&alone)
+        .map(|(clause, alone)| TermBound {
+            max: clause.max,
+            kept: clause.kept.as_ref(),
+            alone: *alone,
+            docs: clause.postings.size_hint(),
+        })
+        .collect();
+    let mut candidates = Candidates::new(bits, &terms, total);
+    candidates.follow(threshold);
+    // Which of the 64 documents of a word of bits each clause has, and each candidate's bound.
     let mut has = vec![0u64; clauses.len()];
+    let (mut highest, mut bounds) = ([0.0f64; 64], [0.0f64; 64]);
     for at in 0..candidates.words() {
         let mut word = candidates.word(at);
         if word == 0 {
             continue;
         }
-        // Read once for the word's candidates, every clause's bits at once: the reads do not
-        // wait on each other, where a bit test per clause and candidate waited on each miss
-        // in turn (half the time of a long question at a million listings, measured).
-        for (has, clause) in has.iter_mut().zip(clauses.iter()) {
+        let base = at as DocId * 64;
+        let enough = candidates.enough_word(at);
+        // Clause by clause over the word's candidates (a branch per clause and candidate cost
+        // more than the work: a long question of common words has a quarter of a million
+        // candidates at a million listings). First each candidate's clauses' highest scores
+        // added up, from bits alone (those that match alone where it lacks enough words); then,
+        // for the few that could still beat the threshold, the same at their field lengths, as
+        // `at_length_of` bounds each (a byte per field to read: the cost of the rest).
+        let mut lanes = word;
+        while lanes != 0 {
+            let lane = lanes.trailing_zeros() as usize;
+            lanes &= lanes - 1;
+            (highest[lane], bounds[lane]) = (0.0, 0.0);
+        }
+        for ((has, clause), alone) in has.iter_mut().zip(clauses.iter()).zip(&alone) {
             *has = clause
                 .kept
                 .as_ref()
                 .map_or(u64::MAX, |kept| kept.get(at).copied().unwrap_or(0));
+            let mut lanes = *has & word & if *alone { u64::MAX } else { enough };
+            while lanes != 0 {
+                highest[lanes.trailing_zeros() as usize] += clause.max;
+                lanes &= lanes - 1;
+            }
+        }
+        let mut lanes = word;
+        while lanes != 0 {
+            let lane = lanes.trailing_zeros();
+            lanes &= lanes - 1;
+            if !beats(highest[lane as usize], threshold) {
+                word &= !(1 << lane);
+            }
+        }
+        if word == 0 {
+            continue;
+        }
+        for ((has, clause), alone) in has.iter().zip(clauses.iter()).zip(&alone) {
+            let mut lanes = has & word & if *alone { u64::MAX } else { enough };
+            while lanes != 0 {
+                let lane = lanes.trailing_zeros();
+                lanes &= lanes - 1;
+                bounds[lane as usize] += clause.at_length(base + lane);
+            }
         }
         while word != 0 {
-            let doc = at as DocId * 64 + word.trailing_zeros();
+            let lane = word.trailing_zeros();
+            let doc = base + lane;
             let bit = word & word.wrapping_neg();
             word &= word - 1;
-            let enough = candidates.has_enough(doc);
-            // As `at_length_of` bounds each clause (0 where it lacks the document).
-            let bound: f64 = clauses
-                .iter()
-                .zip(&alone)
-                .zip(&has)
-                .filter(|((_, alone), _)| enough || **alone)
-                .map(|((clause, _), has)| match has & bit {
-                    0 => 0.0,
-                    _ => clause.at_length(doc),
-                })
-                .sum();
+            let bound = bounds[lane as usize];
             if !beats(bound, threshold) {
                 continue;
             }
@@ -463,7 +488,7 @@ fn score_candidates(
                 let raised = callback(doc, score);
                 if raised != threshold {
                     threshold = raised;
-                    follow(&mut candidates, threshold, clauses);
+                    candidates.follow(threshold);
                     // A higher threshold only rules more out.
                     word &= candidates.word(at);
                 }

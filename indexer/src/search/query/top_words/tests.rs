@@ -204,3 +204,92 @@ fn top_words_pages_are_the_best_with_rare_words() {
     let limits: Vec<usize> = (1..=120).collect();
     assert_pages_are_the_best(&corpus, &cases, &limits);
 }
+
+/// Grouped words (a listing needs `required` of them; each word a name term and a body term)
+/// over listings made from templates, where thousands tie and the threshold soon comes within
+/// a few terms of every highest score added up: the candidates' covers and bounds then rule
+/// most listings out. The pages of every size are the best of every listing scored by brute
+/// force (each term's stock term query, added as the grouping adds them), ties by document
+/// order, bit for bit.
+#[test]
+fn grouped_pages_are_the_best_among_templates() {
+    let names = [
+        "gentle chair exercise",
+        "chair based exercise class",
+        "balance class",
+        "falls prevention exercise",
+        "exercise club",
+        "gentle yoga",
+        "memory cafe",
+    ];
+    let sentences = [
+        "gentle exercise sitting in a chair",
+        "improve your balance after a fall",
+        "a friendly club for older people",
+        "prevention of falls with strength and balance exercise",
+        "support for carers",
+    ];
+    let mut next = random(0x3c6e_f372_fe94_f82b);
+    let corpus = corpus(6_000, |_| {
+        let name = names[next(names.len())].to_string();
+        let body = (0..1 + next(3))
+            .map(|_| sentences[next(sentences.len())])
+            .collect::<Vec<_>>()
+            .join(" ");
+        (name, body)
+    });
+    let searcher = corpus.index.reader().expect("reader").searcher();
+    assert!(searcher.segment_readers().len() > 1);
+    let caches = TermCaches::default();
+    let cases: [(&[&str], usize); 5] = [
+        (&["gentle", "exercise", "fall", "balance"], 2),
+        (&["chair", "exercise", "class", "older", "people"], 3),
+        (&["falls", "prevention", "exercise", "strength", "balance", "gentle"], 3),
+        (&["memory", "cafe", "carers", "support"], 2),
+        (&["club", "friendly", "yoga", "gentle", "chair", "exercise", "class"], 4),
+    ];
+    for (case, (words, required)) in cases.iter().enumerate() {
+        // Uneven boosts, so the clauses' highest scores interleave across fields.
+        let terms: Vec<(Term, Score)> = words
+            .iter()
+            .enumerate()
+            .flat_map(|(at, word)| {
+                let on_name = 1.0 + (at % 3) as f32;
+                let on_body = 0.5 + (at % 2) as f32;
+                [
+                    (Term::from_field_text(corpus.name, word), on_name),
+                    (Term::from_field_text(corpus.body, word), on_body),
+                ]
+            })
+            .collect();
+        let grouping = Grouping {
+            word_of: (0..terms.len()).map(|at| Some(at / 2)).collect(),
+            required: *required,
+        };
+        // Every listing's terms' scores, each from its stock term query.
+        let mut scores: std::collections::BTreeMap<tantivy::DocAddress, Vec<(usize, Score)>> = Default::default();
+        for (at, (term, boost)) in terms.iter().enumerate() {
+            let query = TopWords::clause(term, *boost);
+            for (score, address) in searcher.search(&query, &TopDocs::with_limit(10_000)).expect("term") {
+                scores.entry(address).or_default().push((at, score));
+            }
+        }
+        let mut ranked: Vec<(Score, tantivy::DocAddress)> = scores
+            .iter()
+            .filter_map(|(address, matched)| Some((grouping.score(matched.iter().copied())?, *address)))
+            .collect();
+        ranked.sort_by(|(a, address_a), (b, address_b)| b.total_cmp(a).then(address_a.cmp(address_b)));
+        let top_words = TopWords {
+            terms: terms.clone(),
+            caches: caches.clone(),
+            grouping: Some(Arc::new(grouping)),
+            only: Vec::new(),
+        };
+        for limit in 1..=120 {
+            let page = searcher.search(&top_words, &TopDocs::with_limit(limit)).expect("page");
+            let expected: Vec<_> = ranked.iter().take(limit).map(|(s, a)| (s.to_bits(), *a)).collect();
+            let found: Vec<_> = page.iter().map(|(s, a)| (s.to_bits(), *a)).collect();
+            assert_eq!(found, expected, "case {case}, page of {limit}");
+        }
+    }
+}
