@@ -57,11 +57,26 @@ impl SearchIndex {
         let counts = options.counts();
         let found = if counts && !plan.page_skips_matches() {
             // The page visits every match anyway: count in the same pass.
-            self.pass(searcher, request, text, options, collect::Pass::Everything, None)?
+            let caches = &self.term_caches;
+            self.pass(
+                searcher,
+                request,
+                text,
+                options,
+                caches,
+                collect::Pass::Everything,
+                None,
+            )?
         } else {
-            let mut found = self.best_page(searcher, request, text, options)?;
+            // A count after the page reads the matches the page pass found, where it found them.
+            let caches = match counts {
+                true => self.term_caches.for_counted_search(),
+                false => self.term_caches.clone(),
+            };
+            let mut found = self.best_page(searcher, request, text, options, &caches)?;
             if counts {
-                let counted = self.pass(searcher, request, text, options, collect::Pass::Count, None)?;
+                let pass = collect::Pass::Count;
+                let counted = self.pass(searcher, request, text, options, &caches, pass, None)?;
                 found.total = counted.total;
                 found.need_counts = counted.need_counts;
                 found.district_counts = counted.district_counts;
@@ -84,24 +99,35 @@ impl SearchIndex {
     pub fn search_exhaustively(&self, request: &SearchRequest, options: SearchOptions) -> Result<Collected> {
         let searcher = self.reader.searcher();
         let text = self.read_text(&searcher, request);
-        self.pass(&searcher, request, &text, options, collect::Pass::Everything, None)
+        let caches = &self.term_caches;
+        self.pass(
+            &searcher,
+            request,
+            &text,
+            options,
+            caches,
+            collect::Pass::Everything,
+            None,
+        )
     }
 
     /// One pass of the collector over the request's matches (`text`: see
     /// [`SearchIndex::read_text`]), within `ring_km` of the request's point when a ring is
-    /// tried (see [`SearchIndex::best_page`]).
+    /// tried (see [`SearchIndex::best_page`]), with the term caches `caches` (this index's, or
+    /// one search's: [`query::top_words::TermCaches::for_counted_search`]).
     fn pass(
         &self,
         searcher: &tantivy::Searcher,
         request: &SearchRequest,
         text: &words::ReadText,
         options: SearchOptions,
+        caches: &query::top_words::TermCaches,
         pass: collect::Pass,
         ring_km: Option<f64>,
     ) -> Result<Collected> {
         let has_words = request.has_words();
         let counting = pass == collect::Pass::Count;
-        let built = request.to_query(searcher, &self.fields, text, &self.term_caches, counting, ring_km);
+        let built = request.to_query(searcher, &self.fields, text, caches, counting, ring_km);
         let collector = collect::SearchCollector {
             request: std::sync::Arc::new(request.clone()),
             options,
@@ -122,6 +148,7 @@ impl SearchIndex {
         request: &SearchRequest,
         text: &words::ReadText,
         options: SearchOptions,
+        caches: &query::top_words::TermCaches,
     ) -> Result<Collected> {
         let has_words = request.has_words();
         // Near a point with no words, the best page is usually close by: try rings doubling
@@ -139,14 +166,22 @@ impl SearchIndex {
                     ring *= 2.0;
                     continue;
                 }
-                let found = self.pass(searcher, request, text, options, collect::Pass::Page, Some(ring))?;
+                let found = self.pass(
+                    searcher,
+                    request,
+                    text,
+                    options,
+                    caches,
+                    collect::Pass::Page,
+                    Some(ring),
+                )?;
                 if ring_page_is_final(request, &found, ring) {
                     return Ok(found);
                 }
                 ring *= 2.0;
             }
         }
-        self.pass(searcher, request, text, options, collect::Pass::Page, None)
+        self.pass(searcher, request, text, options, caches, collect::Pass::Page, None)
     }
 }
 

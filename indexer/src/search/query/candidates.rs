@@ -55,9 +55,8 @@ pub(super) struct Candidates {
     strongest: Vec<Words>,
     /// Every set of the strongest terms that may cover, fewest listings first.
     sets: Vec<CoveringSet>,
-    /// The sets that cover now, and their terms' bits: a document must have one of each.
-    chosen: Vec<u32>,
-    covers: Vec<Vec<Words>>,
+    /// The sets that cover now: a document must have one of each's terms.
+    covers: Vec<u32>,
 }
 
 /// A set of the strongest terms (bit `k`: the `k`th strongest) and the thresholds at which it
@@ -98,7 +97,6 @@ impl Candidates {
             alone_beats: true,
             strongest: strongest.iter().filter_map(|term| term.kept.cloned()).collect(),
             sets: sets.into_iter().map(|(_, set)| set).collect(),
-            chosen: Vec::new(),
             covers: Vec::new(),
         }
     }
@@ -111,24 +109,14 @@ impl Candidates {
     /// are kept, those whose terms have fewest listings first.
     pub fn follow(&mut self, threshold: Score) {
         self.alone_beats = beats(self.alone, threshold);
-        let chosen: Vec<u32> = self
+        self.covers.clear();
+        let covering = self
             .sets
             .iter()
             .filter(|set| set.from <= threshold && set.until.is_none_or(|until| threshold < until))
             .map(|set| set.set)
-            .take(COVERS)
-            .collect();
-        if chosen == self.chosen {
-            return;
-        }
-        self.covers = chosen
-            .iter()
-            .map(|set| {
-                let members = (0..self.strongest.len()).filter(|at| set >> at & 1 == 1);
-                members.map(|at| self.strongest[at].clone()).collect()
-            })
-            .collect();
-        self.chosen = chosen;
+            .take(COVERS);
+        self.covers.extend(covering);
     }
 
     /// How many words of 64 documents the segment has.
@@ -143,18 +131,44 @@ impl Candidates {
 
     /// The candidates among the 64 documents of word `at`.
     pub fn word(&self, at: usize) -> u64 {
-        let bit = |bits: &[u64]| bits.get(at).copied().unwrap_or(0);
-        let mut word = bit(&self.bits.enough);
+        let mut word = [0u64];
+        self.fill(at, &mut word);
+        word[0]
+    }
+
+    /// The candidates among the documents of the words from `from` on, into `words` (at most
+    /// [`FILLED_WORDS`] of them; none past the segment's last): a condition at a time over
+    /// them all, where a word at a time spent more deciding what to read than reading it.
+    pub fn fill(&self, from: usize, words: &mut [u64]) {
+        let to = (from + words.len()).min(self.words());
+        words.fill(0);
+        let words = &mut words[..to.saturating_sub(from)];
+        words.copy_from_slice(&self.bits.enough[from..to]);
         if self.alone_beats {
-            word |= bit(&self.bits.alone);
+            or_into(words, &self.bits.alone[from..to]);
         }
-        for cover in &self.covers {
-            if word == 0 {
-                return 0;
+        let mut any = [0u64; FILLED_WORDS];
+        let any = &mut any[..words.len()];
+        for &cover in &self.covers {
+            any.fill(0);
+            let mut members = cover;
+            while members != 0 {
+                or_into(any, &self.strongest[members.trailing_zeros() as usize][from..to]);
+                members &= members - 1;
             }
-            word &= cover.iter().fold(0, |any, bits| any | bit(bits));
+            for (word, any) in words.iter_mut().zip(any.iter()) {
+                *word &= any;
+            }
         }
-        word
+    }
+}
+
+/// Words of candidates [`Candidates::fill`] gives at most at once (16,384 documents).
+pub(super) const FILLED_WORDS: usize = 256;
+
+fn or_into(into: &mut [u64], bits: &[u64]) {
+    for (into, bits) in into.iter_mut().zip(bits) {
+        *into |= bits;
     }
 }
 

@@ -198,6 +198,7 @@ const COUNTED_WORDS: usize = 256;
 struct WordCounter {
     planes: Vec<[u64; COUNTED_WORDS]>,
     carry: [u64; COUNTED_WORDS],
+    equal: [u64; COUNTED_WORDS],
 }
 
 impl WordCounter {
@@ -207,6 +208,7 @@ impl WordCounter {
         WordCounter {
             planes: vec![[0u64; COUNTED_WORDS]; planes],
             carry: [0u64; COUNTED_WORDS],
+            equal: [0u64; COUNTED_WORDS],
         }
     }
 
@@ -234,12 +236,23 @@ impl WordCounter {
                 }
             }
         }
-        let mut column = vec![0u64; self.planes.len()];
-        for (at, enough) in enough.iter_mut().enumerate() {
-            for (column, plane) in column.iter_mut().zip(&self.planes) {
-                *column = plane[at];
+        // As `at_least`, a plane at a time over the stretch.
+        let (above, equal) = (&mut self.carry[..n], &mut self.equal[..n]);
+        above.fill(0);
+        equal.fill(u64::MAX);
+        if least >> self.planes.len() != 0 {
+            equal.fill(0);
+        } else {
+            for (k, plane) in self.planes.iter().enumerate().rev() {
+                let wanted = if least >> k & 1 == 1 { u64::MAX } else { 0 };
+                for ((above, equal), plane) in above.iter_mut().zip(equal.iter_mut()).zip(&plane[..n]) {
+                    *above |= *equal & plane & !wanted;
+                    *equal &= !(plane ^ wanted);
+                }
             }
-            *enough = at_least(&column, least);
+        }
+        for ((enough, above), equal) in enough.iter_mut().zip(above.iter()).zip(equal.iter()) {
+            *enough = above | equal;
         }
     }
 }
@@ -270,23 +283,6 @@ pub struct GroupBits {
     pub alone: Vec<u64>,
     /// Each term's documents, in the query's order (when asked for).
     pub each: Vec<Words>,
-}
-
-/// The documents whose count, held in bit planes (`planes[k]`: bit k of each count), is at least
-/// `least`.
-fn at_least(planes: &[u64], least: usize) -> u64 {
-    if least >> planes.len() != 0 {
-        return 0;
-    }
-    // From the highest plane down: above `least` once a count's bit is set where `least`'s is
-    // not, equal so far while they agree.
-    let (mut above, mut equal) = (0u64, u64::MAX);
-    for (k, plane) in planes.iter().enumerate().rev() {
-        let wanted = if least >> k & 1 == 1 { u64::MAX } else { 0 };
-        above |= equal & plane & !wanted;
-        equal &= !(plane ^ wanted);
-    }
-    above | equal
 }
 
 /// The documents of `scorers` (one per term, in the [`Grouping`]'s order) that match the
@@ -384,20 +380,24 @@ mod tests {
     use super::*;
 
     #[test]
-    fn counts_in_bit_planes_compare_with_the_least() {
-        // Counts 0..=7 of eight documents, as three planes.
-        let planes: Vec<u64> = (0..3)
-            .map(|k| {
-                (0..8u64)
-                    .filter(|count| count >> k & 1 == 1)
-                    .fold(0, |bits, doc| bits | 1 << doc)
+    fn words_counted_in_bit_planes_compare_with_the_least() {
+        // Eight documents with 0..=7 of seven words: document d has the words below d, each
+        // word's bits split over two sources (as a word's terms are).
+        let words: Vec<(Vec<u64>, Vec<u64>)> = (0..7u64)
+            .map(|word| {
+                let bits = (0..8u64).filter(|doc| *doc > word).fold(0, |bits, doc| bits | 1 << doc);
+                (vec![bits & 0x0f], vec![bits & 0xf0])
             })
             .collect();
+        let by_word: Vec<Vec<&[u64]>> = words.iter().map(|(low, high)| vec![&low[..], &high[..]]).collect();
+        let mut counter = WordCounter::new(by_word.len());
         for least in 0..=9 {
             let expected = (0..8u64)
                 .filter(|count| *count as usize >= least)
                 .fold(0, |bits, doc| bits | 1 << doc);
-            assert_eq!(at_least(&planes, least) & 0xff, expected, "at least {least}");
+            let mut enough = [0u64];
+            counter.count(&by_word, 0..1, least, &mut enough);
+            assert_eq!(enough[0] & 0xff, expected, "at least {least}");
         }
     }
 

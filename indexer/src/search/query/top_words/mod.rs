@@ -18,7 +18,7 @@ use tantivy::query::{
 use tantivy::schema::IndexRecordOption;
 use tantivy::{DocId, DocSet, Score, Searcher, SegmentReader, Term, TERMINATED};
 
-use crate::search::query::candidates::{Candidates, TermBound};
+use crate::search::query::candidates::{Candidates, TermBound, FILLED_WORDS};
 use crate::search::query::grouped::{GroupBits, GroupedScorer, Grouping};
 use crate::search::query::seeking_union::{added_exactly, SeekingUnionScorer};
 use crate::search::query::term_docs::{word_count, TermDocs, Words};
@@ -57,9 +57,43 @@ pub struct TopWords {
 pub struct TermCaches {
     pub maxima: Arc<TermMaxima>,
     pub documents: Arc<TermDocs>,
+    /// For one search that counts after finding its page: where its page pass leaves the
+    /// grouped words' matches for its count pass ([`FoundMatches`]).
+    pub found: Option<Arc<FoundMatches>>,
+}
+
+/// The matches of grouped words that a search's page pass found, per segment (as bits,
+/// deleted documents too), handed to its count pass: finding them again (every word's bits
+/// ORed and counted, the rarer words' postings read) was a fifth of a counted long question.
+#[derive(Debug, Default)]
+pub struct FoundMatches(std::sync::Mutex<Vec<(tantivy::index::SegmentId, Words)>>);
+
+impl FoundMatches {
+    fn keep(&self, reader: &SegmentReader, matches: Words) {
+        let mut found = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        found.push((reader.segment_id(), matches));
+    }
+
+    fn get(&self, reader: &SegmentReader) -> Option<Words> {
+        let found = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let segment = reader.segment_id();
+        found
+            .iter()
+            .find(|(id, _)| *id == segment)
+            .map(|(_, bits)| bits.clone())
+    }
 }
 
 impl TermCaches {
+    /// These caches for one search that counts its matches after finding its page: its page
+    /// pass leaves the grouped words' matches for its count pass.
+    pub fn for_counted_search(&self) -> TermCaches {
+        TermCaches {
+            found: Some(Arc::default()),
+            ..self.clone()
+        }
+    }
+
     /// Forgets the segments `searcher` no longer has.
     pub fn follow(&self, searcher: &Searcher) {
         self.maxima.follow(searcher);
@@ -153,6 +187,22 @@ impl TopWordsWeight {
     }
 
     /// The segment's documents with enough of the words (any one of them when not grouped),
+    /// deleted ones too, as bits, masked by the kinds asked for: as this search's page pass
+    /// found them, when it did.
+    fn matches(&self, reader: &SegmentReader) -> tantivy::Result<Words> {
+        if let Some(found) = self.caches.found.as_ref().and_then(|found| found.get(reader)) {
+            return Ok(found);
+        }
+        let mut bits = self.word_bits(reader)?;
+        if let Some(mask) = &self.mask(reader)? {
+            for (word, kept) in bits.iter_mut().zip(mask) {
+                *word &= kept;
+            }
+        }
+        Ok(bits.into())
+    }
+
+    /// The segment's documents with enough of the words (any one of them when not grouped),
     /// deleted ones too, as bits.
     fn word_bits(&self, reader: &SegmentReader) -> tantivy::Result<Vec<u64>> {
         if let Some(grouping) = &self.grouping {
@@ -215,16 +265,10 @@ impl Weight for TopWordsWeight {
 
     /// By the bits of the terms' documents ([`TermDocs`]), not the union's postings.
     fn count(&self, reader: &SegmentReader) -> tantivy::Result<u32> {
-        let mask = self.mask(reader)?;
-        if self.grouping.is_none() && mask.is_none() {
+        if self.grouping.is_none() && self.only.is_empty() {
             return self.caches.documents.count_any(reader, &self.terms);
         }
-        let mut bits = self.word_bits(reader)?;
-        if let Some(mask) = &mask {
-            for (word, kept) in bits.iter_mut().zip(mask) {
-                *word &= kept;
-            }
-        }
+        let bits = self.matches(reader)?;
         Ok(match reader.alive_bitset() {
             None => bits.iter().map(|word| word.count_ones()).sum(),
             Some(alive) => super::term_docs::ones(&bits).filter(|doc| alive.is_alive(*doc)).count() as u32,
@@ -232,16 +276,10 @@ impl Weight for TopWordsWeight {
     }
 
     fn for_each_no_score(&self, reader: &SegmentReader, callback: &mut dyn FnMut(&[DocId])) -> tantivy::Result<()> {
-        let mask = self.mask(reader)?;
-        if self.grouping.is_none() && mask.is_none() {
+        if self.grouping.is_none() && self.only.is_empty() {
             return self.union.for_each_no_score(reader, callback);
         }
-        let mut bits = self.word_bits(reader)?;
-        if let Some(mask) = &mask {
-            for (word, kept) in bits.iter_mut().zip(mask) {
-                *word &= kept;
-            }
-        }
+        let bits = self.matches(reader)?;
         let docs: Vec<DocId> = super::term_docs::ones(&bits).collect();
         for chunk in docs.chunks(1024) {
             callback(chunk);
@@ -320,6 +358,14 @@ impl Weight for TopWordsWeight {
             }
             for clause in clauses.iter_mut().filter(|clause| clause.kept.is_none()) {
                 clause.kept = Some(bits.each[clause.at].clone());
+            }
+            if let Some(found) = &self.caches.found {
+                let matches = bits
+                    .enough
+                    .iter()
+                    .zip(&bits.alone)
+                    .map(|(enough, alone)| enough | alone);
+                found.keep(reader, matches.collect());
             }
             score_candidates(&mut clauses, grouping, bits, threshold, callback);
             return Ok(());
@@ -416,8 +462,12 @@ fn score_candidates(
     // Which of the 64 documents of a word of bits each clause has, and each candidate's bound.
     let mut has = vec![0u64; clauses.len()];
     let (mut highest, mut bounds) = ([0.0f64; 64], [0.0f64; 64]);
+    let mut filled = [0u64; FILLED_WORDS];
     for at in 0..candidates.words() {
-        let mut word = candidates.word(at);
+        if at % FILLED_WORDS == 0 {
+            candidates.fill(at, &mut filled);
+        }
+        let mut word = filled[at % FILLED_WORDS];
         if word == 0 {
             continue;
         }
@@ -489,8 +539,12 @@ fn score_candidates(
                 if raised != threshold {
                     threshold = raised;
                     candidates.follow(threshold);
-                    // A higher threshold only rules more out.
+                    // A higher threshold only rules more out: here and in the words filled after.
                     word &= candidates.word(at);
+                    let next = at + 1;
+                    if next % FILLED_WORDS != 0 {
+                        candidates.fill(next, &mut filled[next % FILLED_WORDS..]);
+                    }
                 }
             }
         }
