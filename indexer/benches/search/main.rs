@@ -3,7 +3,8 @@
 //! Run in release: `cargo bench -p indexer --bench search`
 //! (`SEARCH_BENCH_SERVICES=20000` for a quick run; `SEARCH_BENCH_QUERIES` per class, default 500;
 //! `SEARCH_BENCH_CLASSES=text,radius` for only the classes whose labels start so;
-//! `SEARCH_BENCH_SKIP_SQLITE=1` for tantivy alone; `SEARCH_BENCH_INDEX_DIR=/new/dir` keeps the
+//! `SEARCH_BENCH_SKIP_SQLITE=1` for tantivy alone; `SEARCH_BENCH_LONG_PHRASE="..."` makes every
+//! long query that one phrase, to profile it; `SEARCH_BENCH_INDEX_DIR=/new/dir` keeps the
 //! index, and a rerun with it and the same count skips the build).
 //!
 //! 1. Generates a deterministic synthetic national set of 1,000,000 services over England

@@ -236,6 +236,14 @@ fn centre(geography: &Geography, random: &mut Random) -> Centre {
     }
 }
 
+/// A long phrase at random, or the one `SEARCH_BENCH_LONG_PHRASE` names (to profile it alone).
+fn long_phrase(random: &mut Random) -> &'static str {
+    match std::env::var("SEARCH_BENCH_LONG_PHRASE") {
+        Ok(phrase) => phrase.leak(),
+        Err(_) => LONG_PHRASES[random.below(LONG_PHRASES.len())],
+    }
+}
+
 /// `count` queries of one class; the same seed gives the same queries.
 pub fn generate(class: Class, geography: &Geography, count: usize, seed: u64) -> Vec<Query> {
     let mut random = Random::seeded(seed ^ ((class as u64) << 40));
@@ -276,7 +284,7 @@ pub fn generate(class: Class, geography: &Geography, count: usize, seed: u64) ->
                     query.near = Some((centre(geography, &mut random), 20.0));
                     query.facets = true;
                 }
-                Class::LongText => query.text = Some(*random.pick(LONG_PHRASES)),
+                Class::LongText => query.text = Some(long_phrase(&mut random)),
             }
             query
         })

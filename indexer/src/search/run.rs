@@ -55,28 +55,24 @@ impl SearchIndex {
         let plan = plan::Plan::of(request, text);
         debug_assert_eq!(plan.page_skips_matches(), request.page_skips_matches(), "{plan:?}");
         let counts = options.counts();
+        // A count after the page reads the matches the page pass found, where it found them.
+        let caches = match counts && plan.page_skips_matches() {
+            true => self.term_caches.for_counted_search(),
+            false => self.term_caches.clone(),
+        };
+        let search = OneSearch {
+            request,
+            text,
+            options,
+            caches: &caches,
+        };
         let found = if counts && !plan.page_skips_matches() {
             // The page visits every match anyway: count in the same pass.
-            let caches = &self.term_caches;
-            self.pass(
-                searcher,
-                request,
-                text,
-                options,
-                caches,
-                collect::Pass::Everything,
-                None,
-            )?
+            self.pass(searcher, &search, collect::Pass::Everything, None)?
         } else {
-            // A count after the page reads the matches the page pass found, where it found them.
-            let caches = match counts {
-                true => self.term_caches.for_counted_search(),
-                false => self.term_caches.clone(),
-            };
-            let mut found = self.best_page(searcher, request, text, options, &caches)?;
+            let mut found = self.best_page(searcher, &search)?;
             if counts {
-                let pass = collect::Pass::Count;
-                let counted = self.pass(searcher, request, text, options, &caches, pass, None)?;
+                let counted = self.pass(searcher, &search, collect::Pass::Count, None)?;
                 found.total = counted.total;
                 found.need_counts = counted.need_counts;
                 found.district_counts = counted.district_counts;
@@ -99,32 +95,30 @@ impl SearchIndex {
     pub fn search_exhaustively(&self, request: &SearchRequest, options: SearchOptions) -> Result<Collected> {
         let searcher = self.reader.searcher();
         let text = self.read_text(&searcher, request);
-        let caches = &self.term_caches;
-        self.pass(
-            &searcher,
+        let search = OneSearch {
             request,
-            &text,
+            text: &text,
             options,
-            caches,
-            collect::Pass::Everything,
-            None,
-        )
+            caches: &self.term_caches,
+        };
+        self.pass(&searcher, &search, collect::Pass::Everything, None)
     }
 
-    /// One pass of the collector over the request's matches (`text`: see
-    /// [`SearchIndex::read_text`]), within `ring_km` of the request's point when a ring is
-    /// tried (see [`SearchIndex::best_page`]), with the term caches `caches` (this index's, or
-    /// one search's: [`query::top_words::TermCaches::for_counted_search`]).
+    /// One pass of the collector over the search's matches, within `ring_km` of the request's
+    /// point when a ring is tried (see [`SearchIndex::best_page`]).
     fn pass(
         &self,
         searcher: &tantivy::Searcher,
-        request: &SearchRequest,
-        text: &words::ReadText,
-        options: SearchOptions,
-        caches: &query::top_words::TermCaches,
+        search: &OneSearch<'_>,
         pass: collect::Pass,
         ring_km: Option<f64>,
     ) -> Result<Collected> {
+        let OneSearch {
+            request,
+            text,
+            options,
+            caches,
+        } = *search;
         let has_words = request.has_words();
         let counting = pass == collect::Pass::Count;
         let built = request.to_query(searcher, &self.fields, text, caches, counting, ring_km);
@@ -142,14 +136,8 @@ impl SearchIndex {
     }
 
     /// The page alone (its `total` counts only the matches seen).
-    fn best_page(
-        &self,
-        searcher: &tantivy::Searcher,
-        request: &SearchRequest,
-        text: &words::ReadText,
-        options: SearchOptions,
-        caches: &query::top_words::TermCaches,
-    ) -> Result<Collected> {
+    fn best_page(&self, searcher: &tantivy::Searcher, search: &OneSearch<'_>) -> Result<Collected> {
+        let request = search.request;
         let has_words = request.has_words();
         // Near a point with no words, the best page is usually close by: try rings doubling
         // from a 64th of the radius (at least 250 m) first, and keep a ring's page when nothing
@@ -166,23 +154,26 @@ impl SearchIndex {
                     ring *= 2.0;
                     continue;
                 }
-                let found = self.pass(
-                    searcher,
-                    request,
-                    text,
-                    options,
-                    caches,
-                    collect::Pass::Page,
-                    Some(ring),
-                )?;
+                let found = self.pass(searcher, search, collect::Pass::Page, Some(ring))?;
                 if ring_page_is_final(request, &found, ring) {
                     return Ok(found);
                 }
                 ring *= 2.0;
             }
         }
-        self.pass(searcher, request, text, options, caches, collect::Pass::Page, None)
+        self.pass(searcher, search, collect::Pass::Page, None)
     }
+}
+
+/// What one search runs with: the request, its text as read ([`SearchIndex::read_text`]), what
+/// it counts, and the term caches (the index's, or this search's own:
+/// [`query::top_words::TermCaches::for_counted_search`]).
+#[derive(Clone, Copy)]
+struct OneSearch<'a> {
+    request: &'a SearchRequest,
+    text: &'a words::ReadText,
+    options: SearchOptions,
+    caches: &'a query::top_words::TermCaches,
 }
 
 /// Roughly how many documents within `ring` km of the request's point match its term filters:

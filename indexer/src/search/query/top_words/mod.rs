@@ -539,12 +539,9 @@ fn score_candidates(
                 if raised != threshold {
                     threshold = raised;
                     candidates.follow(threshold);
-                    // A higher threshold only rules more out: here and in the words filled after.
+                    // A higher threshold only rules more out (the words already filled keep the
+                    // candidates of the lower one: more than could now beat it, bounded below).
                     word &= candidates.word(at);
-                    let next = at + 1;
-                    if next % FILLED_WORDS != 0 {
-                        candidates.fill(next, &mut filled[next % FILLED_WORDS..]);
-                    }
                 }
             }
         }
