@@ -2,8 +2,10 @@
 //! more from the listings that could beat the page ([`super::candidates`]).
 //!
 //! - `max_score`: how one term's clause moves and scores, and the bounds MaxScore prunes by;
+//! - `grouped_page`: the page of three words or more, from the candidates that could beat it;
 //! - `tests`: pages against every match ranked.
 
+mod grouped_page;
 mod max_score;
 #[cfg(test)]
 mod tests;
@@ -18,11 +20,11 @@ use tantivy::query::{
 use tantivy::schema::IndexRecordOption;
 use tantivy::{DocId, DocSet, Score, Searcher, SegmentReader, Term, TERMINATED};
 
-use crate::search::query::candidates::{Candidates, TermBound, FILLED_WORDS};
-use crate::search::query::grouped::{GroupBits, GroupedScorer, Grouping};
+use crate::search::query::grouped::{GroupedScorer, Grouping};
 use crate::search::query::seeking_union::{added_exactly, SeekingUnionScorer};
 use crate::search::query::term_docs::{word_count, TermDocs, Words};
 use crate::search::query::term_maxima::{fieldnorms, TermMaxima};
+use grouped_page::score_candidates;
 use max_score::*;
 
 /// Words alone (no filter): any of `terms`, each with its boost, scored as [`SeekingUnion`]
@@ -429,122 +431,6 @@ impl Weight for TopWordsWeight {
             target = doc + 1;
         }
         Ok(())
-    }
-}
-
-/// Grouped words: each of the candidates of `bits` that could beat the threshold at its field lengths
-/// (where it lacks enough words, by its terms that match alone) is scored, moving every clause
-/// it has to it (every clause has bits here); `callback` as in [`Weight::for_each_pruning`].
-fn score_candidates(
-    clauses: &mut [MaxScoreClause],
-    grouping: &Grouping,
-    bits: GroupBits,
-    mut threshold: Score,
-    callback: &mut dyn FnMut(DocId, Score) -> Score,
-) {
-    let alone: Vec<bool> = clauses
-        .iter()
-        .map(|clause| grouping.word_of[clause.at].is_none())
-        .collect();
-    let total = Bounds::of(clauses).prefix[clauses.len()];
-    let terms: Vec<TermBound<'_>> = clauses
-        .iter()
-        .zip(&alone)
-        .map(|(clause, alone)| TermBound {
-            max: clause.max,
-            kept: clause.kept.as_ref(),
-            alone: *alone,
-            docs: clause.postings.size_hint(),
-        })
-        .collect();
-    let mut candidates = Candidates::new(bits, &terms, total);
-    candidates.follow(threshold);
-    // Which of the 64 documents of a word of bits each clause has, and each candidate's bound.
-    let mut has = vec![0u64; clauses.len()];
-    let (mut highest, mut bounds) = ([0.0f64; 64], [0.0f64; 64]);
-    let mut filled = [0u64; FILLED_WORDS];
-    for at in 0..candidates.words() {
-        if at % FILLED_WORDS == 0 {
-            candidates.fill(at, &mut filled);
-        }
-        let mut word = filled[at % FILLED_WORDS];
-        if word == 0 {
-            continue;
-        }
-        let base = at as DocId * 64;
-        let enough = candidates.enough_word(at);
-        // Clause by clause over the word's candidates (a branch per clause and candidate cost
-        // more than the work: a long question of common words has a quarter of a million
-        // candidates at a million listings). First each candidate's clauses' highest scores
-        // added up, from bits alone (those that match alone where it lacks enough words); then,
-        // for the few that could still beat the threshold, the same at their field lengths, as
-        // `at_length_of` bounds each (a byte per field to read: the cost of the rest).
-        let mut lanes = word;
-        while lanes != 0 {
-            let lane = lanes.trailing_zeros() as usize;
-            lanes &= lanes - 1;
-            (highest[lane], bounds[lane]) = (0.0, 0.0);
-        }
-        for ((has, clause), alone) in has.iter_mut().zip(clauses.iter()).zip(&alone) {
-            *has = clause
-                .kept
-                .as_ref()
-                .map_or(u64::MAX, |kept| kept.get(at).copied().unwrap_or(0));
-            let mut lanes = *has & word & if *alone { u64::MAX } else { enough };
-            while lanes != 0 {
-                highest[lanes.trailing_zeros() as usize] += clause.max;
-                lanes &= lanes - 1;
-            }
-        }
-        let mut lanes = word;
-        while lanes != 0 {
-            let lane = lanes.trailing_zeros();
-            lanes &= lanes - 1;
-            if !beats(highest[lane as usize], threshold) {
-                word &= !(1 << lane);
-            }
-        }
-        if word == 0 {
-            continue;
-        }
-        for ((has, clause), alone) in has.iter().zip(clauses.iter()).zip(&alone) {
-            let mut lanes = has & word & if *alone { u64::MAX } else { enough };
-            while lanes != 0 {
-                let lane = lanes.trailing_zeros();
-                lanes &= lanes - 1;
-                bounds[lane as usize] += clause.at_length(base + lane);
-            }
-        }
-        while word != 0 {
-            let lane = word.trailing_zeros();
-            let doc = base + lane;
-            let bit = word & word.wrapping_neg();
-            word &= word - 1;
-            let bound = bounds[lane as usize];
-            if !beats(bound, threshold) {
-                continue;
-            }
-            for (clause, _) in clauses.iter_mut().zip(&has).filter(|(_, has)| *has & bit != 0) {
-                clause.move_to(doc);
-            }
-            let on_doc = clauses.iter().filter(|clause| clause.doc() == doc);
-            let score = grouping.score(on_doc.map(|clause| (clause.at, clause.score())));
-            // What ruling candidates out relies on: a candidate scores at most its bound.
-            debug_assert!(
-                score.is_none_or(|score| score <= bound as Score),
-                "a candidate scores above its bound at {doc}"
-            );
-            if let Some(score) = score.filter(|score| *score > threshold) {
-                let raised = callback(doc, score);
-                if raised != threshold {
-                    threshold = raised;
-                    candidates.follow(threshold);
-                    // A higher threshold only rules more out (the words already filled keep the
-                    // candidates of the lower one: more than could now beat it, bounded below).
-                    word &= candidates.word(at);
-                }
-            }
-        }
     }
 }
 
