@@ -141,6 +141,7 @@ impl Candidates {
     /// them all, where a word at a time spent more deciding what to read than reading it.
     pub fn fill(&self, from: usize, words: &mut [u64]) {
         let to = (from + words.len()).min(self.words());
+        let from = from.min(to);
         words.fill(0);
         let words = &mut words[..to.saturating_sub(from)];
         words.copy_from_slice(&self.bits.enough[from..to]);
