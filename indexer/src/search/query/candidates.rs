@@ -24,7 +24,7 @@
 use tantivy::Score;
 
 use super::grouped::GroupBits;
-use super::term_docs::Words;
+use super::term_docs::{or_into, Words};
 
 /// Terms with bits considered for covers (the strongest): 255 sets of them, weighed once per
 /// segment and search.
@@ -166,12 +166,6 @@ impl Candidates {
 
 /// Words of candidates [`Candidates::fill`] gives at most at once (16,384 documents).
 pub(super) const FILLED_WORDS: usize = 256;
-
-fn or_into(into: &mut [u64], bits: &[u64]) {
-    for (into, bits) in into.iter_mut().zip(bits) {
-        *into |= bits;
-    }
-}
 
 /// As `top_words::max_score::beats`: whether documents whose scores add up (exactly, in `f64`) to no more
 /// than `bound` could beat `threshold`.

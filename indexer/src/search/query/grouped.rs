@@ -14,7 +14,7 @@ use std::sync::Arc;
 use tantivy::query::Scorer;
 use tantivy::{DocId, DocSet, Score, SegmentReader, Term, TERMINATED};
 
-use super::term_docs::{read_postings, word_count, TermDocs, TermSource, Words};
+use super::term_docs::{or_into, read_postings, word_count, TermDocs, TermSource, Words};
 
 /// Which word each term of a text is a form of, and how many words a listing needs.
 #[derive(Debug, Clone, PartialEq)]
@@ -126,50 +126,34 @@ impl Grouping {
             _ => 0..0,
         };
         let words = self.word_of.iter().flatten().max().map_or(0, |most| most + 1);
-        // Each word's kept bits, and the bits its rarer terms' postings were read into.
+        // Each word's kept bits (every term's bits, with `each_term`), and the bits its rarer
+        // terms' postings were read into.
         let mut sources: Vec<Vec<Words>> = vec![Vec::new(); words];
         let mut read: Vec<Option<Vec<u64>>> = vec![None; words];
         let mut alone = vec![0u64; length];
         let mut each = Vec::with_capacity(terms.len());
         for (term, word) in terms.iter().zip(&self.word_of) {
             let source = documents.source(reader, term)?;
-            let Some(word) = *word else {
-                match (&source, each_term) {
-                    (Some(TermSource::Kept(kept)), true) => {
-                        or_into(&mut alone, kept, 0..length);
-                        each.push(kept.clone());
-                    }
-                    (Some(TermSource::Postings(info)), true) => {
-                        let mut own = vec![0u64; length];
-                        read_postings(reader, term, info, &mut own, 0..length)?;
-                        or_into(&mut alone, &own, 0..length);
-                        each.push(own.into());
-                    }
-                    (None, true) => each.push(vec![0u64; length].into()),
-                    (_, false) => documents.add(reader, term, &mut alone, runs)?,
+            if each_term {
+                let bits: Words = match source {
+                    Some(source) => source.bits(reader, term)?,
+                    None => vec![0u64; length].into(),
+                };
+                match *word {
+                    Some(word) => sources[word].push(bits.clone()),
+                    None => or_into(&mut alone, &bits),
                 }
+                each.push(bits);
                 continue;
-            };
-            match source {
-                Some(TermSource::Kept(kept)) => {
-                    if each_term {
-                        each.push(kept.clone());
-                    }
-                    sources[word].push(kept);
-                }
-                Some(TermSource::Postings(info)) if each_term => {
-                    let mut own = vec![0u64; length];
-                    read_postings(reader, term, &info, &mut own, 0..length)?;
-                    let own: Words = own.into();
-                    each.push(own.clone());
-                    sources[word].push(own);
-                }
-                Some(TermSource::Postings(info)) => {
+            }
+            match (*word, source) {
+                (_, None) => {}
+                (None, Some(source)) => source.add(reader, term, &mut alone, runs)?,
+                (Some(word), Some(TermSource::Kept(kept))) => sources[word].push(kept),
+                (Some(word), Some(TermSource::Postings(info))) => {
                     let bits = read[word].get_or_insert_with(|| vec![0u64; length]);
                     read_postings(reader, term, &info, bits, span.clone())?;
                 }
-                None if each_term => each.push(vec![0u64; length].into()),
-                None => {}
             }
         }
         let by_word: Vec<Vec<&[u64]>> = sources
@@ -254,13 +238,6 @@ impl WordCounter {
         for ((enough, above), equal) in enough.iter_mut().zip(above.iter()).zip(equal.iter()) {
             *enough = above | equal;
         }
-    }
-}
-
-/// ORs `bits` into `into`, in the words `within`.
-fn or_into(into: &mut [u64], bits: &[u64], within: Range<usize>) {
-    for (into, bits) in into[within.clone()].iter_mut().zip(&bits[within]) {
-        *into |= bits;
     }
 }
 

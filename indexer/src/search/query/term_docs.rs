@@ -34,6 +34,53 @@ pub enum TermSource {
     Postings(TermInfo),
 }
 
+impl TermSource {
+    /// Adds `term`'s documents to `words` as [`TermDocs::add`] does.
+    pub fn add(
+        &self,
+        reader: &SegmentReader,
+        term: &Term,
+        words: &mut [u64],
+        runs: &[Range<usize>],
+    ) -> tantivy::Result<()> {
+        let (Some(first), Some(last)) = (runs.first(), runs.last()) else {
+            return Ok(());
+        };
+        match self {
+            TermSource::Postings(info) => read_postings(reader, term, info, words, first.start..last.end).map(|_| ()),
+            TermSource::Kept(kept) => {
+                for run in runs {
+                    let end = run.end.min(words.len()).min(kept.len());
+                    let run = run.start.min(end)..end;
+                    or_into(&mut words[run.clone()], &kept[run]);
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// `term`'s documents in the whole segment as bits: the kept ones, or its postings read
+    /// into bits of its own.
+    pub fn bits(self, reader: &SegmentReader, term: &Term) -> tantivy::Result<Words> {
+        match self {
+            TermSource::Kept(kept) => Ok(kept),
+            TermSource::Postings(info) => {
+                let mut own = vec![0u64; word_count(reader)];
+                let all = 0..own.len();
+                read_postings(reader, term, &info, &mut own, all)?;
+                Ok(own.into())
+            }
+        }
+    }
+}
+
+/// ORs `bits` into `into`, word by word.
+pub fn or_into(into: &mut [u64], bits: &[u64]) {
+    for (into, bits) in into.iter_mut().zip(bits) {
+        *into |= bits;
+    }
+}
+
 /// Common words' documents per segment (see the module documentation).
 #[derive(Debug)]
 pub struct TermDocs {
@@ -78,24 +125,9 @@ impl TermDocs {
         words: &mut [u64],
         runs: &[Range<usize>],
     ) -> tantivy::Result<()> {
-        let (Some(first), Some(last)) = (runs.first(), runs.last()) else {
-            return Ok(());
-        };
         match self.source(reader, term)? {
+            Some(source) => source.add(reader, term, words, runs),
             None => Ok(()),
-            Some(TermSource::Postings(info)) => {
-                read_postings(reader, term, &info, words, first.start..last.end).map(|_| ())
-            }
-            Some(TermSource::Kept(kept)) => {
-                for run in runs {
-                    let end = run.end.min(words.len()).min(kept.len());
-                    let run = run.start.min(end)..end;
-                    for (word, kept) in words[run.clone()].iter_mut().zip(&kept[run]) {
-                        *word |= kept;
-                    }
-                }
-                Ok(())
-            }
         }
     }
 
