@@ -74,6 +74,7 @@ pub mod stemming;
 mod suggest;
 pub mod sync;
 mod venue_counts;
+pub mod vocabulary;
 pub mod words;
 
 use std::path::Path;
@@ -126,6 +127,8 @@ pub struct SearchIndex {
     columns: collect::ColumnCache,
     /// What words alone keep per term and segment between searches.
     term_caches: query::top_words::TermCaches,
+    /// The stems of the text fields, per segment, for reading typos.
+    vocabulary: vocabulary::Vocabulary,
     /// Whether `writer` holds a writer, readable without waiting for a commit in progress.
     writable: std::sync::atomic::AtomicBool,
     /// A [`Replacement`] is under way.
@@ -276,6 +279,7 @@ impl SearchIndex {
             services: cache::ListingCache::default(),
             columns: collect::ColumnCache::default(),
             term_caches: query::top_words::TermCaches::default(),
+            vocabulary: vocabulary::Vocabulary::new(&words::text_fields(&fields)),
             writable: std::sync::atomic::AtomicBool::new(writable),
             replacing: std::sync::atomic::AtomicBool::new(false),
         })

@@ -130,6 +130,7 @@ fn expected_page(
     let read = ReadText::read(
         searcher.index(),
         &index.fields,
+        &super::vocabulary::Vocabulary::new(&super::words::text_fields(&index.fields)),
         searcher,
         request.text.as_deref().unwrap_or(""),
     );

@@ -21,6 +21,7 @@ use super::query::seeking_union::SeekingUnion;
 use super::query::term_bitset::TermBitSetQuery;
 use super::query::top_words::{TermCaches, TopWords};
 use super::query::words_near::WordsNear;
+use super::vocabulary::Vocabulary;
 use super::words::{ReadText, WordTerm};
 use crate::domain::schedule::weekday_code;
 use crate::domain::*;
@@ -188,9 +189,9 @@ impl SearchRequest {
     }
 
     /// The request's text, read against the index `searcher` sees (see [`ReadText`]).
-    pub fn read_text(&self, fields: &Fields, searcher: &Searcher) -> ReadText {
+    pub fn read_text(&self, fields: &Fields, vocabulary: &Vocabulary, searcher: &Searcher) -> ReadText {
         match self.text.as_deref() {
-            Some(text) => ReadText::read(searcher.index(), fields, searcher, text),
+            Some(text) => ReadText::read(searcher.index(), fields, vocabulary, searcher, text),
             None => ReadText::default(),
         }
     }

@@ -15,6 +15,7 @@ use tantivy::schema::Field;
 use tantivy::{Index, Score, Searcher, Term};
 
 use super::fields::{analyse, Fields, PLAIN, WORDS};
+use super::vocabulary::Vocabulary;
 use crate::domain::need::needs_for_word;
 use crate::domain::NeedCode;
 
@@ -80,14 +81,20 @@ pub fn weighted_fields(fields: &Fields) -> [(Field, Score); 4] {
     ]
 }
 
+/// The text fields words are sought in (as [`weighted_fields`] weighs them).
+pub fn text_fields(fields: &Fields) -> [Field; 4] {
+    weighted_fields(fields).map(|(field, _)| field)
+}
+
 /// Weight of a word found in a place name.
 const PLACE_NAME_BOOST: Score = 1.5;
 /// Weight of a need named by a synonym.
 const SYNONYM_NEED_BOOST: Score = 4.0;
 
 impl ReadText {
-    /// Reads `text` against the index `searcher` sees (typos are words none of its listings has).
-    pub fn read(index: &Index, fields: &Fields, searcher: &Searcher, text: &str) -> ReadText {
+    /// Reads `text` against the index `searcher` sees (typos are words none of its listings has;
+    /// `vocabulary` holds the stems of the text fields of `fields`).
+    pub fn read(index: &Index, fields: &Fields, vocabulary: &Vocabulary, searcher: &Searcher, text: &str) -> ReadText {
         let stemmer = Stemmer::create(Algorithm::English);
         let mut words: Vec<Word> = analyse(index, WORDS, text)
             .into_iter()
@@ -100,7 +107,7 @@ impl ReadText {
             .collect();
         for word in &mut words {
             if is_unknown(fields, searcher, word) {
-                word.corrections = corrections(fields, searcher, &stemmer, &word.plain);
+                word.corrections = corrections(fields, vocabulary, searcher, &stemmer, &word.plain);
             }
         }
         let needs = synonym_needs(index, text, &words);
@@ -192,12 +199,21 @@ fn documents_with(searcher: &Searcher, field: Field, text: &str) -> u64 {
 }
 
 /// The spellings one edit from `typed` whose stems listings have, most common first.
-fn corrections(fields: &Fields, searcher: &Searcher, stemmer: &Stemmer, typed: &str) -> Vec<Correction> {
-    // Each stem once, with the first spelling that gives it.
+fn corrections(
+    fields: &Fields,
+    vocabulary: &Vocabulary,
+    searcher: &Searcher,
+    stemmer: &Stemmer,
+    typed: &str,
+) -> Vec<Correction> {
+    // Each stem some listing may have once, with the first spelling that gives it (the few
+    // hundred others are ruled out by the vocabulary, not the term dictionaries).
     let mut spelling_of: HashMap<String, String> = HashMap::new();
     for spelling in one_edit_spellings(typed) {
-        let stem = stemmer.stem(&spelling).into_owned();
-        spelling_of.entry(stem).or_insert(spelling);
+        let stem = stemmer.stem(&spelling);
+        if !spelling_of.contains_key(stem.as_ref()) && vocabulary.may_have(searcher, &stem) {
+            spelling_of.insert(stem.into_owned(), spelling);
+        }
     }
     let dictionaries: Vec<_> = searcher
         .segment_readers()
@@ -315,7 +331,8 @@ mod reading_tests {
         let index = SearchIndex::in_memory(15_000_000).expect("index");
         let searcher = index.searcher();
         let (_, fields) = Fields::schema();
-        let read = ReadText::read(index.index(), &fields, &searcher, "tai and chi for the");
+        let vocabulary = Vocabulary::new(&text_fields(&fields));
+        let read = ReadText::read(index.index(), &fields, &vocabulary, &searcher, "tai and chi for the");
         let plain: Vec<&str> = read.words.iter().map(|word| word.plain.as_str()).collect();
         assert_eq!(plain, ["tai", "chi"]);
     }

@@ -135,13 +135,11 @@ impl Grouping {
         for (term, word) in terms.iter().zip(&self.word_of) {
             let source = documents.source(reader, term)?;
             if each_term {
-                let bits: Words = match source {
-                    Some(source) => source.bits(reader, term)?,
-                    None => vec![0u64; length].into(),
-                };
-                match *word {
-                    Some(word) => sources[word].push(bits.clone()),
-                    None => or_into(&mut alone, &bits),
+                let bits = source.map(|source| source.bits(reader, term)).transpose()?;
+                match (*word, &bits) {
+                    (_, None) => {}
+                    (Some(word), Some(bits)) => sources[word].push(bits.clone()),
+                    (None, Some(bits)) => or_into(&mut alone, bits),
                 }
                 each.push(bits);
                 continue;
@@ -258,8 +256,9 @@ pub struct GroupBits {
     /// Documents with a term that matches alone (a need named by a synonym): those without
     /// enough words score these terms only.
     pub alone: Vec<u64>,
-    /// Each term's documents, in the query's order (when asked for).
-    pub each: Vec<Words>,
+    /// Each term's documents, in the query's order (when asked for; `None` for a term the
+    /// segment lacks).
+    pub each: Vec<Option<Words>>,
 }
 
 /// The documents of `scorers` (one per term, in the [`Grouping`]'s order) that match the

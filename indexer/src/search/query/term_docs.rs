@@ -23,7 +23,9 @@ const DENSE_SHARE: u64 = 32;
 /// Bytes of bitsets kept before the cache starts again (512 words of a million listings).
 const KEPT_BYTES: usize = 64 << 20;
 
-/// A segment's documents, a bit each, 64 to a word.
+/// A segment's documents, a bit each, 64 to a word. A `Vec` behind the `Arc`, so bits read
+/// into a zeroed `Vec` are shared without being copied (and the zeroing is the allocator's,
+/// done once, where fresh pages need none).
 pub type Words = Arc<[u64]>;
 
 /// Where a term's documents in a segment are read from ([`TermDocs::source`]).
@@ -65,10 +67,11 @@ impl TermSource {
         match self {
             TermSource::Kept(kept) => Ok(kept),
             TermSource::Postings(info) => {
-                let mut own = vec![0u64; word_count(reader)];
-                let all = 0..own.len();
-                read_postings(reader, term, &info, &mut own, all)?;
-                Ok(own.into())
+                let mut own: Words = std::iter::repeat_n(0u64, word_count(reader)).collect();
+                let words = Arc::get_mut(&mut own).expect("bits of its own");
+                let all = 0..words.len();
+                read_postings(reader, term, &info, words, all)?;
+                Ok(own)
             }
         }
     }
@@ -159,10 +162,7 @@ impl TermDocs {
         if let Some(kept) = self.kept.get(reader, term) {
             return Ok(Some(kept));
         }
-        let mut read = vec![0u64; word_count(reader)];
-        let all = 0..read.len();
-        read_postings(reader, term, info, &mut read, all)?;
-        let read: Words = read.into();
+        let read = TermSource::Postings(info.clone()).bits(reader, term)?;
         self.kept.insert(reader, term, read.clone(), read.len() * 8);
         Ok(Some(read))
     }

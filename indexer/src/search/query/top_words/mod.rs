@@ -359,7 +359,7 @@ impl Weight for TopWordsWeight {
                 }
             }
             for clause in clauses.iter_mut().filter(|clause| clause.kept.is_none()) {
-                clause.kept = Some(bits.each[clause.at].clone());
+                clause.kept.clone_from(&bits.each[clause.at]);
             }
             if let Some(found) = &self.caches.found {
                 let matches = bits
