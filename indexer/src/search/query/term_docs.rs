@@ -23,9 +23,7 @@ const DENSE_SHARE: u64 = 32;
 /// Bytes of bitsets kept before the cache starts again (512 words of a million listings).
 const KEPT_BYTES: usize = 64 << 20;
 
-/// A segment's documents, a bit each, 64 to a word. A `Vec` behind the `Arc`, so bits read
-/// into a zeroed `Vec` are shared without being copied (and the zeroing is the allocator's,
-/// done once, where fresh pages need none).
+/// A segment's documents, a bit each, 64 to a word.
 pub type Words = Arc<[u64]>;
 
 /// Where a term's documents in a segment are read from ([`TermDocs::source`]).
@@ -67,11 +65,10 @@ impl TermSource {
         match self {
             TermSource::Kept(kept) => Ok(kept),
             TermSource::Postings(info) => {
-                let mut own: Words = std::iter::repeat_n(0u64, word_count(reader)).collect();
-                let words = Arc::get_mut(&mut own).expect("bits of its own");
-                let all = 0..words.len();
-                read_postings(reader, term, &info, words, all)?;
-                Ok(own)
+                let mut own = vec![0u64; word_count(reader)];
+                let all = 0..own.len();
+                read_postings(reader, term, &info, &mut own, all)?;
+                Ok(own.into())
             }
         }
     }
