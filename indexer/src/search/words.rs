@@ -209,12 +209,12 @@ fn corrections(
     // Each stem some listing may have once, with the first spelling that gives it (the few
     // hundred others are ruled out by the vocabulary, not the term dictionaries).
     let mut spelling_of: HashMap<String, String> = HashMap::new();
-    for spelling in one_edit_spellings(typed) {
-        let stem = stemmer.stem(&spelling);
+    for_each_one_edit_spelling(typed, |spelling| {
+        let stem = stemmer.stem(spelling);
         if !spelling_of.contains_key(stem.as_ref()) && vocabulary.may_have(searcher, &stem) {
-            spelling_of.insert(stem.into_owned(), spelling);
+            spelling_of.insert(stem.into_owned(), spelling.to_string());
         }
-    }
+    });
     let dictionaries: Vec<_> = searcher
         .segment_readers()
         .iter()
@@ -248,40 +248,47 @@ fn corrections(
         .collect()
 }
 
-/// Every spelling one edit from `word` (a letter swapped with the next, changed, dropped or
-/// added), in that order; letters are a to z.
-fn one_edit_spellings(word: &str) -> Vec<String> {
+/// Calls `visit` with every spelling one edit from `word` (a letter swapped with the next,
+/// changed, dropped or added), in that order; letters are a to z. Each is spelled into one
+/// buffer: a typo has a few hundred, and most are only stemmed and dropped.
+fn for_each_one_edit_spelling(word: &str, mut visit: impl FnMut(&str)) {
     let letters: Vec<char> = word.chars().collect();
-    let spelled = |letters: &[char]| letters.iter().collect::<String>();
-    let mut spellings = Vec::with_capacity(54 * letters.len() + 26);
+    let mut edited: Vec<char> = Vec::with_capacity(letters.len() + 1);
+    let mut spelling = String::with_capacity(word.len() + 4);
+    let mut spell = |edited: &[char]| {
+        spelling.clear();
+        spelling.extend(edited);
+        if spelling != word {
+            visit(&spelling);
+        }
+    };
     for at in 0..letters.len().saturating_sub(1) {
-        let mut swapped = letters.clone();
-        swapped.swap(at, at + 1);
-        spellings.push(spelled(&swapped));
+        edited.clone_from(&letters);
+        edited.swap(at, at + 1);
+        spell(&edited);
     }
     for at in 0..letters.len() {
-        let mut changed = letters.clone();
+        edited.clone_from(&letters);
         for letter in 'a'..='z' {
             if letter != letters[at] {
-                changed[at] = letter;
-                spellings.push(spelled(&changed));
+                edited[at] = letter;
+                spell(&edited);
             }
         }
     }
     for at in 0..letters.len() {
-        let mut dropped = letters.clone();
-        dropped.remove(at);
-        spellings.push(spelled(&dropped));
+        edited.clone_from(&letters);
+        edited.remove(at);
+        spell(&edited);
     }
     for at in 0..=letters.len() {
+        edited.clone_from(&letters);
+        edited.insert(at, 'a');
         for letter in 'a'..='z' {
-            let mut added = letters.clone();
-            added.insert(at, letter);
-            spellings.push(spelled(&added));
+            edited[at] = letter;
+            spell(&edited);
         }
     }
-    spellings.retain(|spelling| spelling != word);
-    spellings
 }
 
 /// Needs named by the words, by their typo readings, or by two words side by side, counted
@@ -312,7 +319,8 @@ mod tests {
 
     #[test]
     fn one_edit_spellings_cover_every_kind_of_slip() {
-        let spellings = one_edit_spellings("lonley");
+        let mut spellings = Vec::new();
+        for_each_one_edit_spelling("lonley", |spelling| spellings.push(spelling.to_string()));
         for slip in ["lonely", "loneley", "lonly", "lonlay"] {
             assert!(spellings.iter().any(|s| s == slip), "{slip}");
         }
