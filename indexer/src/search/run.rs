@@ -38,7 +38,6 @@ impl SearchIndex {
     /// The request's text as [`SearchIndex::search_in`] reads it (its words, their typo
     /// readings, the needs they name): what "why it matched" explains.
     pub fn read_text(&self, searcher: &tantivy::Searcher, request: &SearchRequest) -> words::ReadText {
-        self.vocabulary.follow(searcher);
         request.read_text(&self.fields, &self.vocabulary, searcher)
     }
 

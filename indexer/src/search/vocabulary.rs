@@ -38,20 +38,20 @@ impl Vocabulary {
         self.segments.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// Forgets the segments `searcher` no longer has.
-    pub fn follow(&self, searcher: &Searcher) {
-        let live: HashSet<SegmentId> = searcher.segment_readers().iter().map(|r| r.segment_id()).collect();
-        self.lock().retain(|segment, _| live.contains(segment));
-    }
-
-    /// Whether any segment of `searcher` may have `stem` in one of the fields (certainly not
-    /// when this says no).
-    pub fn may_have(&self, searcher: &Searcher, stem: &str) -> bool {
-        let print = fingerprint(stem.as_bytes());
-        searcher
+    /// The stems of every segment `searcher` has (read the first time a segment is asked
+    /// about); those of segments it no longer has are forgotten.
+    pub fn stems(&self, searcher: &Searcher) -> SearcherStems {
+        let segments: Vec<Stems> = searcher
             .segment_readers()
             .iter()
-            .any(|reader| self.of(reader).contains(&print))
+            .map(|reader| self.of(reader))
+            .collect();
+        let mut kept = self.lock();
+        if kept.len() > segments.len() {
+            let live: HashSet<SegmentId> = searcher.segment_readers().iter().map(|r| r.segment_id()).collect();
+            kept.retain(|segment, _| live.contains(segment));
+        }
+        SearcherStems(segments)
     }
 
     /// The reader's segment's stems, read from its term dictionaries the first time.
@@ -74,6 +74,18 @@ impl Vocabulary {
         let stems = Arc::new(stems);
         self.lock().insert(reader.segment_id(), stems.clone());
         stems
+    }
+}
+
+/// The stems of one searcher's segments ([`Vocabulary::stems`]).
+pub struct SearcherStems(Vec<Stems>);
+
+impl SearcherStems {
+    /// Whether any segment may have `stem` in one of the fields (certainly not when this says
+    /// no).
+    pub fn may_have(&self, stem: &str) -> bool {
+        let print = fingerprint(stem.as_bytes());
+        self.0.iter().any(|stems| stems.contains(&print))
     }
 }
 
@@ -111,11 +123,12 @@ mod tests {
         let searcher = index.reader().expect("reader").searcher();
         assert_eq!(searcher.segment_readers().len(), 2);
         let vocabulary = Vocabulary::new(&[name, body]);
+        let stems = vocabulary.stems(&searcher);
         for stem in ["walking", "group", "gentle", "exercise", "tai", "chi", "balance"] {
-            assert!(vocabulary.may_have(&searcher, stem), "{stem}");
+            assert!(stems.may_have(stem), "{stem}");
         }
         for stem in ["norwich", "walk", "yoga", "balanc", ""] {
-            assert!(!vocabulary.may_have(&searcher, stem), "{stem}");
+            assert!(!stems.may_have(stem), "{stem}");
         }
         assert_eq!(vocabulary.lock().len(), 2);
         writer.delete_all_documents().expect("delete");
@@ -124,9 +137,9 @@ mod tests {
         let reader = index.reader().expect("reader");
         reader.reload().expect("reload");
         let searcher = reader.searcher();
-        vocabulary.follow(&searcher);
-        assert_eq!(vocabulary.lock().len(), 0, "the old segments are forgotten");
-        assert!(vocabulary.may_have(&searcher, "yoga"));
-        assert!(!vocabulary.may_have(&searcher, "walking"));
+        let stems = vocabulary.stems(&searcher);
+        assert_eq!(vocabulary.lock().len(), 1, "the old segments are forgotten");
+        assert!(stems.may_have("yoga"));
+        assert!(!stems.may_have("walking"));
     }
 }

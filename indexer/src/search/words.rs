@@ -209,9 +209,10 @@ fn corrections(
     // Each stem some listing may have once, with the first spelling that gives it (the few
     // hundred others are ruled out by the vocabulary, not the term dictionaries).
     let mut spelling_of: HashMap<String, String> = HashMap::new();
+    let stems = vocabulary.stems(searcher);
     for_each_one_edit_spelling(typed, |spelling| {
         let stem = stemmer.stem(spelling);
-        if !spelling_of.contains_key(stem.as_ref()) && vocabulary.may_have(searcher, &stem) {
+        if !spelling_of.contains_key(stem.as_ref()) && stems.may_have(&stem) {
             spelling_of.insert(stem.into_owned(), spelling.to_string());
         }
     });
