@@ -1,7 +1,7 @@
 //! Editing listings: VCSE organisations keep their own listings current, moderators review them.
 //!
-//! Every change runs in one SQLite transaction that holds the write lock from its start
-//! ([`Store::begin_write`]): it checks who may make it (`FORBIDDEN`) and the version it was based
+//! Every change runs in one transaction ([`Store::begin_edit`]) that holds SQLite's write lock
+//! from its start, or on PostgreSQL the listing's row lock from its first read: it checks who may make it (`FORBIDDEN`) and the version it was based
 //! on (`CONFLICT`), writes the listing, its audit entry with field-level before/after, and a
 //! change-log row, then commits. The search index follows the change log, so a committed change
 //! is searchable within a second, also after a crash between the two commits.
@@ -120,8 +120,8 @@ impl<'v> Edit<'v> {
         id: Uuid,
         expected_version: Option<i64>,
     ) -> Result<Edit<'v>> {
-        let mut tx = store.begin_write().await?;
-        let owner = kind.owner(&mut tx, id).await?;
+        let mut tx = store.begin_edit().await?;
+        let owner = store_editing::lock_listing(&mut tx, kind, id).await?;
         viewer.require_edit(owner, &format!("this {}", kind.as_str()))?;
         let before = audit::snapshot(&mut tx, kind, id).await?;
         let edit = Edit {
@@ -155,7 +155,7 @@ impl<'v> Edit<'v> {
         owner: Option<Uuid>,
     ) -> Result<Edit<'v>> {
         viewer.require_edit(owner, &format!("this organisation's {}s", kind.as_str()))?;
-        let mut tx = store.begin_write().await?;
+        let mut tx = store.begin_edit().await?;
         if let Some(owner) = owner {
             if !store_editing::organization_exists(&mut tx, owner).await? {
                 return Err(Error::not_found("organization", owner.to_string()));
@@ -232,7 +232,9 @@ impl<'v> Edit<'v> {
             ResourceKind::Fund => return Ok(vec![(ChangeKind::Fund, self.id)]),
             ResourceKind::Location | ResourceKind::Schedule => {}
         }
-        let services = store_editing::services_of_part(&mut self.tx, self.kind, self.id).await?;
+        let mut services = store_editing::services_of_part(&mut self.tx, self.kind, self.id).await?;
+        // In id order: PostgreSQL locks them in the order they are recorded, as other cascades do.
+        services.sort_unstable();
         Ok(services.into_iter().map(|id| (ChangeKind::Service, id)).collect())
     }
 

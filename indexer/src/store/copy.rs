@@ -174,14 +174,15 @@ pub async fn row_counts(store: &Store) -> Result<Vec<(String, i64)>> {
     Ok(counts)
 }
 
-/// The directory's own tables (not the migration record, not SQLite's internals), sorted.
+/// The directory's own tables (not the migration record, not SQLite's internals, not
+/// PostgreSQL's `pending_changes`, which is empty outside a transaction), sorted.
 async fn base_tables(pool: &Pool) -> Result<Vec<String>> {
     let sql = match pool {
         Pool::Sqlite(_) => {
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> '_sqlx_migrations' ORDER BY name"
         }
         Pool::Postgres(_) => {
-            "SELECT table_name::TEXT FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' AND table_name <> '_sqlx_migrations' ORDER BY table_name"
+            "SELECT table_name::TEXT FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' AND table_name NOT IN ('_sqlx_migrations', 'pending_changes') ORDER BY table_name"
         }
     };
     Ok(db::query_scalar(sql).fetch_all(pool).await?)

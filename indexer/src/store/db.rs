@@ -130,28 +130,43 @@ pub const CHANGES_CHANNEL: &str = "directory_changes";
 
 /// PostgreSQL advisory lock keys (SQLite needs none: it has one writer at a time).
 mod lock_keys {
-    /// Held by every writing transaction until it commits, so change-log `seq` values are taken
-    /// in commit order (see [`super::Conn::lock_writes`]).
+    /// The write lock: held from the moment a transaction numbers its change-log rows until it
+    /// commits, so `seq` values are taken in commit order (see [`super::Conn::lock_writes`]).
+    /// Migration `0002_changes_at_commit` names it too (its trigger takes it at commit).
     pub const WRITES: i64 = 0x6469_7265_6374_0001;
     /// Held by the replica that migrates and seeds a new database.
     pub const FIRST_START: i64 = 0x6469_7265_6374_0002;
+    /// Held from their first statement by writers that are not edits of one listing (imports,
+    /// areas, moderation of many rows at once), so they take turns as on SQLite.
+    pub const TURNS: i64 = 0x6469_7265_6374_0003;
 }
 
 impl Conn<'_> {
-    /// Makes this transaction the only writer until it commits, as SQLite's write lock does.
+    /// Takes the write lock now, until this transaction commits: its change-log rows from here
+    /// on are numbered in commit order.
     ///
     /// PostgreSQL hands out sequence values when rows are inserted, not when their
     /// transactions commit: without this, a follower that read "every change after the
     /// highest `seq` seen" could pass over a change whose transaction committed after one with
-    /// a larger `seq` (the outbox trap). Taken before a transaction's first change-log row,
-    /// the lock makes `seq` order the commit order. Taking it again in the same transaction is
-    /// free; SQLite needs nothing (its transactions write one at a time).
+    /// a larger `seq` (the outbox trap). Most writers never call this: their changes are
+    /// numbered at commit ([`crate::store::feed::record_change`]), where the trigger takes this
+    /// lock. Only a writer that must know its `seq` values before it commits (a bulk insert,
+    /// which writes them into the rows) takes it early, and must then wait for no row another
+    /// writer holds. Taking it again in the same transaction is free; SQLite needs nothing.
     pub async fn lock_writes(&mut self) -> Result<(), sqlx::Error> {
+        self.advisory_xact_lock(lock_keys::WRITES).await
+    }
+
+    /// Makes this transaction take its turn among the writers that are not edits of one listing
+    /// until it commits, as SQLite's write lock makes every writer do. Edits of one listing do
+    /// not: they lock their listing's row instead.
+    pub async fn take_turn(&mut self) -> Result<(), sqlx::Error> {
+        self.advisory_xact_lock(lock_keys::TURNS).await
+    }
+
+    async fn advisory_xact_lock(&mut self, key: i64) -> Result<(), sqlx::Error> {
         if self.backend() == Backend::Postgres {
-            query("SELECT pg_advisory_xact_lock(?)")
-                .bind(lock_keys::WRITES)
-                .execute(self)
-                .await?;
+            query("SELECT pg_advisory_xact_lock(?)").bind(key).execute(self).await?;
         }
         Ok(())
     }

@@ -69,7 +69,25 @@ pub(crate) fn child_lists(kind: ResourceKind) -> &'static [(&'static str, &'stat
 
 /// The organisation owning listing `id` of `kind` (`None`: nobody), or `NOT_FOUND`.
 pub(crate) async fn owner_of<'e>(executor: impl Executor<'e>, kind: ResourceKind, id: Uuid) -> Result<Option<Uuid>> {
-    let owner: Option<Option<String>> = db::query_scalar(owner_sql(kind))
+    owner_from(owner_sql(kind), executor, kind, id).await
+}
+
+/// [`owner_of`], and on PostgreSQL the listing's row locked until the edit's transaction ends
+/// (`FOR NO KEY UPDATE`): what the edit reads next is the newest version, and no other edit
+/// changes it meanwhile. SQLite's edits hold its write lock already.
+pub(crate) async fn lock_listing(conn: &mut Conn<'_>, kind: ResourceKind, id: Uuid) -> Result<Option<Uuid>> {
+    if conn.backend() == db::Backend::Sqlite {
+        return owner_of(conn, kind, id).await;
+    }
+    let lock = match kind {
+        ResourceKind::Schedule => " FOR NO KEY UPDATE OF sc",
+        _ => " FOR NO KEY UPDATE",
+    };
+    owner_from(&format!("{}{lock}", owner_sql(kind)), conn, kind, id).await
+}
+
+async fn owner_from<'e>(sql: &str, executor: impl Executor<'e>, kind: ResourceKind, id: Uuid) -> Result<Option<Uuid>> {
+    let owner: Option<Option<String>> = db::query_scalar(sql)
         .bind(id.to_string())
         .fetch_optional(executor)
         .await?;

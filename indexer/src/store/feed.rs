@@ -506,16 +506,25 @@ pub struct Change {
     pub id: Uuid,
 }
 
-/// Appends a change-log row and moves the listing's feed position (`feed_seq`) to it; call
-/// inside the transaction that made the change. Returns the row's `seq`.
+/// Records that a listing changed, inside the transaction that changed it: a change-log row,
+/// and the listing's feed position (`feed_seq`) moved to it. An organisation's change also
+/// moves its services, whose feed items nest it.
 ///
-/// An organisation's change also moves its services, whose feed items nest it. One
-/// transaction writes at a time (SQLite's lock, PostgreSQL's [`Conn::lock_writes`]), so `seq`
-/// follows commit order: a reader that has seen `seq` n never later finds a change with a
+/// `seq` follows commit order: a reader that has seen `seq` n never later finds a change with a
 /// smaller one (RPDE's "no delayed interleaving", and no change a replica's follower skips).
-pub async fn record_change(conn: &mut Conn<'_>, kind: ChangeKind, id: Uuid) -> Result<i64> {
-    conn.lock_writes().await?;
-    conn.announce_changes().await?;
+/// SQLite has one writing transaction at a time, so the row is appended here. On PostgreSQL
+/// the change is noted here (`note_change`, which locks the rows whose feed position moves) and
+/// numbered as the transaction commits, under the write lock (migration
+/// `0002_changes_at_commit`), so edits need not take turns for their whole length.
+pub async fn record_change(conn: &mut Conn<'_>, kind: ChangeKind, id: Uuid) -> Result<()> {
+    if conn.backend() == Backend::Postgres {
+        db::query("SELECT note_change(?, ?)")
+            .bind(kind.as_str())
+            .bind(id.to_string())
+            .execute(&mut *conn)
+            .await?;
+        return Ok(());
+    }
     let seq: i64 =
         db::query_scalar("INSERT INTO change_log (kind, entity_id, changed_at) VALUES (?, ?, ?) RETURNING seq")
             .bind(kind.as_str())
@@ -540,5 +549,5 @@ pub async fn record_change(conn: &mut Conn<'_>, kind: ChangeKind, id: Uuid) -> R
             .execute(&mut *conn)
             .await?;
     }
-    Ok(seq)
+    Ok(())
 }

@@ -163,11 +163,12 @@ impl Store {
         Ok(())
     }
 
-    /// A writing transaction: on PostgreSQL it holds the write lock until it commits
-    /// ([`Conn::lock_writes`]), so writers take turns as on SQLite.
+    /// A writing transaction that takes its turn: on PostgreSQL it holds the turn lock from
+    /// its start until it commits ([`Conn::take_turn`]), so such writers take turns as on
+    /// SQLite. Edits of one listing use [`Store::begin_edit`] instead.
     pub async fn begin(&self) -> Result<Conn<'static>> {
         let mut tx = self.pool.begin().await?;
-        tx.lock_writes().await?;
+        tx.take_turn().await?;
         Ok(tx)
     }
 
@@ -188,11 +189,25 @@ impl Store {
 
     /// A transaction that holds SQLite's write lock from its first statement, so one that reads
     /// before it writes (check the version, then update) never fails to upgrade its lock when
-    /// another writer got in between: writers queue (up to the busy timeout) instead.
+    /// another writer got in between: writers queue (up to the busy timeout) instead. On
+    /// PostgreSQL, [`Store::begin`]'s turn does the same.
     pub async fn begin_write(&self) -> Result<Conn<'static>> {
         let mut tx = self.begin().await?;
-        set_meta(&mut tx, "last_write_at", &chrono::Utc::now().to_rfc3339()).await?;
+        if self.backend() == Backend::Sqlite {
+            set_meta(&mut tx, "last_write_at", &chrono::Utc::now().to_rfc3339()).await?;
+        }
         Ok(tx)
+    }
+
+    /// A transaction for an edit of one listing. SQLite: as [`Store::begin_write`]. PostgreSQL:
+    /// edits run side by side; each locks its listing's row before reading it
+    /// ([`crate::store::editing::owner_of`] with `lock`), and its change-log rows are numbered
+    /// as it commits ([`feed::record_change`]).
+    pub async fn begin_edit(&self) -> Result<Conn<'static>> {
+        match self.backend() {
+            Backend::Sqlite => self.begin_write().await,
+            Backend::Postgres => Ok(self.pool.begin().await?),
+        }
     }
 
     pub fn pool(&self) -> &Pool {

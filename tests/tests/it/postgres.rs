@@ -1,6 +1,7 @@
 //! PostgreSQL as the store several API replicas share (issue 21): a write on one replica is
-//! found on another, a new replica builds its index from the database, and the change log's
-//! `seq` follows commit order when transactions overlap (the outbox trap).
+//! found on another, a new replica builds its index from the database, the change log's `seq`
+//! follows commit order when transactions overlap (the outbox trap), and edits that run side by
+//! side lose none of each other's changes.
 //!
 //! These run when `TEST_DATABASE_URL` names a PostgreSQL server (`.ci/run` starts one); with
 //! `POSTGRES_TESTS=required` a run without one fails rather than skipping them.
@@ -142,50 +143,173 @@ async fn a_write_on_one_replica_is_found_on_another_within_a_second() {
     b.directory.close().await;
 }
 
-/// Two transactions that overlap: the one that appends to the change log second must not
-/// commit a smaller `seq` after a reader has seen the larger one. The second writer waits for
-/// the first to commit (the write lock), so its `seq` is larger and every reader that has seen
-/// a `seq` has seen every smaller one.
+/// Two edits that overlap: the one that began first commits last. Their change-log rows are
+/// numbered as they commit, so the later commit has the larger `seq` and every reader that has
+/// seen a `seq` has seen every smaller one (the outbox trap). The edits do not wait for each
+/// other: only their commits take turns.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn overlapping_transactions_commit_change_log_rows_in_seq_order() {
+async fn overlapping_edits_number_their_changes_in_commit_order() {
     let Some(admin) = admin_url() else { return };
     let (database, template_dir) = TestDatabase::seeded(&admin);
     let test = replica(&database, Some(template_dir)).await;
     let store = test.directory.store().clone();
+    let services = service_ids(&test, 2).await;
     let head_before = store.last_change_seq().await.expect("head");
 
-    // The first transaction appends and stays open.
-    let mut first = store.begin().await.expect("first transaction");
-    let first_seq = record_change(&mut first, ChangeKind::Service, Uuid::new_v4())
+    // The first edit notes its change and stays open.
+    let mut first = store.begin_edit().await.expect("first transaction");
+    record_change(&mut first, ChangeKind::Service, services[0])
         .await
-        .expect("first append");
+        .expect("first change");
+    // The second starts meanwhile and commits first, without waiting for the first.
+    let mut second = store.begin_edit().await.expect("second transaction");
+    record_change(&mut second, ChangeKind::Service, services[1])
+        .await
+        .expect("second change");
+    tokio::time::timeout(Duration::from_secs(5), second.commit())
+        .await
+        .expect("the second edit committed while the first was open")
+        .expect("second commit");
+    let second_seq = store.last_change_seq().await.expect("head");
+    assert!(second_seq > head_before);
+    let seen = store.changes_after(head_before, 10).await.expect("changes");
+    assert_eq!(
+        seen.iter().map(|change| change.id).collect::<Vec<_>>(),
+        vec![services[1]],
+        "only the committed change is read"
+    );
 
-    // The second starts meanwhile; it must wait for the first rather than commit beside it.
+    first.commit().await.expect("first commit");
+    let after = store.changes_after(second_seq, 10).await.expect("changes");
+    assert_eq!(
+        after.iter().map(|change| change.id).collect::<Vec<_>>(),
+        vec![services[0]],
+        "the change committed last comes after everything a reader has seen"
+    );
+    let first_seq = after[0].seq;
+    assert!(
+        first_seq > second_seq,
+        "seq follows commit order: {second_seq} then {first_seq}"
+    );
+    for (id, seq) in [(services[0], first_seq), (services[1], second_seq)] {
+        let feed_seq: i64 = indexer::store::db::query_scalar("SELECT feed_seq FROM services WHERE id = ?")
+            .bind(id.to_string())
+            .fetch_one(store.pool())
+            .await
+            .expect("feed position");
+        assert_eq!(feed_seq, seq, "the listing's feed position is its change's seq");
+    }
+    test.directory.close().await;
+}
+
+/// Writers that are not edits of one listing (imports, areas) still take turns: the second
+/// waits for the first to commit, as on SQLite.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn other_writers_take_turns() {
+    let Some(admin) = admin_url() else { return };
+    let (database, template_dir) = TestDatabase::seeded(&admin);
+    let test = replica(&database, Some(template_dir)).await;
+    let store = test.directory.store().clone();
+    let services = service_ids(&test, 2).await;
+
+    let mut first = store.begin().await.expect("first transaction");
+    record_change(&mut first, ChangeKind::Service, services[0])
+        .await
+        .expect("first change");
     let second_store = store.clone();
+    let second_service = services[1];
     let second = tokio::spawn(async move {
         let mut tx = second_store.begin().await.expect("second transaction");
-        let seq = record_change(&mut tx, ChangeKind::Service, Uuid::new_v4())
+        record_change(&mut tx, ChangeKind::Service, second_service)
             .await
-            .expect("second append");
+            .expect("second change");
         tx.commit().await.expect("second commit");
-        seq
     });
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert!(
         !second.is_finished(),
         "the second writer committed while the first was open"
     );
-    // A follower reading now sees nothing new: neither change is committed.
-    assert_eq!(store.last_change_seq().await.expect("head"), head_before);
-
     first.commit().await.expect("first commit");
-    let second_seq = second.await.expect("second writer");
-    assert!(
-        second_seq > first_seq,
-        "seq follows commit order: {first_seq} then {second_seq}"
+    second.await.expect("second writer");
+    let head = store.last_change_seq().await.expect("head");
+    let last_two = store.changes_after(head - 2, 10).await.expect("changes");
+    assert_eq!(
+        last_two.iter().map(|change| change.id).collect::<Vec<_>>(),
+        services,
+        "in the order they committed"
     );
-    assert_eq!(store.last_change_seq().await.expect("head"), second_seq);
     test.directory.close().await;
+}
+
+/// Eight edits of one listing from the same version at once, through two replicas: exactly one
+/// is stored, the others get `CONFLICT` (no edit is lost under another), and the listing's
+/// history and change log each gain one entry.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn simultaneous_edits_of_one_listing_store_exactly_one() {
+    let Some(admin) = admin_url() else { return };
+    let (database, template_dir) = TestDatabase::seeded(&admin);
+    let a = replica(&database, Some(template_dir)).await;
+    let b = replica(&database, Some(template_dir)).await;
+    let moderator = moderator(&a).await;
+    let id = service_ids(&a, 1).await[0];
+    let version_of = |data: &serde_json::Value| data["service"]["version"].as_i64().expect("version");
+    let read = format!(r#"{{ service(id: "{id}") {{ version description }} }}"#);
+    let version = version_of(&a.data(&read).await);
+    let history_before = a.directory.history(&moderator, id).await.expect("history").len();
+    let head_before = a.directory.store().last_change_seq().await.expect("head");
+
+    let edits = (0..8).map(|n| {
+        let replica = if n % 2 == 0 { &a } else { &b };
+        let moderator = moderator.clone();
+        async move {
+            replica
+                .execute_as(
+                    &moderator,
+                    &format!(
+                        r#"mutation {{ updateService(id: "{id}", version: {version}, input: {{description: "Edit number {n} (example text for a test)"}}) {{ version }} }}"#
+                    ),
+                )
+                .await
+        }
+    });
+    let answers = futures_util::future::join_all(edits).await;
+    let stored: Vec<&serde_json::Value> = answers.iter().filter(|answer| answer.get("errors").is_none()).collect();
+    assert_eq!(stored.len(), 1, "{answers:#?}");
+    assert_eq!(stored[0]["data"]["updateService"]["version"], version + 1);
+    for answer in answers.iter().filter(|answer| answer.get("errors").is_some()) {
+        assert_eq!(answer["errors"][0]["extensions"]["code"], "CONFLICT", "{answer:#}");
+    }
+    let now = a.data(&read).await;
+    assert_eq!(version_of(&now), version + 1);
+    assert_eq!(
+        a.directory.history(&moderator, id).await.expect("history").len(),
+        history_before + 1
+    );
+    let changes = a
+        .directory
+        .store()
+        .changes_after(head_before, 20)
+        .await
+        .expect("changes");
+    assert_eq!(changes.iter().map(|change| change.id).collect::<Vec<_>>(), vec![id]);
+    a.directory.close().await;
+    b.directory.close().await;
+}
+
+/// The ids of the first `count` services in the seeded directory.
+async fn service_ids(test: &TestDirectory, count: usize) -> Vec<Uuid> {
+    let data = test
+        .data(&format!(
+            "{{ services(first: {count}) {{ edges {{ node {{ id }} }} }} }}"
+        ))
+        .await;
+    data["services"]["edges"]
+        .as_array()
+        .expect("services")
+        .iter()
+        .map(|edge| edge["node"]["id"].as_str().expect("id").parse().expect("a uuid"))
+        .collect()
 }
 
 /// The shared database goes away (connections ended, and the name it is reached by gone) and
