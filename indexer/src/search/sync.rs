@@ -153,19 +153,24 @@ async fn documents_for(
     let mut organizations: BTreeSet<Uuid> = organization_ids.iter().copied().collect();
     organizations.extend(changed_services.iter().map(|s| s.organization_id));
     let organizations: Vec<Uuid> = organizations.into_iter().collect();
-    let mut services: BTreeSet<Uuid> = service_ids.iter().copied().collect();
+    // Services whose documents change: those changed, and those of changed organisations (they
+    // carry its name). Their siblings are read only to make their organisation's document.
+    let mut reindexed: BTreeSet<Uuid> = service_ids.iter().copied().collect();
+    reindexed.extend(store.service_ids_of_organizations(organization_ids).await?);
+    let mut services = reindexed.clone();
     services.extend(store.service_ids_of_organizations(&organizations).await?);
     let services: Vec<Uuid> = services.into_iter().collect();
 
     let feed = store.service_feed(Some(&services)).await?;
-    let mut documents = builder.services(&feed);
+    let service_documents = builder.services(&feed);
     let organization_rows = store.organizations_by_ids(Some(&organizations)).await?;
-    documents.extend(builder.organizations(&organization_rows, &documents.clone(), &feed));
+    let mut documents = builder.organizations(&organization_rows, &service_documents, &feed);
+    documents.extend(service_documents.into_iter().filter(|doc| reindexed.contains(&doc.id)));
     for fund in store.funds_by_ids(Some(fund_ids)).await? {
         documents.push(builder.fund(&fund));
     }
     let present: BTreeSet<Uuid> = documents.iter().map(|doc| doc.id).collect();
-    let removed = services
+    let removed = reindexed
         .iter()
         .chain(&organizations)
         .chain(fund_ids)

@@ -764,12 +764,30 @@ async fn creating_an_organisation_warns_of_likely_duplicates() {
 #[tokio::test]
 async fn a_committed_edit_is_soon_searchable() {
     let f = fixture().await;
+    // A second service of the same organisation: the follower reads it to remake the
+    // organisation's document when its sibling changes, and must leave it findable.
+    f.test
+        .data_as(
+            &f.moderator,
+            &format!(r#"mutation {{ createService(organizationId: "{}", input: {{name: "Nordic walking sibling (test)", description: "Poles provided", needs: ["social-connection"]}}) {{ id }} }}"#, f.org),
+        )
+        .await;
     f.eventually_searchable("Zumba gold for falls prevention", true).await;
+    f.eventually_searchable("Nordic walking sibling", true).await;
     let started = Instant::now();
     f.test
         .data_as(&f.own, &format!(r#"mutation {{ updateService(id: "{}", version: 1, input: {{name: "Aquafit for balance"}}) {{ id }} }}"#, f.service))
         .await;
     f.eventually_searchable("Aquafit for balance", true).await;
+    f.eventually_searchable("Zumba gold for falls prevention", false).await;
+    assert!(
+        f.searchable("Nordic walking sibling").await,
+        "the unchanged sibling is still found"
+    );
+    // The organisation's document gathers its services' needs: the sibling's need still finds it.
+    let by_need = r#"{ search(needs: ["social-connection"], kinds: [ORGANIZATION], text: "Mattishall Movers", first: 20) { edges { node { name } } } }"#;
+    let found = f.test.data(by_need).await.to_string();
+    assert!(found.contains("Mattishall Movers (test)"), "{found}");
     // The follower applies the change log every 200 ms; the bound is loose because the test
     // machine may be busy with other tests (speed is for benches, not tests).
     assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
