@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
-pub use crate::store::editing_audit::{history, record, snapshot};
+pub use crate::store::editing_audit::{history, record, snapshot, snapshot_locked, snapshot_row};
 
 /// A listing as stored: column (or child list) name → value.
 pub type Snapshot = Map<String, Value>;

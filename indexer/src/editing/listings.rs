@@ -171,11 +171,19 @@ impl Directory {
         let areas = self.service_areas_of(input)?;
         let mut edit = Edit::existing(self.store(), viewer, kind, id, Some(version)).await?;
         let mut service = service_by_id(edit.conn(), id).await?.ok_or_else(|| missing(kind, id))?;
+        let needs_before = service.needs.clone();
         apply_service(input, &mut service, false)?;
         service.version += 1;
         service.updated_at = Utc::now();
         resubmit_if_rejected(&mut service.state, viewer);
-        write::save_service(edit.conn(), &service).await?;
+        write::save_service_row(edit.conn(), &service).await?;
+        if service.needs != needs_before {
+            write::replace_service_needs(edit.conn(), &service).await?;
+        }
+        if service.needs == needs_before && areas.is_none() && input.location_ids.is_none() {
+            // Most edits change words: the audit's "after" reads only the row.
+            edit.keep_child_lists();
+        }
         self.save_service_links(&mut edit, id, input, areas).await?;
         edit.finish(Action::Update, None).await
     }

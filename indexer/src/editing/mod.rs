@@ -1,7 +1,8 @@
 //! Editing listings: VCSE organisations keep their own listings current, moderators review them.
 //!
 //! Every change runs in one transaction ([`Store::begin_edit`]) that holds SQLite's write lock
-//! from its start, or on PostgreSQL the listing's row lock from its first read: it checks who may make it (`FORBIDDEN`) and the version it was based
+//! from its start, or on PostgreSQL the listing's row lock from its first read
+//! ([`audit::snapshot_locked`]): it checks who may make it (`FORBIDDEN`) and the version it was based
 //! on (`CONFLICT`), writes the listing, its audit entry with field-level before/after, and a
 //! change-log row, then commits. The search index follows the change log, so a committed change
 //! is searchable within a second, also after a crash between the two commits.
@@ -108,6 +109,9 @@ pub(crate) struct Edit<'v> {
     before: Option<Snapshot>,
     /// The organisation that owns the listing.
     pub owner: Option<Uuid>,
+    /// The change left the listing's child lists (needs, areas, venues) as they were, so its
+    /// "after" snapshot takes them from `before` rather than reading them again.
+    child_lists_kept: bool,
 }
 
 impl<'v> Edit<'v> {
@@ -121,16 +125,26 @@ impl<'v> Edit<'v> {
         expected_version: Option<i64>,
     ) -> Result<Edit<'v>> {
         let mut tx = store.begin_edit().await?;
-        let owner = store_editing::lock_listing(&mut tx, kind, id).await?;
+        let before = audit::snapshot_locked(&mut tx, kind, id)
+            .await?
+            .ok_or_else(|| Error::not_found(kind.as_str(), id.to_string()))?;
+        let owner = match store_editing::owner_column(kind) {
+            Some(column) => before
+                .get(column)
+                .and_then(serde_json::Value::as_str)
+                .map(crate::store::rows::uuid)
+                .transpose()?,
+            None => kind.owner(&mut tx, id).await?,
+        };
         viewer.require_edit(owner, &format!("this {}", kind.as_str()))?;
-        let before = audit::snapshot(&mut tx, kind, id).await?;
         let edit = Edit {
             tx,
             viewer,
             kind,
             id,
-            before,
+            before: Some(before),
             owner,
+            child_lists_kept: false,
         };
         if let Some(expected) = expected_version {
             let current = edit.version();
@@ -168,6 +182,7 @@ impl<'v> Edit<'v> {
             id,
             before: None,
             owner,
+            child_lists_kept: false,
         })
     }
 
@@ -195,11 +210,18 @@ impl<'v> Edit<'v> {
         Ok(trusted.unwrap_or(false))
     }
 
+    /// Tells [`Edit::finish`] that this change wrote none of the listing's child lists.
+    pub fn keep_child_lists(&mut self) {
+        self.child_lists_kept = self.before.is_some();
+    }
+
     /// Records the audit entry and the change-log rows, and commits.
     pub async fn finish(mut self, action: Action, reason: Option<&str>) -> Result<Edited> {
-        let after = audit::snapshot(&mut self.tx, self.kind, self.id)
-            .await?
-            .ok_or_else(|| Error::not_found(self.kind.as_str(), self.id.to_string()))?;
+        let after = match (&self.before, self.child_lists_kept) {
+            (Some(before), true) => audit::snapshot_row(&mut self.tx, self.kind, self.id, before).await?,
+            _ => audit::snapshot(&mut self.tx, self.kind, self.id).await?,
+        }
+        .ok_or_else(|| Error::not_found(self.kind.as_str(), self.id.to_string()))?;
         let version = after.get("version").and_then(serde_json::Value::as_i64).unwrap_or(0);
         let changes = audit::diff(self.before.as_ref(), &after);
         audit::record(

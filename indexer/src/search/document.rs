@@ -2,6 +2,7 @@
 //! benchmark, generated), and turned into a tantivy document.
 
 use std::collections::{BTreeSet, HashMap};
+use std::hash::{Hash, Hasher};
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc, Weekday};
 use tantivy::TantivyDocument;
@@ -156,6 +157,9 @@ impl AssetDocument {
         let kind = self.kind.unwrap_or(AssetKind::Service);
         doc.add_text(fields.kind, kind.as_str());
         doc.add_u64(fields.kind_code, kind.code());
+        if kind == AssetKind::Service {
+            doc.add_u64(fields.organization_part, OrganizationServices::part_of(self));
+        }
         doc.add_text(fields.name, &self.name);
         doc.add_text(fields.name_key, &self.name);
         doc.add_text(fields.name_words, &self.name);
@@ -317,17 +321,11 @@ impl DocumentBuilder<'_> {
 
     /// One document per organisation, carrying the union of its active services' needs, venues
     /// and areas, so "who does what near me" finds organisations too.
-    pub fn organizations(
-        &self,
-        organizations: &[Organization],
-        service_docs: &[AssetDocument],
-        feed: &ServiceFeed,
-    ) -> Vec<AssetDocument> {
+    pub fn organizations(&self, organizations: &[Organization], service_docs: &[AssetDocument]) -> Vec<AssetDocument> {
         let mut by_organization: HashMap<Uuid, Vec<&AssetDocument>> = HashMap::new();
-        let owner: HashMap<Uuid, Uuid> = feed.services.iter().map(|s| (s.id, s.organization_id)).collect();
         for doc in service_docs {
-            if let Some(organization) = owner.get(&doc.id) {
-                by_organization.entry(*organization).or_default().push(doc);
+            if let Some(organization) = doc.owner {
+                by_organization.entry(organization).or_default().push(doc);
             }
         }
         organizations
@@ -389,6 +387,8 @@ pub struct OrganizationServices {
 }
 
 impl OrganizationServices {
+    /// Adds what a service gives its organisation's document. [`OrganizationServices::part_of`]
+    /// fingerprints the same fields: change both together.
     pub fn add(&mut self, service: &AssetDocument) {
         let doc = &mut self.gathered;
         self.needs.extend(service.needs.iter().copied());
@@ -404,6 +404,29 @@ impl OrganizationServices {
         let max_age = service.max_age.unwrap_or(NO_MAX_AGE);
         doc.min_age = Some(doc.min_age.map_or(min_age, |age| age.min(min_age)));
         doc.max_age = Some(doc.max_age.map_or(max_age, |age| age.max(max_age)));
+    }
+
+    /// A fingerprint of what a service document gives its organisation's document (the fields
+    /// [`OrganizationServices::add`] reads, and which organisation): when a changed service's
+    /// fingerprint is the one the index holds, its organisation's document is unchanged and the
+    /// follower need not read the organisation's other services to remake it.
+    pub fn part_of(service: &AssetDocument) -> u64 {
+        let mut hasher = std::hash::DefaultHasher::new();
+        service.owner.hash(&mut hasher);
+        service.needs.hash(&mut hasher);
+        service.free.hash(&mut hasher);
+        for venue in &service.venues {
+            pack_venue(venue).hash(&mut hasher);
+        }
+        service.venue_places.hash(&mut hasher);
+        service.areas.hash(&mut hasher);
+        service.districts.hash(&mut hasher);
+        service.place_names.hash(&mut hasher);
+        service.accessibility.hash(&mut hasher);
+        service.delivery_modes.hash(&mut hasher);
+        service.min_age.hash(&mut hasher);
+        service.max_age.hash(&mut hasher);
+        hasher.finish()
     }
 
     /// The organisation's document.
@@ -433,6 +456,108 @@ impl OrganizationServices {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A service's fingerprint moves with every field its organisation's document takes from
+    /// it (and so does that document), and stays put for the fields it does not take.
+    #[test]
+    fn a_services_part_in_its_organisation_changes_exactly_with_what_the_organisation_takes() {
+        let organization_id = Uuid::new_v4();
+        let base = AssetDocument {
+            kind: Some(AssetKind::Service),
+            id: Uuid::new_v4(),
+            name: "Chair exercise (example)".into(),
+            owner: Some(organization_id),
+            needs: vec![NeedCode::parse("strength-and-balance").expect("need")],
+            venues: vec![GeoPoint::new(52.63, 1.29).expect("point")],
+            ..AssetDocument::default()
+        };
+        let organization = Organization {
+            id: organization_id,
+            name: "Example organisation".into(),
+            description: String::new(),
+            url: None,
+            email: None,
+            phone: None,
+            identifiers: Vec::new(),
+            is_example: true,
+            attribution: None,
+            created_at: Utc::now(),
+            updated_at: Utc::now(),
+            last_reviewed_at: None,
+            version: 1,
+            state: ListingState::default(),
+            trusted: false,
+            postcode: None,
+        };
+        let document_with = |service: &AssetDocument| {
+            let mut gathered = OrganizationServices::default();
+            gathered.add(service);
+            let doc = gathered.document(&organization);
+            format!(
+                "{:?}",
+                (
+                    doc.needs,
+                    doc.venues,
+                    doc.venue_places,
+                    doc.areas,
+                    doc.districts,
+                    doc.place_names,
+                    doc.min_age,
+                    doc.max_age,
+                    doc.free,
+                    doc.accessibility,
+                    doc.delivery_modes
+                )
+            )
+        };
+        let part = OrganizationServices::part_of(&base);
+        let same = |change: &dyn Fn(&mut AssetDocument)| {
+            let mut changed = base.clone();
+            change(&mut changed);
+            OrganizationServices::part_of(&changed) == part
+        };
+        let moves = |change: &dyn Fn(&mut AssetDocument)| {
+            let mut changed = base.clone();
+            change(&mut changed);
+            assert_ne!(
+                document_with(&changed),
+                document_with(&base),
+                "the organisation's document moves"
+            );
+            OrganizationServices::part_of(&changed) != part
+        };
+        assert!(same(&|doc| doc.name = "Renamed".into()));
+        assert!(same(&|doc| doc.description = "New words".into()));
+        assert!(same(&|doc| doc.last_reviewed = NaiveDate::from_ymd_opt(2026, 1, 1)));
+        assert!(moves(&|doc| doc
+            .needs
+            .push(NeedCode::parse("money-advice").expect("need"))));
+        assert!(moves(&|doc| doc.venues = vec![GeoPoint::new(52.0, 1.0).expect("point")]));
+        assert!(moves(&|doc| {
+            doc.venue_places.insert(PlaceCode::parse("E07000148").expect("code"));
+        }));
+        assert!(moves(&|doc| {
+            doc.areas.insert(PlaceCode::parse("E07000148").expect("code"));
+        }));
+        assert!(moves(&|doc| {
+            doc.districts.insert(PlaceCode::parse("E07000148").expect("code"));
+        }));
+        assert!(moves(&|doc| {
+            doc.place_names.insert("Norwich".into());
+        }));
+        assert!(moves(&|doc| doc.min_age = Some(50)));
+        assert!(moves(&|doc| doc.max_age = Some(90)));
+        assert!(moves(&|doc| doc.free = true));
+        assert!(moves(&|doc| {
+            doc.delivery_modes.insert(DeliveryMode::Online);
+        }));
+        assert!(moves(&|doc| {
+            doc.accessibility.insert(AccessibilityFeature::HearingLoop);
+        }));
+        let mut moved = base.clone();
+        moved.owner = Some(Uuid::new_v4());
+        assert_ne!(OrganizationServices::part_of(&moved), part, "another organisation");
+    }
 
     #[test]
     fn venues_and_sessions_pack_losslessly() {

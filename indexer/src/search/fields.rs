@@ -23,6 +23,9 @@ pub struct Fields {
     pub id: Field,
     /// The UUID as two u64 fast fields (high and low halves): collecting reads numbers, never
     /// a compressed string dictionary.
+    /// A service's [`super::document::OrganizationServices::part_of`]: what it gives its
+    /// organisation's document, so the follower can tell whether a change alters that.
+    pub organization_part: Field,
     pub id_high: Field,
     pub id_low: Field,
     /// `service`, `organization` or `fund` (indexed for filters, stored).
@@ -91,6 +94,7 @@ impl Fields {
         let fast_i64 = NumericOptions::default().set_fast();
         let fields = Fields {
             id: builder.add_text_field("id", STRING | STORED),
+            organization_part: builder.add_u64_field("organization_part", FAST),
             id_high: builder.add_u64_field("id_high", FAST),
             id_low: builder.add_u64_field("id_low", FAST),
             kind: builder.add_text_field("kind", STRING | STORED),

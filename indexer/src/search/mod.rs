@@ -84,7 +84,7 @@ use std::sync::Mutex;
 use serde::{Deserialize, Serialize};
 use tantivy::directory::MmapDirectory;
 use tantivy::indexer::{LogMergePolicy, NoMergePolicy};
-use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, Term};
+use tantivy::{DocSet, Index, IndexReader, IndexWriter, ReloadPolicy, Term};
 use uuid::Uuid;
 
 pub use collect::{Collected, RawHit};
@@ -97,7 +97,7 @@ use crate::error::{Error, Result};
 use fields::{Fields, PLAIN};
 
 /// Bumped whenever documents or the schema change shape; an index of another version is rebuilt.
-const INDEX_VERSION: u32 = 6;
+const INDEX_VERSION: u32 = 7;
 
 /// What each commit records.
 #[derive(Debug, Serialize, Deserialize)]
@@ -416,6 +416,37 @@ impl SearchIndex {
             self.add_documents(writer, changed)?;
             self.commit(writer, seq)
         })
+    }
+
+    /// What each of these services gives its organisation's document as the index holds it
+    /// now ([`document::OrganizationServices::part_of`]); services not in the index are left out.
+    pub fn organization_parts(&self, ids: &[Uuid]) -> Result<std::collections::HashMap<Uuid, u64>> {
+        let mut parts = std::collections::HashMap::with_capacity(ids.len());
+        if ids.is_empty() {
+            return Ok(parts);
+        }
+        let searcher = self.reader.searcher();
+        for segment in searcher.segment_readers() {
+            let inverted = segment.inverted_index(self.fields.id).map_err(index_error)?;
+            let column = segment.fast_fields().u64("organization_part").map_err(index_error)?;
+            for id in ids {
+                let term = Term::from_field_text(self.fields.id, &id.to_string());
+                let Some(mut postings) = inverted.read_postings(&term, tantivy::schema::IndexRecordOption::Basic)?
+                else {
+                    continue;
+                };
+                let mut doc = postings.doc();
+                while doc != tantivy::TERMINATED {
+                    if !segment.is_deleted(doc) {
+                        if let Some(part) = column.first(doc) {
+                            parts.insert(*id, part);
+                        }
+                    }
+                    doc = postings.advance();
+                }
+            }
+        }
+        Ok(parts)
     }
 
     fn add_documents(&self, writer: &mut IndexWriter, documents: &[AssetDocument]) -> Result<()> {

@@ -118,6 +118,7 @@ pub async fn catch_up_in_batches(store: &Store, places: &PlaceIndex, index: &Sea
         let (documents, removed) = documents_for(
             store,
             places,
+            index,
             &ids_of(ChangeKind::Service),
             &ids_of(ChangeKind::Organization),
             &ids_of(ChangeKind::Fund),
@@ -141,31 +142,65 @@ fn off_the_runtime<T>(write: impl FnOnce() -> T) -> T {
 
 /// Fresh documents for changed listings (a service's organisation changes with it, and an
 /// organisation's services carry its name), and the ids no longer to be found.
+///
+/// An organisation's document gathers its services' needs, venues and areas, so remaking it
+/// means reading all its services. That is done only when a changed service's part in it
+/// changed ([`OrganizationServices::part_of`] against what the index holds): a new or removed
+/// service, new needs, another venue. An edit of a description or a name leaves it as it is.
 async fn documents_for(
     store: &Store,
     places: &PlaceIndex,
+    index: &SearchIndex,
     service_ids: &[Uuid],
     organization_ids: &[Uuid],
     fund_ids: &[Uuid],
 ) -> Result<(Vec<AssetDocument>, Vec<Uuid>)> {
     let builder = DocumentBuilder { places };
-    let changed_services = store.services_by_ids(service_ids, true).await?;
-    let mut organizations: BTreeSet<Uuid> = organization_ids.iter().copied().collect();
-    organizations.extend(changed_services.iter().map(|s| s.organization_id));
-    let organizations: Vec<Uuid> = organizations.into_iter().collect();
-    // Services whose documents change: those changed, and those of changed organisations (they
-    // carry its name). Their siblings are read only to make their organisation's document.
+    // Services whose documents change: those changed, and those of changed organisations.
     let mut reindexed: BTreeSet<Uuid> = service_ids.iter().copied().collect();
     reindexed.extend(store.service_ids_of_organizations(organization_ids).await?);
-    let mut services = reindexed.clone();
-    services.extend(store.service_ids_of_organizations(&organizations).await?);
-    let services: Vec<Uuid> = services.into_iter().collect();
+    let reindexed_ids: Vec<Uuid> = reindexed.iter().copied().collect();
+    let feed = store.service_feed(Some(&reindexed_ids)).await?;
+    let mut documents = builder.services(&feed);
 
-    let feed = store.service_feed(Some(&services)).await?;
-    let service_documents = builder.services(&feed);
-    let organization_rows = store.organizations_by_ids(Some(&organizations)).await?;
-    let mut documents = builder.organizations(&organization_rows, &service_documents, &feed);
-    documents.extend(service_documents.into_iter().filter(|doc| reindexed.contains(&doc.id)));
+    let mut organizations: BTreeSet<Uuid> = organization_ids.iter().copied().collect();
+    let held = index.organization_parts(service_ids)?;
+    let made: HashMap<Uuid, u64> = documents
+        .iter()
+        .map(|doc| (doc.id, OrganizationServices::part_of(doc)))
+        .collect();
+    let owners: HashMap<Uuid, Uuid> = feed.services.iter().map(|s| (s.id, s.organization_id)).collect();
+    let unread: Vec<Uuid> = service_ids
+        .iter()
+        .filter(|id| !owners.contains_key(id))
+        .copied()
+        .collect();
+    let mut gone_owners: HashMap<Uuid, Uuid> = HashMap::new();
+    if !unread.is_empty() {
+        // Removed or unpublished: read for their organisation (which loses their part).
+        for service in store.services_by_ids(&unread, true).await? {
+            gone_owners.insert(service.id, service.organization_id);
+        }
+    }
+    for id in service_ids {
+        if held.get(id) != made.get(id) {
+            organizations.extend(owners.get(id).or(gone_owners.get(id)));
+        }
+    }
+    let organizations: Vec<Uuid> = organizations.into_iter().collect();
+    if !organizations.is_empty() {
+        // Their other services, read only to make the organisations' documents.
+        let siblings: Vec<Uuid> = store
+            .service_ids_of_organizations(&organizations)
+            .await?
+            .into_iter()
+            .filter(|id| !reindexed.contains(id))
+            .collect();
+        let mut gathered = builder.services(&store.service_feed(Some(&siblings)).await?);
+        gathered.extend(documents.iter().cloned());
+        let organization_rows = store.organizations_by_ids(Some(&organizations)).await?;
+        documents.extend(builder.organizations(&organization_rows, &gathered));
+    }
     for fund in store.funds_by_ids(Some(fund_ids)).await? {
         documents.push(builder.fund(&fund));
     }
@@ -240,6 +275,10 @@ fn is_paused(index: &std::sync::Arc<SearchIndex>) -> bool {
 /// otherwise ([`crate::DirectoryOptions::follow_interval`]).
 pub const FOLLOW_INTERVAL: std::time::Duration = std::time::Duration::from_millis(200);
 
+/// The least time from one catch-up to the next when changes keep coming (well inside the
+/// one second in which a change is to be searchable).
+const FOLLOW_GATHER: std::time::Duration = std::time::Duration::from_millis(250);
+
 /// The environment variable the API's configuration reads the follow interval from, in
 /// milliseconds (`--index-follow-interval-ms`; the crash-recovery test sets it high, so a change
 /// is in the database but not yet in the index when the process dies).
@@ -270,9 +309,14 @@ pub async fn follow(directory: crate::Directory) {
         }
         match store.last_change_seq().await {
             Ok(newest) if newest > index.applied_seq() => {
+                let started = tokio::time::Instant::now();
                 if let Err(error) = catch_up(&store, &directory.places(), &index).await {
                     warn!(?error, at = %Utc::now(), "search index could not follow the change log; will retry");
                 }
+                // Under many writes a notice arrives for nearly every change: gathering what
+                // arrives meanwhile into the next commit keeps the index from making (and then
+                // merging) a segment per change. A notice that came meanwhile is kept.
+                tokio::time::sleep_until(started + FOLLOW_GATHER).await;
             }
             Ok(_) => {}
             Err(error) => warn!(?error, "change log unreadable; will retry"),

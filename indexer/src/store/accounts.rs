@@ -155,9 +155,20 @@ impl Store {
 
     /// The principal a bearer token belongs to; `UNAUTHENTICATED` if unknown or revoked.
     pub async fn authenticate(&self, secret: &str) -> Result<Principal> {
+        let hash = token_hash(secret.trim());
+        // The usual case in one statement (every authenticated request pays it).
+        let principal: Option<PrincipalRow> = db::query_as(
+            "SELECT p.* FROM tokens t JOIN principals p ON p.id = t.principal_id WHERE t.token_hash = ? AND t.revoked_at IS NULL",
+        )
+        .bind(&hash)
+        .fetch_optional(self.pool())
+        .await?;
+        if let Some(principal) = principal {
+            return principal.into_domain();
+        }
         let row: Option<(String, db::MaybeStamp)> =
             db::query_as("SELECT principal_id, revoked_at FROM tokens WHERE token_hash = ?")
-                .bind(token_hash(secret.trim()))
+                .bind(&hash)
                 .fetch_optional(self.pool())
                 .await?;
         match row {

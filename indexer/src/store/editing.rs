@@ -36,58 +36,80 @@ fn owner_sql(kind: ResourceKind) -> &'static str {
     }
 }
 
-/// Child rows that are part of a listing's state, as (field name, query by listing id).
-pub(crate) fn child_lists(kind: ResourceKind) -> &'static [(&'static str, &'static str)] {
+/// Child rows that are part of a listing's state: a list of values in a table of its own.
+pub(crate) struct ChildList {
+    /// The field's name in a snapshot.
+    pub name: &'static str,
+    pub table: &'static str,
+    /// The column holding the listing's id.
+    pub owner: &'static str,
+    /// The column listed.
+    pub value: &'static str,
+    /// The column the list is in order of, before the value (`None`: by value alone).
+    pub position: Option<&'static str>,
+}
+
+/// The child lists of a listing of `kind`.
+pub(crate) fn child_lists(kind: ResourceKind) -> &'static [ChildList] {
+    const fn list(
+        name: &'static str,
+        table: &'static str,
+        owner: &'static str,
+        value: &'static str,
+        position: Option<&'static str>,
+    ) -> ChildList {
+        ChildList {
+            name,
+            table,
+            owner,
+            value,
+            position,
+        }
+    }
+    const SERVICE: &[ChildList] = &[
+        list("needs", "service_needs", "service_id", "need_code", Some("position")),
+        list("service_areas", "service_areas", "service_id", "place_code", None),
+        list("location_ids", "service_at_location", "service_id", "location_id", None),
+    ];
+    const FUND: &[ChildList] = &[
+        list("needs", "fund_needs", "fund_id", "need_code", None),
+        list(
+            "beneficiary_locations",
+            "fund_beneficiary_locations",
+            "fund_id",
+            "place_code",
+            None,
+        ),
+    ];
     match kind {
-        ResourceKind::Service => &[
-            (
-                "needs",
-                "SELECT need_code FROM service_needs WHERE service_id = ? ORDER BY position",
-            ),
-            (
-                "service_areas",
-                "SELECT place_code FROM service_areas WHERE service_id = ? ORDER BY place_code",
-            ),
-            (
-                "location_ids",
-                "SELECT location_id FROM service_at_location WHERE service_id = ? ORDER BY location_id",
-            ),
-        ],
-        ResourceKind::Fund => &[
-            (
-                "needs",
-                "SELECT need_code FROM fund_needs WHERE fund_id = ? ORDER BY need_code",
-            ),
-            (
-                "beneficiary_locations",
-                "SELECT place_code FROM fund_beneficiary_locations WHERE fund_id = ? ORDER BY place_code",
-            ),
-        ],
+        ResourceKind::Service => SERVICE,
+        ResourceKind::Fund => FUND,
         _ => &[],
     }
 }
 
+/// One query reading every child list of a listing (`?1` is its id), as rows of (list number,
+/// position, value) in order.
+pub(crate) fn child_lists_sql(lists: &[ChildList]) -> String {
+    let selects: Vec<String> = lists
+        .iter()
+        .enumerate()
+        .map(|(number, list)| {
+            format!(
+                "SELECT CAST({number} AS BIGINT) AS list, CAST({} AS BIGINT) AS position, {} AS value FROM {} WHERE {} = ?1",
+                list.position.unwrap_or("0"),
+                list.value,
+                list.table,
+                list.owner
+            )
+        })
+        .collect();
+    format!("{} ORDER BY 1, 2, 3", selects.join(" UNION ALL "))
+}
+
 /// The organisation owning listing `id` of `kind` (`None`: nobody), or `NOT_FOUND`.
 pub(crate) async fn owner_of<'e>(executor: impl Executor<'e>, kind: ResourceKind, id: Uuid) -> Result<Option<Uuid>> {
-    owner_from(owner_sql(kind), executor, kind, id).await
-}
-
-/// [`owner_of`], and on PostgreSQL the listing's row locked until the edit's transaction ends
-/// (`FOR NO KEY UPDATE`): what the edit reads next is the newest version, and no other edit
-/// changes it meanwhile. SQLite's edits hold its write lock already.
-pub(crate) async fn lock_listing(conn: &mut Conn<'_>, kind: ResourceKind, id: Uuid) -> Result<Option<Uuid>> {
-    if conn.backend() == db::Backend::Sqlite {
-        return owner_of(conn, kind, id).await;
-    }
-    let lock = match kind {
-        ResourceKind::Schedule => " FOR NO KEY UPDATE OF sc",
-        _ => " FOR NO KEY UPDATE",
-    };
-    owner_from(&format!("{}{lock}", owner_sql(kind)), conn, kind, id).await
-}
-
-async fn owner_from<'e>(sql: &str, executor: impl Executor<'e>, kind: ResourceKind, id: Uuid) -> Result<Option<Uuid>> {
-    let owner: Option<Option<String>> = db::query_scalar(sql)
+    let owner: Option<Option<String>> = db::query_scalar(owner_sql(kind))
         .bind(id.to_string())
         .fetch_optional(executor)
         .await?;
@@ -95,6 +117,17 @@ async fn owner_from<'e>(sql: &str, executor: impl Executor<'e>, kind: ResourceKi
         return Err(Error::not_found(kind.as_str(), id.to_string()));
     };
     owner.as_deref().map(uuid).transpose()
+}
+
+/// The column of the listing's own row that names its owning organisation (`None`: a schedule,
+/// owned through its service).
+pub(crate) fn owner_column(kind: ResourceKind) -> Option<&'static str> {
+    match kind {
+        ResourceKind::Organization => Some("id"),
+        ResourceKind::Service | ResourceKind::Location => Some("organization_id"),
+        ResourceKind::Fund => Some("funder_organization_id"),
+        ResourceKind::Schedule => None,
+    }
 }
 
 impl Store {

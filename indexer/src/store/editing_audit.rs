@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use uuid::Uuid;
 
-use super::editing::{child_lists, table};
+use super::editing::{child_lists, child_lists_sql, table};
 use super::rows::{json, uuid};
 use super::Store;
 use crate::accounts::Viewer;
@@ -18,7 +18,43 @@ use crate::error::Result;
 
 /// The listing's row and child rows, or `None` if there is no such row.
 pub async fn snapshot(conn: &mut Conn<'_>, kind: ResourceKind, id: Uuid) -> Result<Option<Snapshot>> {
-    let Some(row) = db::query(&format!("SELECT * FROM {} WHERE id = ?", table(kind)))
+    snapshot_of(conn, kind, id, "").await
+}
+
+/// [`snapshot`], with the listing's row locked until the transaction ends on PostgreSQL (`FOR
+/// NO KEY UPDATE`): an edit reads the newest version and no other edit changes it meanwhile.
+/// SQLite's edits hold its write lock already.
+pub async fn snapshot_locked(conn: &mut Conn<'_>, kind: ResourceKind, id: Uuid) -> Result<Option<Snapshot>> {
+    let lock = match conn.backend() {
+        db::Backend::Sqlite => "",
+        db::Backend::Postgres => " FOR NO KEY UPDATE",
+    };
+    snapshot_of(conn, kind, id, lock).await
+}
+
+/// [`snapshot`] of the listing's row, with its child lists as they are in `earlier` (a
+/// snapshot taken in the same transaction, which has not written them since).
+pub async fn snapshot_row(
+    conn: &mut Conn<'_>,
+    kind: ResourceKind,
+    id: Uuid,
+    earlier: &Snapshot,
+) -> Result<Option<Snapshot>> {
+    let Some(mut snapshot) = row_snapshot(conn, kind, id, "").await? else {
+        return Ok(None);
+    };
+    for list in child_lists(kind) {
+        let values = earlier
+            .get(list.name)
+            .cloned()
+            .unwrap_or_else(|| Value::from(Vec::<String>::new()));
+        snapshot.insert(list.name.to_string(), values);
+    }
+    Ok(Some(snapshot))
+}
+
+async fn row_snapshot(conn: &mut Conn<'_>, kind: ResourceKind, id: Uuid, lock: &str) -> Result<Option<Snapshot>> {
+    let Some(row) = db::query(&format!("SELECT * FROM {} WHERE id = ?{lock}", table(kind)))
         .bind(id.to_string())
         .fetch_optional_json(&mut *conn)
         .await?
@@ -33,9 +69,28 @@ pub async fn snapshot(conn: &mut Conn<'_>, kind: ResourceKind, id: Uuid) -> Resu
         }
         snapshot.insert(name, value);
     }
-    for (name, sql) in child_lists(kind) {
-        let values: Vec<String> = db::query_scalar(sql).bind(id.to_string()).fetch_all(&mut *conn).await?;
-        snapshot.insert(name.to_string(), Value::from(values));
+    Ok(Some(snapshot))
+}
+
+async fn snapshot_of(conn: &mut Conn<'_>, kind: ResourceKind, id: Uuid, lock: &str) -> Result<Option<Snapshot>> {
+    let Some(mut snapshot) = row_snapshot(conn, kind, id, lock).await? else {
+        return Ok(None);
+    };
+    let lists = child_lists(kind);
+    if !lists.is_empty() {
+        let mut values: Vec<Vec<String>> = vec![Vec::new(); lists.len()];
+        let rows: Vec<(i64, i64, String)> = db::query_as(&child_lists_sql(lists))
+            .bind(id.to_string())
+            .fetch_all(&mut *conn)
+            .await?;
+        for (list, _, value) in rows {
+            if let Some(list) = values.get_mut(list as usize) {
+                list.push(value);
+            }
+        }
+        for (list, values) in lists.iter().zip(values) {
+            snapshot.insert(list.name.to_string(), Value::from(values));
+        }
     }
     Ok(Some(snapshot))
 }

@@ -152,6 +152,12 @@ pub(super) const SERVICE_COLUMNS: &[&str] = &[
 
 /// Creates a service or replaces its row, with its needs (in order: the first is the primary need).
 pub async fn save_service(conn: &mut Conn<'_>, service: &Service) -> Result<()> {
+    save_service_row(conn, service).await?;
+    replace_service_needs(conn, service).await
+}
+
+/// Writes a service's own row (not its needs: see [`replace_service_needs`]).
+pub async fn save_service_row(conn: &mut Conn<'_>, service: &Service) -> Result<()> {
     db::query(&upsert_sql("services", SERVICE_COLUMNS))
         .bind(service.id.to_string())
         .bind(service.organization_id.to_string())
@@ -182,18 +188,31 @@ pub async fn save_service(conn: &mut Conn<'_>, service: &Service) -> Result<()> 
         .bind(service.state.archived_at)
         .execute(&mut *conn)
         .await?;
+    Ok(())
+}
+
+/// Replaces a service's needs with `service.needs`, in order.
+pub async fn replace_service_needs(conn: &mut Conn<'_>, service: &Service) -> Result<()> {
     db::query("DELETE FROM service_needs WHERE service_id = ?")
         .bind(service.id.to_string())
         .execute(&mut *conn)
         .await?;
+    if service.needs.is_empty() {
+        return Ok(());
+    }
+    // One statement for all of them (a service has a handful).
+    let sql = format!(
+        "INSERT INTO service_needs (service_id, need_code, position) VALUES {}",
+        vec!["(?, ?, ?)"; service.needs.len()].join(", ")
+    );
+    let mut insert = db::query(&sql);
     for (position, need) in service.needs.iter().enumerate() {
-        db::query("INSERT INTO service_needs (service_id, need_code, position) VALUES (?, ?, ?)")
+        insert = insert
             .bind(service.id.to_string())
             .bind(need.as_str())
-            .bind(position as i64)
-            .execute(&mut *conn)
-            .await?;
+            .bind(position as i64);
     }
+    insert.execute(&mut *conn).await?;
     Ok(())
 }
 

@@ -788,6 +788,38 @@ async fn a_committed_edit_is_soon_searchable() {
     let by_need = r#"{ search(needs: ["social-connection"], kinds: [ORGANIZATION], text: "Mattishall Movers", first: 20) { edges { node { name } } } }"#;
     let found = f.test.data(by_need).await.to_string();
     assert!(found.contains("Mattishall Movers (test)"), "{found}");
+    // A service's new need reaches its organisation's document (its part in it changed).
+    let organization_by = |need: &str| {
+        format!(
+            r#"{{ search(needs: ["{need}"], kinds: [ORGANIZATION], text: "Mattishall Movers", first: 20) {{ edges {{ node {{ name }} }} }} }}"#
+        )
+    };
+    assert!(!f
+        .test
+        .data(&organization_by("money-advice"))
+        .await
+        .to_string()
+        .contains("Mattishall"));
+    let edited = f
+        .test
+        .data_as(&f.own, &format!(r#"mutation {{ updateService(id: "{}", version: 2, input: {{needs: ["strength-and-balance", "money-advice"]}}) {{ version }} }}"#, f.service))
+        .await;
+    assert_eq!(edited["updateService"]["version"], 3, "{edited:#}");
+    let started = Instant::now();
+    while !f
+        .test
+        .data(&organization_by("money-advice"))
+        .await
+        .to_string()
+        .contains("Mattishall")
+    {
+        assert!(
+            started.elapsed() < Duration::from_millis(1_500),
+            "the organisation's document kept its old needs"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(f.searchable("Nordic walking sibling").await);
     // The follower applies the change log every 200 ms; the bound is loose because the test
     // machine may be busy with other tests (speed is for benches, not tests).
     assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());

@@ -345,11 +345,12 @@ async fn while_the_database_is_away_searches_answer_writes_are_unavailable_and_i
     assert_eq!(health().await.0, 200);
 
     let name = database.name().to_string();
+    // Each backend is waited for (up to 5 s): the rename fails while one is still exiting.
     admin_statement(
         &admin,
         format!(
             "ALTER DATABASE {name} ALLOW_CONNECTIONS false;
-             SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}';
+             SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity WHERE datname = '{name}';
              ALTER DATABASE {name} RENAME TO {name}_away;"
         ),
     );
