@@ -114,6 +114,9 @@ fn code(code: &Option<PlaceCode>) -> Option<String> {
 /// Appends the change-log rows (one multi-row statement per few hundred) and returns each
 /// entity's `seq` (the newest, if one appears twice).
 async fn append_changes(conn: &mut Conn<'_>, changes: &[(ChangeKind, Uuid)]) -> Result<HashMap<Uuid, i64>> {
+    // Its turn among the writers that are not edits (as they take it, before the write lock),
+    // then the write lock now rather than at commit: the rows carry their `seq`.
+    conn.take_turn().await?;
     conn.lock_writes().await?;
     conn.announce_changes().await?;
     let mut seqs = HashMap::with_capacity(changes.len());
