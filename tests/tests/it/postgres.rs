@@ -345,13 +345,27 @@ async fn while_the_database_is_away_searches_answer_writes_are_unavailable_and_i
     assert_eq!(health().await.0, 200);
 
     let name = database.name().to_string();
-    // Each backend is waited for (up to 5 s): the rename fails while one is still exiting.
+    // New connections are refused (committed on its own: statements sent together share one
+    // transaction, and others would not see it until the rename), connections end, then the
+    // database is renamed. One that was starting as the doors closed can still appear: the
+    // rename is retried until none is left (up to 10 s).
+    admin_statement(&admin, format!("ALTER DATABASE {name} ALLOW_CONNECTIONS false"));
     admin_statement(
         &admin,
         format!(
-            "ALTER DATABASE {name} ALLOW_CONNECTIONS false;
-             SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity WHERE datname = '{name}';
-             ALTER DATABASE {name} RENAME TO {name}_away;"
+            "DO $$
+             BEGIN
+                 FOR attempt IN 1..100 LOOP
+                     PERFORM pg_terminate_backend(pid, 5000) FROM pg_stat_activity WHERE datname = '{name}';
+                     BEGIN
+                         ALTER DATABASE {name} RENAME TO {name}_away;
+                         RETURN;
+                     EXCEPTION WHEN object_in_use THEN
+                         PERFORM pg_sleep(0.1);
+                     END;
+                 END LOOP;
+                 RAISE EXCEPTION 'database {name} stayed in use';
+             END $$;"
         ),
     );
 
