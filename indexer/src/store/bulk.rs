@@ -7,15 +7,19 @@
 //! the caller's transaction with it). The change log is written first, set-wise, so each
 //! listing's `feed_seq` is in its own row as it is inserted (no update after).
 
-use crate::store::db::{self, Backend, Conn};
+use crate::store::db::{self, Conn};
+
+pub use super::bulk_links::{hash_bytes, line_hash, set_line_hashes, set_read_all, touch_links, KeptLink};
+pub use super::bulk_load::{
+    defer_indexes, few_services, restore_deferred_indexes, restore_load_pragmas, set_load_pragmas,
+};
 use std::collections::HashMap;
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use uuid::Uuid;
 
 use super::feed::ChangeKind;
 use super::rows::uuid;
-use super::Store;
 use crate::domain::*;
 use crate::error::Result;
 
@@ -34,6 +38,8 @@ pub struct NewRecordLink {
     pub entity_id: Uuid,
     pub content_hash: String,
     pub created_by_source: bool,
+    /// The hash of the NDJSON line the record was read from ([`line_hash`]), when it was one.
+    pub line_hash: Option<[u8; 16]>,
 }
 
 /// A new audit entry made by an import (`updated_by` = `import:<source>`).
@@ -77,8 +83,7 @@ impl BulkRows {
     }
 }
 
-/// Inserts `rows` into `table` (`columns`) a few hundred a statement; `tail` follows the
-/// values (e.g. `RETURNING ...`, then each statement's rows are handed to `returned`).
+/// Inserts `rows` into `table` (`columns`) a few hundred a statement.
 async fn insert_many<'r, T>(
     conn: &mut Conn<'_>,
     table: &str,
@@ -86,11 +91,23 @@ async fn insert_many<'r, T>(
     rows: &'r [T],
     bind: impl for<'q> Fn(db::Query<'q>, &'q T) -> db::Query<'q>,
 ) -> Result<()> {
+    write_many(conn, table, columns, rows, "", bind).await
+}
+
+/// [`insert_many`] with `tail` after the values (an `ON CONFLICT` clause: see [`upsert_tail`]).
+pub(super) async fn write_many<'r, T>(
+    conn: &mut Conn<'_>,
+    table: &str,
+    columns: &[&str],
+    rows: &'r [T],
+    tail: &str,
+    bind: impl for<'q> Fn(db::Query<'q>, &'q T) -> db::Query<'q>,
+) -> Result<()> {
     let per_statement = (VARIABLES_PER_STATEMENT / columns.len()).clamp(1, ROWS_PER_STATEMENT);
     let row_sql = format!("({})", vec!["?"; columns.len()].join(", "));
     for chunk in rows.chunks(per_statement) {
         let sql = format!(
-            "INSERT INTO {table} ({}) VALUES {}",
+            "INSERT INTO {table} ({}) VALUES {} {tail}",
             columns.join(", "),
             vec![row_sql.as_str(); chunk.len()].join(", ")
         );
@@ -103,6 +120,16 @@ async fn insert_many<'r, T>(
     Ok(())
 }
 
+/// `ON CONFLICT (key) DO UPDATE` setting every one of `columns` but the key's.
+pub(super) fn upsert_tail(key: &[&str], columns: &[&str]) -> String {
+    let updates: Vec<String> = columns
+        .iter()
+        .filter(|column| !key.contains(column))
+        .map(|column| format!("{column} = excluded.{column}"))
+        .collect();
+    format!("ON CONFLICT ({}) DO UPDATE SET {}", key.join(", "), updates.join(", "))
+}
+
 fn json<T: serde::Serialize>(value: &T) -> String {
     serde_json::to_string(value).unwrap_or_else(|_| "[]".to_string())
 }
@@ -113,7 +140,7 @@ fn code(code: &Option<PlaceCode>) -> Option<String> {
 
 /// Appends the change-log rows (one multi-row statement per few hundred) and returns each
 /// entity's `seq` (the newest, if one appears twice).
-async fn append_changes(conn: &mut Conn<'_>, changes: &[(ChangeKind, Uuid)]) -> Result<HashMap<Uuid, i64>> {
+pub(super) async fn append_changes(conn: &mut Conn<'_>, changes: &[(ChangeKind, Uuid)]) -> Result<HashMap<Uuid, i64>> {
     // Its turn among the writers that are not edits (as they take it, before the write lock),
     // then the write lock now rather than at commit: the rows carry their `seq`.
     conn.take_turn().await?;
@@ -199,46 +226,67 @@ pub async fn insert_rows(conn: &mut Conn<'_>, rows: &BulkRows) -> Result<()> {
         },
     )
     .await?;
-    insert_many(
-        conn,
-        "services",
-        &[super::write::SERVICE_COLUMNS, &["feed_seq"]].concat(),
-        &rows.services,
-        |query, s| {
-            query
-                .bind(s.id.to_string())
-                .bind(s.organization_id.to_string())
-                .bind(&s.name)
-                .bind(&s.description)
-                .bind(&s.url)
-                .bind(&s.email)
-                .bind(&s.phone)
-                .bind(s.status.as_str())
-                .bind(s.minimum_age)
-                .bind(s.maximum_age)
-                .bind(&s.eligibility_description)
-                .bind(json(&s.delivery_modes))
-                .bind(s.free)
-                .bind(json(&s.cost_options))
-                .bind(json(&s.languages))
-                .bind(json(&s.contacts))
-                .bind(&s.how_to_join)
-                .bind(json(&s.activity_concepts))
-                .bind(s.is_example)
-                .bind(&s.attribution)
-                .bind(s.created_at)
-                .bind(s.updated_at)
-                .bind(s.last_reviewed_at)
-                .bind(s.version)
-                .bind(s.state.publication.as_str())
-                .bind(&s.state.rejection_reason)
-                .bind(s.state.archived_at)
-                .bind(seq_of(&s.id))
-        },
-    )
-    .await?;
-    let needs: Vec<(Uuid, &NeedCode, i64)> = rows
-        .services
+    write_services(conn, &rows.services, &seq_of, "").await?;
+    insert_service_children(conn, &rows.services, &rows.service_areas, &rows.service_locations).await?;
+    write_schedules(conn, &rows.schedules, "").await?;
+    write_record_links(conn, &rows.record_links, "").await?;
+    insert_audit(conn, &rows.audit, &rows.audit_by).await
+}
+
+/// A service row's columns with its feed position (its change-log row's `seq`).
+pub(super) fn service_columns() -> Vec<&'static str> {
+    [super::write::SERVICE_COLUMNS, &["feed_seq"]].concat()
+}
+
+/// Writes service rows (not their needs), each with its feed position from `seq_of`.
+pub(super) async fn write_services(
+    conn: &mut Conn<'_>,
+    services: &[Service],
+    seq_of: &(dyn Fn(&Uuid) -> i64 + Sync),
+    tail: &str,
+) -> Result<()> {
+    write_many(conn, "services", &service_columns(), services, tail, |query, s| {
+        query
+            .bind(s.id.to_string())
+            .bind(s.organization_id.to_string())
+            .bind(&s.name)
+            .bind(&s.description)
+            .bind(&s.url)
+            .bind(&s.email)
+            .bind(&s.phone)
+            .bind(s.status.as_str())
+            .bind(s.minimum_age)
+            .bind(s.maximum_age)
+            .bind(&s.eligibility_description)
+            .bind(json(&s.delivery_modes))
+            .bind(s.free)
+            .bind(json(&s.cost_options))
+            .bind(json(&s.languages))
+            .bind(json(&s.contacts))
+            .bind(&s.how_to_join)
+            .bind(json(&s.activity_concepts))
+            .bind(s.is_example)
+            .bind(&s.attribution)
+            .bind(s.created_at)
+            .bind(s.updated_at)
+            .bind(s.last_reviewed_at)
+            .bind(s.version)
+            .bind(s.state.publication.as_str())
+            .bind(&s.state.rejection_reason)
+            .bind(s.state.archived_at)
+            .bind(seq_of(&s.id))
+    })
+    .await
+}
+
+/// Inserts services' needs (in order), areas and venue links.
+pub(super) async fn insert_service_children(
+    conn: &mut Conn<'_>,
+    services: &[Service],
+    areas: &[(Uuid, ServiceArea)],
+    locations: &[(Uuid, Uuid, Uuid)],
+) -> Result<()> {
+    let needs: Vec<(Uuid, &NeedCode, i64)> = services
         .iter()
         .flat_map(|s| {
             s.needs
@@ -259,7 +307,7 @@ pub async fn insert_rows(conn: &mut Conn<'_>, rows: &BulkRows) -> Result<()> {
         conn,
         "service_areas",
         &["service_id", "place_code", "description"],
-        &rows.service_areas,
+        areas,
         |query, (id, area)| {
             query
                 .bind(id.to_string())
@@ -272,7 +320,7 @@ pub async fn insert_rows(conn: &mut Conn<'_>, rows: &BulkRows) -> Result<()> {
         conn,
         "service_at_location",
         &["id", "service_id", "location_id"],
-        &rows.service_locations,
+        locations,
         |query, (link, service, location)| {
             query
                 .bind(link.to_string())
@@ -280,61 +328,71 @@ pub async fn insert_rows(conn: &mut Conn<'_>, rows: &BulkRows) -> Result<()> {
                 .bind(location.to_string())
         },
     )
-    .await?;
-    insert_many(
-        conn,
-        "schedules",
-        &[
-            "id",
-            "service_id",
-            "location_id",
-            "freq",
-            "interval",
-            "byday",
-            "opens_at",
-            "closes_at",
-            "valid_from",
-            "valid_to",
-            "description",
-            "exceptions",
-            "archived_at",
-            "version",
-        ],
-        &rows.schedules,
-        |query, s| {
-            query
-                .bind(s.id.to_string())
-                .bind(s.service_id.to_string())
-                .bind(s.location_id.map(|id| id.to_string()))
-                .bind(s.freq.as_str())
-                .bind(s.interval)
-                .bind(&s.byday)
-                .bind(&s.opens_at)
-                .bind(&s.closes_at)
-                .bind(s.valid_from)
-                .bind(s.valid_to)
-                .bind(&s.description)
-                .bind(json(&s.exceptions))
-                .bind(s.archived_at)
-                .bind(s.version)
-        },
-    )
-    .await?;
+    .await
+}
+
+/// The schedule columns the bulk writer writes, in its binding order.
+pub(super) const SCHEDULE_COLUMNS: &[&str] = &[
+    "id",
+    "service_id",
+    "location_id",
+    "freq",
+    "interval",
+    "byday",
+    "opens_at",
+    "closes_at",
+    "valid_from",
+    "valid_to",
+    "description",
+    "exceptions",
+    "archived_at",
+    "version",
+];
+
+/// The import link columns the bulk writer writes, in its binding order.
+pub(super) const RECORD_LINK_COLUMNS: &[&str] = &[
+    "source_id",
+    "kind",
+    "source_record_id",
+    "entity_id",
+    "content_hash",
+    "created_by_source",
+    "last_read_at",
+    "archived_by_source",
+    "line_hash",
+];
+
+/// Writes schedule rows.
+pub(super) async fn write_schedules(conn: &mut Conn<'_>, schedules: &[Schedule], tail: &str) -> Result<()> {
+    write_many(conn, "schedules", SCHEDULE_COLUMNS, schedules, tail, |query, s| {
+        query
+            .bind(s.id.to_string())
+            .bind(s.service_id.to_string())
+            .bind(s.location_id.map(|id| id.to_string()))
+            .bind(s.freq.as_str())
+            .bind(s.interval)
+            .bind(&s.byday)
+            .bind(&s.opens_at)
+            .bind(&s.closes_at)
+            .bind(s.valid_from)
+            .bind(s.valid_to)
+            .bind(&s.description)
+            .bind(json(&s.exceptions))
+            .bind(s.archived_at)
+            .bind(s.version)
+    })
+    .await
+}
+
+/// Writes import links, read now.
+pub(super) async fn write_record_links(conn: &mut Conn<'_>, links: &[NewRecordLink], tail: &str) -> Result<()> {
     let now = Utc::now();
-    insert_many(
+    write_many(
         conn,
         "import_records",
-        &[
-            "source_id",
-            "kind",
-            "source_record_id",
-            "entity_id",
-            "content_hash",
-            "created_by_source",
-            "last_read_at",
-            "archived_by_source",
-        ],
-        &rows.record_links,
+        RECORD_LINK_COLUMNS,
+        links,
+        tail,
         |query, link| {
             query
                 .bind(link.source_id.to_string())
@@ -345,9 +403,15 @@ pub async fn insert_rows(conn: &mut Conn<'_>, rows: &BulkRows) -> Result<()> {
                 .bind(link.created_by_source)
                 .bind(now)
                 .bind(false)
+                .bind(link.line_hash.as_ref().map(super::bulk_links::hex))
         },
     )
-    .await?;
+    .await
+}
+
+/// Inserts audit entries made now by `by` (an import's `import:<source>`).
+pub async fn insert_audit(conn: &mut Conn<'_>, audit: &[NewAudit], by: &str) -> Result<()> {
+    let now = Utc::now();
     insert_many(
         conn,
         "audit_log",
@@ -362,7 +426,7 @@ pub async fn insert_rows(conn: &mut Conn<'_>, rows: &BulkRows) -> Result<()> {
             "reason",
             "changes",
         ],
-        &rows.audit,
+        audit,
         |query, entry| {
             query
                 .bind(entry.resource_type)
@@ -370,124 +434,13 @@ pub async fn insert_rows(conn: &mut Conn<'_>, rows: &BulkRows) -> Result<()> {
                 .bind(entry.action)
                 .bind(now)
                 .bind(None::<String>)
-                .bind(rows.audit_by.clone())
+                .bind(by.to_string())
                 .bind(entry.version)
                 .bind(None::<String>)
                 .bind(&entry.changes)
         },
     )
-    .await?;
-    Ok(())
-}
-
-/// One source link as the bulk path keeps it in memory for a whole run (compact: a million
-/// of them fit in about 100 MB).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct KeptLink {
-    pub entity_id: Uuid,
-    /// The SHA-256 of the record's content as last read.
-    pub hash: [u8; 32],
-    pub created_by_source: bool,
-    pub archived_by_source: bool,
-    pub detached: bool,
-}
-
-/// Decodes a stored content hash (64 hex digits; anything else never matches).
-pub fn hash_bytes(hex: &str) -> [u8; 32] {
-    let mut bytes = [0u8; 32];
-    if hex.len() == 64 {
-        for (at, byte) in bytes.iter_mut().enumerate() {
-            *byte = u8::from_str_radix(&hex[at * 2..at * 2 + 2], 16).unwrap_or(0);
-        }
-    }
-    bytes
-}
-
-impl Store {
-    /// Every link of a source's records of one kind (record id → link), read once for a run.
-    ///
-    /// Read in pages of [`LINKS_PER_PAGE`], each page one JSON array in one row (in key order,
-    /// the next page starting after the last record id): sqlx hands rows over one at a time
-    /// between threads, and a row per link cost more than SQLite spent reading them.
-    pub async fn all_record_links(&self, source_id: Uuid, kind: &str) -> Result<HashMap<String, KeptLink>> {
-        let mut links = HashMap::new();
-        let mut after = String::new();
-        let sql = match self.backend() {
-            Backend::Sqlite => {
-                "SELECT json_group_array(json_array(source_record_id, entity_id, content_hash,
-                     created_by_source, archived_by_source, detached_at IS NOT NULL))
-                 FROM (SELECT * FROM import_records
-                       WHERE source_id = ? AND kind = ? AND source_record_id > ?
-                       ORDER BY source_record_id LIMIT ?) AS page"
-            }
-            Backend::Postgres => {
-                "SELECT COALESCE(json_agg(json_build_array(source_record_id, entity_id, content_hash,
-                     created_by_source, archived_by_source, CASE WHEN detached_at IS NULL THEN 0 ELSE 1 END)
-                     ORDER BY source_record_id), '[]')::text
-                 FROM (SELECT * FROM import_records
-                       WHERE source_id = ? AND kind = ? AND source_record_id > ?
-                       ORDER BY source_record_id LIMIT ?) AS page"
-            }
-        };
-        loop {
-            let page: String = db::query_scalar(sql)
-                .bind(source_id.to_string())
-                .bind(kind)
-                .bind(&after)
-                .bind(LINKS_PER_PAGE)
-                .fetch_one(self.pool())
-                .await?;
-            let rows: Vec<(String, String, String, i64, i64, i64)> = super::rows::json(&page)?;
-            let Some(last) = rows.last() else {
-                return Ok(links);
-            };
-            after = last.0.clone();
-            let full = rows.len() as i64 == LINKS_PER_PAGE;
-            for (record, entity, hash, created, archived, detached) in rows {
-                links.insert(
-                    record,
-                    KeptLink {
-                        entity_id: uuid(&entity)?,
-                        hash: hash_bytes(&hash),
-                        created_by_source: created != 0,
-                        archived_by_source: archived != 0,
-                        detached: detached != 0,
-                    },
-                );
-            }
-            if !full {
-                return Ok(links);
-            }
-        }
-    }
-}
-
-/// Links read a page by [`Store::all_record_links`].
-const LINKS_PER_PAGE: i64 = 20_000;
-
-/// Records that unchanged records were read again (provenance's "last read"): one statement
-/// for any number of them.
-pub async fn touch_links(
-    conn: &mut Conn<'_>,
-    source_id: Uuid,
-    kind: &str,
-    record_ids: &[String],
-    now: DateTime<Utc>,
-) -> Result<()> {
-    if record_ids.is_empty() {
-        return Ok(());
-    }
-    db::query(
-        "UPDATE import_records SET last_read_at = ?
-         WHERE source_id = ? AND kind = ? AND source_record_id IN (SELECT value FROM json_each(?))",
-    )
-    .bind(now)
-    .bind(source_id.to_string())
-    .bind(kind)
-    .bind(serde_json::to_string(record_ids).unwrap_or_else(|_| "[]".into()))
-    .execute(conn)
-    .await?;
-    Ok(())
+    .await
 }
 
 /// Which of `ids` already name a row of `table` (one statement each few thousand).
@@ -510,150 +463,4 @@ pub async fn taken_ids(conn: &mut Conn<'_>, table: &str, ids: &[Uuid]) -> Result
         }
     }
     Ok(found)
-}
-
-/// Pragmas for a long load on one connection: a bigger page cache, temporary tables in
-/// memory and sorts on two threads. [`restore_load_pragmas`] puts them back before the connection returns to the pool.
-pub async fn set_load_pragmas(conn: &mut Conn<'_>) -> Result<()> {
-    if conn.backend() != Backend::Sqlite {
-        return Ok(());
-    }
-    db::query("PRAGMA cache_size = -262144").execute(&mut *conn).await?;
-    db::query("PRAGMA temp_store = MEMORY").execute(&mut *conn).await?;
-    // Helper threads for the sorts that build indexes again at the end of a load.
-    db::query("PRAGMA threads = 2").execute(&mut *conn).await?;
-    Ok(())
-}
-
-/// Puts back the defaults [`set_load_pragmas`] changed.
-pub async fn restore_load_pragmas(conn: &mut Conn<'_>) -> Result<()> {
-    if conn.backend() != Backend::Sqlite {
-        return Ok(());
-    }
-    db::query("PRAGMA cache_size = -2000").execute(&mut *conn).await?;
-    db::query("PRAGMA temp_store = DEFAULT").execute(&mut *conn).await?;
-    db::query("PRAGMA threads = 0").execute(&mut *conn).await?;
-    Ok(())
-}
-
-/// The tables a bulk load writes whose secondary indexes it may build at its end instead.
-const LOADED_TABLES: &[&str] = &[
-    "organizations",
-    "locations",
-    "services",
-    "service_needs",
-    "service_areas",
-    "service_at_location",
-    "schedules",
-    "import_records",
-    "audit_log",
-];
-
-/// The `meta` key holding the definitions of indexes a load dropped and has not built again.
-const DEFERRED_INDEXES: &str = "bulk_deferred_indexes";
-
-/// Drops the secondary indexes of the tables a bulk load writes, to build them once at its end
-/// ([`restore_deferred_indexes`]): each new row with random ids otherwise lands on a random
-/// page of every index, and a load rewrote the same index pages chunk after chunk. Only
-/// non-unique indexes with a definition are dropped (constraints stay enforced), and their
-/// definitions are kept in `meta` first, so a load that dies half way leaves them to be built
-/// on the next opening. Returns how many were dropped.
-///
-/// SQLite only: PostgreSQL builds its indexes as rows arrive at no such cost to a load, and a
-/// shared database keeps serving the other replicas' reads while one loads.
-pub async fn defer_indexes(conn: &mut Conn<'_>) -> Result<usize> {
-    if conn.backend() != Backend::Sqlite {
-        return Ok(0);
-    }
-    let tables = serde_json::to_string(LOADED_TABLES).unwrap_or_else(|_| "[]".into());
-    let indexes: Vec<(String, String)> = db::query_as(
-        "SELECT name, sql FROM sqlite_master
-         WHERE type = 'index' AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%'
-           AND tbl_name IN (SELECT value FROM json_each(?))
-         ORDER BY name",
-    )
-    .bind(tables)
-    .fetch_all(&mut *conn)
-    .await?;
-    if indexes.is_empty() {
-        return Ok(0);
-    }
-    let mut tx = conn.begin().await?;
-    let mut kept: Vec<String> = match db::query_scalar::<String>("SELECT value FROM meta WHERE key = ?")
-        .bind(DEFERRED_INDEXES)
-        .fetch_optional(&mut tx)
-        .await?
-    {
-        Some(raw) => super::rows::json(&raw)?,
-        None => Vec::new(),
-    };
-    kept.extend(indexes.iter().map(|(_, sql)| sql.clone()));
-    super::set_meta(
-        &mut tx,
-        DEFERRED_INDEXES,
-        &serde_json::to_string(&kept).unwrap_or_else(|_| "[]".into()),
-    )
-    .await?;
-    for (name, _) in &indexes {
-        // The name comes from sqlite_master; quoted as an identifier all the same.
-        db::query(&format!("DROP INDEX \"{}\"", name.replace('"', "\"\"")))
-            .execute(&mut tx)
-            .await?;
-    }
-    tx.commit().await?;
-    Ok(indexes.len())
-}
-
-/// Builds again every index [`defer_indexes`] dropped (none: nothing to do). Run at the end of
-/// a load, and when a directory opens (a load that died half way).
-pub async fn restore_deferred_indexes(conn: &mut Conn<'_>) -> Result<usize> {
-    let Some(raw) = db::query_scalar::<String>("SELECT value FROM meta WHERE key = ?")
-        .bind(DEFERRED_INDEXES)
-        .fetch_optional(&mut *conn)
-        .await?
-    else {
-        return Ok(0);
-    };
-    let definitions: Vec<String> = super::rows::json(&raw)?;
-    let mut tx = conn.begin().await?;
-    for definition in &definitions {
-        let Some(rest) = definition.strip_prefix("CREATE INDEX ") else {
-            return Err(crate::Error::invalid(
-                DEFERRED_INDEXES,
-                format!("not an index definition: {definition:?}"),
-            ));
-        };
-        db::query(&format!("CREATE INDEX IF NOT EXISTS {rest}"))
-            .execute(&mut tx)
-            .await?;
-    }
-    db::query("DELETE FROM meta WHERE key = ?")
-        .bind(DEFERRED_INDEXES)
-        .execute(&mut tx)
-        .await?;
-    tx.commit().await?;
-    Ok(definitions.len())
-}
-
-/// Whether a load is big beside what the directory holds, so that building the indexes once at
-/// its end beats keeping them up to date: at most `services_below` services now.
-pub async fn few_services(conn: &mut Conn<'_>, services_below: i64) -> Result<bool> {
-    let held: i64 = db::query_scalar("SELECT COUNT(*) FROM (SELECT 1 FROM services LIMIT ?) AS held")
-        .bind(services_below)
-        .fetch_one(&mut *conn)
-        .await?;
-    Ok(held < services_below)
-}
-
-impl Store {
-    /// Builds the indexes a bulk load dropped and never built again (it died half way); what
-    /// opening a directory runs. Returns how many were built.
-    pub async fn restore_deferred_indexes(&self) -> Result<usize> {
-        let mut conn = self.pool().acquire().await?;
-        let built = restore_deferred_indexes(&mut conn).await?;
-        if built > 0 {
-            tracing::warn!(built, "built the indexes an interrupted bulk import had dropped");
-        }
-        Ok(built)
-    }
 }

@@ -496,6 +496,16 @@ impl<'q> Query<'q> {
             }
         })
     }
+
+    /// Every row as column name and JSON value pairs (the audit trail's snapshots, set-wise).
+    pub async fn fetch_all_json<'c>(
+        self,
+        executor: impl Executor<'c>,
+    ) -> Result<Vec<Vec<(String, serde_json::Value)>>, sqlx::Error> {
+        on_target!(self, executor, |sql, args| sqlx::query_with(sql, args), |q, ex| {
+            q.fetch_all(ex).await?.iter().map(row_json).collect()
+        })
+    }
 }
 
 /// A row's columns as JSON values, by the column's declared type.

@@ -40,7 +40,8 @@ pub struct Provenance {
     pub detached_at: Option<DateTime<Utc>>,
 }
 
-/// source id, name, kind, record id, attribution, last read, created by source, detached at.
+/// source id, name, kind, record id, attribution, last read, created by source, detached at,
+/// when the source's whole list was last read (for a record that time covers).
 type ProvenanceRow = (
     String,
     String,
@@ -49,6 +50,7 @@ type ProvenanceRow = (
     Option<String>,
     db::Stamp,
     db::Flag,
+    db::MaybeStamp,
     db::MaybeStamp,
 );
 
@@ -249,14 +251,16 @@ impl Store {
     pub async fn provenance(&self, entity_id: Uuid) -> Result<Option<Provenance>> {
         let row: Option<ProvenanceRow> =
             db::query_as(
-                "SELECT s.id, s.name, s.kind, r.source_record_id, s.attribution, r.last_read_at, r.created_by_source, r.detached_at
+                "SELECT s.id, s.name, s.kind, r.source_record_id, s.attribution, r.last_read_at, r.created_by_source, r.detached_at,
+                        CASE WHEN r.kind = 'service' AND r.archived_by_source = 0 AND r.detached_at IS NULL
+                             THEN s.read_all_at END
                  FROM import_records r JOIN import_sources s ON s.id = r.source_id
                  WHERE r.entity_id = ? ORDER BY r.created_by_source DESC, r.last_read_at DESC LIMIT 1",
             )
             .bind(entity_id.to_string())
             .fetch_optional(self.pool())
             .await?;
-        let Some((id, name, kind, record, attribution, last_read_at, created, detached_at)) = row else {
+        let Some((id, name, kind, record, attribution, last_read_at, created, detached_at, read_all_at)) = row else {
             return Ok(None);
         };
         Ok(Some(Provenance {
@@ -266,7 +270,8 @@ impl Store {
                 .map_err(|e| crate::Error::Database(sqlx::Error::Decode(e.0.into())))?,
             source_record_id: record,
             attribution,
-            last_read_at: last_read_at.0,
+            // A run that read the whole list wrote its time on the source, not on each record.
+            last_read_at: read_all_at.0.map_or(last_read_at.0, |all| all.max(last_read_at.0)),
             created_by_source: created.0,
             detached_at: detached_at.0,
         }))
@@ -378,7 +383,7 @@ pub async fn save_record_link(
          VALUES (?, ?, ?, ?, ?, ?, ?, 0)
          ON CONFLICT (source_id, kind, source_record_id) DO UPDATE SET entity_id = excluded.entity_id,
             content_hash = excluded.content_hash, created_by_source = excluded.created_by_source,
-            last_read_at = excluded.last_read_at, archived_by_source = 0",
+            last_read_at = excluded.last_read_at, archived_by_source = 0, line_hash = NULL",
     )
     .bind(source_id.to_string())
     .bind(kind)

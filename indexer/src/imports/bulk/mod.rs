@@ -20,23 +20,29 @@
 //!   rebuilds the search index once at the end; a smaller one feeds the index its change log
 //!   in a few big commits.
 
+mod created_audit;
 mod plan;
 pub(crate) mod read;
+mod update;
+
+use read::{Chunks, Hashes, ParsedListing, Prepared};
 
 use crate::store::db::Conn;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Instant;
 
 use chrono::Utc;
 use tracing::{info, warn};
 
-use super::apply::{apply_batch, content_hash, listing_hash, LOCATION, ORGANIZATION, SERVICE};
+use super::apply::{apply_batch, LOCATION, ORGANIZATION, SERVICE};
 use super::oruk::{files, FileImportOptions, ImportProgress};
 use super::record::*;
 use super::run::{ImportRun, ImportSummary};
 use crate::error::{Error, Result};
-use crate::store::bulk::{self as bulk_store, hash_bytes};
+use crate::imports::oruk::mapping::item_from_json;
+use crate::store::bulk::{self as bulk_store, hash_bytes, line_hash};
 use crate::store::imports::record_links;
 use crate::Directory;
 use plan::{Context, Known, Staged};
@@ -86,33 +92,12 @@ impl Default for BulkLoad {
     }
 }
 
-/// A parsed record with its content hashes (worked out on the parser threads).
-#[derive(Debug)]
-pub(crate) struct Prepared {
-    pub(crate) item: ImportItem,
-    pub(crate) hashes: Option<Hashes>,
-}
-
-/// A listing's content hashes: the listing's, its organisation's and each venue's.
-#[derive(Debug)]
-pub(crate) struct Hashes {
-    pub(crate) listing: String,
-    pub(crate) organization: String,
-    pub(crate) venues: Vec<String>,
-}
-
-impl Prepared {
-    pub(crate) fn new(item: ImportItem) -> Prepared {
-        let hashes = match &item {
-            ImportItem::Listing(listing) => Some(Hashes {
-                listing: listing_hash(listing),
-                organization: content_hash(&listing.organization),
-                venues: listing.venues.iter().map(content_hash).collect(),
-            }),
-            _ => None,
-        };
-        Prepared { item, hashes }
-    }
+/// What a run found unchanged: the records (to mark read) and, of those, the ones read from a
+/// line the link does not hold yet (to keep it, so the next run skips them unparsed).
+#[derive(Default)]
+struct Unchanged {
+    records: Vec<String>,
+    lines: Vec<(String, [u8; 16])>,
 }
 
 impl Directory {
@@ -146,7 +131,7 @@ impl Directory {
         let mut written = 0u64;
         let mut conn = self.store().pool().acquire().await?;
         let started = Instant::now();
-        let mut unchanged: Vec<String> = Vec::new();
+        let mut unchanged = Unchanged::default();
         let outcome: Result<()> = async {
             let store = self.store();
             bulk_store::set_load_pragmas(&mut conn).await?;
@@ -175,18 +160,10 @@ impl Directory {
             );
             let mut listed: HashSet<String> = HashSet::new();
             let mut state = ImportProgress::default();
-            let mut next = Chunks::open(path, format, options.batch_size.max(CHUNK_RECORDS));
+            let same = Arc::new(known.same_lines());
+            let mut next = Chunks::open(path, format, options.batch_size.max(CHUNK_RECORDS), same);
             while let Some((items, bytes)) = next.next().await? {
-                for prepared in &items {
-                    match &prepared.item {
-                        ImportItem::Listing(listing) => listed.insert(listing.source_record_id.clone()),
-                        ImportItem::Rejected(RejectedRecord {
-                            source_record_id: Some(id),
-                            ..
-                        }) => listed.insert(id.clone()),
-                        _ => false,
-                    };
-                }
+                listed.extend(items.iter().filter_map(Prepared::listed_id).cloned());
                 state.records += items.len() as u64;
                 let report = self
                     .apply_chunk(&mut conn, source, &mut known, items, &mut unchanged)
@@ -217,7 +194,8 @@ impl Directory {
         }
         .await;
         // Also after a failed run: the records it read unchanged were read.
-        let touched = self.touch_unchanged(&mut conn, source, unchanged).await;
+        let read_all = outcome.is_ok() && options.archive_unlisted;
+        let touched = self.touch_unchanged(&mut conn, source, unchanged, read_all).await;
         info!(
             elapsed_ms = started.elapsed().as_millis() as u64,
             "bulk import: unchanged records marked read"
@@ -269,12 +247,33 @@ impl Directory {
     /// Marks the run's unchanged service records as read now (provenance's "last read"), in key
     /// order and a few big statements at the end of the run: a statement per chunk touched
     /// pages all over the table every time, a million records rewriting it many times over.
-    async fn touch_unchanged(&self, conn: &mut Conn<'_>, source: &SourceRef, mut unchanged: Vec<String>) -> Result<()> {
-        unchanged.sort_unstable();
+    /// `read_all`: the run read the source's whole list (its time is kept on the source
+    /// instead, see [`crate::store::Store::provenance`]). Keeps the new lines of unchanged
+    /// records either way.
+    async fn touch_unchanged(
+        &self,
+        conn: &mut Conn<'_>,
+        source: &SourceRef,
+        mut unchanged: Unchanged,
+        read_all: bool,
+    ) -> Result<()> {
         let now = Utc::now();
-        for ids in unchanged.chunks(TOUCHED_PER_STATEMENT) {
+        if read_all {
             let mut tx = conn.begin().await?;
-            bulk_store::touch_links(&mut tx, source.id, SERVICE, ids, now).await?;
+            bulk_store::set_read_all(&mut tx, source.id, now).await?;
+            tx.commit().await?;
+        } else {
+            unchanged.records.sort_unstable();
+            for ids in unchanged.records.chunks(TOUCHED_PER_STATEMENT) {
+                let mut tx = conn.begin().await?;
+                bulk_store::touch_links(&mut tx, source.id, SERVICE, ids, now).await?;
+                tx.commit().await?;
+            }
+        }
+        unchanged.lines.sort_unstable();
+        for lines in unchanged.lines.chunks(TOUCHED_PER_STATEMENT) {
+            let mut tx = conn.begin().await?;
+            bulk_store::set_line_hashes(&mut tx, source.id, lines).await?;
             tx.commit().await?;
         }
         Ok(())
@@ -288,44 +287,130 @@ impl Directory {
         source: &SourceRef,
         known: &mut Known,
         items: Vec<Prepared>,
-        unchanged: &mut Vec<String>,
+        unchanged: &mut Unchanged,
     ) -> Result<BatchReport> {
-        let now = Utc::now();
         let mut report = BatchReport::default();
-        let mut new: Vec<(Box<ImportedListing>, Hashes)> = Vec::new();
+        let mut new: Vec<ParsedListing> = Vec::new();
         let mut slow: Vec<ImportItem> = Vec::new();
+        // The lines of listings going through the per-record path, kept once it wrote them.
+        let mut slow_lines: HashMap<String, [u8; 16]> = HashMap::new();
         let mut seen: HashSet<String> = HashSet::new();
+        let mut changed: Vec<update::Changed> = Vec::new();
         for prepared in items {
-            match (prepared.item, prepared.hashes) {
+            let (item, hashes, line) = match prepared {
+                Prepared::Same {
+                    record_id,
+                    position,
+                    text,
+                } => match known.services.get(&record_id) {
+                    Some(link) if !link.detached && !link.archived_by_source => {
+                        report.push(unchanged_record(record_id.clone(), Some(position), link.entity_id));
+                        unchanged.records.push(record_id);
+                        continue;
+                    }
+                    // The run archived or detached it since it started: read as any other line.
+                    _ => match Prepared::parsed(item_from_json(&text, Some(position)), Some(line_hash(&text))) {
+                        Prepared::Parsed { item, hashes, line } => (item, hashes, line),
+                        Prepared::Same { .. } => continue,
+                    },
+                },
+                Prepared::Parsed { item, hashes, line } => (item, hashes, line),
+            };
+            match (item, hashes) {
                 (ImportItem::Listing(listing), Some(hashes)) => {
                     let id = &listing.source_record_id;
                     match known.services.get(id) {
-                        Some(link) if link.detached => slow.push(ImportItem::Listing(listing)),
-                        Some(link) if link.hash == hash_bytes(&hashes.listing) && !link.archived_by_source => {
-                            report.push(RecordReport {
-                                source_record_id: Some(id.clone()),
-                                position: listing.position,
-                                outcome: RecordOutcome::Unchanged,
-                                service_id: Some(link.entity_id),
-                                organization_id: None,
-                                organization_linked: false,
-                            });
-                            unchanged.push(id.clone());
+                        Some(link)
+                            if link.hash == hash_bytes(&hashes.listing)
+                                && !link.archived_by_source
+                                && !link.detached =>
+                        {
+                            report.push(unchanged_record(id.clone(), listing.position, link.entity_id));
+                            if let Some(line) = line.filter(|line| link.line != Some(*line)) {
+                                unchanged.lines.push((id.clone(), line));
+                            }
+                            unchanged.records.push(id.clone());
                         }
-                        Some(_) => slow.push(ImportItem::Listing(listing)),
+                        Some(link) if seen.insert(id.clone()) => {
+                            match update::Changed::of(known, link, listing, hashes, line) {
+                                Ok(change) => changed.push(change),
+                                Err((listing, _, line)) => {
+                                    slow_lines.extend(line.map(|line| (listing.source_record_id.clone(), line)));
+                                    slow.push(ImportItem::Listing(listing));
+                                }
+                            }
+                        }
+                        Some(_) => {
+                            slow_lines.extend(line.map(|line| (id.clone(), line)));
+                            slow.push(ImportItem::Listing(listing));
+                        }
                         // A record listed twice in a chunk: the second is an update of the first.
-                        None if !seen.insert(id.clone()) => slow.push(ImportItem::Listing(listing)),
-                        None => new.push((listing, hashes)),
+                        None if !seen.insert(id.clone()) => {
+                            slow_lines.extend(line.map(|line| (id.clone(), line)));
+                            slow.push(ImportItem::Listing(listing));
+                        }
+                        None => new.push((listing, hashes, line)),
                     }
                 }
                 (item, _) => slow.push(item),
             }
         }
-        // Duplicate organisations are read when a run first meets a new listing (a re-import
-        // of unchanged and changed records never needs them).
-        if known.matcher.is_none() && !(new.is_empty() && slow.is_empty()) {
+        // Duplicate organisations are read when the run first meets an organisation the source
+        // has not brought in (a re-import of unchanged and changed records never needs them).
+        if known.matcher.is_none() && needs_matcher(known, &new, &slow) {
             known.matcher = Some(super::matcher::OrgMatcher::load(self.store()).await?);
         }
+        if !new.is_empty() {
+            self.insert_new(conn, source, known, new, &mut report, &mut slow, &mut slow_lines)
+                .await?;
+        }
+        if !changed.is_empty() {
+            known.needs_indexes(conn, changed.len()).await?;
+            self.apply_changed(conn, source, known, changed, &mut report, &mut slow, &mut slow_lines)
+                .await?;
+        }
+        if !slow.is_empty() {
+            known.needs_indexes(conn, slow.len()).await?;
+            let ids = slow_record_ids(&slow);
+            let outcome = apply_batch(self, source, slow, false, None, known.matcher.as_mut()).await?;
+            // The per-record path forgets a link's line; the lines it read are kept again.
+            let mut lines: Vec<(String, [u8; 16])> = Vec::new();
+            for record in outcome.records {
+                if let (Some(id), RecordOutcome::Created | RecordOutcome::Updated | RecordOutcome::Unchanged) =
+                    (&record.source_record_id, &record.outcome)
+                {
+                    lines.extend(slow_lines.remove(id).map(|line| (id.clone(), line)));
+                }
+                report.push(record);
+            }
+            let mut tx = conn.begin().await?;
+            bulk_store::set_line_hashes(&mut tx, source.id, &lines).await?;
+            tx.commit().await?;
+            self.refresh_known(source, known, &ids).await?;
+            for (id, line) in lines {
+                if let Some(link) = known.services.get_mut(&id) {
+                    link.line = Some(line);
+                }
+            }
+        }
+        report.records.sort_by_key(|record| record.position.unwrap_or(u64::MAX));
+        Ok(report)
+    }
+
+    /// Plans a chunk's new listings and inserts them in one transaction ([`plan`]); should it
+    /// fail, they go through the per-record path one by one instead (`slow`).
+    #[allow(clippy::too_many_arguments)]
+    async fn insert_new(
+        &self,
+        conn: &mut Conn<'_>,
+        source: &SourceRef,
+        known: &mut Known,
+        new: Vec<ParsedListing>,
+        report: &mut BatchReport,
+        slow: &mut Vec<ImportItem>,
+        slow_lines: &mut HashMap<String, [u8; 16]>,
+    ) -> Result<()> {
+        let now = Utc::now();
         let mut tx = conn.begin().await?;
         crate::store::set_meta(&mut tx, "last_write_at", &now.to_rfc3339()).await?;
         let context = Context {
@@ -346,15 +431,18 @@ impl Directory {
             },
             ..Default::default()
         };
-        let mut planned_listings: Vec<Box<ImportedListing>> = Vec::with_capacity(new.len());
-        for (listing, hashes) in new {
+        let mut planned_listings: Vec<(Box<ImportedListing>, Option<[u8; 16]>)> = Vec::with_capacity(new.len());
+        for (listing, hashes, line) in new {
             match context.plan(known, &staged, &listing, &hashes) {
                 Ok(Some(planned)) => {
-                    let record = staged.add(source, &listing, planned);
+                    let record = staged.add(source, &listing, planned, line);
                     staged.reports.push(record);
-                    planned_listings.push(listing);
+                    planned_listings.push((listing, line));
                 }
-                Ok(None) => slow.push(ImportItem::Listing(listing)),
+                Ok(None) => {
+                    slow_lines.extend(line.map(|line| (listing.source_record_id.clone(), line)));
+                    slow.push(ImportItem::Listing(listing));
+                }
                 Err(Error::InvalidInput { field, message }) => report.push(RecordReport {
                     source_record_id: Some(listing.source_record_id.clone()),
                     position: listing.position,
@@ -381,30 +469,13 @@ impl Directory {
                 // One record the checks let through broke the chunk: each goes alone instead.
                 warn!(%error, records = planned_listings.len(), "bulk chunk failed; applying its records one by one");
                 tx.rollback().await?;
-                slow.extend(planned_listings.into_iter().map(ImportItem::Listing));
+                for (listing, line) in planned_listings {
+                    slow_lines.extend(line.map(|line| (listing.source_record_id.clone(), line)));
+                    slow.push(ImportItem::Listing(listing));
+                }
             }
         }
-        if !slow.is_empty() {
-            known.slow_records += slow.len();
-            if known.indexes_deferred && known.slow_records > SLOW_WITHOUT_INDEXES {
-                // The per-record path reads by secondary indexes (a service's schedules, an
-                // organisation's services): without them each record would scan tables.
-                bulk_store::restore_deferred_indexes(conn).await?;
-                known.indexes_deferred = false;
-                info!(
-                    slow = known.slow_records,
-                    "bulk import: indexes built again for the per-record path"
-                );
-            }
-            let ids = slow_record_ids(&slow);
-            let outcome = apply_batch(self, source, slow, false, None, known.matcher.as_mut()).await;
-            for record in outcome?.records {
-                report.push(record);
-            }
-            self.refresh_known(source, known, &ids).await?;
-        }
-        report.records.sort_by_key(|record| record.position.unwrap_or(u64::MAX));
-        Ok(report)
+        Ok(())
     }
 
     /// Reads again the links the per-record path may have written, so the run's memory of
@@ -428,9 +499,51 @@ impl Directory {
                         created_by_source: link.created_by_source,
                         archived_by_source: link.archived_by_source,
                         detached: link.detached,
+                        line: None,
                     },
                 );
             }
+        }
+        Ok(())
+    }
+}
+
+/// The report of a record found unchanged.
+fn unchanged_record(record_id: String, position: Option<u64>, service_id: uuid::Uuid) -> RecordReport {
+    RecordReport {
+        source_record_id: Some(record_id),
+        position,
+        outcome: RecordOutcome::Unchanged,
+        service_id: Some(service_id),
+        organization_id: None,
+        organization_linked: false,
+    }
+}
+
+/// Whether a chunk's new or changed listings name an organisation the source has not brought
+/// in (nor the run so far): only then are duplicates looked for.
+fn needs_matcher(known: &Known, new: &[ParsedListing], slow: &[ImportItem]) -> bool {
+    let unknown = |listing: &ImportedListing| !known.organizations.contains_key(&listing.organization.source_record_id);
+    new.iter().any(|(listing, _, _)| unknown(listing))
+        || slow
+            .iter()
+            .any(|item| matches!(item, ImportItem::Listing(listing) if unknown(listing)))
+}
+
+impl Known {
+    /// Counts `records` more that are not new (changed ones, and what goes through the
+    /// per-record path) and, past [`SLOW_WITHOUT_INDEXES`], builds the deferred indexes again:
+    /// those writes read by secondary indexes (a service's schedules and needs, an
+    /// organisation's services), and without them each would scan tables.
+    async fn needs_indexes(&mut self, conn: &mut Conn<'_>, records: usize) -> Result<()> {
+        self.slow_records += records;
+        if self.indexes_deferred && self.slow_records > SLOW_WITHOUT_INDEXES {
+            bulk_store::restore_deferred_indexes(conn).await?;
+            self.indexes_deferred = false;
+            info!(
+                slow = self.slow_records,
+                "bulk import: indexes built again for the records that are not new"
+            );
         }
         Ok(())
     }
@@ -454,9 +567,9 @@ fn slow_record_ids(items: &[ImportItem]) -> [Vec<String>; 3] {
 }
 
 /// The new listings' preferred ids that already name a row, by table, read set-wise.
-async fn taken_ids(conn: &mut Conn<'_>, new: &[(Box<ImportedListing>, Hashes)]) -> Result<HashSet<uuid::Uuid>> {
+async fn taken_ids(conn: &mut Conn<'_>, new: &[ParsedListing]) -> Result<HashSet<uuid::Uuid>> {
     let mut preferred: [Vec<uuid::Uuid>; 4] = Default::default();
-    for (listing, _) in new {
+    for (listing, _, _) in new {
         preferred[0].extend(listing.preferred_id);
         preferred[1].extend(listing.organization.preferred_id);
         preferred[2].extend(listing.venues.iter().filter_map(|venue| venue.preferred_id));
@@ -470,40 +583,4 @@ async fn taken_ids(conn: &mut Conn<'_>, new: &[(Box<ImportedListing>, Hashes)]) 
         taken.extend(bulk_store::taken_ids(conn, table, ids).await?);
     }
     Ok(taken)
-}
-
-/// Chunks of prepared records: NDJSON parsed on several threads, other formats as
-/// [`files::read_batches`] reads them (hashed here).
-enum Chunks {
-    Ndjson(tokio::sync::mpsc::Receiver<Result<tokio::sync::oneshot::Receiver<read::Chunk>>>),
-    Batches(tokio::sync::mpsc::Receiver<Result<(Vec<ImportItem>, u64)>>),
-}
-
-impl Chunks {
-    fn open(path: &Path, format: SourceKind, records: usize) -> Chunks {
-        match format {
-            SourceKind::OrukNdjson => Chunks::Ndjson(read::read_ndjson(path.to_path_buf(), records)),
-            other => Chunks::Batches(files::read_batches(path.to_path_buf(), other, records)),
-        }
-    }
-
-    async fn next(&mut self) -> Result<Option<read::Chunk>> {
-        match self {
-            Chunks::Ndjson(receiver) => match receiver.recv().await {
-                None => Ok(None),
-                Some(waiting) => Ok(Some(
-                    waiting?
-                        .await
-                        .map_err(|_| Error::invalid("file", "a parser thread stopped"))?,
-                )),
-            },
-            Chunks::Batches(receiver) => match receiver.recv().await {
-                None => Ok(None),
-                Some(batch) => {
-                    let (items, bytes) = batch?;
-                    Ok(Some((items.into_iter().map(Prepared::new).collect(), bytes)))
-                }
-            },
-        }
-    }
 }

@@ -8,13 +8,12 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use serde_json::Value;
 use uuid::Uuid;
 
+use super::created_audit::{organization_changes, service_changes};
 use super::Hashes;
 use crate::areas::PostcodeTable;
 use crate::domain::*;
-use crate::editing::audit;
 use crate::error::{Error, Result};
 use crate::imports::apply::{derived_id, LOCATION, ORGANIZATION, SERVICE};
 use crate::imports::matcher::OrgMatcher;
@@ -38,7 +37,7 @@ fn already_plain(raw: &str) -> bool {
 }
 
 /// [`text::optional_plain_text`], without the HTML parse when the text is already plain.
-fn optional_plain_text(field: &str, raw: &str, max: usize) -> Result<Option<String>> {
+pub(super) fn optional_plain_text(field: &str, raw: &str, max: usize) -> Result<Option<String>> {
     if !already_plain(raw) {
         return text::optional_plain_text(field, raw, max);
     }
@@ -49,7 +48,7 @@ fn optional_plain_text(field: &str, raw: &str, max: usize) -> Result<Option<Stri
 }
 
 /// [`text::plain_text`], without the HTML parse when the text is already plain.
-fn plain_text(field: &str, raw: &str, max: usize) -> Result<String> {
+pub(super) fn plain_text(field: &str, raw: &str, max: usize) -> Result<String> {
     optional_plain_text(field, raw, max)?.ok_or_else(|| Error::invalid(field, "must not be empty"))
 }
 
@@ -65,6 +64,18 @@ pub(super) struct Known {
     pub(super) indexes_deferred: bool,
     /// Records the run sent through the per-record path so far.
     pub(super) slow_records: usize,
+}
+
+impl Known {
+    /// The lines a run may skip unparsed: those of service records neither archived by the
+    /// source nor detached (see [`super::read::SameLines`]).
+    pub(super) fn same_lines(&self) -> super::read::SameLines {
+        self.services
+            .iter()
+            .filter(|(_, link)| !link.archived_by_source && !link.detached)
+            .filter_map(|(record_id, link)| link.line.map(|line| (line, record_id.clone())))
+            .collect()
+    }
 }
 
 /// A chunk in progress: its rows and what they add to [`Known`] once committed.
@@ -132,13 +143,14 @@ pub(super) struct Planned {
     hash: String,
 }
 
-fn link(id: Uuid, hash: &str, created_by_source: bool) -> KeptLink {
+fn link(id: Uuid, hash: &str, created_by_source: bool, line: Option<[u8; 16]>) -> KeptLink {
     KeptLink {
         entity_id: id,
         hash: hash_bytes(hash),
         created_by_source,
         archived_by_source: false,
         detached: false,
+        line,
     }
 }
 
@@ -391,103 +403,10 @@ impl Context<'_> {
     }
 }
 
-/// A created listing's audit changes: every field that has a value (what the per-record path
-/// records as the difference from nothing). The same as [`audit::diff`] from nothing gives (the
-/// fields in name order, bookkeeping and empty ones left out), built without a map and without
-/// cloning each value: a million listings spent a tenth of their load here.
-fn creation_changes(mut fields: Vec<(&str, Value)>) -> String {
-    fields.sort_unstable_by(|a, b| a.0.cmp(b.0));
-    let changes: Vec<audit::FieldChange> = fields
-        .into_iter()
-        .filter(|(name, value)| !value.is_null() && !matches!(*name, "version" | "updated_at"))
-        .map(|(name, value)| audit::FieldChange {
-            field_name: name.to_string(),
-            previous_value: Value::Null,
-            replacement_value: value,
-        })
-        .collect();
-    serde_json::to_string(&changes).unwrap_or_else(|_| "[]".into())
-}
-
-fn text_value(value: &Option<String>) -> Value {
-    value.clone().map_or(Value::Null, Value::String)
-}
-
-fn service_changes(service: &Service, areas: &[ServiceArea], location_ids: &[Uuid]) -> String {
-    let json = |value: serde_json::Result<Value>| value.unwrap_or(Value::Null);
-    let mut area_codes: Vec<String> = areas.iter().map(|a| a.place_code.as_str().to_string()).collect();
-    area_codes.sort();
-    creation_changes(vec![
-        ("id", Value::from(service.id.to_string())),
-        ("organization_id", Value::from(service.organization_id.to_string())),
-        ("name", Value::from(service.name.clone())),
-        ("description", Value::from(service.description.clone())),
-        ("url", text_value(&service.url)),
-        ("email", text_value(&service.email)),
-        ("phone", text_value(&service.phone)),
-        ("status", Value::from(service.status.as_str())),
-        ("minimum_age", service.minimum_age.map_or(Value::Null, Value::from)),
-        ("maximum_age", service.maximum_age.map_or(Value::Null, Value::from)),
-        ("eligibility_description", text_value(&service.eligibility_description)),
-        ("delivery_modes", json(serde_json::to_value(&service.delivery_modes))),
-        (
-            "free",
-            service.free.map_or(Value::Null, |free| Value::from(i64::from(free))),
-        ),
-        ("cost_options", json(serde_json::to_value(&service.cost_options))),
-        ("languages", json(serde_json::to_value(&service.languages))),
-        ("contacts", json(serde_json::to_value(&service.contacts))),
-        ("how_to_join", text_value(&service.how_to_join)),
-        (
-            "activity_concepts",
-            json(serde_json::to_value(&service.activity_concepts)),
-        ),
-        ("is_example", Value::from(0)),
-        ("attribution", text_value(&service.attribution)),
-        ("created_at", Value::from(service.created_at.to_rfc3339())),
-        (
-            "last_reviewed_at",
-            service
-                .last_reviewed_at
-                .map_or(Value::Null, |at| Value::from(at.to_rfc3339())),
-        ),
-        ("publication", Value::from(service.state.publication.as_str())),
-        (
-            "needs",
-            Value::from(service.needs.iter().map(|n| n.as_str().to_string()).collect::<Vec<_>>()),
-        ),
-        ("service_areas", Value::from(area_codes)),
-        (
-            "location_ids",
-            Value::from(location_ids.iter().map(Uuid::to_string).collect::<Vec<_>>()),
-        ),
-    ])
-}
-
-fn organization_changes(organization: &Organization) -> String {
-    creation_changes(vec![
-        ("id", Value::from(organization.id.to_string())),
-        ("name", Value::from(organization.name.clone())),
-        ("description", Value::from(organization.description.clone())),
-        ("url", text_value(&organization.url)),
-        ("email", text_value(&organization.email)),
-        ("phone", text_value(&organization.phone)),
-        (
-            "identifiers",
-            serde_json::to_value(&organization.identifiers).unwrap_or(Value::Null),
-        ),
-        ("is_example", Value::from(0)),
-        ("attribution", text_value(&organization.attribution)),
-        ("created_at", Value::from(organization.created_at.to_rfc3339())),
-        ("publication", Value::from(organization.state.publication.as_str())),
-        ("trusted", Value::from(0)),
-        ("postcode", text_value(&organization.postcode)),
-    ])
-}
-
 impl Staged {
     /// Remembers that the source's `record_id` of `kind` became `entity_id` (for later
     /// records of the run) and stages the link's row.
+    #[allow(clippy::too_many_arguments)]
     fn keep_link(
         &mut self,
         source: &SourceRef,
@@ -496,13 +415,14 @@ impl Staged {
         entity_id: Uuid,
         hash: String,
         created_by_source: bool,
+        line: Option<[u8; 16]>,
     ) {
         let kept = match kind {
             ORGANIZATION => &mut self.organizations,
             LOCATION => &mut self.venues,
             _ => &mut self.services,
         };
-        kept.insert(record_id.to_string(), link(entity_id, &hash, created_by_source));
+        kept.insert(record_id.to_string(), link(entity_id, &hash, created_by_source, line));
         self.rows.record_links.push(NewRecordLink {
             source_id: source.id,
             kind,
@@ -510,12 +430,20 @@ impl Staged {
             entity_id,
             content_hash: hash,
             created_by_source,
+            line_hash: line,
         });
     }
 
     /// Turns a plan into the chunk's rows (audit entries and change-log rows included) and
-    /// remembers its links; returns the record's report.
-    pub(super) fn add(&mut self, source: &SourceRef, listing: &ImportedListing, planned: Planned) -> RecordReport {
+    /// remembers its links (`line`: the hash of the line the listing was read from); returns
+    /// the record's report.
+    pub(super) fn add(
+        &mut self,
+        source: &SourceRef,
+        listing: &ImportedListing,
+        planned: Planned,
+        line: Option<[u8; 16]>,
+    ) -> RecordReport {
         let Planned {
             organization,
             venues,
@@ -529,7 +457,7 @@ impl Staged {
         let (organization_id, linked) = match organization {
             PlannedOrganization::Known { id, linked } => (id, linked),
             PlannedOrganization::Link { id, hash } => {
-                self.keep_link(source, ORGANIZATION, organization_record, id, hash, false);
+                self.keep_link(source, ORGANIZATION, organization_record, id, hash, false, None);
                 (id, true)
             }
             PlannedOrganization::Create { organization, hash } => {
@@ -548,7 +476,7 @@ impl Staged {
                     postcode,
                     organization.identifiers.clone(),
                 ));
-                self.keep_link(source, ORGANIZATION, organization_record, id, hash, true);
+                self.keep_link(source, ORGANIZATION, organization_record, id, hash, true, None);
                 self.rows.audit.push(NewAudit {
                     resource_type: ORGANIZATION,
                     resource_id: id,
@@ -563,7 +491,7 @@ impl Staged {
         };
         for (record_id, location, places, hash) in venues {
             self.created_ids.insert(location.id);
-            self.keep_link(source, LOCATION, &record_id, location.id, hash, true);
+            self.keep_link(source, LOCATION, &record_id, location.id, hash, true, None);
             self.rows.locations.push((location, places));
         }
         let service_id = service.id;
@@ -584,7 +512,7 @@ impl Staged {
             .extend(areas.into_iter().map(|area| (service_id, area)));
         self.rows.schedules.extend(schedules);
         self.rows.changes.push((ChangeKind::Service, service_id));
-        self.keep_link(source, SERVICE, &listing.source_record_id, service_id, hash, true);
+        self.keep_link(source, SERVICE, &listing.source_record_id, service_id, hash, true, line);
         self.rows.services.push(service);
         RecordReport {
             source_record_id: Some(listing.source_record_id.clone()),
@@ -600,33 +528,6 @@ impl Staged {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::Map;
-
-    #[test]
-    fn creation_changes_are_what_the_audit_diff_from_nothing_gives() {
-        let fields = || {
-            vec![
-                ("name", Value::from("Tai chi")),
-                ("id", Value::from("a")),
-                ("url", Value::Null),
-                ("version", Value::from(1)),
-                ("updated_at", Value::from("2026-01-01")),
-                ("needs", Value::from(vec!["strength-and-balance"])),
-                ("free", Value::from(1)),
-                ("contacts", serde_json::json!([{"name": "Ann", "phone": null}])),
-            ]
-        };
-        let after: Map<String, Value> = fields()
-            .into_iter()
-            .map(|(name, value)| (name.to_string(), value))
-            .collect();
-        let expected = serde_json::to_string(&audit::diff(None, &after)).expect("json");
-        assert_eq!(creation_changes(fields()), expected);
-        assert!(
-            !expected.contains("updated_at") && !expected.contains("\"url\""),
-            "{expected}"
-        );
-    }
 
     #[test]
     fn plain_text_gives_what_the_full_cleaning_gives() {

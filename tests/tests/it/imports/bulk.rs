@@ -8,47 +8,14 @@ use indexer::store::db;
 use std::collections::HashSet;
 
 use serde_json::Value;
-use uuid::Uuid;
 
 use super::support::*;
 use crate::support::seeded;
 use indexer::imports::SourceKind;
 
-/// Every UUID string replaced by `v5(uuid, copy)`; names suffixed with the copy: each copy of
-/// the seed's export is a new set of services, venues and organisations.
-fn rewrite(value: &mut Value, copy: u64) {
-    match value {
-        Value::String(text) => {
-            if let Ok(id) = Uuid::parse_str(text) {
-                *text = Uuid::new_v5(&id, &copy.to_le_bytes()).to_string();
-            }
-        }
-        Value::Array(items) => items.iter_mut().for_each(|item| rewrite(item, copy)),
-        Value::Object(map) => {
-            for (key, item) in map.iter_mut() {
-                if key == "name" {
-                    if let Value::String(name) = item {
-                        name.push_str(&format!(" #{copy}"));
-                        continue;
-                    }
-                }
-                rewrite(item, copy);
-            }
-        }
-        _ => {}
-    }
-}
-
 /// `count` service documents: copies of the seed's export.
 fn documents(count: usize) -> Vec<Value> {
-    let export = seed_export();
-    (0..count)
-        .map(|n| {
-            let mut document: Value = serde_json::from_str(&export[n % export.len()]).expect("json");
-            rewrite(&mut document, (n / export.len()) as u64 + 1);
-            document
-        })
-        .collect()
+    copies(count)
 }
 
 fn lines(documents: &[Value]) -> Vec<String> {

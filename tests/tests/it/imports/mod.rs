@@ -11,6 +11,8 @@
 //! - [`bulk_load`]: how the bulk path loads fast without changing what lands: indexes built at
 //!   the end (and on opening after an interrupted load), unchanged records marked read, search
 //!   caught up when a re-import returns.
+//! - [`bulk_changes`]: a re-import's changed listings, written set-wise, land as the per-record
+//!   path writes them; a line read before is skipped only while its record is as it left it.
 //! - [`idempotency`]: the property that importing twice is importing once.
 //! - [`openactive`]: OpenActive RPDE feeds served on loopback ([`feed_server`]): dataset sites,
 //!   split feeds out of order, tombstones, a publisher failing half way, the directory's own
@@ -18,6 +20,7 @@
 //! - [`spreadsheet`]: spreadsheets: dry-run reports with the cell at fault, edits, removals.
 
 mod bulk;
+mod bulk_changes;
 mod bulk_load;
 mod feed_server;
 mod idempotency;

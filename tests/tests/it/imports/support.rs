@@ -61,6 +61,40 @@ pub async fn import_file(directory: &Directory, source: &SourceRef, path: &Path)
         .expect("import runs")
 }
 
+/// `count` service documents: copies of the seed's export, each with every UUID and name made
+/// new (every UUID `v5(uuid, copy)`, names suffixed with the copy), so each copy is a new set of
+/// services, venues and organisations.
+pub fn copies(count: usize) -> Vec<Value> {
+    let export = seed_export();
+    (0..count)
+        .map(|n| {
+            let mut document: Value = serde_json::from_str(&export[n % export.len()]).expect("json");
+            renew(&mut document, (n / export.len()) as u64 + 1);
+            document
+        })
+        .collect()
+}
+
+fn renew(value: &mut Value, copy: u64) {
+    match value {
+        Value::String(text) => {
+            if let Ok(id) = uuid::Uuid::parse_str(text) {
+                *text = uuid::Uuid::new_v5(&id, &copy.to_le_bytes()).to_string();
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|item| renew(item, copy)),
+        Value::Object(map) => {
+            for (key, item) in map.iter_mut() {
+                match item {
+                    Value::String(name) if key == "name" => name.push_str(&format!(" #{copy}")),
+                    _ => renew(item, copy),
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
 /// Rows in a table (the change log, the audit log...).
 pub async fn rows(directory: &Directory, table: &str) -> i64 {
     db::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
