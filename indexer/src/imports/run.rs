@@ -97,6 +97,12 @@ impl ImportRun {
     pub async fn archive_unlisted(&mut self, directory: &Directory, listed: &HashSet<String>) -> Result<BatchReport> {
         let kept = kept_records(directory.store(), self.source.id, SERVICE).await?;
         let missing: Vec<String> = kept.into_iter().filter(|id| !listed.contains(id)).collect();
+        self.archive_missing(directory, missing).await
+    }
+
+    /// Archives the service records in `missing` (the source's own, live ones its run no longer
+    /// listed), as removals through the per-record path.
+    pub async fn archive_missing(&mut self, directory: &Directory, missing: Vec<String>) -> Result<BatchReport> {
         let mut total = BatchReport {
             dry_run: self.dry_run,
             ..BatchReport::default()

@@ -135,10 +135,16 @@ impl Directory {
         let outcome: Result<()> = async {
             let store = self.store();
             bulk_store::set_load_pragmas(&mut conn).await?;
+            // Read side by side: each on a connection of its own.
+            let (services, organizations, venues) = tokio::try_join!(
+                store.all_record_links(source.id, SERVICE),
+                store.all_record_links(source.id, ORGANIZATION),
+                store.all_record_links(source.id, LOCATION),
+            )?;
             let mut known = Known {
-                services: store.all_record_links(source.id, SERVICE).await?,
-                organizations: store.all_record_links(source.id, ORGANIZATION).await?,
-                venues: store.all_record_links(source.id, LOCATION).await?,
+                services,
+                organizations,
+                venues,
                 matcher: None,
                 ..Known::default()
             };
@@ -184,7 +190,18 @@ impl Directory {
                 if known.indexes_deferred {
                     bulk_store::restore_deferred_indexes(&mut conn).await?;
                 }
-                let report = run.archive_unlisted(self, &listed).await?;
+                // What the source keeps and did not list, from the run's memory of its links
+                // (as `ImportRun::archive_unlisted` reads them, without reading them again).
+                let mut missing: Vec<String> = known
+                    .services
+                    .iter()
+                    .filter(|(id, link)| {
+                        link.created_by_source && !link.archived_by_source && !link.detached && !listed.contains(*id)
+                    })
+                    .map(|(id, _)| id.clone())
+                    .collect();
+                missing.sort_unstable();
+                let report = run.archive_missing(self, missing).await?;
                 written += report.counts.archived;
                 on_batch(&report);
                 state.counts = run.counts;
