@@ -216,7 +216,7 @@ pub(crate) async fn apply_batch(
     Ok(report)
 }
 
-fn rejected_record(listing: &ImportedListing, reason: &str, field: Option<String>) -> RecordReport {
+pub(super) fn rejected_record(listing: &ImportedListing, reason: &str, field: Option<String>) -> RecordReport {
     RecordReport {
         source_record_id: Some(listing.source_record_id.clone()),
         position: listing.position,

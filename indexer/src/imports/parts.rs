@@ -372,29 +372,10 @@ pub(super) async fn save_schedules(
     };
     let mut kept = Vec::with_capacity(listing.schedules.len());
     for (at, imported) in listing.schedules.iter().enumerate() {
-        let key = imported.source_record_id.clone().unwrap_or_else(|| at.to_string());
-        let derived = Uuid::new_v5(&service_id, format!("schedule:{key}").as_bytes());
-        let id = match imported.preferred_id {
-            Some(preferred) if source.keep_ids => {
-                if !state.taken.contains(&preferred) || versions.contains_key(&preferred.to_string()) {
-                    preferred
-                } else {
-                    derived
-                }
-            }
-            _ => derived,
-        };
+        let (id, location_id) = schedule_place(source, service_id, at, imported, venue_ids, |preferred| {
+            !state.taken.contains(&preferred) || versions.contains_key(&preferred.to_string())
+        })?;
         let field = |name: &str| format!("schedules[{at}].{name}");
-        let location_id = match &imported.venue_record_id {
-            Some(venue) => Some(
-                venue_ids
-                    .iter()
-                    .find(|(record, _)| record == venue)
-                    .map(|(_, id)| *id)
-                    .ok_or_else(|| Error::invalid(field("location"), format!("no venue {venue:?} in this listing")))?,
-            ),
-            None => None,
-        };
         let version = versions.get(&id.to_string()).map_or(1, |(_, version)| version + 1);
         let schedule = imported.to_schedule(id, service_id, location_id, version, field)?;
         write::save_schedule(conn, &schedule).await?;
@@ -404,4 +385,39 @@ pub(super) async fn save_schedules(
         return Ok(());
     }
     links::archive_schedules_except(conn, service_id, &kept).await
+}
+
+/// A listing's schedule `at`: its id (the source's when ids are kept and `may_keep` the
+/// source's one, else derived from the service and the schedule's record id or place) and its
+/// venue among `venue_ids` (record id → location id), or the error naming the venue it lacks.
+pub(super) fn schedule_place(
+    source: &SourceRef,
+    service_id: Uuid,
+    at: usize,
+    imported: &ImportedSchedule,
+    venue_ids: &[(String, Uuid)],
+    may_keep: impl Fn(Uuid) -> bool,
+) -> Result<(Uuid, Option<Uuid>)> {
+    let key = imported.source_record_id.clone().unwrap_or_else(|| at.to_string());
+    let derived = Uuid::new_v5(&service_id, format!("schedule:{key}").as_bytes());
+    let id = match imported.preferred_id {
+        Some(preferred) if source.keep_ids && may_keep(preferred) => preferred,
+        _ => derived,
+    };
+    let location_id = match &imported.venue_record_id {
+        Some(venue) => Some(
+            venue_ids
+                .iter()
+                .find(|(record, _)| record == venue)
+                .map(|(_, id)| *id)
+                .ok_or_else(|| {
+                    Error::invalid(
+                        format!("schedules[{at}].location"),
+                        format!("no venue {venue:?} in this listing"),
+                    )
+                })?,
+        ),
+        None => None,
+    };
+    Ok((id, location_id))
 }

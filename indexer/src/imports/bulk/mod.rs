@@ -36,7 +36,7 @@ use std::time::Instant;
 use chrono::Utc;
 use tracing::{info, warn};
 
-use super::apply::{apply_batch, LOCATION, ORGANIZATION, SERVICE};
+use super::apply::{apply_batch, rejected_record, LOCATION, ORGANIZATION, SERVICE};
 use super::oruk::{files, FileImportOptions, ImportProgress};
 use super::record::*;
 use super::run::{ImportRun, ImportSummary};
@@ -460,17 +460,9 @@ impl Directory {
                     slow_lines.extend(line.map(|line| (listing.source_record_id.clone(), line)));
                     slow.push(ImportItem::Listing(listing));
                 }
-                Err(Error::InvalidInput { field, message }) => report.push(RecordReport {
-                    source_record_id: Some(listing.source_record_id.clone()),
-                    position: listing.position,
-                    outcome: RecordOutcome::Rejected {
-                        reason: message,
-                        field: Some(field),
-                    },
-                    service_id: None,
-                    organization_id: None,
-                    organization_linked: false,
-                }),
+                Err(Error::InvalidInput { field, message }) => {
+                    report.push(rejected_record(&listing, &message, Some(field)))
+                }
                 Err(other) => return Err(other),
             }
         }

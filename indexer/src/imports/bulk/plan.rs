@@ -17,7 +17,7 @@ use crate::domain::*;
 use crate::error::{Error, Result};
 use crate::imports::apply::{derived_id, LOCATION, ORGANIZATION, SERVICE};
 use crate::imports::matcher::OrgMatcher;
-use crate::imports::parts::build_service;
+use crate::imports::parts::{build_service, schedule_place};
 use crate::imports::record::*;
 use crate::places::PlaceIndex;
 use crate::store::bulk::{hash_bytes, BulkRows, KeptLink, NewAudit, NewRecordLink};
@@ -245,25 +245,10 @@ impl Context<'_> {
         location_ids.dedup();
         let mut schedules = Vec::with_capacity(listing.schedules.len());
         for (at, imported) in listing.schedules.iter().enumerate() {
-            let key = imported.source_record_id.clone().unwrap_or_else(|| at.to_string());
-            let derived = Uuid::new_v5(&service_id, format!("schedule:{key}").as_bytes());
-            let id = match imported.preferred_id {
-                Some(preferred) if self.source.keep_ids && !self.taken.contains(&preferred) => preferred,
-                _ => derived,
-            };
+            let (id, location_id) = schedule_place(self.source, service_id, at, imported, &venue_ids, |preferred| {
+                !self.taken.contains(&preferred)
+            })?;
             let field = |name: &str| format!("schedules[{at}].{name}");
-            let location_id = match &imported.venue_record_id {
-                Some(venue) => Some(
-                    venue_ids
-                        .iter()
-                        .find(|(record, _)| record == venue)
-                        .map(|(_, id)| *id)
-                        .ok_or_else(|| {
-                            Error::invalid(field("location"), format!("no venue {venue:?} in this listing"))
-                        })?,
-                ),
-                None => None,
-            };
             schedules.push(imported.to_schedule(id, service_id, location_id, 1, field)?);
         }
         Ok(Some(Planned {

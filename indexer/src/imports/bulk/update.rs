@@ -19,8 +19,8 @@ use super::{Hashes, ParsedListing};
 use crate::domain::*;
 use crate::editing::{audit, ResourceKind};
 use crate::error::{Error, Result};
-use crate::imports::apply::SERVICE;
-use crate::imports::parts::build_service;
+use crate::imports::apply::{rejected_record, SERVICE};
+use crate::imports::parts::{build_service, schedule_place};
 use crate::imports::record::*;
 use crate::places::PlaceIndex;
 use crate::store::bulk::{self as bulk_store, hash_bytes, KeptLink, NewAudit, NewRecordLink};
@@ -218,17 +218,11 @@ pub(super) async fn apply_changed(
                 });
                 rows.services.push(service);
             }
-            Err(Error::InvalidInput { field, message }) => applied.reports.push(RecordReport {
-                source_record_id: Some(change.listing.source_record_id.clone()),
-                position: change.listing.position,
-                outcome: RecordOutcome::Rejected {
-                    reason: message,
-                    field: Some(field),
-                },
-                service_id: None,
-                organization_id: None,
-                organization_linked: false,
-            }),
+            Err(Error::InvalidInput { field, message }) => {
+                applied
+                    .reports
+                    .push(rejected_record(&change.listing, &message, Some(field)))
+            }
             Err(other) => return Err(other),
         }
     }
@@ -292,30 +286,10 @@ fn plan(
     };
     let mut schedules = Vec::with_capacity(listing.schedules.len());
     for (at, imported) in listing.schedules.iter().enumerate() {
-        let key = imported.source_record_id.clone().unwrap_or_else(|| at.to_string());
-        let derived = Uuid::new_v5(&service_id, format!("schedule:{key}").as_bytes());
-        let id = match imported.preferred_id {
-            Some(preferred) if source.keep_ids => {
-                if !taken.contains(&preferred) || own_version(&preferred).is_some() {
-                    preferred
-                } else {
-                    derived
-                }
-            }
-            _ => derived,
-        };
+        let (id, location_id) = schedule_place(source, service_id, at, imported, &change.venue_ids, |preferred| {
+            !taken.contains(&preferred) || own_version(&preferred).is_some()
+        })?;
         let field = |name: &str| format!("schedules[{at}].{name}");
-        let location_id = match &imported.venue_record_id {
-            Some(venue) => Some(
-                change
-                    .venue_ids
-                    .iter()
-                    .find(|(record, _)| record == venue)
-                    .map(|(_, id)| *id)
-                    .ok_or_else(|| Error::invalid(field("location"), format!("no venue {venue:?} in this listing")))?,
-            ),
-            None => None,
-        };
         let version = own_version(&id).map_or(1, |version| version + 1);
         schedules.push(imported.to_schedule(id, service_id, location_id, version, field)?);
     }

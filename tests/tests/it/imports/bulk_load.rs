@@ -142,6 +142,20 @@ async fn indexes_an_interrupted_load_dropped_are_built_when_the_directory_opens(
     reopened.close().await;
 }
 
+/// When provenance says each service was last read by its source.
+async fn last_reads(directory: &Directory, services: &[String]) -> Vec<chrono::DateTime<chrono::Utc>> {
+    let mut reads = Vec::new();
+    for id in services {
+        let provenance = directory
+            .store()
+            .provenance(id.parse().expect("uuid"))
+            .await
+            .expect("read");
+        reads.push(provenance.expect("imported").last_read_at);
+    }
+    reads
+}
+
 #[tokio::test]
 async fn a_reimport_marks_its_unchanged_records_read_and_leaves_search_caught_up() {
     let test = seeded().await;
@@ -154,23 +168,11 @@ async fn a_reimport_marks_its_unchanged_records_read_and_leaves_search_caught_up
         .fetch_all(test.directory.store().pool())
         .await
         .expect("services");
-    let mut first_read = Vec::new();
-    for id in &services {
-        let provenance = test
-            .directory
-            .store()
-            .provenance(id.parse().expect("uuid"))
-            .await
-            .expect("read");
-        first_read.push(provenance.expect("imported").last_read_at);
-    }
-    let stored_reads = || async {
-        db::query_scalar::<String>("SELECT MAX(last_read_at) FROM import_records WHERE kind = 'service'")
-            .fetch_one(test.directory.store().pool())
-            .await
-            .expect("last read")
-    };
-    let stored_before = stored_reads().await;
+    let first_read = last_reads(&test.directory, &services).await;
+    let stored_before: String = db::query_scalar("SELECT MAX(last_read_at) FROM import_records WHERE kind = 'service'")
+        .fetch_one(test.directory.store().pool())
+        .await
+        .expect("last read");
 
     for (n, line) in lines.iter_mut().enumerate().filter(|(n, _)| n % 30 == 0) {
         let mut document: Value = serde_json::from_str(line).expect("json");
@@ -192,15 +194,9 @@ async fn a_reimport_marks_its_unchanged_records_read_and_leaves_search_caught_up
         "the index has applied every change"
     );
     // Every record reads as read again, the unchanged ones included...
-    for (id, before) in services.iter().zip(&first_read) {
-        let provenance = test
-            .directory
-            .store()
-            .provenance(id.parse().expect("uuid"))
-            .await
-            .expect("read");
-        let after = provenance.expect("imported").last_read_at;
-        assert!(after > *before, "{id} read again: {before} then {after}");
+    let read_again = last_reads(&test.directory, &services).await;
+    for ((id, before), after) in services.iter().zip(&first_read).zip(&read_again) {
+        assert!(after > before, "{id} read again: {before} then {after}");
     }
     // ...while only the changed ones had their record rewritten: the run read the whole list,
     // and its time is kept once, on the source.
