@@ -234,4 +234,36 @@ async fn a_line_read_before_is_skipped_only_while_its_record_is_what_that_line_m
     let summary = import_file(&test.directory, &source, &path).await;
     assert_eq!(summary.counts.unchanged, 50, "{summary}");
     assert_eq!(rows(&test.directory, "change_log").await, changes);
+
+    // The same records written out differently (keys in another order): unchanged, and the
+    // links now hold the new lines, so the next run skips them unparsed.
+    let reordered: Vec<String> = documents
+        .iter()
+        .map(|document| {
+            let mut fields: Vec<(&String, &Value)> = document.as_object().expect("object").iter().collect();
+            fields.reverse();
+            let body: Vec<String> = fields
+                .into_iter()
+                .map(|(key, value)| format!("{}:{value}", Value::from(key.as_str())))
+                .collect();
+            format!("{{{}}}", body.join(","))
+        })
+        .collect();
+    let path = write_ndjson(folder.path(), "reordered.ndjson", &reordered);
+    let summary = import_file(&test.directory, &source, &path).await;
+    assert_eq!(summary.counts.unchanged, 50, "{summary}");
+    assert_eq!(rows(&test.directory, "change_log").await, changes);
+    for (document, line) in documents.iter().zip(&reordered) {
+        let kept: Option<String> =
+            db::query_scalar("SELECT line_hash FROM import_records WHERE kind = 'service' AND source_record_id = ?")
+                .bind(document["id"].as_str().expect("id"))
+                .fetch_one(test.directory.store().pool())
+                .await
+                .expect("link");
+        let expected: String = indexer::store::bulk::line_hash(line)
+            .iter()
+            .map(|byte| format!("{byte:02x}"))
+            .collect();
+        assert_eq!(kept.as_deref(), Some(expected.as_str()), "the new line is kept");
+    }
 }
