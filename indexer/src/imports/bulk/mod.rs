@@ -42,7 +42,7 @@ use super::record::*;
 use super::run::{ImportRun, ImportSummary};
 use crate::error::{Error, Result};
 use crate::imports::oruk::mapping::item_from_json;
-use crate::store::bulk::{self as bulk_store, hash_bytes, line_hash};
+use crate::store::bulk::{self as bulk_store, hash_bytes};
 use crate::store::imports::record_links;
 use crate::Directory;
 use plan::{Context, Known, Staged};
@@ -319,14 +319,17 @@ impl Directory {
                     record_id,
                     position,
                     text,
+                    line,
                 } => match known.services.get(&record_id) {
-                    Some(link) if !link.detached && !link.archived_by_source => {
+                    // Still the line the link holds (an earlier chunk may have written the
+                    // record from another line of the file since the run began).
+                    Some(link) if !link.detached && !link.archived_by_source && link.line == Some(line) => {
                         report.push(unchanged_record(record_id.clone(), Some(position), link.entity_id));
                         unchanged.records.push(record_id);
                         continue;
                     }
-                    // The run archived or detached it since it started: read as any other line.
-                    _ => match Prepared::parsed(item_from_json(&text, Some(position)), Some(line_hash(&text))) {
+                    // The run archived, detached or rewrote it since it began: read as any other.
+                    _ => match Prepared::parsed(item_from_json(&text, Some(position)), Some(line)) {
                         Prepared::Parsed { item, hashes, line } => (item, hashes, line),
                         Prepared::Same { .. } => continue,
                     },

@@ -64,6 +64,7 @@ pub(crate) fn read_ndjson(
                             record_id: record_id.clone(),
                             position,
                             text,
+                            line,
                         },
                         None => Prepared::parsed(item_from_json(&text, Some(position)), Some(line)),
                     }
@@ -134,6 +135,7 @@ pub(crate) enum Prepared {
         record_id: String,
         position: u64,
         text: String,
+        line: [u8; 16],
     },
 }
 

@@ -267,3 +267,33 @@ async fn a_line_read_before_is_skipped_only_while_its_record_is_what_that_line_m
         assert_eq!(kept.as_deref(), Some(expected.as_str()), "the new line is kept");
     }
 }
+
+#[tokio::test]
+async fn a_record_listed_twice_in_a_file_ends_as_its_last_line_says() {
+    let test = seeded().await;
+    let folder = tempfile::tempdir().expect("temp dir");
+    // More than a chunk (5,000 records), so the record's two lines are read in different chunks.
+    let documents = copies(5_010);
+    let first = lines(&documents);
+    let path = write_ndjson(folder.path(), "list.ndjson", &first);
+    let source = source(&test.directory, "council", SourceKind::OrukNdjson).await;
+    assert_eq!(import_file(&test.directory, &source, &path).await.counts.created, 5_010);
+    let id = documents[0]["id"].as_str().expect("id");
+    let original = description(&test.directory, id).await;
+
+    // The record first with a new description, and again at the end as it was: the line read
+    // before, which the first line's write has since made stale.
+    let mut changed = documents[0].clone();
+    changed["description"] = Value::from("Briefly changed at the top of the file.");
+    let mut again = first.clone();
+    again[0] = changed.to_string();
+    again.push(first[0].clone());
+    let path = write_ndjson(folder.path(), "twice.ndjson", &again);
+    let summary = import_file(&test.directory, &source, &path).await;
+    assert_eq!(
+        (summary.counts.updated, summary.counts.unchanged),
+        (2, 5_009),
+        "{summary}"
+    );
+    assert_eq!(description(&test.directory, id).await, original, "the last line wins");
+}
