@@ -70,6 +70,18 @@ impl Error {
         }
     }
 
+    /// Whether the write was undone because it collided with another at the same moment:
+    /// PostgreSQL ended it to break a deadlock (40P01) or could not serialise it (40001).
+    /// Nothing was written; the same request sent again normally succeeds.
+    pub fn is_collision(&self) -> bool {
+        match self {
+            Error::Database(sqlx::Error::Database(error)) => {
+                error.code().is_some_and(|code| matches!(&*code, "40P01" | "40001"))
+            }
+            _ => false,
+        }
+    }
+
     pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
         Error::InvalidInput {
             field: field.into(),

@@ -3,7 +3,9 @@
 //! Codes: `BAD_USER_INPUT` (with `extensions.field`, the argument at fault), `NOT_FOUND` (with
 //! `extensions.field` when an argument named the missing thing), `FORBIDDEN` (the caller may not
 //! do this; nothing changed), `UNAUTHENTICATED` (an unknown or revoked token), `CONFLICT` (an
-//! update based on an old `version`; `extensions.currentVersion` says the stored one),
+//! update based on an old `version`; `extensions.currentVersion` says the stored one; or, with
+//! `extensions.retry` true and no version, a write the database undid because it collided with
+//! another at the same moment),
 //! `RATE_LIMITED` (too many requests; `extensions.retryAfterSeconds`), `BAD_REQUEST` (the HTTP
 //! body is not a GraphQL request), `UNAVAILABLE` (the database cannot be reached: a shared
 //! PostgreSQL is down or restarting; retry shortly, searches keep working), `INTERNAL` (details
@@ -48,6 +50,15 @@ pub fn engine_error(error: Error, field: Option<&str>) -> GqlError {
             .extend_with(|_, extensions| {
                 extensions.set("currentVersion", current);
             }),
+        collision if collision.is_collision() => {
+            tracing::warn!(error = ?collision, "a write collided with another and was undone");
+            coded(
+                "this write collided with another at the same moment and was undone; nothing was changed; send it again",
+                CONFLICT,
+                None,
+            )
+            .extend_with(|_, extensions| extensions.set("retry", true))
+        }
         other if other.is_database_unreachable() => {
             tracing::warn!(error = ?other, "the database cannot be reached");
             coded(

@@ -189,9 +189,15 @@ async fn documents_for(
     }
     let organizations: Vec<Uuid> = organizations.into_iter().collect();
     if !organizations.is_empty() {
-        // Their other services, read only to make the organisations' documents.
+        // Their other services, read only to make the organisations' documents (those of the
+        // changed organisations are all reindexed already).
+        let others: Vec<Uuid> = organizations
+            .iter()
+            .filter(|id| !organization_ids.contains(id))
+            .copied()
+            .collect();
         let siblings: Vec<Uuid> = store
-            .service_ids_of_organizations(&organizations)
+            .service_ids_of_organizations(&others)
             .await?
             .into_iter()
             .filter(|id| !reindexed.contains(id))

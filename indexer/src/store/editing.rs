@@ -23,16 +23,13 @@ pub(crate) fn table(kind: ResourceKind) -> &'static str {
     }
 }
 
-/// The organisation that owns a listing of this kind (`?` is the listing's id).
-fn owner_sql(kind: ResourceKind) -> &'static str {
-    match kind {
-        ResourceKind::Organization => "SELECT id FROM organizations WHERE id = ?",
-        ResourceKind::Service => "SELECT organization_id FROM services WHERE id = ?",
-        ResourceKind::Location => "SELECT organization_id FROM locations WHERE id = ?",
-        ResourceKind::Schedule => {
-            "SELECT s.organization_id FROM schedules sc JOIN services s ON s.id = sc.service_id WHERE sc.id = ?"
-        }
-        ResourceKind::Fund => "SELECT funder_organization_id FROM funds WHERE id = ?",
+/// The organisation that owns a listing of this kind (`?` is the listing's id): the owner
+/// column of its own row ([`owner_column`]), or, for a schedule, its service's.
+fn owner_sql(kind: ResourceKind) -> String {
+    match owner_column(kind) {
+        Some(column) => format!("SELECT {column} FROM {} WHERE id = ?", table(kind)),
+        None => "SELECT s.organization_id FROM schedules sc JOIN services s ON s.id = sc.service_id WHERE sc.id = ?"
+            .to_string(),
     }
 }
 
@@ -109,7 +106,7 @@ pub(crate) fn child_lists_sql(lists: &[ChildList]) -> String {
 
 /// The organisation owning listing `id` of `kind` (`None`: nobody), or `NOT_FOUND`.
 pub(crate) async fn owner_of<'e>(executor: impl Executor<'e>, kind: ResourceKind, id: Uuid) -> Result<Option<Uuid>> {
-    let owner: Option<Option<String>> = db::query_scalar(owner_sql(kind))
+    let owner: Option<Option<String>> = db::query_scalar(&owner_sql(kind))
         .bind(id.to_string())
         .fetch_optional(executor)
         .await?;

@@ -340,6 +340,9 @@ impl Store {
 
     /// Ids of the services of these organisations, public or not.
     pub async fn service_ids_of_organizations(&self, organization_ids: &[Uuid]) -> Result<Vec<Uuid>> {
+        if organization_ids.is_empty() {
+            return Ok(Vec::new());
+        }
         let rows: Vec<String> = db::query_scalar(
             "SELECT id FROM services WHERE organization_id IN (SELECT value FROM json_each(?1)) ORDER BY id",
         )

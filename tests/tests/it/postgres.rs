@@ -631,3 +631,53 @@ async fn a_write_notice_wakes_another_replica_without_waiting_for_its_poll() {
     a.directory.close().await;
     b.directory.close().await;
 }
+
+/// A write PostgreSQL undoes to break a deadlock (two transactions each waiting on the row the
+/// other locked) is told as `CONFLICT` with `extensions.retry`, not as an internal error, and
+/// left nothing behind: the deadlock here is a real one, between two connections.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_write_undone_by_a_deadlock_is_a_conflict_to_retry() {
+    use sqlx::Connection;
+    let Some(admin) = admin_url() else { return };
+    let database = TestDatabase::empty(&admin);
+    let mut first = sqlx::PgConnection::connect(&database.url()).await.expect("first");
+    let mut second = sqlx::PgConnection::connect(&database.url()).await.expect("second");
+    sqlx::raw_sql("CREATE TABLE probe (id int PRIMARY KEY, value int); INSERT INTO probe VALUES (1, 0), (2, 0)")
+        .execute(&mut first)
+        .await
+        .expect("table");
+    let update = |id: i32| sqlx::query("UPDATE probe SET value = value + 1 WHERE id = $1").bind(id);
+    sqlx::raw_sql("BEGIN").execute(&mut first).await.expect("begin");
+    sqlx::raw_sql("BEGIN").execute(&mut second).await.expect("begin");
+    update(1).execute(&mut first).await.expect("first locks 1");
+    update(2).execute(&mut second).await.expect("second locks 2");
+    // Each now waits on the other's row; PostgreSQL ends one of them after deadlock_timeout.
+    let (a, b) = tokio::join!(update(2).execute(&mut first), update(1).execute(&mut second));
+    let error = match (a, b) {
+        (Err(error), Ok(_)) | (Ok(_), Err(error)) => indexer::Error::Database(error),
+        other => panic!("expected exactly one side of the deadlock to fail: {other:?}"),
+    };
+    assert!(error.is_collision(), "{error:?}");
+    assert!(!error.is_database_unreachable(), "{error:?}");
+    let mapped = api::graphql::error::engine_error(error, None);
+    let extensions = serde_json::to_value(&mapped.extensions).expect("extensions");
+    assert_eq!(extensions["code"], "CONFLICT", "{extensions}");
+    assert_eq!(extensions["retry"], true, "{extensions}");
+    assert!(extensions.get("currentVersion").is_none(), "{extensions}");
+    // The undone transaction left nothing (its COMMIT rolls back); the other commits both of
+    // its updates, one to each row.
+    for connection in [&mut first, &mut second] {
+        sqlx::raw_sql("COMMIT").execute(&mut *connection).await.expect("commit");
+    }
+    let values: Vec<(i32, i32)> = sqlx::query_as("SELECT id, value FROM probe ORDER BY id")
+        .fetch_all(&mut first)
+        .await
+        .expect("read");
+    assert_eq!(values, vec![(1, 1), (2, 1)]);
+    // An ordinary error is not a collision.
+    let missing = sqlx::query("SELECT * FROM no_such_table")
+        .execute(&mut first)
+        .await
+        .expect_err("missing");
+    assert!(!indexer::Error::Database(missing).is_collision());
+}

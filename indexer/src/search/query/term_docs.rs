@@ -65,10 +65,12 @@ impl TermSource {
         match self {
             TermSource::Kept(kept) => Ok(kept),
             TermSource::Postings(info) => {
-                let mut own = vec![0u64; word_count(reader)];
-                let all = 0..own.len();
-                read_postings(reader, term, &info, &mut own, all)?;
-                Ok(own.into())
+                // Made in place (a vector turned into shared bits would be copied).
+                let mut own: Words = std::iter::repeat_n(0u64, word_count(reader)).collect();
+                let words = Arc::get_mut(&mut own).expect("bits of its own");
+                let all = 0..words.len();
+                read_postings(reader, term, &info, words, all)?;
+                Ok(own)
             }
         }
     }
