@@ -297,3 +297,66 @@ async fn a_record_listed_twice_in_a_file_ends_as_its_last_line_says() {
     );
     assert_eq!(description(&test.directory, id).await, original, "the last line wins");
 }
+
+/// A record listed twice in one chunk (a spreadsheet's row pasted twice, an export re-run into
+/// the same file): one listing, as the later line says, whether the record is new to the
+/// directory or already there, and each line counted.
+#[tokio::test]
+async fn a_record_listed_twice_in_one_chunk_is_one_listing_as_its_later_line_says() {
+    let test = seeded().await;
+    let folder = tempfile::tempdir().expect("temp dir");
+    let documents = copies(20);
+    let id = documents[2]["id"].as_str().expect("id");
+    let with_description = |text: &str| {
+        let mut document = documents[2].clone();
+        document["description"] = Value::from(text);
+        document.to_string()
+    };
+    // New to the directory: listed with one description, and again further down with another.
+    let mut first = lines(&documents);
+    first.insert(10, with_description("Listed again further down the file."));
+    let path = write_ndjson(folder.path(), "list.ndjson", &first);
+    let source = source(&test.directory, "council", SourceKind::OrukNdjson).await;
+    let summary = import_file(&test.directory, &source, &path).await;
+    let counts = &summary.counts;
+    assert_eq!(
+        (counts.created, counts.updated, counts.rejected),
+        (20, 1, 0),
+        "{summary}"
+    );
+    let services: i64 =
+        db::query_scalar("SELECT COUNT(*) FROM import_records WHERE kind = 'service' AND source_record_id = ?")
+            .bind(id)
+            .fetch_one(test.directory.store().pool())
+            .await
+            .expect("links");
+    assert_eq!(services, 1, "{summary}");
+    assert_eq!(
+        description(&test.directory, id).await,
+        "Listed again further down the file.",
+        "{summary}"
+    );
+    let linked: i64 = db::query_scalar("SELECT COUNT(*) FROM import_records WHERE kind = 'service'")
+        .fetch_one(test.directory.store().pool())
+        .await
+        .expect("links");
+    assert_eq!(linked, 20, "{summary}");
+
+    // Already there: changed twice in the same file, the later change wins.
+    let mut second = lines(&documents);
+    second[2] = with_description("First change in the file.");
+    second.push(with_description("Second change, at the end of the file."));
+    let path = write_ndjson(folder.path(), "twice.ndjson", &second);
+    let summary = import_file(&test.directory, &source, &path).await;
+    let counts = &summary.counts;
+    assert_eq!(
+        (counts.updated, counts.unchanged, counts.rejected),
+        (2, 19, 0),
+        "{summary}"
+    );
+    assert_eq!(
+        description(&test.directory, id).await,
+        "Second change, at the end of the file.",
+        "{summary}"
+    );
+}
