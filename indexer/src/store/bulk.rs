@@ -246,35 +246,7 @@ pub(super) async fn write_services(
     tail: &str,
 ) -> Result<()> {
     write_many(conn, "services", &service_columns(), services, tail, |query, s| {
-        query
-            .bind(s.id.to_string())
-            .bind(s.organization_id.to_string())
-            .bind(&s.name)
-            .bind(&s.description)
-            .bind(&s.url)
-            .bind(&s.email)
-            .bind(&s.phone)
-            .bind(s.status.as_str())
-            .bind(s.minimum_age)
-            .bind(s.maximum_age)
-            .bind(&s.eligibility_description)
-            .bind(json(&s.delivery_modes))
-            .bind(s.free)
-            .bind(json(&s.cost_options))
-            .bind(json(&s.languages))
-            .bind(json(&s.contacts))
-            .bind(&s.how_to_join)
-            .bind(json(&s.activity_concepts))
-            .bind(s.is_example)
-            .bind(&s.attribution)
-            .bind(s.created_at)
-            .bind(s.updated_at)
-            .bind(s.last_reviewed_at)
-            .bind(s.version)
-            .bind(s.state.publication.as_str())
-            .bind(&s.state.rejection_reason)
-            .bind(s.state.archived_at)
-            .bind(seq_of(&s.id))
+        super::write::bind_service_row(query, s).bind(seq_of(&s.id))
     })
     .await
 }

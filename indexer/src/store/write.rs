@@ -156,9 +156,10 @@ pub async fn save_service(conn: &mut Conn<'_>, service: &Service) -> Result<()> 
     replace_service_needs(conn, service).await
 }
 
-/// Writes a service's own row (not its needs: see [`replace_service_needs`]).
-pub async fn save_service_row(conn: &mut Conn<'_>, service: &Service) -> Result<()> {
-    db::query(&upsert_sql("services", SERVICE_COLUMNS))
+/// Binds a service's own row, in the order of [`SERVICE_COLUMNS`] (the row written one at a
+/// time here, and many at a time by the bulk paths).
+pub(crate) fn bind_service_row<'q>(query: db::Query<'q>, service: &'q Service) -> db::Query<'q> {
+    query
         .bind(service.id.to_string())
         .bind(service.organization_id.to_string())
         .bind(&service.name)
@@ -186,6 +187,11 @@ pub async fn save_service_row(conn: &mut Conn<'_>, service: &Service) -> Result<
         .bind(service.state.publication.as_str())
         .bind(&service.state.rejection_reason)
         .bind(service.state.archived_at)
+}
+
+/// Writes a service's own row (not its needs: see [`replace_service_needs`]).
+pub async fn save_service_row(conn: &mut Conn<'_>, service: &Service) -> Result<()> {
+    bind_service_row(db::query(&upsert_sql("services", SERVICE_COLUMNS)), service)
         .execute(&mut *conn)
         .await?;
     Ok(())
