@@ -412,6 +412,10 @@ pub struct BatchReport {
     pub counts: ImportCounts,
     /// Whether this was a dry run (nothing written).
     pub dry_run: bool,
+    /// New listings of this batch written one at a time, each in a savepoint of its own, because
+    /// the batch's bulk write failed in the database (0 when it was written whole): a run with
+    /// many is slower, not wrong.
+    pub one_by_one: u64,
 }
 
 impl BatchReport {

@@ -105,17 +105,30 @@ pub(super) async fn write_many<'r, T>(
 ) -> Result<()> {
     let per_statement = (VARIABLES_PER_STATEMENT / columns.len()).clamp(1, ROWS_PER_STATEMENT);
     let row_sql = format!("({})", vec!["?"; columns.len()].join(", "));
-    for chunk in rows.chunks(per_statement) {
-        let sql = format!(
+    let sql_for = |rows: usize| {
+        format!(
             "INSERT INTO {table} ({}) VALUES {} {tail}",
             columns.join(", "),
-            vec![row_sql.as_str(); chunk.len()].join(", ")
-        );
-        let mut query = db::query(&sql);
-        for row in chunk {
-            query = bind(query, row);
-        }
-        query.execute(&mut *conn).await?;
+            vec![row_sql.as_str(); rows].join(", ")
+        )
+    };
+    // Every statement but the last has `per_statement` rows.
+    let (full_sql, last_sql) = (sql_for(per_statement), sql_for(rows.len() % per_statement));
+    let build = |chunk: &'r [T]| {
+        let sql = if chunk.len() == per_statement {
+            &full_sql
+        } else {
+            &last_sql
+        };
+        chunk.iter().fold(db::query(sql), &bind)
+    };
+    let mut chunks = rows.chunks(per_statement);
+    let mut next = chunks.next().map(build);
+    // The next statement's values are bound while SQLite runs this one (on its own thread).
+    while let Some(query) = next.take() {
+        let (done, built) = tokio::join!(query.execute(&mut *conn), async { chunks.next().map(build) });
+        done?;
+        next = built;
     }
     Ok(())
 }

@@ -7,7 +7,8 @@
 //!   record is recognised without touching the database, and new ones are matched in memory;
 //! - new listings are validated and planned in memory ([`plan`]) and written a chunk at a time
 //!   in one transaction of multi-row inserts ([`crate::store::bulk`]), with their audit
-//!   entries, links and change-log rows (so `feed_seq`, the feeds and change sync follow);
+//!   entries, links and change-log rows (so `feed_seq`, the feeds and change sync follow); the
+//!   rows planned so far are written while the rest of the chunk is planned ([`insert`]);
 //! - what is not new (a changed listing, a removal, a new listing whose organisation or venue
 //!   the source changed) goes through the per-record path, after the chunk's new listings;
 //!   and when a chunk's transaction fails, its records go through it one savepoint each, so
@@ -21,6 +22,7 @@
 //!   in a few big commits.
 
 mod created_audit;
+mod insert;
 mod plan;
 pub(crate) mod read;
 mod update;
@@ -36,16 +38,16 @@ use std::time::Instant;
 use chrono::Utc;
 use tracing::{info, warn};
 
-use super::apply::{apply_batch, rejected_record, LOCATION, ORGANIZATION, SERVICE};
+use super::apply::{apply_batch, LOCATION, ORGANIZATION, SERVICE};
 use super::oruk::{files, FileImportOptions, ImportProgress};
 use super::record::*;
 use super::run::{ImportRun, ImportSummary};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::imports::oruk::mapping::item_from_json;
 use crate::store::bulk::{self as bulk_store, hash_bytes};
 use crate::store::imports::record_links;
 use crate::Directory;
-use plan::{Context, Known, Staged};
+use plan::Known;
 
 /// A file at least this big, imported into a directory holding fewer than
 /// [`DEFER_INDEXES_BELOW`] services, has its tables' secondary indexes dropped for the load and
@@ -67,6 +69,9 @@ const CATCH_UP_BATCH: i64 = 1_000;
 
 /// Records a chunk: parsed together, written in one transaction.
 pub const CHUNK_RECORDS: usize = 5_000;
+
+/// New listings of a chunk handed to SQLite together while the next ones are planned.
+pub(super) const LISTINGS_PER_WRITE: usize = 500;
 
 /// Unchanged records whose "last read" one statement (and transaction) marks at the end of a
 /// run (see [`Directory::touch_unchanged`]).
@@ -417,79 +422,6 @@ impl Directory {
         Ok(report)
     }
 
-    /// Plans a chunk's new listings and inserts them in one transaction ([`plan`]); should it
-    /// fail, they go through the per-record path one by one instead (`slow`).
-    #[allow(clippy::too_many_arguments)]
-    async fn insert_new(
-        &self,
-        conn: &mut Conn<'_>,
-        source: &SourceRef,
-        known: &mut Known,
-        new: Vec<ParsedListing>,
-        report: &mut BatchReport,
-        slow: &mut Vec<ImportItem>,
-        slow_lines: &mut HashMap<String, [u8; 16]>,
-    ) -> Result<()> {
-        let now = Utc::now();
-        let mut tx = conn.begin().await?;
-        crate::store::set_meta(&mut tx, "last_write_at", &now.to_rfc3339()).await?;
-        let context = Context {
-            source,
-            places: self.places(),
-            postcodes: self.postcode_table(),
-            taken: if source.keep_ids {
-                taken_ids(&mut tx, &new).await?
-            } else {
-                HashSet::new()
-            },
-            now,
-        };
-        let mut staged = Staged {
-            rows: bulk_store::BulkRows {
-                audit_by: source.actor(),
-                ..Default::default()
-            },
-            ..Default::default()
-        };
-        let mut planned_listings: Vec<(Box<ImportedListing>, Option<[u8; 16]>)> = Vec::with_capacity(new.len());
-        for (listing, hashes, line) in new {
-            match context.plan(known, &staged, &listing, &hashes) {
-                Ok(Some(planned)) => {
-                    let record = staged.add(source, &listing, planned, line);
-                    staged.reports.push(record);
-                    planned_listings.push((listing, line));
-                }
-                Ok(None) => {
-                    slow_lines.extend(line.map(|line| (listing.source_record_id.clone(), line)));
-                    slow.push(ImportItem::Listing(listing));
-                }
-                Err(Error::InvalidInput { field, message }) => {
-                    report.push(rejected_record(&listing, &message, Some(field)))
-                }
-                Err(other) => return Err(other),
-            }
-        }
-        match bulk_store::insert_rows(&mut tx, &staged.rows).await {
-            Ok(()) => {
-                tx.commit().await?;
-                for record in std::mem::take(&mut staged.reports) {
-                    report.push(record);
-                }
-                known.merge(staged);
-            }
-            Err(error) => {
-                // One record the checks let through broke the chunk: each goes alone instead.
-                warn!(%error, records = planned_listings.len(), "bulk chunk failed; applying its records one by one");
-                tx.rollback().await?;
-                for (listing, line) in planned_listings {
-                    slow_lines.extend(line.map(|line| (listing.source_record_id.clone(), line)));
-                    slow.push(ImportItem::Listing(listing));
-                }
-            }
-        }
-        Ok(())
-    }
-
     /// Reads again the links the per-record path may have written, so the run's memory of
     /// them stays true.
     async fn refresh_known(&self, source: &SourceRef, known: &mut Known, ids: &[Vec<String>; 3]) -> Result<()> {
@@ -576,23 +508,4 @@ fn slow_record_ids(items: &[ImportItem]) -> [Vec<String>; 3] {
         }
     }
     ids
-}
-
-/// The new listings' preferred ids that already name a row, by table, read set-wise.
-async fn taken_ids(conn: &mut Conn<'_>, new: &[ParsedListing]) -> Result<HashSet<uuid::Uuid>> {
-    let mut preferred: [Vec<uuid::Uuid>; 4] = Default::default();
-    for (listing, _, _) in new {
-        preferred[0].extend(listing.preferred_id);
-        preferred[1].extend(listing.organization.preferred_id);
-        preferred[2].extend(listing.venues.iter().filter_map(|venue| venue.preferred_id));
-        preferred[3].extend(listing.schedules.iter().filter_map(|schedule| schedule.preferred_id));
-    }
-    let mut taken = HashSet::new();
-    for (table, ids) in ["services", "organizations", "locations", "schedules"]
-        .into_iter()
-        .zip(&preferred)
-    {
-        taken.extend(bulk_store::taken_ids(conn, table, ids).await?);
-    }
-    Ok(taken)
 }

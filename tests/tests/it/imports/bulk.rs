@@ -22,6 +22,27 @@ fn lines(documents: &[Value]) -> Vec<String> {
     documents.iter().map(Value::to_string).collect()
 }
 
+/// Imports `path` as [`import_file`] does; also gives how many new listings went one at a time
+/// because their chunk's bulk write failed.
+async fn import_counting_one_by_one(
+    directory: &indexer::Directory,
+    source: &indexer::imports::SourceRef,
+    path: &std::path::Path,
+) -> (indexer::imports::run::ImportSummary, u64) {
+    let mut one_by_one = 0;
+    let summary = directory
+        .import_oruk_file(
+            source,
+            path,
+            Default::default(),
+            |_| {},
+            |report| one_by_one += report.one_by_one,
+        )
+        .await
+        .expect("import runs");
+    (summary, one_by_one)
+}
+
 async fn max_version(directory: &indexer::Directory) -> i64 {
     db::query_scalar("SELECT CAST(COALESCE(SUM(version), 0) AS BIGINT) FROM services")
         .fetch_one(directory.store().pool())
@@ -48,12 +69,13 @@ async fn bad_records_in_a_big_file_are_reported_and_everything_else_lands() {
     let path = write_ndjson(folder.path(), "big.ndjson", &lines);
     let source = source(&test.directory, "big", SourceKind::OrukNdjson).await;
     let services = rows(&test.directory, "services").await;
-    let summary = import_file(&test.directory, &source, &path).await;
+    let (summary, one_by_one) = import_counting_one_by_one(&test.directory, &source, &path).await;
     assert_eq!(
         (summary.counts.created, summary.counts.rejected),
         (1_199, 2),
         "{summary}"
     );
+    assert_eq!(one_by_one, 1_199, "the chunk's planned listings went one at a time");
     assert_eq!(rows(&test.directory, "services").await, services + 1_199);
     assert!(
         summary.errors.iter().any(|error| error.contains("name")),
@@ -188,4 +210,76 @@ async fn imported_services_are_in_the_change_log_feeds_and_search() {
         hits["search"]["totalCount"].as_i64().unwrap_or(0) >= 1,
         "{name} is found: {hits}"
     );
+}
+
+/// The organisation record ids the documents name or, with `venues`, their venues' record ids.
+fn record_ids(documents: &[Value], venues: bool) -> HashSet<String> {
+    documents
+        .iter()
+        .flat_map(|document| match venues {
+            false => vec![document["organization"]["id"].clone()],
+            true => document["service_at_locations"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|at| at["location"]["id"].clone())
+                .collect(),
+        })
+        .filter_map(|id| id.as_str().map(str::to_string))
+        .collect()
+}
+
+/// A chunk's new listings are written a few hundred at a time while the next ones are planned,
+/// all in the chunk's one transaction. Listings late in the chunk name organisations and venues
+/// that listings early in it brought (a copy of the seed's export spans the 500th), and the
+/// chunk still lands whole by the bulk path, each organisation and venue record once.
+#[tokio::test]
+async fn a_chunk_written_while_it_is_planned_lands_whole_naming_each_record_once() {
+    let test = seeded().await;
+    let folder = tempfile::tempdir().expect("temp dir");
+    let documents = documents(1_100);
+    for venues in [false, true] {
+        let (early, late) = (
+            record_ids(&documents[..500], venues),
+            record_ids(&documents[500..], venues),
+        );
+        assert!(
+            early.intersection(&late).next().is_some(),
+            "records named on both sides"
+        );
+    }
+    let path = write_ndjson(folder.path(), "whole.ndjson", &lines(&documents));
+    let source = source(&test.directory, "whole", SourceKind::OrukNdjson).await;
+    let (summary, one_by_one) = import_counting_one_by_one(&test.directory, &source, &path).await;
+    assert_eq!(
+        (summary.counts.created, summary.counts.rejected),
+        (1_100, 0),
+        "{summary}"
+    );
+    assert_eq!(one_by_one, 0, "written by the bulk path");
+    let links = |kind: &'static str| {
+        db::query_scalar::<i64>("SELECT COUNT(*) FROM import_records WHERE source_id = ? AND kind = ?")
+            .bind(source.id.to_string())
+            .bind(kind)
+            .fetch_one(test.directory.store().pool())
+    };
+    assert_eq!(links("service").await.expect("count"), 1_100);
+    for (kind, venues) in [("organization", false), ("location", true)] {
+        let named = record_ids(&documents, venues).len() as i64;
+        assert_eq!(links(kind).await.expect("count"), named, "one link per {kind} record");
+    }
+    // Every imported service is at the venues its document names.
+    let unplaced: i64 = db::query_scalar(
+        "SELECT COUNT(*) FROM import_records r WHERE r.source_id = ? AND r.kind = 'service'
+         AND NOT EXISTS (SELECT 1 FROM service_at_location sal WHERE sal.service_id = r.entity_id)",
+    )
+    .bind(source.id.to_string())
+    .fetch_one(test.directory.store().pool())
+    .await
+    .expect("count");
+    let without_venues = documents
+        .iter()
+        .filter(|document| document["service_at_locations"].as_array().is_none_or(Vec::is_empty))
+        .count() as i64;
+    assert_eq!(unplaced, without_venues);
 }
