@@ -18,7 +18,7 @@ use crate::store::db::Conn;
 use crate::Directory;
 
 impl Directory {
-    /// Plans a chunk's new listings and inserts them in one transaction ([`plan`]); should it
+    /// Plans a chunk's new listings and inserts them in one transaction ([`super::plan`]); should it
     /// fail, they go through the per-record path one by one instead (`slow`).
     #[allow(clippy::too_many_arguments)]
     pub(super) async fn insert_new(
@@ -58,7 +58,6 @@ impl Directory {
         // transaction (rows planned later may name an organisation or venue planned earlier,
         // which is written first).
         let (rows_planned, mut rows_to_write) = tokio::sync::mpsc::unbounded_channel::<bulk_store::BulkRows>();
-        let audit_by = staged.rows.audit_by.clone();
         let written = async {
             while let Some(rows) = rows_to_write.recv().await {
                 bulk_store::insert_rows(&mut tx, &rows).await?;
@@ -72,7 +71,7 @@ impl Directory {
                     return;
                 }
                 let fresh = bulk_store::BulkRows {
-                    audit_by: audit_by.clone(),
+                    audit_by: staged.rows.audit_by.clone(),
                     ..Default::default()
                 };
                 // A writer that failed is gone; its chunk goes the per-record path below.
