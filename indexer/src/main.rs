@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use indexer::search::sync::RebuildProgress;
 
 mod cli_accounts;
 mod cli_areas;
@@ -156,12 +157,17 @@ async fn reindex(directory: &indexer::Directory) -> anyhow::Result<()> {
     let expected = store.count("services").await? + store.count("organizations").await? + store.count("funds").await?;
     let bar = indicatif::ProgressBar::new(expected.max(0) as u64);
     bar.set_style(
-        indicatif::ProgressStyle::with_template("{spinner} indexing [{bar:40}] {pos}/{len} listings ({elapsed})")
+        indicatif::ProgressStyle::with_template("{spinner} {msg} [{bar:40}] {pos}/{len} listings ({elapsed})")
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
     let started = std::time::Instant::now();
-    let added = indexer::search::sync::rebuild(store, &directory.places(), directory.search_index(), |n| {
-        bar.set_position(n)
+    let added = indexer::search::sync::rebuild(store, &directory.places(), directory.search_index(), |step| {
+        let (message, done) = match step {
+            RebuildProgress::Read(n) => ("reading", n),
+            RebuildProgress::Added(n) => ("indexing", n),
+        };
+        bar.set_message(message);
+        bar.set_position(done);
     })
     .await?;
     bar.finish_and_clear();

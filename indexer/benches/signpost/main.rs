@@ -113,11 +113,16 @@ async fn build(directory: &Directory, services: u64) -> Result<()> {
     );
 
     let rebuilt = Instant::now();
-    let documents = sync::rebuild(directory.store(), &places, directory.search_index(), |added| {
-        if added % 100_000 == 0 {
-            eprint!("\r  indexed {added} documents");
-        }
-    })
+    let documents = sync::rebuild(
+        directory.store(),
+        &places,
+        directory.search_index(),
+        |step| match step {
+            sync::RebuildProgress::Read(read) if read % 100_000 == 0 => eprint!("\r  read {read} services"),
+            sync::RebuildProgress::Added(added) => eprint!("\r  indexed {added} documents"),
+            sync::RebuildProgress::Read(_) => {}
+        },
+    )
     .await?;
     eprintln!();
     let (peak, resident) = memory_mb();

@@ -162,9 +162,23 @@ pub const TAXONOMY: &[Need] = &[
     },
 ];
 
-/// A code that names an entry of [`TAXONOMY`].
+/// A code that names an entry of [`TAXONOMY`]; written as the code, and read back through
+/// [`NeedCode::parse`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct NeedCode(&'static str);
+
+impl Serialize for NeedCode {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.0)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for NeedCode {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<NeedCode, D::Error> {
+        let raw = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
+        NeedCode::parse(&raw).map_err(serde::de::Error::custom)
+    }
+}
 
 impl NeedCode {
     pub fn parse(raw: &str) -> Result<Self, ParseError> {

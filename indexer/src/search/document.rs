@@ -5,6 +5,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::hash::{Hash, Hasher};
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc, Weekday};
+use serde::{Deserialize, Serialize};
 use tantivy::TantivyDocument;
 use uuid::Uuid;
 
@@ -16,7 +17,7 @@ use crate::places::PlaceIndex;
 use crate::store::feed::ServiceFeed;
 
 /// The kinds of listing search returns.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum AssetKind {
     Service,
     Organization,
@@ -55,15 +56,16 @@ impl AssetKind {
 }
 
 /// A session time: weekday (0 Monday .. 6 Sunday) and local start/end in minutes after midnight.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct SessionSlot {
     pub day: u8,
     pub start: u16,
     pub end: u16,
 }
 
-/// Everything search needs about one listing.
-#[derive(Debug, Clone, Default)]
+/// Everything search needs about one listing. Serialisable so that a rebuild can set documents
+/// aside on disk until their turn in the index's order ([`super::spill`]).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AssetDocument {
     pub kind: Option<AssetKind>,
     pub id: Uuid,
@@ -72,6 +74,7 @@ pub struct AssetDocument {
     pub organization: String,
     pub needs: Vec<NeedCode>,
     pub activities: Vec<String>,
+    #[serde(with = "super::spill::exact_points")]
     pub venues: Vec<GeoPoint>,
     /// GSS codes of places containing a venue.
     pub venue_places: BTreeSet<PlaceCode>,

@@ -70,6 +70,7 @@ pub mod plan;
 pub(crate) mod query;
 pub mod request;
 mod run;
+pub mod spill;
 pub mod stemming;
 mod suggest;
 pub mod sync;
@@ -93,6 +94,7 @@ pub use explain::TextField;
 pub use request::{Near, SearchOptions, SearchRequest, SortOrder, Within};
 pub use suggest::Suggestion;
 
+use crate::domain::GeoPoint;
 use crate::error::{Error, Result};
 use fields::{Fields, PLAIN};
 
@@ -133,6 +135,9 @@ pub struct SearchIndex {
     writable: std::sync::atomic::AtomicBool,
     /// A [`Replacement`] is under way.
     replacing: std::sync::atomic::AtomicBool,
+    /// Where a rebuild sets documents aside: the directory holding the index's own, or the
+    /// system's temporary directory for an index in memory.
+    scratch: Option<std::path::PathBuf>,
 }
 
 /// Every document being replaced, batch by batch (see [`SearchIndex::begin_replacement`]).
@@ -238,7 +243,8 @@ impl SearchIndex {
             .payload
             .and_then(|text| serde_json::from_str::<CommitPayload>(&text).ok())
             .filter(|payload| payload.version == INDEX_VERSION);
-        let search_index = SearchIndex::from_index(index, fields, writer_memory_bytes)?;
+        let mut search_index = SearchIndex::from_index(index, fields, writer_memory_bytes)?;
+        search_index.scratch = dir.parent().map(Path::to_path_buf);
         let seq = payload.map(|p| p.seq);
         search_index.applied_seq.store(seq.unwrap_or(0), Ordering::SeqCst);
         Ok((search_index, seq))
@@ -282,6 +288,7 @@ impl SearchIndex {
             vocabulary: vocabulary::Vocabulary::new(&words::text_fields(&fields)),
             writable: std::sync::atomic::AtomicBool::new(writable),
             replacing: std::sync::atomic::AtomicBool::new(false),
+            scratch: None,
         })
     }
 
@@ -400,6 +407,12 @@ impl SearchIndex {
         Ok(replacement)
     }
 
+    /// Where a rebuild sets documents aside (see [`spill`]); `None` for the system's temporary
+    /// directory.
+    pub fn scratch_dir(&self) -> Option<&Path> {
+        self.scratch.as_deref()
+    }
+
     /// Replaces the documents of `changed` listings and removes `removed` ones, then commits at
     /// change-log position `seq`.
     pub fn apply(&self, changed: &[AssetDocument], removed: &[Uuid], seq: i64) -> Result<()> {
@@ -447,6 +460,39 @@ impl SearchIndex {
             }
         }
         Ok(parts)
+    }
+
+    /// Every document's kind, place in the index's order ([`spill::order_key`]: the lowest
+    /// curve position of its venues, then its id), in the order of document ids: what a check
+    /// of that order reads.
+    pub fn document_order(&self) -> Result<Vec<(Option<AssetKind>, spill::OrderKey)>> {
+        let searcher = self.reader.searcher();
+        let mut order = Vec::new();
+        for segment in searcher.segment_readers() {
+            let fast = segment.fast_fields();
+            let column = |name: &str| fast.u64(name).map_err(index_error);
+            let (kind, high, low, venues) = (
+                column("kind_code")?,
+                column("id_high")?,
+                column("id_low")?,
+                column("venue")?,
+            );
+            for doc in segment.doc_ids_alive() {
+                let points: Vec<GeoPoint> = venues
+                    .values_for_doc(doc)
+                    .filter_map(|packed| {
+                        let (latitude, longitude) = document::unpack_venue(packed);
+                        GeoPoint::new(latitude, longitude).ok()
+                    })
+                    .collect();
+                let id = Uuid::from_u64_pair(high.first(doc).unwrap_or(0), low.first(doc).unwrap_or(0));
+                order.push((
+                    kind.first(doc).and_then(AssetKind::from_code),
+                    (cells::lowest_curve_position(&points), id),
+                ));
+            }
+        }
+        Ok(order)
     }
 
     fn add_documents(&self, writer: &mut IndexWriter, documents: &[AssetDocument]) -> Result<()> {

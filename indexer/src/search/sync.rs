@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use super::cells::lowest_curve_position;
 use super::document::{AssetDocument, DocumentBuilder, OrganizationServices};
+use super::spill::{order_key, OrderKey, Spill};
 use super::SearchIndex;
 use crate::error::Result;
 use crate::places::PlaceIndex;
@@ -21,55 +22,78 @@ const CATCH_UP_BATCH: i64 = 1_000;
 /// Services read per batch by a rebuild.
 const REBUILD_BATCH: usize = 2_000;
 
-/// Batches a rebuild reads at once, ahead of the one it indexes.
+/// Batches a rebuild reads at once, ahead of the one it turns into documents.
 const READS_AHEAD: usize = 2;
 
-/// Rebuilds the whole index from the database. `progress` gets the number of documents added.
+/// Service documents a rebuild sets aside per file, about what it holds in memory at once
+/// when it indexes them (some tens of megabytes).
+const SPILL_FILE_DOCUMENTS: usize = 25_000;
+
+/// How far a rebuild has come: services read (and set aside), then documents added.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RebuildProgress {
+    /// Services read from the database so far.
+    Read(u64),
+    /// Documents added to the new index so far (services, then organisations and funds).
+    Added(u64),
+}
+
+/// Rebuilds the whole index from the database. `progress` hears how far it has come.
 ///
-/// Services are read and indexed a batch at a time, in the order of their venues on the cells'
-/// Z-order curve (near listings get near document ids, so radius searches read fewer, longer
-/// stretches), and only what their organisations' documents need is kept: memory stays flat
-/// however many listings there are. Organisations and funds follow.
+/// Services are read a batch at a time in id order, the order of the tables' keys, so that
+/// each batch reads neighbouring pages: read in the index's order instead (by their venues on
+/// the cells' Z-order curve, so that near listings get near document ids and radius searches
+/// read fewer, longer stretches) every service cost the database a page read of its own per
+/// table, and half of a rebuild's time. Their documents are set aside on disk meanwhile
+/// ([`Spill`]), then added in the curve's order a stretch at a time; only what their
+/// organisations' documents need is kept in memory, so memory stays flat however many listings
+/// there are. Organisations and funds follow.
 pub async fn rebuild(
     store: &Store,
     places: &PlaceIndex,
     index: &SearchIndex,
-    mut progress: impl FnMut(u64),
+    mut progress: impl FnMut(RebuildProgress),
 ) -> Result<u64> {
     let seq = store.last_change_seq().await?;
-    let mut order: Vec<(u64, Uuid)> = store
-        .service_venue_points()
-        .await?
-        .into_iter()
-        .map(|(id, venues)| (lowest_curve_position(&venues), id))
+    let mut replacement = index.begin_replacement()?;
+    let points = store.service_venue_points().await?;
+    let mut order: Vec<OrderKey> = points
+        .iter()
+        .map(|(id, venues)| (lowest_curve_position(venues), *id))
         .collect();
     order.sort_unstable();
+    let mut spill = Spill::new(index.scratch_dir(), &order, SPILL_FILE_DOCUMENTS)?;
+    drop(order);
+    let ids: Vec<Uuid> = points.into_iter().map(|(id, _)| id).collect();
     let builder = DocumentBuilder { places };
     let mut organizations: HashMap<Uuid, OrganizationServices> = HashMap::new();
-    let mut replacement = index.begin_replacement()?;
-    // The next batches are read (each by a connection's own SQLite thread) while this one is
-    // indexed: reading is the larger part of a rebuild, and two cores are kept busy.
-    let read = |batch: &[(u64, Uuid)]| {
-        let (store, ids) = (store.clone(), batch.iter().map(|(_, id)| *id).collect::<Vec<_>>());
+    // The next batches are read (each by a connection's own SQLite thread) while this one's
+    // documents are made.
+    let read = |batch: &[Uuid]| {
+        let (store, ids) = (store.clone(), batch.to_vec());
         tokio::spawn(async move { store.service_feed(Some(&ids)).await })
     };
-    let mut batches = order.chunks(REBUILD_BATCH);
+    let mut batches = ids.chunks(REBUILD_BATCH);
     let mut reading: std::collections::VecDeque<_> = batches.by_ref().take(READS_AHEAD).map(read).collect();
     while let Some(next) = reading.pop_front() {
         let feed = next
             .await
             .map_err(|error| crate::Error::Index(format!("reading services to index: {error}")))??;
         reading.extend(batches.next().map(read));
-        let mut documents = builder.services(&feed);
-        documents.sort_by_cached_key(|document| (document.curve_position(), document.id));
         let owners: HashMap<Uuid, Uuid> = feed.services.iter().map(|s| (s.id, s.organization_id)).collect();
-        for document in &documents {
+        for document in builder.services(&feed) {
             if let Some(owner) = owners.get(&document.id) {
-                organizations.entry(*owner).or_default().add(document);
+                organizations.entry(*owner).or_default().add(&document);
             }
+            spill.push(&document)?;
         }
-        progress(replacement.add(&documents)?);
+        progress(RebuildProgress::Read(spill.count() as u64));
     }
+    info!(services = spill.count(), "search index rebuild: services read");
+    spill.drain(|documents| {
+        progress(RebuildProgress::Added(replacement.add(&documents)?));
+        Ok(())
+    })?;
     let mut documents: Vec<AssetDocument> = store
         .organizations_by_ids(None)
         .await?
@@ -82,8 +106,8 @@ pub async fn rebuild(
     for fund in store.funds_by_ids(None).await? {
         documents.push(builder.fund(&fund));
     }
-    documents.sort_by_cached_key(|document| (document.curve_position(), document.id));
-    progress(replacement.add(&documents)?);
+    documents.sort_by_cached_key(order_key);
+    progress(RebuildProgress::Added(replacement.add(&documents)?));
     // The commit merges every segment into one: seconds at national scale.
     let added = off_the_runtime(|| replacement.commit(seq))?;
     info!(documents = added, seq, "search index rebuilt");

@@ -612,15 +612,60 @@ async fn reindex_opens_without_building_then_builds_once() {
         .expect("open to rebuild");
     assert_eq!(directory.search_index().num_docs(), 0, "not built on opening");
     let mut progress = Vec::new();
-    let added = indexer::search::sync::rebuild(directory.store(), &directory.places(), directory.search_index(), |n| {
-        progress.push(n)
-    })
+    let mut read = Vec::new();
+    let added = indexer::search::sync::rebuild(
+        directory.store(),
+        &directory.places(),
+        directory.search_index(),
+        |step| match step {
+            indexer::search::sync::RebuildProgress::Read(n) => read.push(n),
+            indexer::search::sync::RebuildProgress::Added(n) => progress.push(n),
+        },
+    )
     .await
     .expect("rebuild");
     assert_eq!(added, expected);
     assert_eq!(directory.search_index().num_docs(), expected);
     assert_eq!(progress.last(), Some(&expected));
     assert!(progress.windows(2).all(|pair| pair[0] <= pair[1]), "{progress:?}");
+    let services = directory.store().count("services").await.expect("count") as u64;
+    assert!(read.windows(2).all(|pair| pair[0] <= pair[1]), "{read:?}");
+    assert!(
+        matches!(read.last(), Some(&n) if n > 0 && n <= services),
+        "{read:?} of {services}"
+    );
+    // Read in id order, indexed in the curve's order: each indexing thread of tantivy's writer
+    // makes a segment of its share, in order, and the final merge puts the segments end to end.
+    // So each kind reads as a few sorted runs (one a segment, 2 to 8 of them); the services in
+    // id order would break into dozens.
+    let order = directory.search_index().document_order().expect("order");
+    assert_eq!(order.len() as u64, expected);
+    let is_service = |kind: &Option<indexer::search::AssetKind>| *kind == Some(indexer::search::AssetKind::Service);
+    let services: Vec<_> = order
+        .iter()
+        .filter(|(kind, _)| is_service(kind))
+        .map(|(_, key)| *key)
+        .collect();
+    let others: Vec<_> = order
+        .iter()
+        .filter(|(kind, _)| !is_service(kind))
+        .map(|(_, key)| *key)
+        .collect();
+    assert!(services.len() > 50, "{} services", services.len());
+    for keys in [&services, &others] {
+        let descents = keys.windows(2).filter(|pair| pair[0] > pair[1]).count();
+        assert!(
+            descents < 8,
+            "{descents} descents in {} documents: out of the curve's order",
+            keys.len()
+        );
+    }
+    let mut by_id = services.clone();
+    by_id.sort_by_key(|(_, id)| *id);
+    assert!(
+        by_id.windows(2).filter(|pair| pair[0] > pair[1]).count() >= 8,
+        "the check can tell"
+    );
     let schema = api::graphql::build_schema(directory.clone());
     let rebuilt = TestDirectory {
         data_dir: tempfile::tempdir().expect("unused"),
