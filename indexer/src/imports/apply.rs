@@ -101,7 +101,7 @@ pub(super) async fn audit_write(
         &source.actor(),
         Some(version),
         None,
-        &serde_json::to_string(&changes).unwrap_or_else(|_| "[]".into()),
+        &audit::stored_changes(&changes),
     )
     .await?;
     record_change(conn, change_kind, id).await?;
@@ -306,7 +306,7 @@ async fn apply_removal(
             &source.actor(),
             Some(version),
             Some("the source no longer lists it"),
-            &serde_json::to_string(&changes).unwrap_or_else(|_| "[]".into()),
+            &audit::stored_changes(&changes),
         )
         .await?;
         record_change(conn, ChangeKind::Service, link.entity_id).await?;

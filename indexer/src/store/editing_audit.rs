@@ -9,10 +9,10 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use super::editing::{child_lists, child_lists_sql, table};
-use super::rows::{json, uuid};
+use super::rows::{corrupt, uuid};
 use super::Store;
 use crate::accounts::Viewer;
-use crate::editing::audit::{Action, AuditEntry, FieldChange, Snapshot};
+use crate::editing::audit::{read_stored_changes, stored_changes, Action, AuditEntry, FieldChange, Snapshot};
 use crate::editing::ResourceKind;
 use crate::error::Result;
 
@@ -188,7 +188,7 @@ pub async fn record(
     .bind(viewer.describe())
     .bind(version)
     .bind(reason)
-    .bind(serde_json::to_string(changes).unwrap_or_else(|_| "[]".into()))
+    .bind(stored_changes(changes))
     .execute(conn)
     .await?;
     Ok(())
@@ -227,7 +227,7 @@ pub async fn history(store: &Store, id: Uuid) -> Result<Vec<AuditEntry>> {
                 updated_by: row.updated_by,
                 version: row.version,
                 reason: row.reason,
-                changes: json(&row.changes)?,
+                changes: read_stored_changes(&row.changes).map_err(|error| corrupt("audit changes", error))?,
             })
         })
         .collect()

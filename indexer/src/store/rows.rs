@@ -9,7 +9,7 @@ use uuid::Uuid;
 use crate::domain::*;
 use crate::error::{Error, Result};
 
-fn corrupt(what: &str, reason: impl std::fmt::Display) -> Error {
+pub(crate) fn corrupt(what: &str, reason: impl std::fmt::Display) -> Error {
     Error::Database(sqlx::Error::Decode(format!("{what}: {reason}").into()))
 }
 

@@ -514,6 +514,20 @@ async fn every_change_is_audited_field_by_field_and_restore_brings_back_exactly_
     let entries = history["history"].as_array().expect("history");
     let actions: Vec<&str> = entries.iter().filter_map(|e| e["lastActionType"].as_str()).collect();
     assert_eq!(actions, ["create", "update", "archive", "restore"]);
+    // A creation is kept in the audit log's short form (an object of the fields set), and reads
+    // back as the usual list, each field from nothing.
+    let created = entries[0]["changes"].as_array().expect("changes");
+    assert!(created.len() > 5, "{created:?}");
+    assert!(created.iter().all(|c| c["previousValue"].is_null()), "{created:?}");
+    let name = created.iter().find(|c| c["fieldName"] == "name").expect("name");
+    assert_eq!(name["replacementValue"], "Zumba gold for falls prevention");
+    let stored: String =
+        db::query_scalar("SELECT changes FROM audit_log WHERE resource_id = ? AND last_action_type = 'create'")
+            .bind(service.to_string())
+            .fetch_one(f.test.directory.store().pool())
+            .await
+            .expect("stored");
+    assert!(stored.starts_with('{'), "{stored}");
     let update = &entries[1];
     assert_eq!(update["updatedBy"], "Jo Bloggs (editor)");
     assert_eq!(update["version"], 2);

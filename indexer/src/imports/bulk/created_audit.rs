@@ -8,22 +8,22 @@ use uuid::Uuid;
 use crate::domain::*;
 use crate::editing::audit;
 
-/// A created listing's audit changes: every field that has a value (what the per-record path
-/// records as the difference from nothing). The same as [`audit::diff`] from nothing gives (the
-/// fields in name order, bookkeeping and empty ones left out), built without a map and without
-/// cloning each value: a million listings spent a tenth of their load here.
+/// A created listing's audit changes as stored: every field that has a value, what the
+/// per-record path records as the difference from nothing ([`audit::diff`], bookkeeping and
+/// empty fields left out), in the short form [`audit::stored_changes`] keeps it in. Built
+/// straight from the planned rows, without a map and without cloning each value: a million
+/// listings spent a tenth of their load here.
 fn creation_changes(mut fields: Vec<(&str, Value)>) -> String {
     fields.sort_unstable_by(|a, b| a.0.cmp(b.0));
-    let changes: Vec<audit::FieldChange> = fields
-        .into_iter()
+    let set: Vec<(&str, &Value)> = fields
+        .iter()
         .filter(|(name, value)| !value.is_null() && !matches!(*name, "version" | "updated_at"))
-        .map(|(name, value)| audit::FieldChange {
-            field_name: name.to_string(),
-            previous_value: Value::Null,
-            replacement_value: value,
-        })
+        .map(|(name, value)| (*name, value))
         .collect();
-    serde_json::to_string(&changes).unwrap_or_else(|_| "[]".into())
+    if set.is_empty() {
+        return "[]".into();
+    }
+    serde_json::to_string(&audit::CreatedFields(set)).unwrap_or_else(|_| "[]".into())
 }
 
 fn text_value(value: &Option<String>) -> Value {
@@ -125,8 +125,9 @@ mod tests {
             .into_iter()
             .map(|(name, value)| (name.to_string(), value))
             .collect();
-        let expected = serde_json::to_string(&audit::diff(None, &after)).expect("json");
+        let expected = audit::stored_changes(&audit::diff(None, &after));
         assert_eq!(creation_changes(fields()), expected);
+        assert!(expected.starts_with("{\"contacts\":"), "{expected}");
         assert!(
             !expected.contains("updated_at") && !expected.contains("\"url\""),
             "{expected}"

@@ -241,7 +241,7 @@ pub(super) async fn apply_changed(
                 resource_id: id,
                 action: "update",
                 version,
-                changes: serde_json::to_string(&changes).unwrap_or_else(|_| "[]".into()),
+                changes: audit::stored_changes(&changes),
             })
         })
         .collect();

@@ -16,16 +16,30 @@ fn lines(documents: &[Value]) -> Vec<String> {
     documents.iter().map(Value::to_string).collect()
 }
 
-/// A change's values, with the times (which differ from one directory to the other) left out.
+/// A change's values as stored (in either form, see `audit::stored_changes`, and saying which),
+/// with the times (which differ from one directory to the other) left out.
 fn untimed(changes: &str) -> Value {
-    let mut changes: Value = serde_json::from_str(changes).expect("changes");
-    for change in changes.as_array_mut().expect("a list") {
-        if change["field_name"].as_str().is_some_and(|name| name.ends_with("_at")) {
-            change["previous_value"] = Value::Null;
-            change["replacement_value"] = Value::Null;
+    let untime = |name: &str, value: &mut Value| {
+        if name.ends_with("_at") {
+            *value = Value::Null;
+        }
+    };
+    match serde_json::from_str(changes).expect("changes") {
+        Value::Object(mut created) => {
+            for (name, value) in created.iter_mut() {
+                untime(name, value);
+            }
+            serde_json::json!({ "created": created })
+        }
+        mut list => {
+            for change in list.as_array_mut().expect("a list") {
+                let name = change["field_name"].as_str().unwrap_or_default().to_string();
+                untime(&name, &mut change["previous_value"]);
+                untime(&name, &mut change["replacement_value"]);
+            }
+            list
         }
     }
-    changes
 }
 
 /// id, version, live, BYDAY, opens, closes, venue.
