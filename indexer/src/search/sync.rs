@@ -41,13 +41,18 @@ pub enum RebuildProgress {
 /// Rebuilds the whole index from the database. `progress` hears how far it has come.
 ///
 /// Services are read a batch at a time in id order, the order of the tables' keys, so that
-/// each batch reads neighbouring pages: read in the index's order instead (by their venues on
-/// the cells' Z-order curve, so that near listings get near document ids and radius searches
-/// read fewer, longer stretches) every service cost the database a page read of its own per
-/// table, and half of a rebuild's time. Their documents are set aside on disk meanwhile
-/// ([`Spill`]), then added in the curve's order a stretch at a time; only what their
-/// organisations' documents need is kept in memory, so memory stays flat however many listings
-/// there are. Organisations and funds follow.
+/// each batch reads neighbouring pages (read in the index's order, every service cost the
+/// database pages of its own). The index wants them in the order of their venues on the cells'
+/// Z-order curve (near listings get near document ids, so radius searches read fewer, longer
+/// stretches), so their documents are set aside on disk meanwhile ([`Spill`]), then added in
+/// that order a stretch at a time. Only what their organisations' documents need is kept in
+/// memory, so memory stays flat however many listings there are. Organisations and funds
+/// follow.
+///
+/// Reading and indexing no longer overlap, so on two cores this takes about as long as reading
+/// in the curve's order did (82.7 to 86.3 s against 87.1 to 87.6 s at a million services), for
+/// less work in all; what it buys is that documents set aside by whoever writes the listings
+/// could be indexed without reading them back.
 pub async fn rebuild(
     store: &Store,
     places: &PlaceIndex,
