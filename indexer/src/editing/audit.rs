@@ -76,29 +76,34 @@ pub struct AuditEntry {
 /// listings, half the database was their audit entries. [`read_stored_changes`] gives the
 /// same list back.
 pub fn stored_changes(changes: &[FieldChange]) -> String {
-    let created = !changes.is_empty()
-        && changes.iter().all(|change| change.previous_value.is_null())
+    let created = changes.iter().all(|change| change.previous_value.is_null())
         && changes.windows(2).all(|pair| pair[0].field_name < pair[1].field_name);
-    let stored = if created {
-        serde_json::to_string(&CreatedFields(
-            changes
-                .iter()
-                .map(|change| (change.field_name.as_str(), &change.replacement_value))
-                .collect(),
-        ))
-    } else {
-        serde_json::to_string(changes)
-    };
-    stored.unwrap_or_else(|_| "[]".into())
+    if !created {
+        return serde_json::to_string(changes).unwrap_or_else(|_| "[]".into());
+    }
+    stored_creation(
+        changes
+            .iter()
+            .map(|change| (change.field_name.as_str(), &change.replacement_value))
+            .collect(),
+    )
 }
 
-/// Fields set from nothing, in name order, written as one object (see [`stored_changes`]).
-pub(crate) struct CreatedFields<'a>(pub Vec<(&'a str, &'a Value)>);
+/// The short form of [`stored_changes`]: fields set from nothing, in name order, as one object
+/// (`[]` when there are none).
+pub(crate) fn stored_creation(fields: Vec<(&str, &Value)>) -> String {
+    struct CreatedFields<'a>(Vec<(&'a str, &'a Value)>);
 
-impl Serialize for CreatedFields<'_> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_map(self.0.iter().map(|(name, value)| (*name, *value)))
+    impl Serialize for CreatedFields<'_> {
+        fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            serializer.collect_map(self.0.iter().map(|(name, value)| (*name, *value)))
+        }
     }
+
+    if fields.is_empty() {
+        return "[]".into();
+    }
+    serde_json::to_string(&CreatedFields(fields)).unwrap_or_else(|_| "[]".into())
 }
 
 /// The changes [`stored_changes`] kept, in either form.

@@ -15,15 +15,13 @@ use crate::editing::audit;
 /// listings spent a tenth of their load here.
 fn creation_changes(mut fields: Vec<(&str, Value)>) -> String {
     fields.sort_unstable_by(|a, b| a.0.cmp(b.0));
-    let set: Vec<(&str, &Value)> = fields
-        .iter()
-        .filter(|(name, value)| !value.is_null() && !matches!(*name, "version" | "updated_at"))
-        .map(|(name, value)| (*name, value))
-        .collect();
-    if set.is_empty() {
-        return "[]".into();
-    }
-    serde_json::to_string(&audit::CreatedFields(set)).unwrap_or_else(|_| "[]".into())
+    audit::stored_creation(
+        fields
+            .iter()
+            .filter(|(name, value)| !value.is_null() && !matches!(*name, "version" | "updated_at"))
+            .map(|(name, value)| (*name, value))
+            .collect(),
+    )
 }
 
 fn text_value(value: &Option<String>) -> Value {
