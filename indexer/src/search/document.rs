@@ -260,7 +260,8 @@ impl DocumentBuilder<'_> {
             .collect()
     }
 
-    fn service(&self, feed: &ServiceFeed, service: &Service) -> AssetDocument {
+    /// The document of one service of `feed`, active or not.
+    pub(crate) fn service(&self, feed: &ServiceFeed, service: &Service) -> AssetDocument {
         let mut doc = AssetDocument {
             kind: Some(AssetKind::Service),
             id: service.id,

@@ -1,13 +1,21 @@
 //! Documents set aside on disk until their turn in the index's order.
 //!
 //! A rebuild reads listings in the order the database finds cheapest (by id: neighbouring
-//! pages of each table and index) but must add them in the order of the cells' curve (near
-//! listings get near document ids). Holding a million documents in memory to sort them would
-//! take gigabytes, so each goes to one of some tens of files on disk, each file a stretch of
-//! the order; the files are then read back one at a time, each sorted in memory.
+//! pages of each table and index), and a bulk import makes them in the order of its file, but
+//! the index wants them in the order of the cells' curve (near listings get near document ids).
+//! Holding a million documents in memory to sort them would take gigabytes, so they are sorted
+//! the way a database sorts what does not fit: a few tens of thousands at a time in memory, each
+//! such run written to a file of its own, and the runs merged when they are read back (one
+//! document of each in memory at a time). Nothing needs to know the order's spread beforehand.
+//!
+//! A spill has sections ([`Spill::next_section`]): documents made at different times (those a
+//! bulk import made as it wrote its listings, then those a rebuild read back) come back merged,
+//! each with the section it went into, so the reader can tell a stale one from its fresh copy.
 
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 use std::fs::File;
-use std::io::{BufWriter, Read, Seek, Write};
+use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::path::Path;
 
 use uuid::Uuid;
@@ -27,25 +35,27 @@ pub fn order_key(document: &AssetDocument) -> OrderKey {
     (document.curve_position(), document.id)
 }
 
-/// Documents set aside in files, each file a stretch of the index's order.
+/// Documents set aside in sorted runs on disk, to be read back merged in the index's order.
 pub struct Spill {
-    /// The first key of every stretch after the first, ascending.
-    bounds: Vec<OrderKey>,
-    files: Vec<BufWriter<File>>,
+    /// Documents of the run being filled, each serialised, with its key.
+    pending: Vec<(OrderKey, Vec<u8>)>,
+    /// Documents a run holds before it is sorted and written.
+    per_run: usize,
+    /// The runs written, each with its section.
+    runs: Vec<(File, u8)>,
+    section: u8,
     held: usize,
-    /// Removed, with the files, when the spill is dropped.
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
 }
 
 impl Spill {
     /// A spill in a new directory under `parent` (the system's temporary directory if `None`)
-    /// whose stretches each take about `per_file` of the documents whose keys are `expected`
-    /// (sorted). A document whose key was not expected goes to the stretch its key falls in.
+    /// that sorts `per_run` documents at a time in memory.
     ///
     /// Only the holder of the index's writer rebuilds it, one rebuild at a time, so any spill
     /// already under `parent` was left by a rebuild that did not finish (the process died): it
     /// is removed first.
-    pub fn new(parent: Option<&Path>, expected: &[OrderKey], per_file: usize) -> Result<Spill> {
+    pub fn new(parent: Option<&Path>, per_run: usize) -> Result<Spill> {
         let dir = match parent {
             Some(parent) => {
                 for entry in std::fs::read_dir(parent)? {
@@ -58,33 +68,32 @@ impl Spill {
             }
             None => tempfile::Builder::new().prefix(PREFIX).tempdir()?,
         };
-        let bounds: Vec<OrderKey> = expected.iter().step_by(per_file.max(1)).skip(1).copied().collect();
-        let files = (0..=bounds.len())
-            .map(|number| {
-                let file = File::options()
-                    .read(true)
-                    .write(true)
-                    .create_new(true)
-                    .open(dir.path().join(format!("{number}.ndjson")))?;
-                Ok(BufWriter::with_capacity(1 << 16, file))
-            })
-            .collect::<Result<Vec<_>>>()?;
         Ok(Spill {
-            bounds,
-            files,
+            pending: Vec::new(),
+            per_run: per_run.max(1),
+            runs: Vec::new(),
+            section: 0,
             held: 0,
-            _dir: dir,
+            dir,
         })
     }
 
-    /// Sets a document aside.
+    /// Sets a document aside in the current section.
     pub fn push(&mut self, document: &AssetDocument) -> Result<()> {
-        let key = order_key(document);
-        let file = &mut self.files[self.bounds.partition_point(|bound| *bound <= key)];
-        serde_json::to_writer(&mut *file, document).map_err(spill_error)?;
-        file.write_all(b"\n")?;
+        let line = serde_json::to_vec(document).map_err(spill_error)?;
+        self.pending.push((order_key(document), line));
         self.held += 1;
+        if self.pending.len() >= self.per_run {
+            self.write_run()?;
+        }
         Ok(())
+    }
+
+    /// Documents pushed from now on go into the next section (the first is 0).
+    pub fn next_section(&mut self) -> Result<u8> {
+        self.write_run()?;
+        self.section = self.section.checked_add(1).ok_or_else(|| Error::Index("too many spill sections".into()))?;
+        Ok(self.section)
     }
 
     /// How many documents are set aside.
@@ -92,24 +101,89 @@ impl Spill {
         self.held
     }
 
-    /// Hands every document back in the index's order, a stretch at a time.
-    pub fn drain(self, mut each: impl FnMut(Vec<AssetDocument>) -> Result<()>) -> Result<()> {
-        let mut text = String::new();
-        for file in self.files {
-            let mut file = file.into_inner().map_err(|error| Error::Io(error.into_error()))?;
-            file.rewind()?;
-            text.clear();
-            file.read_to_string(&mut text)?;
-            let mut documents = text
-                .lines()
-                .map(|line| serde_json::from_str::<AssetDocument>(line).map_err(spill_error))
-                .collect::<Result<Vec<_>>>()?;
-            documents.sort_by_cached_key(order_key);
-            if !documents.is_empty() {
-                each(documents)?;
+    /// Sorts the pending documents and writes them as a run.
+    fn write_run(&mut self) -> Result<()> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        self.pending.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        let path = self.dir.path().join(format!("{}.ndjson", self.runs.len()));
+        let mut file = BufWriter::with_capacity(1 << 16, File::create(&path)?);
+        for (_, line) in self.pending.drain(..) {
+            file.write_all(&line)?;
+            file.write_all(b"\n")?;
+        }
+        file.flush()?;
+        drop(file);
+        self.runs.push((File::open(&path)?, self.section));
+        Ok(())
+    }
+
+    /// Hands every document back in the index's order, `per_batch` at a time, each with its
+    /// section; those `keep` refuses are left out.
+    pub fn drain(
+        mut self,
+        per_batch: usize,
+        mut keep: impl FnMut(u8, &AssetDocument) -> bool,
+        mut each: impl FnMut(Vec<AssetDocument>) -> Result<()>,
+    ) -> Result<()> {
+        self.write_run()?;
+        let mut readers: Vec<(Lines, u8)> = std::mem::take(&mut self.runs)
+            .into_iter()
+            .map(|(file, section)| (Lines::new(file), section))
+            .collect();
+        // The head of every run, smallest key first.
+        let mut heads: BinaryHeap<Reverse<(OrderKey, usize)>> = BinaryHeap::new();
+        let mut documents: Vec<Option<AssetDocument>> = Vec::with_capacity(readers.len());
+        for (number, (reader, _)) in readers.iter_mut().enumerate() {
+            let head = reader.next_document()?;
+            if let Some(document) = &head {
+                heads.push(Reverse((order_key(document), number)));
+            }
+            documents.push(head);
+        }
+        let mut batch = Vec::with_capacity(per_batch.max(1));
+        while let Some(Reverse((_, number))) = heads.pop() {
+            let (reader, section) = &mut readers[number];
+            let next = reader.next_document()?;
+            if let Some(document) = &next {
+                heads.push(Reverse((order_key(document), number)));
+            }
+            let document = std::mem::replace(&mut documents[number], next).expect("a run's head is held");
+            if keep(*section, &document) {
+                batch.push(document);
+                if batch.len() >= per_batch.max(1) {
+                    each(std::mem::take(&mut batch))?;
+                }
             }
         }
+        if !batch.is_empty() {
+            each(batch)?;
+        }
         Ok(())
+    }
+}
+
+/// A run read back a document at a time.
+struct Lines {
+    reader: BufReader<File>,
+    line: Vec<u8>,
+}
+
+impl Lines {
+    fn new(file: File) -> Lines {
+        Lines {
+            reader: BufReader::with_capacity(1 << 16, file),
+            line: Vec::new(),
+        }
+    }
+
+    fn next_document(&mut self) -> Result<Option<AssetDocument>> {
+        self.line.clear();
+        if self.reader.read_until(b'\n', &mut self.line)? == 0 {
+            return Ok(None);
+        }
+        serde_json::from_slice(&self.line).map(Some).map_err(spill_error)
     }
 }
 
@@ -170,27 +244,55 @@ mod tests {
             .collect();
         let mut expected: Vec<OrderKey> = documents.iter().map(order_key).collect();
         expected.sort_unstable();
-        // Planned from only some of the keys, as when listings change during a rebuild.
-        let planned: Vec<OrderKey> = expected.iter().step_by(3).copied().collect();
-        let mut spill = Spill::new(None, &planned, 40).expect("spill");
+        let mut spill = Spill::new(None, 40).expect("spill");
         for document in &documents {
             spill.push(document).expect("push");
         }
         assert_eq!(spill.count(), documents.len());
-        let mut stretches = 0;
+        let mut batches = Vec::new();
         let mut back = Vec::new();
         spill
-            .drain(|stretch| {
-                stretches += 1;
-                back.extend(stretch);
-                Ok(())
-            })
+            .drain(
+                64,
+                |_, _| true,
+                |batch| {
+                    batches.push(batch.len());
+                    back.extend(batch);
+                    Ok(())
+                },
+            )
             .expect("drain");
-        assert!(stretches > 3, "{stretches} stretches");
+        assert_eq!(batches, [64, 64, 64, 64, 64, 64, 64, 53]);
         assert_eq!(back.iter().map(order_key).collect::<Vec<_>>(), expected);
         for document in &documents {
             assert_eq!(back.iter().find(|d| d.id == document.id), Some(document));
         }
+    }
+
+    #[test]
+    fn sections_come_back_merged_and_each_document_with_its_own() {
+        let mut spill = Spill::new(None, 3).expect("spill");
+        for n in 0..10u128 {
+            spill.push(&document(n, 50.0 + n as f64 / 10.0)).expect("push");
+        }
+        assert_eq!(spill.next_section().expect("section"), 1);
+        // Fresh copies of the even ones, and one new.
+        for n in (0..10u128).step_by(2).chain([10]) {
+            spill.push(&document(n, 50.0 + n as f64 / 10.0)).expect("push");
+        }
+        let stale = |n: u128| n % 2 == 0 && n < 10;
+        let mut back = Vec::new();
+        spill
+            .drain(
+                4,
+                |section, document| section == 1 || !stale(document.id.as_u128()),
+                |batch| {
+                    back.extend(batch.iter().map(|document| document.id.as_u128()));
+                    Ok(())
+                },
+            )
+            .expect("drain");
+        assert_eq!(back, (0..=10).collect::<Vec<_>>());
     }
 
     #[test]
@@ -206,13 +308,13 @@ mod tests {
         };
         std::fs::create_dir(parent.path().join("index")).expect("index");
         std::fs::write(parent.path().join("directory.sqlite3"), b"kept").expect("database");
-        let mut spill = Spill::new(Some(parent.path()), &[], 10).expect("spill");
+        let mut spill = Spill::new(Some(parent.path()), 10).expect("spill");
         spill.push(&document(1, 52.0)).expect("push");
         assert_eq!(names().len(), 3);
         // A rebuild that dies leaves its files behind.
         std::mem::forget(spill);
         assert_eq!(names().len(), 3);
-        let spill = Spill::new(Some(parent.path()), &[], 10).expect("spill");
+        let spill = Spill::new(Some(parent.path()), 10).expect("spill");
         assert_eq!(names().len(), 3, "{:?}", names());
         drop(spill);
         assert_eq!(names(), ["directory.sqlite3", "index"]);

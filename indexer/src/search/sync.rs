@@ -7,9 +7,8 @@ use chrono::Utc;
 use tracing::{info, warn};
 use uuid::Uuid;
 
-use super::cells::lowest_curve_position;
 use super::document::{AssetDocument, DocumentBuilder, OrganizationServices};
-use super::spill::{order_key, OrderKey, Spill};
+use super::spill::{order_key, Spill};
 use super::SearchIndex;
 use crate::error::Result;
 use crate::places::PlaceIndex;
@@ -25,9 +24,9 @@ const REBUILD_BATCH: usize = 2_000;
 /// Batches a rebuild reads at once, ahead of the one it turns into documents.
 const READS_AHEAD: usize = 2;
 
-/// Service documents a rebuild sets aside per file, about what it holds in memory at once
-/// when it indexes them (some tens of megabytes).
-const SPILL_FILE_DOCUMENTS: usize = 25_000;
+/// Service documents a rebuild sorts in memory at once before setting them aside ([`Spill`]),
+/// and adds to the index at once: some tens of megabytes.
+const SPILL_RUN_DOCUMENTS: usize = 25_000;
 
 /// How far a rebuild has come: services read (and set aside), then documents added.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,40 +37,94 @@ pub enum RebuildProgress {
     Added(u64),
 }
 
+/// Service documents made by whoever wrote the listings (a bulk import, as it wrote each
+/// chunk), set aside for the rebuild that follows, each with its listing's change-log position
+/// (`feed_seq`) when it was made. The rebuild indexes those whose listing is still public at
+/// that position without reading them back, and reads the rest.
+pub struct Premade {
+    spill: Spill,
+    /// Each document's service and position, in the order they came.
+    seqs: Vec<(Uuid, i64)>,
+}
+
+impl Premade {
+    /// An empty set, set aside beside `index`.
+    pub fn new(index: &SearchIndex) -> Result<Premade> {
+        Ok(Premade {
+            spill: Spill::new(index.scratch_dir(), SPILL_RUN_DOCUMENTS)?,
+            seqs: Vec::new(),
+        })
+    }
+
+    /// Sets aside the document of a service written at change-log position `seq`. Its
+    /// organisation's name is filled in by the rebuild (it may change meanwhile).
+    pub fn add(&mut self, document: &AssetDocument, seq: i64) -> Result<()> {
+        self.spill.push(document)?;
+        self.seqs.push((document.id, seq));
+        Ok(())
+    }
+
+    /// How many documents are set aside.
+    pub fn count(&self) -> usize {
+        self.seqs.len()
+    }
+}
+
 /// Rebuilds the whole index from the database. `progress` hears how far it has come.
+pub async fn rebuild(
+    store: &Store,
+    places: &PlaceIndex,
+    index: &SearchIndex,
+    progress: impl FnMut(RebuildProgress),
+) -> Result<u64> {
+    rebuild_with(store, places, index, None, progress).await
+}
+
+/// Rebuilds the whole index from the database and the documents `premade` holds: a service
+/// whose listing's change-log position is still the one its premade document was made at is
+/// not read again. `progress` hears how far it has come.
 ///
 /// Services are read a batch at a time in id order, the order of the tables' keys, so that
 /// each batch reads neighbouring pages (read in the index's order, every service cost the
 /// database pages of its own). The index wants them in the order of their venues on the cells'
 /// Z-order curve (near listings get near document ids, so radius searches read fewer, longer
-/// stretches), so their documents are set aside on disk meanwhile ([`Spill`]), then added in
-/// that order a stretch at a time. Only what their organisations' documents need is kept in
-/// memory, so memory stays flat however many listings there are. Organisations and funds
+/// stretches), so their documents are set aside on disk meanwhile ([`Spill`]), sorted, and
+/// added in that order a run at a time. Only what their organisations' documents need is kept
+/// in memory, so memory stays flat however many listings there are. Organisations and funds
 /// follow.
 ///
-/// Reading and indexing no longer overlap, so on two cores this takes about as long as reading
-/// in the curve's order did (82.7 to 86.3 s against 87.1 to 87.6 s at a million services), for
-/// less work in all; what it buys is that documents set aside by whoever writes the listings
-/// could be indexed without reading them back.
-pub async fn rebuild(
+/// At a million services, reading them is about half a rebuild's time (45 of 85 s): what a bulk
+/// import saves by making the documents as it writes the listings.
+pub async fn rebuild_with(
     store: &Store,
     places: &PlaceIndex,
     index: &SearchIndex,
+    premade: Option<Premade>,
     mut progress: impl FnMut(RebuildProgress),
 ) -> Result<u64> {
     let seq = store.last_change_seq().await?;
     let mut replacement = index.begin_replacement()?;
-    let points = store.service_venue_points().await?;
-    let mut order: Vec<OrderKey> = points
-        .iter()
-        .map(|(id, venues)| (lowest_curve_position(venues), *id))
-        .collect();
-    order.sort_unstable();
-    let mut spill = Spill::new(index.scratch_dir(), &order, SPILL_FILE_DOCUMENTS)?;
-    drop(order);
-    let ids: Vec<Uuid> = points.into_iter().map(|(id, _)| id).collect();
+    let public = store.public_service_seqs().await?;
+    // The premade documents still true, by id; the public services without one are read.
+    let (mut spill, made_section, made) = match premade {
+        Some(Premade { mut spill, mut seqs }) => {
+            seqs.sort_unstable();
+            let section = spill.next_section()?;
+            (spill, Some(section - 1), seqs)
+        }
+        None => (Spill::new(index.scratch_dir(), SPILL_RUN_DOCUMENTS)?, None, Vec::new()),
+    };
+    let (fresh, ids): (Vec<(Uuid, i64)>, Vec<(Uuid, i64)>) =
+        public.into_iter().partition(|service| made.binary_search(service).is_ok());
+    drop(made);
+    let fresh: Vec<Uuid> = fresh.into_iter().map(|(id, _)| id).collect();
+    let ids: Vec<Uuid> = ids.into_iter().map(|(id, _)| id).collect();
+    info!(
+        premade = fresh.len(),
+        to_read = ids.len(),
+        "search index rebuild: services to index"
+    );
     let builder = DocumentBuilder { places };
-    let mut organizations: HashMap<Uuid, OrganizationServices> = HashMap::new();
     // The next batches are read (each by a connection's own SQLite thread) while this one's
     // documents are made.
     let read = |batch: &[Uuid]| {
@@ -80,28 +133,42 @@ pub async fn rebuild(
     };
     let mut batches = ids.chunks(REBUILD_BATCH);
     let mut reading: std::collections::VecDeque<_> = batches.by_ref().take(READS_AHEAD).map(read).collect();
+    let mut read_count = 0u64;
     while let Some(next) = reading.pop_front() {
         let feed = next
             .await
             .map_err(|error| crate::Error::Index(format!("reading services to index: {error}")))??;
         reading.extend(batches.next().map(read));
-        let owners: HashMap<Uuid, Uuid> = feed.services.iter().map(|s| (s.id, s.organization_id)).collect();
         for document in builder.services(&feed) {
-            if let Some(owner) = owners.get(&document.id) {
-                organizations.entry(*owner).or_default().add(&document);
-            }
             spill.push(&document)?;
         }
-        progress(RebuildProgress::Read(spill.count() as u64));
+        read_count += feed.services.len() as u64;
+        progress(RebuildProgress::Read(read_count));
     }
-    info!(services = spill.count(), "search index rebuild: services read");
-    spill.drain(|documents| {
-        progress(RebuildProgress::Added(replacement.add(&documents)?));
-        Ok(())
-    })?;
-    let mut documents: Vec<AssetDocument> = store
-        .organizations_by_ids(None)
-        .await?
+    info!(services = read_count, "search index rebuild: services read");
+    let organization_rows = store.organizations_by_ids(None).await?;
+    let names: HashMap<Uuid, &str> = organization_rows
+        .iter()
+        .map(|organization| (organization.id, organization.name.as_str()))
+        .collect();
+    let mut organizations: HashMap<Uuid, OrganizationServices> = HashMap::new();
+    spill.drain(
+        SPILL_RUN_DOCUMENTS,
+        |section, document| Some(section) != made_section || fresh.binary_search(&document.id).is_ok(),
+        |mut documents| {
+            for document in &mut documents {
+                if let Some(owner) = document.owner {
+                    if let Some(name) = names.get(&owner) {
+                        (*name).clone_into(&mut document.organization);
+                    }
+                    organizations.entry(owner).or_default().add(document);
+                }
+            }
+            progress(RebuildProgress::Added(replacement.add(&documents)?));
+            Ok(())
+        },
+    )?;
+    let mut documents: Vec<AssetDocument> = organization_rows
         .iter()
         .map(|organization| {
             let services = organizations.remove(&organization.id).unwrap_or_default();

@@ -179,8 +179,9 @@ pub(super) async fn append_changes(conn: &mut Conn<'_>, changes: &[(ChangeKind, 
 }
 
 /// Writes `rows` inside the caller's transaction: change log, organisations, venues, services
-/// with needs, areas and venue links, schedules, import links and audit entries.
-pub async fn insert_rows(conn: &mut Conn<'_>, rows: &BulkRows) -> Result<()> {
+/// with needs, areas and venue links, schedules, import links and audit entries. Returns the
+/// change-log position (`feed_seq`) each listing was written at.
+pub async fn insert_rows(conn: &mut Conn<'_>, rows: &BulkRows) -> Result<HashMap<Uuid, i64>> {
     let seqs = append_changes(conn, &rows.changes).await?;
     let seq_of = |id: &Uuid| seqs.get(id).copied().unwrap_or(0);
     insert_many(
@@ -243,7 +244,8 @@ pub async fn insert_rows(conn: &mut Conn<'_>, rows: &BulkRows) -> Result<()> {
     insert_service_children(conn, &rows.services, &rows.service_areas, &rows.service_locations).await?;
     write_schedules(conn, &rows.schedules, "").await?;
     write_record_links(conn, &rows.record_links, "").await?;
-    insert_audit(conn, &rows.audit, &rows.audit_by).await
+    insert_audit(conn, &rows.audit, &rows.audit_by).await?;
+    Ok(seqs)
 }
 
 /// A service row's columns with its feed position (its change-log row's `seq`).

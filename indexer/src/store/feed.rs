@@ -265,51 +265,33 @@ impl Store {
         Ok(feed)
     }
 
-    /// Every service's id, with the points of its public venues: what a rebuild orders the
-    /// index by, without reading whole services.
+    /// Every public service's id and change-log position (`feed_seq`), in id order: what a
+    /// rebuild reads to know which services to index, and whether a document made of one
+    /// earlier (by a bulk import, as it wrote it) is still true.
     ///
-    /// Both lists come as JSON arrays of some thousands of entries a row, streamed: at a
-    /// million services, a row per id and per venue cost sqlx three times what SQLite spent.
-    /// The points only order the index, so JSON's 15 significant digits are plenty.
-    pub async fn service_venue_points(&self) -> Result<Vec<(Uuid, Vec<GeoPoint>)>> {
-        let mut services: Vec<(Uuid, Vec<GeoPoint>)> = Vec::new();
-        let (ids_sql, points_sql) = match self.backend() {
-            Backend::Sqlite => (
-                "SELECT json_group_array(id) FROM services GROUP BY rowid / 50000",
-                "SELECT json_group_array(json_array(sal.service_id, l.latitude, l.longitude))
-                 FROM service_at_location sal JOIN public_locations l ON l.id = sal.location_id
-                 GROUP BY sal.rowid / 20000",
-            ),
-            Backend::Postgres => (
-                "SELECT json_agg(id)::text FROM (SELECT id, row_number() OVER () / 50000 AS chunk FROM services) AS numbered
-                 GROUP BY chunk",
-                "SELECT json_agg(json_build_array(service_id, latitude, longitude))::text
-                 FROM (SELECT sal.service_id, l.latitude, l.longitude, row_number() OVER () / 20000 AS chunk
-                       FROM service_at_location sal JOIN public_locations l ON l.id = sal.location_id) AS numbered
-                 GROUP BY chunk",
-            ),
+    /// The pairs come as JSON arrays of some thousands a row, streamed: at a million services,
+    /// a row each cost sqlx three times what the database spent.
+    pub async fn public_service_seqs(&self) -> Result<Vec<(Uuid, i64)>> {
+        let sql = match self.backend() {
+            Backend::Sqlite => {
+                "SELECT json_group_array(json_array(id, feed_seq))
+                 FROM (SELECT id, feed_seq, row_number() OVER () / 50000 AS chunk FROM public_services)
+                 GROUP BY chunk"
+            }
+            Backend::Postgres => {
+                "SELECT json_agg(json_build_array(id, feed_seq))::text
+                 FROM (SELECT id, feed_seq, row_number() OVER () / 50000 AS chunk FROM public_services) AS numbered
+                 GROUP BY chunk"
+            }
         };
-        let mut chunks = db::query_scalar::<String>(ids_sql).fetch(self.read_pool());
+        let mut services: Vec<(Uuid, i64)> = Vec::new();
+        let mut chunks = db::query_scalar::<String>(sql).fetch(self.read_pool());
         while let Some(chunk) = chunks.try_next().await? {
-            for id in json::<Vec<String>>(&chunk)? {
-                services.push((uuid(&id)?, Vec::new()));
+            for (id, seq) in json::<Vec<(String, i64)>>(&chunk)? {
+                services.push((uuid(&id)?, seq));
             }
         }
-        drop(chunks);
-        services.sort_by_key(|(id, _)| *id);
-        let mut chunks = db::query_scalar::<String>(points_sql).fetch(self.read_pool());
-        while let Some(chunk) = chunks.try_next().await? {
-            for (service_id, latitude, longitude) in json::<Vec<(String, f64, f64)>>(&chunk)? {
-                let id = uuid(&service_id)?;
-                let (Ok(slot), Ok(point)) = (
-                    services.binary_search_by_key(&id, |(id, _)| *id),
-                    GeoPoint::new(latitude, longitude),
-                ) else {
-                    continue;
-                };
-                services[slot].1.push(point);
-            }
-        }
+        services.sort_unstable();
         Ok(services)
     }
 

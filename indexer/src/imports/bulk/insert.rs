@@ -8,6 +8,7 @@ use chrono::Utc;
 use tracing::warn;
 
 use super::plan::{Context, Known, Staged};
+use super::premade::ChunkDocuments;
 use super::read::ParsedListing;
 use super::LISTINGS_PER_WRITE;
 use crate::error::{Error, Result};
@@ -58,9 +59,15 @@ impl Directory {
         // transaction (rows planned later may name an organisation or venue planned earlier,
         // which is written first).
         let (rows_planned, mut rows_to_write) = tokio::sync::mpsc::unbounded_channel::<bulk_store::BulkRows>();
+        // The search documents of what is written, made while SQLite writes the next rows.
+        let places = self.places();
+        let mut documents = known.premade.is_some().then(ChunkDocuments::default);
         let written = async {
             while let Some(rows) = rows_to_write.recv().await {
-                bulk_store::insert_rows(&mut tx, &rows).await?;
+                let seqs = bulk_store::insert_rows(&mut tx, &rows).await?;
+                if let Some(documents) = documents.as_mut() {
+                    documents.add(&places, &rows, &seqs);
+                }
             }
             Ok::<(), Error>(())
         };
@@ -111,6 +118,12 @@ impl Directory {
                     report.push(record);
                 }
                 known.merge(staged);
+                if let (Some(premade), Some(documents)) = (known.premade.as_mut(), documents) {
+                    for (document, seq) in &documents.made {
+                        premade.add(document, *seq)?;
+                    }
+                    known.not_premade += documents.left;
+                }
             }
             Err(error) => {
                 // One record the checks let through broke the chunk: each goes alone instead.

@@ -24,6 +24,7 @@
 mod created_audit;
 mod insert;
 mod plan;
+mod premade;
 pub(crate) mod read;
 mod update;
 
@@ -81,18 +82,32 @@ const TOUCHED_PER_STATEMENT: usize = 50_000;
 /// end rather than feeding it the change log (a rebuild reads each listing once, in order).
 pub const REBUILD_AFTER: u64 = 50_000;
 
+/// A file at least this big may write [`REBUILD_AFTER`] listings (at a kilobyte or so a
+/// service), so its new listings' search documents are made as they are written, for the
+/// rebuild at the end ([`premade`]). A smaller file would not rebuild: the documents would
+/// go unused.
+pub const PREMADE_DOCUMENTS_BYTES: u64 = 32 << 20;
+
 /// How a bulk load goes about its work; the defaults suit real runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BulkLoad {
     /// Files at least this big, into a directory holding fewer than [`DEFER_INDEXES_BELOW`]
     /// services, have the indexes deferred (see [`DEFER_INDEXES_BYTES`], the default).
     pub defer_indexes_bytes: u64,
+    /// Files at least this big have their new listings' search documents made as they are
+    /// written (see [`PREMADE_DOCUMENTS_BYTES`], the default).
+    pub premade_documents_bytes: u64,
+    /// A run that created or changed at least this many listings rebuilds the search index
+    /// (see [`REBUILD_AFTER`], the default).
+    pub rebuild_after: u64,
 }
 
 impl Default for BulkLoad {
     fn default() -> Self {
         BulkLoad {
             defer_indexes_bytes: DEFER_INDEXES_BYTES,
+            premade_documents_bytes: PREMADE_DOCUMENTS_BYTES,
+            rebuild_after: REBUILD_AFTER,
         }
     }
 }
@@ -137,6 +152,8 @@ impl Directory {
         let mut conn = self.store().pool().acquire().await?;
         let started = Instant::now();
         let mut unchanged = Unchanged::default();
+        // Documents made by a run that failed half way are dropped: what it wrote is read back.
+        let mut premade = None;
         let outcome: Result<()> = async {
             let store = self.store();
             bulk_store::set_load_pragmas(&mut conn).await?;
@@ -154,6 +171,9 @@ impl Directory {
                 ..Known::default()
             };
             let file_bytes = std::fs::metadata(path).map_or(0, |meta| meta.len());
+            if file_bytes >= load.premade_documents_bytes {
+                known.premade = Some(crate::search::sync::Premade::new(self.search_index())?);
+            }
             if file_bytes >= load.defer_indexes_bytes
                 && bulk_store::few_services(&mut conn, DEFER_INDEXES_BELOW).await?
             {
@@ -212,6 +232,14 @@ impl Directory {
                 state.counts = run.counts;
                 progress(&state);
             }
+            if let Some(made) = known.premade.take() {
+                info!(
+                    premade = made.count(),
+                    left = known.not_premade,
+                    "bulk import: search documents made as the listings were written"
+                );
+                premade = Some(made);
+            }
             Ok(())
         }
         .await;
@@ -230,10 +258,11 @@ impl Directory {
         );
         let restored = bulk_store::restore_load_pragmas(&mut conn).await;
         drop(conn);
-        if written >= REBUILD_AFTER {
+        if written >= load.rebuild_after {
             info!(written, "bulk import: rebuilding the search index once");
             if let Err(error) =
-                crate::search::sync::rebuild(self.store(), &self.places(), self.search_index(), |_| {}).await
+                crate::search::sync::rebuild_with(self.store(), &self.places(), self.search_index(), premade, |_| {})
+                    .await
             {
                 warn!(%error, "search index rebuild after a bulk import failed; the change log will be followed");
             }

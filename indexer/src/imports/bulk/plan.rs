@@ -64,6 +64,11 @@ pub(super) struct Known {
     pub(super) indexes_deferred: bool,
     /// Records the run sent through the per-record path so far.
     pub(super) slow_records: usize,
+    /// The search documents of the run's new listings, made as they are written, for the
+    /// rebuild at its end (a run that may write enough listings to rebuild).
+    pub(super) premade: Option<crate::search::sync::Premade>,
+    /// New listings written without a premade document (the rebuild reads them).
+    pub(super) not_premade: usize,
 }
 
 impl Known {

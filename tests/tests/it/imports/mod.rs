@@ -13,6 +13,8 @@
 //!   caught up when a re-import returns.
 //! - [`bulk_changes`]: a re-import's changed listings, written set-wise, land as the per-record
 //!   path writes them; a line read before is skipped only while its record is as it left it.
+//! - [`premade`]: a big run's search documents made as it writes, indexed by the rebuild at its
+//!   end without reading the listings back, as reading them back would have.
 //! - [`idempotency`]: the property that importing twice is importing once.
 //! - [`openactive`]: OpenActive RPDE feeds served on loopback ([`feed_server`]): dataset sites,
 //!   split feeds out of order, tombstones, a publisher failing half way, the directory's own
@@ -24,6 +26,7 @@ mod bulk_changes;
 mod bulk_load;
 mod feed_server;
 mod idempotency;
+mod premade;
 mod openactive;
 mod oruk_api;
 mod oruk_files;
