@@ -92,7 +92,10 @@ impl Spill {
     /// Documents pushed from now on go into the next section (the first is 0).
     pub fn next_section(&mut self) -> Result<u8> {
         self.write_run()?;
-        self.section = self.section.checked_add(1).ok_or_else(|| Error::Index("too many spill sections".into()))?;
+        self.section = self
+            .section
+            .checked_add(1)
+            .ok_or_else(|| Error::Index("too many spill sections".into()))?;
         Ok(self.section)
     }
 

@@ -77,7 +77,7 @@ pub async fn rebuild(
     index: &SearchIndex,
     progress: impl FnMut(RebuildProgress),
 ) -> Result<u64> {
-    rebuild_with(store, places, index, None, progress).await
+    rebuild_with(store, places, index, None, async {}, progress).await
 }
 
 /// Rebuilds the whole index from the database and the documents `premade` holds: a service
@@ -93,38 +93,68 @@ pub async fn rebuild(
 /// in memory, so memory stays flat however many listings there are. Organisations and funds
 /// follow.
 ///
-/// At a million services, reading them is about half a rebuild's time (45 of 85 s): what a bulk
-/// import saves by making the documents as it writes the listings.
+/// The premade documents go in first, in their own stretch of the order, while `reads_after`
+/// completes: a bulk load builds its tables' indexes meanwhile, which reading services needs
+/// (without, each would scan tables). The services read follow, in a stretch of their own.
+/// At a million services, reading them was about half a rebuild's time (45 of 85 s).
 pub async fn rebuild_with(
     store: &Store,
     places: &PlaceIndex,
     index: &SearchIndex,
     premade: Option<Premade>,
+    reads_after: impl std::future::Future<Output = ()>,
     mut progress: impl FnMut(RebuildProgress),
 ) -> Result<u64> {
     let seq = store.last_change_seq().await?;
     let mut replacement = index.begin_replacement()?;
+    // Each read by its key, with no other index.
     let public = store.public_service_seqs().await?;
-    // The premade documents still true, by id; the public services without one are read.
-    let (mut spill, made_section, made) = match premade {
-        Some(Premade { mut spill, mut seqs }) => {
-            seqs.sort_unstable();
-            let section = spill.next_section()?;
-            (spill, Some(section - 1), seqs)
+    let organization_rows = store.organizations_by_ids(None).await?;
+    let names: HashMap<Uuid, &str> = organization_rows
+        .iter()
+        .map(|organization| (organization.id, organization.name.as_str()))
+        .collect();
+    let mut organizations: HashMap<Uuid, OrganizationServices> = HashMap::new();
+    let mut add = |mut documents: Vec<AssetDocument>| {
+        for document in &mut documents {
+            if let Some(owner) = document.owner {
+                if let Some(name) = names.get(&owner) {
+                    (*name).clone_into(&mut document.organization);
+                }
+                organizations.entry(owner).or_default().add(document);
+            }
         }
-        None => (Spill::new(index.scratch_dir(), SPILL_RUN_DOCUMENTS)?, None, Vec::new()),
+        replacement.add(&documents)
     };
-    let (fresh, ids): (Vec<(Uuid, i64)>, Vec<(Uuid, i64)>) =
-        public.into_iter().partition(|service| made.binary_search(service).is_ok());
-    drop(made);
-    let fresh: Vec<Uuid> = fresh.into_iter().map(|(id, _)| id).collect();
-    let ids: Vec<Uuid> = ids.into_iter().map(|(id, _)| id).collect();
-    info!(
-        premade = fresh.len(),
-        to_read = ids.len(),
-        "search index rebuild: services to index"
-    );
+    // The premade documents still true go in; the public services without one are read.
+    let ids: Vec<Uuid> = match premade {
+        Some(Premade { spill, mut seqs }) => {
+            seqs.sort_unstable();
+            let (fresh, stale): (Vec<(Uuid, i64)>, Vec<(Uuid, i64)>) = public
+                .into_iter()
+                .partition(|service| seqs.binary_search(service).is_ok());
+            drop(seqs);
+            info!(
+                premade = fresh.len(),
+                to_read = stale.len(),
+                "search index rebuild: services to index"
+            );
+            let fresh: Vec<Uuid> = fresh.into_iter().map(|(id, _)| id).collect();
+            spill.drain(
+                SPILL_RUN_DOCUMENTS,
+                |_, document| fresh.binary_search(&document.id).is_ok(),
+                |documents| {
+                    progress(RebuildProgress::Added(add(documents)?));
+                    Ok(())
+                },
+            )?;
+            stale.into_iter().map(|(id, _)| id).collect()
+        }
+        None => public.into_iter().map(|(id, _)| id).collect(),
+    };
+    reads_after.await;
     let builder = DocumentBuilder { places };
+    let mut spill = Spill::new(index.scratch_dir(), SPILL_RUN_DOCUMENTS)?;
     // The next batches are read (each by a connection's own SQLite thread) while this one's
     // documents are made.
     let read = |batch: &[Uuid]| {
@@ -133,7 +163,6 @@ pub async fn rebuild_with(
     };
     let mut batches = ids.chunks(REBUILD_BATCH);
     let mut reading: std::collections::VecDeque<_> = batches.by_ref().take(READS_AHEAD).map(read).collect();
-    let mut read_count = 0u64;
     while let Some(next) = reading.pop_front() {
         let feed = next
             .await
@@ -142,32 +171,18 @@ pub async fn rebuild_with(
         for document in builder.services(&feed) {
             spill.push(&document)?;
         }
-        read_count += feed.services.len() as u64;
-        progress(RebuildProgress::Read(read_count));
+        progress(RebuildProgress::Read(spill.count() as u64));
     }
-    info!(services = read_count, "search index rebuild: services read");
-    let organization_rows = store.organizations_by_ids(None).await?;
-    let names: HashMap<Uuid, &str> = organization_rows
-        .iter()
-        .map(|organization| (organization.id, organization.name.as_str()))
-        .collect();
-    let mut organizations: HashMap<Uuid, OrganizationServices> = HashMap::new();
+    info!(services = spill.count(), "search index rebuild: services read");
     spill.drain(
         SPILL_RUN_DOCUMENTS,
-        |section, document| Some(section) != made_section || fresh.binary_search(&document.id).is_ok(),
-        |mut documents| {
-            for document in &mut documents {
-                if let Some(owner) = document.owner {
-                    if let Some(name) = names.get(&owner) {
-                        (*name).clone_into(&mut document.organization);
-                    }
-                    organizations.entry(owner).or_default().add(document);
-                }
-            }
-            progress(RebuildProgress::Added(replacement.add(&documents)?));
+        |_, _| true,
+        |documents| {
+            progress(RebuildProgress::Added(add(documents)?));
             Ok(())
         },
     )?;
+    drop(add);
     let mut documents: Vec<AssetDocument> = organization_rows
         .iter()
         .map(|organization| {

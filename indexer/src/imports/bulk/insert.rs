@@ -62,11 +62,12 @@ impl Directory {
         // The search documents of what is written, made while SQLite writes the next rows.
         let places = self.places();
         let mut documents = known.premade.is_some().then(ChunkDocuments::default);
+        let run_venues = &known.premade_venues;
         let written = async {
             while let Some(rows) = rows_to_write.recv().await {
                 let seqs = bulk_store::insert_rows(&mut tx, &rows).await?;
                 if let Some(documents) = documents.as_mut() {
-                    documents.add(&places, &rows, &seqs);
+                    documents.add(&places, run_venues, &rows, &seqs);
                 }
             }
             Ok::<(), Error>(())
@@ -118,11 +119,12 @@ impl Directory {
                     report.push(record);
                 }
                 known.merge(staged);
-                if let (Some(premade), Some(documents)) = (known.premade.as_mut(), documents) {
+                if let (Some(premade), Some(mut documents)) = (known.premade.as_mut(), documents) {
                     for (document, seq) in &documents.made {
                         premade.add(document, *seq)?;
                     }
                     known.not_premade += documents.left;
+                    documents.keep_venues(&mut known.premade_venues);
                 }
             }
             Err(error) => {

@@ -211,10 +211,6 @@ impl Directory {
                 "bulk import: records applied"
             );
             if options.archive_unlisted {
-                // Archiving goes record by record, reading by the indexes.
-                if known.indexes_deferred {
-                    bulk_store::restore_deferred_indexes(&mut conn).await?;
-                }
                 // What the source keeps and did not list, from the run's memory of its links
                 // (as `ImportRun::archive_unlisted` reads them, without reading them again).
                 let mut missing: Vec<String> = known
@@ -226,6 +222,10 @@ impl Directory {
                     .map(|(id, _)| id.clone())
                     .collect();
                 missing.sort_unstable();
+                // Archiving goes record by record, reading by the indexes.
+                if known.indexes_deferred && !missing.is_empty() {
+                    bulk_store::restore_deferred_indexes(&mut conn).await?;
+                }
                 let report = run.archive_missing(self, missing).await?;
                 written += report.counts.archived;
                 on_batch(&report);
@@ -250,23 +250,46 @@ impl Directory {
             elapsed_ms = started.elapsed().as_millis() as u64,
             "bulk import: unchanged records marked read"
         );
-        // Also after a failed run: searches need them (opening the directory would build them).
-        let indexed = bulk_store::restore_deferred_indexes(&mut conn).await;
-        info!(
-            elapsed_ms = started.elapsed().as_millis() as u64,
-            "bulk import: indexes in place"
-        );
-        let restored = bulk_store::restore_load_pragmas(&mut conn).await;
-        drop(conn);
-        if written >= load.rebuild_after {
+        // Also after a failed run: searches need the indexes (opening the directory would build
+        // them). A run that rebuilds the search index does it meanwhile: its premade documents
+        // need no reading (SQLite builds indexes on one core, tantivy indexes on the other), and
+        // the services it reads wait for the indexes. The indexes are built on a task of their
+        // own, so that the rebuild's indexing (which blocks its thread) does not hold them up.
+        let rebuild = written >= load.rebuild_after;
+        let (indexes_built, indexes_in_place) = tokio::sync::oneshot::channel::<()>();
+        let build = tokio::spawn(async move {
+            let indexed = bulk_store::restore_deferred_indexes(&mut conn).await;
+            info!(
+                elapsed_ms = started.elapsed().as_millis() as u64,
+                "bulk import: indexes in place"
+            );
+            let _ = indexes_built.send(());
+            (indexed, bulk_store::restore_load_pragmas(&mut conn).await)
+        });
+        if rebuild {
             info!(written, "bulk import: rebuilding the search index once");
-            if let Err(error) =
-                crate::search::sync::rebuild_with(self.store(), &self.places(), self.search_index(), premade, |_| {})
-                    .await
+            let reads_after = async {
+                let _ = indexes_in_place.await;
+            };
+            if let Err(error) = crate::search::sync::rebuild_with(
+                self.store(),
+                &self.places(),
+                self.search_index(),
+                premade,
+                reads_after,
+                |_| {},
+            )
+            .await
             {
                 warn!(%error, "search index rebuild after a bulk import failed; the change log will be followed");
             }
-        } else if written > 0 {
+        }
+        let (indexed, restored) = build.await.unwrap_or_else(|error| {
+            // The task died (it never panics in practice): opening the directory builds them.
+            let error = std::io::Error::other(format!("building the indexes again: {error}"));
+            (Err(error.into()), Ok(()))
+        });
+        if !rebuild && written > 0 {
             // The run returns searchable: its changes are in the index, not left to the follower.
             if let Err(error) = crate::search::sync::catch_up_in_batches(
                 self.store(),

@@ -69,6 +69,8 @@ pub(super) struct Known {
     pub(super) premade: Option<crate::search::sync::Premade>,
     /// New listings written without a premade document (the rebuild reads them).
     pub(super) not_premade: usize,
+    /// The venues the run wrote, for its premade documents.
+    pub(super) premade_venues: super::premade::RunVenues,
 }
 
 impl Known {

@@ -73,10 +73,15 @@ async fn a_load_that_builds_the_indexes_at_its_end_lands_the_same_rows_and_leave
     }
     let keeping = seeded().await;
     let before = indexes(&deferring.directory).await;
-    import_with(&deferring.directory, &path, BulkLoad {
+    import_with(
+        &deferring.directory,
+        &path,
+        BulkLoad {
             defer_indexes_bytes: 0,
             ..BulkLoad::default()
-        }).await;
+        },
+    )
+    .await;
     import_with(
         &keeping.directory,
         &path,
