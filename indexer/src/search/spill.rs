@@ -109,7 +109,7 @@ impl Spill {
         if self.pending.is_empty() {
             return Ok(());
         }
-        self.pending.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        self.pending.sort_unstable_by_key(|(key, _)| *key);
         let path = self.dir.path().join(format!("{}.ndjson", self.runs.len()));
         let mut file = BufWriter::with_capacity(1 << 16, File::create(&path)?);
         for (_, line) in self.pending.drain(..) {
@@ -283,7 +283,7 @@ mod tests {
         for n in (0..10u128).step_by(2).chain([10]) {
             spill.push(&document(n, 50.0 + n as f64 / 10.0)).expect("push");
         }
-        let stale = |n: u128| n % 2 == 0 && n < 10;
+        let stale = |n: u128| n.is_multiple_of(2) && n < 10;
         let mut back = Vec::new();
         spill
             .drain(

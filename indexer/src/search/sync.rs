@@ -130,16 +130,20 @@ pub async fn rebuild_with(
     let ids: Vec<Uuid> = match premade {
         Some(Premade { spill, mut seqs }) => {
             seqs.sort_unstable();
-            let (fresh, stale): (Vec<(Uuid, i64)>, Vec<(Uuid, i64)>) = public
-                .into_iter()
-                .partition(|service| seqs.binary_search(service).is_ok());
+            let (mut fresh, mut stale): (Vec<Uuid>, Vec<Uuid>) = (Vec::new(), Vec::new());
+            for (id, seq) in public {
+                if seqs.binary_search(&(id, seq)).is_ok() {
+                    fresh.push(id);
+                } else {
+                    stale.push(id);
+                }
+            }
             drop(seqs);
             info!(
                 premade = fresh.len(),
                 to_read = stale.len(),
                 "search index rebuild: services to index"
             );
-            let fresh: Vec<Uuid> = fresh.into_iter().map(|(id, _)| id).collect();
             spill.drain(
                 SPILL_RUN_DOCUMENTS,
                 |_, document| fresh.binary_search(&document.id).is_ok(),
@@ -148,7 +152,7 @@ pub async fn rebuild_with(
                     Ok(())
                 },
             )?;
-            stale.into_iter().map(|(id, _)| id).collect()
+            stale
         }
         None => public.into_iter().map(|(id, _)| id).collect(),
     };
@@ -182,7 +186,6 @@ pub async fn rebuild_with(
             Ok(())
         },
     )?;
-    drop(add);
     let mut documents: Vec<AssetDocument> = organization_rows
         .iter()
         .map(|organization| {
