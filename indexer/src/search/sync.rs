@@ -64,6 +64,13 @@ impl Premade {
         Ok(())
     }
 
+    /// Leaves these services' documents out: the rebuild reads them (something they were made
+    /// from changed, which their own change-log position does not show).
+    pub fn forget(&mut self, services: &[Uuid]) {
+        let forgotten: std::collections::HashSet<&Uuid> = services.iter().collect();
+        self.seqs.retain(|(id, _)| !forgotten.contains(id));
+    }
+
     /// How many documents are set aside.
     pub fn count(&self) -> usize {
         self.seqs.len()

@@ -295,6 +295,34 @@ impl Store {
         Ok(services)
     }
 
+    /// The services at those of the given venues that changed since they were first written
+    /// (their `version` moved past 1): what a bulk load's documents made from the venues as it
+    /// wrote them must not be trusted for. Read by the venues' key alone, in slices, so it
+    /// needs no other index (a load may have dropped them).
+    pub async fn services_at_changed_venues(&self, venues: &[Uuid]) -> Result<Vec<Uuid>> {
+        let mut changed: Vec<String> = Vec::new();
+        for slice in venues.chunks(50_000) {
+            changed.extend(
+                db::query_scalar::<String>(
+                    "SELECT id FROM locations WHERE id IN (SELECT value FROM json_each(?1)) AND version > 1",
+                )
+                .bind(id_filter(Some(slice)))
+                .fetch_all(self.read_pool())
+                .await?,
+            );
+        }
+        if changed.is_empty() {
+            return Ok(Vec::new());
+        }
+        let services: Vec<String> = db::query_scalar(
+            "SELECT DISTINCT service_id FROM service_at_location WHERE location_id IN (SELECT value FROM json_each(?1))",
+        )
+        .bind(serde_json::to_string(&changed).unwrap_or_default())
+        .fetch_all(self.read_pool())
+        .await?;
+        services.iter().map(|id| uuid(id)).collect()
+    }
+
     /// Public organisations with the given ids (all if `None`).
     pub async fn organizations_by_ids(&self, ids: Option<&[Uuid]>) -> Result<Vec<Organization>> {
         let rows: Vec<OrganizationRow> = db::query_as(&format!(

@@ -232,8 +232,15 @@ impl Directory {
                 state.counts = run.counts;
                 progress(&state);
             }
-            if let Some(made) = known.premade.take() {
+            if let Some(mut made) = known.premade.take() {
+                // A venue changed after it was written (by this run's per-record path, or an
+                // editor meanwhile) leaves the documents made from it for later chunks stale:
+                // their own change-log positions do not move. Those are read back.
+                let venues: Vec<uuid::Uuid> = known.premade_venues.keys().copied().collect();
+                let stale = self.store().services_at_changed_venues(&venues).await?;
+                made.forget(&stale);
                 info!(
+                    stale = stale.len(),
                     premade = made.count(),
                     left = known.not_premade,
                     "bulk import: search documents made as the listings were written"

@@ -216,3 +216,77 @@ async fn a_premade_document_is_indexed_while_its_listing_stays_as_it_was_made_an
     rebuild(store, &places, index, |_| {}).await.expect("rebuild");
     assert_eq!(indexed, index.num_docs(), "every listing indexed once");
 }
+
+#[tokio::test]
+async fn documents_made_at_a_venue_that_changed_since_it_was_written_are_read_back() {
+    use indexer::accounts::Role;
+    use indexer::editing::input::LocationInput;
+
+    let test = seeded().await;
+    let directory = &test.directory;
+    let store = directory.store();
+    let (service, seq) = store.public_service_seqs().await.expect("services")[0];
+    let venue = store
+        .locations_of_service(service)
+        .await
+        .expect("venues")
+        .into_iter()
+        .next()
+        .expect("a venue");
+    assert_eq!(venue.version, 1, "as first written");
+    assert_eq!(
+        store.services_at_changed_venues(&[venue.id]).await.expect("read"),
+        Vec::<Uuid>::new()
+    );
+
+    let admin = test.principal(Role::Admin, "Ada Admin", None).await;
+    let input = LocationInput {
+        city: Some("Elsewhere".into()),
+        ..LocationInput::default()
+    };
+    directory
+        .update_location(&admin, venue.id, venue.version, &input)
+        .await
+        .expect("edit the venue");
+    let stale = store.services_at_changed_venues(&[venue.id]).await.expect("read");
+    assert!(stale.contains(&service), "{stale:?}");
+
+    // A document made from the venue as it was, at the service's position now (as a listing a
+    // later chunk wrote there would have it): forgotten, so the rebuild reads it back.
+    let places = directory.places();
+    let feed = store.service_feed(Some(&[service])).await.expect("feed");
+    let mut document = DocumentBuilder { places: &places }.services(&feed).remove(0);
+    document.name = "Zanzibar made before the venue moved".into();
+    let (_, seq_now) = store
+        .public_service_seqs()
+        .await
+        .expect("services")
+        .into_iter()
+        .find(|(id, _)| *id == service)
+        .expect("still public");
+    assert!(seq_now > seq, "the edit moved the service's position");
+    let mut premade = Premade::new(directory.search_index()).expect("premade");
+    premade.add(&document, seq_now).expect("add");
+    premade.forget(&stale);
+    assert_eq!(premade.count(), 0);
+    rebuild_with(
+        store,
+        &places,
+        directory.search_index(),
+        Some(premade),
+        async {},
+        |_| {},
+    )
+    .await
+    .expect("rebuild");
+    let request = SearchRequest {
+        text: Some("zanzibar".into()),
+        today: chrono::Utc::now().date_naive(),
+        ..SearchRequest::default()
+    };
+    let found = directory
+        .search_index()
+        .search(&request, SearchOptions::PAGE)
+        .expect("search");
+    assert!(found.hits.is_empty(), "{:?}", found.hits);
+}
