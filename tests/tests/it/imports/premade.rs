@@ -100,6 +100,21 @@ async fn findings(directory: &Directory) -> Vec<String> {
     found
 }
 
+/// Rebuilds `directory`'s index from `premade` and the database.
+async fn rebuild_from(directory: &Directory, premade: Premade) {
+    let places = directory.places();
+    rebuild_with(
+        directory.store(),
+        &places,
+        directory.search_index(),
+        Some(premade),
+        async {},
+        |_| {},
+    )
+    .await
+    .expect("rebuild");
+}
+
 #[tokio::test]
 async fn a_load_that_makes_its_documents_as_it_writes_indexes_what_reading_everything_back_does() {
     let test = seeded().await;
@@ -175,16 +190,7 @@ async fn a_premade_document_is_indexed_while_its_listing_stays_as_it_was_made_an
     premade.add(&documents[0], kept_seq).expect("add");
     // Made before the listing's last change: stale.
     premade.add(&documents[1], moved_seq - 1).expect("add");
-    rebuild_with(
-        store,
-        &places,
-        directory.search_index(),
-        Some(premade),
-        async {},
-        |_| {},
-    )
-    .await
-    .expect("rebuild");
+    rebuild_from(directory, premade).await;
 
     let index = directory.search_index();
     let search = |words: &str| {
@@ -269,16 +275,7 @@ async fn documents_made_at_a_venue_that_changed_since_it_was_written_are_read_ba
     premade.add(&document, seq_now).expect("add");
     premade.forget(&stale);
     assert_eq!(premade.count(), 0);
-    rebuild_with(
-        store,
-        &places,
-        directory.search_index(),
-        Some(premade),
-        async {},
-        |_| {},
-    )
-    .await
-    .expect("rebuild");
+    rebuild_from(directory, premade).await;
     let request = SearchRequest {
         text: Some("zanzibar".into()),
         today: chrono::Utc::now().date_naive(),
