@@ -7,10 +7,6 @@
 //! the way a database sorts what does not fit: a few tens of thousands at a time in memory, each
 //! such run written to a file of its own, and the runs merged when they are read back (one
 //! document of each in memory at a time). Nothing needs to know the order's spread beforehand.
-//!
-//! A spill has sections ([`Spill::next_section`]): documents made at different times (those a
-//! bulk import made as it wrote its listings, then those a rebuild read back) come back merged,
-//! each with the section it went into, so the reader can tell a stale one from its fresh copy.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -41,9 +37,8 @@ pub struct Spill {
     pending: Vec<(OrderKey, Vec<u8>)>,
     /// Documents a run holds before it is sorted and written.
     per_run: usize,
-    /// The runs written, each with its section.
-    runs: Vec<(File, u8)>,
-    section: u8,
+    /// The runs written.
+    runs: Vec<File>,
     held: usize,
     dir: tempfile::TempDir,
 }
@@ -72,13 +67,12 @@ impl Spill {
             pending: Vec::new(),
             per_run: per_run.max(1),
             runs: Vec::new(),
-            section: 0,
             held: 0,
             dir,
         })
     }
 
-    /// Sets a document aside in the current section.
+    /// Sets a document aside.
     pub fn push(&mut self, document: &AssetDocument) -> Result<()> {
         let line = serde_json::to_vec(document).map_err(spill_error)?;
         self.pending.push((order_key(document), line));
@@ -87,16 +81,6 @@ impl Spill {
             self.write_run()?;
         }
         Ok(())
-    }
-
-    /// Documents pushed from now on go into the next section (the first is 0).
-    pub fn next_section(&mut self) -> Result<u8> {
-        self.write_run()?;
-        self.section = self
-            .section
-            .checked_add(1)
-            .ok_or_else(|| Error::Index("too many spill sections".into()))?;
-        Ok(self.section)
     }
 
     /// How many documents are set aside.
@@ -118,27 +102,24 @@ impl Spill {
         }
         file.flush()?;
         drop(file);
-        self.runs.push((File::open(&path)?, self.section));
+        self.runs.push(File::open(&path)?);
         Ok(())
     }
 
-    /// Hands every document back in the index's order, `per_batch` at a time, each with its
-    /// section; those `keep` refuses are left out.
+    /// Hands every document back in the index's order, `per_batch` at a time; those `keep`
+    /// refuses are left out.
     pub fn drain(
         mut self,
         per_batch: usize,
-        mut keep: impl FnMut(u8, &AssetDocument) -> bool,
+        mut keep: impl FnMut(&AssetDocument) -> bool,
         mut each: impl FnMut(Vec<AssetDocument>) -> Result<()>,
     ) -> Result<()> {
         self.write_run()?;
-        let mut readers: Vec<(Lines, u8)> = std::mem::take(&mut self.runs)
-            .into_iter()
-            .map(|(file, section)| (Lines::new(file), section))
-            .collect();
+        let mut readers: Vec<Lines> = std::mem::take(&mut self.runs).into_iter().map(Lines::new).collect();
         // The head of every run, smallest key first.
         let mut heads: BinaryHeap<Reverse<(OrderKey, usize)>> = BinaryHeap::new();
         let mut documents: Vec<Option<AssetDocument>> = Vec::with_capacity(readers.len());
-        for (number, (reader, _)) in readers.iter_mut().enumerate() {
+        for (number, reader) in readers.iter_mut().enumerate() {
             let head = reader.next_document()?;
             if let Some(document) = &head {
                 heads.push(Reverse((order_key(document), number)));
@@ -147,13 +128,12 @@ impl Spill {
         }
         let mut batch = Vec::with_capacity(per_batch.max(1));
         while let Some(Reverse((_, number))) = heads.pop() {
-            let (reader, section) = &mut readers[number];
-            let next = reader.next_document()?;
+            let next = readers[number].next_document()?;
             if let Some(document) = &next {
                 heads.push(Reverse((order_key(document), number)));
             }
             let document = std::mem::replace(&mut documents[number], next).expect("a run's head is held");
-            if keep(*section, &document) {
+            if keep(&document) {
                 batch.push(document);
                 if batch.len() >= per_batch.max(1) {
                     each(std::mem::take(&mut batch))?;
@@ -257,7 +237,7 @@ mod tests {
         spill
             .drain(
                 64,
-                |_, _| true,
+                |_| true,
                 |batch| {
                     batches.push(batch.len());
                     back.extend(batch);
@@ -273,29 +253,24 @@ mod tests {
     }
 
     #[test]
-    fn sections_come_back_merged_and_each_document_with_its_own() {
+    fn documents_keep_refuses_are_left_out_of_the_merged_runs() {
         let mut spill = Spill::new(None, 3).expect("spill");
         for n in 0..10u128 {
             spill.push(&document(n, 50.0 + n as f64 / 10.0)).expect("push");
         }
-        assert_eq!(spill.next_section().expect("section"), 1);
-        // Fresh copies of the even ones, and one new.
-        for n in (0..10u128).step_by(2).chain([10]) {
-            spill.push(&document(n, 50.0 + n as f64 / 10.0)).expect("push");
-        }
-        let stale = |n: u128| n.is_multiple_of(2) && n < 10;
+        let stale = |n: u128| n.is_multiple_of(2);
         let mut back = Vec::new();
         spill
             .drain(
                 4,
-                |section, document| section == 1 || !stale(document.id.as_u128()),
+                |document| !stale(document.id.as_u128()),
                 |batch| {
                     back.extend(batch.iter().map(|document| document.id.as_u128()));
                     Ok(())
                 },
             )
             .expect("drain");
-        assert_eq!(back, (0..=10).collect::<Vec<_>>());
+        assert_eq!(back, [1, 3, 5, 7, 9]);
     }
 
     #[test]

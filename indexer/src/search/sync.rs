@@ -153,7 +153,7 @@ pub async fn rebuild_with(
             );
             spill.drain(
                 SPILL_RUN_DOCUMENTS,
-                |_, document| fresh.binary_search(&document.id).is_ok(),
+                |document| fresh.binary_search(&document.id).is_ok(),
                 |documents| {
                     progress(RebuildProgress::Added(add(documents)?));
                     Ok(())
@@ -187,7 +187,7 @@ pub async fn rebuild_with(
     info!(services = spill.count(), "search index rebuild: services read");
     spill.drain(
         SPILL_RUN_DOCUMENTS,
-        |_, _| true,
+        |_| true,
         |documents| {
             progress(RebuildProgress::Added(add(documents)?));
             Ok(())
