@@ -23,6 +23,10 @@ const DENSE_SHARE: u64 = 32;
 /// Bytes of bitsets kept before the cache starts again (512 words of a million listings).
 const KEPT_BYTES: usize = 64 << 20;
 
+/// Bytes of the bitsets of where common words are repeated ([`TermDocs::repeated`]) kept
+/// before that cache starts again.
+const REPEATED_BYTES: usize = 32 << 20;
+
 /// A segment's documents, a bit each, 64 to a word.
 pub type Words = Arc<[u64]>;
 
@@ -87,12 +91,14 @@ pub fn or_into(into: &mut [u64], bits: &[u64]) {
 #[derive(Debug)]
 pub struct TermDocs {
     kept: SegmentTermCache<Words>,
+    repeated: SegmentTermCache<Words>,
 }
 
 impl Default for TermDocs {
     fn default() -> TermDocs {
         TermDocs {
             kept: SegmentTermCache::new(KEPT_BYTES),
+            repeated: SegmentTermCache::new(REPEATED_BYTES),
         }
     }
 }
@@ -101,6 +107,39 @@ impl TermDocs {
     /// Forgets the segments `searcher` no longer has.
     pub fn follow(&self, searcher: &Searcher) {
         self.kept.follow(searcher);
+        self.repeated.follow(searcher);
+    }
+
+    /// Of a common word's documents in the segment (those [`TermDocs::kept`] keeps), the ones
+    /// that have it more than once, as bits (read once); none for a rarer word. A kept
+    /// document without its bit here has the word exactly once, so its score for the word
+    /// follows from its field's length alone, without its postings: where a long question's
+    /// candidates are scored, seeking every word's postings to each was a third of the time.
+    pub fn repeated(&self, reader: &SegmentReader, term: &Term) -> tantivy::Result<Option<Words>> {
+        let Some(info) = reader.inverted_index(term.field())?.get_term_info(term)? else {
+            return Ok(None);
+        };
+        if !is_dense(reader, &info) {
+            return Ok(None);
+        }
+        if let Some(repeated) = self.repeated.get(reader, term) {
+            return Ok(Some(repeated));
+        }
+        let mut own: Words = std::iter::repeat_n(0u64, word_count(reader)).collect();
+        let words = Arc::get_mut(&mut own).expect("bits of its own");
+        let mut postings = reader
+            .inverted_index(term.field())?
+            .read_block_postings_from_terminfo(&info, IndexRecordOption::WithFreqs)?;
+        while !postings.docs().is_empty() {
+            for (&doc, &freq) in postings.docs().iter().zip(postings.freqs()) {
+                if freq > 1 {
+                    words[(doc / 64) as usize] |= 1 << (doc % 64);
+                }
+            }
+            postings.advance();
+        }
+        self.repeated.insert(reader, term, own.clone(), own.len() * 8);
+        Ok(Some(own))
     }
 
     /// The live documents of the segment with any of `terms`, counted.
@@ -155,7 +194,7 @@ impl TermDocs {
     }
 
     fn kept_of(&self, reader: &SegmentReader, term: &Term, info: &TermInfo) -> tantivy::Result<Option<Words>> {
-        if u64::from(info.doc_freq) * DENSE_SHARE < u64::from(reader.max_doc()) {
+        if !is_dense(reader, info) {
             return Ok(None);
         }
         if let Some(kept) = self.kept.get(reader, term) {
@@ -165,6 +204,11 @@ impl TermDocs {
         self.kept.insert(reader, term, read.clone(), read.len() * 8);
         Ok(Some(read))
     }
+}
+
+/// Whether a term is common enough in the segment for its documents to be kept as bits.
+fn is_dense(reader: &SegmentReader, info: &TermInfo) -> bool {
+    u64::from(info.doc_freq) * DENSE_SHARE >= u64::from(reader.max_doc())
 }
 
 /// Words of a bitset over the segment's documents.
@@ -478,6 +522,52 @@ mod tests {
                 proptest::prop_assert!(pair[1].start >= pair[0].end + JOINED_GAP, "{:?}", pair);
             }
         }
+    }
+
+    /// A common word's repeated documents are those whose postings give it more than once, in
+    /// every segment; a rarer word has none kept.
+    #[test]
+    fn repeated_documents_are_those_with_the_word_more_than_once() {
+        let mut schema = Schema::builder();
+        let body = schema.add_text_field("body", TEXT);
+        let index = Index::create_in_ram(schema.build());
+        let mut writer = index.writer(15_000_000).expect("writer");
+        // "common" once in every other document and three times in one in 7 of those; "rare"
+        // twice in one in 300 (below the share kept as bits).
+        let times = |i: u32| match (i % 2, i % 7) {
+            (0, 0) => 3,
+            (0, _) => 1,
+            _ => 0,
+        };
+        for i in 0..5_000u32 {
+            let mut words = vec!["filler".to_string(); 1 + (i % 4) as usize];
+            words.extend(std::iter::repeat_n("common".to_string(), times(i)));
+            if i % 300 == 0 {
+                words.extend(["rare".to_string(), "rare".to_string()]);
+            }
+            writer.add_document(doc!(body => words.join(" "))).expect("add");
+            if i == 2_499 {
+                writer.commit().expect("commit");
+            }
+        }
+        writer.commit().expect("commit");
+        let searcher = index.reader().expect("reader").searcher();
+        assert_eq!(searcher.segment_readers().len(), 2);
+        let docs = TermDocs::default();
+        let common = Term::from_field_text(body, "common");
+        let mut found = 0;
+        for (segment, reader) in searcher.segment_readers().iter().enumerate() {
+            let first = segment as u32 * 2_500;
+            for _ in 0..2 {
+                let repeated = docs.repeated(reader, &common).expect("read").expect("kept");
+                let expected: Vec<u32> = (0..2_500).filter(|doc| times(first + doc) > 1).collect();
+                assert_eq!(ones(&repeated).collect::<Vec<_>>(), expected, "segment {segment}");
+                found += expected.len();
+            }
+            let rare = Term::from_field_text(body, "rare");
+            assert!(docs.repeated(reader, &rare).expect("read").is_none());
+        }
+        assert!(found > 600, "{found}");
     }
 
     /// The same count as tantivy's union of the same terms, for common and rare words

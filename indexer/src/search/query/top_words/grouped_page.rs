@@ -1,6 +1,9 @@
 //! The page of three words or more ([`super::TopWords`] with a grouping): every candidate that
 //! could beat the page's worst score ([`Candidates`]) bounded, 64 at a time, and scored where
-//! its bound allows.
+//! its bound allows. A common word a candidate has once (its bits say so:
+//! [`crate::search::query::term_docs::TermDocs::repeated`]) is bounded and scored exactly from
+//! the candidate's field length, without seeking its postings; only the words it repeats, and
+//! the rarer words, are read from their postings.
 
 use tantivy::{DocId, DocSet, Score};
 
@@ -39,6 +42,8 @@ pub(super) fn score_candidates(
     candidates.follow(threshold);
     // Which of the 64 documents of a word of bits each clause has, and each candidate's bound.
     let mut has = vec![0u64; clauses.len()];
+    // Of those, which it has once (scored without its postings: see `MaxScoreClause::once_in`).
+    let mut once = vec![0u64; clauses.len()];
     let (mut highest, mut bounds) = ([0.0f64; 64], [0.0f64; 64]);
     let mut filled = [0u64; FILLED_WORDS];
     for at in 0..candidates.words() {
@@ -85,12 +90,17 @@ pub(super) fn score_candidates(
         if word == 0 {
             continue;
         }
-        for ((has, clause), alone) in has.iter().zip(clauses.iter()).zip(&alone) {
+        for (((has, once), clause), alone) in has.iter().zip(once.iter_mut()).zip(clauses.iter()).zip(&alone) {
+            *once = clause.once_in(at, *has & word);
             let mut lanes = has & word & if *alone { u64::MAX } else { enough };
             while lanes != 0 {
                 let lane = lanes.trailing_zeros();
                 lanes &= lanes - 1;
-                bounds[lane as usize] += clause.at_length(base + lane);
+                bounds[lane as usize] += if *once >> lane & 1 == 1 {
+                    f64::from(clause.once(base + lane))
+                } else {
+                    clause.at_length(base + lane)
+                };
             }
         }
         while word != 0 {
@@ -102,11 +112,20 @@ pub(super) fn score_candidates(
             if !beats(bound, threshold) {
                 continue;
             }
-            for (clause, _) in clauses.iter_mut().zip(&has).filter(|(_, has)| *has & bit != 0) {
-                clause.move_to(doc);
+            // A clause it has once scores from the length alone; the others are moved to it.
+            for ((clause, has), once) in clauses.iter_mut().zip(&has).zip(&once) {
+                if *has & !*once & bit != 0 {
+                    clause.move_to(doc);
+                }
             }
-            let on_doc = clauses.iter().filter(|clause| clause.doc() == doc);
-            let score = grouping.score(on_doc.map(|clause| (clause.at, clause.score())));
+            let on_doc = clauses.iter().zip(&once).filter_map(|(clause, once)| {
+                if *once & bit != 0 {
+                    Some((clause.at, clause.once(doc)))
+                } else {
+                    (clause.doc() == doc).then(|| (clause.at, clause.score()))
+                }
+            });
+            let score = grouping.score(on_doc);
             // What ruling candidates out relies on: a candidate scores at most its bound.
             debug_assert!(
                 score.is_none_or(|score| score <= bound as Score),

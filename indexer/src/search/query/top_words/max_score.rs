@@ -20,6 +20,21 @@ impl MaxScoreClause {
             .score(self.fieldnorms.fieldnorm_id(doc), self.postings.term_freq())
     }
 
+    /// What it scores at a document that has the term once, `doc` being one: as the term
+    /// query scores a frequency of 1 at `doc`'s field length.
+    pub(super) fn once(&self, doc: DocId) -> Score {
+        self.weight.score(self.fieldnorms.fieldnorm_id(doc), 1)
+    }
+
+    /// Of the 64 documents of word `at` in `has` (documents its bits show have the term),
+    /// those known to have it once: none when it is not known where the term repeats.
+    pub(super) fn once_in(&self, at: usize, has: u64) -> u64 {
+        match &self.repeated {
+            Some(repeated) => has & !repeated.get(at).copied().unwrap_or(0),
+            None => 0,
+        }
+    }
+
     /// The most it can score at `doc`, given the length of `doc`'s field (0 where its bits
     /// show `doc` lacks it).
     pub(super) fn at_length_of(&self, doc: DocId) -> f64 {

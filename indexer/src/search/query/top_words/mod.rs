@@ -238,6 +238,10 @@ struct MaxScoreClause {
     /// Its documents as bits, for a common word ([`TermDocs`]): a document lacking it is
     /// known by a bit test, without seeking its postings.
     kept: Option<Words>,
+    /// Of the documents of `kept`, those that have the term more than once
+    /// ([`TermDocs::repeated`]), when known (a common word's, for grouped words): the others
+    /// score from their field's length alone ([`MaxScoreClause::once`]).
+    repeated: Option<Words>,
     /// Its position among the query's terms (clauses are reordered by their highest scores).
     at: usize,
 }
@@ -342,6 +346,10 @@ impl Weight for TopWordsWeight {
                 max: by_length.iter().copied().fold(0.0, f64::max),
                 by_length,
                 kept: self.caches.documents.kept(reader, term)?,
+                repeated: match self.grouping {
+                    Some(_) => self.caches.documents.repeated(reader, term)?,
+                    None => None,
+                },
                 at,
             });
         }
