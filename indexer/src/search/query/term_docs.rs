@@ -533,8 +533,9 @@ mod tests {
         let index = Index::create_in_ram(schema.build());
         let mut writer = index.writer(15_000_000).expect("writer");
         // "common" once in every other document and three times in one in 7 of those; "rare"
-        // twice in one in 300 (below the share kept as bits).
-        let times = |i: u32| match (i % 2, i % 7) {
+        // twice in one in 300 (below the share kept as bits). Both segments alike (their order
+        // among the searcher's is not the order they were written in).
+        let times = |i: u32| match (i % 2500 % 2, i % 2500 % 7) {
             (0, 0) => 3,
             (0, _) => 1,
             _ => 0,
@@ -557,10 +558,9 @@ mod tests {
         let common = Term::from_field_text(body, "common");
         let mut found = 0;
         for (segment, reader) in searcher.segment_readers().iter().enumerate() {
-            let first = segment as u32 * 2_500;
             for _ in 0..2 {
                 let repeated = docs.repeated(reader, &common).expect("read").expect("kept");
-                let expected: Vec<u32> = (0..2_500).filter(|doc| times(first + doc) > 1).collect();
+                let expected: Vec<u32> = (0..2_500).filter(|doc| times(*doc) > 1).collect();
                 assert_eq!(ones(&repeated).collect::<Vec<_>>(), expected, "segment {segment}");
                 found += expected.len();
             }
