@@ -114,18 +114,26 @@ impl Directory {
         planned?;
         match written {
             Ok(()) => {
-                tx.commit().await?;
-                for record in std::mem::take(&mut staged.reports) {
-                    report.push(record);
-                }
-                known.merge(staged);
-                if let (Some(premade), Some(mut documents)) = (known.premade.as_mut(), documents) {
-                    for (document, seq) in &documents.made {
-                        premade.add(document, *seq)?;
+                // The chunk's links, reports and documents are taken in while SQLite commits
+                // (a tenth of a big load's time, this thread idle meanwhile). A commit that
+                // fails ends the run (so none of it is used), as it did when they came after.
+                let kept = async {
+                    for record in std::mem::take(&mut staged.reports) {
+                        report.push(record);
                     }
-                    known.not_premade += documents.left;
-                    documents.keep_venues(&mut known.premade_venues);
-                }
+                    known.merge(staged);
+                    if let (Some(premade), Some(mut documents)) = (known.premade.as_mut(), documents) {
+                        for (document, seq) in &documents.made {
+                            premade.add(document, *seq)?;
+                        }
+                        known.not_premade += documents.left;
+                        documents.keep_venues(&mut known.premade_venues);
+                    }
+                    Ok::<(), Error>(())
+                };
+                let (committed, kept) = tokio::join!(tx.commit(), kept);
+                committed?;
+                kept?;
             }
             Err(error) => {
                 // One record the checks let through broke the chunk: each goes alone instead.
