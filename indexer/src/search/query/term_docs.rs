@@ -423,15 +423,21 @@ mod tests {
     use tantivy::schema::{Schema, TEXT};
     use tantivy::{doc, Index};
 
+    /// An index in memory with one text field, and its writer.
+    fn body_index() -> (Index, tantivy::schema::Field, tantivy::IndexWriter) {
+        let mut schema = Schema::builder();
+        let body = schema.add_text_field("body", TEXT);
+        let index = Index::create_in_ram(schema.build());
+        let writer = index.writer(15_000_000).expect("writer");
+        (index, body, writer)
+    }
+
     /// Postings read in a stretch of words set exactly the bits a whole read sets there, and
     /// no others: stretches starting and ending inside blocks of postings, before the first
     /// posting, past the last, and empty.
     #[test]
     fn postings_read_in_a_stretch_are_those_of_a_whole_read_in_it() {
-        let mut schema = Schema::builder();
-        let body = schema.add_text_field("body", TEXT);
-        let index = Index::create_in_ram(schema.build());
-        let mut writer = index.writer(15_000_000).expect("writer");
+        let (index, body, mut writer) = body_index();
         // "word" in about 2,300 of 9,000 documents (18 blocks of postings): unevenly, at the
         // first document of every word of bits from the third, and in every document of two
         // stretches (whole blocks of consecutive documents, as a cell's listings are), one
@@ -528,10 +534,7 @@ mod tests {
     /// every segment; a rarer word has none kept.
     #[test]
     fn repeated_documents_are_those_with_the_word_more_than_once() {
-        let mut schema = Schema::builder();
-        let body = schema.add_text_field("body", TEXT);
-        let index = Index::create_in_ram(schema.build());
-        let mut writer = index.writer(15_000_000).expect("writer");
+        let (index, body, mut writer) = body_index();
         // "common" once in every other document and three times in one in 7 of those; "rare"
         // twice in one in 300 (below the share kept as bits). Both segments alike (their order
         // among the searcher's is not the order they were written in).
@@ -574,10 +577,7 @@ mod tests {
     /// together, across segments, with deleted documents, and again from the kept bitsets.
     #[test]
     fn counts_what_a_union_of_term_queries_counts() {
-        let mut schema = Schema::builder();
-        let body = schema.add_text_field("body", TEXT);
-        let index = Index::create_in_ram(schema.build());
-        let mut writer = index.writer(15_000_000).expect("writer");
+        let (index, body, mut writer) = body_index();
         // "common" in every other document, "some" in one in 20, "rare" in one in 300 (below
         // the share kept as a bitset), "never" in none.
         for i in 0..9_000u32 {
