@@ -13,7 +13,7 @@
 //!
 //! | request | plan | passes |
 //! |---|---|---|
-//! | words, no filter (kinds only mask the words' listings), by relevance | `WordsAlone` | page: MaxScore over every term (`query::top_words::TopWords`); 3+ words: the listings that could beat the page, from the terms' bits 64 at a time (enough words, or a need while it could; each term or pair without which the rest cannot), bounded at their field lengths and scored where the bound allows (`candidates`). Counts (asked): a second pass, from the terms' bits |
+//! | words, no filter (kinds only mask the words' listings), by relevance | `WordsAlone` | page: MaxScore over every term (`query::top_words::TopWords`); 3+ words: the listings that could beat the page, from the terms' bits 64 at a time (enough words, or a need while it could; each term or pair without which the rest cannot), bounded at their field lengths and scored where the bound allows (`candidates`), a common word a listing has once from its length alone (`TermDocs::repeated`), the rest from postings. Counts (asked): a second pass, from the terms' bits |
 //! | words and a radius, no narrowing filter; 3+ words and a radius, any filters | `WordsNear` | one pass: the words' listings folded into the radius's bits (3+ words: those with enough of the words), scored there alone (`query::words_near`) |
 //! | words and other filters (1-2 words, or no radius), or by distance | `WordsFiltered` | one pass over every match: the words sought at each candidate (`query::seeking_union::SeekingUnion` or grouped) where a need, day, feature or free only narrows, else tantivy's union |
 //! | a point, no words | `Rings` | page: rings doubling inside the radius, kept once nothing beyond can outrank the page. Counts: a second pass; with nothing but the radius to match, the query hands the radius to the collector (`BuiltQuery::radius_alone`), which reads its bits and those of the cells wholly within reach itself and counts them a word at a time |
@@ -33,6 +33,9 @@
 //! - no term scores above its highest score at the listing's field length, so a listing scores
 //!   at most the bound MaxScore and the candidates of three words or more rule it out by
 //!   (asserted at each scored listing, `query::top_words`);
+//! - a common word's listings without its repeated bit have it exactly once, so the term
+//!   query's BM25 at a frequency of 1 is their score for it, bit for bit
+//!   (`grouped_pages_are_the_best_among_templates`);
 //! - a page is the same whether or not totals are asked (`a_page_without_totals_is_the_page_with_totals`),
 //!   and equal to the brute-force page of stock tantivy queries (the `oracle` tests).
 //!
