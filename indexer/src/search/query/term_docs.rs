@@ -68,16 +68,20 @@ impl TermSource {
     pub fn bits(self, reader: &SegmentReader, term: &Term) -> tantivy::Result<Words> {
         match self {
             TermSource::Kept(kept) => Ok(kept),
-            TermSource::Postings(info) => {
-                // Made in place (a vector turned into shared bits would be copied).
-                let mut own: Words = std::iter::repeat_n(0u64, word_count(reader)).collect();
-                let words = Arc::get_mut(&mut own).expect("bits of its own");
+            TermSource::Postings(info) => own_words(reader, |words| {
                 let all = 0..words.len();
-                read_postings(reader, term, &info, words, all)?;
-                Ok(own)
-            }
+                read_postings(reader, term, &info, words, all).map(|_| ())
+            }),
         }
     }
+}
+
+/// Bits over the segment's documents, all clear, set by `fill`: made in place (a vector turned
+/// into shared bits would be copied).
+fn own_words(reader: &SegmentReader, fill: impl FnOnce(&mut [u64]) -> tantivy::Result<()>) -> tantivy::Result<Words> {
+    let mut own: Words = std::iter::repeat_n(0u64, word_count(reader)).collect();
+    fill(Arc::get_mut(&mut own).expect("bits of its own"))?;
+    Ok(own)
 }
 
 /// ORs `bits` into `into`, word by word.
@@ -116,28 +120,30 @@ impl TermDocs {
     /// follows from its field's length alone, without its postings: where a long question's
     /// candidates are scored, seeking every word's postings to each was a third of the time.
     pub fn repeated(&self, reader: &SegmentReader, term: &Term) -> tantivy::Result<Option<Words>> {
+        // Only a common word's are kept, so one kept needs no look in the term dictionary.
+        if let Some(repeated) = self.repeated.get(reader, term) {
+            return Ok(Some(repeated));
+        }
         let Some(info) = reader.inverted_index(term.field())?.get_term_info(term)? else {
             return Ok(None);
         };
         if !is_dense(reader, &info) {
             return Ok(None);
         }
-        if let Some(repeated) = self.repeated.get(reader, term) {
-            return Ok(Some(repeated));
-        }
-        let mut own: Words = std::iter::repeat_n(0u64, word_count(reader)).collect();
-        let words = Arc::get_mut(&mut own).expect("bits of its own");
-        let mut postings = reader
-            .inverted_index(term.field())?
-            .read_block_postings_from_terminfo(&info, IndexRecordOption::WithFreqs)?;
-        while !postings.docs().is_empty() {
-            for (&doc, &freq) in postings.docs().iter().zip(postings.freqs()) {
-                if freq > 1 {
-                    words[(doc / 64) as usize] |= 1 << (doc % 64);
+        let own = own_words(reader, |words| {
+            let mut postings = reader
+                .inverted_index(term.field())?
+                .read_block_postings_from_terminfo(&info, IndexRecordOption::WithFreqs)?;
+            while !postings.docs().is_empty() {
+                for (&doc, &freq) in postings.docs().iter().zip(postings.freqs()) {
+                    if freq > 1 {
+                        words[(doc / 64) as usize] |= 1 << (doc % 64);
+                    }
                 }
+                postings.advance();
             }
-            postings.advance();
-        }
+            Ok(())
+        })?;
         self.repeated.insert(reader, term, own.clone(), own.len() * 8);
         Ok(Some(own))
     }
