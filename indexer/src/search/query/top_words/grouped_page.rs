@@ -40,11 +40,14 @@ pub(super) fn score_candidates(
         .collect();
     let mut candidates = Candidates::new(bits, &terms, total);
     candidates.follow(threshold);
-    // Which of the 64 documents of a word of bits each clause has, and each candidate's bound.
+    // Each clause's highest score, in the clauses' order (added up lane by lane).
+    let maxima: Vec<f64> = clauses.iter().map(|clause| clause.max).collect();
+    // Which of the 64 documents of a word of bits each clause has; of those, where it counts
+    // (every one for a term that matches alone, else those with enough words); and which it
+    // has once (scored without its postings: see `MaxScoreClause::once_in`).
     let mut has = vec![0u64; clauses.len()];
-    // Of those, which it has once (scored without its postings: see `MaxScoreClause::once_in`).
+    let mut counts = vec![0u64; clauses.len()];
     let mut once = vec![0u64; clauses.len()];
-    let (mut highest, mut bounds) = ([0.0f64; 64], [0.0f64; 64]);
     let mut filled = [0u64; FILLED_WORDS];
     for at in 0..candidates.words() {
         if at % FILLED_WORDS == 0 {
@@ -56,59 +59,52 @@ pub(super) fn score_candidates(
         }
         let base = at as DocId * 64;
         let enough = candidates.enough_word(at);
-        // Clause by clause over the word's candidates (a branch per clause and candidate cost
-        // more than the work: a long question of common words has a quarter of a million
-        // candidates at a million listings). First each candidate's clauses' highest scores
-        // added up, from bits alone (those that match alone where it lacks enough words); then,
-        // for the few that could still beat the threshold, the same at their field lengths, as
-        // `at_length_of` bounds each (a byte per field to read: the cost of the rest).
-        let mut lanes = word;
-        while lanes != 0 {
-            let lane = lanes.trailing_zeros() as usize;
-            lanes &= lanes - 1;
-            (highest[lane], bounds[lane]) = (0.0, 0.0);
-        }
-        for ((has, clause), alone) in has.iter_mut().zip(clauses.iter()).zip(&alone) {
+        for (((has, counts), clause), alone) in has.iter_mut().zip(counts.iter_mut()).zip(clauses.iter()).zip(&alone) {
             *has = clause
                 .kept
                 .as_ref()
                 .map_or(u64::MAX, |kept| kept.get(at).copied().unwrap_or(0));
-            let mut lanes = *has & word & if *alone { u64::MAX } else { enough };
-            while lanes != 0 {
-                highest[lanes.trailing_zeros() as usize] += clause.max;
-                lanes &= lanes - 1;
-            }
+            *counts = *has & word & if *alone { u64::MAX } else { enough };
         }
+        // First each candidate's clauses' highest scores added up, from bits alone, a
+        // candidate at a time in a register (a long question of common words has a quarter of
+        // a million candidates at a million listings, mostly one or two to a word: adding
+        // clause by clause into a lane's slot in memory waited on each slot's last store).
         let mut lanes = word;
         while lanes != 0 {
             let lane = lanes.trailing_zeros();
             lanes &= lanes - 1;
-            if !beats(highest[lane as usize], threshold) {
+            let mut highest = 0.0f64;
+            for (counts, max) in counts.iter().zip(&maxima) {
+                highest += if counts >> lane & 1 == 1 { *max } else { 0.0 };
+            }
+            if !beats(highest, threshold) {
                 word &= !(1 << lane);
             }
         }
         if word == 0 {
             continue;
         }
-        for (((has, once), clause), alone) in has.iter().zip(once.iter_mut()).zip(clauses.iter()).zip(&alone) {
-            *once = clause.once_in(at, *has & word);
-            let mut lanes = has & word & if *alone { u64::MAX } else { enough };
-            while lanes != 0 {
-                let lane = lanes.trailing_zeros();
-                lanes &= lanes - 1;
-                bounds[lane as usize] += if *once >> lane & 1 == 1 {
-                    f64::from(clause.once(base + lane))
-                } else {
-                    clause.at_length(base + lane)
-                };
-            }
+        for ((once, has), clause) in once.iter_mut().zip(&has).zip(clauses.iter()) {
+            *once = clause.once_in(at, has & word);
         }
         while word != 0 {
             let lane = word.trailing_zeros();
             let doc = base + lane;
             let bit = word & word.wrapping_neg();
             word &= word - 1;
-            let bound = bounds[lane as usize];
+            // For the few that could still beat the threshold, the same at their field lengths,
+            // as `at_length_of` bounds each (a byte per field to read: the cost of the rest).
+            let mut bound = 0.0f64;
+            for ((counts, once), clause) in counts.iter().zip(&once).zip(clauses.iter()) {
+                if counts & bit != 0 {
+                    bound += if once & bit != 0 {
+                        f64::from(clause.once(doc))
+                    } else {
+                        clause.at_length(doc)
+                    };
+                }
+            }
             if !beats(bound, threshold) {
                 continue;
             }

@@ -23,15 +23,20 @@ impl MaxScoreClause {
     /// What it scores at a document that has the term once, `doc` being one: as the term
     /// query scores a frequency of 1 at `doc`'s field length.
     pub(super) fn once(&self, doc: DocId) -> Score {
-        self.weight.score(self.fieldnorms.fieldnorm_id(doc), 1)
+        let fieldnorm_id = self.fieldnorms.fieldnorm_id(doc);
+        match &self.once_by_length {
+            Some(once) => once[usize::from(fieldnorm_id)],
+            None => self.weight.score(fieldnorm_id, 1),
+        }
     }
 
     /// Of the 64 documents of word `at` in `has` (documents its bits show have the term),
     /// those known to have it once: none when it is not known where the term repeats.
     pub(super) fn once_in(&self, at: usize, has: u64) -> u64 {
         match &self.repeated {
-            Some(repeated) => has & !repeated.get(at).copied().unwrap_or(0),
-            None => 0,
+            // Without a read where none of them has it (a word of bits elsewhere in memory).
+            Some(repeated) if has != 0 => has & !repeated.get(at).copied().unwrap_or(0),
+            _ => 0,
         }
     }
 

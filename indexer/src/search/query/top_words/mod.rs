@@ -242,6 +242,9 @@ struct MaxScoreClause {
     /// ([`TermDocs::repeated`]), when known (a common word's, for grouped words): the others
     /// score from their field's length alone ([`MaxScoreClause::once`]).
     repeated: Option<Words>,
+    /// With `repeated`, what it scores at each field length (by field-norm id) where a
+    /// document has it once: [`MaxScoreClause::once`] without a division per document.
+    once_by_length: Option<Box<[Score; 256]>>,
     /// Its position among the query's terms (clauses are reordered by their highest scores).
     at: usize,
 }
@@ -339,6 +342,17 @@ impl Weight for TopWordsWeight {
             for (fieldnorm_id, freq) in self.caches.maxima.get(reader, term)?.iter() {
                 by_length[usize::from(*fieldnorm_id)] = f64::from(weight.score(*fieldnorm_id, *freq));
             }
+            let repeated = match self.grouping {
+                Some(_) => self.caches.documents.repeated(reader, term)?,
+                None => None,
+            };
+            let once_by_length = repeated.as_ref().map(|_| {
+                let mut once = Box::new([0.0; 256]);
+                for (fieldnorm_id, score) in (0..=u8::MAX).zip(once.iter_mut()) {
+                    *score = weight.score(fieldnorm_id, 1);
+                }
+                once
+            });
             clauses.push(MaxScoreClause {
                 postings,
                 fieldnorms: fieldnorms(reader, term)?,
@@ -346,10 +360,8 @@ impl Weight for TopWordsWeight {
                 max: by_length.iter().copied().fold(0.0, f64::max),
                 by_length,
                 kept: self.caches.documents.kept(reader, term)?,
-                repeated: match self.grouping {
-                    Some(_) => self.caches.documents.repeated(reader, term)?,
-                    None => None,
-                },
+                repeated,
+                once_by_length,
                 at,
             });
         }
