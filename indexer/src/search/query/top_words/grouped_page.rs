@@ -12,6 +12,9 @@ use super::MaxScoreClause;
 use crate::search::query::candidates::{Candidates, TermBound, FILLED_WORDS};
 use crate::search::query::grouped::{GroupBits, Grouping};
 
+/// Candidates whose highest scores are added up at once, each in its own sum.
+const SUMMED: usize = 4;
+
 /// Grouped words: each of the candidates of `bits` that could beat the threshold at its field lengths
 /// (where it lacks enough words, by its terms that match alone) is scored, moving every clause
 /// it has to it (every clause has bits here); `callback` as in
@@ -66,20 +69,32 @@ pub(super) fn score_candidates(
                 .map_or(u64::MAX, |kept| kept.get(at).copied().unwrap_or(0));
             *counts = *has & word & if *alone { u64::MAX } else { enough };
         }
-        // First each candidate's clauses' highest scores added up, from bits alone, a
-        // candidate at a time in a register (a long question of common words has a quarter of
-        // a million candidates at a million listings, mostly one or two to a word: adding
-        // clause by clause into a lane's slot in memory waited on each slot's last store).
+        // First each candidate's clauses' highest scores added up, from bits alone, in
+        // registers, [`SUMMED`] candidates at a time (a long question of common words has a
+        // quarter of a million candidates at a million listings, mostly a few to a word: one
+        // sum at a time waited on each addition, and a lane's slot in memory on each store).
         let mut lanes = word;
         while lanes != 0 {
-            let lane = lanes.trailing_zeros();
-            lanes &= lanes - 1;
-            let mut highest = 0.0f64;
-            for (counts, max) in counts.iter().zip(&maxima) {
-                highest += if counts >> lane & 1 == 1 { *max } else { 0.0 };
+            let mut picked = [0u32; SUMMED];
+            let mut taken = 0;
+            while taken < SUMMED && lanes != 0 {
+                picked[taken] = lanes.trailing_zeros();
+                lanes &= lanes - 1;
+                taken += 1;
             }
-            if !beats(highest, threshold) {
-                word &= !(1 << lane);
+            let mut highest = [0.0f64; SUMMED];
+            for (counts, max) in counts.iter().zip(&maxima) {
+                for (highest, lane) in highest.iter_mut().zip(&picked) {
+                    // `max` where the clause counts, else +0.0: the same sum as adding the
+                    // counted clauses alone, in the same order.
+                    let kept = 0u64.wrapping_sub(counts >> lane & 1);
+                    *highest += f64::from_bits(max.to_bits() & kept);
+                }
+            }
+            for (highest, lane) in highest.iter().zip(&picked).take(taken) {
+                if !beats(*highest, threshold) {
+                    word &= !(1 << lane);
+                }
             }
         }
         if word == 0 {
