@@ -69,34 +69,8 @@ pub(super) fn score_candidates(
                 .map_or(u64::MAX, |kept| kept.get(at).copied().unwrap_or(0));
             *counts = *has & word & if *alone { u64::MAX } else { enough };
         }
-        // First each candidate's clauses' highest scores added up, from bits alone, in
-        // registers, [`SUMMED`] candidates at a time (a long question of common words has a
-        // quarter of a million candidates at a million listings, mostly a few to a word: one
-        // sum at a time waited on each addition, and a lane's slot in memory on each store).
-        let mut lanes = word;
-        while lanes != 0 {
-            let mut picked = [0u32; SUMMED];
-            let mut taken = 0;
-            while taken < SUMMED && lanes != 0 {
-                picked[taken] = lanes.trailing_zeros();
-                lanes &= lanes - 1;
-                taken += 1;
-            }
-            let mut highest = [0.0f64; SUMMED];
-            for (counts, max) in counts.iter().zip(&maxima) {
-                for (highest, lane) in highest.iter_mut().zip(&picked) {
-                    // `max` where the clause counts, else +0.0: the same sum as adding the
-                    // counted clauses alone, in the same order.
-                    let kept = 0u64.wrapping_sub(counts >> lane & 1);
-                    *highest += f64::from_bits(max.to_bits() & kept);
-                }
-            }
-            for (highest, lane) in highest.iter().zip(&picked).take(taken) {
-                if !beats(*highest, threshold) {
-                    word &= !(1 << lane);
-                }
-            }
-        }
+        // First each candidate's clauses' highest scores added up, from bits alone.
+        word = could_beat(word, &counts, &maxima, threshold);
         if word == 0 {
             continue;
         }
@@ -154,4 +128,39 @@ pub(super) fn score_candidates(
             }
         }
     }
+}
+
+/// Of the candidates `word` (64 documents), those whose clauses' highest scores, added up where
+/// each clause counts (`counts`, per clause), could beat `threshold`.
+///
+/// The sums are kept in registers, [`SUMMED`] candidates at a time: a long question of common
+/// words has a quarter of a million candidates at a million listings, mostly a few to a word,
+/// and one sum at a time waited on each addition (a slot per candidate in memory, on each store).
+#[inline]
+fn could_beat(mut word: u64, counts: &[u64], maxima: &[f64], threshold: Score) -> u64 {
+    let mut lanes = word;
+    while lanes != 0 {
+        let mut picked = [0u32; SUMMED];
+        let mut taken = 0;
+        while taken < SUMMED && lanes != 0 {
+            picked[taken] = lanes.trailing_zeros();
+            lanes &= lanes - 1;
+            taken += 1;
+        }
+        let mut highest = [0.0f64; SUMMED];
+        for (counts, max) in counts.iter().zip(maxima) {
+            for (highest, lane) in highest.iter_mut().zip(&picked) {
+                // `max` where the clause counts, else +0.0: the same sum as adding the counted
+                // clauses alone, in the same order.
+                let kept = 0u64.wrapping_sub(counts >> lane & 1);
+                *highest += f64::from_bits(max.to_bits() & kept);
+            }
+        }
+        for (highest, lane) in highest.iter().zip(&picked).take(taken) {
+            if !beats(*highest, threshold) {
+                word &= !(1 << lane);
+            }
+        }
+    }
+    word
 }
